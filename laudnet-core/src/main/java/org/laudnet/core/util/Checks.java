@@ -131,4 +131,24 @@ public final class Checks {
         }
         return shape;
     }
+
+    /**
+     * Requires an array without NaN values (reads one boolean back from the device).
+     *
+     * @param name the parameter name used in the message
+     * @param array the array
+     * @return {@code array}
+     * @throws IllegalArgumentException if any element is NaN
+     */
+    public static NDArray noNaN(String name, NDArray array) {
+        try (NDArray nan = array.isNaN();
+                NDArray nonzero = nan.countNonzero()) {
+            long count = nonzero.getLong();
+            if (count > 0) {
+                throw new IllegalArgumentException(
+                        name + " contains " + count + " NaN value(s) in an array of shape " + array.getShape());
+            }
+        }
+        return array;
+    }
 }

@@ -1,0 +1,116 @@
+package org.laudnet.core.block;
+
+import org.laudnet.core.gate.ChannelMaskerKind;
+import org.laudnet.core.util.Checks;
+
+/**
+ * How one block (or every block of a stage) is gated.
+ *
+ * @param mode the paradigm
+ * @param spatialGranularity {@code S}: output pixels per mask cell side for SPATIAL and BOTH (must divide the block's
+ *     output size); ignored otherwise (LAYER uses the whole map)
+ * @param spatialGroups {@code gs}: mask channel groups of the spatial gate (1 in the paper's ResNets)
+ * @param channelGroups {@code G}: channel groups of CHANNEL and BOTH (must divide the block width); ignored otherwise
+ * @param maskerKind the channel masker architecture
+ */
+public record GateSpec(
+        GateMode mode, int spatialGranularity, int spatialGroups, int channelGroups, ChannelMaskerKind maskerKind) {
+
+    /** Validates the fields that the mode uses. */
+    public GateSpec {
+        if (mode == null) {
+            throw new IllegalArgumentException("mode must not be null");
+        }
+        if (maskerKind == null) {
+            throw new IllegalArgumentException("maskerKind must not be null");
+        }
+        if (mode == GateMode.SPATIAL || mode == GateMode.BOTH) {
+            Checks.positive("spatialGranularity", spatialGranularity);
+        }
+        if (mode.hasSpatialGate()) {
+            Checks.positive("spatialGroups", spatialGroups);
+        }
+        if (mode.hasChannelGate()) {
+            Checks.positive("channelGroups", channelGroups);
+        }
+    }
+
+    /** A static block. */
+    public static GateSpec none() {
+        return new GateSpec(GateMode.NONE, 1, 1, 1, ChannelMaskerKind.MLP_2);
+    }
+
+    /**
+     * Spatial gating with granularity {@code S}.
+     *
+     * @param granularity output pixels per mask cell side
+     * @return the spec
+     */
+    public static GateSpec spatial(int granularity) {
+        return new GateSpec(GateMode.SPATIAL, granularity, 1, 1, ChannelMaskerKind.MLP_2);
+    }
+
+    /**
+     * Channel gating with {@code G} groups and the MLP-2 masker.
+     *
+     * @param groups channel groups
+     * @return the spec
+     */
+    public static GateSpec channel(int groups) {
+        return new GateSpec(GateMode.CHANNEL, 1, 1, groups, ChannelMaskerKind.MLP_2);
+    }
+
+    /**
+     * Spatial and channel gating.
+     *
+     * @param granularity output pixels per mask cell side
+     * @param groups channel groups
+     * @return the spec
+     */
+    public static GateSpec both(int granularity, int groups) {
+        return new GateSpec(GateMode.BOTH, granularity, 1, groups, ChannelMaskerKind.MLP_2);
+    }
+
+    /** Whole-branch skipping per sample. */
+    public static GateSpec layer() {
+        return new GateSpec(GateMode.LAYER, 1, 1, 1, ChannelMaskerKind.MLP_2);
+    }
+
+    /**
+     * Returns this spec with another masker kind.
+     *
+     * @param kind the channel masker kind
+     * @return the new spec
+     */
+    public GateSpec withMaskerKind(ChannelMaskerKind kind) {
+        return new GateSpec(mode, spatialGranularity, spatialGroups, channelGroups, kind);
+    }
+
+    /**
+     * Returns this spec with another number of spatial mask groups.
+     *
+     * @param groups spatial mask channel groups
+     * @return the new spec
+     */
+    public GateSpec withSpatialGroups(int groups) {
+        return new GateSpec(mode, spatialGranularity, groups, channelGroups, maskerKind);
+    }
+
+    /**
+     * Returns the side {@code m} of the spatial gate's mask for a block with the given output size: {@code Hout / S}
+     * for SPATIAL and BOTH, 1 for LAYER.
+     *
+     * @param outSize the block's output size {@code Hout} (square maps)
+     * @return the mask side
+     * @throws IllegalArgumentException if {@code S} does not divide {@code Hout}, or the mode has no spatial gate
+     */
+    public int maskSize(int outSize) {
+        if (!mode.hasSpatialGate()) {
+            throw new IllegalArgumentException("mode " + mode + " has no spatial gate");
+        }
+        if (mode == GateMode.LAYER) {
+            return 1;
+        }
+        return Checks.divides("spatialGranularity", spatialGranularity, "block output size", outSize);
+    }
+}

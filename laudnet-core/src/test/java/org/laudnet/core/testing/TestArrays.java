@@ -1,0 +1,71 @@
+package org.laudnet.core.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+
+/** Helpers shared by the tests of every module: seeded random arrays and tolerance checks. */
+public final class TestArrays {
+
+    private TestArrays() {}
+
+    /**
+     * A seeded standard-normal array.
+     *
+     * @param manager owner of the result
+     * @param seed the seed
+     * @param shape the shape
+     * @return the array
+     */
+    public static NDArray randn(NDManager manager, long seed, Shape shape) {
+        Random r = new Random(seed);
+        float[] v = new float[(int) shape.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return manager.create(v, shape);
+    }
+
+    /**
+     * A seeded 0/1 array with the given probability of ones.
+     *
+     * @param manager owner of the result
+     * @param seed the seed
+     * @param shape the shape
+     * @param density probability of a one
+     * @return the array
+     */
+    public static NDArray randomMask(NDManager manager, long seed, Shape shape, double density) {
+        Random r = new Random(seed);
+        float[] v = new float[(int) shape.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextDouble() < density ? 1f : 0f;
+        }
+        return manager.create(v, shape);
+    }
+
+    /**
+     * Asserts equal shapes and {@code max|a - b| / max(1e-12, max|b|) <= relTol}.
+     *
+     * @param expected the reference
+     * @param actual the value under test
+     * @param relTol relative tolerance
+     */
+    public static void assertClose(NDArray expected, NDArray actual, double relTol) {
+        assertArrayEquals(expected.getShape().getShape(), actual.getShape().getShape(), "shape");
+        float[] e = expected.toFloatArray();
+        float[] a = actual.toFloatArray();
+        double maxDiff = 0;
+        double scale = 1e-12;
+        for (int i = 0; i < e.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(e[i] - a[i]));
+            scale = Math.max(scale, Math.abs(e[i]));
+        }
+        assertTrue(maxDiff / scale <= relTol,
+                "relative error " + (maxDiff / scale) + " > " + relTol + " (max abs diff " + maxDiff + ")");
+    }
+}
