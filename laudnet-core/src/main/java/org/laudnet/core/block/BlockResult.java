@@ -52,14 +52,15 @@ public record BlockResult(
      * @return the list
      */
     public NDList toNDList() {
-        NDList list = new NDList(named(output, OUTPUT));
-        spatialMask.ifPresent(m -> list.add(named(m, SPATIAL_MASK)));
-        channelMask.ifPresent(m -> list.add(named(m, CHANNEL_MASK)));
-        list.add(named(d1, D1));
-        list.add(named(d2, D2));
-        list.add(named(d3, D3));
-        list.add(named(dc, DC));
-        list.add(named(dynamicMacs, DYNAMIC_MACS));
+        NDList list = new NDList();
+        add(list, output, OUTPUT);
+        spatialMask.ifPresent(m -> add(list, m, SPATIAL_MASK));
+        channelMask.ifPresent(m -> add(list, m, CHANNEL_MASK));
+        add(list, d1, D1);
+        add(list, d2, D2);
+        add(list, d3, D3);
+        add(list, dc, DC);
+        add(list, dynamicMacs, DYNAMIC_MACS);
         return list;
     }
 
@@ -90,8 +91,11 @@ public record BlockResult(
         return a;
     }
 
-    private static NDArray named(NDArray a, String name) {
-        a.setName(name);
-        return a;
+    /** Adds {@code a} under {@code name}; an array already in the list (e.g. d2 == d3) is added as a copy. */
+    private static void add(NDList list, NDArray a, String name) {
+        boolean present = list.stream().anyMatch(existing -> existing == a);
+        NDArray named = present ? a.duplicate() : a;
+        named.setName(name);
+        list.add(named);
     }
 }
