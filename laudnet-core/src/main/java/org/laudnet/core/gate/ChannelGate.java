@@ -174,7 +174,7 @@ public final class ChannelGate extends AbstractBlock {
                         temperature.value(),
                         GumbelSoftmax.sampleUniform(logits.getManager(), logits.getShape(), random))
                 : GumbelSoftmax.evalKeep(logits);
-        return new GateResult(mask, logits);
+        return new GateResult(mask, logits, maskerMacs((int) s.get(2), (int) s.get(3)));
     }
 
     /** {@inheritDoc} */
@@ -188,7 +188,7 @@ public final class ChannelGate extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         long b = inputShapes[0].get(0);
-        return new Shape[] {new Shape(b, groups), new Shape(b, 2, groups)};
+        return new Shape[] {new Shape(b, groups), new Shape(b, 2, groups), new Shape()};
     }
 
     /** {@inheritDoc} */

@@ -148,7 +148,7 @@ public final class SpatialGate extends AbstractBlock {
                         temperature.value(),
                         GumbelSoftmax.sampleUniform(logits.getManager(), logits.getShape(), random))
                 : GumbelSoftmax.evalKeep(logits);
-        return new GateResult(mask, logits);
+        return new GateResult(mask, logits, maskerMacs(h, w));
     }
 
     /** {@inheritDoc} */
@@ -162,7 +162,9 @@ public final class SpatialGate extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         long b = inputShapes[0].get(0);
-        return new Shape[] {new Shape(b, groups, maskSize, maskSize), new Shape(b, 2, groups, maskSize, maskSize)};
+        return new Shape[] {
+            new Shape(b, groups, maskSize, maskSize), new Shape(b, 2, groups, maskSize, maskSize), new Shape()
+        };
     }
 
     /** {@inheritDoc} */

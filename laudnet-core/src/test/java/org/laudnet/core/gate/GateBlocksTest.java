@@ -82,6 +82,8 @@ class GateBlocksTest {
         assertEquals(1f, eval.density().getFloat(), 0f, "keep +2 / skip -2 opens every group in eval");
         GateResult named = GateResult.fromNDList(g.forward(ps, new NDList(x), false));
         assertArrayEquals(eval.mask().toFloatArray(), named.mask().toFloatArray());
+        assertEquals(g.maskerMacs(8, 8), named.maskerMacs());
+        assertEquals(g.maskerMacs(8, 8), eval.maskerMacs());
     }
 
     @Test
