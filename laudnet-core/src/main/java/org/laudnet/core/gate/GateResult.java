@@ -52,7 +52,7 @@ public record GateResult(NDArray mask, NDArray logits, long maskerMacs) {
     public NDList toNDList() {
         mask.setName(MASK);
         logits.setName(LOGITS);
-        NDArray macs = mask.getManager().create((float) maskerMacs);
+        NDArray macs = mask.getManager().create(maskerMacs);
         macs.setName(MASKER_MACS);
         return new NDList(mask, logits, macs);
     }
@@ -72,6 +72,6 @@ public record GateResult(NDArray mask, NDArray logits, long maskerMacs) {
             throw new IllegalArgumentException("gate output must contain arrays named '" + MASK + "', '" + LOGITS
                     + "' and '" + MASKER_MACS + "', got " + list.size() + " array(s)");
         }
-        return new GateResult(mask, logits, (long) macs.getFloat());
+        return new GateResult(mask, logits, macs.getLong());
     }
 }
