@@ -14,7 +14,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import java.util.Random;
 import org.laudnet.core.util.Checks;
@@ -30,8 +30,8 @@ import org.laudnet.core.util.Checks;
  *   mask   = hard Gumbel keep (training) or keep >= skip (eval)   -> (B, G)
  * </pre>
  *
- * The masker is one of {@link ChannelMaskerKind}. The last layer's bias starts at +2 for keep and -2 for skip, so all
- * groups start open.
+ * The masker is one of {@link ChannelMaskerKind}. The last layer's bias starts at +2 for keep and -2 for skip and its
+ * weights at 0, so every group of a fresh gate is open whatever the scale of the features.
  *
  * <p>Output: the named NDList of a {@link GateResult}.
  */
@@ -65,7 +65,7 @@ public final class ChannelGate extends AbstractBlock {
         this.temperature = b.temperature;
         this.random = new Random(b.seed);
         Linear last = Linear.builder().setUnits(2L * groups).optBias(true).build();
-        last.setInitializer(new NormalInitializer(0.01f), Parameter.Type.WEIGHT);
+        last.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
         last.setInitializer(new KeepSkipBiasInitializer(b.keepBias, b.skipBias), Parameter.Type.BIAS);
         switch (kind) {
             case MLP_1 -> {

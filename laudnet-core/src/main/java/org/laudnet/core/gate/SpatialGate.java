@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import java.util.Random;
 import org.laudnet.core.util.Checks;
@@ -25,7 +25,9 @@ import org.laudnet.core.util.Checks;
  *   mask   = hard Gumbel keep (training) or keep >= skip (eval)              -> (B, gs, m, m)
  * </pre>
  *
- * The keep-logit bias starts at +5 and the skip-logit bias at 0, so all gates start open. The mask cell {@code (i,
+ * The keep-logit bias starts at +5 and the skip-logit bias at 0, and the 1x1 convolution's weights at 0, so a fresh
+ * gate's logits equal its biases: every gate starts open whatever the scale of the features, and a network with fresh
+ * gates computes its static function. Gradients still reach the weights from the first step. The mask cell {@code (i,
  * j)} covers the {@code S x S} output pixels of the block with {@code S = Hout / m} (the spatial granularity). The
  * pooling needs {@code H} and {@code W} to be multiples of {@code m}.
  *
@@ -55,7 +57,7 @@ public final class SpatialGate extends AbstractBlock {
         this.conv = addChildBlock(
                 "masker",
                 Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(2 * groups).optBias(true).build());
-        conv.setInitializer(new NormalInitializer(0.01f), Parameter.Type.WEIGHT);
+        conv.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
         conv.setInitializer(new KeepSkipBiasInitializer(b.keepBias, 0f), Parameter.Type.BIAS);
     }
 

@@ -130,11 +130,12 @@ class GatedResidualBlockTest {
             BlockResult r = b.run(train, x, true);
             gc.backward(r.output().sum().add(r.dynamicMacs().mul(1e-6f)));
         }
-        for (var p : b.getParameters()) {
-            if (p.getKey().contains("gate") && p.getKey().endsWith("weight")) {
-                double norm = p.getValue().getArray().getGradient().abs().sum().getFloat();
-                assertTrue(norm > 0, "gradient of " + p.getKey() + " is zero");
-            }
+        // the masker's last layer starts at zero weights; its gradient is the first to be non-zero
+        for (var gate : new ai.djl.nn.Block[] {b.getSpatialGate().orElseThrow(), b.getChannelGate().orElseThrow()}) {
+            var weights = gate.getParameters().stream().filter(p -> p.getKey().endsWith("weight")).toList();
+            var last = weights.get(weights.size() - 1);
+            double norm = last.getValue().getArray().getGradient().abs().sum().getFloat();
+            assertTrue(norm > 0, "gradient of " + last.getKey() + " is zero");
         }
     }
 

@@ -1,0 +1,39 @@
+package org.laudnet.models.resnet;
+
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.util.Checks;
+
+/**
+ * One stage of a latency-aware backbone: its blocks and how they are gated.
+ *
+ * @param blocks number of residual blocks
+ * @param width inner width of each block
+ * @param outChannels output channels of each block
+ * @param stride stride of the stage's first block (1 or 2)
+ * @param gate how every block of the stage is gated (mode, spatial granularity, channel groups, masker kind)
+ */
+public record StageSpec(int blocks, int width, int outChannels, int stride, GateSpec gate) {
+
+    /** Validates every field. */
+    public StageSpec {
+        Checks.positive("blocks", blocks);
+        Checks.positive("width", width);
+        Checks.positive("outChannels", outChannels);
+        if (stride != 1 && stride != 2) {
+            throw new IllegalArgumentException("stride must be 1 or 2, got " + stride);
+        }
+        if (gate == null) {
+            throw new IllegalArgumentException("gate must not be null");
+        }
+    }
+
+    /**
+     * Returns this stage with other gating.
+     *
+     * @param gate the gate spec
+     * @return the new stage spec
+     */
+    public StageSpec withGate(GateSpec gate) {
+        return new StageSpec(blocks, width, outChannels, stride, gate);
+    }
+}
