@@ -1,0 +1,84 @@
+package org.laudnet.bench.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.latency.GranularitySearch;
+import org.laudnet.core.latency.GranularitySearch.Candidate;
+import org.laudnet.core.latency.GranularitySearch.StageChoice;
+import org.laudnet.core.latency.HardwareSpec;
+import org.laudnet.core.latency.TiledRooflineModel;
+import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.resnet.ResNetDepth;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code laudnet search}: picks per-stage spatial granularity and channel groups by predicted latency at a target
+ * density, on an analytical GPU model with a hardware preset.
+ */
+@Command(
+        name = "search",
+        mixinStandardHelpOptions = true,
+        description = "Picks per-stage spatial granularity (and channel groups) that minimise predicted latency at the"
+                + " target density, and prints per stage every candidate with predicted static and dynamic latency.")
+public final class SearchCommand implements Callable<Integer> {
+
+    @Option(names = "--arch", defaultValue = "resnet50",
+            description = "resnet18, resnet34, resnet50 or resnet101 (default: ${DEFAULT-VALUE}).")
+    String arch;
+
+    @Option(names = "--hardware", defaultValue = "v100",
+            description = "Hardware preset: v100, rtx3090, rtx3060, tx2, nano, a100, h100, h200, or 'all'"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String hardware;
+
+    @Option(names = "--target", defaultValue = "0.5", description = "Target density t (default: ${DEFAULT-VALUE}).")
+    double target;
+
+    @Option(names = "--batch", description = "Batch size (default: the preset's, 128 desktop / 1 embedded).")
+    Integer batch;
+
+    @Option(names = "--input-size", defaultValue = "224", description = "Input image side (default: ${DEFAULT-VALUE}).")
+    int inputSize;
+
+    @Override
+    public Integer call() {
+        PrintStream out = System.out;
+        ResNetDepth depth = ResNetDepth.of(Integer.parseInt(arch.toLowerCase().replace("resnet", "")));
+        List<BlockGeometry> blocks = LaudResNet.builder().setDepth(depth).optInputSize(inputSize).build().getBlocks()
+                .stream().map(GatedResidualBlock::getGeometry).toList();
+        List<HardwareSpec> specs = hardware.equalsIgnoreCase("all")
+                ? HardwareSpec.presets()
+                : List.of(HardwareSpec.preset(hardware));
+        for (HardwareSpec hw : specs) {
+            int b = batch == null ? hw.defaultBatch() : batch;
+            List<StageChoice> choices = new GranularitySearch(new TiledRooflineModel(hw)).search(blocks, b, target);
+            out.printf("%s on %s, batch %d, target density %.2f (analytical tiled-roofline model)%n",
+                    depth, hw.name(), b, target);
+            double staticTotal = 0;
+            double chosenTotal = 0;
+            for (StageChoice c : choices) {
+                out.printf("  stage %d (%dx%d output), static %.3f ms%n", c.stage(), c.outSize(), c.outSize(),
+                        c.best().staticMs());
+                StringBuilder line = new StringBuilder("    candidates:");
+                for (Candidate cand : c.candidates()) {
+                    line.append(String.format(" %s %.3f ms (%.2f)", cand.label(), cand.dynamicMs(), cand.ratio()));
+                }
+                out.println(line);
+                out.printf("    choice: spatial %s (%.2f of static)%s; fastest overall %s%n",
+                        c.bestSpatial().label(), c.bestSpatial().ratio(),
+                        c.bestChannel() == null ? "" : String.format(", channel %s (%.2f)",
+                                c.bestChannel().label(), c.bestChannel().ratio()),
+                        c.best().label());
+                staticTotal += c.best().staticMs();
+                chosenTotal += c.best().dynamicMs();
+            }
+            out.printf("  blocks total: static %.3f ms, with the choices %.3f ms (%.2f)%n%n",
+                    staticTotal, chosenTotal, chosenTotal / staticTotal);
+        }
+        return 0;
+    }
+}
