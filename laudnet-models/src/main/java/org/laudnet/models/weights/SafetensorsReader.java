@@ -19,6 +19,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -209,12 +210,12 @@ public final class SafetensorsReader {
         }
         long count = elementCount(shape);
         if (count < 0 || count > Integer.MAX_VALUE) {
-            throw new WeightFileException(file, name, "shape " + java.util.Arrays.toString(shape)
+            throw new WeightFileException(file, name, "shape " + Arrays.toString(shape)
                     + " has more elements than a float array can hold", null);
         }
         long need = count * dtype.byteSize();
         if (need != end - begin) {
-            throw new WeightFileException(file, name, "shape " + java.util.Arrays.toString(shape) + " of dtype "
+            throw new WeightFileException(file, name, "shape " + Arrays.toString(shape) + " of dtype "
                     + dtype + " needs " + need + " bytes but data_offsets [" + begin + ", " + end + "] span "
                     + (end - begin) + " bytes", null);
         }

@@ -17,7 +17,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -388,39 +387,43 @@ public final class TfjsLayersModel {
         throw new WeightFileException(modelJson, totals);
     }
 
-    /** Per-shard sizes under the equal-shards-then-remainder convention, or null if no shard size fits. */
+    /**
+     * Per-shard sizes under the TF.js convention (every shard but the last has a common size {@code S}, the last
+     * holds the remainder {@code T - (n - 1) S}), choosing among the observed sizes of the first {@code n - 1} shards
+     * and the converter default the {@code S} that explains the most shards; null if no candidate is consistent with
+     * the total {@code T}.
+     */
     private static long[] expectedShardSizes(long[] sizes, long expectedBytes) {
         int n = sizes.length;
-        long[] out = new long[n];
         if (n == 1) {
-            out[0] = expectedBytes;
-            return out;
+            return new long[] {expectedBytes};
         }
-        Map<Long, Integer> counts = new HashMap<>();
+        List<Long> candidates = new ArrayList<>();
         for (int i = 0; i < n - 1; i++) {
-            counts.merge(sizes[i], 1, Integer::sum);
+            candidates.add(sizes[i]);
         }
-        long common = -1;
-        int best = 0;
-        for (Map.Entry<Long, Integer> e : counts.entrySet()) {
-            if (e.getValue() > best) {
-                best = e.getValue();
-                common = e.getKey();
+        candidates.add(DEFAULT_SHARD_BYTES);
+        long[] best = null;
+        int bestMatches = -1;
+        for (long shardSize : candidates) {
+            if (!fits(shardSize, n, expectedBytes)) {
+                continue;
+            }
+            long[] expected = new long[n];
+            Arrays.fill(expected, shardSize);
+            expected[n - 1] = expectedBytes - (n - 1) * shardSize;
+            int matches = 0;
+            for (int i = 0; i < n; i++) {
+                if (expected[i] == sizes[i]) {
+                    matches++;
+                }
+            }
+            if (matches > bestMatches) {
+                bestMatches = matches;
+                best = expected;
             }
         }
-        long shardSize;
-        if (fits(common, n, expectedBytes) && best * 2 > n - 1) {
-            shardSize = common;
-        } else if (fits(DEFAULT_SHARD_BYTES, n, expectedBytes)) {
-            shardSize = DEFAULT_SHARD_BYTES;
-        } else if (fits(common, n, expectedBytes)) {
-            shardSize = common;
-        } else {
-            return null;
-        }
-        Arrays.fill(out, shardSize);
-        out[n - 1] = expectedBytes - (n - 1) * shardSize;
-        return out;
+        return best;
     }
 
     private static boolean fits(long shardSize, int n, long total) {

@@ -10,6 +10,7 @@ import java.util.Optional;
  */
 public class WeightFileException extends Exception {
 
+    /** Serialization version. */
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
