@@ -1,0 +1,175 @@
+package org.laudnet.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * A device allocation of {@code n} 4-byte elements (fp32 or int32) in one {@link CudaContext}. Copies run on the
+ * context's stream; the host-side copy methods wait for them. A zero-element buffer still allocates 4 bytes so that it
+ * can be passed to kernels that do not read it.
+ */
+public final class DeviceBuffer implements AutoCloseable {
+
+    private final CudaContext context;
+    private final CUdeviceptr pointer;
+    private final long elements;
+    private boolean closed;
+
+    private DeviceBuffer(CudaContext context, long elements) {
+        if (elements < 0 || elements > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("elements must be in [0, 2^31), got " + elements);
+        }
+        this.context = context;
+        this.elements = elements;
+        this.pointer = new CUdeviceptr();
+        context.makeCurrent();
+        Cu.check(cuMemAlloc(pointer, Math.max(1, elements) * Float.BYTES), "cuMemAlloc", elements + " elements");
+    }
+
+    /**
+     * Allocates an uninitialised buffer.
+     *
+     * @param context the context
+     * @param elements number of 4-byte elements
+     * @return the buffer
+     */
+    public static DeviceBuffer allocate(CudaContext context, long elements) {
+        return new DeviceBuffer(context, elements);
+    }
+
+    /**
+     * Allocates a buffer holding a copy of {@code host}.
+     *
+     * @param context the context
+     * @param host the values
+     * @return the buffer
+     */
+    public static DeviceBuffer of(CudaContext context, float[] host) {
+        DeviceBuffer b = new DeviceBuffer(context, host.length);
+        b.upload(host);
+        return b;
+    }
+
+    /**
+     * Allocates a buffer holding a copy of {@code host}.
+     *
+     * @param context the context
+     * @param host the values
+     * @return the buffer
+     */
+    public static DeviceBuffer of(CudaContext context, int[] host) {
+        DeviceBuffer b = new DeviceBuffer(context, host.length);
+        b.upload(host);
+        return b;
+    }
+
+    /** Returns the number of elements. */
+    public long elements() {
+        return elements;
+    }
+
+    CUdeviceptr pointer() {
+        ensureOpen();
+        return pointer;
+    }
+
+    CudaContext context() {
+        return context;
+    }
+
+    /**
+     * Copies {@code host} into the buffer and waits for the copy.
+     *
+     * @param host exactly {@link #elements()} values
+     */
+    public void upload(float[] host) {
+        requireLength(host.length);
+        copyIn(Pointer.to(host), host.length);
+    }
+
+    /**
+     * Copies {@code host} into the buffer and waits for the copy.
+     *
+     * @param host exactly {@link #elements()} values
+     */
+    public void upload(int[] host) {
+        requireLength(host.length);
+        copyIn(Pointer.to(host), host.length);
+    }
+
+    /** Returns the buffer's contents as floats (waits for all queued work on the stream first). */
+    public float[] downloadFloats() {
+        float[] host = new float[(int) elements];
+        copyOut(Pointer.to(host));
+        return host;
+    }
+
+    /** Returns the buffer's contents as ints (waits for all queued work on the stream first). */
+    public int[] downloadInts() {
+        int[] host = new int[(int) elements];
+        copyOut(Pointer.to(host));
+        return host;
+    }
+
+    /**
+     * Sets every element to {@code value} (queued on the stream), e.g. NaN to poison an output before a test.
+     *
+     * @param value the fill value
+     */
+    public void fill(float value) {
+        ensureOpen();
+        context.makeCurrent();
+        if (elements > 0) {
+            Cu.check(cuMemsetD32Async(pointer, Float.floatToRawIntBits(value), elements, context.stream()),
+                    "cuMemsetD32Async");
+        }
+    }
+
+    private void copyIn(Pointer host, long n) {
+        ensureOpen();
+        context.makeCurrent();
+        if (n > 0) {
+            Cu.check(cuMemcpyHtoDAsync(pointer, host, n * Float.BYTES, context.stream()), "cuMemcpyHtoDAsync");
+            Cu.check(cuStreamSynchronize(context.stream()), "cuStreamSynchronize");
+        }
+    }
+
+    private void copyOut(Pointer host) {
+        ensureOpen();
+        context.makeCurrent();
+        if (elements > 0) {
+            Cu.check(cuMemcpyDtoHAsync(host, pointer, elements * Float.BYTES, context.stream()), "cuMemcpyDtoHAsync");
+        }
+        Cu.check(cuStreamSynchronize(context.stream()), "cuStreamSynchronize");
+    }
+
+    private void requireLength(int n) {
+        if (n != elements) {
+            throw new IllegalArgumentException("host must have " + elements + " elements, got " + n);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("DeviceBuffer is closed");
+        }
+    }
+
+    /** Frees the allocation. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        context.makeCurrent();
+        Cu.check(cuMemFree(pointer), "cuMemFree");
+        closed = true;
+    }
+}
