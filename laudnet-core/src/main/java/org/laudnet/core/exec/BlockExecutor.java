@@ -212,6 +212,23 @@ public final class BlockExecutor implements AutoCloseable {
      */
     public ExecutionResult runWithMasks(
             NDArray x, NDArray spatialMask, NDArray channelMask, PathPolicy callPolicy) {
+        return runWithMasks(x, spatialMask, channelMask, callPolicy, false);
+    }
+
+    /**
+     * As {@link #runWithMasks(NDArray, NDArray, NDArray, PathPolicy)}, optionally also evaluating the block's gates
+     * and discarding their masks: a benchmark that imposes a density then still pays the maskers' cost.
+     *
+     * @param x block input {@code (B, Cin, Hin, Win)}
+     * @param spatialMask 0/1 spatial (or layer) mask {@code (B, gs, m, m)}, or null without a spatial gate
+     * @param channelMask 0/1 channel mask {@code (B, G)}, or null without a channel gate
+     * @param callPolicy the path policy of this call
+     * @param evaluateGates whether to run the gates as {@link #run(NDArray)} does
+     * @return output {@code (B, Cout, Hout, Wout)} and report
+     * @throws IllegalArgumentException for a missing, superfluous or mis-shaped mask
+     */
+    public ExecutionResult runWithMasks(
+            NDArray x, NDArray spatialMask, NDArray channelMask, PathPolicy callPolicy, boolean evaluateGates) {
         checkInput(x);
         checkPolicy(callPolicy);
         int batch = (int) x.getShape().get(0);
@@ -240,6 +257,9 @@ public final class BlockExecutor implements AutoCloseable {
         NDManager caller = x.getManager();
         try (NDManager sub = caller.newSubManager()) {
             x.tempAttach(sub);
+            if (evaluateGates) {
+                gate(x);
+            }
             return finish(x, caller, new Masks(batch, cells, channels), callPolicy);
         }
     }
@@ -685,7 +705,7 @@ public final class BlockExecutor implements AutoCloseable {
             }
         }
         List<Part> parts = List.of(new Part(active, null));
-        return combineSamples(x, sub, parts, null);
+        return combineSamples(x, sub, parts);
     }
 
     /** One pattern group of samples with its weights ({@code null} = full weights). */
@@ -697,11 +717,11 @@ public final class BlockExecutor implements AutoCloseable {
         for (Map.Entry<BitSet, long[]> e : mk.patterns().entrySet()) {
             parts.add(new Part(e.getValue(), slice(e.getKey())));
         }
-        return combineSamples(x, sub, parts, null);
+        return combineSamples(x, sub, parts);
     }
 
     /** Runs the branch per part on its samples and writes {@code ReLU(branch + identity)} there. */
-    private NDArray combineSamples(NDArray x, NDManager sub, List<Part> parts, NDArray unused) {
+    private NDArray combineSamples(NDArray x, NDManager sub, List<Part> parts) {
         NDArray id = identity(x);
         int batch = (int) x.getShape().get(0);
         if (parts.size() == 1 && parts.get(0).samples.length == batch) {
