@@ -1,0 +1,378 @@
+package org.laudnet.bench.blocks;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.exec.BlockExecutor;
+import org.laudnet.core.exec.ExecutionPath;
+import org.laudnet.core.exec.ExecutionResult;
+import org.laudnet.core.exec.PathPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Times dense against dynamic ResNet-50 bottlenecks on this CPU (method section 4): for each stage's stride-1
+ * identity block at 224x224 input, each batch size, gate mode and density, the static folded block and the gated
+ * executor ({@link PathPolicy#AUTO}, maskers included) run interleaved; the medians give the latency ratio.
+ *
+ * <p>Densities are imposed with masks holding exactly {@code round(d * units)} active cells per sample (spatial),
+ * samples (layer) or groups per sample (channel), placed by a seeded random permutation.
+ */
+public final class BlockBenchmark {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlockBenchmark.class);
+
+    /**
+     * One ResNet-50 stage's identity bottleneck.
+     *
+     * @param stage stage number 1..4
+     * @param inChannels {@code Cin = 4 w}
+     * @param width {@code w}
+     * @param size feature map side
+     */
+    public record StageShape(int stage, int inChannels, int width, int size) {}
+
+    /** The four ResNet-50 stages at 224x224. */
+    public static final List<StageShape> RESNET50_STAGES = List.of(
+            new StageShape(1, 256, 64, 56),
+            new StageShape(2, 512, 128, 28),
+            new StageShape(3, 1024, 256, 14),
+            new StageShape(4, 2048, 512, 7));
+
+    /**
+     * Benchmark settings.
+     *
+     * @param runs timed runs per configuration (median reported)
+     * @param warmup untimed runs per configuration
+     * @param batches batch sizes
+     * @param densities imposed densities in (0, 1]
+     * @param stages the stage shapes
+     * @param seed mask and weight seed
+     */
+    public record Config(int runs, int warmup, int[] batches, double[] densities, List<StageShape> stages, long seed) {
+        /** Validates the settings. */
+        public Config {
+            if (runs <= 0) {
+                throw new IllegalArgumentException("runs must be positive, got " + runs);
+            }
+            if (warmup < 0) {
+                throw new IllegalArgumentException("warmup must be non-negative, got " + warmup);
+            }
+            if (batches == null || batches.length == 0 || Arrays.stream(batches).anyMatch(b -> b <= 0)) {
+                throw new IllegalArgumentException("batches must be positive, got " + Arrays.toString(batches));
+            }
+            if (densities == null || densities.length == 0
+                    || Arrays.stream(densities).anyMatch(d -> !(d > 0 && d <= 1))) {
+                throw new IllegalArgumentException("densities must lie in (0, 1], got " + Arrays.toString(densities));
+            }
+        }
+    }
+
+    /**
+     * One measured configuration.
+     *
+     * @param stage ResNet-50 stage
+     * @param mode gate mode
+     * @param granularity spatial S (output pixels per cell side; the map size for LAYER), channel groups G for
+     *     CHANNEL
+     * @param batch batch size
+     * @param density imposed density
+     * @param macsRatio dynamic over dense MACs of the block at that density
+     * @param denseMs median time of the static block
+     * @param dynamicMs median time of the gated executor
+     * @param threads intra-op threads
+     * @param path the path the executor chose most often
+     */
+    public record Row(int stage, GateMode mode, int granularity, int batch, double density, double macsRatio,
+            double denseMs, double dynamicMs, int threads, ExecutionPath path) {
+        /** Returns {@code dynamicMs / denseMs}. */
+        public double latencyRatio() {
+            return dynamicMs / denseMs;
+        }
+    }
+
+    private final Config config;
+
+    /**
+     * Creates a benchmark.
+     *
+     * @param config the settings
+     */
+    public BlockBenchmark(Config config) {
+        this.config = config;
+    }
+
+    /**
+     * Runs every configuration.
+     *
+     * @return the rows, in stage, batch, mode, density order
+     */
+    public List<Row> run() {
+        List<Row> rows = new ArrayList<>();
+        int threads = threads();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ParameterStore ps = new ParameterStore(manager, false);
+            for (StageShape st : config.stages()) {
+                BlockGeometry g = BlockGeometry.bottleneck(st.inChannels(), st.width(), st.size(), 1);
+                GatedResidualBlock staticBlock = block(manager, g, GateSpec.none());
+                try (BlockExecutor dense = executor(manager, ps, staticBlock)) {
+                    for (GateSpec spec : specs(st)) {
+                        GatedResidualBlock gated = block(manager, g, spec);
+                        try (BlockExecutor dyn = executor(manager, ps, gated)) {
+                            for (int batch : config.batches()) {
+                                dyn.calibrate(batch);
+                                for (double d : config.densities()) {
+                                    Row r = measure(manager, st, g, spec, dense, dyn, batch, d, threads);
+                                    rows.add(r);
+                                    LOG.info("stage {} {} {} batch {} density {}: dense {} ms, dynamic {} ms, "
+                                            + "ratio {} ({})", r.stage(), r.mode(), r.granularity(), batch, d,
+                                            fmt(r.denseMs()), fmt(r.dynamicMs()), fmt(r.latencyRatio()), r.path());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static List<GateSpec> specs(StageShape st) {
+        List<GateSpec> specs = new ArrayList<>();
+        specs.add(GateSpec.layer());
+        for (int s : new int[] {1, 2, 4}) {
+            if (st.size() % s == 0 && s < st.size()) {
+                specs.add(GateSpec.spatial(s));
+            }
+        }
+        specs.add(GateSpec.channel(4));
+        specs.add(GateSpec.channel(8));
+        return specs;
+    }
+
+    private GatedResidualBlock block(NDManager manager, BlockGeometry g, GateSpec spec) {
+        GatedResidualBlock b = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec)
+                .optSeed(config.seed()).build();
+        b.initialize(manager, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
+        return b;
+    }
+
+    private static BlockExecutor executor(NDManager manager, ParameterStore ps, GatedResidualBlock b) {
+        return BlockExecutor.builder().setBlock(b).setManager(manager).optParameterStore(ps).build();
+    }
+
+    private Row measure(NDManager manager, StageShape st, BlockGeometry g, GateSpec spec, BlockExecutor dense,
+            BlockExecutor dyn, int batch, double density, int threads) {
+        Random r = new Random(config.seed() * 31 + st.stage() * 1000L + batch * 10L + Math.round(density * 100));
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray x = sub.randomNormal(0, 1, new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()),
+                    DataType.FLOAT32);
+            NDArray sm = null;
+            NDArray cm = null;
+            GateMode mode = spec.mode();
+            if (mode.hasSpatialGate()) {
+                int m = spec.maskSize(g.outHeight());
+                sm = sub.create(exactMask(batch, m * m, density, mode == GateMode.LAYER, r),
+                        new Shape(batch, 1, m, m));
+            }
+            if (mode.hasChannelGate()) {
+                cm = sub.create(exactMask(batch, spec.channelGroups(), density, false, r),
+                        new Shape(batch, spec.channelGroups()));
+            }
+            double[] td = new double[config.runs()];
+            double[] tg = new double[config.runs()];
+            Map<ExecutionPath, Integer> paths = new EnumMap<>(ExecutionPath.class);
+            double macs = 1;
+            for (int i = -config.warmup(); i < config.runs(); i++) {
+                long t0 = System.nanoTime();
+                ExecutionResult a = dense.run(x);
+                a.output().toFloatArray();
+                long t1 = System.nanoTime();
+                ExecutionResult b = dyn.runWithMasks(x, sm, cm, PathPolicy.AUTO, true);
+                b.output().toFloatArray();
+                long t2 = System.nanoTime();
+                a.output().close();
+                b.output().close();
+                if (i >= 0) {
+                    td[i] = (t1 - t0) / 1e6;
+                    tg[i] = (t2 - t1) / 1e6;
+                    paths.merge(b.report().path(), 1, Integer::sum);
+                    macs = b.report().macsRatio();
+                }
+            }
+            ExecutionPath path = paths.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            int gran = switch (mode) {
+                case LAYER -> g.outHeight();
+                case CHANNEL, BOTH -> spec.channelGroups();
+                default -> spec.spatialGranularity();
+            };
+            return new Row(st.stage(), mode, gran, batch, density, macs, median(td), median(tg), threads, path);
+        }
+    }
+
+    /** A 0/1 mask with exactly {@code round(d * units)} ones per sample (LAYER: per batch, over samples). */
+    static float[] exactMask(int batch, int units, double density, boolean overBatch, Random r) {
+        float[] v = new float[batch * units];
+        if (overBatch) {
+            int on = (int) Math.round(density * batch);
+            for (int idx : permutation(batch, r, on)) {
+                v[idx] = 1;
+            }
+            return v;
+        }
+        int on = (int) Math.round(density * units);
+        for (int b = 0; b < batch; b++) {
+            for (int idx : permutation(units, r, on)) {
+                v[b * units + idx] = 1;
+            }
+        }
+        return v;
+    }
+
+    private static int[] permutation(int n, Random r, int take) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return Arrays.copyOf(p, take);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    /** Returns the intra-op thread count of the engine (the system property, else the core count). */
+    public static int threads() {
+        String t = System.getProperty("ai.djl.pytorch.num_threads");
+        return t == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(t.trim());
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /**
+     * Writes the rows as a JSON document (environment plus one object per row).
+     *
+     * @param rows the rows
+     * @param file the target file
+     * @throws IOException if writing fails
+     */
+    public void writeJson(List<Row> rows, Path file) throws IOException {
+        StringBuilder sb = new StringBuilder("{\n  \"environment\": {");
+        Map<String, String> env = environment();
+        int i = 0;
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            sb.append(i++ == 0 ? "\n" : ",\n").append("    \"").append(e.getKey()).append("\": \"")
+                    .append(e.getValue().replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        sb.append("\n  },\n  \"runs\": ").append(config.runs()).append(",\n  \"warmup\": ").append(config.warmup())
+                .append(",\n  \"rows\": [");
+        for (int k = 0; k < rows.size(); k++) {
+            Row r = rows.get(k);
+            sb.append(k == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
+                    "    {\"stage\": %d, \"mode\": \"%s\", \"granularity\": %d, \"batch\": %d, \"density\": %.2f, "
+                            + "\"macs_ratio\": %.4f, \"dense_ms\": %.4f, \"dynamic_ms\": %.4f, \"latency_ratio\": %.4f, "
+                            + "\"threads\": %d, \"path\": \"%s\"}",
+                    r.stage(), r.mode(), r.granularity(), r.batch(), r.density(), r.macsRatio(), r.denseMs(),
+                    r.dynamicMs(), r.latencyRatio(), r.threads(),
+                    r.path() == ExecutionPath.DENSE ? "dense" : "sparse:" + r.path()));
+        }
+        sb.append("\n  ]\n}\n");
+        write(file, sb.toString());
+    }
+
+    /**
+     * Writes the rows as a markdown report with the machine and engine settings.
+     *
+     * @param rows the rows
+     * @param file the target file
+     * @throws IOException if writing fails
+     */
+    public void writeMarkdown(List<Row> rows, Path file) throws IOException {
+        StringBuilder sb = new StringBuilder("# Dynamic ResNet-50 bottlenecks on CPU: dense vs gated executor\n\n");
+        for (Map.Entry<String, String> e : environment().entrySet()) {
+            sb.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        }
+        sb.append("- runs: ").append(config.runs()).append(" timed (median), warm-up ").append(config.warmup())
+                .append(", dense and dynamic interleaved in one process\n")
+                .append("- blocks: stride-1 identity bottlenecks at 224x224 input, random weights, BN folded; "
+                        + "densities imposed by exact-fraction seeded masks; the dynamic time includes the gates "
+                        + "(maskers) and the executor's per-call path choice (cost model calibrated before timing)\n")
+                .append("- granularity: spatial S (output pixels per cell side), map size for LAYER, groups G for "
+                        + "CHANNEL; path: what the executor chose (dense = fallback)\n\n")
+                .append("| stage | mode | gran | batch | density | MACs ratio | dense ms | dynamic ms | latency ratio |"
+                        + " path |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %d | %s | %d | %d | %.2f | %.3f | %.3f | %.3f | %.3f | %s |%n",
+                    r.stage(), r.mode(), r.granularity(), r.batch(), r.density(), r.macsRatio(), r.denseMs(),
+                    r.dynamicMs(), r.latencyRatio(), r.path()));
+        }
+        write(file, sb.toString());
+    }
+
+    private static void write(Path file, String text) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
+    /** Machine, runtime and engine settings recorded with every result. */
+    static Map<String, String> environment() {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        env.put("cpu", cpuModel());
+        env.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        env.put("djl", Engine.getDjlVersion());
+        env.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        env.put("ai.djl.pytorch.num_threads", String.valueOf(System.getProperty("ai.djl.pytorch.num_threads")));
+        env.put("ai.djl.pytorch.num_interop_threads",
+                String.valueOf(System.getProperty("ai.djl.pytorch.num_interop_threads")));
+        return env;
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot read /proc/cpuinfo", e);
+        }
+        return System.getProperty("os.arch");
+    }
+}

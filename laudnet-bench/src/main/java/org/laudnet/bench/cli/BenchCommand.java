@@ -1,0 +1,81 @@
+package org.laudnet.bench.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.laudnet.bench.blocks.BlockBenchmark;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code bench} command: benchmarks of this project ({@code bench blocks}: dense vs dynamic blocks on CPU). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+        subcommands = {BenchCommand.Blocks.class})
+public final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** Prints the usage: {@code bench} needs a subcommand. */
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * Runs {@code bench} as a stand-alone command line.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+
+    /** {@code bench blocks}: times ResNet-50 bottlenecks, dense against gated, and writes JSON and markdown. */
+    @Command(name = "blocks", mixinStandardHelpOptions = true,
+            description = "Dense vs dynamic ResNet-50 bottlenecks (all four stages) on this CPU.")
+    public static final class Blocks implements Callable<Integer> {
+
+        @Option(names = "--json", description = "JSON output file (default: markdown file with .json).")
+        private Path json;
+
+        @Option(names = "--markdown", description = "Markdown output file (default: ${DEFAULT-VALUE}).",
+                defaultValue = "docs/results/blocks-cpu.md")
+        private Path markdown;
+
+        @Option(names = "--runs", description = "Timed runs per configuration (default: ${DEFAULT-VALUE}).",
+                defaultValue = "20")
+        private int runs;
+
+        @Option(names = "--warmup", description = "Warm-up runs per configuration (default: ${DEFAULT-VALUE}).",
+                defaultValue = "5")
+        private int warmup;
+
+        @Option(names = "--batches", split = ",", description = "Batch sizes (default: ${DEFAULT-VALUE}).",
+                defaultValue = "1,8")
+        private int[] batches;
+
+        @Option(names = "--densities", split = ",", description = "Densities (default: ${DEFAULT-VALUE}).",
+                defaultValue = "0.1,0.25,0.5,0.75,1.0")
+        private double[] densities;
+
+        @Option(names = "--quick", description = "Few runs, batch 1, densities 0.5 and 1.0 (development).")
+        private boolean quick;
+
+        /** Runs the benchmark and writes the reports. */
+        @Override
+        public Integer call() throws Exception {
+            BlockBenchmark.Config config = quick
+                    ? new BlockBenchmark.Config(5, 2, new int[] {1}, new double[] {0.5, 1.0},
+                            BlockBenchmark.RESNET50_STAGES, 42L)
+                    : new BlockBenchmark.Config(runs, warmup, batches, densities, BlockBenchmark.RESNET50_STAGES,
+                            42L);
+            BlockBenchmark bench = new BlockBenchmark(config);
+            List<BlockBenchmark.Row> rows = bench.run();
+            Path jsonFile = json != null ? json : Path.of(markdown.toString().replaceAll("\\.md$", "") + ".json");
+            bench.writeMarkdown(rows, markdown);
+            bench.writeJson(rows, jsonFile);
+            return 0;
+        }
+    }
+}

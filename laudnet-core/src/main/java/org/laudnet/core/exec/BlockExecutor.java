@@ -1,0 +1,1348 @@
+package org.laudnet.core.exec;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.cost.BlockCost;
+import org.laudnet.core.cost.BlockDensities;
+import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.gate.ChannelGate;
+import org.laudnet.core.gate.SpatialGate;
+import org.laudnet.core.util.Checks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Eval-mode executor of a trained {@link GatedResidualBlock} that turns its gate masks into saved time (method
+ * section 4). BatchNorm is folded into the convolutions ({@link FoldedConv}); the folded weights, their channel
+ * slices and index tables belong to the executor's own {@link NDManager} and are released by {@link #close()}.
+ *
+ * <p>Per call, on input {@code x: (B, Cin, Hin, Win)}, the executor evaluates the gates with the eval rule
+ * ({@code keep >= skip}), reads the masks back, and runs one of the {@link ExecutionPath}s:
+ *
+ * <ul>
+ *   <li>SPATIAL / BOTH: the active patches {@code (b, i, j)} of {@code S x S} output pixels are listed; every patch's
+ *       receptive field ({@code K = s (S - 1) + 3} pixels of conv1's output, zero outside the image) is gathered as
+ *       rows of channels-last conv1 activations, conv2 runs without padding ({@code K x K -> S x S}), conv3 runs as a
+ *       GEMM, and the result is added to the identity rows at the patch positions; ReLU follows. Inactive positions
+ *       output {@code ReLU(identity)}. conv1 runs either densely ({@link ExecutionPath#SPATIAL_WINDOWS}) or only on the
+ *       pixels of the dilated mask {@code M1} ({@link ExecutionPath#SPATIAL_M1}, bottlenecks only).
+ *   <li>LAYER: the branch runs on the samples whose gate is open; the others output {@code ReLU(identity)}.
+ *   <li>CHANNEL: samples are grouped by their active-group pattern; each group runs the branch with the pattern's
+ *       weight slices (conv1 outputs, conv2 inputs and outputs, conv3 inputs), cached per pattern.
+ *   <li>DENSE: the folded dense block, masks applied by multiplication; the static block and the fallback.
+ * </ul>
+ *
+ * <p>Path choice ({@link PathPolicy#AUTO}): at the first call with a batch size, the executor times its dense path
+ * and each sparse schedule on synthetic masks at several densities and fits a {@link LinearCostModel} per schedule
+ * ({@code t = c0 * patternGroups + sum_k c_k f_k}, features = MACs of the convolutions the schedule runs). Each call
+ * then takes the path with the lowest predicted cost at its actual densities. The choice is logged at debug level
+ * and returned in the {@link ExecutionReport}.
+ *
+ * <p>Equivalence: the output equals {@code block.run(ps, x, false).output()} up to float rounding (method section 4,
+ * relative error {@code <= 1e-4}). Not supported sparsely (these calls run the masked dense path): spatial gates
+ * with more than one mask group, channel gates on grouped 3x3 convolutions.
+ *
+ * <p>Memory: every call works in a sub-manager of the input's manager that is closed before returning; only the
+ * output is attached to the input's manager. Not thread-safe: use one executor per thread.
+ */
+public final class BlockExecutor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlockExecutor.class);
+    private static final int SLICE_CACHE_CAPACITY = 256;
+
+    private final NDManager manager;
+    private final BlockGeometry g;
+    private final GateSpec spec;
+    private final GateMode mode;
+    private final boolean bottleneck;
+    private final BlockCost cost;
+    private final Weights full;
+    private final FoldedConv down;
+    private final NDArray maskerWeight;
+    private final NDArray maskerBias;
+    private final ChannelGate channelGate;
+    private final ParameterStore ps;
+    private final int maskSize;
+    private final int spatialGroups;
+    private final int channelGroups;
+    private final int granularity;
+    private final PathPolicy policy;
+    private final int calibrationRuns;
+    private final long calibrationSeed;
+    private final Map<BitSet, Weights> slices;
+    private final Map<Integer, Calibration> calibrations = new HashMap<>();
+    private final Map<String, NDArray> indexCache = new HashMap<>();
+    private boolean closed;
+
+    private BlockExecutor(Builder b) {
+        GatedResidualBlock block = b.block;
+        this.g = block.getGeometry();
+        this.spec = block.getGateSpec();
+        this.mode = spec.mode();
+        this.bottleneck = g.type() == BlockType.BOTTLENECK;
+        this.cost = BlockCost.of(g, 0);
+        this.policy = b.policy;
+        this.calibrationRuns = b.calibrationRuns;
+        this.calibrationSeed = b.seed;
+        this.manager = b.manager.newSubManager();
+        this.ps = b.parameterStore == null ? new ParameterStore(manager, false) : b.parameterStore;
+        try {
+            FoldedConv c1 = FoldedConv.fold(block.getConv1(), block.getBn1(), ps, manager, g.conv1Stride(), 1);
+            FoldedConv c2 = FoldedConv.fold(
+                    block.getConv2(), block.getBn2(), ps, manager, g.conv2Stride(), g.convGroups());
+            FoldedConv c3 = bottleneck
+                    ? FoldedConv.fold(block.getConv3().orElseThrow(), block.getBn3().orElseThrow(), ps, manager, 1, 1)
+                    : null;
+            this.full = new Weights(c1, c2, c3, false, 1.0);
+            this.down = g.hasDownsample()
+                    ? FoldedConv.fold(block.getDownsampleConv().orElseThrow(), block.getDownsampleBn().orElseThrow(),
+                            ps, manager, g.stride(), 1)
+                    : null;
+            SpatialGate sg = block.getSpatialGate().orElse(null);
+            if (sg != null) {
+                Conv2d masker = (Conv2d) sg.getChildren().values().get(0);
+                this.maskerWeight = masker.getParameters().get("weight").getArray().duplicate();
+                this.maskerBias = masker.getParameters().get("bias").getArray().duplicate();
+                maskerWeight.attach(manager);
+                maskerBias.attach(manager);
+                this.maskSize = sg.getMaskSize();
+                this.spatialGroups = sg.getGroups();
+            } else {
+                this.maskerWeight = null;
+                this.maskerBias = null;
+                this.maskSize = 0;
+                this.spatialGroups = 1;
+            }
+            this.channelGate = block.getChannelGate().orElse(null);
+            this.channelGroups = channelGate == null ? 1 : channelGate.getGroups();
+            this.granularity = maskSize == 0 ? 0 : g.outHeight() / maskSize;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        this.slices = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<BitSet, Weights> eldest) {
+                if (size() > SLICE_CACHE_CAPACITY) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
+    }
+
+    /** Returns a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the geometry of the executed block. */
+    public BlockGeometry getGeometry() {
+        return g;
+    }
+
+    /** Returns the gate spec of the executed block. */
+    public GateSpec getGateSpec() {
+        return spec;
+    }
+
+    /**
+     * Runs the block in eval mode with the executor's default policy.
+     *
+     * @param x block input {@code (B, Cin, Hin, Win)}
+     * @return output {@code (B, Cout, Hout, Wout)} and report
+     * @throws IllegalArgumentException if {@code x} does not match the geometry
+     */
+    public ExecutionResult run(NDArray x) {
+        return run(x, policy);
+    }
+
+    /**
+     * Runs the block in eval mode: gates by the eval rule, then the path the policy allows.
+     *
+     * @param x block input {@code (B, Cin, Hin, Win)}
+     * @param callPolicy the path policy of this call
+     * @return output {@code (B, Cout, Hout, Wout)} and report
+     * @throws IllegalArgumentException if {@code x} does not match the geometry, or a spatial schedule is forced on a
+     *     block without a spatial gate
+     */
+    public ExecutionResult run(NDArray x, PathPolicy callPolicy) {
+        checkInput(x);
+        checkPolicy(callPolicy);
+        NDManager caller = x.getManager();
+        try (NDManager sub = caller.newSubManager()) {
+            x.tempAttach(sub);
+            Masks masks = gate(x);
+            return finish(x, caller, masks, callPolicy);
+        }
+    }
+
+    /**
+     * Runs the block with given masks instead of the gates' (for equivalence tests and benchmarks that impose a
+     * density). The masks have the shapes the gates produce.
+     *
+     * @param x block input {@code (B, Cin, Hin, Win)}
+     * @param spatialMask 0/1 spatial (or layer) mask {@code (B, gs, m, m)}; required exactly when the mode has a
+     *     spatial gate
+     * @param channelMask 0/1 channel mask {@code (B, G)}; required exactly when the mode has a channel gate
+     * @param callPolicy the path policy of this call
+     * @return output {@code (B, Cout, Hout, Wout)} and report
+     * @throws IllegalArgumentException for a missing, superfluous or mis-shaped mask
+     */
+    public ExecutionResult runWithMasks(
+            NDArray x, NDArray spatialMask, NDArray channelMask, PathPolicy callPolicy) {
+        return runWithMasks(x, spatialMask, channelMask, callPolicy, false);
+    }
+
+    /**
+     * As {@link #runWithMasks(NDArray, NDArray, NDArray, PathPolicy)}, optionally also evaluating the block's gates
+     * and discarding their masks: a benchmark that imposes a density then still pays the maskers' cost.
+     *
+     * @param x block input {@code (B, Cin, Hin, Win)}
+     * @param spatialMask 0/1 spatial (or layer) mask {@code (B, gs, m, m)}, or null without a spatial gate
+     * @param channelMask 0/1 channel mask {@code (B, G)}, or null without a channel gate
+     * @param callPolicy the path policy of this call
+     * @param evaluateGates whether to run the gates as {@link #run(NDArray)} does
+     * @return output {@code (B, Cout, Hout, Wout)} and report
+     * @throws IllegalArgumentException for a missing, superfluous or mis-shaped mask
+     */
+    public ExecutionResult runWithMasks(
+            NDArray x, NDArray spatialMask, NDArray channelMask, PathPolicy callPolicy, boolean evaluateGates) {
+        checkInput(x);
+        checkPolicy(callPolicy);
+        int batch = (int) x.getShape().get(0);
+        float[] cells = null;
+        if (mode.hasSpatialGate()) {
+            Shape want = new Shape(batch, spatialGroups, maskSize, maskSize);
+            if (spatialMask == null || !spatialMask.getShape().equals(want)) {
+                throw new IllegalArgumentException("spatialMask must have shape " + want + ", got "
+                        + (spatialMask == null ? "null" : spatialMask.getShape()));
+            }
+            cells = spatialMask.toFloatArray();
+        } else if (spatialMask != null) {
+            throw new IllegalArgumentException("spatialMask must be null for mode " + mode);
+        }
+        boolean[][] channels = null;
+        if (mode.hasChannelGate()) {
+            Shape want = new Shape(batch, channelGroups);
+            if (channelMask == null || !channelMask.getShape().equals(want)) {
+                throw new IllegalArgumentException("channelMask must have shape " + want + ", got "
+                        + (channelMask == null ? "null" : channelMask.getShape()));
+            }
+            channels = toPatterns(channelMask.toFloatArray(), batch);
+        } else if (channelMask != null) {
+            throw new IllegalArgumentException("channelMask must be null for mode " + mode);
+        }
+        NDManager caller = x.getManager();
+        try (NDManager sub = caller.newSubManager()) {
+            x.tempAttach(sub);
+            if (evaluateGates) {
+                gate(x);
+            }
+            return finish(x, caller, new Masks(batch, cells, channels), callPolicy);
+        }
+    }
+
+    private ExecutionResult finish(NDArray x, NDManager caller, Masks masks, PathPolicy callPolicy) {
+        Decision d = decide(x, masks, callPolicy);
+        NDArray y = compute(x, masks, d.path);
+        y.attach(caller);
+        ExecutionReport report = new ExecutionReport(mode, d.path, masks.batch, masks.activeUnits(),
+                masks.totalUnits(), d.patternGroups, masks.densities, cost.ratio(masks.densities),
+                d.predictedSparse, d.predictedDense);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("block {} {}: path {} active {}/{} densities {} predicted sparse {} ms dense {} ms",
+                    g.type(), mode, d.path, report.activeUnits(), report.totalUnits(), masks.densities,
+                    d.predictedSparse, d.predictedDense);
+        }
+        return new ExecutionResult(y, report);
+    }
+
+    // ------------------------------------------------------------------------------------------------ gates
+
+    private Masks gate(NDArray x) {
+        int batch = (int) x.getShape().get(0);
+        float[] cells = null;
+        if (maskerWeight != null) {
+            int kh = g.inHeight() / maskSize;
+            int kw = g.inWidth() / maskSize;
+            NDArray pooled = kh == 1 && kw == 1
+                    ? x
+                    : Pool.avgPool2d(x, new Shape(kh, kw), new Shape(kh, kw), new Shape(0, 0), false, true);
+            float[] logits = Conv2d.conv2d(pooled, maskerWeight, maskerBias).head().toFloatArray();
+            int cellsPerGroup = maskSize * maskSize;
+            cells = new float[batch * spatialGroups * cellsPerGroup];
+            for (int b = 0; b < batch; b++) {
+                for (int q = 0; q < spatialGroups; q++) {
+                    for (int c = 0; c < cellsPerGroup; c++) {
+                        float keep = logits[((b * 2) * spatialGroups + q) * cellsPerGroup + c];
+                        float skip = logits[((b * 2 + 1) * spatialGroups + q) * cellsPerGroup + c];
+                        cells[(b * spatialGroups + q) * cellsPerGroup + c] = keep >= skip ? 1f : 0f;
+                    }
+                }
+            }
+        }
+        boolean[][] channels = null;
+        if (channelGate != null) {
+            channels = toPatterns(channelGate.gate(ps, x, false).mask().toFloatArray(), batch);
+        }
+        return new Masks(batch, cells, channels);
+    }
+
+    private boolean[][] toPatterns(float[] mask, int batch) {
+        boolean[][] p = new boolean[batch][channelGroups];
+        for (int b = 0; b < batch; b++) {
+            for (int q = 0; q < channelGroups; q++) {
+                p[b][q] = mask[b * channelGroups + q] > 0.5f;
+            }
+        }
+        return p;
+    }
+
+    // ------------------------------------------------------------------------------------------------ decision
+
+    private record Decision(ExecutionPath path, int patternGroups, double predictedSparse, double predictedDense) {}
+
+    private Decision decide(NDArray x, Masks mk, PathPolicy callPolicy) {
+        int groups = mk.patternGroups();
+        if (mode == GateMode.NONE || mk.allOpen()) {
+            return new Decision(ExecutionPath.DENSE, groups, Double.NaN, Double.NaN);
+        }
+        if (mk.cells != null && mk.activeCells == 0) {
+            return new Decision(ExecutionPath.SKIP, groups, Double.NaN, Double.NaN);
+        }
+        boolean sparseSupported = !(mk.cells != null && spatialGroups > 1)
+                && !(mk.channels != null && g.convGroups() > 1);
+        if (!sparseSupported || callPolicy == PathPolicy.DENSE) {
+            return new Decision(ExecutionPath.DENSE, groups, Double.NaN, Double.NaN);
+        }
+        List<ExecutionPath> candidates = candidates();
+        switch (callPolicy) {
+            case SPATIAL_WINDOWS:
+                return new Decision(ExecutionPath.SPATIAL_WINDOWS, groups, Double.NaN, Double.NaN);
+            case SPATIAL_M1:
+                return new Decision(ExecutionPath.SPATIAL_M1, groups, Double.NaN, Double.NaN);
+            case SPARSE: {
+                Calibration cal = calibrations.get(mk.batch);
+                if (cal == null || candidates.size() == 1) {
+                    return new Decision(candidates.get(0), groups, Double.NaN, Double.NaN);
+                }
+                ExecutionPath best = candidates.get(0);
+                double bestT = Double.POSITIVE_INFINITY;
+                for (ExecutionPath p : candidates) {
+                    double t = cal.predict(p, features(p, mk));
+                    if (t < bestT) {
+                        bestT = t;
+                        best = p;
+                    }
+                }
+                return new Decision(best, groups, bestT, cal.denseMillis);
+            }
+            default: {
+                Calibration cal = calibrate(x, mk.batch);
+                ExecutionPath best = ExecutionPath.DENSE;
+                double bestSparse = Double.POSITIVE_INFINITY;
+                ExecutionPath bestSparsePath = null;
+                for (ExecutionPath p : candidates) {
+                    double t = cal.predict(p, features(p, mk));
+                    if (t < bestSparse) {
+                        bestSparse = t;
+                        bestSparsePath = p;
+                    }
+                }
+                if (bestSparsePath != null && bestSparse < cal.denseMillis) {
+                    best = bestSparsePath;
+                }
+                return new Decision(best, groups, bestSparse, cal.denseMillis);
+            }
+        }
+    }
+
+    private void checkPolicy(PathPolicy p) {
+        if (p == null) {
+            throw new IllegalArgumentException("policy must not be null");
+        }
+        if ((p == PathPolicy.SPATIAL_WINDOWS || p == PathPolicy.SPATIAL_M1)
+                && !(mode == GateMode.SPATIAL || mode == GateMode.BOTH)) {
+            throw new IllegalArgumentException("policy " + p + " needs a SPATIAL or BOTH block, mode is " + mode);
+        }
+        if (p == PathPolicy.SPATIAL_M1 && !bottleneck) {
+            throw new IllegalArgumentException("policy SPATIAL_M1 needs a bottleneck block, type is " + g.type());
+        }
+    }
+
+    private List<ExecutionPath> candidates() {
+        return switch (mode) {
+            case SPATIAL, BOTH -> bottleneck
+                    ? List.of(ExecutionPath.SPATIAL_WINDOWS, ExecutionPath.SPATIAL_M1)
+                    : List.of(ExecutionPath.SPATIAL_WINDOWS);
+            case LAYER -> List.of(ExecutionPath.LAYER);
+            case CHANNEL -> List.of(ExecutionPath.CHANNEL);
+            case NONE -> List.of();
+        };
+    }
+
+    /**
+     * Work features of a sparse path for the cost model: MACs of the convolutions the path runs (per pattern group,
+     * summed), split into the terms whose counts vary independently.
+     */
+    private double[] features(ExecutionPath p, Masks mk) {
+        double w = g.width();
+        int s2 = g.conv2Stride();
+        switch (p) {
+            case LAYER:
+                return new double[] {mk.activeCells * (double) cost.denseMacs()};
+            case CHANNEL: {
+                double macs = 0;
+                for (int b = 0; b < mk.batch; b++) {
+                    double dc = fraction(mk.channels[b]);
+                    macs += cost.dynamicMacs(BlockDensities.channel(dc)) - cost.downsampleMacs();
+                }
+                return new double[] {macs};
+            }
+            default: {
+                int s = granularity;
+                int k = s2 * (s - 1) + 3;
+                double win = 0;
+                double c1 = 0;
+                SpatialIndex idx = mk.spatialIndex(this);
+                for (int b = 0; b < mk.batch; b++) {
+                    double dc = mk.channels == null ? 1 : fraction(mk.channels[b]);
+                    int patches = idx.patchesPerSample[b];
+                    double perPatch;
+                    if (bottleneck) {
+                        perPatch = (double) s * s * w * w * 9 / g.convGroups() * dc * dc + (double) s * s * w
+                                * g.outChannels() * dc + (double) k * k * w * dc;
+                    } else {
+                        perPatch = (double) s * s * w * g.outChannels() * 9 * dc + (double) k * k * w * dc;
+                    }
+                    win += patches * perPatch;
+                    c1 += idx.m1PerSample[b] * (double) g.inChannels() * w * dc;
+                }
+                return p == ExecutionPath.SPATIAL_M1 ? new double[] {win, c1} : new double[] {win};
+            }
+        }
+    }
+
+    private static double fraction(boolean[] pattern) {
+        int n = 0;
+        for (boolean v : pattern) {
+            n += v ? 1 : 0;
+        }
+        return n / (double) pattern.length;
+    }
+
+    // ------------------------------------------------------------------------------------------------ calibration
+
+    /** Timed cost models of one batch size. */
+    private static final class Calibration {
+        private final double denseMillis;
+        private final Map<ExecutionPath, LinearCostModel> models;
+
+        Calibration(double denseMillis, Map<ExecutionPath, LinearCostModel> models) {
+            this.denseMillis = denseMillis;
+            this.models = models;
+        }
+
+        double predict(ExecutionPath p, double[] features) {
+            LinearCostModel m = models.get(p);
+            return m == null ? Double.POSITIVE_INFINITY : m.predict(features);
+        }
+    }
+
+    /**
+     * Measures the dense path and fits the cost models of the sparse schedules for batch size {@code batch} on
+     * synthetic data, unless done already. Called by the first {@link PathPolicy#AUTO} call of a batch size; may be
+     * called ahead of time to keep the measurement out of a timed loop.
+     *
+     * @param batch the batch size
+     * @throws IllegalArgumentException if {@code batch} is not positive
+     */
+    public void calibrate(int batch) {
+        Checks.positive("batch", batch);
+        if (calibrations.containsKey(batch) || mode == GateMode.NONE) {
+            return;
+        }
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray x = sub.randomNormal(0, 1, new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()),
+                    ai.djl.ndarray.types.DataType.FLOAT32);
+            calibrate(x, batch);
+        }
+    }
+
+    private Calibration calibrate(NDArray anyInput, int batch) {
+        Calibration cal = calibrations.get(batch);
+        if (cal != null) {
+            return cal;
+        }
+        Random r = new Random(calibrationSeed + batch);
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray x = sub.randomNormal(0, 1, new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()),
+                    ai.djl.ndarray.types.DataType.FLOAT32);
+            double[][] settings = calibrationSettings(batch);
+            Masks half = syntheticMasks(batch, 0.5, false, 0.5, r);
+            double dense = time(x, half, ExecutionPath.DENSE);
+            Map<ExecutionPath, LinearCostModel> models = new HashMap<>();
+            for (ExecutionPath p : candidates()) {
+                List<double[]> feats = new ArrayList<>();
+                List<Double> times = new ArrayList<>();
+                for (double[] st : settings) {
+                    Masks mk = syntheticMasks(batch, st[0], st[1] > 0, st[2], r);
+                    if (mk.cells != null && mk.activeCells == 0) {
+                        continue;
+                    }
+                    feats.add(features(p, mk));
+                    times.add(time(x, mk, p) / mk.patternGroups());
+                }
+                if (!feats.isEmpty()) {
+                    double[] t = times.stream().mapToDouble(Double::doubleValue).toArray();
+                    models.put(p, LinearCostModel.fit(feats.toArray(new double[0][]), t));
+                }
+            }
+            cal = new Calibration(dense, models);
+            LOG.debug("calibrated block {} {} batch {}: dense {} ms, models {}", g.type(), mode, batch, dense, models);
+        }
+        calibrations.put(batch, cal);
+        return cal;
+    }
+
+    /** Rows of {spatial density, clustered (1) or random (0), channel density}. */
+    private double[][] calibrationSettings(int batch) {
+        if (mode == GateMode.LAYER) {
+            return batch == 1 ? new double[][] {{1, 0, 1}} : new double[][] {{0.25, 0, 1}, {0.5, 0, 1}, {0.75, 0, 1}};
+        }
+        if (mode == GateMode.CHANNEL) {
+            return new double[][] {{1, 0, 0.25}, {1, 0, 0.5}, {1, 0, 0.75}};
+        }
+        double dcLow = mode == GateMode.BOTH ? 0.5 : 1;
+        return new double[][] {{0.2, 0, 1}, {0.5, 0, dcLow}, {0.8, 0, 1}, {0.3, 1, dcLow}, {0.7, 1, 1}};
+    }
+
+    private Masks syntheticMasks(int batch, double spatialDensity, boolean clustered, double channelDensity,
+            Random r) {
+        float[] cells = null;
+        if (mode.hasSpatialGate()) {
+            int per = spatialGroups * maskSize * maskSize;
+            cells = new float[batch * per];
+            if (mode == GateMode.LAYER) {
+                int open = Math.max(1, (int) Math.round(spatialDensity * batch));
+                for (int b = 0; b < open; b++) {
+                    cells[b] = 1;
+                }
+            } else {
+                int open = Math.max(1, (int) Math.round(spatialDensity * per));
+                for (int b = 0; b < batch; b++) {
+                    int[] order = clustered ? identityOrder(per) : shuffled(per, r);
+                    for (int c = 0; c < open; c++) {
+                        cells[b * per + order[c]] = 1;
+                    }
+                }
+            }
+        }
+        boolean[][] channels = null;
+        if (mode.hasChannelGate()) {
+            channels = new boolean[batch][channelGroups];
+            int open = Math.max(1, (int) Math.round(channelDensity * channelGroups));
+            int[] order = shuffled(channelGroups, r);
+            for (int b = 0; b < batch; b++) {
+                for (int c = 0; c < open; c++) {
+                    channels[b][order[c]] = true;
+                }
+            }
+        }
+        return new Masks(batch, cells, channels);
+    }
+
+    private static int[] identityOrder(int n) {
+        int[] o = new int[n];
+        for (int i = 0; i < n; i++) {
+            o[i] = i;
+        }
+        return o;
+    }
+
+    private static int[] shuffled(int n, Random r) {
+        int[] o = identityOrder(n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = o[i];
+            o[i] = o[j];
+            o[j] = t;
+        }
+        return o;
+    }
+
+    private double time(NDArray x, Masks mk, ExecutionPath p) {
+        int runs = calibrationRuns;
+        double[] t = new double[runs];
+        for (int i = -1; i < runs; i++) {
+            try (NDManager call = x.getManager().newSubManager()) {
+                x.tempAttach(call);
+                long t0 = System.nanoTime();
+                NDArray y = compute(x, mk, p);
+                y.toFloatArray();
+                long t1 = System.nanoTime();
+                if (i >= 0) {
+                    t[i] = (t1 - t0) / 1e6;
+                }
+            }
+        }
+        Arrays.sort(t);
+        return t[runs / 2];
+    }
+
+    // ------------------------------------------------------------------------------------------------ compute
+
+    private NDArray compute(NDArray x, Masks mk, ExecutionPath path) {
+        return switch (path) {
+            case DENSE -> dense(x, mk);
+            case SKIP -> Activation.relu(identity(x));
+            case LAYER -> layer(x, mk);
+            case CHANNEL -> channel(x, mk);
+            case SPATIAL_WINDOWS, SPATIAL_M1 -> spatial(x, mk, path);
+        };
+    }
+
+    private NDArray identity(NDArray x) {
+        return down == null ? x : down.conv(x);
+    }
+
+    /** The dense residual branch on NCHW data; {@code cm} multiplies conv1's (and conv2's) activated output. */
+    private NDArray branch(NDArray x, Weights w, NDArray cm) {
+        NDArray h = Activation.relu(w.c1.conv(x));
+        if (cm != null) {
+            h = h.muli(cm);
+        }
+        h = w.c2.conv(h);
+        if (w.c3 != null) {
+            h = Activation.relu(h);
+            if (cm != null) {
+                h = h.muli(cm);
+            }
+            h = w.c3.conv(h);
+        }
+        return h;
+    }
+
+    private NDArray dense(NDArray x, Masks mk) {
+        NDManager sub = x.getManager();
+        NDArray cm = null;
+        if (mk.channels != null && !mk.allChannelsOpen()) {
+            int w = g.width();
+            int per = w / channelGroups;
+            float[] v = new float[mk.batch * w];
+            for (int b = 0; b < mk.batch; b++) {
+                for (int c = 0; c < w; c++) {
+                    v[b * w + c] = mk.channels[b][c / per] ? 1f : 0f;
+                }
+            }
+            cm = sub.create(v, new Shape(mk.batch, w, 1, 1));
+        }
+        NDArray z = branch(x, full, cm);
+        if (mk.cells != null && mk.activeCells < mk.cells.length) {
+            z = z.muli(spatialMaskArray(sub, mk));
+        }
+        return Activation.relu(z.addi(identity(x)));
+    }
+
+    /** Builds {@code M3} broadcastable against the branch output {@code (B, Cout, Hout, Wout)}. */
+    private NDArray spatialMaskArray(NDManager sub, Masks mk) {
+        int ho = g.outHeight();
+        int wo = g.outWidth();
+        int s = ho / maskSize;
+        int sw = wo / maskSize;
+        float[] v = new float[mk.batch * spatialGroups * ho * wo];
+        for (int bq = 0; bq < mk.batch * spatialGroups; bq++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    v[(bq * ho + i) * wo + j] = mk.cells[(bq * maskSize + i / s) * maskSize + j / sw];
+                }
+            }
+        }
+        if (spatialGroups == 1) {
+            return sub.create(v, new Shape(mk.batch, 1, ho, wo));
+        }
+        int per = g.outChannels() / spatialGroups;
+        float[] e = new float[mk.batch * g.outChannels() * ho * wo];
+        int px = ho * wo;
+        for (int b = 0; b < mk.batch; b++) {
+            for (int c = 0; c < g.outChannels(); c++) {
+                System.arraycopy(v, (b * spatialGroups + c / per) * px, e, (b * g.outChannels() + c) * px, px);
+            }
+        }
+        return sub.create(e, new Shape(mk.batch, g.outChannels(), ho, wo));
+    }
+
+    private NDArray layer(NDArray x, Masks mk) {
+        NDManager sub = x.getManager();
+        int n = mk.activeCells;
+        long[] active = new long[n];
+        int p = 0;
+        for (int b = 0; b < mk.batch; b++) {
+            if (mk.cells[b] > 0.5f) {
+                active[p++] = b;
+            }
+        }
+        List<Part> parts = List.of(new Part(active, null));
+        return combineSamples(x, sub, parts);
+    }
+
+    /** One pattern group of samples with its weights ({@code null} = full weights). */
+    private record Part(long[] samples, Weights weights) {}
+
+    private NDArray channel(NDArray x, Masks mk) {
+        NDManager sub = x.getManager();
+        List<Part> parts = new ArrayList<>();
+        for (Map.Entry<BitSet, long[]> e : mk.patterns().entrySet()) {
+            parts.add(new Part(e.getValue(), slice(e.getKey())));
+        }
+        return combineSamples(x, sub, parts);
+    }
+
+    /** Runs the branch per part on its samples and writes {@code ReLU(branch + identity)} there. */
+    private NDArray combineSamples(NDArray x, NDManager sub, List<Part> parts) {
+        NDArray id = identity(x);
+        int batch = (int) x.getShape().get(0);
+        if (parts.size() == 1 && parts.get(0).samples.length == batch) {
+            NDArray z = partBranch(x, parts.get(0).weights, batch);
+            return Activation.relu(z.getShape().equals(id.getShape()) ? z.addi(id) : id.add(z));
+        }
+        NDArray y = Activation.relu(id);
+        for (Part part : parts) {
+            NDIndex index = new NDIndex("{}", sub.create(part.samples));
+            NDArray xs = x.get(index);
+            NDArray z = partBranch(xs, part.weights, part.samples.length);
+            NDArray ids = id.get(index);
+            y.set(index, Activation.relu(z.getShape().equals(ids.getShape()) ? z.addi(ids) : ids.addi(z)));
+        }
+        return y;
+    }
+
+    private NDArray partBranch(NDArray xs, Weights w, int samples) {
+        Weights ww = w == null ? full : w;
+        if (ww.empty) {
+            return xs.getManager().create(ww.lastBias(), new Shape(1, g.outChannels(), 1, 1));
+        }
+        return branch(xs, ww, null);
+    }
+
+    private Weights slice(BitSet pattern) {
+        Weights w = slices.get(pattern);
+        if (w != null) {
+            return w;
+        }
+        int per = g.width() / channelGroups;
+        int count = pattern.cardinality();
+        if (count == 0) {
+            w = new Weights(null, null, null, true, 0);
+        } else {
+            int[] idx = new int[count * per];
+            int p = 0;
+            for (int q = pattern.nextSetBit(0); q >= 0; q = pattern.nextSetBit(q + 1)) {
+                for (int c = 0; c < per; c++) {
+                    idx[p++] = q * per + c;
+                }
+            }
+            FoldedConv c1 = full.c1.slice(idx, null, manager);
+            FoldedConv c2 = bottleneck ? full.c2.slice(idx, idx, manager) : full.c2.slice(null, idx, manager);
+            FoldedConv c3 = bottleneck ? full.c3.slice(null, idx, manager) : null;
+            w = new Weights(c1, c2, c3, false, count / (double) channelGroups);
+        }
+        slices.put((BitSet) pattern.clone(), w);
+        return w;
+    }
+
+    /** Folded weights of one channel pattern; {@code empty} when no group is active. */
+    private final class Weights {
+        private final FoldedConv c1;
+        private final FoldedConv c2;
+        private final FoldedConv c3;
+        private final boolean empty;
+        private final double density;
+
+        Weights(FoldedConv c1, FoldedConv c2, FoldedConv c3, boolean empty, double density) {
+            this.c1 = c1;
+            this.c2 = c2;
+            this.c3 = c3;
+            this.empty = empty;
+            this.density = density;
+        }
+
+        /** The bias the branch outputs when no channel is active: the last folded convolution's bias. */
+        float[] lastBias() {
+            return (full.c3 != null ? full.c3 : full.c2).hostBias();
+        }
+
+        int innerChannels() {
+            return c1.outChannels();
+        }
+
+        void close() {
+            if (c1 != null) {
+                c1.close();
+                c2.close();
+            }
+            if (c3 != null) {
+                c3.close();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ spatial
+
+    /** Host-side index tables of the active patches of one mask. */
+    static final class SpatialIndex {
+        final int[] patchesPerSample;
+        final int[] m1PerSample;
+        final int[][] patches; // per sample: cell ids
+
+        SpatialIndex(int[] patchesPerSample, int[] m1PerSample, int[][] patches) {
+            this.patchesPerSample = patchesPerSample;
+            this.m1PerSample = m1PerSample;
+            this.patches = patches;
+        }
+    }
+
+    SpatialIndex buildSpatialIndex(Masks mk) {
+        return buildSpatialIndex(mk.cells, mk.batch, spatialGroups);
+    }
+
+    /** Lists the open cells per sample (a cell is open if any of its {@code groups} mask groups is) and counts M1. */
+    private SpatialIndex buildSpatialIndex(float[] cellMask, int batch, int groups) {
+        int m = maskSize;
+        int s = granularity;
+        int s2 = g.conv2Stride();
+        int k = s2 * (s - 1) + 3;
+        int h1 = bottleneck ? g.conv1OutHeight() : g.outHeight();
+        int w1 = bottleneck ? g.conv1OutWidth() : g.outWidth();
+        int[] pps = new int[batch];
+        int[] m1 = new int[batch];
+        int[][] patches = new int[batch][];
+        boolean[] mark = new boolean[h1 * w1];
+        for (int b = 0; b < batch; b++) {
+            int[] list = new int[m * m];
+            int n = 0;
+            Arrays.fill(mark, false);
+            int count = 0;
+            for (int c = 0; c < m * m; c++) {
+                boolean open = false;
+                for (int q = 0; q < groups; q++) {
+                    open |= cellMask[(b * groups + q) * m * m + c] > 0.5f;
+                }
+                if (!open) {
+                    continue;
+                }
+                list[n++] = c;
+                int r0 = s2 * (c / m) * s - 1;
+                int c0 = s2 * (c % m) * s - 1;
+                for (int a = 0; a < k; a++) {
+                    int rr = r0 + a;
+                    if (rr < 0 || rr >= h1) {
+                        continue;
+                    }
+                    for (int bb = 0; bb < k; bb++) {
+                        int cc = c0 + bb;
+                        if (cc >= 0 && cc < w1 && !mark[rr * w1 + cc]) {
+                            mark[rr * w1 + cc] = true;
+                            count++;
+                        }
+                    }
+                }
+            }
+            pps[b] = n;
+            m1[b] = count;
+            patches[b] = Arrays.copyOf(list, n);
+        }
+        return new SpatialIndex(pps, m1, patches);
+    }
+
+    private NDArray spatial(NDArray x, Masks mk, ExecutionPath path) {
+        NDManager sub = x.getManager();
+        int batch = mk.batch;
+        int cin = g.inChannels();
+        int hin = g.inHeight();
+        int win = g.inWidth();
+        int ho = g.outHeight();
+        int wo = g.outWidth();
+        int cout = g.outChannels();
+        int s = granularity;
+        int m = maskSize;
+        int s2 = g.conv2Stride();
+        int k = s2 * (s - 1) + 3;
+        int h1 = bottleneck ? g.conv1OutHeight() : ho;
+        int w1 = bottleneck ? g.conv1OutWidth() : wo;
+        int st1 = g.conv1Stride();
+        SpatialIndex idx = mk.spatialIndex(this);
+
+        NDArray xrows = x.transpose(0, 2, 3, 1).reshape(-1, cin);
+        NDArray idRows;
+        if (down == null) {
+            idRows = xrows;
+        } else {
+            NDArray src = g.stride() == 1 ? xrows : xrows.get(new NDIndex("{}", stridedRows(batch, g.stride())));
+            idRows = down.gemm(src);
+        }
+        List<NDArray> zs = new ArrayList<>();
+        List<long[]> outs = new ArrayList<>();
+        Map<BitSet, long[]> groups = mk.channels == null ? Map.of(new BitSet(), allSamples(batch)) : mk.patterns();
+        NDArray denseH1Full = null;
+        for (Map.Entry<BitSet, long[]> e : groups.entrySet()) {
+            Weights w = mk.channels == null ? full : slice(e.getKey());
+            long[] samples = e.getValue();
+            int n = 0;
+            for (long b : samples) {
+                n += idx.patchesPerSample[(int) b];
+            }
+            if (n == 0) {
+                continue;
+            }
+            long[] outIdx = new long[n * s * s];
+            int q = 0;
+            for (long bl : samples) {
+                int b = (int) bl;
+                for (int c : idx.patches[b]) {
+                    int i0 = (c / m) * s;
+                    int j0 = (c % m) * s;
+                    for (int u = 0; u < s; u++) {
+                        for (int v = 0; v < s; v++) {
+                            outIdx[q++] = ((long) b * ho + i0 + u) * wo + j0 + v;
+                        }
+                    }
+                }
+            }
+            outs.add(outIdx);
+            if (w.empty) {
+                zs.add(sub.zeros(new Shape(outIdx.length, cout)).addi(
+                        sub.create(w.lastBias(), new Shape(1, cout))));
+                continue;
+            }
+            int inner = w.innerChannels();
+            // window indices into the conv1 rows (last row = zeros, for pixels outside the image)
+            long[] winIdx = new long[n * k * k];
+            NDArray h1rows;
+            if (path == ExecutionPath.SPATIAL_M1) {
+                int[] compact = new int[batch * h1 * w1];
+                Arrays.fill(compact, -1);
+                long[] xsel = new long[n * k * k];
+                int n1 = 0;
+                int p = 0;
+                for (long bl : samples) {
+                    int b = (int) bl;
+                    for (int c : idx.patches[b]) {
+                        int r0 = s2 * (c / m) * s - 1;
+                        int c0 = s2 * (c % m) * s - 1;
+                        for (int a = 0; a < k; a++) {
+                            for (int bb = 0; bb < k; bb++) {
+                                int rr = r0 + a;
+                                int cc = c0 + bb;
+                                if (rr < 0 || rr >= h1 || cc < 0 || cc >= w1) {
+                                    winIdx[p++] = -1;
+                                    continue;
+                                }
+                                int key = (b * h1 + rr) * w1 + cc;
+                                if (compact[key] < 0) {
+                                    compact[key] = n1;
+                                    xsel[n1++] = ((long) b * hin + (long) rr * st1) * win + (long) cc * st1;
+                                }
+                                winIdx[p++] = compact[key];
+                            }
+                        }
+                    }
+                }
+                for (int i = 0; i < winIdx.length; i++) {
+                    if (winIdx[i] < 0) {
+                        winIdx[i] = n1;
+                    }
+                }
+                NDArray sel = xrows.get(new NDIndex("{}", sub.create(Arrays.copyOf(xsel, n1))));
+                h1rows = Activation.relu(w.c1.gemm(sel));
+            } else {
+                int p = 0;
+                long zero = (long) batch * h1 * w1;
+                for (long bl : samples) {
+                    int b = (int) bl;
+                    for (int c : idx.patches[b]) {
+                        int r0 = s2 * (c / m) * s - 1;
+                        int c0 = s2 * (c % m) * s - 1;
+                        for (int a = 0; a < k; a++) {
+                            for (int bb = 0; bb < k; bb++) {
+                                int rr = r0 + a;
+                                int cc = c0 + bb;
+                                winIdx[p++] = rr < 0 || rr >= h1 || cc < 0 || cc >= w1
+                                        ? zero
+                                        : ((long) b * h1 + rr) * w1 + cc;
+                            }
+                        }
+                    }
+                }
+                if (bottleneck) {
+                    NDArray src = st1 == 1 ? xrows : xrows.get(new NDIndex("{}", stridedRows(batch, st1)));
+                    h1rows = Activation.relu(w.c1.gemm(src));
+                } else {
+                    h1rows = Activation.relu(w.c1.conv(x)).transpose(0, 2, 3, 1).reshape(-1, inner);
+                }
+            }
+            NDArray padded = NDArrays.concat(new NDList(h1rows, sub.zeros(new Shape(1, inner))), 0);
+            NDArray windows = padded.get(new NDIndex("{}", sub.create(winIdx)))
+                    .reshape(n, k, k, inner)
+                    .transpose(0, 3, 1, 2);
+            NDArray h2 = w.c2.conv(windows, 0);
+            NDArray z;
+            if (bottleneck) {
+                NDArray rows2 = Activation.relu(h2).transpose(0, 2, 3, 1).reshape(-1, inner);
+                z = w.c3.gemm(rows2);
+            } else {
+                z = h2.transpose(0, 2, 3, 1).reshape(-1, cout);
+            }
+            zs.add(z);
+        }
+        NDArray y = Activation.relu(idRows);
+        if (!zs.isEmpty()) {
+            NDArray z = zs.size() == 1 ? zs.get(0) : NDArrays.concat(new NDList(zs.toArray(new NDArray[0])), 0);
+            long[] outIdx = outs.size() == 1 ? outs.get(0) : concat(outs);
+            NDIndex at = new NDIndex("{}", sub.create(outIdx));
+            y.set(at, Activation.relu(idRows.get(at).addi(z)));
+        }
+        return y.reshape(batch, ho, wo, cout).transpose(0, 3, 1, 2);
+    }
+
+    private static long[] concat(List<long[]> parts) {
+        int n = 0;
+        for (long[] a : parts) {
+            n += a.length;
+        }
+        long[] r = new long[n];
+        int p = 0;
+        for (long[] a : parts) {
+            System.arraycopy(a, 0, r, p, a.length);
+            p += a.length;
+        }
+        return r;
+    }
+
+    private static long[] allSamples(int batch) {
+        long[] r = new long[batch];
+        for (int b = 0; b < batch; b++) {
+            r[b] = b;
+        }
+        return r;
+    }
+
+    /** Rows of the stride-{@code s} grid of the input, in output raster order; cached per batch size. */
+    private NDArray stridedRows(int batch, int stride) {
+        String key = batch + "/" + stride;
+        NDArray a = indexCache.get(key);
+        if (a == null) {
+            int hin = g.inHeight();
+            int win = g.inWidth();
+            int ho = (hin - 1) / stride + 1;
+            int wo = (win - 1) / stride + 1;
+            long[] r = new long[batch * ho * wo];
+            int p = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < ho; i++) {
+                    for (int j = 0; j < wo; j++) {
+                        r[p++] = ((long) b * hin + (long) i * stride) * win + (long) j * stride;
+                    }
+                }
+            }
+            a = manager.create(r);
+            indexCache.put(key, a);
+        }
+        return a;
+    }
+
+    // ------------------------------------------------------------------------------------------------ masks
+
+    /** Host copy of one call's masks. */
+    final class Masks {
+        final int batch;
+        final float[] cells;
+        final boolean[][] channels;
+        final int activeCells;
+        final BlockDensities densities;
+        private SpatialIndex spatialIndex;
+        private Map<BitSet, long[]> patterns;
+
+        Masks(int batch, float[] cells, boolean[][] channels) {
+            this.batch = batch;
+            this.cells = cells;
+            this.channels = channels;
+            int a = 0;
+            if (cells != null) {
+                for (float c : cells) {
+                    a += c > 0.5f ? 1 : 0;
+                }
+            }
+            this.activeCells = a;
+            double dc = 1;
+            if (channels != null) {
+                int on = 0;
+                for (boolean[] row : channels) {
+                    for (boolean v : row) {
+                        on += v ? 1 : 0;
+                    }
+                }
+                dc = on / (double) (batch * channelGroups);
+            }
+            double d1 = 1;
+            double d3 = 1;
+            if (cells != null) {
+                d3 = a / (double) cells.length;
+                if (mode == GateMode.LAYER) {
+                    d1 = d3;
+                } else {
+                    SpatialIndex idx = spatialIndex(BlockExecutor.this);
+                    long m1 = 0;
+                    for (int v : idx.m1PerSample) {
+                        m1 += v;
+                    }
+                    long px = bottleneck ? g.conv1Pixels() : g.outPixels();
+                    d1 = spatialGroups == 1 ? m1 / (double) (batch * px) : Math.min(1, expandedGroupsDensity());
+                }
+            }
+            this.densities = new BlockDensities(d1, d3, d3, dc);
+        }
+
+        /** d1 for multi-group spatial masks: the mean over groups of each group's dilated mask. */
+        private double expandedGroupsDensity() {
+            double total = 0;
+            for (int q = 0; q < spatialGroups; q++) {
+                float[] one = new float[batch * maskSize * maskSize];
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(cells, (b * spatialGroups + q) * maskSize * maskSize, one,
+                            b * maskSize * maskSize, maskSize * maskSize);
+                }
+                SpatialIndex idx = buildSpatialIndex(one, batch, 1);
+                long m1 = 0;
+                for (int v : idx.m1PerSample) {
+                    m1 += v;
+                }
+                long px = bottleneck ? g.conv1Pixels() : g.outPixels();
+                total += m1 / (double) (batch * px);
+            }
+            return total / spatialGroups;
+        }
+
+        SpatialIndex spatialIndex(BlockExecutor ex) {
+            if (spatialIndex == null) {
+                spatialIndex = ex.buildSpatialIndex(this);
+            }
+            return spatialIndex;
+        }
+
+        boolean allChannelsOpen() {
+            if (channels == null) {
+                return true;
+            }
+            for (boolean[] row : channels) {
+                for (boolean v : row) {
+                    if (!v) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
+        boolean allOpen() {
+            return (cells == null || activeCells == cells.length) && allChannelsOpen();
+        }
+
+        /** Samples grouped by channel pattern, in first-seen order. */
+        Map<BitSet, long[]> patterns() {
+            if (patterns == null) {
+                Map<BitSet, List<Long>> byPattern = new LinkedHashMap<>();
+                for (int b = 0; b < batch; b++) {
+                    BitSet key = new BitSet(channelGroups);
+                    for (int q = 0; q < channelGroups; q++) {
+                        if (channels[b][q]) {
+                            key.set(q);
+                        }
+                    }
+                    byPattern.computeIfAbsent(key, kk -> new ArrayList<>()).add((long) b);
+                }
+                Map<BitSet, long[]> r = new LinkedHashMap<>();
+                byPattern.forEach((kk, v) -> r.put(kk, v.stream().mapToLong(Long::longValue).toArray()));
+                patterns = r;
+            }
+            return patterns;
+        }
+
+        int patternGroups() {
+            return channels == null ? 1 : patterns().size();
+        }
+
+        int activeUnits() {
+            if (cells != null) {
+                return activeCells;
+            }
+            if (channels != null) {
+                int on = 0;
+                for (boolean[] row : channels) {
+                    for (boolean v : row) {
+                        on += v ? 1 : 0;
+                    }
+                }
+                return on;
+            }
+            return 0;
+        }
+
+        int totalUnits() {
+            if (cells != null) {
+                return cells.length;
+            }
+            return channels != null ? batch * channelGroups : 0;
+        }
+    }
+
+    private void checkInput(NDArray x) {
+        if (closed) {
+            throw new IllegalStateException("executor is closed");
+        }
+        Checks.rank("x", x, 4, "(B, Cin, Hin, Win)");
+        Shape s = x.getShape();
+        if (s.get(1) != g.inChannels() || s.get(2) != g.inHeight() || s.get(3) != g.inWidth()) {
+            throw new IllegalArgumentException("x must have shape (B, " + g.inChannels() + ", " + g.inHeight() + ", "
+                    + g.inWidth() + "), got " + s);
+        }
+    }
+
+    /** Returns the number of arrays the executor's manager holds (weights, slices, index tables). */
+    int managedArrayCount() {
+        return manager.getManagedArrays().size();
+    }
+
+    /** Releases the folded weights, cached slices and index tables. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            slices.clear();
+            calibrations.clear();
+            indexCache.clear();
+            manager.close();
+        }
+    }
+
+    /** Builder of a {@link BlockExecutor}. */
+    public static final class Builder {
+        private GatedResidualBlock block;
+        private NDManager manager;
+        private ParameterStore parameterStore;
+        private PathPolicy policy = PathPolicy.AUTO;
+        private int calibrationRuns = 3;
+        private long seed = 7L;
+
+        private Builder() {}
+
+        /**
+         * Sets the trained, initialized block to execute (required).
+         *
+         * @param block the block
+         * @return this builder
+         */
+        public Builder setBlock(GatedResidualBlock block) {
+            this.block = block;
+            return this;
+        }
+
+        /**
+         * Sets the manager under which the executor creates its own sub-manager (required).
+         *
+         * @param manager the parent manager
+         * @return this builder
+         */
+        public Builder setManager(NDManager manager) {
+            this.manager = manager;
+            return this;
+        }
+
+        /**
+         * Sets the parameter store used to read the block's BatchNorms and run its channel gate (default: a new
+         * non-copying store on the executor's manager).
+         *
+         * @param parameterStore the store
+         * @return this builder
+         */
+        public Builder optParameterStore(ParameterStore parameterStore) {
+            this.parameterStore = parameterStore;
+            return this;
+        }
+
+        /**
+         * Sets the default path policy (default {@link PathPolicy#AUTO}).
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder optPolicy(PathPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        /**
+         * Sets the timed runs per calibration point (median taken; default 3).
+         *
+         * @param runs positive run count
+         * @return this builder
+         */
+        public Builder optCalibrationRuns(int runs) {
+            this.calibrationRuns = runs;
+            return this;
+        }
+
+        /**
+         * Sets the seed of the synthetic calibration masks.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Validates and builds the executor (folds the BatchNorms).
+         *
+         * @return the executor
+         * @throws IllegalArgumentException naming the first missing or invalid field
+         */
+        public BlockExecutor build() {
+            if (block == null) {
+                throw new IllegalArgumentException("block must be set");
+            }
+            if (manager == null) {
+                throw new IllegalArgumentException("manager must be set");
+            }
+            if (policy == null) {
+                throw new IllegalArgumentException("policy must not be null");
+            }
+            Checks.positive("calibrationRuns", calibrationRuns);
+            return new BlockExecutor(this);
+        }
+    }
+}

@@ -1,0 +1,385 @@
+package org.laudnet.core.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.laudnet.core.block.BlockResult;
+import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.StridePlacement;
+import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.mask.MaskOps;
+import org.laudnet.core.testing.TestArrays;
+
+class BlockExecutorTest {
+
+    private static final double TOL = 1e-4;
+
+    private NDManager m;
+    private ParameterStore ps;
+
+    @BeforeEach
+    void open() {
+        m = NDManager.newBaseManager();
+        ps = new ParameterStore(m, false);
+    }
+
+    @AfterEach
+    void close() {
+        m.close();
+    }
+
+    private static final BlockGeometry BOTTLENECK_ID = BlockGeometry.bottleneck(64, 16, 8, 1);
+    private static final BlockGeometry BOTTLENECK_S2 = BlockGeometry.bottleneck(32, 16, 16, 2);
+    private static final BlockGeometry BOTTLENECK_V1_S2 =
+            new BlockGeometry(BlockType.BOTTLENECK, 32, 16, 64, 16, 16, 2, 1, StridePlacement.CONV1);
+    private static final BlockGeometry BOTTLENECK_14 = BlockGeometry.bottleneck(64, 16, 14, 1);
+    private static final BlockGeometry BOTTLENECK_14_S2 = BlockGeometry.bottleneck(32, 16, 14, 2);
+    private static final BlockGeometry BASIC_S2 = BlockGeometry.basic(16, 32, 16, 2);
+    private static final BlockGeometry BASIC_ID = BlockGeometry.basic(32, 32, 8, 1);
+
+    static Stream<Arguments> spatialCases() {
+        List<Arguments> a = new ArrayList<>();
+        for (int s : new int[] {1, 2, 4, 8}) {
+            a.add(Arguments.of(BOTTLENECK_ID, GateSpec.spatial(s)));
+            a.add(Arguments.of(BOTTLENECK_S2, GateSpec.spatial(s)));
+        }
+        a.add(Arguments.of(BOTTLENECK_V1_S2, GateSpec.spatial(2)));
+        a.add(Arguments.of(BOTTLENECK_V1_S2, GateSpec.spatial(8)));
+        a.add(Arguments.of(BOTTLENECK_14, GateSpec.spatial(7)));
+        a.add(Arguments.of(BOTTLENECK_14, GateSpec.spatial(2)));
+        a.add(Arguments.of(BOTTLENECK_14_S2, GateSpec.spatial(7)));
+        a.add(Arguments.of(BOTTLENECK_14_S2, GateSpec.spatial(1)));
+        a.add(Arguments.of(BASIC_S2, GateSpec.spatial(1)));
+        a.add(Arguments.of(BASIC_S2, GateSpec.spatial(4)));
+        a.add(Arguments.of(BASIC_ID, GateSpec.spatial(2)));
+        a.add(Arguments.of(BOTTLENECK_ID, GateSpec.both(2, 4)));
+        a.add(Arguments.of(BOTTLENECK_S2, GateSpec.both(4, 2)));
+        a.add(Arguments.of(BOTTLENECK_V1_S2, GateSpec.both(1, 4)));
+        a.add(Arguments.of(BASIC_S2, GateSpec.both(2, 4)));
+        return a.stream();
+    }
+
+    static Stream<Arguments> sampleCases() {
+        return Stream.of(
+                Arguments.of(BOTTLENECK_ID, GateSpec.layer()),
+                Arguments.of(BOTTLENECK_S2, GateSpec.layer()),
+                Arguments.of(BASIC_S2, GateSpec.layer()),
+                Arguments.of(BOTTLENECK_ID, GateSpec.channel(4)),
+                Arguments.of(BOTTLENECK_V1_S2, GateSpec.channel(8)),
+                Arguments.of(BOTTLENECK_S2, GateSpec.channel(2)),
+                Arguments.of(BASIC_S2, GateSpec.channel(4)),
+                Arguments.of(BASIC_ID, GateSpec.channel(8)));
+    }
+
+    /** A block with random weights and perturbed BatchNorm statistics, so folding is exercised. */
+    private GatedResidualBlock block(BlockGeometry g, GateSpec spec, long seed) {
+        GatedResidualBlock b = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec).optConvBias(seed % 2 == 0)
+                .optBatchNormEpsilon(1e-3f).build();
+        b.initialize(m, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
+        Random r = new Random(seed);
+        List<BatchNorm> bns = new ArrayList<>(List.of(b.getBn1(), b.getBn2()));
+        b.getBn3().ifPresent(bns::add);
+        b.getDownsampleBn().ifPresent(bns::add);
+        for (BatchNorm bn : bns) {
+            bn.getParameters().forEach(p -> {
+                NDArray a = p.getValue().getArray();
+                float[] v = new float[(int) a.size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = switch (p.getKey()) {
+                        case "gamma" -> (float) (0.5 + r.nextDouble());
+                        case "beta" -> (float) (0.3 * r.nextGaussian());
+                        case "runningMean" -> (float) (0.2 * r.nextGaussian());
+                        default -> (float) (0.5 + r.nextDouble());
+                    };
+                }
+                a.set(v);
+            });
+        }
+        b.getConv1().getParameters().forEach(p -> {
+            if (p.getKey().equals("bias")) {
+                p.getValue().getArray().set(TestArrays.randn(m, seed + 3, p.getValue().getArray().getShape())
+                        .mul(0.1f).toFloatArray());
+            }
+        });
+        return b;
+    }
+
+    private BlockExecutor executor(GatedResidualBlock b) {
+        return BlockExecutor.builder().setBlock(b).setManager(m).optParameterStore(ps).build();
+    }
+
+    /** Masked-dense reference with explicit masks (method section 1), on the block's own layers. */
+    private NDArray reference(GatedResidualBlock b, NDArray x, NDArray spatial, NDArray channel) {
+        BlockGeometry g = b.getGeometry();
+        NDArray identity = b.getDownsampleConv().isPresent()
+                ? fwd(b.getDownsampleBn().get(), fwd(b.getDownsampleConv().get(), x))
+                : x;
+        NDArray h = Activation.relu(fwd(b.getBn1(), fwd(b.getConv1(), x)));
+        if (channel != null) {
+            h = MaskOps.applyChannel(h, channel);
+        }
+        h = fwd(b.getBn2(), fwd(b.getConv2(), h));
+        if (b.getConv3().isPresent()) {
+            h = Activation.relu(h);
+            if (channel != null) {
+                h = MaskOps.applyChannel(h, channel);
+            }
+            h = fwd(b.getBn3().get(), fwd(b.getConv3().get(), h));
+        }
+        if (spatial != null) {
+            h = MaskOps.applySpatial(h, MaskOps.upsampleNearest(spatial, g.outHeight(), g.outWidth()));
+        }
+        return Activation.relu(h.add(identity));
+    }
+
+    private NDArray fwd(Block block, NDArray x) {
+        return block.forward(ps, new NDList(x), false).head();
+    }
+
+    private NDArray spatialMask(GatedResidualBlock b, int batch, double density, long seed) {
+        int ms = b.getSpatialGate().orElseThrow().getMaskSize();
+        return TestArrays.randomMask(m, seed, new Shape(batch, 1, ms, ms), density);
+    }
+
+    private NDArray channelMask(GatedResidualBlock b, int batch, double density, long seed) {
+        int groups = b.getChannelGate().orElseThrow().getGroups();
+        return TestArrays.randomMask(m, seed, new Shape(batch, groups), density);
+    }
+
+    private List<PathPolicy> policies(GatedResidualBlock b) {
+        GateMode mode = b.getGateSpec().mode();
+        List<PathPolicy> p = new ArrayList<>(List.of(PathPolicy.DENSE, PathPolicy.SPARSE));
+        if (mode == GateMode.SPATIAL || mode == GateMode.BOTH) {
+            p.add(PathPolicy.SPATIAL_WINDOWS);
+            if (b.getGeometry().type() == BlockType.BOTTLENECK) {
+                p.add(PathPolicy.SPATIAL_M1);
+            }
+        }
+        return p;
+    }
+
+    private void checkAll(BlockGeometry g, GateSpec spec, long seed) {
+        GatedResidualBlock b = block(g, spec, seed);
+        GateMode mode = spec.mode();
+        try (BlockExecutor ex = executor(b)) {
+            int caseNo = 0;
+            for (int batch : new int[] {1, 3, 8}) {
+                NDArray x = TestArrays.randn(m, seed + batch, new Shape(batch, g.inChannels(), g.inHeight(),
+                        g.inWidth()));
+                for (double density : new double[] {0, 0.5, 1}) {
+                    caseNo++;
+                    NDArray sm = mode.hasSpatialGate() ? spatialMask(b, batch, density, seed + caseNo) : null;
+                    NDArray cm = mode.hasChannelGate()
+                            ? channelMask(b, batch, mode == GateMode.BOTH ? Math.max(density, 0.5) : density,
+                                    seed + 100 + caseNo)
+                            : null;
+                    NDArray expected = reference(b, x, sm, cm);
+                    for (PathPolicy p : policies(b)) {
+                        ExecutionResult r = ex.runWithMasks(x, sm, cm, p);
+                        String what = g + " " + spec + " batch " + batch + " density " + density + " policy " + p
+                                + " path " + r.report().path();
+                        assertEquals(batch, r.report().batch(), what);
+                        assertClose(expected, r.output(), what);
+                        if (density == 0 && mode != GateMode.CHANNEL) {
+                            assertEquals(ExecutionPath.SKIP, r.report().path(), what);
+                        }
+                        if (density == 1 && mode != GateMode.BOTH) {
+                            assertEquals(ExecutionPath.DENSE, r.report().path(), what);
+                        }
+                        int active = r.report().activeUnits();
+                        if (p == PathPolicy.SPATIAL_M1 && active > 0 && active < r.report().totalUnits()) {
+                            assertEquals(ExecutionPath.SPATIAL_M1, r.report().path(), what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertClose(NDArray expected, NDArray actual, String what) {
+        assertEquals(expected.getShape(), actual.getShape(), what);
+        float[] e = expected.toFloatArray();
+        float[] a = actual.toFloatArray();
+        double maxDiff = 0;
+        double scale = 1e-12;
+        for (int i = 0; i < e.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(e[i] - a[i]));
+            scale = Math.max(scale, Math.abs(e[i]));
+        }
+        assertTrue(maxDiff / scale <= TOL, what + ": relative error " + maxDiff / scale);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spatialCases")
+    void spatialPathsEqualMaskedDense(BlockGeometry g, GateSpec spec) {
+        checkAll(g, spec, 11);
+    }
+
+    @ParameterizedTest
+    @MethodSource("sampleCases")
+    void layerAndChannelPathsEqualMaskedDense(BlockGeometry g, GateSpec spec) {
+        checkAll(g, spec, 12);
+    }
+
+    @Test
+    void staticBlockRunsTheFoldedDensePath() {
+        GatedResidualBlock b = block(BOTTLENECK_S2, GateSpec.none(), 13);
+        try (BlockExecutor ex = executor(b)) {
+            NDArray x = TestArrays.randn(m, 5, new Shape(3, 32, 16, 16));
+            ExecutionResult r = ex.run(x);
+            assertEquals(ExecutionPath.DENSE, r.report().path());
+            assertEquals(1.0, r.report().macsRatio(), 1e-12);
+            assertClose(b.run(ps, x, false).output(), r.output(), "static");
+        }
+    }
+
+    /** Gate-produced masks: the executor's own gating matches GatedResidualBlock.run in eval mode. */
+    @ParameterizedTest
+    @MethodSource("gateCases")
+    void gateProducedMasksMatchTheTrainingFormBlock(BlockGeometry g, GateSpec spec) {
+        GatedResidualBlock b = block(g, spec, 14);
+        Random r = new Random(3);
+        for (Block gate : new Block[] {b.getSpatialGate().orElse(null), b.getChannelGate().orElse(null)}) {
+            if (gate != null) {
+                gate.getParameters().forEach(p -> {
+                    NDArray a = p.getValue().getArray();
+                    float[] v = new float[(int) a.size()];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) r.nextGaussian();
+                    }
+                    a.set(v);
+                });
+            }
+        }
+        try (BlockExecutor ex = executor(b)) {
+            for (int batch : new int[] {1, 8}) {
+                NDArray x = TestArrays.randn(m, 40 + batch, new Shape(batch, g.inChannels(), g.inHeight(),
+                        g.inWidth()));
+                BlockResult expected = b.run(ps, x, false);
+                for (PathPolicy p : List.of(PathPolicy.SPARSE, PathPolicy.AUTO, PathPolicy.DENSE)) {
+                    ExecutionResult res = ex.run(x, p);
+                    assertClose(expected.output(), res.output(), spec + " batch " + batch + " " + p);
+                    assertEquals(expected.d3().getFloat(), res.report().densities().d3(), 1e-6);
+                    assertEquals(expected.d1().getFloat(), res.report().densities().d1(), 1e-6);
+                    assertEquals(expected.dc().getFloat(), res.report().densities().dc(), 1e-6);
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> gateCases() {
+        return Stream.of(
+                Arguments.of(BOTTLENECK_S2, GateSpec.spatial(2)),
+                Arguments.of(BOTTLENECK_ID, GateSpec.layer()),
+                Arguments.of(BOTTLENECK_ID, GateSpec.channel(4)),
+                Arguments.of(BOTTLENECK_S2, GateSpec.both(2, 4)),
+                Arguments.of(BASIC_S2, GateSpec.spatial(2).withSpatialGroups(2)));
+    }
+
+    @Test
+    void autoPolicyReportsPredictionsAndMeetsTheContract() {
+        GatedResidualBlock b = block(BOTTLENECK_ID, GateSpec.spatial(2), 15);
+        try (BlockExecutor ex = executor(b)) {
+            NDArray x = TestArrays.randn(m, 6, new Shape(1, 64, 8, 8));
+            NDArray sm = spatialMask(b, 1, 0.5, 9);
+            ExecutionResult r = ex.runWithMasks(x, sm, null, PathPolicy.AUTO);
+            assertTrue(Double.isFinite(r.report().predictedDenseMs()) && r.report().predictedDenseMs() > 0,
+                    "dense prediction " + r.report().predictedDenseMs());
+            assertTrue(Double.isFinite(r.report().predictedSparseMs()), "sparse prediction");
+            ExecutionPath expectedPath = r.report().predictedSparseMs() < r.report().predictedDenseMs()
+                    ? r.report().path() : ExecutionPath.DENSE;
+            assertEquals(expectedPath, r.report().path());
+            assertEquals(16, r.report().totalUnits());
+            assertClose(reference(b, x, sm, null), r.output(), "auto");
+        }
+    }
+
+    @Test
+    void longInferenceLoopDoesNotGrowManagedArrays() {
+        GatedResidualBlock b = block(BOTTLENECK_ID, GateSpec.both(2, 4), 16);
+        try (BlockExecutor ex = executor(b)) {
+            NDArray x = TestArrays.randn(m, 7, new Shape(3, 64, 8, 8));
+            // the caller's count includes the executor's sub-manager (weights and per-pattern slices, created once)
+            int callerAfterWarmup = -1;
+            int executorAfterWarmup = -1;
+            for (int i = 0; i < 300; i++) {
+                // few channel patterns, many spatial masks, all three policies
+                NDArray sm = spatialMask(b, 3, 0.5, i);
+                NDArray cm = channelMask(b, 3, 0.5, i % 4);
+                PathPolicy p = List.of(PathPolicy.SPATIAL_M1, PathPolicy.SPATIAL_WINDOWS, PathPolicy.DENSE).get(i % 3);
+                ExecutionResult r = ex.runWithMasks(x, sm, cm, p);
+                assertEquals(3, r.output().getShape().get(0));
+                r.output().close();
+                sm.close();
+                cm.close();
+                if (i == 50) {
+                    executorAfterWarmup = ex.managedArrayCount();
+                    callerAfterWarmup = m.getManagedArrays().size();
+                }
+            }
+            assertEquals(executorAfterWarmup, ex.managedArrayCount(), "executor arrays grew");
+            assertEquals(callerAfterWarmup, m.getManagedArrays().size(), "caller arrays grew");
+        }
+    }
+
+    @Test
+    void badInputsNameTheParameter() {
+        GatedResidualBlock b = block(BOTTLENECK_ID, GateSpec.spatial(2), 17);
+        try (BlockExecutor ex = executor(b)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ex.run(m.zeros(new Shape(1, 64, 7, 7))));
+            assertTrue(e.getMessage().contains("x must have shape") && e.getMessage().contains("7"), e.getMessage());
+            NDArray x = m.zeros(new Shape(2, 64, 8, 8));
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ex.runWithMasks(x, m.ones(new Shape(2, 1, 2, 2)), null, PathPolicy.SPARSE));
+            assertTrue(e.getMessage().contains("spatialMask") && e.getMessage().contains("(2, 1, 4, 4)"),
+                    e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ex.runWithMasks(x, m.ones(new Shape(2, 1, 4, 4)), m.ones(new Shape(2, 4)),
+                            PathPolicy.SPARSE));
+            assertTrue(e.getMessage().contains("channelMask"), e.getMessage());
+        }
+        GatedResidualBlock layer = block(BOTTLENECK_ID, GateSpec.layer(), 18);
+        try (BlockExecutor ex = executor(layer)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ex.run(m.zeros(new Shape(1, 64, 8, 8)), PathPolicy.SPATIAL_M1));
+            assertTrue(e.getMessage().contains("SPATIAL_M1") && e.getMessage().contains("LAYER"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BlockExecutor.builder().setManager(m).build());
+        assertTrue(e.getMessage().contains("block"), e.getMessage());
+    }
+
+    @Test
+    void costModelFitsALine() {
+        LinearCostModel model = LinearCostModel.fit(new double[][] {{1, 10}, {2, 5}, {3, 30}, {4, 1}},
+                new double[] {0.5 + 2 * 1 + 0.1 * 10, 0.5 + 2 * 2 + 0.1 * 5, 0.5 + 2 * 3 + 0.1 * 30,
+                    0.5 + 2 * 4 + 0.1 * 1});
+        assertEquals(0.5, model.intercept(), 1e-4);
+        assertEquals(0.5 + 2 * 5 + 0.1 * 7, model.predict(5, 7), 1e-4);
+        assertThrows(IllegalArgumentException.class, () -> model.predict(1));
+    }
+}
