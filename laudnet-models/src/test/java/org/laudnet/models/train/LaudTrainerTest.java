@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.gate.ExponentialTemperatureTracker;
@@ -18,6 +20,11 @@ import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.resnet.LaudResNet;
 
 class LaudTrainerTest {
+
+    @BeforeEach
+    void seedTheEngine() {
+        Engine.getInstance().setRandomSeed(1234);
+    }
 
     private static final int SIZE = 16;
     private static final int COUNT = 128;
