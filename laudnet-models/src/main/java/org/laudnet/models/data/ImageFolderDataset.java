@@ -1,0 +1,263 @@
+package org.laudnet.models.data;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.BatchSampler;
+import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.dataset.Record;
+import ai.djl.util.Progress;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * An image-folder dataset: {@code root/<class>/<image>}, one class per subdirectory, classes indexed in sorted name
+ * order, images in sorted path order.
+ *
+ * <p>Record: data = float32 RGB image {@code (3, size, size)}; labels = float32 scalar class index. Each image is
+ * decoded with ImageIO, resized (bilinear) so that its shorter side is {@code resize}, centre-cropped to
+ * {@code size x size} (crop offset {@code floor((side - size) / 2)}), and normalised per channel with
+ * {@code x = (p / 255 - mean[c]) / std[c]}. Gray images are replicated to three channels.
+ */
+public final class ImageFolderDataset extends RandomAccessDataset {
+
+    private static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
+
+    private final List<String> classes;
+    private final List<Path> files;
+    private final int[] labels;
+    private final int resize;
+    private final int size;
+    private final Normalization normalization;
+
+    private ImageFolderDataset(Builder b, List<String> classes, List<Path> files, int[] labels) {
+        super(b);
+        this.classes = List.copyOf(classes);
+        this.files = List.copyOf(files);
+        this.labels = labels;
+        this.resize = b.resize;
+        this.size = b.size;
+        this.normalization = b.normalization;
+    }
+
+    /** Returns a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the class names; index = class label. */
+    public List<String> getClasses() {
+        return classes;
+    }
+
+    /** Returns the image files in item order. */
+    public List<Path> getFiles() {
+        return files;
+    }
+
+    /**
+     * Returns the class of item {@code i}.
+     *
+     * @param i item index
+     * @return the class index
+     */
+    public int label(int i) {
+        return labels[i];
+    }
+
+    /**
+     * Decodes, resizes, crops and normalises one image file.
+     *
+     * @param file the image
+     * @return CHW float values, length {@code 3 * size * size}
+     * @throws IOException if the file cannot be decoded (the message names it)
+     */
+    public float[] load(Path file) throws IOException {
+        BufferedImage img = ImageIO.read(file.toFile());
+        if (img == null) {
+            throw new IOException("image " + file + " cannot be decoded by ImageIO");
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        double scale = resize / (double) Math.min(w, h);
+        int nw = Math.max(size, (int) Math.round(w * scale));
+        int nh = Math.max(size, (int) Math.round(h * scale));
+        BufferedImage scaled = new BufferedImage(nw, nh, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(img, 0, 0, nw, nh, null);
+        } finally {
+            g.dispose();
+        }
+        int x0 = (nw - size) / 2;
+        int y0 = (nh - size) / 2;
+        float[] out = new float[3 * size * size];
+        int plane = size * size;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = scaled.getRGB(x0 + x, y0 + y);
+                int k = y * size + x;
+                out[k] = normalization.apply(0, (rgb >> 16) & 0xFF);
+                out[plane + k] = normalization.apply(1, (rgb >> 8) & 0xFF);
+                out[2 * plane + k] = normalization.apply(2, rgb & 0xFF);
+            }
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Record get(NDManager manager, long index) throws IOException {
+        if (index < 0 || index >= files.size()) {
+            throw new IllegalArgumentException("index must be in [0, " + files.size() + "), got " + index);
+        }
+        int i = (int) index;
+        float[] data = load(files.get(i));
+        return new Record(
+                new NDList(manager.create(data, new Shape(3, size, size))),
+                new NDList(manager.create((float) labels[i])));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected long availableSize() {
+        return files.size();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void prepare(Progress progress) {
+        // the file list is built by the builder
+    }
+
+    /** Builder of an {@link ImageFolderDataset}. */
+    public static final class Builder extends BaseBuilder<Builder> {
+        private Path root;
+        private int resize = 256;
+        private int size = 224;
+        private Normalization normalization = Normalization.imagenet();
+
+        private Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /**
+         * Sets the root directory (one subdirectory per class).
+         *
+         * @param root the root
+         * @return this builder
+         */
+        public Builder setRoot(Path root) {
+            this.root = root;
+            return this;
+        }
+
+        /**
+         * Sets the shorter-side resize and the centre-crop size (default 256 and 224).
+         *
+         * @param resize shorter side after resizing, at least {@code size}
+         * @param size output side
+         * @return this builder
+         */
+        public Builder optImageSize(int resize, int size) {
+            if (size <= 0 || resize < size) {
+                throw new IllegalArgumentException(
+                        "need 0 < size <= resize, got resize=" + resize + ", size=" + size);
+            }
+            this.resize = resize;
+            this.size = size;
+            return this;
+        }
+
+        /**
+         * Sets the normalisation (default ImageNet); must have three channels.
+         *
+         * @param normalization the normalisation
+         * @return this builder
+         */
+        public Builder optNormalization(Normalization normalization) {
+            if (normalization == null || normalization.channels() != 3) {
+                throw new IllegalArgumentException("normalization must have 3 channels, got " + normalization);
+            }
+            this.normalization = normalization;
+            return this;
+        }
+
+        /**
+         * Batches with a deterministic seeded shuffle ({@link SeededShuffleSampler}).
+         *
+         * @param batchSize positive batch size
+         * @param seed the shuffle seed
+         * @return this builder
+         */
+        public Builder optShuffle(int batchSize, long seed) {
+            if (batchSize <= 0) {
+                throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+            }
+            return setSampling(new BatchSampler(new SeededShuffleSampler(seed), batchSize, false));
+        }
+
+        /**
+         * Scans the root and builds the dataset.
+         *
+         * @return the dataset
+         * @throws IOException if the root cannot be listed, or holds no class directory or no image
+         */
+        public ImageFolderDataset build() throws IOException {
+            if (root == null || !Files.isDirectory(root)) {
+                throw new IllegalArgumentException("root must be an existing directory, got " + root);
+            }
+            IdxDataset.requireSampler(this);
+            List<Path> classDirs = new ArrayList<>();
+            try (Stream<Path> s = Files.list(root)) {
+                s.filter(Files::isDirectory).forEach(classDirs::add);
+            }
+            Collections.sort(classDirs);
+            if (classDirs.isEmpty()) {
+                throw new IOException("image folder " + root + " has no class subdirectory");
+            }
+            List<String> classes = new ArrayList<>();
+            List<Path> files = new ArrayList<>();
+            List<Integer> labels = new ArrayList<>();
+            for (int c = 0; c < classDirs.size(); c++) {
+                Path dir = classDirs.get(c);
+                classes.add(dir.getFileName().toString());
+                List<Path> images = new ArrayList<>();
+                try (Stream<Path> s = Files.list(dir)) {
+                    s.filter(Files::isRegularFile).filter(ImageFolderDataset::isImage).forEach(images::add);
+                }
+                Collections.sort(images);
+                for (Path p : images) {
+                    files.add(p);
+                    labels.add(c);
+                }
+            }
+            if (files.isEmpty()) {
+                throw new IOException("image folder " + root + " holds no image (" + EXTENSIONS + ")");
+            }
+            return new ImageFolderDataset(this, classes, files, labels.stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
+
+    private static boolean isImage(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,244 @@
+package org.laudnet.models.train;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * Training checkpoints: the block's parameters ({@link Block#saveParameters}) with the {@link CheckpointState}.
+ *
+ * <p>File layout (big-endian): magic {@code "LAUDCKPT"} (8 bytes), format version (int32, {@value #VERSION}), epoch
+ * (int32), update (int32), temperature (float32), payload length (int64), payload (the block's parameter stream), CRC-32
+ * of everything before it (int64).
+ *
+ * <p>Writing is atomic: the checkpoint goes to {@code <file>.tmp}, is forced to disk, the current {@code <file>} (if
+ * any) is copied to {@code <file>.prev}, and the temporary file is renamed over {@code <file>} with
+ * {@link StandardCopyOption#ATOMIC_MOVE}. A failure at any point leaves the previous checkpoint intact.
+ *
+ * <p>Optimizer state is <b>not</b> saved: DJL's optimizers keep their momentum / moment estimates in private fields
+ * with no save API. A resumed run restores the update count (so learning-rate and temperature schedules continue),
+ * but momentum (SGD) and Adam moments restart from zero.
+ */
+public final class Checkpoint {
+
+    /** The format version written. */
+    public static final int VERSION = 1;
+
+    private static final byte[] MAGIC = "LAUDCKPT".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER = 8 + 4 + 4 + 4 + 4 + 8;
+
+    /** Writes a checkpoint payload; used to inject the parameter stream. */
+    @FunctionalInterface
+    interface PayloadWriter {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private Checkpoint() {}
+
+    /**
+     * Atomically writes a checkpoint, keeping the replaced one as {@code <file>.prev}.
+     *
+     * @param file the checkpoint file
+     * @param block the initialised block whose parameters are saved
+     * @param state the training state
+     * @throws IOException if writing fails (the previous checkpoint is then untouched)
+     */
+    public static void save(Path file, Block block, CheckpointState state) throws IOException {
+        if (block == null) {
+            throw new IllegalArgumentException("block must not be null");
+        }
+        write(file, state, block::saveParameters);
+    }
+
+    static void write(Path file, CheckpointState state, PayloadWriter payload) throws IOException {
+        if (file == null || state == null) {
+            throw new IllegalArgumentException("file and state must not be null");
+        }
+        ByteArrayOutputStream params = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(params)) {
+            payload.write(out);
+        }
+        byte[] p = params.toByteArray();
+        ByteArrayOutputStream all = new ByteArrayOutputStream(p.length + HEADER + 8);
+        DataOutputStream out = new DataOutputStream(all);
+        out.write(MAGIC);
+        out.writeInt(VERSION);
+        out.writeInt(state.epoch());
+        out.writeInt(state.update());
+        out.writeFloat(state.temperature());
+        out.writeLong(p.length);
+        out.write(p);
+        CRC32 crc = new CRC32();
+        crc.update(all.toByteArray());
+        out.writeLong(crc.getValue());
+        out.flush();
+
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = sibling(file, ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(all.toByteArray());
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            if (Files.exists(file)) {
+                Path prevTmp = sibling(file, ".prev.tmp");
+                Files.copy(file, prevTmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(prevTmp, sibling(file, ".prev"), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Returns the file next to {@code file} with a suffix appended to its name ({@code .prev}, {@code .tmp}).
+     *
+     * @param file the checkpoint file
+     * @param suffix the suffix
+     * @return the sibling path
+     */
+    public static Path sibling(Path file, String suffix) {
+        return file.resolveSibling(file.getFileName().toString() + suffix);
+    }
+
+    /**
+     * Reads and verifies a checkpoint, then loads its parameters into {@code block}. The whole file is verified before
+     * any parameter is touched.
+     *
+     * @param file the checkpoint file
+     * @param block the block (same architecture, initialised)
+     * @param manager manager for the loaded arrays
+     * @return the training state
+     * @throws CheckpointException if the file is not a checkpoint, has an unknown version, is truncated or corrupt, or
+     *     does not fit the block (the message names the file); the block then keeps its own parameters
+     * @throws IOException if the file cannot be read
+     */
+    public static CheckpointState load(Path file, Block block, NDManager manager) throws IOException {
+        CheckpointContent c = read(file);
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (!p.getValue().isInitialized()) {
+                throw new IllegalArgumentException("block must be initialised before loading, parameter "
+                        + p.getKey() + " is not");
+            }
+            shapes.put(p.getKey(), p.getValue().getArray().getShape());
+        }
+        ByteArrayOutputStream backup = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(backup)) {
+            block.saveParameters(out);
+        }
+        String problem;
+        Exception cause = null;
+        try {
+            block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(c.payload())));
+            problem = shapeMismatch(block, shapes);
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            problem = e.getMessage();
+            cause = e;
+        }
+        if (problem != null) {
+            try {
+                block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(backup.toByteArray())));
+            } catch (MalformedModelException e) {
+                throw new IllegalStateException("could not restore the block's own parameters", e);
+            }
+            throw new CheckpointException(file, "parameters do not fit the block: " + problem, cause);
+        }
+        return c.state();
+    }
+
+    private static String shapeMismatch(Block block, Map<String, Shape> expected) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            Shape want = expected.get(p.getKey());
+            Shape got = p.getValue().getArray().getShape();
+            if (!got.equals(want)) {
+                return "parameter " + p.getKey() + " has shape " + got + " in the checkpoint, " + want + " in the block";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Reads and verifies a checkpoint's header, payload and checksum without loading parameters.
+     *
+     * @param file the checkpoint file
+     * @return the state and the parameter payload
+     * @throws CheckpointException if the file is not a valid checkpoint
+     * @throws IOException if the file cannot be read
+     */
+    public static CheckpointContent read(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length >= MAGIC.length && !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
+            throw new CheckpointException(file, "not a LAUDNet checkpoint (bad magic)", null);
+        }
+        if (bytes.length < HEADER + 8) {
+            throw new CheckpointException(file, "truncated: " + bytes.length + " bytes, shorter than the header", null);
+        }
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        buf.position(MAGIC.length);
+        int version = buf.getInt();
+        if (version != VERSION) {
+            throw new CheckpointException(file, "unsupported format version " + version + " (expected " + VERSION
+                    + ")", null);
+        }
+        int epoch = buf.getInt();
+        int update = buf.getInt();
+        float temperature = buf.getFloat();
+        long len = buf.getLong();
+        if (len < 0 || len != bytes.length - HEADER - 8L) {
+            throw new CheckpointException(file, "truncated or corrupt: header announces " + len
+                    + " parameter bytes, file holds " + (bytes.length - HEADER - 8L), null);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, bytes.length - 8);
+        long stored = ByteBuffer.wrap(bytes, bytes.length - 8, 8).getLong();
+        if (stored != crc.getValue()) {
+            throw new CheckpointException(file, "corrupt: CRC-32 mismatch", null);
+        }
+        byte[] payload = Arrays.copyOfRange(bytes, HEADER, HEADER + (int) len);
+        CheckpointState state;
+        try {
+            state = new CheckpointState(epoch, update, temperature);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "corrupt state: " + e.getMessage(), e);
+        }
+        return new CheckpointContent(state, payload);
+    }
+
+    /**
+     * A verified checkpoint's contents.
+     *
+     * @param state the training state
+     * @param payload the parameter stream of {@link Block#saveParameters}
+     */
+    public record CheckpointContent(CheckpointState state, byte[] payload) {}
+
+}

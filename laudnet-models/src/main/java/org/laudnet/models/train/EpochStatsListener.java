@@ -1,0 +1,162 @@
+package org.laudnet.models.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.models.resnet.NetworkResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A DJL training listener that aggregates each epoch's training batches into an {@link EpochStats} and logs it (SLF4J,
+ * INFO): loss parts of the {@link LaudLoss} (recomputed from each batch's labels and predictions), top-1 accuracy,
+ * density, network ratio, Gumbel temperature and throughput. Works with any loop that reports batches through
+ * {@code onTrainingBatch} (DJL's {@code EasyTrain} as well as {@link LaudTrainer}).
+ */
+public final class EpochStatsListener extends TrainingListenerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EpochStatsListener.class);
+
+    private final LaudLoss loss;
+    private final List<GateMode> modes;
+    private final List<EpochStats> history = new ArrayList<>();
+    private long images;
+    private double lossSum;
+    private double ceSum;
+    private double kdSum;
+    private double costSum;
+    private double densitySum;
+    private double ratioSum;
+    private long correct;
+    private long epochStart = System.nanoTime();
+    private long lastBatchEnd = epochStart;
+    private double valAccuracy = Double.NaN;
+    private double valRatio = Double.NaN;
+
+    /**
+     * Creates the listener.
+     *
+     * @param loss the loss whose parts are logged
+     * @param blockModes the gate mode of every block (to average the density over gated blocks)
+     */
+    public EpochStatsListener(LaudLoss loss, List<GateMode> blockModes) {
+        if (loss == null || blockModes == null) {
+            throw new IllegalArgumentException("loss and blockModes must not be null");
+        }
+        this.loss = loss;
+        this.modes = List.copyOf(blockModes);
+    }
+
+    /** Returns the statistics of every completed epoch, in order. */
+    public synchronized List<EpochStats> history() {
+        return List.copyOf(history);
+    }
+
+    /**
+     * Sets the validation results that the next {@code onEpoch} reports.
+     *
+     * @param accuracy validation top-1 accuracy
+     * @param macsRatio validation network ratio
+     */
+    public synchronized void setValidation(double accuracy, double macsRatio) {
+        this.valAccuracy = accuracy;
+        this.valRatio = macsRatio;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public synchronized void onTrainingBegin(Trainer trainer) {
+        reset();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public synchronized void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        for (Map.Entry<ai.djl.Device, NDList> e : batchData.getPredictions().entrySet()) {
+            NDList labels = batchData.getLabels().get(e.getKey());
+            NDList preds = e.getValue();
+            LossParts p = loss.parts(labels, preds);
+            NetworkResult r = NetworkResult.fromNDList(preds);
+            long b = r.logits().getShape().get(0);
+            images += b;
+            lossSum += b * p.total().getFloat();
+            ceSum += b * p.ce().getFloat();
+            kdSum += b * p.kd().getFloat();
+            costSum += b * p.cost().getFloat();
+            ratioSum += b * p.ratio().getFloat();
+            densitySum += b * density(r);
+            correct += correctCount(r.logits(), labels.head());
+        }
+        lastBatchEnd = System.nanoTime();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public synchronized void onEpoch(Trainer trainer) {
+        TrainingProgress progress = loss.getProgress();
+        double n = Math.max(1, images);
+        double seconds = (lastBatchEnd - epochStart) / 1e9;
+        double temp = progress.temperature() == null ? Double.NaN : progress.temperature().value();
+        EpochStats s = new EpochStats(progress.epoch(), progress.update(), images, lossSum / n, ceSum / n, kdSum / n,
+                costSum / n, correct / n, densitySum / n, ratioSum / n, temp,
+                seconds > 0 ? images / seconds : Double.NaN, valAccuracy, valRatio);
+        history.add(s);
+        LOG.info(String.format("epoch %d: loss %.4f (ce %.4f, kd %.4f, cost %.4f), train acc %.4f, density %.3f, "
+                        + "MACs ratio %.3f, tau %.3f, %.1f img/s, val acc %.4f, val MACs ratio %.3f",
+                s.epoch(), s.loss(), s.ce(), s.kd(), s.cost(), s.accuracy(), s.density(), s.macsRatio(),
+                s.temperature(), s.imagesPerSecond(), s.valAccuracy(), s.valMacsRatio()));
+        reset();
+    }
+
+    private void reset() {
+        images = 0;
+        lossSum = 0;
+        ceSum = 0;
+        kdSum = 0;
+        costSum = 0;
+        densitySum = 0;
+        ratioSum = 0;
+        correct = 0;
+        valAccuracy = Double.NaN;
+        valRatio = Double.NaN;
+        epochStart = System.nanoTime();
+        lastBatchEnd = epochStart;
+    }
+
+    /**
+     * Returns the mean over gated blocks of {@code d3 * dc} (1 without gated blocks).
+     *
+     * @param r a network result
+     * @return the overall density
+     */
+    double density(NetworkResult r) {
+        double sum = 0;
+        int n = 0;
+        for (int b = 0; b < r.blocks().size() && b < modes.size(); b++) {
+            if (modes.get(b) != GateMode.NONE) {
+                NetworkResult.BlockDensityResult d = r.blocks().get(b);
+                sum += d.d3().getFloat() * d.dc().getFloat();
+                n++;
+            }
+        }
+        return n == 0 ? 1 : sum / n;
+    }
+
+    /**
+     * Counts the rows whose arg-max equals the label.
+     *
+     * @param logits {@code (B, K)}
+     * @param labels {@code (B)}
+     * @return the number of correct rows
+     */
+    static long correctCount(NDArray logits, NDArray labels) {
+        NDArray pred = logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false);
+        NDArray y = labels.reshape(-1).toType(ai.djl.ndarray.types.DataType.INT64, false);
+        return pred.eq(y).sum().toType(ai.djl.ndarray.types.DataType.INT64, false).getLong();
+    }
+}

@@ -1,0 +1,377 @@
+package org.laudnet.models.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.CosineTracker;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.resnet.NetworkResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fine-tunes a {@link LaudResNet} with the {@link LaudLoss} on DJL's {@link Trainer} (method section 3).
+ *
+ * <p>Per step: the teacher (any block, eval mode, no gradient) produces logits {@code (B, K)} that join the labels as
+ * {@value LaudLoss#TEACHER_LOGITS}; the student runs in training mode at the Gumbel temperature of the current update;
+ * the loss is back-propagated and the optimizer (SGD with momentum or AdamW, cosine learning rate, separate
+ * backbone / gate multipliers through {@link GroupLearningRateTracker}) steps. Listeners then advance the
+ * {@link TrainingProgress} (update count, temperature, epoch) and aggregate {@link EpochStats}. After every epoch the
+ * optional validation set is evaluated in eval mode and an atomic {@link Checkpoint} is written.
+ *
+ * <p>Resuming ({@link #resume(Path)}) restores parameters, epoch, update count and thus temperature and learning-rate
+ * position; optimizer momentum is not restored (see {@link Checkpoint}).
+ */
+public final class LaudTrainer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LaudTrainer.class);
+
+    private final LaudResNet network;
+    private final Model model;
+    private final FineTuneConfig config;
+    private final TrainingProgress progress;
+    private final LaudLoss loss;
+    private final EpochStatsListener stats;
+    private final Block teacher;
+    private final Path checkpointFile;
+
+    private LaudTrainer(Builder b) {
+        this.network = b.network;
+        this.config = b.config;
+        this.teacher = b.teacher;
+        this.checkpointFile = b.checkpointFile;
+        this.progress = new TrainingProgress(b.temperature);
+        CostModel cost = b.costModel == null ? MacsCostModel.of(network) : b.costModel;
+        this.loss = new LaudLoss(b.lossConfig, cost, LaudLoss.modes(network), progress);
+        this.stats = new EpochStatsListener(loss, LaudLoss.modes(network));
+        this.model = Model.newInstance("laudnet");
+        model.setBlock(network);
+        if (!network.isInitialized()) {
+            network.initialize(model.getNDManager(), DataType.FLOAT32, inputShape(1));
+        }
+    }
+
+    /** Returns a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the trained network. */
+    public LaudResNet getNetwork() {
+        return network;
+    }
+
+    /** Returns the DJL model holding the network's parameters. */
+    public Model getModel() {
+        return model;
+    }
+
+    /** Returns the loss. */
+    public LaudLoss getLoss() {
+        return loss;
+    }
+
+    /** Returns the progress (completed epochs and updates). */
+    public TrainingProgress getProgress() {
+        return progress;
+    }
+
+    /** Returns the per-epoch statistics of every epoch trained by this trainer. */
+    public List<EpochStats> history() {
+        return stats.history();
+    }
+
+    /**
+     * Restores parameters and progress from a checkpoint; the next {@link #fit} continues after its epoch.
+     *
+     * @param file the checkpoint
+     * @return the restored state
+     * @throws CheckpointException if the checkpoint is invalid (the message names the file)
+     * @throws IOException if it cannot be read
+     */
+    public CheckpointState resume(Path file) throws IOException {
+        CheckpointState s = Checkpoint.load(file, network, model.getNDManager());
+        progress.restore(s.epoch(), s.update());
+        if (progress.temperature() != null) {
+            float now = progress.temperature().value();
+            if (Math.abs(now - s.temperature()) > 1e-4f * Math.max(1f, Math.abs(s.temperature()))) {
+                LOG.warn("checkpoint {} was written at temperature {}, this run's schedule gives {} at update {}",
+                        file, s.temperature(), now, s.update());
+            }
+        }
+        LOG.info("resumed from {} at epoch {}, update {}", file, s.epoch(), s.update());
+        return s;
+    }
+
+    /**
+     * Trains from the current epoch to {@code config.epochs()}.
+     *
+     * @param train the training data: images {@code (B, C, S, S)}, labels {@code (B)}
+     * @param validation validation data in the same form, or null
+     * @return the statistics of the epochs trained by this call
+     * @throws IOException if reading data or writing a checkpoint fails
+     * @throws TranslateException if the dataset cannot batch its records
+     */
+    public List<EpochStats> fit(Dataset train, Dataset validation) throws IOException, TranslateException {
+        if (train == null) {
+            throw new IllegalArgumentException("train must not be null");
+        }
+        DefaultTrainingConfig cfg = new DefaultTrainingConfig(loss)
+                .optOptimizer(optimizer())
+                .addTrainingListeners(stats, progress);
+        List<EpochStats> out = new ArrayList<>();
+        try (Trainer trainer = model.newTrainer(cfg)) {
+            trainer.initialize(inputShape(1));
+            trainer.notifyListeners(l -> l.onTrainingBegin(trainer));
+            ParameterStore teacherPs = new ParameterStore(model.getNDManager(), false);
+            for (int e = progress.epoch(); e < config.epochs(); e++) {
+                for (Batch batch : trainer.iterateDataset(train)) {
+                    try {
+                        step(trainer, batch, teacherPs);
+                    } finally {
+                        batch.close();
+                    }
+                }
+                if (validation != null) {
+                    Evaluation v = evaluate(validation);
+                    stats.setValidation(v.accuracy(), v.macsRatio());
+                }
+                trainer.notifyListeners(l -> l.onEpoch(trainer));
+                List<EpochStats> h = stats.history();
+                out.add(h.get(h.size() - 1));
+                if (checkpointFile != null) {
+                    float tau = progress.temperature() == null ? Float.NaN : progress.temperature().value();
+                    Checkpoint.save(checkpointFile, network,
+                            new CheckpointState(progress.epoch(), progress.update(), tau));
+                }
+            }
+            trainer.notifyListeners(l -> l.onTrainingEnd(trainer));
+        }
+        return out;
+    }
+
+    private void step(Trainer trainer, Batch batch, ParameterStore teacherPs) {
+        NDList data = batch.getData();
+        NDList labels = batch.getLabels();
+        if (teacher != null) {
+            NDList t = teacher.forward(teacherPs, data, false);
+            NDArray logits = (t.get(NetworkResult.LOGITS) != null ? t.get(NetworkResult.LOGITS) : t.head())
+                    .stopGradient();
+            logits.setName(LaudLoss.TEACHER_LOGITS);
+            labels = new NDList(labels.head(), logits);
+        }
+        NDList preds;
+        try (GradientCollector gc = trainer.newGradientCollector()) {
+            preds = trainer.forward(data, labels);
+            gc.backward(loss.evaluate(labels, preds));
+        }
+        trainer.step();
+        Device device = trainer.getDevices()[0];
+        TrainingListener.BatchData bd =
+                new TrainingListener.BatchData(batch, Map.of(device, labels), Map.of(device, preds));
+        trainer.notifyListeners(l -> l.onTrainingBatch(trainer, bd));
+    }
+
+    /**
+     * Top-1 accuracy and network ratio in eval mode (deterministic gates, running BatchNorm statistics).
+     *
+     * @param accuracy fraction of correct predictions
+     * @param macsRatio sample-weighted mean of {@code F_dyn / F_static}
+     * @param images images evaluated
+     */
+    public record Evaluation(double accuracy, double macsRatio, long images) {}
+
+    /**
+     * Evaluates the network in eval mode.
+     *
+     * @param data images and labels
+     * @return accuracy and network ratio
+     * @throws IOException if reading data fails
+     * @throws TranslateException if the dataset cannot batch its records
+     */
+    public Evaluation evaluate(Dataset data) throws IOException, TranslateException {
+        long n = 0;
+        long correct = 0;
+        double ratio = 0;
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            for (Batch batch : data.getData(m)) {
+                try {
+                    NetworkResult r = NetworkResult.fromNDList(network.forward(ps, batch.getData(), false));
+                    long b = r.logits().getShape().get(0);
+                    n += b;
+                    correct += EpochStatsListener.correctCount(r.logits(), batch.getLabels().head());
+                    ratio += b * loss.networkRatio(r).getFloat();
+                } finally {
+                    batch.close();
+                }
+            }
+        }
+        return new Evaluation(n == 0 ? Double.NaN : correct / (double) n, n == 0 ? Double.NaN : ratio / n, n);
+    }
+
+    private Optimizer optimizer() {
+        Tracker cosine = CosineTracker.builder()
+                .setBaseValue(config.learningRate())
+                .optFinalValue(0f)
+                .setMaxUpdates(config.totalUpdates())
+                .build();
+        GroupLearningRateTracker lr = new GroupLearningRateTracker(
+                network, cosine, config.backboneLrMultiplier(), config.gateLrMultiplier());
+        return switch (config.optimizer()) {
+            case SGD -> Optimizer.sgd()
+                    .setLearningRateTracker(lr)
+                    .optMomentum(config.momentum())
+                    .optWeightDecays(config.weightDecay())
+                    .optBeginNumUpdate(progress.update())
+                    .build();
+            case ADAMW -> Optimizer.adamW()
+                    .optLearningRateTracker(lr)
+                    .optWeightDecays(config.weightDecay())
+                    .optBeginNumUpdate(progress.update())
+                    .build();
+        };
+    }
+
+    private Shape inputShape(long batch) {
+        return new Shape(batch, network.getStem().inChannels(), network.getInputSize(), network.getInputSize());
+    }
+
+    /** Releases the model's parameters. */
+    @Override
+    public void close() {
+        model.close();
+    }
+
+    /** Builder of a {@link LaudTrainer}. */
+    public static final class Builder {
+        private LaudResNet network;
+        private GumbelTemperature temperature;
+        private LossConfig lossConfig;
+        private CostModel costModel;
+        private FineTuneConfig config;
+        private Block teacher;
+        private Path checkpointFile;
+
+        private Builder() {}
+
+        /**
+         * Sets the network to train (initialised, e.g. with pretrained weights, or not: then it is initialised).
+         *
+         * @param network the network
+         * @return this builder
+         */
+        public Builder setNetwork(LaudResNet network) {
+            this.network = network;
+            return this;
+        }
+
+        /**
+         * Sets the Gumbel temperature the network was built with, so that the trainer drives it per update.
+         *
+         * @param temperature the shared temperature
+         * @return this builder
+         */
+        public Builder optTemperature(GumbelTemperature temperature) {
+            this.temperature = temperature;
+            return this;
+        }
+
+        /**
+         * Sets the loss options; {@code totalEpochs} must equal the fine-tune config's epochs.
+         *
+         * @param lossConfig the loss options
+         * @return this builder
+         */
+        public Builder setLoss(LossConfig lossConfig) {
+            this.lossConfig = lossConfig;
+            return this;
+        }
+
+        /**
+         * Replaces the MACs cost model (e.g. with a latency model).
+         *
+         * @param costModel the cost model
+         * @return this builder
+         */
+        public Builder optCostModel(CostModel costModel) {
+            this.costModel = costModel;
+            return this;
+        }
+
+        /**
+         * Sets the optimisation settings.
+         *
+         * @param config the settings
+         * @return this builder
+         */
+        public Builder setConfig(FineTuneConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /**
+         * Sets a teacher for knowledge distillation (initialised; run in eval mode). Its output's {@code logits}
+         * array, or its first array, must be {@code (B, K)}.
+         *
+         * @param teacher the teacher
+         * @return this builder
+         */
+        public Builder optTeacher(Block teacher) {
+            this.teacher = teacher;
+            return this;
+        }
+
+        /**
+         * Writes a checkpoint to this file after every epoch (previous one kept as {@code <file>.prev}).
+         *
+         * @param file the checkpoint file
+         * @return this builder
+         */
+        public Builder optCheckpointFile(Path file) {
+            this.checkpointFile = file;
+            return this;
+        }
+
+        /**
+         * Validates and builds the trainer; initialises the network if needed.
+         *
+         * @return the trainer
+         */
+        public LaudTrainer build() {
+            if (network == null || lossConfig == null || config == null) {
+                throw new IllegalArgumentException("network, loss and config must be set");
+            }
+            if (lossConfig.totalEpochs() != config.epochs()) {
+                throw new IllegalArgumentException("loss totalEpochs (" + lossConfig.totalEpochs()
+                        + ") must equal config epochs (" + config.epochs() + ")");
+            }
+            if (costModel != null && costModel.numBlocks() != network.getBlocks().size()) {
+                throw new IllegalArgumentException("costModel has " + costModel.numBlocks() + " blocks, network "
+                        + network.getBlocks().size());
+            }
+            return new LaudTrainer(this);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.laudnet.models.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.Record;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageFolderDatasetTest {
+
+    @TempDir
+    Path root;
+
+    /** A w x h image whose left half is pure red and right half pure blue. */
+    private static void halves(Path file, int w, int h) throws IOException {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, x < w / 2 ? 0xFF0000 : 0x0000FF);
+            }
+        }
+        ImageIO.write(img, "png", file.toFile());
+    }
+
+    @Test
+    void classesFromSubdirectoriesAndResizeThenCentreCrop() throws IOException {
+        Files.createDirectories(root.resolve("dog"));
+        Files.createDirectories(root.resolve("cat"));
+        halves(root.resolve("dog/a.png"), 40, 20);
+        halves(root.resolve("cat/b.png"), 20, 20);
+        halves(root.resolve("cat/c.PNG"), 20, 40);
+        Files.writeString(root.resolve("cat/notes.txt"), "ignored");
+        ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(root).optImageSize(10, 10)
+                .optNormalization(Normalization.unit(3)).setSampling(2, false).build();
+        assertEquals(List.of("cat", "dog"), ds.getClasses());
+        assertEquals(3, ds.size());
+        assertEquals(0, ds.label(0));
+        assertEquals(0, ds.label(1));
+        assertEquals(1, ds.label(2));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Record r = ds.get(m, 2);
+            assertEquals(new Shape(3, 10, 10), r.getData().head().getShape());
+            assertEquals(1f, r.getLabels().head().getFloat());
+            // 40x20 -> 20x10, crop x in [5, 15): columns 0..4 come from the red half, 5..9 from the blue half
+            float[] v = r.getData().head().toFloatArray();
+            int plane = 100;
+            int row = 4 * 10;
+            assertEquals(1f, v[row + 1], 1e-6f);
+            assertEquals(0f, v[2 * plane + row + 1], 1e-6f);
+            assertEquals(0f, v[row + 8], 1e-6f);
+            assertEquals(1f, v[2 * plane + row + 8], 1e-6f);
+        }
+        ImageFolderDataset norm = ImageFolderDataset.builder().setRoot(root).optImageSize(12, 10)
+                .optNormalization(Normalization.imagenet()).setSampling(1, false).build();
+        float[] v = norm.load(root.resolve("cat/b.png"));
+        assertEquals(300, v.length);
+        // 20x20 -> 12x12, crop offset 1: column 1 of the crop is image column 2 (red)
+        assertEquals((1f - 0.485f) / 0.229f, v[1], 1e-5f);
+        assertEquals((0f - 0.406f) / 0.225f, v[200 + 1], 1e-5f);
+    }
+
+    @Test
+    void badImagesAndFoldersGiveClearErrors() throws IOException {
+        Files.createDirectories(root.resolve("x"));
+        Path bad = root.resolve("x/broken.png");
+        Files.writeString(bad, "not an image");
+        ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(root).optImageSize(8, 8)
+                .setSampling(1, false).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            IOException e = assertThrows(IOException.class, () -> ds.get(m, 0));
+            assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+        }
+        Path empty = Files.createDirectories(root.resolve("x/empty"));
+        IOException none = assertThrows(IOException.class,
+                () -> ImageFolderDataset.builder().setRoot(empty).setSampling(1, false).build());
+        assertTrue(none.getMessage().contains(empty.toString()), none.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ImageFolderDataset.builder().optImageSize(8, 10));
+    }
+}
