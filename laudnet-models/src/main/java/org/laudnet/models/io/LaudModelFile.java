@@ -10,20 +10,23 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -59,8 +62,9 @@ import org.slf4j.LoggerFactory;
  *
  * Loading checks the magic, the version, the lengths against the file size and the checksum before it parses
  * anything, rebuilds the architecture from the header, initialises it and loads the parameters; any failure is a
- * {@link WeightFileException} naming the file. Writing goes to a temporary file in the target directory that is then
- * moved over the target (atomically where the file system allows), so a reader never sees a half-written file. The
+ * {@link WeightFileException} naming the file. Writing goes to a temporary file in the target directory, is forced to
+ * disk, and is then moved over the target (atomically where the file system allows), so a reader never sees a
+ * half-written file. The
  * Gumbel temperature is a training-time setting and is not stored (a loaded network has the constant temperature 1).
  */
 public final class LaudModelFile {
@@ -211,8 +215,9 @@ public final class LaudModelFile {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
-            try (OutputStream os = Files.newOutputStream(tmp); DataOutputStream out = new DataOutputStream(os)) {
+            tmp = dir.resolve(target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch)));
                 out.write(MAGIC);
                 out.writeInt(FORMAT_VERSION);
                 out.writeInt(headerBytes.length);
@@ -220,6 +225,8 @@ public final class LaudModelFile {
                 out.writeLong(payload.length);
                 out.write(payload);
                 out.writeLong(crc.getValue());
+                out.flush();
+                ch.force(true);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
