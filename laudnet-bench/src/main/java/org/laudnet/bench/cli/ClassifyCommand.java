@@ -1,27 +1,43 @@
 package org.laudnet.bench.cli;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.cost.BlockDensities;
+import org.laudnet.models.imagenet.CaffePreprocessing;
 import org.laudnet.models.imagenet.ImageNetClassifier;
 import org.laudnet.models.imagenet.ImageNetClassifier.Classification;
 import org.laudnet.models.imagenet.ImageNetClassifier.Prediction;
+import org.laudnet.models.io.LaudModelFile;
+import org.laudnet.models.regnet.LaudRegNet;
+import org.laudnet.models.resnet.LaudNetworkExecutor;
 import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.resnet.NetworkResult;
 import org.laudnet.models.weights.AssetCache;
+import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.KerasResNet50Importer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code laudnet classify}: top-5 ImageNet labels of photos with the pretrained ResNet-50. */
+/**
+ * {@code laudnet classify}: top-5 ImageNet labels of photos with the pretrained ResNet-50 (optionally gated, optionally
+ * saved as a LAUD model file with {@code --save}), or with a saved LAUD model ({@code --model FILE.laud}), which runs
+ * through the sparse executors and reports its per-block densities and MACs.
+ */
 @Command(
         name = "classify",
         mixinStandardHelpOptions = true,
         description = "Prints the top-5 ImageNet labels with probabilities for each image (Keras/Caffe preprocessing:"
                 + " shorter side 256, centre crop 224, BGR mean subtraction). Weights come from the asset cache"
-                + " (scripts/fetch-assets weights).")
+                + " (scripts/fetch-assets weights), or from a saved LAUD model file (--model).")
 public final class ClassifyCommand implements Callable<Integer> {
 
     @Option(names = "--weights", defaultValue = "resnet50-imagenet",
@@ -36,11 +52,30 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "5", description = "How many labels to print (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, ...).")
-    List<Path> images;
+    @Option(names = "--model", paramLabel = "FILE.laud",
+            description = "Run a saved LAUD model file instead of the pretrained weights; a ResNet runs through the"
+                    + " sparse block executors. Prints per-block densities and the MACs next to the labels.")
+    Path model;
+
+    @Option(names = "--save", paramLabel = "FILE.laud",
+            description = "Write the loaded (possibly gated, see --gates) ResNet-50 as a LAUD model file.")
+    Path save;
+
+    @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, ...).")
+    List<Path> images = List.of();
 
     @Override
     public Integer call() throws Exception {
+        if (images.isEmpty() && save == null) {
+            throw new IllegalArgumentException("at least one IMAGE is required (unless --save is given)");
+        }
+        if (model != null) {
+            if (gates != null || save != null) {
+                throw new IllegalArgumentException("--model cannot be combined with --gates or --save, got --model "
+                        + model);
+            }
+            return classifySaved();
+        }
         if (!weights.equals("resnet50-imagenet")) {
             throw new IllegalArgumentException("--weights must be resnet50-imagenet, got " + weights);
         }
@@ -50,6 +85,10 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         try (ImageNetClassifier classifier = ImageNetClassifier.load(AssetCache.defaultCache(), builder)) {
+            if (save != null) {
+                LaudModelFile.save(save, classifier.network());
+                out.printf("saved %s%n", save);
+            }
             for (Path image : images) {
                 Classification c = classifier.classify(image, top);
                 out.printf("%s  (MACs ratio %.3f)%n", image, c.macsRatio());
@@ -59,6 +98,80 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Classifies the images with a saved model file. */
+    private int classifySaved() throws Exception {
+        PrintStream out = System.out;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LaudModelFile.LaudModel loaded = LaudModelFile.load(model, manager);
+            int size;
+            int classes;
+            LaudNetworkExecutor executor = null;
+            if (loaded.architecture() == LaudModelFile.Architecture.RESNET) {
+                LaudResNet net = loaded.resNet();
+                size = net.getInputSize();
+                classes = net.getNumClasses();
+                executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager).build();
+            } else {
+                size = loaded.regNet().getInputSize();
+                classes = loaded.regNet().getNumClasses();
+            }
+            ImageNetLabels labels = classes == 1000 && Files.isRegularFile(AssetCache.defaultCache()
+                    .imageNetLabelsJson()) ? ImageNetLabels.load(AssetCache.defaultCache().imageNetLabelsJson())
+                    : null;
+            CaffePreprocessing preprocessing = new CaffePreprocessing(size * 256 / 224, size);
+            try {
+                for (Path image : images) {
+                    try (NDManager step = manager.newSubManager()) {
+                        NDArray x = preprocessing.load(step, image);
+                        NDArray logits;
+                        double macs;
+                        long staticMacs;
+                        List<BlockDensities> densities;
+                        if (executor != null) {
+                            LaudNetworkExecutor.NetworkExecution r = executor.run(x);
+                            logits = r.logits();
+                            macs = r.dynamicMacs();
+                            staticMacs = r.staticMacs();
+                            densities = r.densities();
+                        } else {
+                            LaudRegNet net = loaded.regNet();
+                            NetworkResult r = net.run(new ParameterStore(step, false), x, false);
+                            logits = r.logits();
+                            macs = r.dynamicMacs().getFloat();
+                            staticMacs = net.staticMacs();
+                            densities = r.blocks().stream().map(b -> new BlockDensities(b.d1().getFloat(),
+                                    b.d2().getFloat(), b.d3().getFloat(), b.dc().getFloat())).toList();
+                        }
+                        out.printf("%s  (MACs %.3f G of %.3f G, ratio %.3f)%n", image, macs / 1e9, staticMacs / 1e9,
+                                macs / staticMacs);
+                        out.printf("  block densities d3*dc: %s%n", densities.stream()
+                                .map(d -> String.format("%.2f", d.d3() * d.dc())).collect(Collectors.joining(" ")));
+                        printTop(out, logits.softmax(1).toFloatArray(), labels);
+                    }
+                }
+            } finally {
+                if (executor != null) {
+                    executor.close();
+                }
+            }
+        }
+        return 0;
+    }
+
+    private void printTop(PrintStream out, float[] p, ImageNetLabels labels) {
+        boolean[] used = new boolean[p.length];
+        for (int t = 0; t < Math.min(top, p.length); t++) {
+            int best = -1;
+            for (int i = 0; i < p.length; i++) {
+                if (!used[i] && (best < 0 || p[i] > p[best])) {
+                    best = i;
+                }
+            }
+            used[best] = true;
+            out.printf("  %6.4f  %-4d %s%n", p[best], best, labels == null ? "" : labels.displayName(best));
+        }
     }
 
     /**

@@ -58,9 +58,19 @@ public final class LaudResNet extends AbstractBlock {
     private final long stemMacs;
     private final long headMacs;
     private final long staticMacs;
+    private final BlockType blockType;
+    private final StridePlacement stridePlacement;
+    private final boolean convBias;
+    private final float epsilon;
+    private final long seed;
 
     private LaudResNet(Builder b) {
         super(VERSION);
+        this.blockType = b.blockType;
+        this.stridePlacement = b.stridePlacement;
+        this.convBias = b.convBias;
+        this.epsilon = b.epsilon;
+        this.seed = b.seed;
         this.stem = b.stem;
         this.stages = List.copyOf(b.stages);
         this.inputSize = b.inputSize;
@@ -134,6 +144,31 @@ public final class LaudResNet extends AbstractBlock {
     /** Returns the number of classes. */
     public int getNumClasses() {
         return numClasses;
+    }
+
+    /** Returns the residual block family of every stage. */
+    public BlockType getBlockType() {
+        return blockType;
+    }
+
+    /** Returns where downsampling bottlenecks put their stride. */
+    public StridePlacement getStridePlacement() {
+        return stridePlacement;
+    }
+
+    /** Returns whether every convolution has a bias. */
+    public boolean hasConvBias() {
+        return convBias;
+    }
+
+    /** Returns the BatchNorm epsilon of every BatchNorm. */
+    public float getBatchNormEpsilon() {
+        return epsilon;
+    }
+
+    /** Returns the base seed of the gates' noise. */
+    public long getSeed() {
+        return seed;
     }
 
     /** Returns the residual blocks in network order. */

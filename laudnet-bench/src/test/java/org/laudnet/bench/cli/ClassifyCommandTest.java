@@ -1,0 +1,83 @@
+package org.laudnet.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.models.io.LaudModelFile;
+import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.resnet.StageSpec;
+import org.laudnet.models.resnet.StemSpec;
+import org.laudnet.models.weights.WeightFileException;
+import picocli.CommandLine;
+
+class ClassifyCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void savedModelIsClassifiedWithDensitiesAndMacs() throws IOException, WeightFileException {
+        Path model = dir.resolve("tiny.laud");
+        try (NDManager m = NDManager.newBaseManager()) {
+            LaudResNet net = LaudResNet.builder()
+                    .setStages(BlockType.BASIC, List.of(new StageSpec(1, 8, 8, 1, GateSpec.spatial(4)),
+                            new StageSpec(1, 16, 16, 2, GateSpec.layer())))
+                    .optStem(StemSpec.small(3, 8)).optInputSize(32).optNumClasses(4).build();
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            LaudModelFile.save(model, net);
+        }
+        BufferedImage img = new BufferedImage(40, 48, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 40; x++) {
+                img.setRGB(x, y, (x * 6) << 16 | (y * 5) << 8 | 90);
+            }
+        }
+        Path image = dir.resolve("pattern.png");
+        ImageIO.write(img, "png", image.toFile());
+
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            code = new CommandLine(new ClassifyCommand()).execute("--model", model.toString(), "--top", "2",
+                    image.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, out);
+        assertTrue(out.contains(image.toString()) && out.contains("MACs") && out.contains("ratio"), out);
+        // two blocks, open gates: densities 1.00 1.00
+        assertTrue(out.contains("block densities d3*dc: 1.00 1.00"), out);
+        assertEquals(2, out.lines().filter(l -> l.matches("\\s+\\d\\.\\d{4}\\s+\\d+\\s*")).count(), out);
+    }
+
+    @Test
+    void modelCannotBeCombinedWithGates() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ClassifyCommand());
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute("--model", dir.resolve("x.laud").toString(), "--gates", "none,none,none,none",
+                "img.jpg");
+        assertTrue(code != 0);
+        assertTrue(err.toString().contains("--model cannot be combined"), err.toString());
+    }
+}

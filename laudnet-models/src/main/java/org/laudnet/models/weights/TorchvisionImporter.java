@@ -1,0 +1,285 @@
+package org.laudnet.models.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.StridePlacement;
+import org.laudnet.models.regnet.GatedRegNetYBlock;
+import org.laudnet.models.regnet.LaudRegNet;
+import org.laudnet.models.resnet.LaudResNet;
+
+/**
+ * Imports (and exports) ResNet and RegNetY weights named as in torchvision's {@code state_dict}, stored as
+ * safetensors.
+ *
+ * <p>ResNet-18/34/50/101 ({@link LaudResNet} with the stride on the 3x3 convolution, no convolution biases):
+ *
+ * <pre>
+ *   conv1.weight, bn1.{weight,bias,running_mean,running_var}                       -> stem
+ *   layer{s}.{i}.conv{1,2[,3]}.weight, layer{s}.{i}.bn{1,2[,3]}.*                    -> stage s, block i
+ *   layer{s}.{i}.downsample.0.weight, layer{s}.{i}.downsample.1.*                     -> projection of block i
+ *   fc.weight, fc.bias                                                                -> classifier
+ * </pre>
+ *
+ * RegNetY ({@link LaudRegNet}), as torchvision's {@code RegNet} names its modules:
+ *
+ * <pre>
+ *   stem.0.weight, stem.1.*                                                           -> stem conv, BN
+ *   trunk_output.block{s}.block{s}-{i}.proj.0.weight, .proj.1.*                       -> projection
+ *   trunk_output.block{s}.block{s}-{i}.f.a.0.weight, .f.a.1.*                         -> conv1, bn1
+ *   trunk_output.block{s}.block{s}-{i}.f.b.0.weight, .f.b.1.*                         -> grouped conv2, bn2
+ *   trunk_output.block{s}.block{s}-{i}.f.se.fc1.{weight,bias}, .f.se.fc2.{weight,bias} -> squeeze-excitation
+ *   trunk_output.block{s}.block{s}-{i}.f.c.0.weight, .f.c.1.*                         -> conv3, bn3
+ *   fc.weight, fc.bias                                                                -> classifier
+ * </pre>
+ *
+ * BatchNorm suffixes map {@code weight -> gamma}, {@code bias -> beta}, {@code running_mean -> runningMean},
+ * {@code running_var -> runningVar}; layouts are PyTorch's (OIHW kernels, {@code [out, in]} linear weights), which are
+ * also DJL's, so values are copied unchanged. Tensors named {@code *.num_batches_tracked} (a training counter) are
+ * accepted and ignored. Gates are not part of torchvision files and keep their fresh (open) initialisation.
+ *
+ * <p>Every name and shape is checked before any parameter is written: a missing tensor, a tensor the network has no
+ * place for, or a shape mismatch raises a {@link WeightFileException} naming the file, the tensor and the expected vs
+ * actual shape, and leaves the network untouched.
+ */
+public final class TorchvisionImporter {
+
+    /** Suffix of BatchNorm batch counters, which are ignored on import. */
+    public static final String BATCH_COUNTER_SUFFIX = ".num_batches_tracked";
+
+    private TorchvisionImporter() {}
+
+    /** One torchvision name bound to one DJL parameter. */
+    private record Binding(String name, Block block, String parameter) {
+        NDArray array() {
+            Parameter p = block.getDirectParameters().get(parameter);
+            if (p == null || !p.isInitialized()) {
+                throw new IllegalArgumentException("parameter " + parameter + " of " + name
+                        + " does not exist or is not initialised; initialise the network first");
+            }
+            return p.getArray();
+        }
+    }
+
+    /**
+     * Reads a safetensors file and loads it into a ResNet.
+     *
+     * @param file the safetensors file with torchvision ResNet names
+     * @param net an initialised network (stride on the 3x3 convolution, no convolution biases)
+     * @throws WeightFileException if the file is unreadable, or a tensor is missing, unknown or mis-shaped (nothing is
+     *     written then)
+     * @throws IllegalArgumentException if the network is not initialised or not torchvision-shaped
+     */
+    public static void loadResNet(Path file, LaudResNet net) throws WeightFileException {
+        loadResNet(SafetensorsReader.read(file), file, net);
+    }
+
+    /**
+     * Loads torchvision ResNet tensors into a network.
+     *
+     * @param tensors the tensors
+     * @param source the file they came from (named in errors)
+     * @param net an initialised network (stride on the 3x3 convolution, no convolution biases)
+     * @throws WeightFileException if a tensor is missing, unknown or mis-shaped (nothing is written then)
+     * @throws IllegalArgumentException if the network is not initialised or not torchvision-shaped
+     */
+    public static void loadResNet(TensorFile tensors, Path source, LaudResNet net) throws WeightFileException {
+        apply(tensors, source, resNetBindings(net));
+    }
+
+    /**
+     * Reads a safetensors file and loads it into a RegNetY.
+     *
+     * @param file the safetensors file with torchvision RegNet names
+     * @param net an initialised network
+     * @throws WeightFileException if the file is unreadable, or a tensor is missing, unknown or mis-shaped (nothing is
+     *     written then)
+     * @throws IllegalArgumentException if the network is not initialised
+     */
+    public static void loadRegNet(Path file, LaudRegNet net) throws WeightFileException {
+        loadRegNet(SafetensorsReader.read(file), file, net);
+    }
+
+    /**
+     * Loads torchvision RegNet tensors into a network.
+     *
+     * @param tensors the tensors
+     * @param source the file they came from (named in errors)
+     * @param net an initialised network
+     * @throws WeightFileException if a tensor is missing, unknown or mis-shaped (nothing is written then)
+     * @throws IllegalArgumentException if the network is not initialised
+     */
+    public static void loadRegNet(TensorFile tensors, Path source, LaudRegNet net) throws WeightFileException {
+        apply(tensors, source, regNetBindings(net));
+    }
+
+    /**
+     * Returns a ResNet's parameters (gates excluded) under torchvision names, e.g. to write them with
+     * {@link SafetensorsWriter}.
+     *
+     * @param net an initialised network
+     * @return the tensors, in torchvision's module order
+     */
+    public static TensorFile exportResNet(LaudResNet net) {
+        return export(resNetBindings(net));
+    }
+
+    /**
+     * Returns a RegNetY's parameters (gates excluded) under torchvision names.
+     *
+     * @param net an initialised network
+     * @return the tensors, in torchvision's module order
+     */
+    public static TensorFile exportRegNet(LaudRegNet net) {
+        return export(regNetBindings(net));
+    }
+
+    private static TensorFile export(List<Binding> bindings) {
+        List<NamedTensor> list = new ArrayList<>(bindings.size());
+        for (Binding b : bindings) {
+            NDArray a = b.array();
+            list.add(new NamedTensor(b.name(), a.getShape().getShape(), a.toFloatArray()));
+        }
+        return TensorFile.of(list);
+    }
+
+    private static void apply(TensorFile tensors, Path source, List<Binding> bindings) throws WeightFileException {
+        Map<String, Binding> byName = new LinkedHashMap<>();
+        for (Binding b : bindings) {
+            byName.put(b.name(), b);
+        }
+        TreeSet<String> unknown = new TreeSet<>();
+        for (String name : tensors.names()) {
+            if (!byName.containsKey(name) && !name.endsWith(BATCH_COUNTER_SUFFIX)) {
+                unknown.add(name);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new WeightFileException(source, unknown.first(), "the network has no parameter for this tensor ("
+                    + unknown.size() + " unknown tensor(s): " + abbreviate(unknown) + ")", null);
+        }
+        List<NDArray> targets = new ArrayList<>(bindings.size());
+        List<float[]> values = new ArrayList<>(bindings.size());
+        for (Binding b : bindings) {
+            NamedTensor t = tensors.find(b.name()).orElseThrow(() -> new WeightFileException(
+                    source, b.name(), "tensor is missing from the file", null));
+            NDArray target = b.array();
+            long[] expected = target.getShape().getShape();
+            if (!Arrays.equals(expected, t.shape())) {
+                throw new WeightFileException(source, b.name(), "expected shape " + Arrays.toString(expected)
+                        + " but the file has " + Arrays.toString(t.shape()), null);
+            }
+            targets.add(target);
+            values.add(t.data());
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            targets.get(i).set(values.get(i));
+        }
+    }
+
+    private static String abbreviate(TreeSet<String> names) {
+        List<String> first = new ArrayList<>(names).subList(0, Math.min(5, names.size()));
+        return String.join(", ", first) + (names.size() > 5 ? ", ..." : "");
+    }
+
+    private static List<Binding> resNetBindings(LaudResNet net) {
+        if (!net.isInitialized()) {
+            throw new IllegalArgumentException("net must be initialised before importing or exporting weights");
+        }
+        if (net.hasConvBias()) {
+            throw new IllegalArgumentException("torchvision ResNets have no convolution biases; build the net with "
+                    + "optConvBias(false)");
+        }
+        if (net.getBlockType() == BlockType.BOTTLENECK && net.getStridePlacement() != StridePlacement.CONV2) {
+            throw new IllegalArgumentException("torchvision ResNets stride on the 3x3 convolution; stridePlacement "
+                    + "must be CONV2, got " + net.getStridePlacement());
+        }
+        List<Binding> list = new ArrayList<>();
+        conv(list, "conv1", net.getStemConv());
+        bn(list, "bn1", net.getStemBn());
+        int index = 0;
+        for (int s = 0; s < net.getStages().size(); s++) {
+            for (int i = 0; i < net.getStages().get(s).blocks(); i++) {
+                GatedResidualBlock block = net.getBlocks().get(index++);
+                String p = "layer" + (s + 1) + "." + i + ".";
+                conv(list, p + "conv1", block.getConv1());
+                bn(list, p + "bn1", block.getBn1());
+                conv(list, p + "conv2", block.getConv2());
+                bn(list, p + "bn2", block.getBn2());
+                if (block.getConv3().isPresent()) {
+                    conv(list, p + "conv3", block.getConv3().get());
+                    bn(list, p + "bn3", block.getBn3().orElseThrow());
+                }
+                if (block.getDownsampleConv().isPresent()) {
+                    conv(list, p + "downsample.0", block.getDownsampleConv().get());
+                    bn(list, p + "downsample.1", block.getDownsampleBn().orElseThrow());
+                }
+            }
+        }
+        linear(list, "fc", net.getHead());
+        return list;
+    }
+
+    private static List<Binding> regNetBindings(LaudRegNet net) {
+        if (!net.isInitialized()) {
+            throw new IllegalArgumentException("net must be initialised before importing or exporting weights");
+        }
+        List<Binding> list = new ArrayList<>();
+        conv(list, "stem.0", net.getStemConv());
+        bn(list, "stem.1", net.getStemBn());
+        int index = 0;
+        for (int s = 0; s < net.getStages().size(); s++) {
+            for (int i = 0; i < net.getStages().get(s).blocks(); i++) {
+                GatedRegNetYBlock block = net.getBlocks().get(index++);
+                String p = "trunk_output.block" + (s + 1) + ".block" + (s + 1) + "-" + i + ".";
+                if (block.getDownsampleConv().isPresent()) {
+                    conv(list, p + "proj.0", block.getDownsampleConv().get());
+                    bn(list, p + "proj.1", block.getDownsampleBn().orElseThrow());
+                }
+                conv(list, p + "f.a.0", block.getConv1());
+                bn(list, p + "f.a.1", block.getBn1());
+                conv(list, p + "f.b.0", block.getConv2());
+                bn(list, p + "f.b.1", block.getBn2());
+                convWithBias(list, p + "f.se.fc1", block.getSeFc1());
+                convWithBias(list, p + "f.se.fc2", block.getSeFc2());
+                conv(list, p + "f.c.0", block.getConv3());
+                bn(list, p + "f.c.1", block.getBn3());
+            }
+        }
+        linear(list, "fc", net.getHead());
+        return list;
+    }
+
+    private static void conv(List<Binding> list, String name, Conv2d conv) {
+        list.add(new Binding(name + ".weight", conv, "weight"));
+    }
+
+    private static void convWithBias(List<Binding> list, String name, Conv2d conv) {
+        list.add(new Binding(name + ".weight", conv, "weight"));
+        list.add(new Binding(name + ".bias", conv, "bias"));
+    }
+
+    private static void bn(List<Binding> list, String name, BatchNorm bn) {
+        list.add(new Binding(name + ".weight", bn, "gamma"));
+        list.add(new Binding(name + ".bias", bn, "beta"));
+        list.add(new Binding(name + ".running_mean", bn, "runningMean"));
+        list.add(new Binding(name + ".running_var", bn, "runningVar"));
+    }
+
+    private static void linear(List<Binding> list, String name, Linear linear) {
+        list.add(new Binding(name + ".weight", linear, "weight"));
+        list.add(new Binding(name + ".bias", linear, "bias"));
+    }
+}
