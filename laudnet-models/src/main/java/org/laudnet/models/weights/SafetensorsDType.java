@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
- * The floating-point element types of the safetensors format that this package reads, with their conversion to
- * {@code float}. All values are little-endian in the file.
+ * The element types of the safetensors format that this package reads, with their conversion to {@code float}. All
+ * values are little-endian in the file. Integer types are read so that files exported from PyTorch, which carry
+ * {@code int64} counters such as BatchNorm's {@code num_batches_tracked}, can be opened.
  *
  * <ul>
  *   <li>{@code F32}: IEEE 754 binary32, read and written as is.</li>
@@ -13,6 +14,7 @@ import java.util.Optional;
  *       infinities and NaN included.</li>
  *   <li>{@code BF16}: bfloat16, the upper 16 bits of a binary32, widened exactly by {@code bits << 16}.</li>
  *   <li>{@code F64}: IEEE 754 binary64, narrowed to the nearest float.</li>
+ *   <li>{@code I64}, {@code I32}: signed integers, converted to the nearest float.</li>
  * </ul>
  */
 public enum SafetensorsDType {
@@ -23,7 +25,11 @@ public enum SafetensorsDType {
     /** 16-bit brain float. */
     BF16(2),
     /** 64-bit float. */
-    F64(8);
+    F64(8),
+    /** 64-bit signed integer. */
+    I64(8),
+    /** 32-bit signed integer. */
+    I32(4);
 
     private final int byteSize;
 
@@ -41,7 +47,8 @@ public enum SafetensorsDType {
     }
 
     /**
-     * Looks a dtype up by its safetensors name ({@code "F32"}, {@code "F16"}, {@code "BF16"}, {@code "F64"}).
+     * Looks a dtype up by its safetensors name ({@code "F32"}, {@code "F16"}, {@code "BF16"}, {@code "F64"},
+     * {@code "I64"}, {@code "I32"}).
      *
      * @param name the name as written in a safetensors header
      * @return the dtype, or empty if it is not one this package reads
@@ -71,6 +78,10 @@ public enum SafetensorsDType {
                 return Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
             case F64:
                 return (float) buf.getDouble();
+            case I64:
+                return (float) buf.getLong();
+            case I32:
+                return (float) buf.getInt();
             default:
                 throw new IllegalStateException("unhandled dtype " + this);
         }

@@ -72,7 +72,20 @@ class SafetensorsReaderTest {
                 Float.floatToRawIntBits(SafetensorsDType.halfToFloat((short) 0x8000)));
         assertEquals(-0.333251953125f, SafetensorsDType.halfToFloat((short) 0xB555));
         assertEquals(Optional.of(SafetensorsDType.BF16), SafetensorsDType.fromName("BF16"));
-        assertTrue(SafetensorsDType.fromName("I64").isEmpty());
+        assertTrue(SafetensorsDType.fromName("U8").isEmpty());
+    }
+
+    /** PyTorch exports carry int64 counters (BatchNorm's num_batches_tracked); they must not stop the reader. */
+    @Test
+    void readsIntegerTensorsOfPyTorchExports() throws Exception {
+        String header = "{\"bn1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[0,8]},"
+                + "\"idx\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[8,16]}}";
+        byte[] data = new LittleEndianBytes().u64(12345L).bytes(0xFF, 0xFF, 0xFF, 0xFF).bytes(7, 0, 0, 0).toArray();
+        Path file = dir.resolve("ints.safetensors");
+        Files.write(file, LittleEndianBytes.safetensors(header, data));
+        TensorFile f = SafetensorsReader.read(file);
+        assertEquals(12345f, f.get("bn1.num_batches_tracked").data()[0]);
+        assertArrayEquals(new float[] {-1f, 7f}, f.get("idx").data());
     }
 
     @Test
@@ -155,10 +168,10 @@ class SafetensorsReaderTest {
 
     @Test
     void unknownDtype() throws IOException {
-        String header = "{\"ids\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
-        Path file = write("ints.safetensors", LittleEndianBytes.safetensors(header, new byte[8]));
+        String header = "{\"ids\":{\"dtype\":\"U8\",\"shape\":[8],\"data_offsets\":[0,8]}}";
+        Path file = write("bytes.safetensors", LittleEndianBytes.safetensors(header, new byte[8]));
         WeightFileException e = assertThrows(WeightFileException.class, () -> SafetensorsReader.read(file));
-        assertMessage(e, "ints.safetensors", "tensor 'ids'", "dtype 'I64'");
+        assertMessage(e, "bytes.safetensors", "tensor 'ids'", "dtype 'U8'");
     }
 
     @Test
