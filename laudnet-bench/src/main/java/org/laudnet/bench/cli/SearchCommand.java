@@ -1,6 +1,7 @@
 package org.laudnet.bench.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.laudnet.core.cost.BlockGeometry;
@@ -8,7 +9,9 @@ import org.laudnet.core.latency.GranularitySearch;
 import org.laudnet.core.latency.GranularitySearch.Candidate;
 import org.laudnet.core.latency.GranularitySearch.StageChoice;
 import org.laudnet.core.latency.HardwareSpec;
+import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.latency.TiledRooflineModel;
+import org.laudnet.core.latency.cpu.CpuLatencyModel;
 import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
@@ -17,7 +20,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code laudnet search}: picks per-stage spatial granularity and channel groups by predicted latency at a target
- * density, on an analytical GPU model with a hardware preset.
+ * density, on an analytical GPU model with a hardware preset, or ({@code --hardware cpu}) on this machine's
+ * calibrated CPU latency profile.
  */
 @Command(
         name = "search",
@@ -31,14 +35,18 @@ public final class SearchCommand implements Callable<Integer> {
     String arch;
 
     @Option(names = "--hardware", defaultValue = "v100",
-            description = "Hardware preset: v100, rtx3090, rtx3060, tx2, nano, a100, h100, h200, or 'all'"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Hardware preset: v100, rtx3090, rtx3060, tx2, nano, a100, h100, h200, 'all' (the GPU"
+                    + " presets), or 'cpu' (the calibrated CPU profile of this machine) (default: ${DEFAULT-VALUE}).")
     String hardware;
 
     @Option(names = "--target", defaultValue = "0.5", description = "Target density t (default: ${DEFAULT-VALUE}).")
     double target;
 
-    @Option(names = "--batch", description = "Batch size (default: the preset's, 128 desktop / 1 embedded).")
+    @Option(names = "--profile", description = "CPU profile for --hardware cpu (default: $LAUDNET_HOME/cpu-profile.json,"
+            + " else ~/.laudnet/cpu-profile.json).")
+    Path profile;
+
+    @Option(names = "--batch", description = "Batch size (default: the preset's, 128 desktop / 1 embedded; 1 on cpu).")
     Integer batch;
 
     @Option(names = "--input-size", defaultValue = "224", description = "Input image side (default: ${DEFAULT-VALUE}).")
@@ -50,35 +58,53 @@ public final class SearchCommand implements Callable<Integer> {
         ResNetDepth depth = ResNetDepth.of(Integer.parseInt(arch.toLowerCase().replace("resnet", "")));
         List<BlockGeometry> blocks = LaudResNet.builder().setDepth(depth).optInputSize(inputSize).build().getBlocks()
                 .stream().map(GatedResidualBlock::getGeometry).toList();
+        if (hardware.equalsIgnoreCase("cpu")) {
+            CpuLatencyModel model;
+            try {
+                model = new CpuLatencyModel(LatencyCommand.loadProfile(profile));
+            } catch (IllegalStateException e) {
+                System.err.println("laudnet search: " + e.getMessage());
+                return 2;
+            }
+            int b = batch == null ? 1 : batch;
+            print(out, model, blocks, b, String.format("%s on this CPU, batch %d, target density %.2f (%s)",
+                    depth, b, target, model.name()));
+            return 0;
+        }
         List<HardwareSpec> specs = hardware.equalsIgnoreCase("all")
                 ? HardwareSpec.presets()
                 : List.of(HardwareSpec.preset(hardware));
         for (HardwareSpec hw : specs) {
             int b = batch == null ? hw.defaultBatch() : batch;
-            List<StageChoice> choices = new GranularitySearch(new TiledRooflineModel(hw)).search(blocks, b, target);
-            out.printf("%s on %s, batch %d, target density %.2f (analytical tiled-roofline model)%n",
-                    depth, hw.name(), b, target);
-            double staticTotal = 0;
-            double chosenTotal = 0;
-            for (StageChoice c : choices) {
-                out.printf("  stage %d (%dx%d output), static %.3f ms%n", c.stage(), c.outSize(), c.outSize(),
-                        c.best().staticMs());
-                StringBuilder line = new StringBuilder("    candidates:");
-                for (Candidate cand : c.candidates()) {
-                    line.append(String.format(" %s %.3f ms (%.2f)", cand.label(), cand.dynamicMs(), cand.ratio()));
-                }
-                out.println(line);
-                out.printf("    choice: spatial %s (%.2f of static)%s; fastest overall %s%n",
-                        c.bestSpatial().label(), c.bestSpatial().ratio(),
-                        c.bestChannel() == null ? "" : String.format(", channel %s (%.2f)",
-                                c.bestChannel().label(), c.bestChannel().ratio()),
-                        c.best().label());
-                staticTotal += c.best().staticMs();
-                chosenTotal += c.best().dynamicMs();
-            }
-            out.printf("  blocks total: static %.3f ms, with the choices %.3f ms (%.2f)%n%n",
-                    staticTotal, chosenTotal, chosenTotal / staticTotal);
+            print(out, new TiledRooflineModel(hw), blocks, b, String.format(
+                    "%s on %s, batch %d, target density %.2f (analytical tiled-roofline model)",
+                    depth, hw.name(), b, target));
         }
         return 0;
+    }
+
+    private void print(PrintStream out, LatencyPredictor predictor, List<BlockGeometry> blocks, int b, String title) {
+        List<StageChoice> choices = new GranularitySearch(predictor).search(blocks, b, target);
+        out.println(title);
+        double staticTotal = 0;
+        double chosenTotal = 0;
+        for (StageChoice c : choices) {
+            out.printf("  stage %d (%dx%d output), static %.3f ms%n", c.stage(), c.outSize(), c.outSize(),
+                    c.best().staticMs());
+            StringBuilder line = new StringBuilder("    candidates:");
+            for (Candidate cand : c.candidates()) {
+                line.append(String.format(" %s %.3f ms (%.2f)", cand.label(), cand.dynamicMs(), cand.ratio()));
+            }
+            out.println(line);
+            out.printf("    choice: spatial %s (%.2f of static)%s; fastest overall %s%n",
+                    c.bestSpatial().label(), c.bestSpatial().ratio(),
+                    c.bestChannel() == null ? "" : String.format(", channel %s (%.2f)",
+                            c.bestChannel().label(), c.bestChannel().ratio()),
+                    c.best().label());
+            staticTotal += c.best().staticMs();
+            chosenTotal += c.best().dynamicMs();
+        }
+        out.printf("  blocks total: static %.3f ms, with the choices %.3f ms (%.2f)%n%n",
+                staticTotal, chosenTotal, chosenTotal / staticTotal);
     }
 }

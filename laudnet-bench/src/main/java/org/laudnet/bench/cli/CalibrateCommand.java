@@ -1,0 +1,53 @@
+package org.laudnet.bench.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.laudnet.core.latency.cpu.CpuCalibrator;
+import org.laudnet.core.latency.cpu.CpuLatencyProfile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code laudnet calibrate}: times the sparse CPU executor's operators and paths on this machine and writes the CPU
+ * latency profile used by {@code laudnet search --hardware cpu} and {@code laudnet latency validate}.
+ */
+@Command(
+        name = "calibrate",
+        mixinStandardHelpOptions = true,
+        description = "Measures the CPU executor on this machine and writes the CPU latency profile"
+                + " (default: $LAUDNET_HOME/cpu-profile.json, else ~/.laudnet/cpu-profile.json).")
+public final class CalibrateCommand implements Callable<Integer> {
+
+    @Option(names = "--out", description = "Profile file to write.")
+    Path out;
+
+    @Option(names = "--samples", description = "Also write the raw timings and features as CSV.")
+    Path samples;
+
+    @Option(names = "--quick", description = "Reduced grid and fewer runs (development; less accurate).")
+    boolean quick;
+
+    /** Runs the calibration and writes the profile. */
+    @Override
+    public Integer call() throws Exception {
+        PrintStream con = System.out;
+        Path file = out != null ? out : CpuLatencyProfile.defaultLocation();
+        CpuCalibrator.Settings settings = CpuCalibrator.Settings.defaults(quick);
+        CpuCalibrator calibrator = new CpuCalibrator(settings, line -> {
+            con.println(line);
+            con.flush();
+        });
+        con.printf("calibrating the CPU latency profile (%s grid: %d blocks, %d gated configurations, %d runs)%n",
+                quick ? "quick" : "full", calibrator.geometries().size(), calibrator.gridPoints().size(),
+                settings.runs());
+        long t0 = System.nanoTime();
+        CpuLatencyProfile profile = calibrator.calibrate();
+        profile.write(file);
+        if (samples != null) {
+            calibrator.writeSamples(samples);
+        }
+        con.printf("wrote %s (%.0f s)%n", file, (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+}

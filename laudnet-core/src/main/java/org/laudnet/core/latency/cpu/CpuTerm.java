@@ -1,0 +1,67 @@
+package org.laudnet.core.latency.cpu;
+
+import java.util.List;
+
+/**
+ * The fitted terms of a {@link CpuLatencyProfile}: one linear cost {@code t = a + sum_k b_k f_k} (ms) per operator or
+ * execution path of the sparse CPU executor, with the work features {@code f_k} it uses (see {@link BlockWork} for
+ * the block features).
+ *
+ * <ul>
+ *   <li>{@link #CONV}: one dense DJL {@code conv2d}; feature {@code macs} = {@code N * Cout * Cin/g * k^2 * Ho * Wo}.
+ *   <li>{@link #POOL}: one pooling; feature {@code elements} = {@code N * C * Hi * Wi} (input elements read).
+ *   <li>{@link #SPATIAL_MASKER}: the spatial (or layer) gate of the executor (average pooling to the mask, a
+ *       {@code 1x1} convolution to keep/skip logits, host read-back); feature {@code inputElements} = {@code N * Cin
+ *       * Hin * Win}.
+ *   <li>{@link #CHANNEL_MASKER}: the channel gate (global pooling and its MLP, host read-back); feature
+ *       {@code inputElements}.
+ *   <li>{@link #SKIP}: the branch skipped everywhere (identity or downsample, then ReLU).
+ *   <li>{@link #DENSE}: the folded dense block, masks applied by multiplication (the static block and the
+ *       fallback).
+ *   <li>{@link #LAYER}: the branch on the open samples only.
+ *   <li>{@link #CHANNEL}: the branch with channel-sliced weights, once per channel pattern.
+ *   <li>{@link #SPATIAL_WINDOWS}: dense conv1, gathered windows of the active patches, conv2/conv3 on them, scatter.
+ *   <li>{@link #SPATIAL_M1}: conv1 on the dilated mask's pixels only, then as {@link #SPATIAL_WINDOWS}.
+ * </ul>
+ */
+public enum CpuTerm {
+    /** Dense convolution. */
+    CONV(List.of("macs")),
+    /** Pooling. */
+    POOL(List.of("elements")),
+    /** Spatial or layer masker. */
+    SPATIAL_MASKER(List.of("inputElements")),
+    /** Channel masker. */
+    CHANNEL_MASKER(List.of("inputElements")),
+    /** Branch skipped. */
+    SKIP(List.of(BlockWork.MACS_1X1, BlockWork.MAP_ELEMENTS)),
+    /** Folded dense block. */
+    DENSE(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MAP_ELEMENTS)),
+    /** Branch on the open samples. */
+    LAYER(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MOVED, BlockWork.MAP_ELEMENTS)),
+    /** Channel-sliced branch per pattern. */
+    CHANNEL(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MOVED, BlockWork.MAP_ELEMENTS,
+            BlockWork.PATTERNS)),
+    /** Dense conv1, windows of the active patches. */
+    SPATIAL_WINDOWS(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MOVED, BlockWork.MAP_ELEMENTS,
+            BlockWork.PATCHES, BlockWork.PATTERNS)),
+    /** conv1 on the dilated mask, windows of the active patches. */
+    SPATIAL_M1(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MOVED, BlockWork.MAP_ELEMENTS,
+            BlockWork.PATCHES, BlockWork.PATTERNS));
+
+    private final List<String> features;
+
+    CpuTerm(List<String> features) {
+        this.features = features;
+    }
+
+    /** Returns the names of the term's features, in coefficient order (the intercept excluded). */
+    public List<String> features() {
+        return features;
+    }
+
+    /** Returns whether this term is a whole-block execution path (its features come from {@link BlockWork}). */
+    public boolean isBlockPath() {
+        return ordinal() >= SKIP.ordinal();
+    }
+}

@@ -1,0 +1,74 @@
+package org.laudnet.core.latency.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.latency.BlockLatencyQuery;
+
+class BlockWorkTest {
+
+    @Test
+    void spatialWindowsFeaturesOfAKnownQuery() {
+        BlockGeometry g = BlockGeometry.bottleneck(256, 64, 56, 1);
+        BlockLatencyQuery q = new BlockLatencyQuery(g, GateMode.SPATIAL, 4, 1, 0.25, 1, 2);
+        BlockWork w = BlockWork.spatial(q, false);
+        assertEquals(2 * 3136.0 * 256 * 64, w.conv1Macs());
+        assertEquals(98 * 16 * 64 * 64 * 9.0, w.conv2Macs());
+        assertEquals(98 * 16 * 64 * 256.0, w.conv3Macs());
+        assertEquals(0, w.downsampleMacs());
+        assertEquals(98 * 36 * 64.0, w.gathered());
+        assertEquals(98 * 16 * 256.0, w.scattered());
+        assertEquals(3_211_264, w.mapElements());
+        assertEquals(98, w.patches());
+        assertEquals(1, w.patterns());
+        assertArrayEquals(new double[] {2 * 3136.0 * 256 * 64 + 98 * 16 * 64 * 256.0, 98 * 16 * 64 * 64 * 9.0,
+            98 * 36 * 64.0 + 98 * 16 * 256.0, 3_211_264, 98, 1}, w.vector(CpuTerm.SPATIAL_WINDOWS), 1e-6);
+    }
+
+    @Test
+    void downsamplingBlockCountsTheStridedWindowAndTheDownsample() {
+        // 256 -> 128 -> 512, 56 -> 28, stride 2 on conv2: K = 2 (S - 1) + 3
+        BlockGeometry g = BlockGeometry.bottleneck(256, 128, 56, 2);
+        BlockLatencyQuery q = new BlockLatencyQuery(g, GateMode.SPATIAL, 2, 1, 0.5, 1, 1);
+        BlockWork w = BlockWork.spatial(q, false);
+        // 14 x 14 = 196 cells, 98 active; K = 5
+        assertEquals(98 * 25 * 128.0, w.gathered());
+        assertEquals(784.0 * 256 * 512, w.downsampleMacs());
+        assertEquals(98, w.patches());
+    }
+
+    @Test
+    void expectedM1PixelsMatchesHandCount() {
+        // 4x4 output, S = 2: 4 cells, windows of 4x4 conv1 pixels clipped to 3x3 at the border.
+        BlockGeometry g = BlockGeometry.bottleneck(16, 4, 4, 1);
+        // one active cell covers exactly 9 pixels
+        assertEquals(9, BlockWork.expectedM1Pixels(g, 2, 1), 1e-12);
+        assertEquals(16, BlockWork.expectedM1Pixels(g, 2, 4), 1e-12);
+        assertEquals(0, BlockWork.expectedM1Pixels(g, 2, 0), 1e-12);
+        // two of four: corners (1 cell) 1/2, edges (2 cells) 5/6, centre (4 cells) 1 -> 4/2 + 8*5/6 + 4
+        assertEquals(2 + 8 * 5.0 / 6 + 4, BlockWork.expectedM1Pixels(g, 2, 2), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> BlockWork.expectedM1Pixels(g, 2, 5));
+    }
+
+    @Test
+    void channelPatternsAndLayerSamples() {
+        // G = 4, two active groups: 6 possible patterns
+        assertEquals(6 * (1 - Math.pow(5.0 / 6, 8)), BlockWork.expectedPatterns(4, 0.5, 8), 1e-12);
+        assertEquals(1, BlockWork.expectedPatterns(4, 0.5, 1), 1e-12);
+        BlockGeometry g = BlockGeometry.basic(64, 64, 56, 1);
+        BlockWork c = BlockWork.channel(g, 1, 4, 0.5);
+        assertEquals(3136.0 * 64 * 32 * 9, c.conv1Macs());
+        assertEquals(3136.0 * 32 * 64 * 9, c.conv2Macs());
+        assertEquals(c.conv1Macs() + c.conv2Macs(), c.macs3x3());
+        assertEquals(0, c.macs1x1());
+        assertEquals(0, c.gathered()); // one pattern: the executor runs the whole batch without a gather
+        BlockWork l = BlockWork.layer(g, 8, 3);
+        assertEquals(3 * 3136.0 * 64 * 64 * 9, l.conv1Macs());
+        assertEquals(3 * (64 * 3136.0 + 64 * 3136.0), l.gathered() + l.scattered());
+        assertThrows(IllegalArgumentException.class, () -> BlockWork.layer(g, 8, 9));
+    }
+}

@@ -1,0 +1,57 @@
+package org.laudnet.core.latency.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CpuLatencyProfileTest {
+
+    @Test
+    void jsonRoundTripKeepsEveryTermAndTheMachine(@TempDir Path dir) throws Exception {
+        CpuLatencyProfile p = CpuLatencyModelTest.handProfile();
+        Path f = dir.resolve("sub/profile.json");
+        p.write(f);
+        CpuLatencyProfile back = CpuLatencyProfile.read(f);
+        assertEquals(p.machine(), back.machine());
+        for (CpuTerm t : CpuTerm.values()) {
+            assertEquals(p.term(t), back.term(t), t.name());
+        }
+        assertEquals(0.5, back.term(CpuTerm.SPATIAL_WINDOWS).coefficient("patterns"), 0);
+        assertTrue(Files.readString(f).contains("\"formatVersion\": 1"));
+    }
+
+    @Test
+    void unknownVersionMissingFileAndBadJsonAreClearErrors(@TempDir Path dir) throws Exception {
+        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 1",
+                "\"formatVersion\": 7");
+        ProfileFormatException e = assertThrows(ProfileFormatException.class,
+                () -> CpuLatencyProfile.fromJson(json, "p.json"));
+        assertTrue(e.getMessage().contains("p.json") && e.getMessage().contains("formatVersion 7"), e.getMessage());
+        assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson("{\"terms\": {}}", "x"));
+        assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson("[1, 2", "x"));
+        assertThrows(NoSuchFileException.class, () -> CpuLatencyProfile.read(dir.resolve("none.json")));
+    }
+
+    @Test
+    void constructorRejectsMissingTermsAndWrongFeatures() {
+        CpuLatencyProfile p = CpuLatencyModelTest.handProfile();
+        Map<CpuTerm, LinearTerm> terms = new EnumMap<>(p.terms());
+        terms.remove(CpuTerm.SKIP);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CpuLatencyProfile(1, p.machine(), terms));
+        assertTrue(e.getMessage().contains("SKIP"), e.getMessage());
+        terms.put(CpuTerm.SKIP, LinearTerm.of(List.of("macs"), 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new CpuLatencyProfile(1, p.machine(), terms));
+        assertThrows(IllegalArgumentException.class, () -> new CpuLatencyProfile(2, p.machine(), p.terms()));
+        assertThrows(IllegalArgumentException.class, () -> LinearTerm.of(List.of("a"), 1, -1));
+    }
+}
