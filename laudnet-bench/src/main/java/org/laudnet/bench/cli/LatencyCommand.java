@@ -46,15 +46,26 @@ public final class LatencyCommand implements Runnable {
             throw new IllegalStateException("no CPU latency profile at " + f
                     + "; create it with 'scripts/laudnet calibrate" + (file != null ? " --out " + f : "") + "'");
         }
+        CpuLatencyProfile p;
         try {
-            return CpuLatencyProfile.read(f);
+            p = CpuLatencyProfile.read(f);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot use the CPU latency profile " + f + ": " + e.getMessage()
                     + "; recreate it with 'scripts/laudnet calibrate" + (file != null ? " --out " + f : "") + "'", e);
         }
+        CpuLatencyProfile.Machine now = CpuCalibrator.machine("check");
+        CpuLatencyProfile.Machine then = p.machine();
+        if (now.threads() != then.threads() || !now.ompWaitPolicy().equals(then.ompWaitPolicy())
+                || !now.cpu().equals(then.cpu())) {
+            System.err.printf("laudnet: warning: the profile %s was measured on %s with %d threads"
+                    + " (OMP_WAIT_POLICY %s);"
+                    + " this process runs on %s with %d threads (OMP_WAIT_POLICY %s): predictions may not apply%n",
+                    f, then.cpu(), then.threads(), then.ompWaitPolicy(), now.cpu(), now.threads(), now.ompWaitPolicy());
+        }
+        return p;
     }
 
-    /** {@code latency validate}: predicted against measured block latency on configurations off the calibration grid. */
+    /** {@code latency validate}: predicted against measured block latency off the calibration grid. */
     @Command(name = "validate", mixinStandardHelpOptions = true,
             description = "Measures gated blocks off the calibration grid and compares them with the CPU profile's"
                     + " predictions (MAPE, Spearman); writes markdown and JSON.")

@@ -42,8 +42,8 @@ public final class SearchCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "0.5", description = "Target density t (default: ${DEFAULT-VALUE}).")
     double target;
 
-    @Option(names = "--profile", description = "CPU profile for --hardware cpu (default: $LAUDNET_HOME/cpu-profile.json,"
-            + " else ~/.laudnet/cpu-profile.json).")
+    @Option(names = "--profile", description = "CPU profile for --hardware cpu (default:"
+            + " $LAUDNET_HOME/cpu-profile.json, else ~/.laudnet/cpu-profile.json).")
     Path profile;
 
     @Option(names = "--batch", description = "Batch size (default: the preset's, 128 desktop / 1 embedded; 1 on cpu).")

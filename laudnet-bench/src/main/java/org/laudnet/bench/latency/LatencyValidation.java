@@ -410,8 +410,8 @@ public final class LatencyValidation {
             }
         }
         long agree = rows.stream().filter(r -> r.predictedPath().equals(r.measuredPath())).count();
-        sb.append(String.format(Locale.ROOT, "%nPredicted path equals the executor's choice in %d of %d configurations.%n%n",
-                agree, rows.size()));
+        sb.append(String.format(Locale.ROOT,
+                "%nPredicted path equals the executor's choice in %d of %d configurations.%n%n", agree, rows.size()));
         sb.append(MODEL_TEXT);
         sb.append("\n| term | features | intercept ms | coefficients (ms per unit) | samples | fit RMS rel. err |\n"
                 + "|---|---|---|---|---|---|\n");
@@ -426,10 +426,11 @@ public final class LatencyValidation {
                     String.join(", ", lt.features()), lt.intercept(), cs, lt.samples(), 100 * lt.rmsRelativeError()));
         }
         sb.append("\n## Configurations\n\n");
-        sb.append("| block | mode | S | G | batch | density | dc | predicted ms | measured ms | error | predicted path |"
-                + " executor path |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("| block | mode | S | G | batch | density | dc | predicted ms | measured ms | error |"
+                + " predicted path | executor path |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %+.1f%% | %s | %s |%n",
+            sb.append(String.format(Locale.ROOT,
+                    "| %s | %s | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %+.1f%% | %s | %s |%n",
                     r.block(), r.mode(), r.granularity(), r.groups(), r.batch(), r.density(), r.channelDensity(),
                     r.predictedMs(), r.measuredMs(), 100 * (r.predictedMs() - r.measuredMs()) / r.measuredMs(),
                     r.predictedPath(), r.measuredPath()));

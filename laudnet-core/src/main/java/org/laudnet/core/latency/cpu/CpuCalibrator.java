@@ -386,7 +386,8 @@ public final class CpuCalibrator {
             sm = sub.create(exactMask(batch, m * m, d, mode == GateMode.LAYER, r), new Shape(batch, 1, m, m));
         }
         if (mode.hasChannelGate()) {
-            cm = sub.create(exactMask(batch, spec.channelGroups(), d, false, r), new Shape(batch, spec.channelGroups()));
+            cm = sub.create(exactMask(batch, spec.channelGroups(), d, false, r),
+                    new Shape(batch, spec.channelGroups()));
         }
         List<PathPolicy> policies = new ArrayList<>();
         List<CpuTerm> terms = new ArrayList<>();
@@ -527,7 +528,8 @@ public final class CpuCalibrator {
     }
 
     private static String describe(BlockGeometry g) {
-        return String.format(Locale.ROOT, "%s %d->%d->%d %dx%d s%d", g.type() == BlockType.BASIC ? "basic" : "bottleneck",
+        return String.format(Locale.ROOT, "%s %d->%d->%d %dx%d s%d",
+                g.type() == BlockType.BASIC ? "basic" : "bottleneck",
                 g.inChannels(), g.width(), g.outChannels(), g.inHeight(), g.inWidth(), g.stride());
     }
 

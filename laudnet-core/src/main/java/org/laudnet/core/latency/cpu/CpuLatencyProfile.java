@@ -44,7 +44,15 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * @param mode calibration grid ({@code full} or {@code quick})
      */
     public record Machine(
-            String cpu, int cores, int threads, String ompWaitPolicy, String jvm, String djl, String engine, String date, String mode) {}
+            String cpu,
+            int cores,
+            int threads,
+            String ompWaitPolicy,
+            String jvm,
+            String djl,
+            String engine,
+            String date,
+            String mode) {}
 
     /** Validates the version and that every term is present with its term's feature names; copies the map. */
     public CpuLatencyProfile {
@@ -156,7 +164,9 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      */
     public static Path defaultLocation() {
         String home = System.getenv("LAUDNET_HOME");
-        Path dir = home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".laudnet");
+        Path dir = home != null && !home.isBlank()
+                ? Path.of(home)
+                : Path.of(System.getProperty("user.home"), ".laudnet");
         return dir.resolve("cpu-profile.json");
     }
 }

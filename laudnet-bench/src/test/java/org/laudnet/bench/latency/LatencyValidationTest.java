@@ -1,0 +1,50 @@
+package org.laudnet.bench.latency;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.latency.BlockLatencyQuery;
+import org.laudnet.core.latency.cpu.CpuCalibrator;
+
+class LatencyValidationTest {
+
+    @Test
+    void spearmanOfMonotoneReversedAndTiedSamples() {
+        assertEquals(1, LatencyValidation.spearman(new double[] {1, 2, 3, 4}, new double[] {10, 20, 35, 90}), 1e-12);
+        assertEquals(-1, LatencyValidation.spearman(new double[] {1, 2, 3, 4}, new double[] {4, 3, 2, 1}), 1e-12);
+        // ranks a = (1, 2.5, 2.5, 4), b = (1, 2, 3, 4): Pearson of the ranks = 4.5 / sqrt(4.5 * 5)
+        assertEquals(4.5 / Math.sqrt(4.5 * 5),
+                LatencyValidation.spearman(new double[] {1, 2, 2, 3}, new double[] {1, 2, 3, 4}), 1e-12);
+        assertThrows(IllegalArgumentException.class,
+                () -> LatencyValidation.spearman(new double[] {1}, new double[] {1}));
+    }
+
+    @Test
+    void mapeIsTheMeanAbsoluteRelativeError() {
+        List<LatencyValidation.Row> rows = List.of(
+                new LatencyValidation.Row("b", GateMode.SPATIAL, 8, 1, 1, 0.3, 1, 1.1, 1.0, "DENSE", "DENSE"),
+                new LatencyValidation.Row("b", GateMode.SPATIAL, 8, 1, 1, 0.5, 1, 1.5, 2.0, "DENSE", "DENSE"));
+        assertEquals((0.1 + 0.25) / 2, LatencyValidation.mape(rows), 1e-12);
+    }
+
+    @Test
+    void validationPointsAreManyAndNeverCoincideWithCalibration() {
+        List<LatencyValidation.Point> points = LatencyValidation.points();
+        assertTrue(points.size() >= 40, "got " + points.size());
+        Set<BlockLatencyQuery> cal =
+                new CpuCalibrator(CpuCalibrator.Settings.defaults(false), s -> { }).calibrationQueries();
+        for (LatencyValidation.Point p : points) {
+            assertFalse(cal.contains(p.query()), p.toString());
+        }
+        Set<GateMode> modes = points.stream().map(p -> p.spec().mode()).collect(Collectors.toSet());
+        assertEquals(Set.of(GateMode.SPATIAL, GateMode.LAYER, GateMode.CHANNEL, GateMode.BOTH), modes);
+        assertTrue(points.stream().anyMatch(p -> p.batch() == 1) && points.stream().anyMatch(p -> p.batch() == 8));
+    }
+}
