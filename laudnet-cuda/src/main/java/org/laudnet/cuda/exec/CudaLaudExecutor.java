@@ -1,0 +1,175 @@
+package org.laudnet.cuda.exec;
+
+import java.util.List;
+import org.laudnet.cuda.CudaContext;
+import org.laudnet.cuda.DeviceBuffer;
+import org.laudnet.cuda.KernelModule;
+import org.laudnet.cuda.Nchw;
+import org.laudnet.cuda.Precision;
+import org.laudnet.cuda.SparseKernels;
+import org.laudnet.cuda.plan.LaudPlan;
+import org.laudnet.cuda.plan.PlanBlock;
+
+/**
+ * Eval-mode inference of a {@link LaudPlan} on an NVIDIA GPU (method section 4). Construction uploads every folded
+ * weight once; each call queues the network's kernels on the context's own stream.
+ *
+ * <p>Gates: the maskers run on the device; per gated block the logits (a few floats per sample) are read back, the
+ * keep rule and the patch / sample / channel lists are built on the host and uploaded (a few hundred ints), and the
+ * sparse kernels follow. That read-back is the one synchronisation per gated block; dense blocks never synchronise.
+ * Channel slices are built on the device by the weight-gather kernel at a pattern's first use and cached.
+ * See {@link PlanEngine} for the per-mode algorithm. Not thread-safe.
+ */
+public final class CudaLaudExecutor implements LaudExecutor {
+
+    private final CudaContext context;
+    private final KernelModule module;
+    private final boolean owns;
+    private final CudaBackend backend;
+    private final PlanEngine<DeviceBuffer> engine;
+    private final String description;
+
+    private CudaLaudExecutor(LaudPlan plan, CudaContext context, KernelModule module, boolean owns,
+            Precision precision) {
+        this.context = context;
+        this.module = module;
+        this.owns = owns;
+        this.backend = new CudaBackend(context, new SparseKernels(module, precision));
+        this.engine = new PlanEngine<>(plan, backend);
+        this.description = "CUDA on " + context.deviceName() + " (compute capability " + context.computeCapability()
+                + ", " + module.origin() + ", " + precision + ")";
+    }
+
+    /**
+     * Creates an executor on device 0 (or the thread's current context), loading the kernels.
+     *
+     * @param plan the plan
+     * @param precision GEMM arithmetic
+     * @return the executor; closing it releases the context and module it created
+     * @throws IllegalStateException if CUDA is unavailable or the kernels cannot be loaded
+     */
+    public static CudaLaudExecutor create(LaudPlan plan, Precision precision) {
+        requireArgs(plan, precision);
+        CudaContext ctx = CudaContext.currentOrPrimary(0);
+        KernelModule mod = null;
+        try {
+            mod = KernelModule.load(ctx);
+            return new CudaLaudExecutor(plan, ctx, mod, true, precision);
+        } catch (RuntimeException e) {
+            if (mod != null) {
+                mod.close();
+            }
+            ctx.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates an executor on an existing context and module (not closed by this executor).
+     *
+     * @param plan the plan
+     * @param module loaded kernels; their context is used
+     * @param precision GEMM arithmetic
+     * @return the executor
+     */
+    public static CudaLaudExecutor create(LaudPlan plan, KernelModule module, Precision precision) {
+        requireArgs(plan, precision);
+        if (module == null) {
+            throw new IllegalArgumentException("module must not be null");
+        }
+        return new CudaLaudExecutor(plan, module.context(), module, false, precision);
+    }
+
+    private static void requireArgs(LaudPlan plan, Precision precision) {
+        if (plan == null || precision == null) {
+            throw new IllegalArgumentException("plan and precision must not be null");
+        }
+    }
+
+    @Override
+    public float[] run(float[] images, int batch) {
+        LaudPlan p = engine.plan();
+        CpuPlanExecutor.requireInput(images, batch, p.inputChannels(), p.inputSize());
+        DeviceBuffer in = backend.workspace("input", images.length);
+        in.uploadPrefix(images);
+        DeviceBuffer logits = engine.forward(in, batch);
+        return logits.downloadFloats(batch * p.numClasses());
+    }
+
+    /**
+     * Runs the network on images already on the device; the kernels are queued and this returns without waiting.
+     *
+     * @param images {@code (B, C, S, S)} on this executor's context
+     * @param batch {@code B}
+     * @return logits {@code (B, classes)}: an internal buffer overwritten by the next call
+     */
+    public DeviceBuffer run(DeviceBuffer images, int batch) {
+        LaudPlan p = engine.plan();
+        requireDevice(images, new Nchw(batch, p.inputChannels(), p.inputSize(), p.inputSize()));
+        return engine.forward(images, batch);
+    }
+
+    /**
+     * Runs one block on a device input (queued, not awaited).
+     *
+     * @param index block index
+     * @param x input {@code (B, Cin, H, H)}, not a buffer returned by this executor
+     * @param batch {@code B}
+     * @return output {@code (B, Cout, Ho, Ho)}: an internal buffer overwritten by the next call
+     */
+    public DeviceBuffer runBlock(int index, DeviceBuffer x, int batch) {
+        if (index < 0 || index >= engine.plan().blocks().size()) {
+            throw new IllegalArgumentException("index must be in [0, " + engine.plan().blocks().size() + "), got "
+                    + index);
+        }
+        PlanBlock b = engine.plan().blocks().get(index);
+        requireDevice(x, new Nchw(batch, b.inChannels(), b.inSize(), b.inSize()));
+        return engine.runBlock(index, x, batch);
+    }
+
+    private static void requireDevice(DeviceBuffer x, Nchw shape) {
+        if (x == null || x.elements() < shape.size()) {
+            throw new IllegalArgumentException("input must hold " + shape + " = " + shape.size() + " elements, got "
+                    + (x == null ? "null" : x.elements()));
+        }
+    }
+
+    /** Returns the context the executor runs on. */
+    public CudaContext context() {
+        return context;
+    }
+
+    /** Returns the device memory held by weights, slices and workspaces, in bytes. */
+    public long deviceBytes() {
+        return backend.deviceBytes();
+    }
+
+    @Override
+    public LaudPlan plan() {
+        return engine.plan();
+    }
+
+    @Override
+    public List<BlockDecision> lastDecisions() {
+        return engine.decisions();
+    }
+
+    @Override
+    public void setGateOverride(GateOverride override) {
+        engine.setOverride(override);
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        if (owns) {
+            module.close();
+            context.close();
+        }
+    }
+}
