@@ -453,6 +453,46 @@ public final class GpuCheck {
             }
             line(blocks.toString());
         }
+        calibrated(module);
+    }
+
+    /** Calibrated choice between sparse and masked dense per block (method section 4), batch 1, TF32. */
+    private void calibrated(KernelModule module) {
+        line("#### Calibrated sparse / masked-dense choice, batch 1, TF32");
+        line("");
+        line("`CudaLaudExecutor.calibrate`: per gated block, sparse at densities 0.25 / 0.5 / 0.75 / 1 and masked dense"
+                + " (median of 10 after 3 warm-up calls); the block runs dense above the density where the fitted"
+                + " sparse line meets the dense time. Then the whole network with those thresholds.");
+        line("");
+        for (Variant v : variants()) {
+            if (v.name().equals("static") || v.name().startsWith("channel")) {
+                continue;
+            }
+            if (overTime()) {
+                line("- " + v.name() + ": skipped (time limit)");
+                continue;
+            }
+            try (CudaLaudExecutor ex = CudaLaudExecutor.create(plan(v, opt.inputSize()), module, Precision.TF32);
+                    DeviceBuffer in = DeviceBuffer.of(module.context(), images(1, opt.inputSize(), 3))) {
+                List<CudaLaudExecutor.BlockCalibration> cal = ex.calibrate(1, 3, 10);
+                StringBuilder th = new StringBuilder();
+                for (CudaLaudExecutor.BlockCalibration c : cal) {
+                    th.append(String.format(Locale.ROOT, " b%d:%s(dense %.3f, sparse %.3f..%.3f)", c.blockIndex(),
+                            Double.isInfinite(c.denseAbove()) ? "sparse" : String.format(Locale.ROOT, "%.2f",
+                                    c.denseAbove()), c.denseMillis(), c.sparseMillis()[0],
+                            c.sparseMillis()[c.sparseMillis().length - 1]));
+                }
+                line("- " + v.name() + " thresholds (ms):" + th);
+                StringBuilder t = new StringBuilder();
+                for (double d : DENSITIES) {
+                    ex.setGateOverride(new DensityOverride(d, 11));
+                    double[] ms = time(module.context(), () -> ex.run(in, 1));
+                    t.append(String.format(Locale.ROOT, " d=%.2f: %.3f ms;", d, ms[0]));
+                }
+                line("  - network with calibrated thresholds:" + t);
+            }
+        }
+        line("");
     }
 
     private double[] time(CudaContext context, Runnable call) {

@@ -90,6 +90,11 @@ public final class CpuPlanExecutor implements LaudExecutor {
     }
 
     @Override
+    public void setDenseAbove(int blockIndex, double density) {
+        engine.setDenseAbove(blockIndex, density);
+    }
+
+    @Override
     public String description() {
         return description;
     }

@@ -160,6 +160,127 @@ public final class CudaLaudExecutor implements LaudExecutor {
     }
 
     @Override
+    public void setDenseAbove(int blockIndex, double density) {
+        engine.setDenseAbove(blockIndex, density);
+    }
+
+    /**
+     * Measures, for every block with a spatial or layer gate, the block alone on random input of batch {@code batch}:
+     * the sparse path at densities 0.25, 0.5, 0.75 and 1 and the masked-dense path, fits
+     * {@code t_sparse(d) = a + b d} by least squares and sets the block's threshold ({@link #setDenseAbove}) to the
+     * density where the fit reaches the dense time ({@code +inf} when sparse is faster even at {@code d = 1}, 0 when
+     * it is slower even at {@code d = 0}). The gate override in place is restored afterwards.
+     *
+     * @param batch batch size to calibrate for
+     * @param warmup warm-up calls per measurement
+     * @param runs timed calls per measurement (median)
+     * @return one entry per calibrated block
+     */
+    public List<BlockCalibration> calibrate(int batch, int warmup, int runs) {
+        if (batch <= 0 || warmup < 0 || runs <= 0) {
+            throw new IllegalArgumentException("batch and runs must be positive and warmup non-negative, got " + batch
+                    + ", " + runs + ", " + warmup);
+        }
+        double[] densities = {0.25, 0.5, 0.75, 1.0};
+        GateOverride saved = engine.override();
+        List<BlockCalibration> out = new java.util.ArrayList<>();
+        java.util.Random r = new java.util.Random(batch);
+        try (org.laudnet.cuda.CudaTimer timer = new org.laudnet.cuda.CudaTimer(context)) {
+            for (int i = 0; i < engine.plan().blocks().size(); i++) {
+                PlanBlock b = engine.plan().blocks().get(i);
+                if (!b.gate().mode().hasSpatialMasker()) {
+                    continue;
+                }
+                float[] x = new float[batch * b.inChannels() * b.inSize() * b.inSize()];
+                for (int k = 0; k < x.length; k++) {
+                    x[k] = Math.max(0f, (float) r.nextGaussian());
+                }
+                double before = engine.denseAbove(i);
+                try (DeviceBuffer in = DeviceBuffer.of(context, x)) {
+                    double[] sparse = new double[densities.length];
+                    for (int k = 0; k < densities.length; k++) {
+                        engine.setOverride(new DensityOverride(densities[k], 17));
+                        engine.setDenseAbove(i, Double.POSITIVE_INFINITY);
+                        sparse[k] = median(timer, in, i, batch, warmup, runs);
+                    }
+                    engine.setOverride(new DensityOverride(0.5, 17));
+                    engine.setDenseAbove(i, 0);
+                    double dense = median(timer, in, i, batch, warmup, runs);
+                    double threshold = threshold(densities, sparse, dense);
+                    engine.setDenseAbove(i, threshold);
+                    out.add(new BlockCalibration(i, densities, sparse, dense, threshold));
+                } catch (RuntimeException e) {
+                    engine.setDenseAbove(i, before);
+                    throw e;
+                }
+            }
+        } finally {
+            engine.setOverride(saved);
+        }
+        return out;
+    }
+
+    private double median(org.laudnet.cuda.CudaTimer timer, DeviceBuffer in, int index, int batch, int warmup,
+            int runs) {
+        for (int k = 0; k < warmup; k++) {
+            engine.runBlock(index, in, batch);
+        }
+        double[] t = new double[runs];
+        for (int k = 0; k < runs; k++) {
+            timer.start();
+            engine.runBlock(index, in, batch);
+            t[k] = timer.stopMillis();
+        }
+        java.util.Arrays.sort(t);
+        return runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
+    }
+
+    /**
+     * The density where the least-squares line through {@code (d_k, sparse_k)} reaches {@code dense}.
+     *
+     * @param d densities
+     * @param sparse sparse times at those densities
+     * @param dense masked-dense time
+     * @return the threshold, {@code +inf} when sparse never loses on {@code [0, 1]}, 0 when it always loses
+     */
+    static double threshold(double[] d, double[] sparse, double dense) {
+        int n = d.length;
+        double md = 0;
+        double mt = 0;
+        for (int k = 0; k < n; k++) {
+            md += d[k] / n;
+            mt += sparse[k] / n;
+        }
+        double sxy = 0;
+        double sxx = 0;
+        for (int k = 0; k < n; k++) {
+            sxy += (d[k] - md) * (sparse[k] - mt);
+            sxx += (d[k] - md) * (d[k] - md);
+        }
+        double slope = sxx == 0 ? 0 : sxy / sxx;
+        double intercept = mt - slope * md;
+        if (intercept + slope <= dense) {
+            return Double.POSITIVE_INFINITY;
+        }
+        if (intercept >= dense) {
+            return 0;
+        }
+        return (dense - intercept) / slope;
+    }
+
+    /**
+     * The measurements of one block by {@link #calibrate}.
+     *
+     * @param blockIndex block index
+     * @param densities measured densities
+     * @param sparseMillis median sparse time at each density
+     * @param denseMillis median masked-dense time
+     * @param denseAbove the threshold set
+     */
+    public record BlockCalibration(int blockIndex, double[] densities, double[] sparseMillis, double denseMillis,
+            double denseAbove) {}
+
+    @Override
     public String description() {
         return description;
     }

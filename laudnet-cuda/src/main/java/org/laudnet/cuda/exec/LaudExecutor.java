@@ -32,6 +32,17 @@ public interface LaudExecutor extends AutoCloseable {
      */
     void setGateOverride(GateOverride override);
 
+    /**
+     * Makes block {@code blockIndex} run masked dense (whole branch, then {@code ReLU(identity)} over the skipped
+     * cells or samples) whenever the density of its spatial or layer decisions exceeds {@code density}; below it the
+     * block runs sparse. Results are the same either way (method section 4); only the cost differs. The default,
+     * {@code +inf}, always runs sparse; channel-only blocks always use weight slices.
+     *
+     * @param blockIndex block index
+     * @param density threshold, {@code >= 0}
+     */
+    void setDenseAbove(int blockIndex, double density);
+
     /** Returns where and why this executor runs, e.g. {@code "CUDA on NVIDIA H200 (shipped PTX sm_90)"}. */
     String description();
 

@@ -61,6 +61,7 @@ final class PlanEngine<T> implements AutoCloseable {
     private final List<BlockState<T>> blocks = new ArrayList<>();
     private GateOverride override;
     private final List<BlockDecision> decisions = new ArrayList<>();
+    private final double[] denseAbove;
 
     PlanEngine(LaudPlan plan, Backend<T> backend) {
         this.plan = plan;
@@ -72,6 +73,27 @@ final class PlanEngine<T> implements AutoCloseable {
         for (PlanBlock b : plan.blocks()) {
             blocks.add(new BlockState<>(b, be));
         }
+        this.denseAbove = new double[plan.blocks().size()];
+        Arrays.fill(denseAbove, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Sets the spatial (or layer) density above which block {@code index} runs masked dense instead of sparse: the
+     * whole (channel-sliced) branch, then {@code ReLU(identity)} over the skipped cells or samples. Same result, other
+     * cost. {@code +inf} (the default) always runs sparse, 0 always dense.
+     */
+    void setDenseAbove(int index, double density) {
+        if (index < 0 || index >= denseAbove.length) {
+            throw new IllegalArgumentException("index must be in [0, " + denseAbove.length + "), got " + index);
+        }
+        if (!(density >= 0)) {
+            throw new IllegalArgumentException("density must be non-negative, got " + density);
+        }
+        denseAbove[index] = density;
+    }
+
+    double denseAbove(int index) {
+        return denseAbove[index];
     }
 
     LaudPlan plan() {
@@ -84,6 +106,10 @@ final class PlanEngine<T> implements AutoCloseable {
 
     void setOverride(GateOverride override) {
         this.override = override;
+    }
+
+    GateOverride override() {
+        return override;
     }
 
     List<BlockDecision> decisions() {
@@ -181,12 +207,22 @@ final class PlanEngine<T> implements AutoCloseable {
         }
         decisions.add(new BlockDecision(smask, smask == null ? 0 : m, cmask, cmask == null ? 0 : groups));
         Map<String, int[]> patterns = cmask == null ? null : patternGroups(cmask, batch, groups);
+        boolean maskedDense = smask != null
+                && new BlockDecision(smask, m, null, 0).spatialDensity() > denseAbove[index];
         switch (gate.mode()) {
             case DENSE -> branch(x, xs, st, st.full, identity, true, out, "");
             case CHANNEL -> channelPath(st, x, xs, identity, out, patterns);
-            case LAYER -> layerPath(st, x, xs, os, identity, out, smask);
+            case LAYER -> {
+                if (maskedDense) {
+                    branch(x, xs, st, st.full, identity, true, out, "");
+                    T maskT = be.workspaceInts("smask", smask);
+                    be.fillInactiveRelu(identity, os, maskT, smask, os.height(), 1, out);
+                } else {
+                    layerPath(st, x, xs, os, identity, out, smask);
+                }
+            }
             case SPATIAL, BOTH -> {
-                if (st.spatialSparse) {
+                if (st.spatialSparse && !maskedDense) {
                     spatialPath(st, x, xs, os, identity, out, smask, patterns);
                 } else {
                     if (patterns == null) {
