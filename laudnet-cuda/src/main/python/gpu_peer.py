@@ -143,7 +143,8 @@ def main():
             for name, lg in java.items():
                 tol = 1e-4 if (name != "tf32" and not allow_tf32) else 1e-2
                 err = rel_error(lg, ref)
-                strict = not allow_tf32
+                # Only FP32 against FP32 must pass; TF32 error grows with depth and is reported for information.
+                strict = name != "tf32" and not allow_tf32
                 failed |= strict and err > tol
                 out.append("| %s | %s | %.2e | %.0e | %s |" % (name, "TF32" if allow_tf32 else "FP32", err, tol,
                                                                "pass" if err <= tol else ("FAIL" if strict else "info")))
