@@ -166,6 +166,28 @@ class CpuPlanExecutorTest {
     }
 
     @Test
+    void foldedBlocksMatchTheDjlBlocksEvalOutput() {
+        for (GateSpec[] g : new GateSpec[][] {
+            {GateSpec.none(), GateSpec.none(), GateSpec.none()},
+            {GateSpec.both(2, 4), GateSpec.spatial(2), GateSpec.layer()},
+        }) {
+            LaudResNet net = network(BlockType.BOTTLENECK, StridePlacement.CONV2, g, 41, Float.NaN);
+            LaudPlan plan = DjlPlans.fromLaudResNet(net);
+            try (NDManager sub = manager.newSubManager(); CpuPlanExecutor ex = new CpuPlanExecutor(plan)) {
+                ParameterStore ps = new ParameterStore(sub, false);
+                NDArray h = net.runStem(ps, sub.create(images(3, 2), new Shape(2, 3, 64, 64)), false);
+                for (int i = 0; i < net.getBlocks().size(); i++) {
+                    NDArray y = net.getBlocks().get(i).run(ps, h, false).output();
+                    float[] got = ex.runBlock(i, h.toFloatArray(), 2);
+                    double err = relativeError(got, y.toFloatArray());
+                    assertTrue(err <= 1e-4, "block " + i + " " + List.of(g) + ": " + err);
+                    h = y;
+                }
+            }
+        }
+    }
+
+    @Test
     void gatesForcedShutSkipWholeBranches() {
         // Every group (or cell) off: channel blocks compute ReLU(identity + b3), spatial/layer ReLU(identity).
         GateSpec[][] cases = {
