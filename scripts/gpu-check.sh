@@ -104,6 +104,17 @@ run() {
         py_rc=1
         echo "PyTorch peer not run: the Java part exported nothing" > "$WORK/python-report.md"
     fi
+    if [ ! -f "$WORK/python-report.md" ]; then
+        {
+            echo "## PyTorch peer"
+            echo
+            echo "Failed with exit status $py_rc before writing its report; last lines of its log:"
+            echo
+            echo '```'
+            tail -n 8 "$WORK/python.log" 2>/dev/null || true
+            echo '```'
+        } > "$WORK/python-report.md"
+    fi
     local report=docs/results/gpu.md
     {
         echo "# laudnet-cuda on a GPU"

@@ -36,6 +36,7 @@ public final class CpuPlanExecutor implements LaudExecutor {
         this.description = description;
     }
 
+    /** {@inheritDoc} */
     @Override
     public float[] run(float[] images, int batch) {
         LaudPlan p = engine.plan();
@@ -74,31 +75,37 @@ public final class CpuPlanExecutor implements LaudExecutor {
         }
     }
 
+    /** {@inheritDoc} */
     @Override
     public LaudPlan plan() {
         return engine.plan();
     }
 
+    /** {@inheritDoc} */
     @Override
     public List<BlockDecision> lastDecisions() {
         return engine.decisions();
     }
 
+    /** {@inheritDoc} */
     @Override
     public void setGateOverride(GateOverride override) {
         engine.setOverride(override);
     }
 
+    /** {@inheritDoc} */
     @Override
     public void setDenseAbove(int blockIndex, double density) {
         engine.setDenseAbove(blockIndex, density);
     }
 
+    /** {@inheritDoc} */
     @Override
     public String description() {
         return description;
     }
 
+    /** {@inheritDoc} */
     @Override
     public void close() {
         engine.close();

@@ -86,6 +86,7 @@ public final class CudaLaudExecutor implements LaudExecutor {
         }
     }
 
+    /** {@inheritDoc} */
     @Override
     public float[] run(float[] images, int batch) {
         LaudPlan p = engine.plan();
@@ -144,21 +145,25 @@ public final class CudaLaudExecutor implements LaudExecutor {
         return backend.deviceBytes();
     }
 
+    /** {@inheritDoc} */
     @Override
     public LaudPlan plan() {
         return engine.plan();
     }
 
+    /** {@inheritDoc} */
     @Override
     public List<BlockDecision> lastDecisions() {
         return engine.decisions();
     }
 
+    /** {@inheritDoc} */
     @Override
     public void setGateOverride(GateOverride override) {
         engine.setOverride(override);
     }
 
+    /** {@inheritDoc} */
     @Override
     public void setDenseAbove(int blockIndex, double density) {
         engine.setDenseAbove(blockIndex, density);
@@ -280,11 +285,13 @@ public final class CudaLaudExecutor implements LaudExecutor {
     public record BlockCalibration(int blockIndex, double[] densities, double[] sparseMillis, double denseMillis,
             double denseAbove) {}
 
+    /** {@inheritDoc} */
     @Override
     public String description() {
         return description;
     }
 
+    /** {@inheritDoc} */
     @Override
     public void close() {
         engine.close();

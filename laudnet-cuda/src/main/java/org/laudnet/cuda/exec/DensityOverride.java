@@ -34,6 +34,7 @@ public final class DensityOverride implements GateOverride {
         return density;
     }
 
+    /** {@inheritDoc} */
     @Override
     public int[] spatialMask(int blockIndex, PlanBlock block, int batch, int[] computed) {
         int cells = computed.length / batch;
@@ -53,6 +54,7 @@ public final class DensityOverride implements GateOverride {
         return mask;
     }
 
+    /** {@inheritDoc} */
     @Override
     public int[] channelMask(int blockIndex, PlanBlock block, int batch, int[] computed) {
         int groups = computed.length / batch;
