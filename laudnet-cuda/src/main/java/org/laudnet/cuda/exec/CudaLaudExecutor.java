@@ -49,8 +49,22 @@ public final class CudaLaudExecutor implements LaudExecutor {
      * @throws IllegalStateException if CUDA is unavailable or the kernels cannot be loaded
      */
     public static CudaLaudExecutor create(LaudPlan plan, Precision precision) {
+        return create(plan, 0, precision);
+    }
+
+    /**
+     * Creates an executor on the thread's current context, or else on the primary context of a device, loading the
+     * kernels.
+     *
+     * @param plan the plan
+     * @param deviceOrdinal device used when no context is current, in {@code [0, deviceCount)}
+     * @param precision GEMM arithmetic
+     * @return the executor; closing it releases the context and module it created
+     * @throws IllegalStateException if CUDA is unavailable or the kernels cannot be loaded
+     */
+    public static CudaLaudExecutor create(LaudPlan plan, int deviceOrdinal, Precision precision) {
         requireArgs(plan, precision);
-        CudaContext ctx = CudaContext.currentOrPrimary(0);
+        CudaContext ctx = CudaContext.currentOrPrimary(deviceOrdinal);
         KernelModule mod = null;
         try {
             mod = KernelModule.load(ctx);
