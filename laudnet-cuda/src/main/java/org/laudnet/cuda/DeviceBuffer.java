@@ -2,6 +2,7 @@ package org.laudnet.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
@@ -102,6 +103,74 @@ public final class DeviceBuffer implements AutoCloseable {
     public void upload(int[] host) {
         requireLength(host.length);
         copyIn(Pointer.to(host), host.length);
+    }
+
+    /**
+     * Copies {@code host} into the first {@code host.length} elements of the buffer and waits for the copy (the
+     * remaining elements keep their values); used for workspaces sized for the largest call.
+     *
+     * @param host at most {@link #elements()} values
+     */
+    public void uploadPrefix(int[] host) {
+        requirePrefix(host.length);
+        copyIn(Pointer.to(host), host.length);
+    }
+
+    /**
+     * Copies {@code host} into the first {@code host.length} elements of the buffer and waits for the copy.
+     *
+     * @param host at most {@link #elements()} values
+     */
+    public void uploadPrefix(float[] host) {
+        requirePrefix(host.length);
+        copyIn(Pointer.to(host), host.length);
+    }
+
+    /**
+     * Returns the first {@code n} elements as floats (waits for all queued work on the stream first).
+     *
+     * @param n number of elements, in {@code [0, elements()]}
+     * @return the values
+     */
+    public float[] downloadFloats(int n) {
+        requirePrefix(n);
+        float[] host = new float[n];
+        ensureOpen();
+        context.makeCurrent();
+        if (n > 0) {
+            Cu.check(cuMemcpyDtoHAsync(Pointer.to(host), pointer, (long) n * Float.BYTES, context.stream()),
+                    "cuMemcpyDtoHAsync");
+        }
+        Cu.check(cuStreamSynchronize(context.stream()), "cuStreamSynchronize");
+        return host;
+    }
+
+    /**
+     * Queues a device-to-device copy of the first {@code n} elements of {@code src} into this buffer on the stream.
+     *
+     * @param src the source buffer, same context
+     * @param n number of elements, at most the size of both buffers
+     */
+    public void copyFrom(DeviceBuffer src, long n) {
+        ensureOpen();
+        if (src.context != context) {
+            throw new IllegalArgumentException("src belongs to another CudaContext");
+        }
+        if (n < 0 || n > elements || n > src.elements) {
+            throw new IllegalArgumentException("n must be in [0, min(" + elements + ", " + src.elements + ")], got "
+                    + n);
+        }
+        context.makeCurrent();
+        if (n > 0) {
+            Cu.check(cuMemcpyDtoDAsync(pointer, src.pointer(), n * Float.BYTES, context.stream()),
+                    "cuMemcpyDtoDAsync");
+        }
+    }
+
+    private void requirePrefix(int n) {
+        if (n < 0 || n > elements) {
+            throw new IllegalArgumentException("n must be in [0, " + elements + "], got " + n);
+        }
     }
 
     /** Returns the buffer's contents as floats (waits for all queued work on the stream first). */
