@@ -43,11 +43,15 @@ import org.laudnet.core.latency.cpu.LinearTerm;
  *
  * <p>Measured: the executor with {@link PathPolicy#AUTO} (its own path calibration done before timing), maskers
  * included, densities imposed by exact seeded masks, the configurations of one executor and batch timed
- * round-robin (interleaved), median of {@code runs} after {@code warmup}. Predicted: {@link
+ * round-robin (interleaved), median of at least {@code runs} (up to {@code 3 runs} for configurations faster than
+ * {@code TIMED_BUDGET_MS / runs}) after {@code warmup}. Predicted: {@link
  * CpuLatencyModel#dynamicLatencyMs} of the realised query. Summary: mean absolute percentage error {@code MAPE =
  * mean |p - m| / m} and the Spearman rank correlation of predicted and measured latency (average ranks for ties).
  */
 public final class LatencyValidation {
+
+    /** Target total of the timed runs of one configuration, in ms (fast configurations get more runs). */
+    public static final double TIMED_BUDGET_MS = 150;
 
     /** Validation densities, off the calibration grid. */
     public static final double[] DENSITIES = {0.3, 0.5, 0.8};
@@ -223,23 +227,21 @@ public final class LatencyValidation {
                     for (Point p : group) {
                         masks.add(masks(sub, p, r));
                     }
-                    double[][] t = new double[group.size()][runs];
                     List<Map<ExecutionPath, Integer>> paths = new ArrayList<>();
                     for (int i = 0; i < group.size(); i++) {
                         paths.add(new EnumMap<>(ExecutionPath.class));
                     }
-                    for (int rep = -warmup; rep < runs; rep++) {
+                    double slowest = 0;
+                    for (int rep = 0; rep < Math.max(1, warmup); rep++) {
                         for (int i = 0; i < group.size(); i++) {
-                            long a = System.nanoTime();
-                            ExecutionResult res = ex.runWithMasks(x, masks.get(i)[0], masks.get(i)[1],
-                                    PathPolicy.AUTO, true);
-                            res.output().toFloatArray();
-                            long b = System.nanoTime();
-                            res.output().close();
-                            if (rep >= 0) {
-                                t[i][rep] = (b - a) / 1e6;
-                                paths.get(i).merge(res.report().path(), 1, Integer::sum);
-                            }
+                            slowest = Math.max(slowest, runOnce(ex, x, masks.get(i), null));
+                        }
+                    }
+                    int n = (int) Math.max(runs, Math.min(3L * runs, Math.round(TIMED_BUDGET_MS / slowest)));
+                    double[][] t = new double[group.size()][n];
+                    for (int rep = 0; rep < n; rep++) {
+                        for (int i = 0; i < group.size(); i++) {
+                            t[i][rep] = runOnce(ex, x, masks.get(i), paths.get(i));
                         }
                     }
                     for (int i = 0; i < group.size(); i++) {
@@ -259,6 +261,19 @@ public final class LatencyValidation {
             }
         }
         return rows;
+    }
+
+    /** One timed AUTO call with the gates evaluated; counts the path taken when {@code paths} is given. */
+    private static double runOnce(BlockExecutor ex, NDArray x, NDArray[] masks, Map<ExecutionPath, Integer> paths) {
+        long a = System.nanoTime();
+        ExecutionResult res = ex.runWithMasks(x, masks[0], masks[1], PathPolicy.AUTO, true);
+        res.output().toFloatArray();
+        long b = System.nanoTime();
+        res.output().close();
+        if (paths != null) {
+            paths.merge(res.report().path(), 1, Integer::sum);
+        }
+        return (b - a) / 1e6;
     }
 
     private static NDArray[] masks(NDManager sub, Point p, Random r) {
@@ -387,9 +402,9 @@ public final class LatencyValidation {
         sb.append("- profile: ").append(profileFile).append(" (calibrated ").append(m.date()).append(", ")
                 .append(m.mode()).append(" grid, ").append(m.threads()).append(" threads, ").append(m.cpu())
                 .append(")\n");
-        sb.append("- measured: executor with PathPolicy.AUTO, maskers included, exact seeded masks, median of ")
+        sb.append("- measured: executor with PathPolicy.AUTO, maskers included, exact seeded masks, median of at least ")
                 .append(runs).append(" runs after ").append(warmup)
-                .append(" warm-up runs, the configurations of one executor and batch interleaved\n");
+                .append(" warm-up runs (up to 3x the runs for fast configurations), the configurations of one executor and batch interleaved\n");
         sb.append("- predicted: CpuLatencyModel.dynamicLatencyMs of the realised densities (masker + fastest path)\n");
         sb.append("- granularity: S (spatial), map side (layer), 1 (channel); G: channel groups\n\n");
         Map<GateMode, List<Row>> byMode = new EnumMap<>(GateMode.class);

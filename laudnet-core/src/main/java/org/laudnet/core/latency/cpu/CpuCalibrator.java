@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * {@link PathPolicy} ({@code SPARSE}, {@code SPATIAL_WINDOWS}, {@code SPATIAL_M1}, {@code DENSE}) and timed
  * interleaved. Densities are imposed by seeded random masks with exactly {@code round(d * units)} open units per
  * sample (per batch for the layer gate). Operators: dense DJL {@code conv2d} on the network's convolution shapes,
- * pooling, and the two maskers. Every time is the median of {@code runs} after {@code warmup} untimed runs, including
- * the read-back of the output to the host (as a caller needs it). Each term is fitted by {@link LeastSquares}.
+ * pooling, and the two maskers. Every time is the median of at least {@code runs} timed runs (up to {@code 3 runs} for
+ * operations faster than {@code TIMED_BUDGET_MS / runs}) after {@code warmup} untimed runs, including the read-back of
+ * the output to the host (as a caller needs it). Each term is fitted by {@link LeastSquares}.
  */
 public final class CpuCalibrator {
 
@@ -64,6 +65,9 @@ public final class CpuCalibrator {
     public static final int[] CALIBRATION_GROUPS = {2, 4, 8};
     /** Batch sizes of the calibration grid. */
     public static final int[] CALIBRATION_BATCHES = {1, 8};
+
+    /** Target total of the timed runs of one measurement, in ms (fast operations get more runs). */
+    public static final double TIMED_BUDGET_MS = 100;
 
     private static final Logger LOG = LoggerFactory.getLogger(CpuCalibrator.class);
 
@@ -444,21 +448,22 @@ public final class CpuCalibrator {
 
     /** Runs {@code n} alternatives round-robin; NaN for an alternative whose path differs from its term. */
     private double[] timeInterleaved(int n, java.util.function.IntFunction<Timed> run, List<CpuTerm> expected) {
-        double[][] t = new double[n][settings.runs()];
         boolean[] mismatch = new boolean[n];
-        for (int rep = -settings.warmup(); rep < settings.runs(); rep++) {
+        double slowest = 0;
+        int warm = Math.max(1, settings.warmup());
+        for (int rep = 0; rep < warm; rep++) {
             for (int i = 0; i < n; i++) {
-                long a = System.nanoTime();
-                Timed res = run.apply(i);
-                res.output().toFloatArray();
-                long b = System.nanoTime();
-                res.output().close();
-                if (!res.path().name().equals(expected.get(i).name())) {
-                    mismatch[i] = true;
+                double ms = runOnce(run, i, expected, mismatch);
+                if (rep == warm - 1) {
+                    slowest = Math.max(slowest, ms);
                 }
-                if (rep >= 0) {
-                    t[i][rep] = (b - a) / 1e6;
-                }
+            }
+        }
+        int runs = timedRuns(slowest);
+        double[][] t = new double[n][runs];
+        for (int rep = 0; rep < runs; rep++) {
+            for (int i = 0; i < n; i++) {
+                t[i][rep] = runOnce(run, i, expected, mismatch);
             }
         }
         double[] out = new double[n];
@@ -471,19 +476,50 @@ public final class CpuCalibrator {
         return out;
     }
 
+    private static double runOnce(java.util.function.IntFunction<Timed> run, int i, List<CpuTerm> expected,
+            boolean[] mismatch) {
+        long a = System.nanoTime();
+        Timed res = run.apply(i);
+        res.output().toFloatArray();
+        long b = System.nanoTime();
+        res.output().close();
+        if (!res.path().name().equals(expected.get(i).name())) {
+            mismatch[i] = true;
+        }
+        return (b - a) / 1e6;
+    }
+
+    /**
+     * Returns the number of timed runs: {@code runs}, raised for fast operations so that the timed runs take about
+     * {@link #TIMED_BUDGET_MS} (at most {@code 3 * runs}); cheap configurations get steadier medians.
+     */
+    private int timedRuns(double warmupMs) {
+        int runs = settings.runs();
+        if (warmupMs <= 0) {
+            return runs;
+        }
+        return (int) Math.max(runs, Math.min(3L * runs, Math.round(TIMED_BUDGET_MS / warmupMs)));
+    }
+
     private double time(Supplier<NDArray> op) {
-        double[] t = new double[settings.runs()];
-        for (int rep = -settings.warmup(); rep < settings.runs(); rep++) {
-            long a = System.nanoTime();
-            NDArray y = op.get();
-            y.toFloatArray();
-            long b = System.nanoTime();
-            y.close();
-            if (rep >= 0) {
-                t[rep] = (b - a) / 1e6;
-            }
+        double last = 0;
+        for (int rep = 0; rep < settings.warmup(); rep++) {
+            last = timeOnce(op);
+        }
+        double[] t = new double[timedRuns(last)];
+        for (int rep = 0; rep < t.length; rep++) {
+            t[rep] = timeOnce(op);
         }
         return median(t);
+    }
+
+    private static double timeOnce(Supplier<NDArray> op) {
+        long a = System.nanoTime();
+        NDArray y = op.get();
+        y.toFloatArray();
+        long b = System.nanoTime();
+        y.close();
+        return (b - a) / 1e6;
     }
 
     private void add(CpuTerm term, double[] f, double millis) {
