@@ -107,6 +107,7 @@ public final class LatencyCommand implements Runnable {
             env.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
             env.put("cpu", m.cpu() + ", " + m.cores() + " cores");
             env.put("threads (ai.djl.pytorch.num_threads)", Integer.toString(m.threads()));
+            env.put("OMP_WAIT_POLICY", m.ompWaitPolicy());
             env.put("jvm", m.jvm());
             env.put("engine", "DJL " + m.djl() + ", " + m.engine());
             env.put("load average at start", loadAverage());

@@ -407,6 +407,10 @@ public final class LatencyValidation {
                 .append(" warm-up runs (up to 3x the runs for fast configurations), the configurations of one executor and batch interleaved\n");
         sb.append("- predicted: CpuLatencyModel.dynamicLatencyMs of the realised densities (masker + fastest path)\n");
         sb.append("- granularity: S (spatial), map side (layer), 1 (channel); G: channel groups\n\n");
+        sb.append("Timing conditions: the load averages above include other processes sharing the cores; a profile"
+                + " holds only for the thread count and OMP_WAIT_POLICY it was measured with (with more runnable"
+                + " threads than cores, OpenMP spin-waiting (the default) makes 2-thread latencies vary several-fold;"
+                + " PASSIVE avoids that).\n\n");
         Map<GateMode, List<Row>> byMode = new EnumMap<>(GateMode.class);
         for (Row r : rows) {
             byMode.computeIfAbsent(r.mode(), k -> new ArrayList<>()).add(r);

@@ -28,6 +28,10 @@ import org.laudnet.core.latency.BlockLatencyQuery;
  *       probability of more than one channel pattern (channel).
  *   <li>{@code mapElements}: {@code B (Cin Hin Win + Cout Ho Wo)}, the block input read and output written (layout
  *       changes, identity, residual add, ReLU).
+ *   <li>{@code weights}: weight elements read per call: {@code Cin w' + w'^2 9 / g + w' Cout} (bottleneck; basic
+ *       {@code 9 Cin w' + 9 w' Cout}) once per channel pattern the branch runs with, plus {@code Cin Cout} for the
+ *       downsample; the branch's share is 0 when it does not run. At batch 1 the deep stages are bound by these
+ *       weight reads rather than by their MACs.
  *   <li>{@code patches}: {@code n} (per-window overhead of the spatial schedules).
  *   <li>{@code patterns}: the expected number of distinct channel patterns in the batch, {@code P (1 - (1 - 1/P)^B)}
  *       with {@code P = C(G, round(dc G))} (1 without a channel gate).
@@ -42,6 +46,10 @@ import org.laudnet.core.latency.BlockLatencyQuery;
  * @param conv3Macs MACs of conv3 (0 for a basic block)
  * @param downsampleMacs MACs of the downsample (0 without one)
  * @param basic whether conv1 is a {@code 3x3} convolution (basic block)
+ * @param conv1Weights weight elements of conv1 read per call (summed over channel patterns)
+ * @param conv2Weights weight elements of conv2 read per call
+ * @param conv3Weights weight elements of conv3 read per call
+ * @param downsampleWeights weight elements of the downsample ({@code Cin Cout}, 0 without one)
  * @param gathered elements gathered
  * @param scattered elements scattered
  * @param mapElements block input plus output elements of the batch
@@ -54,6 +62,10 @@ public record BlockWork(
         double conv3Macs,
         double downsampleMacs,
         boolean basic,
+        double conv1Weights,
+        double conv2Weights,
+        double conv3Weights,
+        double downsampleWeights,
         double gathered,
         double scattered,
         double mapElements,
@@ -64,6 +76,8 @@ public record BlockWork(
     public static final String MACS_1X1 = "macs1x1";
     /** Feature name: MACs of the 3x3 convolutions. */
     public static final String MACS_3X3 = "macs3x3";
+    /** Feature name: weight elements read. */
+    public static final String WEIGHTS = "weights";
     /** Feature name: gathered plus scattered elements. */
     public static final String MOVED = "moved";
     /** Feature name: block input plus output elements. */
@@ -75,8 +89,8 @@ public record BlockWork(
 
     /** Validates that every count is finite and non-negative. */
     public BlockWork {
-        double[] all = {conv1Macs, conv2Macs, conv3Macs, downsampleMacs, gathered, scattered, mapElements, patches,
-            patterns};
+        double[] all = {conv1Macs, conv2Macs, conv3Macs, downsampleMacs, conv1Weights, conv2Weights, conv3Weights,
+            downsampleWeights, gathered, scattered, mapElements, patches, patterns};
         for (double v : all) {
             if (!(v >= 0) || !Double.isFinite(v)) {
                 throw new IllegalArgumentException("work counts must be finite and non-negative, got " + v);
@@ -105,6 +119,7 @@ public record BlockWork(
         return switch (name) {
             case MACS_1X1 -> macs1x1();
             case MACS_3X3 -> macs3x3();
+            case WEIGHTS -> conv1Weights + conv2Weights + conv3Weights + downsampleWeights;
             case MOVED -> gathered + scattered;
             case MAP_ELEMENTS -> mapElements;
             case PATCHES -> patches;
@@ -144,7 +159,8 @@ public record BlockWork(
      * @return the work
      */
     public static BlockWork skip(BlockGeometry g, int batch) {
-        return new BlockWork(0, 0, 0, downsample(g, batch), g.type() == BlockType.BASIC, 0, 0, map(g, batch), 0, 1);
+        return new BlockWork(0, 0, 0, downsample(g, batch), g.type() == BlockType.BASIC, 0, 0, 0,
+                downsampleWeights(g), 0, 0, map(g, batch), 0, 1);
     }
 
     /**
@@ -161,8 +177,9 @@ public record BlockWork(
         }
         double moved = (double) open * ((double) g.inChannels() * g.inHeight() * g.inWidth()
                 + (double) g.outChannels() * g.outPixels());
-        BlockWork b = branch(g, batch, open, 1.0, 0, 1);
-        return new BlockWork(b.conv1Macs, b.conv2Macs, b.conv3Macs, b.downsampleMacs, b.basic, moved / 2, moved / 2,
+        BlockWork b = branch(g, batch, open, 1.0, 0, open == 0 ? 0 : 1);
+        return new BlockWork(b.conv1Macs, b.conv2Macs, b.conv3Macs, b.downsampleMacs, b.basic, b.conv1Weights,
+                b.conv2Weights, b.conv3Weights, b.downsampleWeights, moved / 2, moved / 2,
                 b.mapElements, 0, 1);
     }
 
@@ -181,8 +198,9 @@ public record BlockWork(
         double single = singlePatternProbability(groups, channelDensity, batch);
         double moved = (1 - single) * batch * ((double) g.inChannels() * g.inHeight() * g.inWidth()
                 + (double) g.outChannels() * g.outPixels());
-        BlockWork b = branch(g, batch, batch, dc, 0, 1);
-        return new BlockWork(b.conv1Macs, b.conv2Macs, b.conv3Macs, b.downsampleMacs, b.basic, moved / 2, moved / 2,
+        BlockWork b = branch(g, batch, batch, dc, 0, dc == 0 ? 0 : patterns);
+        return new BlockWork(b.conv1Macs, b.conv2Macs, b.conv3Macs, b.downsampleMacs, b.basic, b.conv1Weights,
+                b.conv2Weights, b.conv3Weights, b.downsampleWeights, moved / 2, moved / 2,
                 b.mapElements, 0, patterns);
     }
 
@@ -233,12 +251,17 @@ public record BlockWork(
             conv2 = n * s * s * inner * inner * 9 / g.convGroups();
             conv3 = n * s * s * inner * cout;
         }
-        return new BlockWork(conv1, conv2, conv3, downsample(g, batch), basic, gathered, n * s * s * cout,
+        double[] wt = weights(g, dc, patterns);
+        return new BlockWork(conv1, conv2, conv3, downsample(g, batch), basic, wt[0], wt[1], wt[2],
+                downsampleWeights(g), gathered, n * s * s * cout,
                 map(g, batch), n, patterns);
     }
 
-    /** The branch on {@code open} of {@code B} samples with {@code dc} of the inner channels. */
-    private static BlockWork branch(BlockGeometry g, int batch, int open, double dc, double patches, double patterns) {
+    /**
+     * The branch on {@code open} of {@code B} samples with {@code dc} of the inner channels, its weights read {@code
+     * copies} times.
+     */
+    private static BlockWork branch(BlockGeometry g, int batch, int open, double dc, double patches, double copies) {
         double inner = dc * g.width();
         double cin = g.inChannels();
         double cout = g.outChannels();
@@ -256,8 +279,24 @@ public record BlockWork(
             conv2 = po * inner * inner * 9 / g.convGroups();
             conv3 = po * inner * cout;
         }
-        return new BlockWork(conv1, conv2, conv3, downsample(g, batch), basic, 0, 0, map(g, batch), patches,
-                patterns);
+        double[] wt = weights(g, dc, copies);
+        return new BlockWork(conv1, conv2, conv3, downsample(g, batch), basic, wt[0], wt[1], wt[2],
+                downsampleWeights(g), 0, 0, map(g, batch), patches, 1);
+    }
+
+    /** Weight elements of conv1, conv2, conv3 with {@code dc w} inner channels, read {@code copies} times. */
+    private static double[] weights(BlockGeometry g, double dc, double copies) {
+        double inner = dc * g.width();
+        double cin = g.inChannels();
+        double cout = g.outChannels();
+        if (g.type() == BlockType.BASIC) {
+            return new double[] {copies * cin * inner * 9, copies * inner * cout * 9, 0};
+        }
+        return new double[] {copies * cin * inner, copies * inner * inner * 9 / g.convGroups(), copies * inner * cout};
+    }
+
+    private static double downsampleWeights(BlockGeometry g) {
+        return g.hasDownsample() ? (double) g.inChannels() * g.outChannels() : 0;
     }
 
     private static double downsample(BlockGeometry g, int batch) {

@@ -25,7 +25,8 @@ import org.laudnet.core.util.Checks;
  * {@code rho} of the dense time plus {@code 1 - rho} of the skip time: the expectation over calls).
  *
  * <p>The breakdown splits the chosen path's linear prediction by feature: each convolution gets the path's MAC
- * coefficient (1x1 or 3x3) times its own executed MACs ({@code downsampleMs} likewise); {@code gatherMs} holds the
+ * coefficient (1x1 or 3x3) times its own executed MACs plus the weight coefficient times its own weight reads
+ * ({@code downsampleMs} likewise); {@code gatherMs} holds the
  * gathered share of the moved elements plus the per-patch and per-pattern overheads; {@code scatterMs} holds the
  * scattered share of the moved elements, the whole-map element term (layout changes, identity, residual add, ReLU)
  * and the path's fixed cost (intercept); {@code maskerMs} holds the spatial and channel masker terms. For layer
@@ -241,10 +242,11 @@ public final class CpuLatencyModel implements LatencyPredictor {
         double c1 = coef(t, BlockWork.MACS_1X1);
         double c3 = coef(t, BlockWork.MACS_3X3);
         double cm = coef(t, BlockWork.MOVED);
-        double conv1 = (w.basic() ? c3 : c1) * w.conv1Macs();
-        double conv2 = c3 * w.conv2Macs();
-        double conv3 = c1 * w.conv3Macs();
-        double down = c1 * w.downsampleMacs();
+        double cw = coef(t, BlockWork.WEIGHTS);
+        double conv1 = (w.basic() ? c3 : c1) * w.conv1Macs() + cw * w.conv1Weights();
+        double conv2 = c3 * w.conv2Macs() + cw * w.conv2Weights();
+        double conv3 = c1 * w.conv3Macs() + cw * w.conv3Weights();
+        double down = c1 * w.downsampleMacs() + cw * w.downsampleWeights();
         double gather = cm * w.gathered() + coef(t, BlockWork.PATCHES) * w.patches()
                 + coef(t, BlockWork.PATTERNS) * w.patterns();
         double scatter = t.intercept() + cm * w.scattered() + coef(t, BlockWork.MAP_ELEMENTS) * w.mapElements();

@@ -34,19 +34,23 @@ public enum CpuTerm {
     /** Channel masker. */
     CHANNEL_MASKER(List.of("inputElements")),
     /** Branch skipped. */
-    SKIP(List.of(BlockWork.MACS_1X1, BlockWork.MAP_ELEMENTS)),
+    SKIP(List.of(BlockWork.MACS_1X1, BlockWork.WEIGHTS, BlockWork.MAP_ELEMENTS)),
     /** Folded dense block. */
-    DENSE(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MAP_ELEMENTS)),
+    DENSE(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MAP_ELEMENTS)),
     /** Branch on the open samples. */
-    LAYER(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MOVED, BlockWork.MAP_ELEMENTS)),
+    LAYER(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
+            BlockWork.MAP_ELEMENTS)),
     /** Channel-sliced branch per pattern. */
-    CHANNEL(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MOVED, BlockWork.MAP_ELEMENTS,
+    CHANNEL(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
+            BlockWork.MAP_ELEMENTS,
             BlockWork.PATTERNS)),
     /** Dense conv1, windows of the active patches. */
-    SPATIAL_WINDOWS(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MOVED, BlockWork.MAP_ELEMENTS,
+    SPATIAL_WINDOWS(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
+            BlockWork.MAP_ELEMENTS,
             BlockWork.PATCHES, BlockWork.PATTERNS)),
     /** conv1 on the dilated mask, windows of the active patches. */
-    SPATIAL_M1(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.MOVED, BlockWork.MAP_ELEMENTS,
+    SPATIAL_M1(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
+            BlockWork.MAP_ELEMENTS,
             BlockWork.PATCHES, BlockWork.PATTERNS));
 
     private final List<String> features;

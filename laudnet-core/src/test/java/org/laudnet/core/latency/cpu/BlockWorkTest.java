@@ -25,8 +25,9 @@ class BlockWorkTest {
         assertEquals(3_211_264, w.mapElements());
         assertEquals(98, w.patches());
         assertEquals(1, w.patterns());
+        assertEquals(256 * 64 + 64 * 64 * 9 + 64 * 256, w.value(BlockWork.WEIGHTS));
         assertArrayEquals(new double[] {2 * 3136.0 * 256 * 64 + 98 * 16 * 64 * 256.0, 98 * 16 * 64 * 64 * 9.0,
-            98 * 36 * 64.0 + 98 * 16 * 256.0, 3_211_264, 98, 1}, w.vector(CpuTerm.SPATIAL_WINDOWS), 1e-6);
+            256 * 64 + 64 * 64 * 9 + 64 * 256, 98 * 36 * 64.0 + 98 * 16 * 256.0, 3_211_264, 98, 1}, w.vector(CpuTerm.SPATIAL_WINDOWS), 1e-6);
     }
 
     @Test
@@ -66,6 +67,11 @@ class BlockWorkTest {
         assertEquals(c.conv1Macs() + c.conv2Macs(), c.macs3x3());
         assertEquals(0, c.macs1x1());
         assertEquals(0, c.gathered()); // one pattern: the executor runs the whole batch without a gather
+        assertEquals(64 * 32 * 9.0, c.conv1Weights(), 1e-6);
+        assertEquals(32 * 64 * 9.0, c.conv2Weights(), 1e-6);
+        assertEquals(0, BlockWork.skip(g, 8).value(BlockWork.WEIGHTS));
+        // a downsampling basic block skipped still reads the downsample's Cin * Cout weights
+        assertEquals(64 * 128.0, BlockWork.skip(BlockGeometry.basic(64, 128, 56, 2), 1).value(BlockWork.WEIGHTS));
         BlockWork l = BlockWork.layer(g, 8, 3);
         assertEquals(3 * 3136.0 * 64 * 64 * 9, l.conv1Macs());
         assertEquals(3 * (64 * 3136.0 + 64 * 3136.0), l.gathered() + l.scattered());

@@ -27,14 +27,14 @@ class CpuLatencyModelTest {
         t.put(CpuTerm.POOL, LinearTerm.of(CpuTerm.POOL.features(), 0.05, 2e-8));
         t.put(CpuTerm.SPATIAL_MASKER, LinearTerm.of(CpuTerm.SPATIAL_MASKER.features(), 0.02, 1e-8));
         t.put(CpuTerm.CHANNEL_MASKER, LinearTerm.of(CpuTerm.CHANNEL_MASKER.features(), 0.03, 1e-8));
-        t.put(CpuTerm.SKIP, LinearTerm.of(CpuTerm.SKIP.features(), 0.2, 0, 1e-8));
-        t.put(CpuTerm.DENSE, LinearTerm.of(CpuTerm.DENSE.features(), 1.5, 1e-9, 2e-9, 1e-8));
-        t.put(CpuTerm.LAYER, LinearTerm.of(CpuTerm.LAYER.features(), 1.0, 1e-9, 2e-9, 1e-8, 1e-8));
-        t.put(CpuTerm.CHANNEL, LinearTerm.of(CpuTerm.CHANNEL.features(), 1.0, 1e-9, 2e-9, 0, 1e-8, 0.5));
+        t.put(CpuTerm.SKIP, LinearTerm.of(CpuTerm.SKIP.features(), 0.2, 0, 0, 1e-8));
+        t.put(CpuTerm.DENSE, LinearTerm.of(CpuTerm.DENSE.features(), 1.5, 1e-9, 2e-9, 1e-6, 1e-8));
+        t.put(CpuTerm.LAYER, LinearTerm.of(CpuTerm.LAYER.features(), 1.0, 1e-9, 2e-9, 0, 1e-8, 1e-8));
+        t.put(CpuTerm.CHANNEL, LinearTerm.of(CpuTerm.CHANNEL.features(), 1.0, 1e-9, 2e-9, 0, 0, 1e-8, 0.5));
         t.put(CpuTerm.SPATIAL_WINDOWS,
-                LinearTerm.of(CpuTerm.SPATIAL_WINDOWS.features(), 0.3, 1e-9, 2e-9, 1e-8, 1e-8, 0.001, 0.5));
+                LinearTerm.of(CpuTerm.SPATIAL_WINDOWS.features(), 0.3, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
         t.put(CpuTerm.SPATIAL_M1,
-                LinearTerm.of(CpuTerm.SPATIAL_M1.features(), 1000, 1e-9, 2e-9, 1e-8, 1e-8, 0.001, 0.5));
+                LinearTerm.of(CpuTerm.SPATIAL_M1.features(), 1000, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
         CpuLatencyProfile.Machine m = new CpuLatencyProfile.Machine("test cpu", 2, 2, "PASSIVE", "jvm", "0.36.0",
                 "PyTorch 2.7.1",
                 "2026-01-01T00:00:00Z", "hand");
@@ -56,14 +56,14 @@ class CpuLatencyModelTest {
     void staticBlockSplitsTheDenseTermByConvolution() {
         LatencyBreakdown b = model.staticBreakdown(STAGE1, 1);
         // conv1 3136*256*64 = 51,380,224; conv2 3136*64*64*9 = 115,605,504; conv3 3136*64*256 = 51,380,224;
-        // map elements 256*3136 + 256*3136 = 1,605,632
-        assertEquals(1e-9 * 51_380_224, b.conv1Ms(), EPS);
-        assertEquals(2e-9 * 115_605_504, b.conv2Ms(), EPS);
-        assertEquals(1e-9 * 51_380_224, b.conv3Ms(), EPS);
+        // map elements 256*3136 + 256*3136 = 1,605,632; weights 256*64, 64*64*9, 64*256 at 1e-6 ms each
+        assertEquals(1e-9 * 51_380_224 + 1e-6 * 16_384, b.conv1Ms(), EPS);
+        assertEquals(2e-9 * 115_605_504 + 1e-6 * 36_864, b.conv2Ms(), EPS);
+        assertEquals(1e-9 * 51_380_224 + 1e-6 * 16_384, b.conv3Ms(), EPS);
         assertEquals(1.5 + 1e-8 * 1_605_632, b.scatterMs(), EPS);
         assertEquals(0, b.maskerMs(), 0);
         assertEquals(0, b.downsampleMs(), 0);
-        assertEquals(1.5 + 0.102760448 + 0.231211008 + 0.01605632, b.totalMs(), EPS);
+        assertEquals(1.5 + 0.102760448 + 0.231211008 + 0.069632 + 0.01605632, b.totalMs(), EPS);
     }
 
     @Test
@@ -104,7 +104,7 @@ class CpuLatencyModelTest {
 
         // batch 1, rho = 0.3: 0.3 of the dense block and 0.7 of the skipped branch, plus the masker
         BlockLatencyQuery q1 = new BlockLatencyQuery(STAGE1, GateMode.LAYER, 1, 1, 0.3, 1, 1);
-        double dense1 = 1.5 + 0.102760448 + 0.231211008 + 0.01605632;
+        double dense1 = 1.5 + 0.102760448 + 0.231211008 + 0.069632 + 0.01605632;
         double skip1 = 0.2 + 1e-8 * 1_605_632;
         double masker1 = 0.02 + 1e-8 * 802_816;
         assertEquals(0.3 * dense1 + 0.7 * skip1 + masker1, model.dynamicLatencyMs(q1), EPS);
