@@ -112,6 +112,10 @@ public final class LatencyValidation {
             - `mapElements`: `B (Cin Hin Win + Cout Ho Wo)` (layout changes, identity, add, ReLU);
             - `patches`: `n`; `patterns`: expected distinct channel patterns `P (1 - (1 - 1/P)^B)`, `P = C(G, dc G)`.
 
+            `weights`: weight elements read (per channel pattern) plus the downsample's. The dense fallback with
+            partly open masks (`MASKED_DENSE`) has its own term: on this executor it runs markedly slower than the
+            unmasked static block (`DENSE`).
+
             Maskers: `a + b * B Cin Hin Win` (spatial/layer and channel separately). Dense convolution `a + b *
             MACs`, pooling `a + b * input elements` (stem and head of a network). The breakdown assigns each
             convolution its MACs times the path's coefficient, the gathered share of `moved` plus the per-patch and
@@ -253,7 +257,7 @@ public final class LatencyValidation {
                                 q.mode() == GateMode.LAYER ? g.outHeight() : q.spatialGranularity(),
                                 q.channelGroups(), batch, q.mode() == GateMode.CHANNEL ? 1 : q.density(),
                                 q.channelDensity(), model.dynamicLatencyMs(q), CpuCalibrator.median(t[i]),
-                                model.predictedPath(q).name(), taken.name()));
+                                model.predictedPath(q).executionPath(), taken.name()));
                     }
                 }
                 progress.accept(String.format(Locale.ROOT, "%s %s batch %d: %d configurations", label(g),
@@ -458,7 +462,7 @@ public final class LatencyValidation {
     }
 
     /**
-     * Writes the JSON report: summary, environment, profile metadata and rows.
+     * Writes the JSON report: summary, environment, the profile used (machine and fitted terms) and rows.
      *
      * @param rows the rows
      * @param profile the profile used
@@ -473,7 +477,7 @@ public final class LatencyValidation {
         doc.put("mape", mape(rows));
         doc.put("spearman", spearman(rows));
         doc.put("environment", environment);
-        doc.put("profileMachine", profile.machine());
+        doc.put("profile", profile);
         doc.put("runs", runs);
         doc.put("warmup", warmup);
         doc.put("rows", rows);

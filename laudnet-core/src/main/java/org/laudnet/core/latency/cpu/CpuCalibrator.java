@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * two extra resolutions, and basic blocks; batch 1 and 8. Per block: the static block ({@link CpuTerm#DENSE} at
  * density 1), the all-closed layer gate ({@link CpuTerm#SKIP}), and for each gate spec (layer; spatial {@code S in
  * {1, 2, 4, 7}} dividing the output and smaller than it; channel {@code G in {2, 4, 8}}; spatial-and-channel {@code
- * S = 2, G = 4}) and density in {@link #CALIBRATION_DENSITIES}, every path the executor may take, forced through
+ * S = 2, G = 4}) and density in {@link #CALIBRATION_DENSITIES}, every path the executor may take (the masked dense
+ * fallback as {@link CpuTerm#MASKED_DENSE}), forced through
  * {@link PathPolicy} ({@code SPARSE}, {@code SPATIAL_WINDOWS}, {@code SPATIAL_M1}, {@code DENSE}) and timed
  * interleaved. Densities are imposed by seeded random masks with exactly {@code round(d * units)} open units per
  * sample (per batch for the layer gate). Operators: dense DJL {@code conv2d} on the network's convolution shapes,
@@ -426,7 +427,7 @@ public final class CpuCalibrator {
             }
         }
         policies.add(PathPolicy.DENSE);
-        terms.add(CpuTerm.DENSE);
+        terms.add(CpuTerm.MASKED_DENSE);
         works.add(BlockWork.dense(g, batch));
         final NDArray smf = sm;
         final NDArray cmf = cm;
@@ -483,7 +484,7 @@ public final class CpuCalibrator {
         res.output().toFloatArray();
         long b = System.nanoTime();
         res.output().close();
-        if (!res.path().name().equals(expected.get(i).name())) {
+        if (!res.path().name().equals(expected.get(i).executionPath())) {
             mismatch[i] = true;
         }
         return (b - a) / 1e6;

@@ -17,10 +17,10 @@ import org.laudnet.core.util.Checks;
  *
  * <p>Convolution: {@code t = a + b * N * macs}; pooling: {@code t = a + b * N * C Hi Wi}. A gated block: {@code t =
  * masker + min over the paths the executor may take of t_path}, mirroring the executor's own choice: the paths are
- * {@link CpuTerm#DENSE} (always allowed, the fallback), the sparse path of the mode ({@link CpuTerm#LAYER}, {@link
+ * {@link CpuTerm#MASKED_DENSE} (always allowed, the fallback), the sparse path of the mode ({@link CpuTerm#LAYER}, {@link
  * CpuTerm#CHANNEL}, {@link CpuTerm#SPATIAL_WINDOWS}, and {@link CpuTerm#SPATIAL_M1} for bottlenecks), and each {@code
  * t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the query. Special cases follow the executor: every
- * gate open runs dense; no active patch runs {@link CpuTerm#SKIP}; channel gating of a grouped 3x3 runs dense. For a
+ * gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as the static block); no active patch runs {@link CpuTerm#SKIP}; channel gating of a grouped 3x3 runs dense. For a
  * layer gate, {@code rho B} open samples are interpolated linearly between {@code floor} and {@code ceil} (at batch 1,
  * {@code rho} of the dense time plus {@code 1 - rho} of the skip time: the expectation over calls).
  *
@@ -121,14 +121,17 @@ public final class CpuLatencyModel implements LatencyPredictor {
             return new Option(CpuTerm.DENSE, staticBreakdown(g, batch));
         }
         double masker = maskerMs(q);
-        Option dense = option(CpuTerm.DENSE, BlockWork.dense(g, batch), masker);
+        Option open = option(CpuTerm.DENSE, BlockWork.dense(g, batch), masker);
+        Option masked = option(CpuTerm.MASKED_DENSE, BlockWork.dense(g, batch), masker);
         return switch (q.mode()) {
             case LAYER -> layer(g, batch, q.density(), masker);
-            case CHANNEL -> q.channelDensity() >= 1 || g.convGroups() > 1
-                    ? dense
-                    : fastest(List.of(dense, option(CpuTerm.CHANNEL,
-                            BlockWork.channel(g, batch, q.channelGroups(), q.channelDensity()), masker)));
-            default -> spatial(q, dense, masker);
+            case CHANNEL -> q.channelDensity() >= 1
+                    ? open
+                    : g.convGroups() > 1
+                            ? masked
+                            : fastest(List.of(masked, option(CpuTerm.CHANNEL,
+                                    BlockWork.channel(g, batch, q.channelGroups(), q.channelDensity()), masker)));
+            default -> spatial(q, open, masked, masker);
         };
     }
 
@@ -144,16 +147,19 @@ public final class CpuLatencyModel implements LatencyPredictor {
         return spatialOpen && channelOpen;
     }
 
-    private Option spatial(BlockLatencyQuery q, Option dense, double masker) {
+    private Option spatial(BlockLatencyQuery q, Option open, Option masked, double masker) {
         BlockGeometry g = q.geometry();
         if (q.activePatchesPerImage() == 0) {
             return option(CpuTerm.SKIP, BlockWork.skip(g, q.batchSize()), masker);
         }
-        if (allOpen(q) || (q.mode() == GateMode.BOTH && g.convGroups() > 1)) {
-            return dense;
+        if (allOpen(q)) {
+            return open;
+        }
+        if (q.mode() == GateMode.BOTH && g.convGroups() > 1) {
+            return masked;
         }
         List<Option> options = new ArrayList<>();
-        options.add(dense);
+        options.add(masked);
         options.add(option(CpuTerm.SPATIAL_WINDOWS, BlockWork.spatial(q, false), masker));
         if (g.type() == BlockType.BOTTLENECK) {
             options.add(option(CpuTerm.SPATIAL_M1, BlockWork.spatial(q, true), masker));
@@ -188,11 +194,11 @@ public final class CpuLatencyModel implements LatencyPredictor {
         if (open == 0) {
             return option(CpuTerm.SKIP, BlockWork.skip(g, batch), masker);
         }
-        Option dense = option(CpuTerm.DENSE, BlockWork.dense(g, batch), masker);
         if (open == batch) {
-            return dense;
+            return option(CpuTerm.DENSE, BlockWork.dense(g, batch), masker);
         }
-        return fastest(List.of(dense, option(CpuTerm.LAYER, BlockWork.layer(g, batch, open), masker)));
+        return fastest(List.of(option(CpuTerm.MASKED_DENSE, BlockWork.dense(g, batch), masker),
+                option(CpuTerm.LAYER, BlockWork.layer(g, batch, open), masker)));
     }
 
     private static Option fastest(List<Option> options) {

@@ -16,8 +16,10 @@ import java.util.List;
  *   <li>{@link #CHANNEL_MASKER}: the channel gate (global pooling and its MLP, host read-back); feature
  *       {@code inputElements}.
  *   <li>{@link #SKIP}: the branch skipped everywhere (identity or downsample, then ReLU).
- *   <li>{@link #DENSE}: the folded dense block, masks applied by multiplication (the static block and the
- *       fallback).
+ *   <li>{@link #MASKED_DENSE}: the folded dense block with the partly open masks applied by multiplication (the
+ *       executor's fallback; measured separately because the masked dense path runs markedly slower than the static
+ *       block on this executor).
+ *   <li>{@link #DENSE}: the folded dense block without masks (the static block; every gate open).
  *   <li>{@link #LAYER}: the branch on the open samples only.
  *   <li>{@link #CHANNEL}: the branch with channel-sliced weights, once per channel pattern.
  *   <li>{@link #SPATIAL_WINDOWS}: dense conv1, gathered windows of the active patches, conv2/conv3 on them, scatter.
@@ -35,7 +37,9 @@ public enum CpuTerm {
     CHANNEL_MASKER(List.of("inputElements")),
     /** Branch skipped. */
     SKIP(List.of(BlockWork.MACS_1X1, BlockWork.WEIGHTS, BlockWork.MAP_ELEMENTS)),
-    /** Folded dense block. */
+    /** Folded dense block, masks applied by multiplication (the executor's fallback for a partly open gate). */
+    MASKED_DENSE(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MAP_ELEMENTS)),
+    /** Folded dense block without masks. */
     DENSE(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MAP_ELEMENTS)),
     /** Branch on the open samples. */
     LAYER(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
@@ -67,5 +71,19 @@ public enum CpuTerm {
     /** Returns whether this term is a whole-block execution path (its features come from {@link BlockWork}). */
     public boolean isBlockPath() {
         return ordinal() >= SKIP.ordinal();
+    }
+
+    /**
+     * Returns the name of the executor's {@code ExecutionPath} this term times ({@code DENSE} for both dense terms;
+     * the term's own name for the other block paths).
+     *
+     * @return the path name
+     * @throws IllegalStateException for an operator term
+     */
+    public String executionPath() {
+        if (!isBlockPath()) {
+            throw new IllegalStateException(this + " is an operator, not an execution path");
+        }
+        return this == MASKED_DENSE ? DENSE.name() : name();
     }
 }

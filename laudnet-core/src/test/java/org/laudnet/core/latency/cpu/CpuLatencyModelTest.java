@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.EnumMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.ConvShape;
@@ -29,6 +31,7 @@ class CpuLatencyModelTest {
         t.put(CpuTerm.CHANNEL_MASKER, LinearTerm.of(CpuTerm.CHANNEL_MASKER.features(), 0.03, 1e-8));
         t.put(CpuTerm.SKIP, LinearTerm.of(CpuTerm.SKIP.features(), 0.2, 0, 0, 1e-8));
         t.put(CpuTerm.DENSE, LinearTerm.of(CpuTerm.DENSE.features(), 1.5, 1e-9, 2e-9, 1e-6, 1e-8));
+        t.put(CpuTerm.MASKED_DENSE, LinearTerm.of(CpuTerm.MASKED_DENSE.features(), 3.0, 1e-9, 2e-9, 1e-6, 1e-8));
         t.put(CpuTerm.LAYER, LinearTerm.of(CpuTerm.LAYER.features(), 1.0, 1e-9, 2e-9, 0, 1e-8, 1e-8));
         t.put(CpuTerm.CHANNEL, LinearTerm.of(CpuTerm.CHANNEL.features(), 1.0, 1e-9, 2e-9, 0, 0, 1e-8, 0.5));
         t.put(CpuTerm.SPATIAL_WINDOWS,
@@ -121,5 +124,13 @@ class CpuLatencyModelTest {
         double in = 256 * 3136.0;
         assertEquals(0.03 + 1e-8 * in, model.maskerMs(channel), EPS);
         assertTrue(model.dynamicLatencyMs(channel) <= model.staticLatencyMs(STAGE1, 1) + model.maskerMs(channel));
+        // channel gating of a grouped 3x3 runs the masked dense block: intercept 3.0 instead of 1.5
+        BlockGeometry grouped = new BlockGeometry(BlockType.BOTTLENECK, 256, 64, 256, 56, 56, 1, 4,
+                StridePlacement.CONV2);
+        BlockLatencyQuery gq = new BlockLatencyQuery(grouped, GateMode.CHANNEL, 1, 4, 1, 0.5, 1);
+        assertEquals(CpuTerm.MASKED_DENSE, model.predictedPath(gq));
+        assertEquals("DENSE", CpuTerm.MASKED_DENSE.executionPath());
+        assertEquals(model.staticLatencyMs(grouped, 1) + 1.5 + model.maskerMs(gq), model.dynamicLatencyMs(gq), EPS);
+        assertThrows(IllegalStateException.class, CpuTerm.CONV::executionPath);
     }
 }
