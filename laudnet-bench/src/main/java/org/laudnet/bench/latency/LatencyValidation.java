@@ -399,6 +399,8 @@ public final class LatencyValidation {
         sb.append(String.format(Locale.ROOT,
                 "**%d configurations not used for calibration: MAPE %.1f%%, Spearman rank correlation %.3f.**%n%n",
                 rows.size(), 100 * mape(rows), spearman(rows)));
+        sb.append(String.format(Locale.ROOT, "Goals: MAPE <= 15%% (%s), Spearman >= 0.9 (%s).%n%n",
+                mape(rows) <= 0.15 ? "met" : "not met", spearman(rows) >= 0.9 ? "met" : "not met"));
         for (Map.Entry<String, String> e : environment.entrySet()) {
             sb.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
@@ -406,9 +408,11 @@ public final class LatencyValidation {
         sb.append("- profile: ").append(profileFile).append(" (calibrated ").append(m.date()).append(", ")
                 .append(m.mode()).append(" grid, ").append(m.threads()).append(" threads, ").append(m.cpu())
                 .append(")\n");
-        sb.append("- measured: executor with PathPolicy.AUTO, maskers included, exact seeded masks, median of at least ")
+        sb.append("- measured: executor with PathPolicy.AUTO, maskers included, exact seeded masks, median of at"
+                + " least ")
                 .append(runs).append(" runs after ").append(warmup)
-                .append(" warm-up runs (up to 3x the runs for fast configurations), the configurations of one executor and batch interleaved\n");
+                .append(" warm-up runs (up to 3x the runs for fast configurations), the configurations of one"
+                        + " executor and batch interleaved\n");
         sb.append("- predicted: CpuLatencyModel.dynamicLatencyMs of the realised densities (masker + fastest path)\n");
         sb.append("- granularity: S (spatial), map side (layer), 1 (channel); G: channel groups\n\n");
         sb.append("Timing conditions: the load averages above include other processes sharing the cores; a profile"

@@ -17,12 +17,13 @@ import org.laudnet.core.util.Checks;
  *
  * <p>Convolution: {@code t = a + b * N * macs}; pooling: {@code t = a + b * N * C Hi Wi}. A gated block: {@code t =
  * masker + min over the paths the executor may take of t_path}, mirroring the executor's own choice: the paths are
- * {@link CpuTerm#MASKED_DENSE} (always allowed, the fallback), the sparse path of the mode ({@link CpuTerm#LAYER}, {@link
- * CpuTerm#CHANNEL}, {@link CpuTerm#SPATIAL_WINDOWS}, and {@link CpuTerm#SPATIAL_M1} for bottlenecks), and each {@code
- * t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the query. Special cases follow the executor: every
- * gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as the static block); no active patch runs {@link CpuTerm#SKIP}; channel gating of a grouped 3x3 runs dense. For a
- * layer gate, {@code rho B} open samples are interpolated linearly between {@code floor} and {@code ceil} (at batch 1,
- * {@code rho} of the dense time plus {@code 1 - rho} of the skip time: the expectation over calls).
+ * {@link CpuTerm#MASKED_DENSE} (always allowed, the fallback), the sparse path of the mode ({@link CpuTerm#LAYER},
+ * {@link CpuTerm#CHANNEL}, {@link CpuTerm#SPATIAL_WINDOWS}, and {@link CpuTerm#SPATIAL_M1} for bottlenecks), and each
+ * {@code t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the query. Special cases follow the
+ * executor: every gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as the static block); no active
+ * patch runs {@link CpuTerm#SKIP}; channel gating of a grouped 3x3 runs the masked dense block. For a layer gate,
+ * {@code rho B} open samples are interpolated linearly between {@code floor} and {@code ceil} (at batch 1, {@code rho}
+ * of the dense time plus {@code 1 - rho} of the skip time: the expectation over calls).
  *
  * <p>The breakdown splits the chosen path's linear prediction by feature: each convolution gets the path's MAC
  * coefficient (1x1 or 3x3) times its own executed MACs plus the weight coefficient times its own weight reads

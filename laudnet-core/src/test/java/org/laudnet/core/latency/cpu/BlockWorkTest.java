@@ -27,7 +27,8 @@ class BlockWorkTest {
         assertEquals(1, w.patterns());
         assertEquals(256 * 64 + 64 * 64 * 9 + 64 * 256, w.value(BlockWork.WEIGHTS));
         assertArrayEquals(new double[] {2 * 3136.0 * 256 * 64 + 98 * 16 * 64 * 256.0, 98 * 16 * 64 * 64 * 9.0,
-            256 * 64 + 64 * 64 * 9 + 64 * 256, 98 * 36 * 64.0 + 98 * 16 * 256.0, 3_211_264, 98, 1}, w.vector(CpuTerm.SPATIAL_WINDOWS), 1e-6);
+            256 * 64 + 64 * 64 * 9 + 64 * 256, 98 * 36 * 64.0 + 98 * 16 * 256.0, 3_211_264, 98, 1},
+            w.vector(CpuTerm.SPATIAL_WINDOWS), 1e-6);
     }
 
     @Test
