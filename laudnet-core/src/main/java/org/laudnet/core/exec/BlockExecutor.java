@@ -89,8 +89,11 @@ public final class BlockExecutor implements AutoCloseable {
     private final BlockCost cost;
     private final Weights full;
     private final FoldedConv down;
-    private final NDArray maskerWeight;
-    private final NDArray maskerBias;
+    /** Spatial masker as a matrix {@code (2 gs, Cin)} and its host bias. */
+    private final NDArray maskerMatrix;
+    private final float[] maskerBias;
+    /** The column {@code (Hin Win, 1)} of {@code 1 / (Hin Win)}: a global average pool as a matrix product. */
+    private final NDArray meanColumn;
     private final ChannelGate channelGate;
     /** Eval-mode channel masker on cached weights: {@code [W1, b1]} (MLP-1) or {@code [W1, b1, W2, b2]} (MLP-2). */
     private final NDArray[] channelMlp;
@@ -145,20 +148,23 @@ public final class BlockExecutor implements AutoCloseable {
             SpatialGate sg = block.getSpatialGate().orElse(null);
             if (sg != null) {
                 Conv2d masker = (Conv2d) sg.getChildren().values().get(0);
-                this.maskerWeight = masker.getParameters().get("weight").getArray().duplicate();
-                this.maskerBias = masker.getParameters().get("bias").getArray().duplicate();
-                maskerWeight.attach(manager);
-                maskerBias.attach(manager);
+                NDArray mw = masker.getParameters().get("weight").getArray();
+                this.maskerMatrix = manager.create(mw.toFloatArray(), new Shape(mw.getShape().get(0), g.inChannels()));
+                this.maskerBias = masker.getParameters().get("bias").getArray().toFloatArray();
                 this.maskSize = sg.getMaskSize();
                 this.spatialGroups = sg.getGroups();
             } else {
-                this.maskerWeight = null;
+                this.maskerMatrix = null;
                 this.maskerBias = null;
                 this.maskSize = 0;
                 this.spatialGroups = 1;
             }
             this.channelGate = block.getChannelGate().orElse(null);
             this.channelMlp = channelGate == null ? null : cachedChannelMlp(channelGate, manager);
+            int hw = g.inHeight() * g.inWidth();
+            float[] mean = new float[hw];
+            Arrays.fill(mean, 1f / hw);
+            this.meanColumn = channelMlp == null ? null : manager.create(mean, new Shape(hw, 1));
             this.channelGroups = channelGate == null ? 1 : channelGate.getGroups();
             this.granularity = maskSize == 0 ? 0 : g.outHeight() / maskSize;
         } catch (RuntimeException e) {
@@ -367,20 +373,28 @@ public final class BlockExecutor implements AutoCloseable {
     private Masks gate(NDArray x) {
         int batch = (int) x.getShape().get(0);
         float[] cells = null;
-        if (maskerWeight != null) {
+        if (maskerMatrix != null) {
+            // the 1x1 masker commutes with the average pool: pool(W x) = W pool(x); the product first reads x once
+            // in a GEMM with 2 gs rows and leaves a 2 gs channel map to pool (four times cheaper than pooling x)
             int kh = g.inHeight() / maskSize;
             int kw = g.inWidth() / maskSize;
+            int outs = 2 * spatialGroups;
+            NDArray map = maskerMatrix.matMul(x.reshape(batch, g.inChannels(), (long) g.inHeight() * g.inWidth()));
+            map.attach(x.getManager());
             NDArray pooled = kh == 1 && kw == 1
-                    ? x
-                    : Pool.avgPool2d(x, new Shape(kh, kw), new Shape(kh, kw), new Shape(0, 0), false, true);
-            float[] logits = Conv2d.conv2d(pooled, maskerWeight, maskerBias).head().toFloatArray();
+                    ? map
+                    : Pool.avgPool2d(map.reshape(batch, outs, g.inHeight(), g.inWidth()), new Shape(kh, kw),
+                            new Shape(kh, kw), new Shape(0, 0), false, true);
+            float[] logits = pooled.toFloatArray();
             int cellsPerGroup = maskSize * maskSize;
             cells = new float[batch * spatialGroups * cellsPerGroup];
             for (int b = 0; b < batch; b++) {
                 for (int q = 0; q < spatialGroups; q++) {
+                    float keepBias = maskerBias[q];
+                    float skipBias = maskerBias[spatialGroups + q];
                     for (int c = 0; c < cellsPerGroup; c++) {
-                        float keep = logits[((b * 2) * spatialGroups + q) * cellsPerGroup + c];
-                        float skip = logits[((b * 2 + 1) * spatialGroups + q) * cellsPerGroup + c];
+                        float keep = logits[((b * 2) * spatialGroups + q) * cellsPerGroup + c] + keepBias;
+                        float skip = logits[((b * 2 + 1) * spatialGroups + q) * cellsPerGroup + c] + skipBias;
                         cells[(b * spatialGroups + q) * cellsPerGroup + c] = keep >= skip ? 1f : 0f;
                     }
                 }
@@ -389,7 +403,10 @@ public final class BlockExecutor implements AutoCloseable {
         boolean[][] channels = null;
         if (channelGate != null) {
             if (channelMlp != null) {
-                NDArray h = Linear.linear(Pool.globalAvgPool2d(x), channelMlp[0], channelMlp[1]).head();
+                // global average pool as one matrix-vector product per sample: (B, Cin, HW) x (HW, 1)
+                NDArray pooled = x.reshape(batch, g.inChannels(), (long) g.inHeight() * g.inWidth())
+                        .matMul(meanColumn).reshape(batch, g.inChannels());
+                NDArray h = Linear.linear(pooled, channelMlp[0], channelMlp[1]).head();
                 if (channelMlp.length == 4) {
                     h = Linear.linear(Activation.relu(h), channelMlp[2], channelMlp[3]).head();
                 }
@@ -1235,6 +1252,20 @@ public final class BlockExecutor implements AutoCloseable {
         }
         lap("conv1");
         NDArray padded = NDArrays.concat(new NDList(h1rows, sub.zeros(new Shape(1, inner))), 0);
+        NDArray h2 = windowsConv2(padded, t, w, n, k, inner, sub);
+        NDArray dense = NDArrays.concat(new NDList(h2, sub.zeros(new Shape(1, inner + 1))), 0)
+                .get(t.part(1, sub));
+        lap("scatter");
+        NDArray rhs = p == 1 ? dense.transpose() : dense.reshape(p, ho * wo, inner + 1).transpose(0, 2, 1);
+        NDArray z = w.w3Bias.matMul(rhs);
+        z.attach(sub);
+        z = z.reshape(p, cout, ho * wo);
+        lap("conv3");
+        return z;
+    }
+
+    /** conv2 on gathered {@code K x K} windows without padding, as rows {@code (n S S, inner + 1)} with a unit column. */
+    private NDArray windowsConv2(NDArray padded, TailIndex t, Weights w, int n, int k, int inner, NDManager sub) {
         NDArray windows = padded.get(t.part(0, sub)).reshape(n, k, k, inner).transpose(0, 3, 1, 2);
         lap("gather");
         NDArray h2;
@@ -1245,15 +1276,7 @@ public final class BlockExecutor implements AutoCloseable {
             h2 = NDArrays.concat(new NDList(h2, sub.ones(new Shape(h2.getShape().get(0), 1))), 1);
         }
         lap("conv2");
-        NDArray dense = NDArrays.concat(new NDList(h2, sub.zeros(new Shape(1, inner + 1))), 0)
-                .get(t.part(1, sub));
-        lap("scatter");
-        NDArray rhs = p == 1 ? dense.transpose() : dense.reshape(p, ho * wo, inner + 1).transpose(0, 2, 1);
-        NDArray z = w.w3Bias.matMul(rhs);
-        z.attach(sub);
-        z = z.reshape(p, cout, ho * wo);
-        lap("conv3");
-        return z;
+        return h2;
     }
 
     private NDArray spatialRows(NDArray x, Masks mk, ExecutionPath path) {
