@@ -858,7 +858,7 @@ public final class BlockExecutor implements AutoCloseable {
         for (Part part : parts) {
             NDIndex index = new NDIndex("{}", sub.create(part.samples));
             NDArray xs = x.get(index);
-            NDArray ids = id.get(index);
+            NDArray ids = down == null ? xs : id.get(index);
             lap("gather");
             NDArray z = partBranch(xs, part.weights, part.samples.length);
             y.set(index, Activation.relu(z.getShape().equals(ids.getShape()) ? z.addi(ids) : ids.addi(z)));
