@@ -99,12 +99,16 @@ public final class BlockBenchmark {
      * @param density imposed density
      * @param macsRatio dynamic over dense MACs of the block at that density
      * @param denseMs median time of the static block
-     * @param dynamicMs median time of the gated executor
+     * @param dynamicMs median time of the gated executor (for a mixture: the weighted sum of the components'
+     *     medians)
+     * @param pairRatio the median over runs of {@code dynamic / dense} of each interleaved pair (weighted like
+     *     {@code dynamicMs} for mixtures): less sensitive to slow phases of a shared machine than the ratio of medians
      * @param threads intra-op threads
-     * @param path the path the executor chose most often
+     * @param path the path the executor chose most often (for a mixture: in its heaviest component)
+     * @param components 1, or 2 for a LAYER mixture of two open-sample counts
      */
     public record Row(int stage, GateMode mode, int granularity, int batch, double density, double macsRatio,
-            double denseMs, double dynamicMs, int threads, ExecutionPath path) {
+            double denseMs, double dynamicMs, double pairRatio, int threads, ExecutionPath path, int components) {
         /** Returns {@code dynamicMs / denseMs}. */
         public double latencyRatio() {
             return dynamicMs / denseMs;
@@ -157,7 +161,7 @@ public final class BlockBenchmark {
         return rows;
     }
 
-    private static List<GateSpec> specs(StageShape st) {
+    static List<GateSpec> specs(StageShape st) {
         List<GateSpec> specs = new ArrayList<>();
         specs.add(GateSpec.layer());
         for (int s : new int[] {1, 2, 4}) {
@@ -184,49 +188,91 @@ public final class BlockBenchmark {
     private Row measure(NDManager manager, StageShape st, BlockGeometry g, GateSpec spec, BlockExecutor dense,
             BlockExecutor dyn, int batch, double density, int threads) {
         Random r = new Random(config.seed() * 31 + st.stage() * 1000L + batch * 10L + Math.round(density * 100));
+        GateMode mode = spec.mode();
         try (NDManager sub = manager.newSubManager()) {
             NDArray x = sub.randomNormal(0, 1, new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()),
                     DataType.FLOAT32);
-            NDArray sm = null;
-            NDArray cm = null;
-            GateMode mode = spec.mode();
-            if (mode.hasSpatialGate()) {
-                int m = spec.maskSize(g.outHeight());
-                sm = sub.create(exactMask(batch, m * m, density, mode == GateMode.LAYER, r),
-                        new Shape(batch, 1, m, m));
+            // components: (open samples, weight); a LAYER density whose expected open count d * B is fractional is
+            // the exact mixture of the neighbouring counts (batch 1, d = 0.5: half the calls open, half closed)
+            List<NDArray[]> masks = new ArrayList<>();
+            List<Double> weights = new ArrayList<>();
+            if (mode == GateMode.LAYER) {
+                double e = density * batch;
+                int lo = (int) Math.floor(e + 1e-9);
+                int hi = (int) Math.ceil(e - 1e-9);
+                for (int k = lo; k <= hi; k++) {
+                    double wk = lo == hi ? 1 : (k == hi ? e - lo : hi - e);
+                    float[] v = new float[batch];
+                    for (int idx : permutation(batch, r, k)) {
+                        v[idx] = 1;
+                    }
+                    masks.add(new NDArray[] {sub.create(v, new Shape(batch, 1, 1, 1)), null});
+                    weights.add(wk);
+                }
+            } else {
+                NDArray sm = null;
+                NDArray cm = null;
+                if (mode.hasSpatialGate()) {
+                    int m = spec.maskSize(g.outHeight());
+                    sm = sub.create(exactMask(batch, m * m, density, false, r), new Shape(batch, 1, m, m));
+                }
+                if (mode.hasChannelGate()) {
+                    cm = sub.create(exactMask(batch, spec.channelGroups(), density, false, r),
+                            new Shape(batch, spec.channelGroups()));
+                }
+                masks.add(new NDArray[] {sm, cm});
+                weights.add(1.0);
             }
-            if (mode.hasChannelGate()) {
-                cm = sub.create(exactMask(batch, spec.channelGroups(), density, false, r),
-                        new Shape(batch, spec.channelGroups()));
+            int comps = masks.size();
+            double[] td = new double[config.runs() * comps];
+            double[][] tg = new double[comps][config.runs()];
+            double[][] ratio = new double[comps][config.runs()];
+            double[] macs = new double[comps];
+            List<Map<ExecutionPath, Integer>> paths = new ArrayList<>();
+            for (int c = 0; c < comps; c++) {
+                paths.add(new EnumMap<>(ExecutionPath.class));
             }
-            double[] td = new double[config.runs()];
-            double[] tg = new double[config.runs()];
-            Map<ExecutionPath, Integer> paths = new EnumMap<>(ExecutionPath.class);
-            double macs = 1;
             for (int i = -config.warmup(); i < config.runs(); i++) {
-                long t0 = System.nanoTime();
-                ExecutionResult a = dense.run(x);
-                a.output().toFloatArray();
-                long t1 = System.nanoTime();
-                ExecutionResult b = dyn.runWithMasks(x, sm, cm, PathPolicy.AUTO, true);
-                b.output().toFloatArray();
-                long t2 = System.nanoTime();
-                a.output().close();
-                b.output().close();
-                if (i >= 0) {
-                    td[i] = (t1 - t0) / 1e6;
-                    tg[i] = (t2 - t1) / 1e6;
-                    paths.merge(b.report().path(), 1, Integer::sum);
-                    macs = b.report().macsRatio();
+                for (int c = 0; c < comps; c++) {
+                    // eager CPU operations have completed when a call returns: no read-back inside the timing
+                    long t0 = System.nanoTime();
+                    ExecutionResult a = dense.run(x);
+                    long t1 = System.nanoTime();
+                    ExecutionResult b = dyn.runWithMasks(x, masks.get(c)[0], masks.get(c)[1], PathPolicy.AUTO, true);
+                    long t2 = System.nanoTime();
+                    a.output().close();
+                    b.output().close();
+                    if (i >= 0) {
+                        td[i * comps + c] = (t1 - t0) / 1e6;
+                        tg[c][i] = (t2 - t1) / 1e6;
+                        ratio[c][i] = (double) (t2 - t1) / (t1 - t0);
+                        paths.get(c).merge(b.report().path(), 1, Integer::sum);
+                        macs[c] = b.report().macsRatio();
+                    }
                 }
             }
-            ExecutionPath path = paths.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            double dyMs = 0;
+            double pair = 0;
+            double macsRatio = 0;
+            int major = 0;
+            for (int c = 0; c < comps; c++) {
+                double wc = weights.get(c);
+                dyMs += wc * median(tg[c]);
+                pair += wc * median(ratio[c]);
+                macsRatio += wc * macs[c];
+                if (wc >= weights.get(major)) {
+                    major = c;
+                }
+            }
+            ExecutionPath path = paths.get(major).entrySet().stream().max(Map.Entry.comparingByValue())
+                    .orElseThrow().getKey();
             int gran = switch (mode) {
                 case LAYER -> g.outHeight();
                 case CHANNEL, BOTH -> spec.channelGroups();
                 default -> spec.spatialGranularity();
             };
-            return new Row(st.stage(), mode, gran, batch, density, macs, median(td), median(tg), threads, path);
+            return new Row(st.stage(), mode, gran, batch, density, macsRatio, median(td), dyMs, pair, threads, path,
+                    comps);
         }
     }
 
@@ -249,7 +295,7 @@ public final class BlockBenchmark {
         return v;
     }
 
-    private static int[] permutation(int n, Random r, int take) {
+    static int[] permutation(int n, Random r, int take) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;
@@ -263,7 +309,7 @@ public final class BlockBenchmark {
         return Arrays.copyOf(p, take);
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         int n = s.length;
@@ -302,10 +348,10 @@ public final class BlockBenchmark {
             sb.append(k == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
                     "    {\"stage\": %d, \"mode\": \"%s\", \"granularity\": %d, \"batch\": %d, \"density\": %.2f, "
                             + "\"macs_ratio\": %.4f, \"dense_ms\": %.4f, \"dynamic_ms\": %.4f, \"latency_ratio\": %.4f, "
-                            + "\"threads\": %d, \"path\": \"%s\"}",
+                            + "\"pair_ratio\": %.4f, \"threads\": %d, \"path\": \"%s\", \"components\": %d}",
                     r.stage(), r.mode(), r.granularity(), r.batch(), r.density(), r.macsRatio(), r.denseMs(),
-                    r.dynamicMs(), r.latencyRatio(), r.threads(),
-                    r.path() == ExecutionPath.DENSE ? "dense" : "sparse:" + r.path()));
+                    r.dynamicMs(), r.latencyRatio(), r.pairRatio(), r.threads(),
+                    r.path() == ExecutionPath.DENSE ? "dense" : "sparse:" + r.path(), r.components()));
         }
         sb.append("\n  ]\n}\n");
         write(file, sb.toString());
@@ -319,28 +365,60 @@ public final class BlockBenchmark {
      * @throws IOException if writing fails
      */
     public void writeMarkdown(List<Row> rows, Path file) throws IOException {
+        writeMarkdown(rows, List.of(), "", file);
+    }
+
+    /**
+     * Writes the rows as a markdown report with the machine and engine settings, a free-form note under the title and
+     * an optional per-phase profile table ({@link BlockProfile#markdown(List)}).
+     *
+     * @param rows the rows
+     * @param profile profile entries, possibly empty
+     * @param note text placed under the title (may be empty)
+     * @param file the target file
+     * @throws IOException if writing fails
+     */
+    public void writeMarkdown(List<Row> rows, List<BlockProfile.Entry> profile, String note, Path file)
+            throws IOException {
         StringBuilder sb = new StringBuilder("# Dynamic ResNet-50 bottlenecks on CPU: dense vs gated executor\n\n");
+        if (note != null && !note.isBlank()) {
+            sb.append(note.strip()).append("\n\n");
+        }
         for (Map.Entry<String, String> e : environment().entrySet()) {
             sb.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
         sb.append("- runs: ").append(config.runs()).append(" timed (median), warm-up ").append(config.warmup())
-                .append(", dense and dynamic interleaved in one process\n")
+                .append(", dense and dynamic interleaved in one process; batches ")
+                .append(Arrays.toString(config.batches())).append(", densities ")
+                .append(Arrays.toString(config.densities())).append('\n')
+                .append("- timing: wall clock of one call; PyTorch CPU operations complete before they return, so "
+                        + "the output is not read back inside the timing\n")
                 .append("- blocks: stride-1 identity bottlenecks at 224x224 input, random weights, BN folded; "
                         + "densities imposed by exact-fraction seeded masks; the dynamic time includes the gates "
                         + "(maskers) and the executor's per-call path choice (cost model calibrated before timing)\n")
+                .append("- LAYER: when the expected number of open samples d * B is fractional (batch 1 at "
+                        + "d = 0.5), the row is the exact expectation over the two neighbouring counts, e.g. "
+                        + "0.5 t(open) + 0.5 t(closed), each the median of its interleaved runs (components = 2); "
+                        + "the path shown is that of the heavier component (the open one on ties)\n")
+                .append("- latency ratio = dynamic ms / dense ms (ratio of medians); pair ratio = median over the "
+                        + "interleaved pairs of their ratio (more robust to load from other processes)\n")
                 .append("- granularity: spatial S (output pixels per cell side), map size for LAYER, groups G for "
-                        + "CHANNEL; path: what the executor chose (dense = fallback)\n\n")
+                        + "CHANNEL; path: what the executor chose (DENSE = fallback or all gates open)\n\n")
                 .append("| stage | mode | gran | batch | density | MACs ratio | dense ms | dynamic ms | latency ratio |"
-                        + " path |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                        + " pair ratio | path |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %d | %s | %d | %d | %.2f | %.3f | %.3f | %.3f | %.3f | %s |%n",
+            sb.append(String.format(Locale.ROOT,
+                    "| %d | %s | %d | %d | %.2f | %.3f | %.3f | %.3f | %.3f | %.3f | %s |%n",
                     r.stage(), r.mode(), r.granularity(), r.batch(), r.density(), r.macsRatio(), r.denseMs(),
-                    r.dynamicMs(), r.latencyRatio(), r.path()));
+                    r.dynamicMs(), r.latencyRatio(), r.pairRatio(), r.path()));
+        }
+        if (!profile.isEmpty()) {
+            sb.append('\n').append(BlockProfile.markdown(profile));
         }
         write(file, sb.toString());
     }
 
-    private static void write(Path file, String text) throws IOException {
+    static void write(Path file, String text) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

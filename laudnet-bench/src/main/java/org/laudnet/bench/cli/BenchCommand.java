@@ -1,9 +1,11 @@
 package org.laudnet.bench.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.laudnet.bench.blocks.BlockBenchmark;
+import org.laudnet.bench.blocks.BlockProfile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,19 +64,48 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--quick", description = "Few runs, batch 1, densities 0.5 and 1.0 (development).")
         private boolean quick;
 
+        @Option(names = "--stages", split = ",", description = "ResNet-50 stages to run (default: ${DEFAULT-VALUE}).",
+                defaultValue = "1,2,3,4")
+        private int[] stages;
+
+        @Option(names = "--profile", description = "Also profile each stage per phase at --profile-density "
+                + "(static, LAYER, SPATIAL S=4/2, CHANNEL G=4) and add the table to the markdown.")
+        private boolean profile;
+
+        @Option(names = "--profile-only", description = "Only profile (no latency table).")
+        private boolean profileOnly;
+
+        @Option(names = "--profile-density", description = "Density of the profile (default: ${DEFAULT-VALUE}).",
+                defaultValue = "0.5")
+        private double profileDensity;
+
+        @Option(names = "--note", description = "Text placed under the markdown title (e.g. a reduced-run notice).",
+                defaultValue = "")
+        private String note;
+
         /** Runs the benchmark and writes the reports. */
         @Override
         public Integer call() throws Exception {
+            List<BlockBenchmark.StageShape> shapes = new ArrayList<>();
+            for (int st : stages) {
+                if (st < 1 || st > BlockBenchmark.RESNET50_STAGES.size()) {
+                    throw new IllegalArgumentException("--stages must lie in 1..4, got " + st);
+                }
+                shapes.add(BlockBenchmark.RESNET50_STAGES.get(st - 1));
+            }
             BlockBenchmark.Config config = quick
-                    ? new BlockBenchmark.Config(5, 2, new int[] {1}, new double[] {0.5, 1.0},
-                            BlockBenchmark.RESNET50_STAGES, 42L)
-                    : new BlockBenchmark.Config(runs, warmup, batches, densities, BlockBenchmark.RESNET50_STAGES,
-                            42L);
+                    ? new BlockBenchmark.Config(5, 2, new int[] {1}, new double[] {0.5, 1.0}, shapes, 42L)
+                    : new BlockBenchmark.Config(runs, warmup, batches, densities, shapes, 42L);
             BlockBenchmark bench = new BlockBenchmark(config);
-            List<BlockBenchmark.Row> rows = bench.run();
+            List<BlockBenchmark.Row> rows = profileOnly ? List.of() : bench.run();
+            List<BlockProfile.Entry> prof = profile || profileOnly
+                    ? BlockProfile.run(shapes, config.batches(), profileDensity, config.runs(), config.warmup(), 42L)
+                    : List.of();
             Path jsonFile = json != null ? json : Path.of(markdown.toString().replaceAll("\\.md$", "") + ".json");
-            bench.writeMarkdown(rows, markdown);
-            bench.writeJson(rows, jsonFile);
+            bench.writeMarkdown(rows, prof, note, markdown);
+            if (!profileOnly) {
+                bench.writeJson(rows, jsonFile);
+            }
             return 0;
         }
     }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import org.laudnet.core.cost.BlockCost;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.gate.ChannelGate;
+import org.laudnet.core.gate.ChannelMaskerKind;
 import org.laudnet.core.gate.SpatialGate;
 import org.laudnet.core.util.Checks;
 import org.slf4j.Logger;
@@ -42,18 +44,26 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>SPATIAL / BOTH: the active patches {@code (b, i, j)} of {@code S x S} output pixels are listed; every patch's
  *       receptive field ({@code K = s (S - 1) + 3} pixels of conv1's output, zero outside the image) is gathered as
- *       rows of channels-last conv1 activations, conv2 runs without padding ({@code K x K -> S x S}), conv3 runs as a
- *       GEMM, and the result is added to the identity rows at the patch positions; ReLU follows. Inactive positions
- *       output {@code ReLU(identity)}. conv1 runs either densely ({@link ExecutionPath#SPATIAL_WINDOWS}) or only on the
- *       pixels of the dilated mask {@code M1} ({@link ExecutionPath#SPATIAL_M1}, bottlenecks only).
+ *       rows of channels-last conv1 activations and conv2 runs without padding ({@code K x K -> S x S}). Bottlenecks:
+ *       conv2 carries one extra output channel that is 1 at every computed pixel; its rows are gathered into a dense
+ *       row map (zero rows at inactive pixels) and conv3 runs as one GEMM with its bias as an extra column, which
+ *       yields the masked branch directly in NCHW, added to the identity before the ReLU (no output scatter). Basic
+ *       blocks add conv2's rows to the identity rows at the patch positions. Inactive positions output
+ *       {@code ReLU(identity)}. conv1 runs either densely ({@link ExecutionPath#SPATIAL_WINDOWS}) or only on the
+ *       pixels of the dilated mask {@code M1} ({@link ExecutionPath#SPATIAL_M1}, bottlenecks only). Index tables are
+ *       cached per mask pattern (a small LRU cache).
  *   <li>LAYER: the branch runs on the samples whose gate is open; the others output {@code ReLU(identity)}.
  *   <li>CHANNEL: samples are grouped by their active-group pattern; each group runs the branch with the pattern's
  *       weight slices (conv1 outputs, conv2 inputs and outputs, conv3 inputs), cached per pattern.
  *   <li>DENSE: the folded dense block, masks applied by multiplication; the static block and the fallback.
  * </ul>
  *
+ * <p>Gates: the spatial (or layer) masker is an average pool and a 1x1 convolution on cached weights, an MLP channel
+ * masker is a global pool and one or two linear layers on cached weights; the keep decisions ({@code keep >= skip})
+ * are read back once per call. When every gate is open the call runs exactly the dense block (no mask arithmetic).
+ *
  * <p>Path choice ({@link PathPolicy#AUTO}): at the first call with a batch size, the executor times its dense path
- * and each sparse schedule on synthetic masks at several densities and fits a {@link LinearCostModel} per schedule
+ * (fastest of the calibration runs) and each sparse schedule on synthetic masks at several densities and fits a {@link LinearCostModel} per schedule
  * ({@code t = c0 * patternGroups + sum_k c_k f_k}, features = MACs of the convolutions the schedule runs). Each call
  * then takes the path with the lowest predicted cost at its actual densities. The choice is logged at debug level
  * and returned in the {@link ExecutionReport}.
@@ -69,6 +79,7 @@ public final class BlockExecutor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BlockExecutor.class);
     private static final int SLICE_CACHE_CAPACITY = 256;
+    private static final int TAIL_CACHE_CAPACITY = 16;
 
     private final NDManager manager;
     private final BlockGeometry g;
@@ -78,9 +89,14 @@ public final class BlockExecutor implements AutoCloseable {
     private final BlockCost cost;
     private final Weights full;
     private final FoldedConv down;
-    private final NDArray maskerWeight;
-    private final NDArray maskerBias;
+    /** Spatial masker as a matrix {@code (2 gs, Cin)} and its host bias. */
+    private final NDArray maskerMatrix;
+    private final float[] maskerBias;
+    /** The column {@code (Hin Win, 1)} of {@code 1 / (Hin Win)}: a global average pool as a matrix product. */
+    private final NDArray meanColumn;
     private final ChannelGate channelGate;
+    /** Eval-mode channel masker on cached weights: {@code [W1, b1]} (MLP-1) or {@code [W1, b1, W2, b2]} (MLP-2). */
+    private final NDArray[] channelMlp;
     private final ParameterStore ps;
     private final int maskSize;
     private final int spatialGroups;
@@ -92,6 +108,17 @@ public final class BlockExecutor implements AutoCloseable {
     private final Map<BitSet, Weights> slices;
     private final Map<Integer, Calibration> calibrations = new HashMap<>();
     private final Map<String, NDArray> indexCache = new HashMap<>();
+    private final Map<TailKey, TailIndex> tailCache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TailKey, TailIndex> eldest) {
+            if (size() > TAIL_CACHE_CAPACITY) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
+        }
+    };
+    private PhaseTimer timer;
     private boolean closed;
 
     private BlockExecutor(Builder b) {
@@ -121,19 +148,23 @@ public final class BlockExecutor implements AutoCloseable {
             SpatialGate sg = block.getSpatialGate().orElse(null);
             if (sg != null) {
                 Conv2d masker = (Conv2d) sg.getChildren().values().get(0);
-                this.maskerWeight = masker.getParameters().get("weight").getArray().duplicate();
-                this.maskerBias = masker.getParameters().get("bias").getArray().duplicate();
-                maskerWeight.attach(manager);
-                maskerBias.attach(manager);
+                NDArray mw = masker.getParameters().get("weight").getArray();
+                this.maskerMatrix = manager.create(mw.toFloatArray(), new Shape(mw.getShape().get(0), g.inChannels()));
+                this.maskerBias = masker.getParameters().get("bias").getArray().toFloatArray();
                 this.maskSize = sg.getMaskSize();
                 this.spatialGroups = sg.getGroups();
             } else {
-                this.maskerWeight = null;
+                this.maskerMatrix = null;
                 this.maskerBias = null;
                 this.maskSize = 0;
                 this.spatialGroups = 1;
             }
             this.channelGate = block.getChannelGate().orElse(null);
+            this.channelMlp = channelGate == null ? null : cachedChannelMlp(channelGate, manager);
+            int hw = g.inHeight() * g.inWidth();
+            float[] mean = new float[hw];
+            Arrays.fill(mean, 1f / hw);
+            this.meanColumn = channelMlp == null ? null : manager.create(mean, new Shape(hw, 1));
             this.channelGroups = channelGate == null ? 1 : channelGate.getGroups();
             this.granularity = maskSize == 0 ? 0 : g.outHeight() / maskSize;
         } catch (RuntimeException e) {
@@ -150,6 +181,55 @@ public final class BlockExecutor implements AutoCloseable {
                 return false;
             }
         };
+    }
+
+    /**
+     * Copies the linear layers of an MLP channel masker ({@link ChannelMaskerKind#MLP_1} or
+     * {@link ChannelMaskerKind#MLP_2}) to the executor's manager, so that eval-mode gating is
+     * {@code pool -> linear [-> relu -> linear]} on cached arrays; null for other maskers (they run through the gate).
+     */
+    private static NDArray[] cachedChannelMlp(ChannelGate gate, NDManager manager) {
+        List<Linear> layers = new ArrayList<>();
+        collectLinears(gate, layers);
+        boolean mlp1 = gate.getKind() == ChannelMaskerKind.MLP_1 && layers.size() == 1;
+        boolean mlp2 = gate.getKind() == ChannelMaskerKind.MLP_2 && layers.size() == 2;
+        if (!mlp1 && !mlp2) {
+            return null;
+        }
+        NDArray[] r = new NDArray[layers.size() * 2];
+        for (int i = 0; i < layers.size(); i++) {
+            r[2 * i] = layers.get(i).getParameters().get("weight").getArray().duplicate();
+            r[2 * i + 1] = layers.get(i).getParameters().get("bias").getArray().duplicate();
+            r[2 * i].attach(manager);
+            r[2 * i + 1].attach(manager);
+        }
+        return r;
+    }
+
+    private static void collectLinears(ai.djl.nn.Block b, List<Linear> out) {
+        for (ai.djl.nn.Block child : b.getChildren().values()) {
+            if (child instanceof Linear l) {
+                out.add(l);
+            } else {
+                collectLinears(child, out);
+            }
+        }
+    }
+
+    /**
+     * Sets (or, with null, removes) a timer that receives the time of each execution phase of later calls; a
+     * profiling aid that adds two {@code System.nanoTime()} reads per phase.
+     *
+     * @param phaseTimer the timer, or null
+     */
+    public void setPhaseTimer(PhaseTimer phaseTimer) {
+        this.timer = phaseTimer;
+    }
+
+    private void lap(String phase) {
+        if (timer != null) {
+            timer.lap(phase);
+        }
     }
 
     /** Returns a builder. */
@@ -190,6 +270,9 @@ public final class BlockExecutor implements AutoCloseable {
     public ExecutionResult run(NDArray x, PathPolicy callPolicy) {
         checkInput(x);
         checkPolicy(callPolicy);
+        if (timer != null) {
+            timer.start();
+        }
         NDManager caller = x.getManager();
         try (NDManager sub = caller.newSubManager()) {
             x.tempAttach(sub);
@@ -231,6 +314,9 @@ public final class BlockExecutor implements AutoCloseable {
             NDArray x, NDArray spatialMask, NDArray channelMask, PathPolicy callPolicy, boolean evaluateGates) {
         checkInput(x);
         checkPolicy(callPolicy);
+        if (timer != null) {
+            timer.start();
+        }
         int batch = (int) x.getShape().get(0);
         float[] cells = null;
         if (mode.hasSpatialGate()) {
@@ -257,6 +343,7 @@ public final class BlockExecutor implements AutoCloseable {
         NDManager caller = x.getManager();
         try (NDManager sub = caller.newSubManager()) {
             x.tempAttach(sub);
+            lap("index");
             if (evaluateGates) {
                 gate(x);
             }
@@ -266,8 +353,10 @@ public final class BlockExecutor implements AutoCloseable {
 
     private ExecutionResult finish(NDArray x, NDManager caller, Masks masks, PathPolicy callPolicy) {
         Decision d = decide(x, masks, callPolicy);
+        lap("index");
         NDArray y = compute(x, masks, d.path);
         y.attach(caller);
+        lap("scatter");
         ExecutionReport report = new ExecutionReport(mode, d.path, masks.batch, masks.activeUnits(),
                 masks.totalUnits(), d.patternGroups, masks.densities, cost.ratio(masks.densities),
                 d.predictedSparse, d.predictedDense);
@@ -284,20 +373,28 @@ public final class BlockExecutor implements AutoCloseable {
     private Masks gate(NDArray x) {
         int batch = (int) x.getShape().get(0);
         float[] cells = null;
-        if (maskerWeight != null) {
+        if (maskerMatrix != null) {
+            // the 1x1 masker commutes with the average pool: pool(W x) = W pool(x); the product first reads x once
+            // in a GEMM with 2 gs rows and leaves a 2 gs channel map to pool (four times cheaper than pooling x)
             int kh = g.inHeight() / maskSize;
             int kw = g.inWidth() / maskSize;
+            int outs = 2 * spatialGroups;
+            NDArray map = maskerMatrix.matMul(x.reshape(batch, g.inChannels(), (long) g.inHeight() * g.inWidth()));
+            map.attach(x.getManager());
             NDArray pooled = kh == 1 && kw == 1
-                    ? x
-                    : Pool.avgPool2d(x, new Shape(kh, kw), new Shape(kh, kw), new Shape(0, 0), false, true);
-            float[] logits = Conv2d.conv2d(pooled, maskerWeight, maskerBias).head().toFloatArray();
+                    ? map
+                    : Pool.avgPool2d(map.reshape(batch, outs, g.inHeight(), g.inWidth()), new Shape(kh, kw),
+                            new Shape(kh, kw), new Shape(0, 0), false, true);
+            float[] logits = pooled.toFloatArray();
             int cellsPerGroup = maskSize * maskSize;
             cells = new float[batch * spatialGroups * cellsPerGroup];
             for (int b = 0; b < batch; b++) {
                 for (int q = 0; q < spatialGroups; q++) {
+                    float keepBias = maskerBias[q];
+                    float skipBias = maskerBias[spatialGroups + q];
                     for (int c = 0; c < cellsPerGroup; c++) {
-                        float keep = logits[((b * 2) * spatialGroups + q) * cellsPerGroup + c];
-                        float skip = logits[((b * 2 + 1) * spatialGroups + q) * cellsPerGroup + c];
+                        float keep = logits[((b * 2) * spatialGroups + q) * cellsPerGroup + c] + keepBias;
+                        float skip = logits[((b * 2 + 1) * spatialGroups + q) * cellsPerGroup + c] + skipBias;
                         cells[(b * spatialGroups + q) * cellsPerGroup + c] = keep >= skip ? 1f : 0f;
                     }
                 }
@@ -305,8 +402,27 @@ public final class BlockExecutor implements AutoCloseable {
         }
         boolean[][] channels = null;
         if (channelGate != null) {
-            channels = toPatterns(channelGate.gate(ps, x, false).mask().toFloatArray(), batch);
+            if (channelMlp != null) {
+                // global average pool as one matrix-vector product per sample: (B, Cin, HW) x (HW, 1)
+                NDArray pooled = x.reshape(batch, g.inChannels(), (long) g.inHeight() * g.inWidth())
+                        .matMul(meanColumn).reshape(batch, g.inChannels());
+                NDArray h = Linear.linear(pooled, channelMlp[0], channelMlp[1]).head();
+                if (channelMlp.length == 4) {
+                    h = Linear.linear(Activation.relu(h), channelMlp[2], channelMlp[3]).head();
+                }
+                float[] logits = h.toFloatArray();
+                channels = new boolean[batch][channelGroups];
+                for (int b = 0; b < batch; b++) {
+                    for (int q = 0; q < channelGroups; q++) {
+                        channels[b][q] = logits[(2 * b) * channelGroups + q]
+                                >= logits[(2 * b + 1) * channelGroups + q];
+                    }
+                }
+            } else {
+                channels = toPatterns(channelGate.gate(ps, x, false).mask().toFloatArray(), batch);
+            }
         }
+        lap("gate");
         return new Masks(batch, cells, channels);
     }
 
@@ -600,16 +716,17 @@ public final class BlockExecutor implements AutoCloseable {
             try (NDManager call = x.getManager().newSubManager()) {
                 x.tempAttach(call);
                 long t0 = System.nanoTime();
-                NDArray y = compute(x, mk, p);
-                y.toFloatArray();
+                // eager CPU operations have completed when compute returns
+                compute(x, mk, p);
                 long t1 = System.nanoTime();
                 if (i >= 0) {
                     t[i] = (t1 - t0) / 1e6;
                 }
             }
         }
+        // the fastest run: the least disturbed by other processes on shared cores, for dense and sparse alike
         Arrays.sort(t);
-        return t[runs / 2];
+        return t[0];
     }
 
     // ------------------------------------------------------------------------------------------------ compute
@@ -625,7 +742,12 @@ public final class BlockExecutor implements AutoCloseable {
     }
 
     private NDArray identity(NDArray x) {
-        return down == null ? x : down.conv(x);
+        if (down == null) {
+            return x;
+        }
+        NDArray id = down.conv(x);
+        lap("identity");
+        return id;
     }
 
     /** The dense residual branch on NCHW data; {@code cm} multiplies conv1's (and conv2's) activated output. */
@@ -634,13 +756,16 @@ public final class BlockExecutor implements AutoCloseable {
         if (cm != null) {
             h = h.muli(cm);
         }
+        lap("conv1");
         h = w.c2.conv(h);
+        lap("conv2");
         if (w.c3 != null) {
             h = Activation.relu(h);
             if (cm != null) {
                 h = h.muli(cm);
             }
             h = w.c3.conv(h);
+            lap("conv3");
         }
         return h;
     }
@@ -658,6 +783,7 @@ public final class BlockExecutor implements AutoCloseable {
                 }
             }
             cm = sub.create(v, new Shape(mk.batch, w, 1, 1));
+            lap("index");
         }
         NDArray z = branch(x, full, cm);
         if (mk.cells != null && mk.activeCells < mk.cells.length) {
@@ -732,9 +858,11 @@ public final class BlockExecutor implements AutoCloseable {
         for (Part part : parts) {
             NDIndex index = new NDIndex("{}", sub.create(part.samples));
             NDArray xs = x.get(index);
+            NDArray ids = down == null ? xs : id.get(index);
+            lap("gather");
             NDArray z = partBranch(xs, part.weights, part.samples.length);
-            NDArray ids = id.get(index);
             y.set(index, Activation.relu(z.getShape().equals(ids.getShape()) ? z.addi(ids) : ids.addi(z)));
+            lap("scatter");
         }
         return y;
     }
@@ -798,6 +926,21 @@ public final class BlockExecutor implements AutoCloseable {
             return c1.outChannels();
         }
 
+        /** conv2 with a unit output channel (null for grouped conv2, whose unit column is concatenated instead). */
+        private FoldedConv c2Unit;
+        /** conv3's {@code [W' | b']}. */
+        private NDArray w3Bias;
+        private boolean extended;
+
+        /** Prepares the spatial bottleneck tail's weights once: conv2 with a unit channel, conv3 with a bias column. */
+        void extend() {
+            if (!extended) {
+                c2Unit = c2.groups() == 1 ? c2.withUnitChannel(manager) : null;
+                w3Bias = c3.matrixWithBiasColumn(manager);
+                extended = true;
+            }
+        }
+
         void close() {
             if (c1 != null) {
                 c1.close();
@@ -805,6 +948,12 @@ public final class BlockExecutor implements AutoCloseable {
             }
             if (c3 != null) {
                 c3.close();
+            }
+            if (c2Unit != null) {
+                c2Unit.close();
+            }
+            if (w3Bias != null) {
+                w3Bias.close();
             }
         }
     }
@@ -878,6 +1027,259 @@ public final class BlockExecutor implements AutoCloseable {
     }
 
     private NDArray spatial(NDArray x, Masks mk, ExecutionPath path) {
+        return bottleneck ? spatialBottleneck(x, mk, path) : spatialRows(x, mk, path);
+    }
+
+    /** Cache key of a spatial tail's index tables: schedule, samples and their open cells. */
+    private record TailKey(ExecutionPath path, String samples, BitSet cells) {}
+
+    /**
+     * Index tables of a spatial tail, uploaded as one array on the executor's manager: window rows into conv1's rows
+     * (zero row last), the rows of the dense conv3 input taken from conv2's rows (zero row last), and for
+     * {@link ExecutionPath#SPATIAL_M1} the input rows conv1 runs on; {@code ends} are the three parts' end offsets.
+     */
+    private record TailIndex(NDArray all, int[] ends, int patches) {
+        /** Part {@code i} of the tables as an index array owned by {@code sub}. */
+        NDIndex part(int i, NDManager sub) {
+            NDArray v = all.get(new NDIndex((i == 0 ? 0 : ends[i - 1]) + ":" + ends[i]));
+            v.attach(sub);
+            return new NDIndex("{}", v);
+        }
+
+        void close() {
+            all.close();
+        }
+    }
+
+    private TailIndex tailIndex(long[] samples, ExecutionPath path, SpatialIndex idx) {
+        int m = maskSize;
+        int mm = m * m;
+        BitSet cells = new BitSet(samples.length * mm);
+        int n = 0;
+        for (int i = 0; i < samples.length; i++) {
+            for (int c : idx.patches[(int) samples[i]]) {
+                cells.set(i * mm + c);
+                n++;
+            }
+        }
+        TailKey key = new TailKey(path, Arrays.toString(samples), cells);
+        TailIndex t = tailCache.get(key);
+        if (t != null) {
+            return t;
+        }
+        int p = samples.length;
+        int s = granularity;
+        int s2 = g.conv2Stride();
+        int k = s2 * (s - 1) + 3;
+        int h1 = g.conv1OutHeight();
+        int w1 = g.conv1OutWidth();
+        int ho = g.outHeight();
+        int wo = g.outWidth();
+        int hin = g.inHeight();
+        int win = g.inWidth();
+        int st1 = g.conv1Stride();
+        long[] winIdx = new long[n * k * k];
+        long[] xsel = null;
+        int q = 0;
+        if (path == ExecutionPath.SPATIAL_M1) {
+            int[] compact = new int[p * h1 * w1];
+            Arrays.fill(compact, -1);
+            xsel = new long[n * k * k];
+            int n1 = 0;
+            for (int i = 0; i < p; i++) {
+                for (int c : idx.patches[(int) samples[i]]) {
+                    int r0 = s2 * (c / m) * s - 1;
+                    int c0 = s2 * (c % m) * s - 1;
+                    for (int a = 0; a < k; a++) {
+                        for (int bb = 0; bb < k; bb++) {
+                            int rr = r0 + a;
+                            int cc = c0 + bb;
+                            if (rr < 0 || rr >= h1 || cc < 0 || cc >= w1) {
+                                winIdx[q++] = -1;
+                                continue;
+                            }
+                            int key1 = (i * h1 + rr) * w1 + cc;
+                            if (compact[key1] < 0) {
+                                compact[key1] = n1;
+                                xsel[n1++] = ((long) i * hin + (long) rr * st1) * win + (long) cc * st1;
+                            }
+                            winIdx[q++] = compact[key1];
+                        }
+                    }
+                }
+            }
+            for (int j = 0; j < winIdx.length; j++) {
+                if (winIdx[j] < 0) {
+                    winIdx[j] = n1;
+                }
+            }
+            xsel = Arrays.copyOf(xsel, n1);
+        } else {
+            long zero = (long) p * h1 * w1;
+            for (int i = 0; i < p; i++) {
+                for (int c : idx.patches[(int) samples[i]]) {
+                    int r0 = s2 * (c / m) * s - 1;
+                    int c0 = s2 * (c % m) * s - 1;
+                    for (int a = 0; a < k; a++) {
+                        for (int bb = 0; bb < k; bb++) {
+                            int rr = r0 + a;
+                            int cc = c0 + bb;
+                            winIdx[q++] = rr < 0 || rr >= h1 || cc < 0 || cc >= w1
+                                    ? zero
+                                    : ((long) i * h1 + rr) * w1 + cc;
+                        }
+                    }
+                }
+            }
+        }
+        long[] map = new long[p * ho * wo];
+        Arrays.fill(map, (long) n * s * s);
+        int row = 0;
+        for (int i = 0; i < p; i++) {
+            for (int c : idx.patches[(int) samples[i]]) {
+                int i0 = (c / m) * s;
+                int j0 = (c % m) * s;
+                for (int u = 0; u < s; u++) {
+                    for (int v = 0; v < s; v++) {
+                        map[(i * ho + i0 + u) * wo + j0 + v] = row++;
+                    }
+                }
+            }
+        }
+        int nx = xsel == null ? 0 : xsel.length;
+        long[] all = new long[winIdx.length + map.length + nx];
+        System.arraycopy(winIdx, 0, all, 0, winIdx.length);
+        System.arraycopy(map, 0, all, winIdx.length, map.length);
+        if (xsel != null) {
+            System.arraycopy(xsel, 0, all, winIdx.length + map.length, nx);
+        }
+        int[] ends = {winIdx.length, winIdx.length + map.length, all.length};
+        t = new TailIndex(manager.create(all), ends, n);
+        tailCache.put(key, t);
+        return t;
+    }
+
+    /**
+     * Spatial bottleneck: per channel pattern, conv1 (dense, or on M1's rows), windows of the active patches gathered
+     * as channels-last rows, conv2 without padding (with a unit channel marking computed pixels), then the conv2 rows
+     * are gathered back into a dense row map (zero rows at inactive pixels) and conv3 runs as one GEMM with its bias as
+     * an extra column, so that its output is already the masked branch in NCHW: {@code y = ReLU(identity + z)}.
+     */
+    private NDArray spatialBottleneck(NDArray x, Masks mk, ExecutionPath path) {
+        NDManager sub = x.getManager();
+        int batch = mk.batch;
+        int cout = g.outChannels();
+        int ho = g.outHeight();
+        int wo = g.outWidth();
+        SpatialIndex idx = mk.spatialIndex(this);
+        Map<BitSet, long[]> groups = mk.channels == null ? Map.of(new BitSet(), allSamples(batch)) : mk.patterns();
+        NDArray id = identity(x);
+        if (groups.size() == 1) {
+            Map.Entry<BitSet, long[]> e = groups.entrySet().iterator().next();
+            Weights w = mk.channels == null ? full : slice(e.getKey());
+            NDArray z = spatialTail(x, e.getValue(), w, path, idx);
+            NDArray y = z == null
+                    ? Activation.relu(id)
+                    : Activation.relu(z.addi(id.reshape(batch, cout, ho * wo))).reshape(batch, cout, ho, wo);
+            lap("scatter");
+            return y;
+        }
+        NDArray y = Activation.relu(id);
+        for (Map.Entry<BitSet, long[]> e : groups.entrySet()) {
+            long[] samples = e.getValue();
+            NDIndex at = new NDIndex("{}", sub.create(samples));
+            NDArray xs = x.get(at);
+            lap("gather");
+            NDArray z = spatialTail(xs, samples, slice(e.getKey()), path, idx);
+            if (z == null) {
+                continue;
+            }
+            NDArray ids = id.get(at).reshape(samples.length, cout, ho * wo);
+            y.set(at, Activation.relu(z.addi(ids)).reshape(samples.length, cout, ho, wo));
+            lap("scatter");
+        }
+        return y;
+    }
+
+    /**
+     * The masked residual branch of a bottleneck on samples {@code xs (P, Cin, Hin, Win)} (global ids
+     * {@code samples}): {@code (P, Cout, Hout * Wout)}, zero at inactive pixels; null when no patch is active.
+     */
+    private NDArray spatialTail(NDArray xs, long[] samples, Weights w, ExecutionPath path, SpatialIndex idx) {
+        NDManager sub = xs.getManager();
+        int p = samples.length;
+        int cout = g.outChannels();
+        int ho = g.outHeight();
+        int wo = g.outWidth();
+        int s = granularity;
+        int k = g.conv2Stride() * (s - 1) + 3;
+        int n = 0;
+        for (long b : samples) {
+            n += idx.patchesPerSample[(int) b];
+        }
+        if (n == 0) {
+            return null;
+        }
+        if (w.empty) {
+            float[] bias = w.lastBias();
+            float[] z = new float[p * cout * ho * wo];
+            int m = maskSize;
+            for (int i = 0; i < p; i++) {
+                for (int c : idx.patches[(int) samples[i]]) {
+                    for (int u = 0; u < s; u++) {
+                        for (int v = 0; v < s; v++) {
+                            int px = ((c / m) * s + u) * wo + (c % m) * s + v;
+                            for (int o = 0; o < cout; o++) {
+                                z[(i * cout + o) * ho * wo + px] = bias[o];
+                            }
+                        }
+                    }
+                }
+            }
+            return sub.create(z, new Shape(p, cout, ho * wo));
+        }
+        w.extend();
+        TailIndex t = tailIndex(samples, path, idx);
+        lap("index");
+        int inner = w.innerChannels();
+        NDArray h1rows;
+        if (path == ExecutionPath.SPATIAL_M1) {
+            NDArray sel = xs.transpose(0, 2, 3, 1).reshape(-1, g.inChannels()).get(t.part(2, sub));
+            lap("gather");
+            h1rows = Activation.relu(w.c1.gemm(sel));
+        } else {
+            h1rows = Activation.relu(w.c1.conv(xs)).transpose(0, 2, 3, 1).reshape(-1, inner);
+        }
+        lap("conv1");
+        NDArray padded = NDArrays.concat(new NDList(h1rows, sub.zeros(new Shape(1, inner))), 0);
+        NDArray h2 = windowsConv2(padded, t, w, n, k, inner, sub);
+        NDArray dense = NDArrays.concat(new NDList(h2, sub.zeros(new Shape(1, inner + 1))), 0)
+                .get(t.part(1, sub));
+        lap("scatter");
+        NDArray rhs = p == 1 ? dense.transpose() : dense.reshape(p, ho * wo, inner + 1).transpose(0, 2, 1);
+        NDArray z = w.w3Bias.matMul(rhs);
+        z.attach(sub);
+        z = z.reshape(p, cout, ho * wo);
+        lap("conv3");
+        return z;
+    }
+
+    /** conv2 on gathered {@code K x K} windows without padding, as rows {@code (n S S, inner + 1)} with a unit column. */
+    private NDArray windowsConv2(NDArray padded, TailIndex t, Weights w, int n, int k, int inner, NDManager sub) {
+        NDArray windows = padded.get(t.part(0, sub)).reshape(n, k, k, inner).transpose(0, 3, 1, 2);
+        lap("gather");
+        NDArray h2;
+        if (w.c2Unit != null) {
+            h2 = Activation.relu(w.c2Unit.conv(windows, 0)).transpose(0, 2, 3, 1).reshape(-1, inner + 1);
+        } else {
+            h2 = Activation.relu(w.c2.conv(windows, 0)).transpose(0, 2, 3, 1).reshape(-1, inner);
+            h2 = NDArrays.concat(new NDList(h2, sub.ones(new Shape(h2.getShape().get(0), 1))), 1);
+        }
+        lap("conv2");
+        return h2;
+    }
+
+    private NDArray spatialRows(NDArray x, Masks mk, ExecutionPath path) {
         NDManager sub = x.getManager();
         int batch = mk.batch;
         int cin = g.inChannels();
@@ -1243,6 +1645,7 @@ public final class BlockExecutor implements AutoCloseable {
             slices.clear();
             calibrations.clear();
             indexCache.clear();
+            tailCache.clear();
             manager.close();
         }
     }
@@ -1253,7 +1656,7 @@ public final class BlockExecutor implements AutoCloseable {
         private NDManager manager;
         private ParameterStore parameterStore;
         private PathPolicy policy = PathPolicy.AUTO;
-        private int calibrationRuns = 3;
+        private int calibrationRuns = 5;
         private long seed = 7L;
 
         private Builder() {}
@@ -1304,7 +1707,7 @@ public final class BlockExecutor implements AutoCloseable {
         }
 
         /**
-         * Sets the timed runs per calibration point (median taken; default 3).
+         * Sets the timed runs per calibration point (the fastest is taken; default 5).
          *
          * @param runs positive run count
          * @return this builder

@@ -140,6 +140,48 @@ final class FoldedConv {
         return new FoldedConv(w, b, outs.length, ins.length, kernel, stride, groups, manager);
     }
 
+    /**
+     * Returns this convolution with one extra output channel whose weights are zero and whose bias is one: after a
+     * ReLU that channel is exactly 1 at every computed pixel, which lets a following GEMM add its bias only where the
+     * branch ran (see {@link #matrixWithBiasColumn()}). Only for ungrouped convolutions.
+     *
+     * @param manager owner of the new arrays
+     * @return the extended convolution, {@code O + 1} outputs
+     */
+    FoldedConv withUnitChannel(NDManager manager) {
+        if (groups != 1) {
+            throw new IllegalArgumentException("cannot extend a grouped convolution, groups = " + groups);
+        }
+        float[] w = java.util.Arrays.copyOf(hostWeight, hostWeight.length + inChannels * kernel * kernel);
+        float[] b = java.util.Arrays.copyOf(hostBias, outChannels + 1);
+        b[outChannels] = 1f;
+        return new FoldedConv(w, b, outChannels + 1, inChannels, kernel, stride, groups, manager);
+    }
+
+    /**
+     * Returns the 1x1 convolution's matrix with its bias appended as a last column, {@code [W' | b'] : (O, I + 1)}, so
+     * that {@code [W' | b'] [h; u] = W' h + u b'} for a unit row {@code u} (1 where the branch ran, 0 elsewhere).
+     *
+     * @param manager owner of the new array
+     * @return the {@code (O, I + 1)} matrix
+     */
+    NDArray matrixWithBiasColumn(NDManager manager) {
+        if (kernel != 1 || groups != 1) {
+            throw new IllegalStateException("only ungrouped 1x1 convolutions have a matrix");
+        }
+        float[] m = new float[outChannels * (inChannels + 1)];
+        for (int o = 0; o < outChannels; o++) {
+            System.arraycopy(hostWeight, o * inChannels, m, o * (inChannels + 1), inChannels);
+            m[o * (inChannels + 1) + inChannels] = hostBias[o];
+        }
+        return manager.create(m, new Shape(outChannels, inChannels + 1));
+    }
+
+    /** Returns the convolution's groups. */
+    int groups() {
+        return groups;
+    }
+
     private static int[] range(int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) {

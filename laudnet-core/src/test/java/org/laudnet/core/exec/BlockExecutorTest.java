@@ -374,6 +374,28 @@ class BlockExecutorTest {
     }
 
     @Test
+    void phaseTimerSeesTheGateAndTheConvolutionsOfASpatialCall() {
+        GatedResidualBlock b = block(BOTTLENECK_ID, GateSpec.spatial(2), 21);
+        try (BlockExecutor ex = executor(b)) {
+            NDArray x = TestArrays.randn(m, 3, new Shape(2, 64, 8, 8));
+            NDArray sm = spatialMask(b, 2, 0.5, 3);
+            PhaseTimer timer = new PhaseTimer();
+            ex.setPhaseTimer(timer);
+            ExecutionResult r = ex.runWithMasks(x, sm, null, PathPolicy.SPATIAL_WINDOWS, true);
+            assertEquals(ExecutionPath.SPATIAL_WINDOWS, r.report().path());
+            assertClose(reference(b, x, sm, null), r.output(), "profiled");
+            java.util.Map<String, Double> ms = timer.millis();
+            for (String phase : List.of("gate", "index", "conv1", "gather", "conv2", "conv3", "scatter")) {
+                assertTrue(ms.containsKey(phase) && ms.get(phase) >= 0, phase + " missing in " + ms);
+            }
+            ex.setPhaseTimer(null);
+            timer.reset();
+            ex.runWithMasks(x, sm, null, PathPolicy.SPATIAL_WINDOWS, true).output().close();
+            assertTrue(timer.millis().isEmpty(), "a removed timer records nothing");
+        }
+    }
+
+    @Test
     void costModelFitsALine() {
         LinearCostModel model = LinearCostModel.fit(new double[][] {{1, 10}, {2, 5}, {3, 30}, {4, 1}},
                 new double[] {0.5 + 2 * 1 + 0.1 * 10, 0.5 + 2 * 2 + 0.1 * 5, 0.5 + 2 * 3 + 0.1 * 30,
