@@ -19,11 +19,14 @@ import org.laudnet.core.latency.BlockLatencyQuery;
  *       downsample). {@code macs3x3}: MACs of the {@code 3x3} convolutions that run (bottleneck conv2, both convs
  *       of a basic block). Dense: conv1 {@code B H1 W1 Cin w}, conv2 {@code B Ho Wo w^2 9 / g}, conv3 {@code B Ho Wo
  *       w Cout}, downsample {@code B Ho Wo Cin Cout}. Layer: the branch convs times the open samples over {@code B}.
- *       Channel: {@code w} replaced by {@code w'}. Spatial: conv2 {@code n S^2 w'^2 9 / g} and conv3 {@code n S^2 w'
- *       Cout} on the windows; conv1 on the whole map once per channel pattern (windows schedule) or on the expected
- *       dilated-mask pixels {@code E[|M1|]} (M1 schedule).
- *   <li>{@code moved}: elements gathered and scattered: windows {@code n K^2 w'} plus scattered outputs {@code n S^2
- *       Cout} (spatial; the M1 schedule adds the gathered input rows {@code B E[|M1|] Cin}); the open samples' input
+ *       Channel: {@code w} replaced by {@code w'}. Spatial bottleneck: conv2 {@code n S^2 w' (w' + 1) 9 / g} on the
+ *       windows (one extra unit output channel marks computed pixels), conv3 as one GEMM over the dense row map
+ *       {@code B Ho Wo (w' + 1) Cout} (zero rows at inactive pixels, bias as an extra column), conv1 on the group's
+ *       samples (windows schedule) or on the expected dilated-mask pixels {@code E[|M1|]} (M1 schedule). Spatial
+ *       basic block: conv1 dense on the whole batch once per channel pattern, conv2 {@code n S^2 w' Cout 9}.
+ *   <li>{@code moved}: elements gathered and scattered: windows {@code n K^2 w'} plus the dense row map {@code B Ho
+ *       Wo (w' + 1)} (spatial bottleneck; basic: scattered outputs {@code n S^2 Cout}; the M1 schedule adds the
+ *       gathered input rows {@code B E[|M1|] Cin}); the open samples' input
  *       and output {@code k (Cin Hin Win + Cout Ho Wo)} (layer); the whole batch's input and output times the
  *       probability of more than one channel pattern (channel).
  *   <li>{@code mapElements}: {@code B (Cin Hin Win + Cout Ho Wo)}, the block input read and output written (layout
@@ -246,14 +249,15 @@ public record BlockWork(
                 conv1 = px * cin * inner;
                 gathered += px * cin;
             } else {
-                conv1 = patterns * batch * g.conv1Pixels() * cin * inner;
+                conv1 = batch * g.conv1Pixels() * cin * inner;
             }
-            conv2 = n * s * s * inner * inner * 9 / g.convGroups();
-            conv3 = n * s * s * inner * cout;
+            conv2 = n * s * s * inner * (inner + 1) * 9 / g.convGroups();
+            conv3 = batch * g.outPixels() * (inner + 1) * cout;
         }
+        double scattered = basic ? n * s * s * cout : batch * g.outPixels() * (inner + 1);
         double[] wt = weights(g, dc, patterns);
         return new BlockWork(conv1, conv2, conv3, downsample(g, batch), basic, wt[0], wt[1], wt[2],
-                downsampleWeights(g), gathered, n * s * s * cout,
+                downsampleWeights(g), gathered, scattered,
                 map(g, batch), n, patterns);
     }
 

@@ -33,7 +33,6 @@ import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
-import org.laudnet.core.gate.ChannelGate;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.ConvShape;
 import org.laudnet.core.util.Checks;
@@ -50,9 +49,9 @@ import org.slf4j.LoggerFactory;
  * S = 2, G = 4}) and density in {@link #CALIBRATION_DENSITIES}, every path the executor may take (the masked dense
  * fallback as {@link CpuTerm#MASKED_DENSE}), forced through
  * {@link PathPolicy} ({@code SPARSE}, {@code SPATIAL_WINDOWS}, {@code SPATIAL_M1}, {@code DENSE}) and timed
- * interleaved. Densities are imposed by seeded random masks with exactly {@code round(d * units)} open units per
- * sample (per batch for the layer gate). Operators: dense DJL {@code conv2d} on the network's convolution shapes,
- * pooling, and the two maskers. Every time is the median of at least {@code runs} timed runs (up to {@code 3 runs} for
+ * interleaved. Maskers: the difference of an all-closed call with and without evaluating the gates. Densities are imposed by seeded random masks with exactly {@code round(d * units)} open units per
+ * sample (per batch for the layer gate). Operators: dense DJL {@code conv2d} on the network's convolution shapes and
+ * pooling. Every time is the median of at least {@code runs} timed runs (up to {@code 3 runs} for
  * operations faster than {@code TIMED_BUDGET_MS / runs}) after {@code warmup} untimed runs, including the read-back of
  * the output to the host (as a caller needs it). Each term is fitted by {@link LeastSquares}.
  */
@@ -343,7 +342,7 @@ public final class CpuCalibrator {
                             double t = time(() -> ex.runWithMasks(x, closed, null, PathPolicy.AUTO).output());
                             add(CpuTerm.SKIP, BlockWork.skip(g, batch).vector(CpuTerm.SKIP), t);
                         }
-                        measureMaskers(sub, x, gated, spec, in);
+                        measureMaskers(sub, x, ex, spec, in);
                         for (double d : CALIBRATION_DENSITIES) {
                             if (spec.mode() == GateMode.LAYER && batch == 1) {
                                 continue;
@@ -356,28 +355,40 @@ public final class CpuCalibrator {
         }
     }
 
-    private void measureMaskers(NDManager sub, NDArray x, GatedResidualBlock gated, GateSpec spec, double in) {
-        BlockGeometry g = gated.getGeometry();
-        if (spec.mode().hasSpatialGate() && spec.mode() != GateMode.BOTH) {
+    /**
+     * Times the maskers through the executor's public API: the same call with an all-closed mask (the branch is
+     * skipped, so the call is cheap) with and without evaluating the gates, interleaved; the masker time is the
+     * difference of the medians (at least 1 microsecond).
+     */
+    private void measureMaskers(NDManager sub, NDArray x, BlockExecutor ex, GateSpec spec, double in) {
+        BlockGeometry g = ex.getGeometry();
+        int batch = (int) x.getShape().get(0);
+        CpuTerm term;
+        NDArray sm = null;
+        NDArray cm = null;
+        if (spec.mode() == GateMode.SPATIAL || spec.mode() == GateMode.LAYER) {
             int m = spec.maskSize(g.outHeight());
-            int kh = g.inHeight() / m;
-            int kw = g.inWidth() / m;
-            NDArray w = sub.randomNormal(0, 0.05f, new Shape(2, g.inChannels(), 1, 1), DataType.FLOAT32);
-            NDArray b = sub.zeros(new Shape(2));
-            double t = time(() -> {
-                NDArray pooled = kh == 1 && kw == 1
-                        ? x
-                        : Pool.avgPool2d(x, new Shape(kh, kw), new Shape(kh, kw), new Shape(0, 0), false, true);
-                return Conv2d.conv2d(pooled, w, b).head();
-            });
-            add(CpuTerm.SPATIAL_MASKER, new double[] {in}, t);
+            sm = sub.zeros(new Shape(batch, 1, m, m));
+            term = CpuTerm.SPATIAL_MASKER;
+        } else if (spec.mode() == GateMode.CHANNEL) {
+            cm = sub.zeros(new Shape(batch, spec.channelGroups()));
+            term = CpuTerm.CHANNEL_MASKER;
+        } else {
+            return;
         }
-        if (spec.mode() == GateMode.CHANNEL) {
-            ChannelGate gate = gated.getChannelGate().orElseThrow();
-            ParameterStore ps = new ParameterStore(sub, false);
-            double t = time(() -> gate.gate(ps, x, false).mask());
-            add(CpuTerm.CHANNEL_MASKER, new double[] {in}, t);
+        final NDArray smf = sm;
+        final NDArray cmf = cm;
+        double[] with = new double[settings.runs() * 2];
+        double[] without = new double[with.length];
+        for (int rep = -settings.warmup(); rep < with.length; rep++) {
+            double a = timeOnce(() -> ex.runWithMasks(x, smf, cmf, PathPolicy.SPARSE, true).output());
+            double b = timeOnce(() -> ex.runWithMasks(x, smf, cmf, PathPolicy.SPARSE, false).output());
+            if (rep >= 0) {
+                with[rep] = a;
+                without[rep] = b;
+            }
         }
+        add(term, new double[] {in}, Math.max(1e-3, median(with) - median(without)));
     }
 
     private void measurePaths(NDManager sub, NDArray x, BlockGeometry g, GateSpec spec, BlockExecutor ex, int batch,

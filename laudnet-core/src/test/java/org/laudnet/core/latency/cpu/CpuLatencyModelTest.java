@@ -74,10 +74,10 @@ class CpuLatencyModelTest {
         // S = 4 on 56x56: 196 cells, 49 active per image, batch 2 -> n = 98 patches, window 6x6
         BlockLatencyQuery q = new BlockLatencyQuery(STAGE1, GateMode.SPATIAL, 4, 1, 0.25, 1, 2);
         double conv1 = 2 * 3136.0 * 256 * 64; // dense conv1 once (one pattern)
-        double conv2 = 98 * 16 * 64 * 64 * 9.0;
-        double conv3 = 98 * 16 * 64 * 256.0;
+        double conv2 = 98 * 16 * 64 * 65 * 9.0; // 64 outputs plus the unit channel
+        double conv3 = 2 * 3136 * 65 * 256.0; // one GEMM over the dense row map with a bias column
         double gathered = 98 * 36 * 64.0;
-        double scattered = 98 * 16 * 256.0;
+        double scattered = 2 * 3136 * 65.0;
         double map = 2 * (256 * 3136.0 + 256 * 3136.0);
         double windows = 0.3 + 1e-9 * (conv1 + conv3) + 2e-9 * conv2 + 1e-8 * (gathered + scattered) + 1e-8 * map
                 + 0.001 * 98 + 0.5;
