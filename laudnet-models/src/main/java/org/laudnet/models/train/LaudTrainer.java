@@ -55,12 +55,14 @@ public final class LaudTrainer implements AutoCloseable {
     private final EpochStatsListener stats;
     private final Block teacher;
     private final Path checkpointFile;
+    private final List<TrainingListener> listeners;
 
     private LaudTrainer(Builder b) {
         this.network = b.network;
         this.config = b.config;
         this.teacher = b.teacher;
         this.checkpointFile = b.checkpointFile;
+        this.listeners = List.copyOf(b.listeners);
         this.progress = new TrainingProgress(b.temperature);
         CostModel cost = b.costModel == null ? MacsCostModel.of(network) : b.costModel;
         this.loss = new LaudLoss(b.lossConfig, cost, LaudLoss.modes(network), progress);
@@ -140,6 +142,9 @@ public final class LaudTrainer implements AutoCloseable {
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(loss)
                 .optOptimizer(optimizer())
                 .addTrainingListeners(stats, progress);
+        for (TrainingListener l : listeners) {
+            cfg.addTrainingListeners(l);
+        }
         List<EpochStats> out = new ArrayList<>();
         try (Trainer trainer = model.newTrainer(cfg)) {
             trainer.initialize(inputShape(1));
@@ -273,8 +278,24 @@ public final class LaudTrainer implements AutoCloseable {
         private FineTuneConfig config;
         private Block teacher;
         private Path checkpointFile;
+        private final List<TrainingListener> listeners = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Adds a training listener (e.g. a progress display). It is notified after the trainer's own listeners, so
+         * that in {@code onEpoch} the epoch's statistics are already in {@link LaudTrainer#history()}.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder addTrainingListener(TrainingListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("listener must not be null");
+            }
+            listeners.add(listener);
+            return this;
+        }
 
         /**
          * Sets the network to train (initialised, e.g. with pretrained weights, or not: then it is initialised).
