@@ -60,7 +60,7 @@ public final class ProgressPrinter extends TrainingListenerAdapter {
             int filled = (int) Math.round(20.0 * batch / batchesPerEpoch);
             double secs = (System.nanoTime() - epochStart) / 1e9;
             long images = (long) batch * batchData.getBatch().getSize();
-            sink.accept(String.format("  %-16s epoch %d/%d [%s%s] %3d%%  %.0f img/s", label, epoch + 1, epochs,
+            sink.accept(String.format("  %-16s epoch %d/%d [%s%s] %3d%%  %.1f img/s", label, epoch + 1, epochs,
                     "#".repeat(filled), ".".repeat(20 - filled), 100 * batch / batchesPerEpoch, images / secs));
         }
     }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -19,6 +20,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
+import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@link TrainingProgress} (update count, temperature, epoch) and aggregate {@link EpochStats}. After every epoch the
  * optional validation set is evaluated in eval mode and an atomic {@link Checkpoint} is written.
  *
+ * <p>An update whose gradients hold a NaN or infinite entry is skipped (and counted, {@link #skippedUpdates()}),
+ * so that one bad batch cannot poison every parameter.
+ *
  * <p>Resuming ({@link #resume(Path)}) restores parameters, epoch, update count and thus temperature and learning-rate
  * position; optimizer momentum is not restored (see {@link Checkpoint}).
  */
@@ -56,6 +61,7 @@ public final class LaudTrainer implements AutoCloseable {
     private final Block teacher;
     private final Path checkpointFile;
     private final List<TrainingListener> listeners;
+    private int skippedUpdates;
 
     private LaudTrainer(Builder b) {
         this.network = b.network;
@@ -191,11 +197,43 @@ public final class LaudTrainer implements AutoCloseable {
             preds = trainer.forward(data, labels);
             gc.backward(loss.evaluate(labels, preds));
         }
-        trainer.step();
+        if (finiteGradients()) {
+            trainer.step();
+        } else {
+            skippedUpdates++;
+            LOG.warn("non-finite gradient at update {}: update skipped ({} so far)", progress.update(),
+                    skippedUpdates);
+        }
         Device device = trainer.getDevices()[0];
         TrainingListener.BatchData bd =
                 new TrainingListener.BatchData(batch, Map.of(device, labels), Map.of(device, preds));
         trainer.notifyListeners(l -> l.onTrainingBatch(trainer, bd));
+    }
+
+    /**
+     * Whether every gradient of the network's trainable parameters is finite: the sum of all gradient entries is
+     * finite exactly when no entry is NaN or infinite (barring overflow of the sum itself, which also skips).
+     */
+    private boolean finiteGradients() {
+        try (NDManager sub = model.getNDManager().newSubManager()) {
+            NDArray total = null;
+            for (Pair<String, Parameter> p : network.getParameters()) {
+                Parameter param = p.getValue();
+                if (!param.requiresGradient() || !param.isInitialized()) {
+                    continue;
+                }
+                NDArray g = param.getArray().getGradient();
+                g.attach(sub);
+                NDArray s = g.sum();
+                total = total == null ? s : total.add(s);
+            }
+            return total == null || Float.isFinite(total.getFloat());
+        }
+    }
+
+    /** Returns the number of updates skipped because a gradient was NaN or infinite. */
+    public int skippedUpdates() {
+        return skippedUpdates;
     }
 
     /**
