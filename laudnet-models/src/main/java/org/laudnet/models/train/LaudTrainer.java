@@ -5,6 +5,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -197,11 +198,13 @@ public final class LaudTrainer implements AutoCloseable {
             preds = trainer.forward(data, labels);
             gc.backward(loss.evaluate(labels, preds));
         }
-        if (finiteGradients()) {
+        String bad = firstNonFiniteGradient();
+        if (bad == null) {
             trainer.step();
         } else {
             skippedUpdates++;
-            LOG.warn("non-finite gradient at update {}: update skipped ({} so far)", progress.update(),
+            zeroGradients();
+            LOG.warn("non-finite gradient of {} at update {}: update skipped ({} so far)", bad, progress.update(),
                     skippedUpdates);
         }
         Device device = trainer.getDevices()[0];
@@ -211,12 +214,14 @@ public final class LaudTrainer implements AutoCloseable {
     }
 
     /**
-     * Whether every gradient of the network's trainable parameters is finite: the sum of all gradient entries is
-     * finite exactly when no entry is NaN or infinite (barring overflow of the sum itself, which also skips).
+     * Returns the name of the first trainable parameter whose gradient holds a NaN or infinite entry, or null when
+     * all are finite. The sum of all gradient entries is finite exactly when no entry is NaN or infinite (barring
+     * overflow of the sum itself), so the common case costs one read-back.
      */
-    private boolean finiteGradients() {
+    private String firstNonFiniteGradient() {
         try (NDManager sub = model.getNDManager().newSubManager()) {
             NDArray total = null;
+            List<Pair<String, NDArray>> sums = new ArrayList<>();
             for (Pair<String, Parameter> p : network.getParameters()) {
                 Parameter param = p.getValue();
                 if (!param.requiresGradient() || !param.isInitialized()) {
@@ -225,9 +230,37 @@ public final class LaudTrainer implements AutoCloseable {
                 NDArray g = param.getArray().getGradient();
                 g.attach(sub);
                 NDArray s = g.sum();
+                sums.add(new Pair<>(p.getKey(), s));
                 total = total == null ? s : total.add(s);
             }
-            return total == null || Float.isFinite(total.getFloat());
+            if (total == null || Float.isFinite(total.getFloat())) {
+                return null;
+            }
+            List<String> bad = new ArrayList<>();
+            for (Pair<String, NDArray> s : sums) {
+                if (!Float.isFinite(s.getValue().getFloat())) {
+                    bad.add(s.getKey());
+                }
+            }
+            return bad.isEmpty() ? "the gradient sum" : String.join(",", bad);
+        }
+    }
+
+    /**
+     * Sets every trainable parameter's gradient to 0 in place. Needed after a skipped update: the optimizer step is
+     * what clears the engine's accumulated gradients, so a skipped NaN gradient would otherwise be added to every
+     * later one.
+     */
+    private void zeroGradients() {
+        try (NDManager sub = model.getNDManager().newSubManager()) {
+            for (Pair<String, Parameter> p : network.getParameters()) {
+                Parameter param = p.getValue();
+                if (param.requiresGradient() && param.isInitialized()) {
+                    NDArray g = param.getArray().getGradient();
+                    g.attach(sub);
+                    g.set(new NDIndex("..."), 0f);
+                }
+            }
         }
     }
 
