@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "laudnet 0.1.0",
         description = "LAUDNet for Java: latency-aware dynamic networks (spatial, channel and layer skipping) on DJL.",
-        subcommands = {DemoCommand.class, ClassifyCommand.class, SearchCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, ExperimentCommand.class, FinetuneCommand.class, ClassifyCommand.class,
+            SearchCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class LaudnetCli implements Callable<Integer> {
 
