@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "laudnet 0.1.0",
         description = "LAUDNet for Java: latency-aware dynamic networks (spatial, channel and layer skipping) on DJL.",
-        subcommands = {DemoCommand.class, ClassifyCommand.class, SearchCommand.class, BenchCommand.class,
-            CalibrateCommand.class, LatencyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ExperimentCommand.class, FinetuneCommand.class, ClassifyCommand.class,
+            SearchCommand.class, BenchCommand.class, CalibrateCommand.class, LatencyCommand.class,
+            CommandLine.HelpCommand.class})
 public final class LaudnetCli implements Callable<Integer> {
 
     /** Prints the usage when no subcommand is given. */

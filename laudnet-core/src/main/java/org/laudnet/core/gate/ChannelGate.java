@@ -172,6 +172,7 @@ public final class ChannelGate extends AbstractBlock {
                 ? GumbelSoftmax.hardKeep(
                         logits,
                         temperature.value(),
+                        temperature.noiseScale(),
                         GumbelSoftmax.sampleUniform(logits.getManager(), logits.getShape(), random))
                 : GumbelSoftmax.evalKeep(logits);
         return new GateResult(mask, logits, maskerMacs((int) s.get(2), (int) s.get(3)));

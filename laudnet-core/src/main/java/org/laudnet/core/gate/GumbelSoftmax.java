@@ -40,7 +40,26 @@ public final class GumbelSoftmax {
      *     shape differs, or {@code tau} is not positive
      */
     public static NDArray hardKeep(NDArray logits, float tau, NDArray uniform) {
+        return hardKeep(logits, tau, 1f, uniform);
+    }
+
+    /**
+     * Training-mode hard keep mask with scaled noise: as {@link #hardKeep(NDArray, float, NDArray)} with the
+     * perturbation {@code logits + s * g}. {@code s = 1} is the Gumbel-softmax; {@code s = 0} makes the forward
+     * decision the evaluation rule {@code keep >= skip} while the gradient stays that of {@code softmax(logits / tau)}.
+     *
+     * @param logits keep/skip logits, shape {@code (B, 2, ...)}
+     * @param tau Gumbel temperature, positive
+     * @param noiseScale {@code s}, in [0, 1]
+     * @param uniform noise in {@code (0, 1)} with the shape of {@code logits}
+     * @return the keep mask, shape {@code (B, ...)}, values in {0, 1}
+     * @throws IllegalArgumentException if an argument is invalid (named in the message)
+     */
+    public static NDArray hardKeep(NDArray logits, float tau, float noiseScale, NDArray uniform) {
         checkLogits(logits);
+        if (!(noiseScale >= 0 && noiseScale <= 1)) {
+            throw new IllegalArgumentException("noiseScale must be in [0, 1], got " + noiseScale);
+        }
         if (!(tau > 0) || !Float.isFinite(tau)) {
             throw new IllegalArgumentException("tau must be positive and finite, got " + tau);
         }
@@ -48,7 +67,8 @@ public final class GumbelSoftmax {
             throw new IllegalArgumentException(
                     "uniform noise shape " + uniform.getShape() + " must equal logits shape " + logits.getShape());
         }
-        NDArray perturbed = logits.add(uniform.log().neg().log().neg());
+        NDArray gumbel = uniform.log().neg().log().neg();
+        NDArray perturbed = noiseScale == 1f ? logits.add(gumbel) : logits.add(gumbel.mul(noiseScale));
         NDArray keepSoft = perturbed.div(tau).softmax(1).get(":, 0");
         NDArray keepHard = perturbed.get(":, 0").gte(perturbed.get(":, 1")).toType(logits.getDataType(), false);
         return keepHard.sub(keepSoft.stopGradient()).add(keepSoft);

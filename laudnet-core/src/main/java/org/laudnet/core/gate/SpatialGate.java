@@ -148,6 +148,7 @@ public final class SpatialGate extends AbstractBlock {
                 ? GumbelSoftmax.hardKeep(
                         logits,
                         temperature.value(),
+                        temperature.noiseScale(),
                         GumbelSoftmax.sampleUniform(logits.getManager(), logits.getShape(), random))
                 : GumbelSoftmax.evalKeep(logits);
         return new GateResult(mask, logits, maskerMacs(h, w));

@@ -5,9 +5,11 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -19,6 +21,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
+import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * {@link TrainingProgress} (update count, temperature, epoch) and aggregate {@link EpochStats}. After every epoch the
  * optional validation set is evaluated in eval mode and an atomic {@link Checkpoint} is written.
  *
+ * <p>An update whose gradients hold a NaN or infinite entry is skipped (and counted, {@link #skippedUpdates()}),
+ * so that one bad batch cannot poison every parameter.
+ *
  * <p>Resuming ({@link #resume(Path)}) restores parameters, epoch, update count and thus temperature and learning-rate
  * position; optimizer momentum is not restored (see {@link Checkpoint}).
  */
@@ -55,12 +61,15 @@ public final class LaudTrainer implements AutoCloseable {
     private final EpochStatsListener stats;
     private final Block teacher;
     private final Path checkpointFile;
+    private final List<TrainingListener> listeners;
+    private int skippedUpdates;
 
     private LaudTrainer(Builder b) {
         this.network = b.network;
         this.config = b.config;
         this.teacher = b.teacher;
         this.checkpointFile = b.checkpointFile;
+        this.listeners = List.copyOf(b.listeners);
         this.progress = new TrainingProgress(b.temperature);
         CostModel cost = b.costModel == null ? MacsCostModel.of(network) : b.costModel;
         this.loss = new LaudLoss(b.lossConfig, cost, LaudLoss.modes(network), progress);
@@ -140,6 +149,9 @@ public final class LaudTrainer implements AutoCloseable {
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(loss)
                 .optOptimizer(optimizer())
                 .addTrainingListeners(stats, progress);
+        for (TrainingListener l : listeners) {
+            cfg.addTrainingListeners(l);
+        }
         List<EpochStats> out = new ArrayList<>();
         try (Trainer trainer = model.newTrainer(cfg)) {
             trainer.initialize(inputShape(1));
@@ -186,11 +198,75 @@ public final class LaudTrainer implements AutoCloseable {
             preds = trainer.forward(data, labels);
             gc.backward(loss.evaluate(labels, preds));
         }
-        trainer.step();
+        String bad = firstNonFiniteGradient();
+        if (bad == null) {
+            trainer.step();
+        } else {
+            skippedUpdates++;
+            zeroGradients();
+            LOG.warn("non-finite gradient of {} at update {}: update skipped ({} so far)", bad, progress.update(),
+                    skippedUpdates);
+        }
         Device device = trainer.getDevices()[0];
         TrainingListener.BatchData bd =
                 new TrainingListener.BatchData(batch, Map.of(device, labels), Map.of(device, preds));
         trainer.notifyListeners(l -> l.onTrainingBatch(trainer, bd));
+    }
+
+    /**
+     * Returns the name of the first trainable parameter whose gradient holds a NaN or infinite entry, or null when
+     * all are finite. The sum of all gradient entries is finite exactly when no entry is NaN or infinite (barring
+     * overflow of the sum itself), so the common case costs one read-back.
+     */
+    private String firstNonFiniteGradient() {
+        try (NDManager sub = model.getNDManager().newSubManager()) {
+            NDArray total = null;
+            List<Pair<String, NDArray>> sums = new ArrayList<>();
+            for (Pair<String, Parameter> p : network.getParameters()) {
+                Parameter param = p.getValue();
+                if (!param.requiresGradient() || !param.isInitialized()) {
+                    continue;
+                }
+                NDArray g = param.getArray().getGradient();
+                g.attach(sub);
+                NDArray s = g.sum();
+                sums.add(new Pair<>(p.getKey(), s));
+                total = total == null ? s : total.add(s);
+            }
+            if (total == null || Float.isFinite(total.getFloat())) {
+                return null;
+            }
+            List<String> bad = new ArrayList<>();
+            for (Pair<String, NDArray> s : sums) {
+                if (!Float.isFinite(s.getValue().getFloat())) {
+                    bad.add(s.getKey());
+                }
+            }
+            return bad.isEmpty() ? "the gradient sum" : String.join(",", bad);
+        }
+    }
+
+    /**
+     * Sets every trainable parameter's gradient to 0 in place. Needed after a skipped update: the optimizer step is
+     * what clears the engine's accumulated gradients, so a skipped NaN gradient would otherwise be added to every
+     * later one.
+     */
+    private void zeroGradients() {
+        try (NDManager sub = model.getNDManager().newSubManager()) {
+            for (Pair<String, Parameter> p : network.getParameters()) {
+                Parameter param = p.getValue();
+                if (param.requiresGradient() && param.isInitialized()) {
+                    NDArray g = param.getArray().getGradient();
+                    g.attach(sub);
+                    g.set(new NDIndex("..."), 0f);
+                }
+            }
+        }
+    }
+
+    /** Returns the number of updates skipped because a gradient was NaN or infinite. */
+    public int skippedUpdates() {
+        return skippedUpdates;
     }
 
     /**
@@ -273,8 +349,24 @@ public final class LaudTrainer implements AutoCloseable {
         private FineTuneConfig config;
         private Block teacher;
         private Path checkpointFile;
+        private final List<TrainingListener> listeners = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Adds a training listener (e.g. a progress display). It is notified after the trainer's own listeners, so
+         * that in {@code onEpoch} the epoch's statistics are already in {@link LaudTrainer#history()}.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder addTrainingListener(TrainingListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("listener must not be null");
+            }
+            listeners.add(listener);
+            return this;
+        }
 
         /**
          * Sets the network to train (initialised, e.g. with pretrained weights, or not: then it is initialised).

@@ -1,0 +1,72 @@
+package org.laudnet.bench.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.laudnet.bench.experiment.ExperimentConfig;
+import org.laudnet.bench.experiment.FashionMnistExperiment;
+import org.laudnet.bench.experiment.ResultsReport;
+import org.laudnet.models.weights.AssetCache;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code laudnet experiment}: reproducible experiments that write a results report. */
+@Command(
+        name = "experiment",
+        mixinStandardHelpOptions = true,
+        description = "Runs an experiment and writes its report.",
+        subcommands = {ExperimentCommand.FashionMnist.class})
+public final class ExperimentCommand implements Callable<Integer> {
+
+    /** Prints the usage when no experiment is named. */
+    @Override
+    public Integer call() {
+        picocli.CommandLine.usage(this, System.out);
+        return 0;
+    }
+
+    /** {@code laudnet experiment fashion-mnist}. */
+    @Command(
+            name = "fashion-mnist",
+            mixinStandardHelpOptions = true,
+            description = "Trains a static ResNet-style network on Fashion-MNIST, fine-tunes spatial, channel and"
+                    + " layer LAUD variants at t = 0.25, 0.5, 0.75 from it with distillation, measures top-1, MACs,"
+                    + " densities and CPU latency, and writes fashion-mnist.md with a plot and a mask picture.")
+    public static final class FashionMnist implements Callable<Integer> {
+
+        @Option(names = "--epochs", defaultValue = "3",
+                description = "Fine-tuning epochs; the static network trains one more (default: ${DEFAULT-VALUE}).")
+        int epochs;
+
+        @Option(names = "--quick", description = "A tiny run (256 images, 1 epoch) for development.")
+        boolean quick;
+
+        @Option(names = "--out", defaultValue = "docs/results",
+                description = "Output directory (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--data", description = "Fashion-MNIST directory (default: the asset cache's).")
+        Path data;
+
+        @Option(names = "--train-images", description = "Training images used (default: 20000; quick: 256).")
+        Integer trainImages;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = data != null ? data : DemoCommand.ensureFashionMnist(AssetCache.defaultCache());
+            ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out) : ExperimentConfig.full(dir, out, epochs);
+            if (trainImages != null) {
+                c = c.withImages(trainImages, c.testImages());
+            }
+            FashionMnistExperiment.Result r = new FashionMnistExperiment(c, System.out::println).run();
+            System.out.println();
+            System.out.print(ResultsReport.table(r));
+            System.out.println();
+            System.out.println("report: " + r.report().toAbsolutePath());
+            System.out.println("plot:   " + r.plot().toAbsolutePath());
+            if (r.masks() != null) {
+                System.out.println("masks:  " + r.masks().toAbsolutePath());
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,468 @@
+package org.laudnet.bench.experiment;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.dataset.Batch;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import org.laudnet.bench.viz.AccuracyLatencyPlot;
+import org.laudnet.bench.viz.MaskGrid;
+import org.laudnet.core.block.BlockResult;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.models.data.IdxDataset;
+import org.laudnet.models.data.IdxImages;
+import org.laudnet.models.data.Normalization;
+import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.resnet.NetworkResult;
+import org.laudnet.models.train.FineTuneConfig;
+import org.laudnet.models.train.LaudTrainer;
+import org.laudnet.models.train.LossConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Fashion-MNIST experiment: trains the static network of {@link FashionMnistNets}, fine-tunes a LAUD variant per
+ * (mode, target) from it with knowledge distillation (teacher = the static network, loss of method section 3, gate
+ * schedules of {@link GateSchedules}), and measures each network: top-1 on the test images, eval MACs ratio, density
+ * per stage, and eval latency through {@link SparseNetwork} at batch 1 and 64, interleaved with the static network in
+ * the same process (medians after warm-up). Writes {@code fashion-mnist.md}, {@code fashion-mnist-accuracy-latency.png}
+ * and {@code fashion-mnist-masks.png} into the output directory.
+ */
+public final class FashionMnistExperiment {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FashionMnistExperiment.class);
+
+    /** Name of the report file. */
+    public static final String REPORT = "fashion-mnist.md";
+    /** Name of the accuracy/latency plot. */
+    public static final String PLOT = "fashion-mnist-accuracy-latency.png";
+    /** Name of the mask picture. */
+    public static final String MASKS = "fashion-mnist-masks.png";
+
+    private static final int EVAL_BATCH = 250;
+
+    /**
+     * The outcome of a run.
+     *
+     * @param config the settings
+     * @param staticModel the static network's measurements (ratios 1)
+     * @param dynamic one result per (mode, target), in the config's order
+     * @param machine CPU and runtime description
+     * @param threads intra-op threads of the engine
+     * @param totalSeconds wall time of the run
+     * @param report the markdown report
+     * @param plot the accuracy/latency PNG
+     * @param masks the mask PNG
+     */
+    public record Result(
+            ExperimentConfig config,
+            ModelResult staticModel,
+            List<ModelResult> dynamic,
+            String machine,
+            int threads,
+            double totalSeconds,
+            Path report,
+            Path plot,
+            Path masks) {}
+
+    private final ExperimentConfig config;
+    private final Consumer<String> progress;
+
+    /**
+     * Creates the experiment.
+     *
+     * @param config the settings
+     * @param progress receives progress lines (e.g. printed by the command line)
+     */
+    public FashionMnistExperiment(ExperimentConfig config, Consumer<String> progress) {
+        if (config == null || progress == null) {
+            throw new IllegalArgumentException("config and progress must not be null");
+        }
+        this.config = config;
+        this.progress = progress;
+    }
+
+    /**
+     * Runs the experiment and writes its files.
+     *
+     * @return the measurements and the written files
+     * @throws IOException if the data cannot be read or a file cannot be written
+     * @throws TranslateException if a dataset cannot batch its records
+     */
+    public Result run() throws IOException, TranslateException {
+        long t0 = System.nanoTime();
+        Files.createDirectories(config.outDir());
+        Engine.getInstance().setRandomSeed((int) config.seed());
+        IdxDataset train = subset(config.dataDir(), true, config.trainImages(), config.batch(), true);
+        IdxDataset test = subset(config.dataDir(), false, config.testImages(), EVAL_BATCH, false);
+        int steps = (int) Math.ceil(train.size() / (double) config.batch());
+        progress.accept(String.format("data: %d training images, %d test images, batch %d (%d steps per epoch)",
+                train.size(), test.size(), config.batch(), steps));
+
+        LaudResNet staticNet = FashionMnistNets.build(GateMode.NONE, GumbelTemperature.constant(1f), config.seed());
+        List<ModelResult> dynamic = new ArrayList<>();
+        MaskGrid.Data maskData = null;
+        AccuracyLatencyPlot plotData = new AccuracyLatencyPlot("Fashion-MNIST: top-1 vs measured CPU latency");
+        ModelResult staticResult;
+        try (NDManager base = NDManager.newBaseManager();
+                LaudTrainer staticTrainer = trainer(staticNet, null, null, config.staticEpochs(), steps, 1f,
+                        "static")) {
+            long ts = System.nanoTime();
+            staticTrainer.fit(train, null);
+            double staticSeconds = (System.nanoTime() - ts) / 1e9;
+            Batch probe = firstBatch(test, base);
+            NDArray images = probe.getData().head();
+            Evaluation se = evaluate(staticNet, test);
+            progress.accept(String.format("static: top-1 %.4f on %d test images (%.0f s)", se.top1, test.size(),
+                    staticSeconds));
+            float maskTarget = closestTarget(0.5f);
+            GateMode maskMode = config.modes().contains(GateMode.SPATIAL) ? GateMode.SPATIAL : config.modes().get(0);
+            for (GateMode mode : config.modes()) {
+                for (float target : config.targets()) {
+                    String name = mode.name().toLowerCase() + String.format(" t=%.2f", target);
+                    int total = config.fineTuneEpochs() * steps;
+                    GumbelTemperature tau = GateSchedules.annealed(total);
+                    LaudResNet net = FashionMnistNets.build(mode, tau, config.seed() + 101);
+                    long tf = System.nanoTime();
+                    try (LaudTrainer tr = trainer(net, tau, staticNet, config.fineTuneEpochs(), steps, target, name)) {
+                        FashionMnistNets.copyParameters(staticNet, net);
+                        tr.fit(train, null);
+                        double seconds = (System.nanoTime() - tf) / 1e9;
+                        Evaluation e = evaluate(net, test);
+                        Latency lat = measure(staticNet, net, images, base);
+                        ModelResult r = new ModelResult(name, mode, target, e.top1, e.ratio, e.stageDensity,
+                                lat.ms1, lat.ratio1, lat.ms64, lat.ratio64, lat.maxDiff, seconds, lat.ref1,
+                                lat.ref64, lat.paths64);
+                        dynamic.add(r);
+                        progress.accept(String.format("%s: top-1 %.4f (static %.4f), MACs ratio %.3f, density per"
+                                        + " stage %s, latency ratio %.2f (batch 1) / %.2f (batch 64)", name, e.top1,
+                                se.top1, e.ratio, format(e.stageDensity), lat.ratio1, lat.ratio64));
+                        if (mode == maskMode && target == maskTarget) {
+                            maskData = maskData(net, images, name);
+                        }
+                    }
+                }
+            }
+            double[] ref1 = dynamic.stream().mapToDouble(ModelResult::staticMsBatch1).toArray();
+            double[] ref64 = dynamic.stream().mapToDouble(ModelResult::staticMsBatch64).toArray();
+            double ms1 = LatencyMeter.median(ref1);
+            double ms64 = LatencyMeter.median(ref64);
+            staticResult = new ModelResult("static", GateMode.NONE, 1f, se.top1, se.ratio, se.stageDensity,
+                    ms1, 1, ms64, 1, 0, staticSeconds, ms1, ms64, "DENSE");
+        }
+        double totalSeconds = (System.nanoTime() - t0) / 1e9;
+        Path plot = config.outDir().resolve(PLOT);
+        plotData.add("static", "static", 1, staticResult.top1(), 1, staticResult.top1());
+        for (ModelResult r : dynamic) {
+            plotData.add(r.mode().name().toLowerCase(), String.format("t=%.2f", r.target()), r.latencyRatio1(),
+                    r.top1(), r.latencyRatio64(), r.top1());
+        }
+        plotData.write(plot, 900, 600);
+        Path masks = config.outDir().resolve(MASKS);
+        if (maskData != null) {
+            MaskGrid.write(masks, maskData, 4);
+        }
+        Result result = new Result(config, staticResult, List.copyOf(dynamic), machine(), threads(), totalSeconds,
+                config.outDir().resolve(REPORT), plot, maskData == null ? null : masks);
+        Files.writeString(result.report(), ResultsReport.markdown(result));
+        LOG.info("experiment finished in {} s, report {}", totalSeconds, result.report());
+        return result;
+    }
+
+    private float closestTarget(float t) {
+        float best = config.targets().get(0);
+        for (float x : config.targets()) {
+            if (Math.abs(x - t) < Math.abs(best - t)) {
+                best = x;
+            }
+        }
+        return best;
+    }
+
+    private LaudTrainer trainer(LaudResNet net, GumbelTemperature tau, LaudResNet teacher, int epochs, int steps,
+            float target, String label) {
+        LossConfig loss = teacher == null
+                ? new LossConfig(0f, 1f, 0f, 1f, 0f, epochs)
+                : LossConfig.paper(target, epochs);
+        FineTuneConfig ft = teacher == null
+                ? FineTuneConfig.adamW(epochs, steps, 3e-3f).withMultipliers(1f, 1f)
+                : FineTuneConfig.adamW(epochs, steps, 1e-3f).withMultipliers(1f, 10f);
+        ProgressPrinter printer = new ProgressPrinter(label, steps, 0, epochs, progress);
+        LaudTrainer.Builder b = LaudTrainer.builder()
+                .setNetwork(net)
+                .setLoss(loss)
+                .setConfig(ft)
+                .addTrainingListener(printer);
+        if (tau != null) {
+            b.optTemperature(tau);
+        }
+        if (teacher != null) {
+            b.optTeacher(teacher);
+        }
+        LaudTrainer tr = b.build();
+        printer.setOwner(tr);
+        return tr;
+    }
+
+    /**
+     * Reads the first {@code count} images of a Fashion-MNIST split.
+     *
+     * @param dir data directory
+     * @param train training or test split
+     * @param count images kept (all if larger than the split)
+     * @param batch batch size
+     * @param shuffle seeded shuffle per epoch (training) or sequential order
+     * @return the dataset, normalised with the Fashion-MNIST statistics
+     * @throws IOException if a file is missing or malformed
+     */
+    static IdxDataset subset(Path dir, boolean train, int count, int batch, boolean shuffle) throws IOException {
+        IdxDataset full = IdxDataset.builder().setDirectory(dir, train).optShuffle(batch, 1).build();
+        IdxImages im = full.getImages();
+        int n = Math.min(count, im.count());
+        int px = im.rows() * im.cols();
+        byte[] pixels = Arrays.copyOf(im.pixels(), n * px);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = full.label(i);
+        }
+        IdxDataset.Builder b = IdxDataset.builder()
+                .setData(new IdxImages(n, im.rows(), im.cols(), pixels), labels)
+                .optNormalization(Normalization.fashionMnist());
+        if (shuffle) {
+            b.optShuffle(batch, 1);
+        } else {
+            b.setSampling(batch, false);
+        }
+        return b.build();
+    }
+
+    private static Batch firstBatch(IdxDataset test, NDManager manager) throws IOException, TranslateException {
+        return test.getData(manager).iterator().next();
+    }
+
+    private record Evaluation(double top1, double ratio, List<Double> stageDensity) {}
+
+    private Evaluation evaluate(LaudResNet net, IdxDataset test) throws IOException, TranslateException {
+        int stages = net.getStages().size();
+        double[] density = new double[stages];
+        long n = 0;
+        long correct = 0;
+        double ratio = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            for (Batch batch : test.getData(m)) {
+                try (NDManager sub = m.newSubManager()) {
+                    NDArray x = batch.getData().head();
+                    x.attach(sub);
+                    NetworkResult r = net.run(ps, x, false);
+                    long b = r.logits().getShape().get(0);
+                    long[] pred = r.logits().argMax(1).toLongArray();
+                    float[] labels = batch.getLabels().head().toFloatArray();
+                    for (int i = 0; i < pred.length; i++) {
+                        if (pred[i] == (long) labels[i]) {
+                            correct++;
+                        }
+                    }
+                    n += b;
+                    ratio += b * r.dynamicMacs().getFloat() / net.staticMacs();
+                    int blockIndex = 0;
+                    for (int s = 0; s < stages; s++) {
+                        int k = net.getStages().get(s).blocks();
+                        double sum = 0;
+                        for (int j = 0; j < k; j++) {
+                            NetworkResult.BlockDensityResult d = r.blocks().get(blockIndex++);
+                            sum += d.d3().getFloat() * d.dc().getFloat();
+                        }
+                        density[s] += b * sum / k;
+                    }
+                } finally {
+                    batch.close();
+                }
+            }
+        }
+        List<Double> dens = new ArrayList<>();
+        for (double d : density) {
+            dens.add(d / n);
+        }
+        return new Evaluation(correct / (double) n, ratio / n, List.copyOf(dens));
+    }
+
+    private record Latency(double ms1, double ratio1, double ms64, double ratio64, double maxDiff, double ref1,
+            double ref64, String paths64) {}
+
+    private Latency measure(LaudResNet reference, LaudResNet candidate, NDArray images, NDManager base) {
+        int b64 = (int) Math.min(64, images.getShape().get(0));
+        try (NDManager m = base.newSubManager();
+                SparseNetwork ref = new SparseNetwork(reference, m, config.policy());
+                SparseNetwork cand = new SparseNetwork(candidate, m, config.policy())) {
+            NDArray x1 = images.get("0:1");
+            NDArray x64 = images.get("0:" + b64);
+            x1.attach(m);
+            x64.attach(m);
+            if (config.policy() == PathPolicy.AUTO) {
+                ref.calibrate(1);
+                cand.calibrate(1);
+                ref.calibrate(b64);
+                cand.calibrate(b64);
+            }
+            double maxDiff;
+            try (NDManager sub = m.newSubManager()) {
+                NDArray x = x64.duplicate();
+                x.attach(sub);
+                NDArray sparse = cand.run(x);
+                NDArray dense = candidate.run(new ParameterStore(sub, false), x, false).logits();
+                maxDiff = sparse.sub(dense).abs().max().getFloat();
+            }
+            int runs = config.latencyRuns();
+            LatencyMeter.Pair p1 = LatencyMeter.interleaved(() -> once(ref, x1, m), () -> once(cand, x1, m),
+                    Math.max(2, runs / 5), runs);
+            int runs64 = Math.max(3, runs / 3);
+            LatencyMeter.Pair p64 = LatencyMeter.interleaved(() -> once(ref, x64, m), () -> once(cand, x64, m),
+                    2, runs64);
+            once(cand, x64, m);
+            String paths = String.join(",", cand.lastReports().stream().map(rep -> rep.path().name()).toList());
+            return new Latency(p1.medianB(), p1.ratio(), p64.medianB(), p64.ratio(), maxDiff, p1.medianA(),
+                    p64.medianA(), paths);
+        }
+    }
+
+    private static void once(SparseNetwork net, NDArray x, NDManager parent) {
+        try (NDManager sub = parent.newSubManager()) {
+            NDArray xs = x.duplicate();
+            xs.attach(sub);
+            net.run(xs).toFloatArray();
+        }
+    }
+
+    private MaskGrid.Data maskData(LaudResNet net, NDArray images, String name) {
+        int n = (int) Math.min(config.maskImages(), images.getShape().get(0));
+        int stages = net.getStages().size();
+        int side = net.getInputSize();
+        float[][] pics = new float[n][];
+        float[][][] masks = new float[n][stages][];
+        int[] sides = new int[stages];
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = images.get("0:" + n).duplicate();
+            x.attach(m);
+            float[] raw = x.toFloatArray();
+            for (int i = 0; i < n; i++) {
+                pics[i] = Arrays.copyOfRange(raw, i * side * side, (i + 1) * side * side);
+            }
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray h = net.runStem(ps, x, false);
+            int blockIndex = 0;
+            for (int s = 0; s < stages; s++) {
+                int k = net.getStages().get(s).blocks();
+                float[][] sum = null;
+                for (int j = 0; j < k; j++) {
+                    GatedResidualBlock block = net.getBlocks().get(blockIndex++);
+                    BlockResult r = block.run(ps, h, false);
+                    h = r.output();
+                    float[][] cell = stageMask(r, n, block.getGeometry().outHeight());
+                    sides[s] = (int) Math.round(Math.sqrt(cell[0].length));
+                    if (sum == null) {
+                        sum = cell;
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            for (int q = 0; q < cell[i].length; q++) {
+                                sum[i][q] += cell[i][q];
+                            }
+                        }
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    for (int q = 0; q < sum[i].length; q++) {
+                        sum[i][q] /= k;
+                    }
+                    masks[i][s] = sum[i];
+                }
+            }
+        }
+        return new MaskGrid.Data(name, pics, side, masks, sides);
+    }
+
+    /** Per image the fraction of the block's output computed at each mask cell (channel density for CHANNEL). */
+    private static float[][] stageMask(BlockResult r, int n, int outSide) {
+        float[][] out = new float[n][];
+        if (r.spatialMask().isPresent()) {
+            NDArray mask = r.spatialMask().get();
+            int m = (int) mask.getShape().get(2);
+            float[] v = mask.toFloatArray();
+            float dc = r.channelMask().isPresent() ? -1 : 1;
+            for (int i = 0; i < n; i++) {
+                out[i] = Arrays.copyOfRange(v, i * m * m, (i + 1) * m * m);
+                if (dc < 0) {
+                    float c = r.channelMask().get().get(i).mean().getFloat();
+                    for (int q = 0; q < out[i].length; q++) {
+                        out[i][q] *= c;
+                    }
+                }
+            }
+        } else if (r.channelMask().isPresent()) {
+            NDArray cm = r.channelMask().get();
+            for (int i = 0; i < n; i++) {
+                out[i] = new float[] {cm.get(i).mean().getFloat()};
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                out[i] = new float[] {1f};
+            }
+        }
+        return out;
+    }
+
+    private static String format(List<Double> d) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < d.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format("%.2f", d.get(i)));
+        }
+        return sb.append(']').toString();
+    }
+
+    /**
+     * Describes the machine: CPU model, cores, OS and Java version.
+     *
+     * @return one line
+     */
+    public static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("no /proc/cpuinfo: {}", e.toString());
+        }
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores visible, "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java "
+                + System.getProperty("java.version");
+    }
+
+    /**
+     * Returns the engine's intra-op threads: {@code ai.djl.pytorch.num_threads} if set, else the visible cores.
+     *
+     * @return the thread count
+     */
+    public static int threads() {
+        String t = System.getProperty("ai.djl.pytorch.num_threads");
+        try {
+            return t == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(t.trim());
+        } catch (NumberFormatException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+    }
+}

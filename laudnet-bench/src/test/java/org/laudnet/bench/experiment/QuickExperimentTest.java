@@ -1,0 +1,66 @@
+package org.laudnet.bench.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.exec.PathPolicy;
+
+/** The experiment's quick path end to end on a few hundred synthetic 28x28 images. */
+class QuickExperimentTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void quickRunWritesTheReportWithOneRowPerModel() throws Exception {
+        Path data = SyntheticIdx.write(dir.resolve("data"), 128, 64, 5);
+        ExperimentConfig c = ExperimentConfig.quick(data, dir.resolve("out"))
+                .withImages(128, 64)
+                .withPolicy(PathPolicy.SPARSE);
+        List<String> lines = new ArrayList<>();
+        FashionMnistExperiment.Result r = new FashionMnistExperiment(c, lines::add).run();
+
+        assertEquals(3, r.dynamic().size());
+        assertEquals(List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER),
+                r.dynamic().stream().map(ModelResult::mode).toList());
+        for (ModelResult m : r.dynamic()) {
+            assertEquals(0.5f, m.target());
+            assertTrue(m.top1() >= 0 && m.top1() <= 1, m.name() + " top-1 " + m.top1());
+            assertTrue(m.macsRatio() > 0.05 && m.macsRatio() < 1.2, m.name() + " MACs ratio " + m.macsRatio());
+            assertEquals(3, m.stageDensity().size());
+            for (double d : m.stageDensity()) {
+                assertTrue(d >= 0 && d <= 1, m.name() + " density " + d);
+            }
+            assertTrue(m.msBatch1() > 0 && m.msBatch64() > 0);
+            assertTrue(m.latencyRatio1() > 0 && m.latencyRatio64() > 0);
+            assertTrue(m.maxLogitDiff() < 1e-2, m.name() + " sparse vs dense logits differ by " + m.maxLogitDiff());
+        }
+        assertEquals(1.0, r.staticModel().macsRatio(), 1e-6);
+        assertTrue(r.staticModel().top1() > 0.1, "static top-1 " + r.staticModel().top1());
+
+        String md = Files.readString(r.report());
+        assertTrue(md.contains("| static |"), md);
+        for (String row : List.of("| spatial t=0.50 |", "| channel t=0.50 |", "| layer t=0.50 |")) {
+            assertTrue(md.contains(row), "missing row " + row);
+        }
+        assertTrue(md.contains("## Goal at t = 0.5"));
+        BufferedImage plot = ImageIO.read(r.plot().toFile());
+        assertEquals(900, plot.getWidth());
+        assertEquals(600, plot.getHeight());
+        assertNotNull(r.masks());
+        assertNotNull(ImageIO.read(r.masks().toFile()));
+        assertTrue(lines.stream().anyMatch(l -> l.contains("epoch 1/1 done")), String.join("\n", lines));
+        String table = ResultsReport.table(r);
+        assertEquals(5, table.strip().split("\n").length, table);
+    }
+}
