@@ -63,8 +63,10 @@ import org.slf4j.LoggerFactory;
  * are read back once per call. When every gate is open the call runs exactly the dense block (no mask arithmetic).
  *
  * <p>Path choice ({@link PathPolicy#AUTO}): at the first call with a batch size, the executor times its dense path
- * (fastest of the calibration runs) and each sparse schedule on synthetic masks at several densities and fits a {@link LinearCostModel} per schedule
- * ({@code t = c0 * patternGroups + sum_k c_k f_k}, features = MACs of the convolutions the schedule runs). Each call
+ * (fastest of the calibration runs) and each sparse schedule on synthetic masks at several densities (and, with a
+ * channel gate and a batch above 1, with shared and per-sample channel patterns) and fits a {@link LinearCostModel}
+ * per schedule ({@code t = c0 + c_g * patternGroups + sum_k c_k f_k}; the pattern term only with a channel gate;
+ * features = MACs of the convolutions the schedule runs). Each call
  * then takes the path with the lowest predicted cost at its actual densities. The choice is logged at debug level
  * and returned in the {@link ExecutionReport}.
  *
@@ -520,10 +522,23 @@ public final class BlockExecutor implements AutoCloseable {
     }
 
     /**
-     * Work features of a sparse path for the cost model: MACs of the convolutions the path runs (per pattern group,
-     * summed), split into the terms whose counts vary independently.
+     * Features of a sparse path for the cost model: with a channel gate, the number of pattern groups (each runs as
+     * its own sub-batch), then the MACs of the convolutions the path runs (summed over the batch), split into the terms
+     * whose counts vary independently.
      */
     private double[] features(ExecutionPath p, Masks mk) {
+        double[] work = workFeatures(p, mk);
+        if (!mode.hasChannelGate()) {
+            return work;
+        }
+        // each distinct channel pattern runs as its own sub-batch: a fixed cost per pattern group
+        double[] f = new double[work.length + 1];
+        f[0] = mk.patternGroups();
+        System.arraycopy(work, 0, f, 1, work.length);
+        return f;
+    }
+
+    private double[] workFeatures(ExecutionPath p, Masks mk) {
         double w = g.width();
         int s2 = g.conv2Stride();
         switch (p) {
@@ -617,19 +632,19 @@ public final class BlockExecutor implements AutoCloseable {
             NDArray x = sub.randomNormal(0, 1, new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()),
                     ai.djl.ndarray.types.DataType.FLOAT32);
             double[][] settings = calibrationSettings(batch);
-            Masks half = syntheticMasks(batch, 0.5, false, 0.5, r);
+            Masks half = syntheticMasks(batch, 0.5, false, 0.5, false, r);
             double dense = time(x, half, ExecutionPath.DENSE);
             Map<ExecutionPath, LinearCostModel> models = new HashMap<>();
             for (ExecutionPath p : candidates()) {
                 List<double[]> feats = new ArrayList<>();
                 List<Double> times = new ArrayList<>();
                 for (double[] st : settings) {
-                    Masks mk = syntheticMasks(batch, st[0], st[1] > 0, st[2], r);
+                    Masks mk = syntheticMasks(batch, st[0], st[1] > 0, st[2], st[3] > 0, r);
                     if (mk.cells != null && mk.activeCells == 0) {
                         continue;
                     }
                     feats.add(features(p, mk));
-                    times.add(time(x, mk, p) / mk.patternGroups());
+                    times.add(time(x, mk, p));
                 }
                 if (!feats.isEmpty()) {
                     double[] t = times.stream().mapToDouble(Double::doubleValue).toArray();
@@ -643,20 +658,30 @@ public final class BlockExecutor implements AutoCloseable {
         return cal;
     }
 
-    /** Rows of {spatial density, clustered (1) or random (0), channel density}. */
+    /**
+     * Rows of {spatial density, clustered (1) or random (0), channel density, per-sample channel patterns (1) or one
+     * shared pattern (0)}. With a batch above 1, per-sample patterns make the number of pattern groups vary, so the
+     * per-group cost can be fitted.
+     */
     private double[][] calibrationSettings(int batch) {
         if (mode == GateMode.LAYER) {
-            return batch == 1 ? new double[][] {{1, 0, 1}} : new double[][] {{0.25, 0, 1}, {0.5, 0, 1}, {0.75, 0, 1}};
+            return batch == 1 ? new double[][] {{1, 0, 1, 0}}
+                    : new double[][] {{0.25, 0, 1, 0}, {0.5, 0, 1, 0}, {0.75, 0, 1, 0}};
         }
         if (mode == GateMode.CHANNEL) {
-            return new double[][] {{1, 0, 0.25}, {1, 0, 0.5}, {1, 0, 0.75}};
+            return batch == 1
+                    ? new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}}
+                    : new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}, {1, 0, 0.5, 1},
+                        {1, 0, 0.75, 1}};
         }
         double dcLow = mode == GateMode.BOTH ? 0.5 : 1;
-        return new double[][] {{0.2, 0, 1}, {0.5, 0, dcLow}, {0.8, 0, 1}, {0.3, 1, dcLow}, {0.7, 1, 1}};
+        double mixed = mode == GateMode.BOTH && batch > 1 ? 1 : 0;
+        return new double[][] {{0.2, 0, 1, 0}, {0.5, 0, dcLow, 0}, {0.8, 0, 1, 0}, {0.3, 1, dcLow, mixed},
+            {0.7, 1, 1, 0}};
     }
 
     private Masks syntheticMasks(int batch, double spatialDensity, boolean clustered, double channelDensity,
-            Random r) {
+            boolean perSamplePatterns, Random r) {
         float[] cells = null;
         if (mode.hasSpatialGate()) {
             int per = spatialGroups * maskSize * maskSize;
@@ -682,6 +707,9 @@ public final class BlockExecutor implements AutoCloseable {
             int open = Math.max(1, (int) Math.round(channelDensity * channelGroups));
             int[] order = shuffled(channelGroups, r);
             for (int b = 0; b < batch; b++) {
+                if (perSamplePatterns && b > 0) {
+                    order = shuffled(channelGroups, r);
+                }
                 for (int c = 0; c < open; c++) {
                     channels[b][order[c]] = true;
                 }
