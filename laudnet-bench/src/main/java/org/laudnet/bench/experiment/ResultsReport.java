@@ -87,8 +87,9 @@ public final class ResultsReport {
                 + " of the deterministic eval rule.\n\n");
         sb.append("## Setup\n\n");
         sb.append("- Machine: ").append(r.machine()).append('\n');
-        sb.append("- Engine threads: ").append(r.threads())
-                .append(" (the machine was shared with other work while measuring)\n");
+        sb.append("- Engine threads: ").append(r.threads()).append(", OMP_WAIT_POLICY ")
+                .append(System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset")).append('\n');
+        sb.append("- Load average when the report was written: ").append(loadAverage()).append('\n');
         sb.append(String.format(Locale.ROOT, "- Data: first %d training images, first %d test images; batch %d%n",
                 c.trainImages(), c.testImages(), c.batch()));
         sb.append(String.format(Locale.ROOT, "- Epochs: static %d (AdamW, lr 3e-3, cosine); fine-tuning %d (AdamW,"
@@ -141,5 +142,16 @@ public final class ResultsReport {
             sb.append("![masks](").append(FashionMnistExperiment.MASKS).append(")\n");
         }
         return sb.toString();
+    }
+
+    /** The 1, 5 and 15 minute load averages, or "unknown" where /proc/loadavg cannot be read. */
+    private static String loadAverage() {
+        try {
+            String[] parts = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+            return parts[0] + " " + parts[1] + " " + parts[2] + " (1, 5, 15 min; other processes on the cores disturb"
+                    + " the latency medians)";
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 }
