@@ -62,8 +62,13 @@ public final class FinetuneCommand implements Callable<Integer> {
     float lr;
 
     @Option(names = "--out", defaultValue = "laudnet-resnet50.ckpt",
-            description = "Checkpoint file (default: ${DEFAULT-VALUE}).")
+            description = "Checkpoint file, written atomically after every epoch (default: ${DEFAULT-VALUE}).")
     Path out;
+
+    @Option(names = "--resume",
+            description = "Continue from this checkpoint (weights, epoch, update count, temperature); optimizer"
+                    + " momentum restarts from zero.")
+    Path resume;
 
     @Override
     public Integer call() throws Exception {
@@ -104,7 +109,16 @@ public final class FinetuneCommand implements Callable<Integer> {
                     .addTrainingListener(printer)
                     .build()) {
                 printer.setOwner(tr);
+                if (resume != null) {
+                    var state = tr.resume(resume);
+                    System.out.printf(Locale.ROOT, "resumed from %s: epoch %d, update %d, temperature %.3f%n",
+                            resume, state.epoch(), state.update(), state.temperature());
+                }
                 List<EpochStats> stats = tr.fit(train, null);
+                if (stats.isEmpty()) {
+                    System.out.println("nothing to train: the checkpoint already holds all " + epochs + " epochs");
+                    return 0;
+                }
                 EpochStats last = stats.get(stats.size() - 1);
                 LaudTrainer.Evaluation e = tr.evaluate(train);
                 System.out.printf(Locale.ROOT, "done: %d epochs, last loss %.4f (ce %.4f, kd %.4f, cost %.4f),"

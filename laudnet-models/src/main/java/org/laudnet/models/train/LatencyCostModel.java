@@ -8,12 +8,10 @@ import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
-import org.laudnet.core.latency.ConvShape;
 import org.laudnet.core.latency.LatencyPredictor;
-import org.laudnet.core.latency.PoolShape;
 import org.laudnet.core.util.Checks;
+import org.laudnet.models.latency.NetworkLatencyEstimator;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StemSpec;
 
 /**
  * A latency cost model for the training loss: each block's cost is its <em>predicted latency</em> on a target
@@ -87,23 +85,8 @@ public final class LatencyCostModel implements CostModel {
             }
             tables.add(new BlockTable(dense, y));
         }
-        return new LatencyCostModel(tables, fixedLatencyMs(net, predictor, batchSize), intervals);
-    }
-
-    private static double fixedLatencyMs(LaudResNet net, LatencyPredictor predictor, int batch) {
-        StemSpec stem = net.getStem();
-        ConvShape stemConv = ConvShape.of(stem.inChannels(), stem.channels(), net.getInputSize(), stem.kernel(),
-                stem.stride());
-        double ms = predictor.convLatencyMs(stemConv, batch);
-        if (stem.maxPool()) {
-            int out = stem.outputSize(net.getInputSize());
-            ms += predictor.poolLatencyMs(
-                    new PoolShape(stem.channels(), stemConv.outHeight(), stemConv.outWidth(), out, out), batch);
-        }
-        BlockGeometry last = net.getBlocks().get(net.getBlocks().size() - 1).getGeometry();
-        ms += predictor.poolLatencyMs(PoolShape.global(last.outChannels(), last.outHeight(), last.outWidth()), batch);
-        ms += predictor.convLatencyMs(ConvShape.linear(last.outChannels(), net.getNumClasses()), batch);
-        return ms;
+        return new LatencyCostModel(tables, NetworkLatencyEstimator.of(net, predictor).fixedLatencyMs(batchSize),
+                intervals);
     }
 
     /** {@inheritDoc} */
