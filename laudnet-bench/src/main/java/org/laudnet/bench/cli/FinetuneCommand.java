@@ -16,6 +16,7 @@ import org.laudnet.models.data.Normalization;
 import org.laudnet.models.imagenet.CaffePreprocessing;
 import org.laudnet.models.imagenet.ImageNetClassifier;
 import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.train.Checkpoint;
 import org.laudnet.models.train.EpochStats;
 import org.laudnet.models.train.FineTuneConfig;
 import org.laudnet.models.train.LaudTrainer;
@@ -97,8 +98,9 @@ public final class FinetuneCommand implements Callable<Integer> {
                         KerasResNet50Importer.builder().optStageGates(gates).optTemperature(tau))) {
             acceptRgb(teacher.network());
             acceptRgb(student.network());
-            ProgressPrinter printer = new ProgressPrinter("resnet50 " + mode.name().toLowerCase(), steps, 0, epochs,
-                    System.out::println);
+            int firstEpoch = resume == null ? 0 : Checkpoint.read(resume).state().epoch();
+            ProgressPrinter printer = new ProgressPrinter("resnet50 " + mode.name().toLowerCase(), steps, firstEpoch,
+                    epochs, System.out::println);
             try (LaudTrainer tr = LaudTrainer.builder()
                     .setNetwork(student.network())
                     .optTemperature(tau)
