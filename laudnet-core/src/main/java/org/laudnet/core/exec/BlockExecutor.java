@@ -1079,6 +1079,65 @@ public final class BlockExecutor implements AutoCloseable {
         }
     }
 
+    /**
+     * Index plan of the conv1-on-M1 schedule: the distinct conv1 output pixels that the active patches' windows read
+     * (the dilated mask {@code M1}) become a compact row list; {@code winIdx} receives, for every active patch in order
+     * and every position of its {@code k x k} window, the row of that pixel in the list, or the list's length (one
+     * extra zero row) outside the image.
+     *
+     * @param samples the samples whose patches run
+     * @param renumber whether rows refer to the samples' positions in {@code samples} (their input was gathered) or
+     *     to the samples' indices in the batch
+     * @param idx the active patches per sample
+     * @param winIdx output, {@code activePatches * k * k} entries
+     * @return for every listed conv1 pixel, the row of the channels-last input it is computed from
+     */
+    private long[] m1Windows(long[] samples, boolean renumber, SpatialIndex idx, long[] winIdx) {
+        int s = granularity;
+        int m = maskSize;
+        int s2 = g.conv2Stride();
+        int k = s2 * (s - 1) + 3;
+        int h1 = g.conv1OutHeight();
+        int w1 = g.conv1OutWidth();
+        int st1 = g.conv1Stride();
+        int rowsPerSample = renumber ? samples.length : (int) (Arrays.stream(samples).max().orElse(0) + 1);
+        int[] compact = new int[rowsPerSample * h1 * w1];
+        Arrays.fill(compact, -1);
+        long[] xsel = new long[winIdx.length];
+        int n1 = 0;
+        int q = 0;
+        for (int i = 0; i < samples.length; i++) {
+            int b = (int) samples[i];
+            int r = renumber ? i : b;
+            for (int c : idx.patches[b]) {
+                int r0 = s2 * (c / m) * s - 1;
+                int c0 = s2 * (c % m) * s - 1;
+                for (int a = 0; a < k; a++) {
+                    for (int bb = 0; bb < k; bb++) {
+                        int rr = r0 + a;
+                        int cc = c0 + bb;
+                        if (rr < 0 || rr >= h1 || cc < 0 || cc >= w1) {
+                            winIdx[q++] = -1;
+                            continue;
+                        }
+                        int key = (r * h1 + rr) * w1 + cc;
+                        if (compact[key] < 0) {
+                            compact[key] = n1;
+                            xsel[n1++] = ((long) r * g.inHeight() + (long) rr * st1) * g.inWidth() + (long) cc * st1;
+                        }
+                        winIdx[q++] = compact[key];
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < winIdx.length; j++) {
+            if (winIdx[j] < 0) {
+                winIdx[j] = n1;
+            }
+        }
+        return Arrays.copyOf(xsel, n1);
+    }
+
     private TailIndex tailIndex(long[] samples, ExecutionPath path, SpatialIndex idx) {
         int m = maskSize;
         int mm = m * m;
@@ -1103,45 +1162,11 @@ public final class BlockExecutor implements AutoCloseable {
         int w1 = g.conv1OutWidth();
         int ho = g.outHeight();
         int wo = g.outWidth();
-        int hin = g.inHeight();
-        int win = g.inWidth();
-        int st1 = g.conv1Stride();
         long[] winIdx = new long[n * k * k];
         long[] xsel = null;
         int q = 0;
         if (path == ExecutionPath.SPATIAL_M1) {
-            int[] compact = new int[p * h1 * w1];
-            Arrays.fill(compact, -1);
-            xsel = new long[n * k * k];
-            int n1 = 0;
-            for (int i = 0; i < p; i++) {
-                for (int c : idx.patches[(int) samples[i]]) {
-                    int r0 = s2 * (c / m) * s - 1;
-                    int c0 = s2 * (c % m) * s - 1;
-                    for (int a = 0; a < k; a++) {
-                        for (int bb = 0; bb < k; bb++) {
-                            int rr = r0 + a;
-                            int cc = c0 + bb;
-                            if (rr < 0 || rr >= h1 || cc < 0 || cc >= w1) {
-                                winIdx[q++] = -1;
-                                continue;
-                            }
-                            int key1 = (i * h1 + rr) * w1 + cc;
-                            if (compact[key1] < 0) {
-                                compact[key1] = n1;
-                                xsel[n1++] = ((long) i * hin + (long) rr * st1) * win + (long) cc * st1;
-                            }
-                            winIdx[q++] = compact[key1];
-                        }
-                    }
-                }
-            }
-            for (int j = 0; j < winIdx.length; j++) {
-                if (winIdx[j] < 0) {
-                    winIdx[j] = n1;
-                }
-            }
-            xsel = Arrays.copyOf(xsel, n1);
+            xsel = m1Windows(samples, true, idx, winIdx);
         } else {
             long zero = (long) p * h1 * w1;
             for (int i = 0; i < p; i++) {
@@ -1311,8 +1336,6 @@ public final class BlockExecutor implements AutoCloseable {
         NDManager sub = x.getManager();
         int batch = mk.batch;
         int cin = g.inChannels();
-        int hin = g.inHeight();
-        int win = g.inWidth();
         int ho = g.outHeight();
         int wo = g.outWidth();
         int cout = g.outChannels();
@@ -1372,40 +1395,8 @@ public final class BlockExecutor implements AutoCloseable {
             long[] winIdx = new long[n * k * k];
             NDArray h1rows;
             if (path == ExecutionPath.SPATIAL_M1) {
-                int[] compact = new int[batch * h1 * w1];
-                Arrays.fill(compact, -1);
-                long[] xsel = new long[n * k * k];
-                int n1 = 0;
-                int p = 0;
-                for (long bl : samples) {
-                    int b = (int) bl;
-                    for (int c : idx.patches[b]) {
-                        int r0 = s2 * (c / m) * s - 1;
-                        int c0 = s2 * (c % m) * s - 1;
-                        for (int a = 0; a < k; a++) {
-                            for (int bb = 0; bb < k; bb++) {
-                                int rr = r0 + a;
-                                int cc = c0 + bb;
-                                if (rr < 0 || rr >= h1 || cc < 0 || cc >= w1) {
-                                    winIdx[p++] = -1;
-                                    continue;
-                                }
-                                int key = (b * h1 + rr) * w1 + cc;
-                                if (compact[key] < 0) {
-                                    compact[key] = n1;
-                                    xsel[n1++] = ((long) b * hin + (long) rr * st1) * win + (long) cc * st1;
-                                }
-                                winIdx[p++] = compact[key];
-                            }
-                        }
-                    }
-                }
-                for (int i = 0; i < winIdx.length; i++) {
-                    if (winIdx[i] < 0) {
-                        winIdx[i] = n1;
-                    }
-                }
-                NDArray sel = xrows.get(new NDIndex("{}", sub.create(Arrays.copyOf(xsel, n1))));
+                long[] xsel = m1Windows(samples, false, idx, winIdx);
+                NDArray sel = xrows.get(new NDIndex("{}", sub.create(xsel)));
                 h1rows = Activation.relu(w.c1.gemm(sel));
             } else {
                 int p = 0;
