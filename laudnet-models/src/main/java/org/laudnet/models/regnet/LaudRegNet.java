@@ -313,13 +313,7 @@ public final class LaudRegNet extends AbstractBlock {
             if (stages == null) {
                 throw new IllegalArgumentException("set the variant or the stages before the stage gates");
             }
-            if (gates.length != stages.size()) {
-                throw new IllegalArgumentException(
-                        "gates must have one entry per stage (" + stages.size() + "), got " + gates.length);
-            }
-            for (int i = 0; i < gates.length; i++) {
-                stages.set(i, stages.get(i).withGate(gates[i]));
-            }
+            StageSpec.applyGates(stages, gates);
             return this;
         }
 

@@ -1,5 +1,6 @@
 package org.laudnet.models.resnet;
 
+import java.util.List;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.util.Checks;
 
@@ -35,5 +36,22 @@ public record StageSpec(int blocks, int width, int outChannels, int stride, Gate
      */
     public StageSpec withGate(GateSpec gate) {
         return new StageSpec(blocks, width, outChannels, stride, gate);
+    }
+
+    /**
+     * Gates each stage of a stage table in place, one spec per stage, in order.
+     *
+     * @param stages the mutable stage table
+     * @param gates the per-stage gate specs
+     * @throws IllegalArgumentException if the counts differ
+     */
+    public static void applyGates(List<StageSpec> stages, GateSpec... gates) {
+        if (gates.length != stages.size()) {
+            throw new IllegalArgumentException(
+                    "gates must have one entry per stage (" + stages.size() + "), got " + gates.length);
+        }
+        for (int i = 0; i < gates.length; i++) {
+            stages.set(i, stages.get(i).withGate(gates[i]));
+        }
     }
 }
