@@ -68,11 +68,13 @@ public final class BlockProfile {
      * @param runs timed runs (median reported)
      * @param warmup untimed runs
      * @param seed weight and mask seed
+     * @param policy path policy of the gated blocks: AUTO profiles what the executor chooses, SPARSE the sparse
+     *     path even where the executor would fall back to dense
      * @return the entries, in stage, mode, batch order
      * @throws IllegalArgumentException for a density outside (0, 1] or non-positive runs
      */
     public static List<Entry> run(List<BlockBenchmark.StageShape> stages, int[] batches, double density, int runs,
-            int warmup, long seed) {
+            int warmup, long seed, PathPolicy policy) {
         if (!(density > 0 && density <= 1)) {
             throw new IllegalArgumentException("density must lie in (0, 1], got " + density);
         }
@@ -101,7 +103,7 @@ public final class BlockProfile {
                             .optParameterStore(ps).build()) {
                         for (int batch : batches) {
                             ex.calibrate(batch);
-                            Entry e = profile(manager, st, g, spec, ex, batch, density, runs, warmup, seed);
+                            Entry e = profile(manager, st, g, spec, ex, batch, density, runs, warmup, seed, policy);
                             LOG.info("profile stage {} {} batch {}: {} ms {} {}", e.stage(), e.mode(), batch,
                                     String.format(Locale.ROOT, "%.3f", e.totalMs()), e.path(), e.phases());
                             out.add(e);
@@ -114,7 +116,7 @@ public final class BlockProfile {
     }
 
     private static Entry profile(NDManager manager, BlockBenchmark.StageShape st, BlockGeometry g, GateSpec spec,
-            BlockExecutor ex, int batch, double density, int runs, int warmup, long seed) {
+            BlockExecutor ex, int batch, double density, int runs, int warmup, long seed, PathPolicy policy) {
         Random r = new Random(seed * 17 + st.stage() * 100L + batch);
         GateMode mode = spec.mode();
         try (NDManager sub = manager.newSubManager()) {
@@ -143,7 +145,7 @@ public final class BlockProfile {
                     long t0 = System.nanoTime();
                     ExecutionResult res = mode == GateMode.NONE
                             ? ex.run(x)
-                            : ex.runWithMasks(x, sm, cm, PathPolicy.AUTO, true);
+                            : ex.runWithMasks(x, sm, cm, policy, true);
                     long t1 = System.nanoTime();
                     res.output().close();
                     if (i < 0) {

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.laudnet.bench.blocks.BlockBenchmark;
 import org.laudnet.bench.blocks.BlockProfile;
 import picocli.CommandLine;
+import org.laudnet.core.exec.PathPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -79,6 +80,11 @@ public final class BenchCommand implements Runnable {
                 defaultValue = "0.5")
         private double profileDensity;
 
+        @Option(names = "--profile-policy", defaultValue = "AUTO",
+                description = "Path policy of the profiled gated blocks: AUTO (what the executor chooses) or SPARSE"
+                        + " (the sparse path even where AUTO falls back to dense) (default: ${DEFAULT-VALUE}).")
+        private PathPolicy profilePolicy;
+
         @Option(names = "--note", description = "Text placed under the markdown title (e.g. a reduced-run notice).",
                 defaultValue = "")
         private String note;
@@ -99,7 +105,8 @@ public final class BenchCommand implements Runnable {
             BlockBenchmark bench = new BlockBenchmark(config);
             List<BlockBenchmark.Row> rows = profileOnly ? List.of() : bench.run();
             List<BlockProfile.Entry> prof = profile || profileOnly
-                    ? BlockProfile.run(shapes, config.batches(), profileDensity, config.runs(), config.warmup(), 42L)
+                    ? BlockProfile.run(shapes, config.batches(), profileDensity, config.runs(), config.warmup(), 42L,
+                            profilePolicy)
                     : List.of();
             Path jsonFile = json != null ? json : Path.of(markdown.toString().replaceAll("\\.md$", "") + ".json");
             bench.writeMarkdown(rows, prof, note, markdown);

@@ -13,6 +13,7 @@ import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.latency.TiledRooflineModel;
 import org.laudnet.core.latency.cpu.CpuLatencyModel;
 import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.models.latency.NetworkLatencyEstimator;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
 import picocli.CommandLine.Command;
@@ -56,8 +57,8 @@ public final class SearchCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = System.out;
         ResNetDepth depth = ResNetDepth.of(Integer.parseInt(arch.toLowerCase().replace("resnet", "")));
-        List<BlockGeometry> blocks = LaudResNet.builder().setDepth(depth).optInputSize(inputSize).build().getBlocks()
-                .stream().map(GatedResidualBlock::getGeometry).toList();
+        LaudResNet net = LaudResNet.builder().setDepth(depth).optInputSize(inputSize).build();
+        List<BlockGeometry> blocks = net.getBlocks().stream().map(GatedResidualBlock::getGeometry).toList();
         if (hardware.equalsIgnoreCase("cpu")) {
             CpuLatencyModel model;
             try {
@@ -67,7 +68,7 @@ public final class SearchCommand implements Callable<Integer> {
                 return 2;
             }
             int b = batch == null ? 1 : batch;
-            print(out, model, blocks, b, String.format("%s on this CPU, batch %d, target density %.2f (%s)",
+            print(out, model, net, blocks, b, String.format("%s on this CPU, batch %d, target density %.2f (%s)",
                     depth, b, target, model.name()));
             return 0;
         }
@@ -76,16 +77,20 @@ public final class SearchCommand implements Callable<Integer> {
                 : List.of(HardwareSpec.preset(hardware));
         for (HardwareSpec hw : specs) {
             int b = batch == null ? hw.defaultBatch() : batch;
-            print(out, new TiledRooflineModel(hw), blocks, b, String.format(
+            print(out, new TiledRooflineModel(hw), net, blocks, b, String.format(
                     "%s on %s, batch %d, target density %.2f (analytical tiled-roofline model)",
                     depth, hw.name(), b, target));
         }
         return 0;
     }
 
-    private void print(PrintStream out, LatencyPredictor predictor, List<BlockGeometry> blocks, int b, String title) {
+    private void print(PrintStream out, LatencyPredictor predictor, LaudResNet net, List<BlockGeometry> blocks, int b,
+            String title) {
         List<StageChoice> choices = new GranularitySearch(predictor).search(blocks, b, target);
         out.println(title);
+        double network = NetworkLatencyEstimator.of(net, predictor).staticLatencyMs(b);
+        out.printf("  static network (stem, blocks, head): %.3f ms per batch, %.4f ms per image%n", network,
+                network / b);
         double staticTotal = 0;
         double chosenTotal = 0;
         for (StageChoice c : choices) {
