@@ -5,6 +5,7 @@ import ai.djl.nn.Parameter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.laudnet.bench.experiment.GateSchedules;
 import org.laudnet.bench.experiment.ProgressPrinter;
@@ -22,6 +23,7 @@ import org.laudnet.models.train.FineTuneConfig;
 import org.laudnet.models.train.LaudTrainer;
 import org.laudnet.models.train.LossConfig;
 import org.laudnet.models.weights.AssetCache;
+import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.KerasResNet50Importer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,9 +69,29 @@ public final class FinetuneCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--resume",
-            description = "Continue from this checkpoint (weights, epoch, update count, temperature); optimizer"
-                    + " momentum restarts from zero.")
+            description = "Continue from this checkpoint (weights, optimizer momentum, epoch, update count,"
+                    + " temperature, data order).")
     Path resume;
+
+    /** Where the training labels come from. */
+    enum LabelSource {
+        /** IMAGENET when every class directory names an ImageNet class, TEACHER otherwise. */
+        AUTO,
+        /** Class directories named after ImageNet classes (e.g. {@code bald_eagle}) or by class index (0-999). */
+        IMAGENET,
+        /** The static teacher's top-1 prediction of every image (pure self-distillation). */
+        TEACHER
+    }
+
+    @Option(names = "--labels", defaultValue = "auto",
+            description = "Label source: imagenet (class directories named after ImageNet classes or 0-999),"
+                    + " teacher (the static network's top-1; any directory names), or auto (imagenet when every"
+                    + " directory matches, else teacher) (default: ${DEFAULT-VALUE}).")
+    LabelSource labels;
+
+    @Option(names = "--seed", defaultValue = "1",
+            description = "Seed of the data order and the gates' noise (default: ${DEFAULT-VALUE}).")
+    long seed;
 
     @Override
     public Integer call() throws Exception {
@@ -83,14 +105,29 @@ public final class FinetuneCommand implements Callable<Integer> {
             CaffePreprocessing.BGR_MEAN[0] / 255f
         };
         float[] std = {1f / 255f, 1f / 255f, 1f / 255f};
-        ImageFolderDataset train = ImageFolderDataset.builder()
+        ImageNetLabels imagenet = ImageNetLabels.load(cache.imageNetLabelsJson());
+        Map<String, Integer> classLabels = imageNetLabels(classDirectories(data), imagenet);
+        LabelSource source = labels;
+        if (source == LabelSource.AUTO) {
+            source = classLabels != null ? LabelSource.IMAGENET : LabelSource.TEACHER;
+        } else if (source == LabelSource.IMAGENET && classLabels == null) {
+            throw new IllegalArgumentException("--labels imagenet: class directories " + classDirectories(data)
+                    + " of " + data + " are not all ImageNet class names or indices 0-999");
+        }
+        ImageFolderDataset.Builder db = ImageFolderDataset.builder()
                 .setRoot(data)
                 .optNormalization(new Normalization(mean, std))
-                .optShuffle(batch, 1)
-                .build();
+                .optShuffle(batch, seed);
+        if (source == LabelSource.IMAGENET) {
+            db.optClassLabels(classLabels);
+        }
+        ImageFolderDataset train = db.build();
         int steps = (int) Math.ceil(train.size() / (double) batch);
         System.out.printf(Locale.ROOT, "data: %d images in %d classes %s; %d steps per epoch%n", train.size(),
                 train.getClasses().size(), train.getClasses(), steps);
+        System.out.println(source == LabelSource.IMAGENET
+                ? "labels: the ImageNet classes named by the directories"
+                : "labels: the static teacher's top-1 prediction of every image (self-distillation)");
         GumbelTemperature tau = GateSchedules.annealed(epochs * steps);
         System.out.println("loading the pretrained ResNet-50 (teacher and student) ...");
         try (ImageNetClassifier teacher = ImageNetClassifier.load(cache, KerasResNet50Importer.builder());
@@ -108,6 +145,8 @@ public final class FinetuneCommand implements Callable<Integer> {
                     .setLoss(LossConfig.paper(target, epochs))
                     .setConfig(FineTuneConfig.sgd(epochs, steps, lr))
                     .optCheckpointFile(out)
+                    .optTeacherLabels(source == LabelSource.TEACHER)
+                    .optNoiseSeed(seed)
                     .addTrainingListener(printer)
                     .build()) {
                 printer.setOwner(tr);
@@ -124,12 +163,52 @@ public final class FinetuneCommand implements Callable<Integer> {
                 EpochStats last = stats.get(stats.size() - 1);
                 LaudTrainer.Evaluation e = tr.evaluate(train);
                 System.out.printf(Locale.ROOT, "done: %d epochs, last loss %.4f (ce %.4f, kd %.4f, cost %.4f),"
-                                + " training MACs ratio %.3f; eval MACs ratio on the data %.3f%n", stats.size(),
-                        last.loss(), last.ce(), last.kd(), last.cost(), last.macsRatio(), e.macsRatio());
+                                + " training MACs ratio %.3f; eval on the data: top-1 %.4f (%s), MACs ratio %.3f%n",
+                        stats.size(), last.loss(), last.ce(), last.kd(), last.cost(), last.macsRatio(), e.accuracy(),
+                        source == LabelSource.IMAGENET ? "vs the directory classes" : "agreement with the static"
+                                + " network", e.macsRatio());
                 System.out.println("checkpoint: " + out.toAbsolutePath());
             }
         }
         return 0;
+    }
+
+    /** The sorted names of the class subdirectories of {@code root}. */
+    static List<String> classDirectories(Path root) throws java.io.IOException {
+        if (root == null || !java.nio.file.Files.isDirectory(root)) {
+            throw new IllegalArgumentException("--data must be an existing directory, got " + root);
+        }
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(root)) {
+            return s.filter(java.nio.file.Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /**
+     * Maps class directory names to ImageNet indices: a name in stored or readable form, case-insensitive
+     * ({@code bald_eagle}, {@code Bald eagle}), or an index {@code 0..999}.
+     *
+     * @param names directory names
+     * @param imagenet the ImageNet labels
+     * @return the mapping, or null if some name matches no class
+     */
+    static Map<String, Integer> imageNetLabels(List<String> names, ImageNetLabels imagenet) {
+        Map<String, Integer> byName = new java.util.HashMap<>();
+        for (int i = imagenet.size() - 1; i >= 0; i--) {
+            byName.put(imagenet.name(i).toLowerCase(Locale.ROOT), i);
+        }
+        Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        for (String n : names) {
+            Integer idx = byName.get(n.toLowerCase(Locale.ROOT).replace(' ', '_'));
+            if (idx == null && n.matches("\\d{1,4}")) {
+                int v = Integer.parseInt(n);
+                idx = v < imagenet.size() ? v : null;
+            }
+            if (idx == null) {
+                return null;
+            }
+            out.put(n, idx);
+        }
+        return out.isEmpty() ? null : out;
     }
 
     /**

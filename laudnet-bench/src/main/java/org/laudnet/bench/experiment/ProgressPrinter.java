@@ -5,6 +5,7 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import java.util.List;
 import java.util.function.Consumer;
 import org.laudnet.models.train.EpochStats;
+import org.laudnet.models.train.EpochStatsListener;
 import org.laudnet.models.train.LaudTrainer;
 
 /**
@@ -73,8 +74,9 @@ public final class ProgressPrinter extends TrainingListenerAdapter {
             EpochStats s = h.get(h.size() - 1);
             String tau = Double.isFinite(s.temperature()) ? String.format(", tau %.2f", s.temperature()) : "";
             sink.accept(String.format("  %-16s epoch %d/%d done: loss %.4f, train acc %.4f, train MACs ratio %.3f%s,"
-                            + " %.0f img/s", label, epoch + 1, epochs, s.loss(), s.accuracy(), s.macsRatio(), tau,
-                    s.imagesPerSecond()));
+                            + " %.0f img/s; per stage density/MACs ratio: %s", label, epoch + 1, epochs, s.loss(),
+                    s.accuracy(), s.macsRatio(), tau, s.imagesPerSecond(),
+                    EpochStatsListener.formatStages(s.stages())));
         }
         epoch++;
         batch = 0;

@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * one float32 scalar class index. Batched by DJL's stack batchifier: {@code (B, 1, rows, cols)} and {@code (B)}.
  * Use {@link Builder#optShuffle(int, long)} for a deterministic, seeded shuffle per epoch.
  */
-public final class IdxDataset extends RandomAccessDataset {
+public final class IdxDataset extends RandomAccessDataset implements EpochOrdered {
 
     /** File names of the Fashion-MNIST training images. */
     public static final String TRAIN_IMAGES = "train-images-idx3-ubyte.gz";
@@ -32,12 +32,29 @@ public final class IdxDataset extends RandomAccessDataset {
     private final IdxImages images;
     private final int[] labels;
     private final Normalization normalization;
+    private final SeededShuffleSampler shuffleSampler;
 
     private IdxDataset(Builder b) {
         super(b);
         this.images = b.images;
         this.labels = b.labels;
         this.normalization = b.normalization;
+        this.shuffleSampler = b.shuffleSampler;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@code optShuffle}, sets the shuffle sampler's pass to {@code epoch}; a no-op otherwise.
+     */
+    @Override
+    public void setEpoch(int epoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must be non-negative, got " + epoch);
+        }
+        if (shuffleSampler != null) {
+            shuffleSampler.setPass(epoch);
+        }
     }
 
     /** Returns a builder. */
@@ -93,6 +110,7 @@ public final class IdxDataset extends RandomAccessDataset {
 
     /** Builder of an {@link IdxDataset}. */
     public static final class Builder extends BaseBuilder<Builder> {
+        private SeededShuffleSampler shuffleSampler;
         private IdxImages images;
         private int[] labels;
         private Normalization normalization = Normalization.unit(1);
@@ -181,7 +199,8 @@ public final class IdxDataset extends RandomAccessDataset {
             if (batchSize <= 0) {
                 throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
             }
-            return setSampling(new BatchSampler(new SeededShuffleSampler(seed), batchSize, false));
+            shuffleSampler = new SeededShuffleSampler(seed);
+            return setSampling(new BatchSampler(shuffleSampler, batchSize, false));
         }
 
         /**

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -30,7 +31,7 @@ import javax.imageio.ImageIO;
  * {@code size x size} (crop offset {@code floor((side - size) / 2)}), and normalised per channel with
  * {@code x = (p / 255 - mean[c]) / std[c]}. Gray images are replicated to three channels.
  */
-public final class ImageFolderDataset extends RandomAccessDataset {
+public final class ImageFolderDataset extends RandomAccessDataset implements EpochOrdered {
 
     private static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
 
@@ -40,6 +41,7 @@ public final class ImageFolderDataset extends RandomAccessDataset {
     private final int resize;
     private final int size;
     private final Normalization normalization;
+    private final SeededShuffleSampler shuffleSampler;
 
     private ImageFolderDataset(Builder b, List<String> classes, List<Path> files, int[] labels) {
         super(b);
@@ -49,6 +51,22 @@ public final class ImageFolderDataset extends RandomAccessDataset {
         this.resize = b.resize;
         this.size = b.size;
         this.normalization = b.normalization;
+        this.shuffleSampler = b.shuffleSampler;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@code optShuffle}, sets the shuffle sampler's pass to {@code epoch}; a no-op otherwise.
+     */
+    @Override
+    public void setEpoch(int epoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must be non-negative, got " + epoch);
+        }
+        if (shuffleSampler != null) {
+            shuffleSampler.setPass(epoch);
+        }
     }
 
     /** Returns a builder. */
@@ -56,7 +74,7 @@ public final class ImageFolderDataset extends RandomAccessDataset {
         return new Builder();
     }
 
-    /** Returns the class names; index = class label. */
+    /** Returns the class directory names in sorted order; without {@code optClassLabels}, index = class label. */
     public List<String> getClasses() {
         return classes;
     }
@@ -67,10 +85,10 @@ public final class ImageFolderDataset extends RandomAccessDataset {
     }
 
     /**
-     * Returns the class of item {@code i}.
+     * Returns the label of item {@code i}.
      *
      * @param i item index
-     * @return the class index
+     * @return the class directory's position, or its label from {@code optClassLabels}
      */
     public int label(int i) {
         return labels[i];
@@ -144,6 +162,8 @@ public final class ImageFolderDataset extends RandomAccessDataset {
 
     /** Builder of an {@link ImageFolderDataset}. */
     public static final class Builder extends BaseBuilder<Builder> {
+        private SeededShuffleSampler shuffleSampler;
+        private Map<String, Integer> classLabels;
         private Path root;
         private int resize = 256;
         private int size = 224;
@@ -200,6 +220,28 @@ public final class ImageFolderDataset extends RandomAccessDataset {
         }
 
         /**
+         * Gives every class directory a label of the caller's choice instead of its sorted position (e.g. the
+         * ImageNet index of a directory named after an ImageNet class, so that a pretrained 1000-way head can be
+         * fine-tuned on it). Every class directory must have an entry.
+         *
+         * @param labels directory name -> non-negative label
+         * @return this builder
+         */
+        public Builder optClassLabels(Map<String, Integer> labels) {
+            if (labels == null) {
+                throw new IllegalArgumentException("labels must not be null");
+            }
+            for (Map.Entry<String, Integer> e : labels.entrySet()) {
+                if (e.getValue() == null || e.getValue() < 0) {
+                    throw new IllegalArgumentException("label of class " + e.getKey() + " must be non-negative, got "
+                            + e.getValue());
+                }
+            }
+            this.classLabels = Map.copyOf(labels);
+            return this;
+        }
+
+        /**
          * Batches with a deterministic seeded shuffle ({@link SeededShuffleSampler}).
          *
          * @param batchSize positive batch size
@@ -210,7 +252,8 @@ public final class ImageFolderDataset extends RandomAccessDataset {
             if (batchSize <= 0) {
                 throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
             }
-            return setSampling(new BatchSampler(new SeededShuffleSampler(seed), batchSize, false));
+            shuffleSampler = new SeededShuffleSampler(seed);
+            return setSampling(new BatchSampler(shuffleSampler, batchSize, false));
         }
 
         /**
@@ -237,7 +280,17 @@ public final class ImageFolderDataset extends RandomAccessDataset {
             List<Integer> labels = new ArrayList<>();
             for (int c = 0; c < classDirs.size(); c++) {
                 Path dir = classDirs.get(c);
-                classes.add(dir.getFileName().toString());
+                String name = dir.getFileName().toString();
+                classes.add(name);
+                int label = c;
+                if (classLabels != null) {
+                    Integer l = classLabels.get(name);
+                    if (l == null) {
+                        throw new IllegalArgumentException("class directory " + dir + " has no entry in the class"
+                                + " labels (" + classLabels.size() + " entries)");
+                    }
+                    label = l;
+                }
                 List<Path> images = new ArrayList<>();
                 try (Stream<Path> s = Files.list(dir)) {
                     s.filter(Files::isRegularFile).filter(ImageFolderDataset::isImage).forEach(images::add);
@@ -245,7 +298,7 @@ public final class ImageFolderDataset extends RandomAccessDataset {
                 Collections.sort(images);
                 for (Path p : images) {
                     files.add(p);
-                    labels.add(c);
+                    labels.add(label);
                 }
             }
             if (files.isEmpty()) {

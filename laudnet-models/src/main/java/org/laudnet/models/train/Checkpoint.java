@@ -21,27 +21,32 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.zip.CRC32;
 
 /**
  * Training checkpoints: the block's parameters ({@link Block#saveParameters}) with the {@link CheckpointState}.
  *
  * <p>File layout (big-endian): magic {@code "LAUDCKPT"} (8 bytes), format version (int32, {@value #VERSION}), epoch
- * (int32), update (int32), temperature (float32), payload length (int64), payload (the block's parameter stream), CRC-32
- * of everything before it (int64).
+ * (int32), update (int32), temperature (float32), payload length (int64), payload (the block's parameter stream),
+ * optimizer-state length (int64, 0 when none), optimizer state ({@link OptimizerState#write}), CRC-32 of everything
+ * before it (int64). Version 1 files (written before the optimizer state was saved: no optimizer-state length) are
+ * still read; they resume with a fresh optimizer.
  *
  * <p>Writing is atomic: the checkpoint goes to {@code <file>.tmp}, is forced to disk, the current {@code <file>} (if
  * any) is copied to {@code <file>.prev}, and the temporary file is renamed over {@code <file>} with
  * {@link StandardCopyOption#ATOMIC_MOVE}. A failure at any point leaves the previous checkpoint intact.
  *
- * <p>Optimizer state is <b>not</b> saved: DJL's optimizers keep their momentum / moment estimates in private fields
- * with no save API. A resumed run restores the update count (so learning-rate and temperature schedules continue),
- * but momentum (SGD) and Adam moments restart from zero.
+ * <p>The optimizer state (SGD momentum, AdamW moments and per-parameter update counts of a {@link StatefulOptimizer})
+ * is saved keyed by parameter name, so a resumed run continues with the same buffers.
  */
 public final class Checkpoint {
 
     /** The format version written. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+
+    /** The first format version, without optimizer state; still readable. */
+    public static final int VERSION_1 = 1;
 
     private static final byte[] MAGIC = "LAUDCKPT".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER = 8 + 4 + 4 + 4 + 4 + 8;
@@ -63,13 +68,32 @@ public final class Checkpoint {
      * @throws IOException if writing fails (the previous checkpoint is then untouched)
      */
     public static void save(Path file, Block block, CheckpointState state) throws IOException {
+        save(file, block, state, null);
+    }
+
+    /**
+     * Atomically writes a checkpoint with the optimizer's state, keeping the replaced one as {@code <file>.prev}.
+     *
+     * @param file the checkpoint file
+     * @param block the initialised block whose parameters are saved
+     * @param state the training state
+     * @param optimizer the optimizer state, or null for none
+     * @throws IOException if writing fails (the previous checkpoint is then untouched)
+     */
+    public static void save(Path file, Block block, CheckpointState state, OptimizerState optimizer)
+            throws IOException {
         if (block == null) {
             throw new IllegalArgumentException("block must not be null");
         }
-        write(file, state, block::saveParameters);
+        write(file, state, block::saveParameters, optimizer);
     }
 
     static void write(Path file, CheckpointState state, PayloadWriter payload) throws IOException {
+        write(file, state, payload, null);
+    }
+
+    static void write(Path file, CheckpointState state, PayloadWriter payload, OptimizerState optimizer)
+            throws IOException {
         if (file == null || state == null) {
             throw new IllegalArgumentException("file and state must not be null");
         }
@@ -78,7 +102,15 @@ public final class Checkpoint {
             payload.write(out);
         }
         byte[] p = params.toByteArray();
-        ByteArrayOutputStream all = new ByteArrayOutputStream(p.length + HEADER + 8);
+        byte[] o = new byte[0];
+        if (optimizer != null) {
+            ByteArrayOutputStream opt = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(opt)) {
+                optimizer.write(out);
+            }
+            o = opt.toByteArray();
+        }
+        ByteArrayOutputStream all = new ByteArrayOutputStream(p.length + o.length + HEADER + 16);
         DataOutputStream out = new DataOutputStream(all);
         out.write(MAGIC);
         out.writeInt(VERSION);
@@ -87,6 +119,8 @@ public final class Checkpoint {
         out.writeFloat(state.temperature());
         out.writeLong(p.length);
         out.write(p);
+        out.writeLong(o.length);
+        out.write(o);
         CRC32 crc = new CRC32();
         crc.update(all.toByteArray());
         out.writeLong(crc.getValue());
@@ -142,6 +176,20 @@ public final class Checkpoint {
      * @throws IOException if the file cannot be read
      */
     public static CheckpointState load(Path file, Block block, NDManager manager) throws IOException {
+        return loadAll(file, block, manager).state();
+    }
+
+    /**
+     * Like {@link #load}, and also returns the saved optimizer state (if the checkpoint has one).
+     *
+     * @param file the checkpoint file
+     * @param block the block (same architecture, initialised)
+     * @param manager manager for the loaded arrays
+     * @return the verified contents (state, parameter payload, optimizer state)
+     * @throws CheckpointException if the file is invalid or does not fit the block (the block keeps its parameters)
+     * @throws IOException if the file cannot be read
+     */
+    public static CheckpointContent loadAll(Path file, Block block, NDManager manager) throws IOException {
         CheckpointContent c = read(file);
         Map<String, Shape> shapes = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
@@ -172,7 +220,7 @@ public final class Checkpoint {
             }
             throw new CheckpointException(file, "parameters do not fit the block: " + problem, cause);
         }
-        return c.state();
+        return c;
     }
 
     private static String shapeMismatch(Block block, Map<String, Shape> expected) {
@@ -205,17 +253,26 @@ public final class Checkpoint {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         buf.position(MAGIC.length);
         int version = buf.getInt();
-        if (version != VERSION) {
-            throw new CheckpointException(file, "unsupported format version " + version + " (expected " + VERSION
-                    + ")", null);
+        if (version != VERSION && version != VERSION_1) {
+            throw new CheckpointException(file, "unsupported format version " + version + " (expected " + VERSION_1
+                    + " or " + VERSION + ")", null);
         }
         int epoch = buf.getInt();
         int update = buf.getInt();
         float temperature = buf.getFloat();
         long len = buf.getLong();
-        if (len < 0 || len != bytes.length - HEADER - 8L) {
+        long available = bytes.length - HEADER - 8L - (version == VERSION ? 8L : 0L);
+        if (len < 0 || (version == VERSION_1 ? len != available : len > available)) {
             throw new CheckpointException(file, "truncated or corrupt: header announces " + len
-                    + " parameter bytes, file holds " + (bytes.length - HEADER - 8L), null);
+                    + " parameter bytes, file holds " + Math.max(0, available), null);
+        }
+        long optLen = 0;
+        if (version == VERSION) {
+            optLen = ByteBuffer.wrap(bytes, HEADER + (int) len, 8).getLong();
+            if (optLen != available - len) {
+                throw new CheckpointException(file, "truncated or corrupt: header announces " + optLen
+                        + " optimizer-state bytes, file holds " + (available - len), null);
+            }
         }
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, bytes.length - 8);
@@ -224,13 +281,22 @@ public final class Checkpoint {
             throw new CheckpointException(file, "corrupt: CRC-32 mismatch", null);
         }
         byte[] payload = Arrays.copyOfRange(bytes, HEADER, HEADER + (int) len);
+        OptimizerState optimizer = null;
+        if (optLen > 0) {
+            int from = HEADER + (int) len + 8;
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, from, (int) optLen))) {
+                optimizer = OptimizerState.read(in);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new CheckpointException(file, "corrupt optimizer state: " + e.getMessage(), e);
+            }
+        }
         CheckpointState state;
         try {
             state = new CheckpointState(epoch, update, temperature);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file, "corrupt state: " + e.getMessage(), e);
         }
-        return new CheckpointContent(state, payload);
+        return new CheckpointContent(state, payload, Optional.ofNullable(optimizer));
     }
 
     /**
@@ -238,7 +304,8 @@ public final class Checkpoint {
      *
      * @param state the training state
      * @param payload the parameter stream of {@link Block#saveParameters}
+     * @param optimizer the optimizer state (empty for version 1 files and for checkpoints saved without one)
      */
-    public record CheckpointContent(CheckpointState state, byte[] payload) {}
+    public record CheckpointContent(CheckpointState state, byte[] payload, Optional<OptimizerState> optimizer) {}
 
 }

@@ -1,5 +1,7 @@
 package org.laudnet.models.train;
 
+import java.util.List;
+
 /**
  * What one training epoch did; training values are means over the epoch's samples.
  *
@@ -18,6 +20,7 @@ package org.laudnet.models.train;
  * @param imagesPerSecond training throughput
  * @param valAccuracy validation top-1 accuracy in eval mode (NaN without validation data)
  * @param valMacsRatio validation network ratio in eval mode (NaN without validation data)
+ * @param stages density and MACs ratio per stage, in stage order
  */
 public record EpochStats(
         int epoch,
@@ -33,4 +36,11 @@ public record EpochStats(
         double temperature,
         double imagesPerSecond,
         double valAccuracy,
-        double valMacsRatio) {}
+        double valMacsRatio,
+        List<StageStats> stages) {
+
+    /** Copies the stage list. */
+    public EpochStats {
+        stages = List.copyOf(stages);
+    }
+}

@@ -24,6 +24,9 @@ public final class EpochStatsListener extends TrainingListenerAdapter {
 
     private final LaudLoss loss;
     private final List<GateMode> modes;
+    private final StageLayout layout;
+    private double[] stageDensitySum;
+    private double[] stageMacsSum;
     private final List<EpochStats> history = new ArrayList<>();
     private long images;
     private double lossSum;
@@ -43,13 +46,21 @@ public final class EpochStatsListener extends TrainingListenerAdapter {
      *
      * @param loss the loss whose parts are logged
      * @param blockModes the gate mode of every block (to average the density over gated blocks)
+     * @param layout the stage of every block and its dense MACs (for the per-stage statistics)
      */
-    public EpochStatsListener(LaudLoss loss, List<GateMode> blockModes) {
-        if (loss == null || blockModes == null) {
-            throw new IllegalArgumentException("loss and blockModes must not be null");
+    public EpochStatsListener(LaudLoss loss, List<GateMode> blockModes, StageLayout layout) {
+        if (loss == null || blockModes == null || layout == null) {
+            throw new IllegalArgumentException("loss, blockModes and layout must not be null");
+        }
+        if (layout.blocks() != blockModes.size()) {
+            throw new IllegalArgumentException("layout has " + layout.blocks() + " blocks, blockModes "
+                    + blockModes.size());
         }
         this.loss = loss;
         this.modes = List.copyOf(blockModes);
+        this.layout = layout;
+        this.stageDensitySum = new double[layout.stages()];
+        this.stageMacsSum = new double[layout.stages()];
     }
 
     /** Returns the statistics of every completed epoch, in order. */
@@ -90,6 +101,7 @@ public final class EpochStatsListener extends TrainingListenerAdapter {
             costSum += b * p.cost().getFloat();
             ratioSum += b * p.ratio().getFloat();
             densitySum += b * density(r);
+            addStages(r, b);
             correct += correctCount(r.logits(), labels.head());
         }
         lastBatchEnd = System.nanoTime();
@@ -102,18 +114,66 @@ public final class EpochStatsListener extends TrainingListenerAdapter {
         double n = Math.max(1, images);
         double seconds = (lastBatchEnd - epochStart) / 1e9;
         double temp = progress.temperature() == null ? Double.NaN : progress.temperature().value();
+        List<StageStats> stages = new ArrayList<>(layout.stages());
+        for (int st = 0; st < layout.stages(); st++) {
+            stages.add(new StageStats(st, stageDensitySum[st] / n, stageMacsSum[st] / n));
+        }
         EpochStats s = new EpochStats(progress.epoch(), progress.update(), images, lossSum / n, ceSum / n, kdSum / n,
                 costSum / n, correct / n, densitySum / n, ratioSum / n, temp,
-                seconds > 0 ? images / seconds : Double.NaN, valAccuracy, valRatio);
+                seconds > 0 ? images / seconds : Double.NaN, valAccuracy, valRatio, stages);
         history.add(s);
-        LOG.info(String.format("epoch %d: loss %.4f (ce %.4f, kd %.4f, cost %.4f), train acc %.4f, density %.3f, "
-                        + "MACs ratio %.3f, tau %.3f, %.1f img/s, val acc %.4f, val MACs ratio %.3f",
+        LOG.info(String.format(java.util.Locale.ROOT, "epoch %d: loss %.4f (ce %.4f, kd %.4f, cost %.4f), train acc"
+                        + " %.4f, density %.3f, MACs ratio %.3f, tau %.3f, %.1f img/s, val acc %.4f, val MACs ratio"
+                        + " %.3f; per stage (density/MACs ratio) %s",
                 s.epoch(), s.loss(), s.ce(), s.kd(), s.cost(), s.accuracy(), s.density(), s.macsRatio(),
-                s.temperature(), s.imagesPerSecond(), s.valAccuracy(), s.valMacsRatio()));
+                s.temperature(), s.imagesPerSecond(), s.valAccuracy(), s.valMacsRatio(), formatStages(stages)));
         reset();
     }
 
+    /**
+     * Formats per-stage statistics as {@code "s1 0.52/0.55, s2 ..."} (density / MACs ratio, stages from 1).
+     *
+     * @param stages the per-stage statistics
+     * @return the text
+     */
+    public static String formatStages(List<StageStats> stages) {
+        StringBuilder sb = new StringBuilder();
+        for (StageStats st : stages) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(String.format(java.util.Locale.ROOT, "s%d %.2f/%.2f", st.stage() + 1, st.density(),
+                    st.macsRatio()));
+        }
+        return sb.toString();
+    }
+
+    /** Adds a batch's per-stage density and MACs ratio, weighted by its {@code b} samples. */
+    private void addStages(NetworkResult r, long b) {
+        int stages = layout.stages();
+        double[] density = new double[stages];
+        int[] gated = new int[stages];
+        double[] dyn = new double[stages];
+        double[] dense = new double[stages];
+        for (int k = 0; k < r.blocks().size() && k < layout.blocks(); k++) {
+            int st = layout.stageOfBlock()[k];
+            NetworkResult.BlockDensityResult d = r.blocks().get(k);
+            if (modes.get(k) != GateMode.NONE) {
+                density[st] += d.d3().getFloat() * d.dc().getFloat();
+                gated[st]++;
+            }
+            dyn[st] += d.dynamicMacs().getFloat();
+            dense[st] += layout.denseMacs()[k];
+        }
+        for (int st = 0; st < stages; st++) {
+            stageDensitySum[st] += b * (gated[st] == 0 ? 1 : density[st] / gated[st]);
+            stageMacsSum[st] += b * (dense[st] == 0 ? 1 : dyn[st] / dense[st]);
+        }
+    }
+
     private void reset() {
+        java.util.Arrays.fill(stageDensitySum, 0);
+        java.util.Arrays.fill(stageMacsSum, 0);
         images = 0;
         lossSum = 0;
         ceSum = 0;

@@ -17,7 +17,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.listener.TrainingListener;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
@@ -27,7 +26,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.models.data.EpochOrdered;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.NetworkResult;
 import org.slf4j.Logger;
@@ -46,8 +48,14 @@ import org.slf4j.LoggerFactory;
  * <p>An update whose gradients hold a NaN or infinite entry is skipped (and counted, {@link #skippedUpdates()}),
  * so that one bad batch cannot poison every parameter.
  *
- * <p>Resuming ({@link #resume(Path)}) restores parameters, epoch, update count and thus temperature and learning-rate
- * position; optimizer momentum is not restored (see {@link Checkpoint}).
+ * <p>Resuming ({@link #resume(Path)}) restores parameters, epoch, update count (and thus temperature and learning-rate
+ * position) and the optimizer's state ({@link StatefulOptimizer}: SGD momentum, AdamW moments). Everything random in
+ * an epoch is a function of the epoch index: the gates' Gumbel noise is reseeded from {@code (noiseSeed, block,
+ * epoch)} and an {@link EpochOrdered} training set is told the epoch before it is iterated. A run interrupted after
+ * epoch {@code e} and resumed from its checkpoint therefore continues as the uninterrupted run would have.
+ *
+ * <p>With {@link Builder#optTeacherLabels(boolean)} the labels of every batch are replaced by the teacher's arg-max
+ * (self-distillation on unlabelled images, or on images whose classes the teacher's head does not have).
  */
 public final class LaudTrainer implements AutoCloseable {
 
@@ -62,6 +70,9 @@ public final class LaudTrainer implements AutoCloseable {
     private final Block teacher;
     private final Path checkpointFile;
     private final List<TrainingListener> listeners;
+    private final boolean teacherLabels;
+    private final long noiseSeed;
+    private OptimizerState pendingOptimizerState;
     private int skippedUpdates;
 
     private LaudTrainer(Builder b) {
@@ -70,10 +81,12 @@ public final class LaudTrainer implements AutoCloseable {
         this.teacher = b.teacher;
         this.checkpointFile = b.checkpointFile;
         this.listeners = List.copyOf(b.listeners);
+        this.teacherLabels = b.teacherLabels;
+        this.noiseSeed = b.noiseSeed;
         this.progress = new TrainingProgress(b.temperature);
         CostModel cost = b.costModel == null ? MacsCostModel.of(network) : b.costModel;
         this.loss = new LaudLoss(b.lossConfig, cost, LaudLoss.modes(network), progress);
-        this.stats = new EpochStatsListener(loss, LaudLoss.modes(network));
+        this.stats = new EpochStatsListener(loss, LaudLoss.modes(network), StageLayout.of(network));
         this.model = Model.newInstance("laudnet");
         model.setBlock(network);
         if (!network.isInitialized()) {
@@ -112,7 +125,9 @@ public final class LaudTrainer implements AutoCloseable {
     }
 
     /**
-     * Restores parameters and progress from a checkpoint; the next {@link #fit} continues after its epoch.
+     * Restores parameters, progress and (when the checkpoint has it) optimizer state from a checkpoint; the next
+     * {@link #fit} continues after its epoch. A checkpoint without optimizer state (format version 1) resumes with a
+     * fresh optimizer whose update counts start at the checkpoint's, and a warning is logged.
      *
      * @param file the checkpoint
      * @return the restored state
@@ -120,8 +135,17 @@ public final class LaudTrainer implements AutoCloseable {
      * @throws IOException if it cannot be read
      */
     public CheckpointState resume(Path file) throws IOException {
-        CheckpointState s = Checkpoint.load(file, network, model.getNDManager());
+        Checkpoint.CheckpointContent c = Checkpoint.loadAll(file, network, model.getNDManager());
+        CheckpointState s = c.state();
+        if (c.optimizer().isPresent() && !c.optimizer().get().algorithm().equals(config.optimizer().name())) {
+            throw new CheckpointException(file, "its optimizer state is of " + c.optimizer().get().algorithm()
+                    + ", this run uses " + config.optimizer(), null);
+        }
         progress.restore(s.epoch(), s.update());
+        pendingOptimizerState = c.optimizer().orElse(null);
+        if (pendingOptimizerState == null) {
+            LOG.warn("checkpoint {} holds no optimizer state: the optimizer restarts from zero buffers", file);
+        }
         if (progress.temperature() != null) {
             float now = progress.temperature().value();
             if (Math.abs(now - s.temperature()) > 1e-4f * Math.max(1f, Math.abs(s.temperature()))) {
@@ -146,18 +170,27 @@ public final class LaudTrainer implements AutoCloseable {
         if (train == null) {
             throw new IllegalArgumentException("train must not be null");
         }
+        StatefulOptimizer optimizer = optimizer();
+        if (pendingOptimizerState != null) {
+            optimizer.importState(pendingOptimizerState);
+            pendingOptimizerState = null;
+        }
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(loss)
-                .optOptimizer(optimizer())
+                .optOptimizer(optimizer)
                 .addTrainingListeners(stats, progress);
         for (TrainingListener l : listeners) {
             cfg.addTrainingListeners(l);
         }
         List<EpochStats> out = new ArrayList<>();
-        try (Trainer trainer = model.newTrainer(cfg)) {
+        try (optimizer; Trainer trainer = model.newTrainer(cfg)) {
             trainer.initialize(inputShape(1));
             trainer.notifyListeners(l -> l.onTrainingBegin(trainer));
             ParameterStore teacherPs = new ParameterStore(model.getNDManager(), false);
             for (int e = progress.epoch(); e < config.epochs(); e++) {
+                reseedGates(e);
+                if (train instanceof EpochOrdered ordered) {
+                    ordered.setEpoch(e);
+                }
                 for (Batch batch : trainer.iterateDataset(train)) {
                     try {
                         step(trainer, batch, teacherPs);
@@ -175,7 +208,7 @@ public final class LaudTrainer implements AutoCloseable {
                 if (checkpointFile != null) {
                     float tau = progress.temperature() == null ? Float.NaN : progress.temperature().value();
                     Checkpoint.save(checkpointFile, network,
-                            new CheckpointState(progress.epoch(), progress.update(), tau));
+                            new CheckpointState(progress.epoch(), progress.update(), tau), optimizer.exportState());
                 }
             }
             trainer.notifyListeners(l -> l.onTrainingEnd(trainer));
@@ -191,7 +224,11 @@ public final class LaudTrainer implements AutoCloseable {
             NDArray logits = (t.get(NetworkResult.LOGITS) != null ? t.get(NetworkResult.LOGITS) : t.head())
                     .stopGradient();
             logits.setName(LaudLoss.TEACHER_LOGITS);
-            labels = new NDList(labels.head(), logits);
+            NDArray y = labels.head();
+            if (teacherLabels) {
+                y = logits.argMax(1).toType(y.getDataType(), false);
+            }
+            labels = new NDList(y, logits);
         }
         NDList preds;
         try (GradientCollector gc = trainer.newGradientCollector()) {
@@ -279,7 +316,8 @@ public final class LaudTrainer implements AutoCloseable {
     public record Evaluation(double accuracy, double macsRatio, long images) {}
 
     /**
-     * Evaluates the network in eval mode.
+     * Evaluates the network in eval mode. With teacher labels ({@link Builder#optTeacherLabels}) the accuracy is the
+     * agreement with the teacher's top-1.
      *
      * @param data images and labels
      * @return accuracy and network ratio
@@ -297,7 +335,13 @@ public final class LaudTrainer implements AutoCloseable {
                     NetworkResult r = NetworkResult.fromNDList(network.forward(ps, batch.getData(), false));
                     long b = r.logits().getShape().get(0);
                     n += b;
-                    correct += EpochStatsListener.correctCount(r.logits(), batch.getLabels().head());
+                    NDArray y = batch.getLabels().head();
+                    if (teacherLabels) {
+                        NDList t = teacher.forward(ps, batch.getData(), false);
+                        NDArray tl = t.get(NetworkResult.LOGITS) != null ? t.get(NetworkResult.LOGITS) : t.head();
+                        y = tl.argMax(1);
+                    }
+                    correct += EpochStatsListener.correctCount(r.logits(), y);
                     ratio += b * loss.networkRatio(r).getFloat();
                 } finally {
                     batch.close();
@@ -307,7 +351,7 @@ public final class LaudTrainer implements AutoCloseable {
         return new Evaluation(n == 0 ? Double.NaN : correct / (double) n, n == 0 ? Double.NaN : ratio / n, n);
     }
 
-    private Optimizer optimizer() {
+    private StatefulOptimizer optimizer() {
         Tracker cosine = CosineTracker.builder()
                 .setBaseValue(config.learningRate())
                 .optFinalValue(0f)
@@ -315,19 +359,29 @@ public final class LaudTrainer implements AutoCloseable {
                 .build();
         GroupLearningRateTracker lr = new GroupLearningRateTracker(
                 network, cosine, config.backboneLrMultiplier(), config.gateLrMultiplier());
-        return switch (config.optimizer()) {
-            case SGD -> Optimizer.sgd()
-                    .setLearningRateTracker(lr)
-                    .optMomentum(config.momentum())
-                    .optWeightDecays(config.weightDecay())
-                    .optBeginNumUpdate(progress.update())
-                    .build();
-            case ADAMW -> Optimizer.adamW()
-                    .optLearningRateTracker(lr)
-                    .optWeightDecays(config.weightDecay())
-                    .optBeginNumUpdate(progress.update())
-                    .build();
-        };
+        return StatefulOptimizer.builder(config.optimizer())
+                .setBlock(network)
+                .setManager(model.getNDManager())
+                .setLearningRateTracker(lr)
+                .optMomentum(config.optimizer() == OptimizerKind.SGD ? config.momentum() : 0f)
+                .optWeightDecay(config.weightDecay())
+                .optBeginUpdate(progress.update())
+                .build();
+    }
+
+    /**
+     * Restarts every gate's Gumbel noise from a seed derived from {@code (noiseSeed, block, gate kind, epoch)}, so that
+     * an epoch's noise does not depend on what ran before it.
+     */
+    private void reseedGates(int epoch) {
+        List<GatedResidualBlock> blocks = network.getBlocks();
+        for (int b = 0; b < blocks.size(); b++) {
+            long spatial = new SplittableRandom(noiseSeed ^ (0x9E3779B97F4A7C15L * (epoch + 1L)) + 2L * b).nextLong();
+            long channel = new SplittableRandom(noiseSeed ^ (0x9E3779B97F4A7C15L * (epoch + 1L)) + 2L * b + 1)
+                    .nextLong();
+            blocks.get(b).getSpatialGate().ifPresent(g -> g.reseed(spatial));
+            blocks.get(b).getChannelGate().ifPresent(g -> g.reseed(channel));
+        }
     }
 
     private Shape inputShape(long batch) {
@@ -349,6 +403,8 @@ public final class LaudTrainer implements AutoCloseable {
         private FineTuneConfig config;
         private Block teacher;
         private Path checkpointFile;
+        private boolean teacherLabels;
+        private long noiseSeed = 7L;
         private final List<TrainingListener> listeners = new ArrayList<>();
 
         private Builder() {}
@@ -436,6 +492,29 @@ public final class LaudTrainer implements AutoCloseable {
         }
 
         /**
+         * Replaces every batch's labels by the teacher's arg-max (default false). Needs a teacher. Use it to
+         * distil on images without labels, or whose labels are not classes of the network's head.
+         *
+         * @param teacherLabels whether to use the teacher's predictions as labels
+         * @return this builder
+         */
+        public Builder optTeacherLabels(boolean teacherLabels) {
+            this.teacherLabels = teacherLabels;
+            return this;
+        }
+
+        /**
+         * Sets the seed from which every epoch's gate noise is derived (default 7).
+         *
+         * @param noiseSeed the seed
+         * @return this builder
+         */
+        public Builder optNoiseSeed(long noiseSeed) {
+            this.noiseSeed = noiseSeed;
+            return this;
+        }
+
+        /**
          * Writes a checkpoint to this file after every epoch (previous one kept as {@code <file>.prev}).
          *
          * @param file the checkpoint file
@@ -454,6 +533,9 @@ public final class LaudTrainer implements AutoCloseable {
         public LaudTrainer build() {
             if (network == null || lossConfig == null || config == null) {
                 throw new IllegalArgumentException("network, loss and config must be set");
+            }
+            if (teacherLabels && teacher == null) {
+                throw new IllegalArgumentException("teacherLabels needs a teacher (optTeacher)");
             }
             if (lossConfig.totalEpochs() != config.epochs()) {
                 throw new IllegalArgumentException("loss totalEpochs (" + lossConfig.totalEpochs()

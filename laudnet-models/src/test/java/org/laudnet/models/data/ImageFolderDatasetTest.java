@@ -86,4 +86,46 @@ class ImageFolderDatasetTest {
         assertTrue(none.getMessage().contains(empty.toString()), none.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ImageFolderDataset.builder().optImageSize(8, 10));
     }
+
+    @Test
+    void chosenClassLabelsAndEpochIndexedOrder() throws Exception {
+        Files.createDirectories(root.resolve("bald_eagle"));
+        Files.createDirectories(root.resolve("sorrel"));
+        for (int i = 0; i < 5; i++) {
+            halves(root.resolve("bald_eagle/e" + i + ".png"), 8, 8);
+            halves(root.resolve("sorrel/s" + i + ".png"), 8, 8);
+        }
+        ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(root).optImageSize(8, 8)
+                .optClassLabels(java.util.Map.of("bald_eagle", 22, "sorrel", 339)).optShuffle(10, 5).build();
+        assertEquals(22, ds.label(0));
+        assertEquals(339, ds.label(9));
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertEquals(339f, ds.get(m, 9).getLabels().head().getFloat());
+            ds.setEpoch(3);
+            float[] third = firstBatchLabels(ds, m);
+            ds.setEpoch(0);
+            float[] zeroth = firstBatchLabels(ds, m);
+            ds.setEpoch(3);
+            assertTrue(java.util.Arrays.equals(third, firstBatchLabels(ds, m)), "same epoch, same order");
+            assertTrue(!java.util.Arrays.equals(third, zeroth), "epochs 0 and 3 should be ordered differently");
+        }
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> ImageFolderDataset
+                .builder().setRoot(root).optClassLabels(java.util.Map.of("bald_eagle", 22)).setSampling(1, false)
+                .build());
+        assertTrue(missing.getMessage().contains("sorrel"), missing.getMessage());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> ImageFolderDataset.builder().optClassLabels(java.util.Map.of("x", -1)));
+        assertTrue(negative.getMessage().contains("-1"), negative.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ds.setEpoch(-1));
+    }
+
+    private static float[] firstBatchLabels(ImageFolderDataset ds, NDManager m) throws Exception {
+        for (ai.djl.training.dataset.Batch b : ds.getData(m)) {
+            try (b) {
+                // labels follow the shuffled order; with the data's 5 + 5 split they reveal the permutation
+                return b.getLabels().head().toFloatArray();
+            }
+        }
+        throw new AssertionError("no batch");
+    }
 }

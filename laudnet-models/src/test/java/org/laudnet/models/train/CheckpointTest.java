@@ -121,4 +121,51 @@ class CheckpointTest {
         assertArrayEquals(own, firstWeight(other));
         assertEquals(new Shape(7, 16), other.getHead().getParameters().get("weight").getArray().getShape());
     }
+
+    @Test
+    void optimizerStateRoundTripsAndVersionOneFilesStillLoad() throws IOException {
+        Path file = dir.resolve("opt.ckpt");
+        String first = net.getParameters().get(0).getKey();
+        long[] shape = net.getParameters().get(0).getValue().getArray().getShape().getShape();
+        int n = (int) net.getParameters().get(0).getValue().getArray().size();
+        float[] slot = new float[n];
+        for (int i = 0; i < n; i++) {
+            slot[i] = i * 0.25f - 1f;
+        }
+        OptimizerState st = new OptimizerState("SGD", java.util.Map.of(first,
+                new OptimizerState.ParameterSlots(9, shape, java.util.List.of(slot))));
+        Checkpoint.save(file, net, new CheckpointState(2, 9, 0.5f), st);
+        Checkpoint.CheckpointContent c = Checkpoint.loadAll(file, net, m);
+        assertEquals(new CheckpointState(2, 9, 0.5f), c.state());
+        OptimizerState back = c.optimizer().orElseThrow();
+        assertEquals("SGD", back.algorithm());
+        assertEquals(9, back.parameters().get(first).updates());
+        assertArrayEquals(slot, back.parameters().get(first).slots().get(0));
+
+        // a version-1 file: same header, no optimizer section
+        byte[] v2 = Files.readAllBytes(file);
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(v2);
+        int payload = (int) h.getLong(8 + 4 + 4 + 4 + 4);
+        int header = 8 + 4 + 4 + 4 + 4 + 8;
+        java.io.ByteArrayOutputStream v1 = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(v1);
+        out.write(v2, 0, 8);
+        out.writeInt(Checkpoint.VERSION_1);
+        out.write(v2, 12, header - 12 + payload);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(v1.toByteArray());
+        out.writeLong(crc.getValue());
+        out.flush();
+        Path old = dir.resolve("v1.ckpt");
+        Files.write(old, v1.toByteArray());
+        Checkpoint.CheckpointContent o = Checkpoint.loadAll(old, net, m);
+        assertEquals(new CheckpointState(2, 9, 0.5f), o.state());
+        assertTrue(o.optimizer().isEmpty());
+
+        // cutting into the optimizer section is reported as truncation
+        Path cut = dir.resolve("cut.ckpt");
+        Files.write(cut, Arrays.copyOf(v2, v2.length - 20));
+        CheckpointException t = assertThrows(CheckpointException.class, () -> Checkpoint.loadAll(cut, net, m));
+        assertTrue(t.getMessage().contains(cut.toString()) && t.getMessage().contains("truncated"), t.getMessage());
+    }
 }

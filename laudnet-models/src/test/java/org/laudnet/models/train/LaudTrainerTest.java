@@ -122,6 +122,73 @@ class LaudTrainerTest {
     }
 
     @Test
+    void resumedRunContinuesExactlyLikeTheUninterruptedOne() throws IOException, TranslateException {
+        int epochs = 2;
+        LossConfig loss = new LossConfig(0f, 1f, 1f, 0.6f, 0f, epochs);
+        Path ckpt = dir.resolve("full.ckpt");
+        List<float[]> straight;
+        EpochStats straightLast;
+        try (LaudTrainer tr = trainer(tau(epochs), epochs, loss, ckpt)) {
+            straightLast = tr.fit(TinyNets.patternDataset(COUNT, SIZE, BATCH, 51), null).get(epochs - 1);
+            straight = parameters(tr.getNetwork());
+        }
+        Path afterFirst = Checkpoint.sibling(ckpt, ".prev");
+        assertEquals(1, Checkpoint.read(afterFirst).state().epoch());
+        assertTrue(Checkpoint.read(afterFirst).optimizer().isPresent());
+        try (LaudTrainer tr = trainer(tau(epochs), epochs, loss, dir.resolve("again.ckpt"))) {
+            tr.resume(afterFirst);
+            EpochStats resumed = tr.fit(TinyNets.patternDataset(COUNT, SIZE, BATCH, 51), null).get(0);
+            assertEquals(straightLast.loss(), resumed.loss(), 1e-5);
+            assertEquals(straightLast.macsRatio(), resumed.macsRatio(), 1e-6);
+            List<float[]> again = parameters(tr.getNetwork());
+            assertEquals(straight.size(), again.size());
+            for (int i = 0; i < straight.size(); i++) {
+                assertArrayEquals(straight.get(i), again.get(i), 1e-5f, "parameter " + i);
+            }
+            assertEquals(2, straightLast.stages().size());
+            for (StageStats st : straightLast.stages()) {
+                assertTrue(st.density() >= 0 && st.density() <= 1, "density " + st);
+                assertTrue(st.macsRatio() > 0 && st.macsRatio() <= 1.0 + 1e-6, "MACs ratio " + st);
+            }
+        }
+    }
+
+    @Test
+    void resumeRejectsAnotherOptimizersState() throws IOException, TranslateException {
+        LossConfig loss = new LossConfig(0f, 1f, 1f, 0.6f, 0f, 1);
+        Path ckpt = dir.resolve("adam.ckpt");
+        try (LaudTrainer tr = trainer(tau(1), 1, loss, ckpt)) {
+            tr.fit(TinyNets.patternDataset(COUNT, SIZE, BATCH, 61), null);
+        }
+        GumbelTemperature t = tau(1);
+        try (LaudTrainer sgd = LaudTrainer.builder()
+                .setNetwork(TinyNets.twoStage(t, SIZE, 4))
+                .optTemperature(t)
+                .setLoss(loss)
+                .setConfig(FineTuneConfig.sgd(1, STEPS, 0.05f))
+                .build()) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> sgd.resume(ckpt));
+            assertTrue(e.getMessage().contains("ADAMW") && e.getMessage().contains("SGD"), e.getMessage());
+        }
+    }
+
+    private static List<float[]> parameters(LaudResNet net) {
+        return net.getParameters().stream().map(p -> p.getValue().getArray().toFloatArray()).toList();
+    }
+
+    @Test
+    void teacherLabelsNeedATeacher() {
+        LaudResNet net = TinyNets.twoStage(GumbelTemperature.constant(1f), SIZE, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LaudTrainer.builder()
+                .setNetwork(net)
+                .setLoss(LossConfig.paper(0.5f, 1))
+                .setConfig(FineTuneConfig.sgd(1, 10, 0.1f))
+                .optTeacherLabels(true)
+                .build());
+        assertTrue(e.getMessage().contains("teacher"), e.getMessage());
+    }
+
+    @Test
     void distillsFromATeacher() throws IOException, TranslateException {
         int epochs = 1;
         GumbelTemperature t = tau(epochs);
