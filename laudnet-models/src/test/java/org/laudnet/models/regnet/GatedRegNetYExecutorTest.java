@@ -120,7 +120,9 @@ class GatedRegNetYExecutorTest {
     }
 
     private BlockExecutor executor(GatedRegNetYBlock b) {
-        return BlockExecutor.builder().setLayers(b.getLayers()).setManager(m).optParameterStore(ps).build();
+        // one timed run per calibration point keeps the AUTO cases short; the path choice does not affect the result
+        return BlockExecutor.builder().setLayers(b.getLayers()).setManager(m).optParameterStore(ps)
+                .optCalibrationRuns(1).build();
     }
 
     /** Masked-dense reference with explicit masks, on the block's own layers (training form, eval mode). */
@@ -233,10 +235,13 @@ class GatedRegNetYExecutorTest {
     @MethodSource("cases")
     void gateProducedMasksMatchTheTrainingFormBlock(Shape4 s, GateSpec spec) {
         GatedRegNetYBlock b = block(s, spec, 32);
-        List<PathPolicy> policies = new ArrayList<>(policies(spec.mode()));
-        policies.add(PathPolicy.AUTO);
         try (BlockExecutor ex = executor(b)) {
             for (int batch : new int[] {1, 3}) {
+                List<PathPolicy> policies = new ArrayList<>(policies(spec.mode()));
+                if (batch == 3) {
+                    // AUTO calibrates once per batch size: once per case is enough
+                    policies.add(PathPolicy.AUTO);
+                }
                 NDArray x = TestArrays.randn(m, 60 + batch, new Shape(batch, s.cin(), s.size(), s.size()));
                 BlockResult expected = b.run(ps, x, false);
                 for (PathPolicy p : policies) {
@@ -253,6 +258,32 @@ class GatedRegNetYExecutorTest {
                 }
             }
         }
+    }
+
+    /** Two spatial mask groups: the squeeze pools the union of the groups' positions; the executor runs dense. */
+    @Test
+    void multiGroupSpatialMasksSqueezeOverTheirUnion() {
+        GatedRegNetYBlock b = block(STRIDED, GateSpec.spatial(1).withSpatialGroups(2), 35);
+        NDArray x = TestArrays.randn(m, 6, new Shape(3, 8, 8, 8));
+        BlockResult expected = b.run(ps, x, false);
+        NDArray mask = expected.spatialMask().orElseThrow();
+        assertEquals(new Shape(3, 2, 4, 4), mask.getShape());
+        float density = mask.mean().getFloat();
+        assertTrue(density > 0 && density < 1, "partial mask expected, density " + density);
+        try (BlockExecutor ex = executor(b)) {
+            ExecutionResult r = ex.run(x, PathPolicy.SPARSE);
+            assertEquals(ExecutionPath.DENSE, r.report().path());
+            assertClose(expected.output(), r.output(), "two mask groups");
+        }
+        // by hand: conv2's output squeezed over the union of the two groups' positions
+        NDArray h = Activation.relu(fwd(b.getBn2(), fwd(b.getConv2(),
+                Activation.relu(fwd(b.getBn1(), fwd(b.getConv1(), x))))));
+        NDArray m3 = MaskOps.upsampleNearest(mask, 4, 4);
+        NDArray union = m3.get(":, 0:1").maximum(m3.get(":, 1:2"));
+        NDArray branch = MaskOps.applySpatial(fwd(b.getBn3(), fwd(b.getConv3(), b.squeezeExcite(ps, h, union,
+                false))), m3);
+        NDArray identity = fwd(b.getDownsampleBn().orElseThrow(), fwd(b.getDownsampleConv().orElseThrow(), x));
+        assertClose(Activation.relu(branch.add(identity)), expected.output(), "union by hand");
     }
 
     @Test
