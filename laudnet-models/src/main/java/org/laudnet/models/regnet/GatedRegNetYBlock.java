@@ -55,11 +55,11 @@ import org.laudnet.core.util.Checks;
  * spatial mask nearest-upsampled to conv2's output resolution {@code Hout x Wout}; with several spatial mask groups,
  * their union), instead of over every position. A sparse executor computes conv2 only at those positions, so this
  * form is what it can reproduce exactly. Without a spatial gate {@code M2 = 1} and the squeeze is the plain global
- * average; with every gate open the block is exactly the static RegNetY block. A closed layer gate (or an empty
- * spatial mask) gives {@code pool = 0}, whose output {@code M3} discards. Densities are those of a
- * bottleneck ({@code d1 = mean(expand(M3))}, {@code d2 = d3 = mean(M3)}, {@code dc = mean(channelMask)}); the dynamic
- * MACs are {@link BlockCost} of the grouped bottleneck plus the squeeze-excitation's {@code dc * 2 w q} (its pooling
- * reads are not counted, as in the usual RegNet MAC counts).
+ * average; with every gate open the block computes the static RegNetY block (up to the float rounding of the
+ * mean). A closed layer gate (or an empty spatial mask) gives {@code pool = 0}, whose output {@code M3} discards.
+ * Densities are those of a bottleneck ({@code d1 = mean(expand(M3))}, {@code d2 = d3 = mean(M3)},
+ * {@code dc = mean(channelMask)}); the dynamic MACs are {@link BlockCost} of the grouped bottleneck plus the
+ * squeeze-excitation's {@code dc * 2 w q} (its pooling reads are not counted, as in the usual RegNet MAC counts).
  *
  * <p>Output: the named NDList of a {@link BlockResult} (block output first).
  */
