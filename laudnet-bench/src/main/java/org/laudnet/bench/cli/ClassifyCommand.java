@@ -2,7 +2,6 @@ package org.laudnet.bench.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +18,6 @@ import org.laudnet.models.io.LaudModelFile;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudNetworkExecutor;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.NetworkResult;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.KerasResNet50Importer;
@@ -53,8 +51,9 @@ public final class ClassifyCommand implements Callable<Integer> {
     int top;
 
     @Option(names = "--model", paramLabel = "FILE.laud",
-            description = "Run a saved LAUD model file instead of the pretrained weights; a ResNet runs through the"
-                    + " sparse block executors. Prints per-block densities and the MACs next to the labels.")
+            description = "Run a saved LAUD model file instead of the pretrained weights; a ResNet or RegNetY runs"
+                    + " through the sparse block executors. Prints per-block densities and the MACs next to the"
+                    + " labels.")
     Path model;
 
     @Option(names = "--save", paramLabel = "FILE.laud",
@@ -107,15 +106,17 @@ public final class ClassifyCommand implements Callable<Integer> {
             LaudModelFile.LaudModel loaded = LaudModelFile.load(model, manager);
             int size;
             int classes;
-            LaudNetworkExecutor executor = null;
+            LaudNetworkExecutor executor;
             if (loaded.architecture() == LaudModelFile.Architecture.RESNET) {
                 LaudResNet net = loaded.resNet();
                 size = net.getInputSize();
                 classes = net.getNumClasses();
                 executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager).build();
             } else {
-                size = loaded.regNet().getInputSize();
-                classes = loaded.regNet().getNumClasses();
+                LaudRegNet net = loaded.regNet();
+                size = net.getInputSize();
+                classes = net.getNumClasses();
+                executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager).build();
             }
             ImageNetLabels labels = classes == 1000 && Files.isRegularFile(AssetCache.defaultCache()
                     .imageNetLabelsJson()) ? ImageNetLabels.load(AssetCache.defaultCache().imageNetLabelsJson())
@@ -125,25 +126,11 @@ public final class ClassifyCommand implements Callable<Integer> {
                 for (Path image : images) {
                     try (NDManager step = manager.newSubManager()) {
                         NDArray x = preprocessing.load(step, image);
-                        NDArray logits;
-                        double macs;
-                        long staticMacs;
-                        List<BlockDensities> densities;
-                        if (executor != null) {
-                            LaudNetworkExecutor.NetworkExecution r = executor.run(x);
-                            logits = r.logits();
-                            macs = r.dynamicMacs();
-                            staticMacs = r.staticMacs();
-                            densities = r.densities();
-                        } else {
-                            LaudRegNet net = loaded.regNet();
-                            NetworkResult r = net.run(new ParameterStore(step, false), x, false);
-                            logits = r.logits();
-                            macs = r.dynamicMacs().getFloat();
-                            staticMacs = net.staticMacs();
-                            densities = r.blocks().stream().map(b -> new BlockDensities(b.d1().getFloat(),
-                                    b.d2().getFloat(), b.d3().getFloat(), b.dc().getFloat())).toList();
-                        }
+                        LaudNetworkExecutor.NetworkExecution r = executor.run(x);
+                        NDArray logits = r.logits();
+                        double macs = r.dynamicMacs();
+                        long staticMacs = r.staticMacs();
+                        List<BlockDensities> densities = r.densities();
                         out.printf("%s  (MACs %.3f G of %.3f G, ratio %.3f)%n", image, macs / 1e9, staticMacs / 1e9,
                                 macs / staticMacs);
                         out.printf("  block densities d3*dc: %s%n", densities.stream()
@@ -152,9 +139,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                     }
                 }
             } finally {
-                if (executor != null) {
-                    executor.close();
-                }
+                executor.close();
             }
         }
         return 0;

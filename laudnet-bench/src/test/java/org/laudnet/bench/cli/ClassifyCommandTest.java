@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.models.io.LaudModelFile;
+import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.StageSpec;
 import org.laudnet.models.resnet.StemSpec;
@@ -68,6 +69,53 @@ class ClassifyCommandTest {
         // two blocks, open gates: densities 1.00 1.00
         assertTrue(out.contains("block densities d3*dc: 1.00 1.00"), out);
         assertEquals(2, out.lines().filter(l -> l.matches("\\s+\\d\\.\\d{4}\\s+\\d+\\s*")).count(), out);
+    }
+
+    @Test
+    void savedRegNetModelRunsThroughTheExecutors() throws IOException, WeightFileException {
+        Path model = dir.resolve("tiny-regnet.laud");
+        try (NDManager m = NDManager.newBaseManager()) {
+            LaudRegNet net = LaudRegNet.builder()
+                    .setStages(8, List.of(new StageSpec(1, 16, 16, 2, GateSpec.spatial(2)),
+                            new StageSpec(1, 32, 32, 2, GateSpec.channel(2)),
+                            new StageSpec(1, 32, 32, 1, GateSpec.layer())))
+                    .optStem(StemSpec.small(3, 8)).optInputSize(32).optNumClasses(4).build();
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            LaudModelFile.save(model, net);
+        }
+        Path image = dir.resolve("pattern.png");
+        ImageIO.write(pattern(), "png", image.toFile());
+        String out = classify(model, image);
+        assertTrue(out.contains(image.toString()) && out.contains("MACs") && out.contains("ratio"), out);
+        // three blocks, fresh (open) gates: every density 1.00
+        assertTrue(out.contains("block densities d3*dc: 1.00 1.00 1.00"), out);
+        assertEquals(2, out.lines().filter(l -> l.matches("\\s+\\d\\.\\d{4}\\s+\\d+\\s*")).count(), out);
+    }
+
+    private static BufferedImage pattern() {
+        BufferedImage img = new BufferedImage(40, 48, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 40; x++) {
+                img.setRGB(x, y, (x * 6) << 16 | (y * 5) << 8 | 90);
+            }
+        }
+        return img;
+    }
+
+    private static String classify(Path model, Path image) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            code = new CommandLine(new ClassifyCommand()).execute("--model", model.toString(), "--top", "2",
+                    image.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, out);
+        return out;
     }
 
     @Test

@@ -207,6 +207,26 @@ public final class GatedResidualBlock extends AbstractBlock {
     }
 
     /**
+     * Returns the block's layers as an executor reads them (no squeeze-excitation).
+     *
+     * @return the layer description
+     */
+    public ResidualBlockLayers getLayers() {
+        return new ResidualBlockLayers(
+                geometry,
+                gateSpec,
+                new ResidualBlockLayers.ConvBn(conv1, bn1),
+                new ResidualBlockLayers.ConvBn(conv2, bn2),
+                conv3 == null ? Optional.empty() : Optional.of(new ResidualBlockLayers.ConvBn(conv3, bn3)),
+                downsampleConv == null
+                        ? Optional.empty()
+                        : Optional.of(new ResidualBlockLayers.ConvBn(downsampleConv, downsampleBn)),
+                Optional.ofNullable(spatialGate),
+                Optional.ofNullable(channelGate),
+                Optional.empty());
+    }
+
+    /**
      * Runs the block and returns a typed result.
      *
      * @param ps the parameter store

@@ -23,6 +23,7 @@ import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.ResidualBlockLayers;
 import org.laudnet.core.cost.BlockCost;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.cost.BlockGeometry;
@@ -34,9 +35,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Eval-mode executor of a trained {@link GatedResidualBlock} that turns its gate masks into saved time (method
- * section 4). BatchNorm is folded into the convolutions ({@link FoldedConv}); the folded weights, their channel
- * slices and index tables belong to the executor's own {@link NDManager} and are released by {@link #close()}.
+ * Eval-mode executor of a trained gated residual block that turns its gate masks into saved time (method section 4):
+ * a {@link GatedResidualBlock}, or any block described by {@link ResidualBlockLayers} (such as a RegNetY bottleneck
+ * with squeeze-excitation). BatchNorm is folded into the convolutions ({@link FoldedConv}); the folded weights, their
+ * channel slices and index tables belong to the executor's own {@link NDManager} and are released by
+ * {@link #close()}.
  *
  * <p>Per call, on input {@code x: (B, Cin, Hin, Win)}, the executor evaluates the gates with the eval rule
  * ({@code keep >= skip}), reads the masks back, and runs one of the {@link ExecutionPath}s:
@@ -58,6 +61,13 @@ import org.slf4j.LoggerFactory;
  *   <li>DENSE: the folded dense block, masks applied by multiplication; the static block and the fallback.
  * </ul>
  *
+ * <p>Squeeze-excitation (between conv2 and conv3 of a bottleneck, see {@link ResidualBlockLayers}): every path
+ * computes {@code h * sigmoid(fc2(ReLU(fc1(pooled))))} with {@code pooled} the mean of conv2's output over the
+ * positions the block computes. DENSE pools {@code h * M2} and divides by {@code max(sum M2, 1)}; LAYER and CHANNEL
+ * pool every position of the samples they run (CHANNEL with fc1's input columns and fc2's output rows sliced to the
+ * pattern's channels); the spatial schedules sum, per sample, the conv2 rows of the active pixels (the unit column
+ * counts them) and scale the rows before conv3, leaving the unit column at 1. The layers run on cached weights.
+ *
  * <p>Gates: the spatial (or layer) masker is an average pool and a 1x1 convolution on cached weights, an MLP channel
  * masker is a global pool and one or two linear layers on cached weights; the keep decisions ({@code keep >= skip})
  * are read back once per call. When every gate is open the call runs exactly the dense block (no mask arithmetic).
@@ -72,7 +82,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Equivalence: the output equals {@code block.run(ps, x, false).output()} up to float rounding (method section 4,
  * relative error {@code <= 1e-4}). Not supported sparsely (these calls run the masked dense path): spatial gates
- * with more than one mask group, channel gates on grouped 3x3 convolutions.
+ * with more than one mask group; channel gates on grouped 3x3 convolutions unless every channel-gate group consists
+ * of whole convolution groups ({@code (w / G) % groupWidth == 0}, then conv2 is sliced to the active convolution
+ * groups) of a bottleneck.
  *
  * <p>Memory: every call works in a sub-manager of the input's manager that is closed before returning; only the
  * output is attached to the input's manager. Not thread-safe: use one executor per thread.
@@ -104,6 +116,10 @@ public final class BlockExecutor implements AutoCloseable {
     private final int spatialGroups;
     private final int channelGroups;
     private final int granularity;
+    /** Dense MACs of the squeeze-excitation's two fully connected layers, {@code 2 w q} (0 without one). */
+    private final long seMacs;
+    /** Whether channel patterns can run with weight slices (ungrouped conv2, or whole conv groups per gate group). */
+    private final boolean channelSlicing;
     private final PathPolicy policy;
     private final int calibrationRuns;
     private final long calibrationSeed;
@@ -124,9 +140,9 @@ public final class BlockExecutor implements AutoCloseable {
     private boolean closed;
 
     private BlockExecutor(Builder b) {
-        GatedResidualBlock block = b.block;
-        this.g = block.getGeometry();
-        this.spec = block.getGateSpec();
+        ResidualBlockLayers block = b.layers;
+        this.g = block.geometry();
+        this.spec = block.gateSpec();
         this.mode = spec.mode();
         this.bottleneck = g.type() == BlockType.BOTTLENECK;
         this.cost = BlockCost.of(g, 0);
@@ -136,18 +152,23 @@ public final class BlockExecutor implements AutoCloseable {
         this.manager = b.manager.newSubManager();
         this.ps = b.parameterStore == null ? new ParameterStore(manager, false) : b.parameterStore;
         try {
-            FoldedConv c1 = FoldedConv.fold(block.getConv1(), block.getBn1(), ps, manager, g.conv1Stride(), 1);
+            FoldedConv c1 = FoldedConv.fold(
+                    block.conv1().conv(), block.conv1().bn(), ps, manager, g.conv1Stride(), 1);
             FoldedConv c2 = FoldedConv.fold(
-                    block.getConv2(), block.getBn2(), ps, manager, g.conv2Stride(), g.convGroups());
+                    block.conv2().conv(), block.conv2().bn(), ps, manager, g.conv2Stride(), g.convGroups());
             FoldedConv c3 = bottleneck
-                    ? FoldedConv.fold(block.getConv3().orElseThrow(), block.getBn3().orElseThrow(), ps, manager, 1, 1)
+                    ? FoldedConv.fold(block.conv3().orElseThrow().conv(), block.conv3().orElseThrow().bn(), ps,
+                            manager, 1, 1)
                     : null;
-            this.full = new Weights(c1, c2, c3, false, 1.0);
-            this.down = g.hasDownsample()
-                    ? FoldedConv.fold(block.getDownsampleConv().orElseThrow(), block.getDownsampleBn().orElseThrow(),
-                            ps, manager, g.stride(), 1)
-                    : null;
-            SpatialGate sg = block.getSpatialGate().orElse(null);
+            CachedSqueezeExcitation se = block.squeezeExcitation()
+                    .map(l -> CachedSqueezeExcitation.of(l, g.width(), manager))
+                    .orElse(null);
+            this.seMacs = se == null ? 0 : 2L * g.width() * se.squeezeChannels();
+            this.full = new Weights(c1, c2, c3, se, false, 1.0);
+            this.down = block.downsample()
+                    .map(d -> FoldedConv.fold(d.conv(), d.bn(), ps, manager, g.stride(), 1))
+                    .orElse(null);
+            SpatialGate sg = block.spatialGate().orElse(null);
             if (sg != null) {
                 Conv2d masker = (Conv2d) sg.getChildren().values().get(0);
                 NDArray mw = masker.getParameters().get("weight").getArray();
@@ -161,13 +182,16 @@ public final class BlockExecutor implements AutoCloseable {
                 this.maskSize = 0;
                 this.spatialGroups = 1;
             }
-            this.channelGate = block.getChannelGate().orElse(null);
+            this.channelGate = block.channelGate().orElse(null);
             this.channelMlp = channelGate == null ? null : cachedChannelMlp(channelGate, manager);
             int hw = g.inHeight() * g.inWidth();
             float[] mean = new float[hw];
             Arrays.fill(mean, 1f / hw);
             this.meanColumn = channelMlp == null ? null : manager.create(mean, new Shape(hw, 1));
             this.channelGroups = channelGate == null ? 1 : channelGate.getGroups();
+            int groupWidth = g.width() / g.convGroups();
+            this.channelSlicing = g.convGroups() == 1
+                    || (bottleneck && (g.width() / channelGroups) % groupWidth == 0);
             this.granularity = maskSize == 0 ? 0 : g.outHeight() / maskSize;
         } catch (RuntimeException e) {
             manager.close();
@@ -360,7 +384,7 @@ public final class BlockExecutor implements AutoCloseable {
         y.attach(caller);
         lap("scatter");
         ExecutionReport report = new ExecutionReport(mode, d.path, masks.batch, masks.activeUnits(),
-                masks.totalUnits(), d.patternGroups, masks.densities, cost.ratio(masks.densities),
+                masks.totalUnits(), d.patternGroups, masks.densities, macsRatio(masks.densities),
                 d.predictedSparse, d.predictedDense);
         if (LOG.isDebugEnabled()) {
             LOG.debug("block {} {}: path {} active {}/{} densities {} predicted sparse {} ms dense {} ms",
@@ -368,6 +392,14 @@ public final class BlockExecutor implements AutoCloseable {
                     d.predictedSparse, d.predictedDense);
         }
         return new ExecutionResult(y, report);
+    }
+
+    /**
+     * The block's MACs ratio at densities {@code d}, squeeze-excitation included (maskers excluded):
+     * {@code (cost.dynamicMacs(d) + dc * seMacs) / (cost.denseMacs() + seMacs)}.
+     */
+    private double macsRatio(BlockDensities d) {
+        return (cost.dynamicMacs(d) + d.dc() * seMacs) / (cost.denseMacs() + seMacs);
     }
 
     // ------------------------------------------------------------------------------------------------ gates
@@ -451,7 +483,7 @@ public final class BlockExecutor implements AutoCloseable {
             return new Decision(ExecutionPath.SKIP, groups, Double.NaN, Double.NaN);
         }
         boolean sparseSupported = !(mk.cells != null && spatialGroups > 1)
-                && !(mk.channels != null && g.convGroups() > 1);
+                && !(mk.channels != null && !channelSlicing);
         if (!sparseSupported || callPolicy == PathPolicy.DENSE) {
             return new Decision(ExecutionPath.DENSE, groups, Double.NaN, Double.NaN);
         }
@@ -543,12 +575,12 @@ public final class BlockExecutor implements AutoCloseable {
         int s2 = g.conv2Stride();
         switch (p) {
             case LAYER:
-                return new double[] {mk.activeCells * (double) cost.denseMacs()};
+                return new double[] {mk.activeCells * (double) (cost.denseMacs() + seMacs)};
             case CHANNEL: {
                 double macs = 0;
                 for (int b = 0; b < mk.batch; b++) {
                     double dc = fraction(mk.channels[b]);
-                    macs += cost.dynamicMacs(BlockDensities.channel(dc)) - cost.downsampleMacs();
+                    macs += cost.dynamicMacs(BlockDensities.channel(dc)) - cost.downsampleMacs() + dc * seMacs;
                 }
                 return new double[] {macs};
             }
@@ -569,6 +601,10 @@ public final class BlockExecutor implements AutoCloseable {
                         perPatch = (double) s * s * w * g.outChannels() * 9 * dc + (double) k * k * w * dc;
                     }
                     win += patches * perPatch;
+                    if (seMacs > 0) {
+                        // squeeze-excitation: its two layers, and pooling and rescaling the sample's row map
+                        win += dc * (seMacs + (double) g.outPixels() * w);
+                    }
                     c1 += idx.m1PerSample[b] * (double) g.inChannels() * w * dc;
                 }
                 return p == ExecutionPath.SPATIAL_M1 ? new double[] {win, c1} : new double[] {win};
@@ -778,8 +814,12 @@ public final class BlockExecutor implements AutoCloseable {
         return id;
     }
 
-    /** The dense residual branch on NCHW data; {@code cm} multiplies conv1's (and conv2's) activated output. */
-    private NDArray branch(NDArray x, Weights w, NDArray cm) {
+    /**
+     * The dense residual branch on NCHW data; {@code cm} multiplies conv1's (and conv2's) activated output; the
+     * squeeze-excitation (if any) pools conv2's output over the positions where {@code m2 (B, 1, Hout, Wout)} is 1,
+     * or over every position when {@code m2} is null.
+     */
+    private NDArray branch(NDArray x, Weights w, NDArray cm, NDArray m2) {
         NDArray h = Activation.relu(w.c1.conv(x));
         if (cm != null) {
             h = h.muli(cm);
@@ -792,10 +832,36 @@ public final class BlockExecutor implements AutoCloseable {
             if (cm != null) {
                 h = h.muli(cm);
             }
+            if (w.se != null) {
+                h = squeezeExcite(h, w.se, m2);
+                lap("se");
+            }
             h = w.c3.conv(h);
             lap("conv3");
         }
         return h;
+    }
+
+    /**
+     * The squeeze-excitation on NCHW data: {@code h * scale(pooled)} with
+     * {@code pooled[b, c] = sum_p h[b, c, p] m2[b, p] / max(sum_p m2[b, p], 1)} (the plain mean when {@code m2} is
+     * null).
+     *
+     * @param h conv2's activated output {@code (N, w, Hout, Wout)}
+     * @param se the layers
+     * @param m2 0/1 positions {@code (N, 1, Hout, Wout)}, or null for all
+     * @return the rescaled activations, same shape
+     */
+    private static NDArray squeezeExcite(NDArray h, CachedSqueezeExcitation se, NDArray m2) {
+        Shape s = h.getShape();
+        NDArray pooled;
+        if (m2 == null) {
+            pooled = h.reshape(s.get(0), s.get(1), -1).mean(new int[] {2});
+        } else {
+            NDArray count = m2.sum(new int[] {2, 3}).maximum(1f);
+            pooled = h.mul(m2).sum(new int[] {2, 3}).div(count);
+        }
+        return h.muli(se.scale(pooled).reshape(s.get(0), s.get(1), 1, 1));
     }
 
     private NDArray dense(NDArray x, Masks mk) {
@@ -813,11 +879,44 @@ public final class BlockExecutor implements AutoCloseable {
             cm = sub.create(v, new Shape(mk.batch, w, 1, 1));
             lap("index");
         }
-        NDArray z = branch(x, full, cm);
+        NDArray m3 = null;
+        NDArray m2 = null;
         if (mk.cells != null && mk.activeCells < mk.cells.length) {
-            z = z.muli(spatialMaskArray(sub, mk));
+            m3 = spatialMaskArray(sub, mk);
+            if (full.se != null) {
+                m2 = spatialGroups == 1 ? m3 : positionMaskArray(sub, mk);
+            }
+        }
+        NDArray z = branch(x, full, cm, m2);
+        if (m3 != null) {
+            z = z.muli(m3);
         }
         return Activation.relu(z.addi(identity(x)));
+    }
+
+    /**
+     * Builds {@code M2 (B, 1, Hout, Wout)}: 1 at the output positions where any spatial mask group is open (the
+     * positions whose conv2 output the block computes).
+     */
+    private NDArray positionMaskArray(NDManager sub, Masks mk) {
+        int ho = g.outHeight();
+        int wo = g.outWidth();
+        int s = ho / maskSize;
+        int sw = wo / maskSize;
+        int mm = maskSize * maskSize;
+        float[] v = new float[mk.batch * ho * wo];
+        for (int b = 0; b < mk.batch; b++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    float open = 0;
+                    for (int q = 0; q < spatialGroups; q++) {
+                        open = Math.max(open, mk.cells[(b * spatialGroups + q) * mm + (i / s) * maskSize + j / sw]);
+                    }
+                    v[(b * ho + i) * wo + j] = open;
+                }
+            }
+        }
+        return sub.create(v, new Shape(mk.batch, 1, ho, wo));
     }
 
     /** Builds {@code M3} broadcastable against the branch output {@code (B, Cout, Hout, Wout)}. */
@@ -900,7 +999,7 @@ public final class BlockExecutor implements AutoCloseable {
         if (ww.empty) {
             return xs.getManager().create(ww.lastBias(), new Shape(1, g.outChannels(), 1, 1));
         }
-        return branch(xs, ww, null);
+        return branch(xs, ww, null, null);
     }
 
     private Weights slice(BitSet pattern) {
@@ -911,7 +1010,7 @@ public final class BlockExecutor implements AutoCloseable {
         int per = g.width() / channelGroups;
         int count = pattern.cardinality();
         if (count == 0) {
-            w = new Weights(null, null, null, true, 0);
+            w = new Weights(null, null, null, null, true, 0);
         } else {
             int[] idx = new int[count * per];
             int p = 0;
@@ -921,26 +1020,50 @@ public final class BlockExecutor implements AutoCloseable {
                 }
             }
             FoldedConv c1 = full.c1.slice(idx, null, manager);
-            FoldedConv c2 = bottleneck ? full.c2.slice(idx, idx, manager) : full.c2.slice(null, idx, manager);
+            FoldedConv c2;
+            if (!bottleneck) {
+                c2 = full.c2.slice(null, idx, manager);
+            } else if (full.c2.groups() == 1) {
+                c2 = full.c2.slice(idx, idx, manager);
+            } else {
+                // every gate group covers whole conv groups (channelSlicing): keep the active conv groups
+                int groupWidth = g.width() / g.convGroups();
+                int perGroup = per / groupWidth;
+                int[] convGroups = new int[count * perGroup];
+                int j = 0;
+                for (int q = pattern.nextSetBit(0); q >= 0; q = pattern.nextSetBit(q + 1)) {
+                    for (int c = 0; c < perGroup; c++) {
+                        convGroups[j++] = q * perGroup + c;
+                    }
+                }
+                c2 = full.c2.sliceGroups(convGroups, manager);
+            }
             FoldedConv c3 = bottleneck ? full.c3.slice(null, idx, manager) : null;
-            w = new Weights(c1, c2, c3, false, count / (double) channelGroups);
+            CachedSqueezeExcitation se = full.se == null ? null : full.se.slice(idx, manager);
+            w = new Weights(c1, c2, c3, se, false, count / (double) channelGroups);
         }
         slices.put((BitSet) pattern.clone(), w);
         return w;
     }
 
-    /** Folded weights of one channel pattern; {@code empty} when no group is active. */
+    /**
+     * Folded weights of one channel pattern (with the squeeze-excitation's layers sliced to the pattern, if the block
+     * has one); {@code empty} when no group is active.
+     */
     private final class Weights {
         private final FoldedConv c1;
         private final FoldedConv c2;
         private final FoldedConv c3;
+        private final CachedSqueezeExcitation se;
         private final boolean empty;
         private final double density;
 
-        Weights(FoldedConv c1, FoldedConv c2, FoldedConv c3, boolean empty, double density) {
+        Weights(FoldedConv c1, FoldedConv c2, FoldedConv c3, CachedSqueezeExcitation se, boolean empty,
+                double density) {
             this.c1 = c1;
             this.c2 = c2;
             this.c3 = c3;
+            this.se = se;
             this.empty = empty;
             this.density = density;
         }
@@ -976,6 +1099,9 @@ public final class BlockExecutor implements AutoCloseable {
             }
             if (c3 != null) {
                 c3.close();
+            }
+            if (se != null) {
+                se.close();
             }
             if (c2Unit != null) {
                 c2Unit.close();
@@ -1309,12 +1435,38 @@ public final class BlockExecutor implements AutoCloseable {
         NDArray dense = NDArrays.concat(new NDList(h2, sub.zeros(new Shape(1, inner + 1))), 0)
                 .get(t.part(1, sub));
         lap("scatter");
+        if (w.se != null) {
+            dense = squeezeExciteRows(dense, w.se, p, ho * wo, inner);
+            lap("se");
+        }
         NDArray rhs = p == 1 ? dense.transpose() : dense.reshape(p, ho * wo, inner + 1).transpose(0, 2, 1);
         NDArray z = w.w3Bias.matMul(rhs);
         z.attach(sub);
         z = z.reshape(p, cout, ho * wo);
         lap("conv3");
         return z;
+    }
+
+    /**
+     * The squeeze-excitation on the dense row map of a spatial tail: per sample, the sum of its rows (zero at
+     * inactive pixels) divided by its count of computed pixels, which the unit column sums to, gives the masked mean
+     * of the training form; the rows are multiplied by the sample's scales, the unit column by 1.
+     *
+     * @param rows the row map {@code (P Hout Wout, inner + 1)}, sample-major, unit column last
+     * @param se the (pattern-sliced) layers
+     * @param p samples
+     * @param pixels {@code Hout * Wout}
+     * @param inner active inner channels
+     * @return the rescaled row map, same shape
+     */
+    private static NDArray squeezeExciteRows(NDArray rows, CachedSqueezeExcitation se, int p, int pixels, int inner) {
+        NDManager sub = rows.getManager();
+        NDArray perSample = rows.reshape(p, pixels, inner + 1);
+        NDArray sums = perSample.sum(new int[] {1});
+        NDArray count = sums.get(new NDIndex(":, " + inner + ":")).maximum(1f);
+        NDArray pooled = sums.get(new NDIndex(":, :" + inner)).div(count);
+        NDArray scale = NDArrays.concat(new NDList(se.scale(pooled), sub.ones(new Shape(p, 1))), 1);
+        return perSample.mul(scale.reshape(p, 1, inner + 1)).reshape(-1, inner + 1);
     }
 
     /** conv2 on gathered {@code K x K} windows without padding, as rows {@code (n S S, inner + 1)} with a unit column. */
@@ -1671,7 +1823,7 @@ public final class BlockExecutor implements AutoCloseable {
 
     /** Builder of a {@link BlockExecutor}. */
     public static final class Builder {
-        private GatedResidualBlock block;
+        private ResidualBlockLayers layers;
         private NDManager manager;
         private ParameterStore parameterStore;
         private PathPolicy policy = PathPolicy.AUTO;
@@ -1681,13 +1833,27 @@ public final class BlockExecutor implements AutoCloseable {
         private Builder() {}
 
         /**
-         * Sets the trained, initialized block to execute (required).
+         * Sets the trained, initialized block to execute (this or {@link #setLayers} is required); the same as
+         * {@code setLayers(block.getLayers())}.
          *
          * @param block the block
          * @return this builder
          */
         public Builder setBlock(GatedResidualBlock block) {
-            this.block = block;
+            this.layers = block == null ? null : block.getLayers();
+            return this;
+        }
+
+        /**
+         * Sets the layers of the trained, initialized block to execute (this or {@link #setBlock} is required): any
+         * gated residual block that describes itself as {@link ResidualBlockLayers}, e.g. a bottleneck with
+         * squeeze-excitation.
+         *
+         * @param layers the block's layers
+         * @return this builder
+         */
+        public Builder setLayers(ResidualBlockLayers layers) {
+            this.layers = layers;
             return this;
         }
 
@@ -1754,8 +1920,8 @@ public final class BlockExecutor implements AutoCloseable {
          * @throws IllegalArgumentException naming the first missing or invalid field
          */
         public BlockExecutor build() {
-            if (block == null) {
-                throw new IllegalArgumentException("block must be set");
+            if (layers == null) {
+                throw new IllegalArgumentException("block (or its layers) must be set");
             }
             if (manager == null) {
                 throw new IllegalArgumentException("manager must be set");

@@ -141,6 +141,37 @@ final class FoldedConv {
     }
 
     /**
+     * Returns a grouped convolution restricted to whole groups: the kept groups' output channels, each reading its
+     * own group's input channels as before, so that the result is a convolution with {@code groupIdx.length} groups
+     * on the concatenated input channels of the kept groups.
+     *
+     * @param groupIdx kept groups, ascending
+     * @param manager owner of the sliced arrays
+     * @return the sliced convolution, {@code groupIdx.length * O / groups} outputs
+     * @throws IllegalArgumentException if {@code groupIdx} is empty or names a group outside {@code [0, groups)}
+     */
+    FoldedConv sliceGroups(int[] groupIdx, NDManager manager) {
+        if (groupIdx.length == 0) {
+            throw new IllegalArgumentException("groupIdx must not be empty");
+        }
+        int outPer = outChannels / groups;
+        int inPer = inChannels / groups;
+        int perOut = inPer * kernel * kernel;
+        float[] w = new float[groupIdx.length * outPer * perOut];
+        float[] b = new float[groupIdx.length * outPer];
+        for (int j = 0; j < groupIdx.length; j++) {
+            int q = groupIdx[j];
+            if (q < 0 || q >= groups) {
+                throw new IllegalArgumentException("groupIdx[" + j + "] must be in [0, " + groups + "), got " + q);
+            }
+            System.arraycopy(hostWeight, q * outPer * perOut, w, j * outPer * perOut, outPer * perOut);
+            System.arraycopy(hostBias, q * outPer, b, j * outPer, outPer);
+        }
+        return new FoldedConv(w, b, groupIdx.length * outPer, groupIdx.length * inPer, kernel, stride,
+                groupIdx.length, manager);
+    }
+
+    /**
      * Returns this convolution with one extra output channel whose weights are zero and whose bias is one: after a
      * ReLU that channel is exactly 1 at every computed pixel, which lets a following GEMM add its bias only where the
      * branch ran (see {@link #matrixWithBiasColumn()}). Only for ungrouped convolutions.

@@ -10,8 +10,8 @@ import java.util.Map;
  *
  * <p>Phases: {@code gate} (maskers and the read-back of their decisions), {@code index} (host-side index and mask
  * tables and their upload), {@code identity}, {@code conv1}, {@code gather} (sample, row or window gathers),
- * {@code conv2}, {@code conv3}, {@code scatter} (writing or adding the branch into the output, final ReLU),
- * {@code dense} (the folded dense block). A phase may be entered several times per call; times add up.
+ * {@code conv2}, {@code se} (the squeeze-excitation of a block that has one), {@code conv3}, {@code scatter}
+ * (writing or adding the branch into the output, final ReLU), {@code dense} (the folded dense block). A phase may be entered several times per call; times add up.
  *
  * <p>Use: {@link #start()} before a call, then read {@link #millis()}; {@link #reset()} clears the totals.
  */

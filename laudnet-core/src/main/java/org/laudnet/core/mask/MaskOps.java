@@ -142,7 +142,8 @@ public final class MaskOps {
         NDArray zeros = a.getManager().zeros(zeroShape, a.getDataType());
         NDArray joined = NDArrays.concat(new NDList(expanded, zeros), axis + 1);
         Shape s = a.getShape();
-        long[] dims = s.getShape();
+        // Shape.getShape() exposes the shape's own array: copy it, or the input's shape would change
+        long[] dims = s.getShape().clone();
         dims[axis] *= factor;
         return joined.reshape(new Shape(dims));
     }

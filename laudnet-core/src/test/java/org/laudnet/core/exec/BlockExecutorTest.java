@@ -14,7 +14,9 @@ import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +30,7 @@ import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.ResidualBlockLayers;
 import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.mask.MaskOps;
@@ -59,6 +62,11 @@ class BlockExecutorTest {
     private static final BlockGeometry BOTTLENECK_14_S2 = BlockGeometry.bottleneck(32, 16, 14, 2);
     private static final BlockGeometry BASIC_S2 = BlockGeometry.basic(16, 32, 16, 2);
     private static final BlockGeometry BASIC_ID = BlockGeometry.basic(32, 32, 8, 1);
+    /** Grouped conv2: 16 channels in 4 groups of 4. */
+    private static final BlockGeometry GROUPED_ID =
+            new BlockGeometry(BlockType.BOTTLENECK, 32, 16, 32, 8, 8, 1, 4, StridePlacement.CONV2);
+    private static final BlockGeometry GROUPED_S2 =
+            new BlockGeometry(BlockType.BOTTLENECK, 32, 16, 64, 16, 16, 2, 4, StridePlacement.CONV2);
 
     static Stream<Arguments> spatialCases() {
         List<Arguments> a = new ArrayList<>();
@@ -79,6 +87,9 @@ class BlockExecutorTest {
         a.add(Arguments.of(BOTTLENECK_S2, GateSpec.both(4, 2)));
         a.add(Arguments.of(BOTTLENECK_V1_S2, GateSpec.both(1, 4)));
         a.add(Arguments.of(BASIC_S2, GateSpec.both(2, 4)));
+        a.add(Arguments.of(GROUPED_ID, GateSpec.spatial(2)));
+        a.add(Arguments.of(GROUPED_ID, GateSpec.both(2, 2)));
+        a.add(Arguments.of(GROUPED_S2, GateSpec.both(4, 4)));
         return a.stream();
     }
 
@@ -91,7 +102,77 @@ class BlockExecutorTest {
                 Arguments.of(BOTTLENECK_V1_S2, GateSpec.channel(8)),
                 Arguments.of(BOTTLENECK_S2, GateSpec.channel(2)),
                 Arguments.of(BASIC_S2, GateSpec.channel(4)),
-                Arguments.of(BASIC_ID, GateSpec.channel(8)));
+                Arguments.of(BASIC_ID, GateSpec.channel(8)),
+                Arguments.of(GROUPED_ID, GateSpec.channel(2)),
+                Arguments.of(GROUPED_S2, GateSpec.channel(4)),
+                Arguments.of(GROUPED_ID, GateSpec.channel(8)),
+                Arguments.of(GROUPED_ID, GateSpec.layer()));
+    }
+
+    /**
+     * Channel gates on a grouped conv2 run sparsely exactly when every gate group covers whole conv groups (conv2 is
+     * then sliced to the active conv groups); otherwise they fall back to the masked dense path.
+     */
+    @Test
+    void groupedConvChannelGatesSliceWholeConvGroups() {
+        NDArray x = TestArrays.randn(m, 4, new Shape(2, 32, 8, 8));
+        float[] pattern = {1, 0, 0, 1, 1, 1, 0, 0};
+        for (int groups : new int[] {4, 8}) {
+            GatedResidualBlock b = block(GROUPED_ID, GateSpec.channel(groups), 19);
+            NDArray cm = m.create(Arrays.copyOf(pattern, 2 * groups), new Shape(2, groups));
+            try (BlockExecutor ex = executor(b)) {
+                ExecutionResult r = ex.runWithMasks(x, null, cm, PathPolicy.SPARSE);
+                assertClose(reference(b, x, null, cm), r.output(), "groups " + groups);
+                assertEquals(groups == 4 ? ExecutionPath.CHANNEL : ExecutionPath.DENSE, r.report().path(),
+                        "groups " + groups);
+            }
+        }
+        GatedResidualBlock both = block(GROUPED_ID, GateSpec.both(2, 4), 20);
+        NDArray sm = spatialMask(both, 2, 0.5, 5);
+        NDArray cm = m.create(Arrays.copyOf(pattern, 8), new Shape(2, 4));
+        try (BlockExecutor ex = executor(both)) {
+            for (PathPolicy p : List.of(PathPolicy.SPATIAL_WINDOWS, PathPolicy.SPATIAL_M1)) {
+                ExecutionResult r = ex.runWithMasks(x, sm, cm, p);
+                assertClose(reference(both, x, sm, cm), r.output(), "both " + p);
+                assertEquals(p == PathPolicy.SPATIAL_M1 ? ExecutionPath.SPATIAL_M1 : ExecutionPath.SPATIAL_WINDOWS,
+                        r.report().path());
+            }
+        }
+    }
+
+    @Test
+    void residualBlockLayersAreValidatedAndSetBlockDelegates() {
+        GatedResidualBlock b = block(BOTTLENECK_S2, GateSpec.spatial(2), 22);
+        ResidualBlockLayers l = b.getLayers();
+        assertEquals(b.getGeometry(), l.geometry());
+        assertEquals(b.getConv1(), l.conv1().conv());
+        assertEquals(b.getBn2(), l.conv2().bn());
+        assertTrue(l.squeezeExcitation().isEmpty());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ResidualBlockLayers(
+                l.geometry(), l.gateSpec(), l.conv1(), l.conv2(), Optional.empty(), l.downsample(), l.spatialGate(),
+                l.channelGate(), l.squeezeExcitation()));
+        assertTrue(e.getMessage().contains("conv3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ResidualBlockLayers(
+                l.geometry(), l.gateSpec(), l.conv1(), l.conv2(), l.conv3(), l.downsample(), Optional.empty(),
+                l.channelGate(), l.squeezeExcitation()));
+        assertTrue(e.getMessage().contains("spatialGate"), e.getMessage());
+        GatedResidualBlock basic = block(BASIC_S2, GateSpec.none(), 23);
+        ResidualBlockLayers bl = basic.getLayers();
+        e = assertThrows(IllegalArgumentException.class, () -> new ResidualBlockLayers(
+                bl.geometry(), bl.gateSpec(), bl.conv1(), bl.conv2(), bl.conv3(), bl.downsample(), bl.spatialGate(),
+                bl.channelGate(), Optional.of(new ResidualBlockLayers.SqueezeExcitation(basic.getConv1(),
+                        basic.getConv2()))));
+        assertTrue(e.getMessage().contains("squeezeExcitation"), e.getMessage());
+        NDArray x = TestArrays.randn(m, 8, new Shape(2, 32, 16, 16));
+        NDArray sm = spatialMask(b, 2, 0.5, 8);
+        try (BlockExecutor byBlock = executor(b);
+                BlockExecutor byLayers = BlockExecutor.builder().setLayers(l).setManager(m).optParameterStore(ps)
+                        .build()) {
+            NDArray a = byBlock.runWithMasks(x, sm, null, PathPolicy.SPATIAL_M1).output();
+            NDArray c = byLayers.runWithMasks(x, sm, null, PathPolicy.SPATIAL_M1).output();
+            assertClose(a, c, "setLayers");
+            assertClose(reference(b, x, sm, null), c, "setLayers reference");
+        }
     }
 
     /** A block with random weights and perturbed BatchNorm statistics, so folding is exercised. */

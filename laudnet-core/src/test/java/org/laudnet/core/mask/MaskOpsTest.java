@@ -1,6 +1,7 @@
 package org.laudnet.core.mask;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,8 @@ class MaskOpsTest {
             0, 0, 0, 1, 1, 1,
             0, 0, 0, 1, 1, 1};
         assertArrayEquals(expected, MaskOps.expandForConv3x3(out, 2, 6, 6).toFloatArray());
+        // the input mask keeps its shape (the stride-2 placement must not reshape its argument)
+        assertEquals(new Shape(1, 1, 3, 3), out.getShape());
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.laudnet.core.block.BlockResult;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.block.ResidualBlockLayers;
 import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.cost.BlockCost;
 import org.laudnet.core.cost.BlockGeometry;
@@ -39,17 +40,26 @@ import org.laudnet.core.util.Checks;
  *   identity = downsample ? BN(conv1x1_s(x)) : x
  *   h = ReLU(BN1(conv1_1x1(x)))                  * channelMask
  *   h = ReLU(BN2(conv2_3x3_s_groups(g)(h)))      * channelMask
- *   h = h * sigmoid(fc2(ReLU(fc1(avgPool(h)))))   (squeeze-excitation; fc1: w -> q, fc2: q -> w, 1x1 convs with bias)
+ *   h = h * sigmoid(fc2(ReLU(fc1(pool_M2(h)))))   (squeeze-excitation; fc1: w -> q, fc2: q -> w, 1x1 convs with bias)
  *   h = BN3(conv3_1x1(h))                        * M3
  *   y = ReLU(h + identity)                        : (B, Cout, Hout, Wout)
+ *
+ *   pool_M2(h)[b, c] = sum_p h[b, c, p] M2[b, p] / max(sum_p M2[b, p], 1)
  * </pre>
  *
  * The gates are those of {@link org.laudnet.core.block.GatedResidualBlock}: a spatial (or layer) gate whose mask
  * {@code M3} multiplies conv3's BatchNorm output, a channel gate whose mask multiplies conv1's and conv2's outputs.
- * The squeeze-excitation pools the (channel-masked) conv2 output over every position. Densities are those of a
- * bottleneck ({@code d1 = mean(expand(M3))}, {@code d2 = d3 = mean(M3)}, {@code dc = mean(channelMask)}); the dynamic
- * MACs are {@link BlockCost} of the grouped bottleneck plus the squeeze-excitation's {@code dc * 2 w q} (its pooling
- * reads are not counted, as in the usual RegNet MAC counts).
+ *
+ * <p>Squeeze-excitation under a spatial mask (a choice of this project, not of the RegNet or LAUDNet papers): the
+ * squeeze averages the (channel-masked) conv2 output over the positions the block computes, {@code M2 = M3} (the
+ * spatial mask nearest-upsampled to conv2's output resolution {@code Hout x Wout}; with several spatial mask groups,
+ * their union), instead of over every position. A sparse executor computes conv2 only at those positions, so this
+ * form is what it can reproduce exactly. Without a spatial gate {@code M2 = 1} and the squeeze is the plain global
+ * average; with every gate open the block computes the static RegNetY block (up to the float rounding of the
+ * mean). A closed layer gate (or an empty spatial mask) gives {@code pool = 0}, whose output {@code M3} discards.
+ * Densities are those of a bottleneck ({@code d1 = mean(expand(M3))}, {@code d2 = d3 = mean(M3)},
+ * {@code dc = mean(channelMask)}); the dynamic MACs are {@link BlockCost} of the grouped bottleneck plus the
+ * squeeze-excitation's {@code dc * 2 w q} (its pooling reads are not counted, as in the usual RegNet MAC counts).
  *
  * <p>Output: the named NDList of a {@link BlockResult} (block output first).
  */
@@ -238,6 +248,27 @@ public final class GatedRegNetYBlock extends AbstractBlock {
     }
 
     /**
+     * Returns the block's layers as a sparse executor reads them (a bottleneck with squeeze-excitation), e.g. for
+     * {@code org.laudnet.core.exec.BlockExecutor.Builder#setLayers}.
+     *
+     * @return the layer description
+     */
+    public ResidualBlockLayers getLayers() {
+        return new ResidualBlockLayers(
+                geometry,
+                gateSpec,
+                new ResidualBlockLayers.ConvBn(conv1, bn1),
+                new ResidualBlockLayers.ConvBn(conv2, bn2),
+                Optional.of(new ResidualBlockLayers.ConvBn(conv3, bn3)),
+                downsampleConv == null
+                        ? Optional.empty()
+                        : Optional.of(new ResidualBlockLayers.ConvBn(downsampleConv, downsampleBn)),
+                Optional.ofNullable(spatialGate),
+                Optional.ofNullable(channelGate),
+                Optional.of(new ResidualBlockLayers.SqueezeExcitation(seFc1, seFc2)));
+    }
+
+    /**
      * Runs the block and returns a typed result.
      *
      * @param ps the parameter store
@@ -269,12 +300,17 @@ public final class GatedRegNetYBlock extends AbstractBlock {
         if (channel != null) {
             h = MaskOps.applyChannel(h, channel.mask());
         }
-        h = squeezeExcite(ps, h, training);
+        NDArray m3 = null;
+        NDArray m2 = null;
+        if (spatial != null) {
+            m3 = MaskOps.upsampleNearest(spatial.mask(), geometry.outHeight(), geometry.outWidth());
+            m2 = m3.getShape().get(1) == 1 ? m3 : m3.max(new int[] {1}, true);
+        }
+        h = squeezeExcite(ps, h, m2, training);
         h = apply(bn3, ps, apply(conv3, ps, h, training), training);
         NDArray d1;
         NDArray d3;
         if (spatial != null) {
-            NDArray m3 = MaskOps.upsampleNearest(spatial.mask(), geometry.outHeight(), geometry.outWidth());
             h = MaskOps.applySpatial(h, m3);
             NDArray m1 = MaskOps.expandForConv3x3(
                     m3, geometry.conv2Stride(), geometry.conv1OutHeight(), geometry.conv1OutWidth());
@@ -299,16 +335,25 @@ public final class GatedRegNetYBlock extends AbstractBlock {
     }
 
     /**
-     * The squeeze-excitation: {@code h * sigmoid(fc2(ReLU(fc1(avgPool(h)))))}.
+     * The squeeze-excitation: {@code h * sigmoid(fc2(ReLU(fc1(pool_M2(h)))))} with the masked mean
+     * {@code pool_M2(h)[b, c] = sum_p h[b, c, p] M2[b, p] / max(sum_p M2[b, p], 1)}.
      *
      * @param ps the parameter store
      * @param h conv2's activated output {@code (B, w, Hout, Wout)}
+     * @param m2 the positions the block computes {@code (B, 1, Hout, Wout)}, or null for every position (the plain
+     *     global average pool)
      * @param training training mode
      * @return the rescaled activations, same shape
      */
-    NDArray squeezeExcite(ParameterStore ps, NDArray h, boolean training) {
+    NDArray squeezeExcite(ParameterStore ps, NDArray h, NDArray m2, boolean training) {
         Shape s = h.getShape();
-        NDArray pooled = Pool.globalAvgPool2d(h).reshape(s.get(0), s.get(1), 1, 1);
+        NDArray pooled;
+        if (m2 == null) {
+            pooled = Pool.globalAvgPool2d(h).reshape(s.get(0), s.get(1), 1, 1);
+        } else {
+            NDArray count = m2.sum(new int[] {2, 3}, true).maximum(1f);
+            pooled = h.mul(m2).sum(new int[] {2, 3}, true).div(count);
+        }
         NDArray z = Activation.relu(apply(seFc1, ps, pooled, training));
         NDArray scale = Activation.sigmoid(apply(seFc2, ps, z, training));
         return h.mul(scale);

@@ -185,6 +185,40 @@ public final class LaudRegNet extends AbstractBlock {
         return staticMacs;
     }
 
+    /** Returns the MACs of the stem convolution. */
+    public long stemMacs() {
+        return stemMacs;
+    }
+
+    /** Returns the MACs of the classifier. */
+    public long headMacs() {
+        return headMacs;
+    }
+
+    /**
+     * Runs the stem: {@code ReLU(BN(conv(x)))}.
+     *
+     * @param ps parameter store
+     * @param x images {@code (B, C, H, W)}
+     * @param training training mode
+     * @return stem features {@code (B, stemChannels, H / stride, W / stride)}
+     */
+    public NDArray runStem(ParameterStore ps, NDArray x, boolean training) {
+        return Activation.relu(apply(stemBn, ps, apply(stemConv, ps, x, training), training));
+    }
+
+    /**
+     * Runs the head: global average pool and the classifier.
+     *
+     * @param ps parameter store
+     * @param features last stage output {@code (B, C, h, w)}
+     * @param training training mode
+     * @return logits {@code (B, classes)}
+     */
+    public NDArray runHead(ParameterStore ps, NDArray features, boolean training) {
+        return apply(head, ps, Pool.globalAvgPool2d(features), training);
+    }
+
     /**
      * Runs the network and returns a typed result.
      *
@@ -201,7 +235,7 @@ public final class LaudRegNet extends AbstractBlock {
             throw new IllegalArgumentException("x must have shape (B, " + stem.inChannels() + ", " + inputSize + ", "
                     + inputSize + "), got " + s);
         }
-        NDArray h = Activation.relu(apply(stemBn, ps, apply(stemConv, ps, x, training), training));
+        NDArray h = runStem(ps, x, training);
         List<NetworkResult.BlockDensityResult> results = new ArrayList<>(blocks.size());
         NDArray macs = x.getManager().create((float) (stemMacs + headMacs));
         for (GatedRegNetYBlock block : blocks) {
@@ -210,7 +244,7 @@ public final class LaudRegNet extends AbstractBlock {
             results.add(NetworkResult.BlockDensityResult.of(r));
             macs = macs.add(r.dynamicMacs());
         }
-        NDArray logits = apply(head, ps, Pool.globalAvgPool2d(h), training);
+        NDArray logits = runHead(ps, h, training);
         return new NetworkResult(logits, macs, List.copyOf(results));
     }
 

@@ -2,25 +2,31 @@ package org.laudnet.models.resnet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.ResidualBlockLayers;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionReport;
 import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.models.regnet.GatedRegNetYBlock;
+import org.laudnet.models.regnet.LaudRegNet;
 
 /**
- * Eval-mode inference of a trained {@link LaudResNet} through the sparse executors (method section 4): the stem and
- * the head run as in {@link LaudResNet#run} with {@code training = false}; every residual block runs through its own
- * {@link BlockExecutor}, which turns the block's gate masks into skipped work.
+ * Eval-mode inference of a trained {@link LaudResNet} or {@link LaudRegNet} through the sparse executors (method
+ * section 4): the stem and the head run as in the network's {@code run} with {@code training = false}; every residual
+ * block runs through its own {@link BlockExecutor} (built from the block's {@link ResidualBlockLayers}), which turns
+ * the block's gate masks into skipped work.
  *
  * <pre>
  *   x (B, C, H, W) -> stem (eval) -> BlockExecutor_1 .. BlockExecutor_n -> avg pool + fc -> logits (B, classes)
- *   dynamic MACs = stem + head + sum_b BlockCost_b.dynamicMacs(densities_b)     (maskers included)
+ *   dynamic MACs = stem + head + sum_b [BlockCost_b.dynamicMacs(densities_b) + dc_b * seMacs_b]   (maskers included;
+ *                  seMacs_b = 0 for ResNet blocks, the squeeze-excitation's 2 w q for RegNetY blocks)
  * </pre>
  *
  * The logits equal {@code net.run(ps, x, false).logits()} up to float rounding (relative error {@code <= 1e-4}). The
@@ -52,7 +58,136 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         }
     }
 
-    private final LaudResNet net;
+    /** What the executor needs of a network: its stem, head, MAC counts and the layers of its blocks. */
+    private interface Backbone {
+        Block network();
+
+        int inChannels();
+
+        int inputSize();
+
+        NDArray runStem(ParameterStore ps, NDArray x);
+
+        NDArray runHead(ParameterStore ps, NDArray features);
+
+        long stemMacs();
+
+        long headMacs();
+
+        long staticMacs();
+
+        List<ResidualBlockLayers> layers();
+
+        /** Dynamic MACs of block {@code i} at densities {@code d}, maskers included. */
+        double blockMacs(int i, BlockDensities d);
+    }
+
+    private record ResNetBackbone(LaudResNet net) implements Backbone {
+        @Override
+        public Block network() {
+            return net;
+        }
+
+        @Override
+        public int inChannels() {
+            return net.getStem().inChannels();
+        }
+
+        @Override
+        public int inputSize() {
+            return net.getInputSize();
+        }
+
+        @Override
+        public NDArray runStem(ParameterStore ps, NDArray x) {
+            return net.runStem(ps, x, false);
+        }
+
+        @Override
+        public NDArray runHead(ParameterStore ps, NDArray features) {
+            return net.runHead(ps, features, false);
+        }
+
+        @Override
+        public long stemMacs() {
+            return net.stemMacs();
+        }
+
+        @Override
+        public long headMacs() {
+            return net.headMacs();
+        }
+
+        @Override
+        public long staticMacs() {
+            return net.staticMacs();
+        }
+
+        @Override
+        public List<ResidualBlockLayers> layers() {
+            return net.getBlocks().stream().map(GatedResidualBlock::getLayers).toList();
+        }
+
+        @Override
+        public double blockMacs(int i, BlockDensities d) {
+            return net.getBlocks().get(i).getCost().dynamicMacs(d);
+        }
+    }
+
+    private record RegNetBackbone(LaudRegNet net) implements Backbone {
+        @Override
+        public Block network() {
+            return net;
+        }
+
+        @Override
+        public int inChannels() {
+            return net.getStem().inChannels();
+        }
+
+        @Override
+        public int inputSize() {
+            return net.getInputSize();
+        }
+
+        @Override
+        public NDArray runStem(ParameterStore ps, NDArray x) {
+            return net.runStem(ps, x, false);
+        }
+
+        @Override
+        public NDArray runHead(ParameterStore ps, NDArray features) {
+            return net.runHead(ps, features, false);
+        }
+
+        @Override
+        public long stemMacs() {
+            return net.stemMacs();
+        }
+
+        @Override
+        public long headMacs() {
+            return net.headMacs();
+        }
+
+        @Override
+        public long staticMacs() {
+            return net.staticMacs();
+        }
+
+        @Override
+        public List<ResidualBlockLayers> layers() {
+            return net.getBlocks().stream().map(GatedRegNetYBlock::getLayers).toList();
+        }
+
+        @Override
+        public double blockMacs(int i, BlockDensities d) {
+            GatedRegNetYBlock block = net.getBlocks().get(i);
+            return block.getCost().dynamicMacs(d) + d.dc() * block.seMacs();
+        }
+    }
+
+    private final Backbone net;
     private final NDManager manager;
     private final ParameterStore ps;
     private final List<BlockExecutor> executors;
@@ -64,9 +199,9 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         this.ps = new ParameterStore(manager, false);
         List<BlockExecutor> list = new ArrayList<>();
         try {
-            for (GatedResidualBlock block : net.getBlocks()) {
+            for (ResidualBlockLayers block : net.layers()) {
                 list.add(BlockExecutor.builder()
-                        .setBlock(block)
+                        .setLayers(block)
                         .setManager(manager)
                         .optParameterStore(ps)
                         .optPolicy(b.policy)
@@ -85,9 +220,9 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         return new Builder();
     }
 
-    /** Returns the executed network. */
-    public LaudResNet getNetwork() {
-        return net;
+    /** Returns the executed network: a {@link LaudResNet} or a {@link LaudRegNet}. */
+    public Block getNetwork() {
+        return net.network();
     }
 
     /** Returns the block executors, in network order. */
@@ -107,27 +242,27 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the executor is closed");
         }
-        StemSpec stem = net.getStem();
-        int size = net.getInputSize();
-        if (x.getShape().dimension() != 4 || x.getShape().get(1) != stem.inChannels() || x.getShape().get(2) != size
+        int channels = net.inChannels();
+        int size = net.inputSize();
+        if (x.getShape().dimension() != 4 || x.getShape().get(1) != channels || x.getShape().get(2) != size
                 || x.getShape().get(3) != size) {
-            throw new IllegalArgumentException("x must have shape (B, " + stem.inChannels() + ", " + size + ", " + size
+            throw new IllegalArgumentException("x must have shape (B, " + channels + ", " + size + ", " + size
                     + "), got " + x.getShape());
         }
         NDManager owner = x.getManager();
         try (NDManager step = owner.newSubManager()) {
             NDArray input = x.duplicate();
             input.attach(step);
-            NDArray h = net.runStem(ps, input, false);
+            NDArray h = net.runStem(ps, input);
             List<ExecutionReport> reports = new ArrayList<>(executors.size());
             double macs = net.stemMacs() + net.headMacs();
             for (int i = 0; i < executors.size(); i++) {
                 ExecutionResult r = executors.get(i).run(h);
                 h = r.output();
                 reports.add(r.report());
-                macs += net.getBlocks().get(i).getCost().dynamicMacs(r.report().densities());
+                macs += net.blockMacs(i, r.report().densities());
             }
-            NDArray logits = net.runHead(ps, h, false);
+            NDArray logits = net.runHead(ps, h);
             logits.attach(owner);
             return new NetworkExecution(logits, List.copyOf(reports), macs, net.staticMacs());
         }
@@ -145,20 +280,32 @@ public final class LaudNetworkExecutor implements AutoCloseable {
 
     /** Builder of a {@link LaudNetworkExecutor}. */
     public static final class Builder {
-        private LaudResNet net;
+        private Backbone net;
         private NDManager manager;
         private PathPolicy policy = PathPolicy.AUTO;
 
         private Builder() {}
 
         /**
-         * Sets the trained, initialised network (required).
+         * Sets the trained, initialised ResNet (this or {@link #setNetwork(LaudRegNet)} is required).
          *
          * @param net the network
          * @return this builder
          */
         public Builder setNetwork(LaudResNet net) {
-            this.net = net;
+            this.net = net == null ? null : new ResNetBackbone(net);
+            return this;
+        }
+
+        /**
+         * Sets the trained, initialised RegNetY (this or {@link #setNetwork(LaudResNet)} is required); its blocks'
+         * squeeze-excitations run inside the block executors.
+         *
+         * @param net the network
+         * @return this builder
+         */
+        public Builder setNetwork(LaudRegNet net) {
+            this.net = net == null ? null : new RegNetBackbone(net);
             return this;
         }
 
@@ -194,7 +341,7 @@ public final class LaudNetworkExecutor implements AutoCloseable {
             if (net == null) {
                 throw new IllegalArgumentException("net must be set");
             }
-            if (!net.isInitialized()) {
+            if (!net.network().isInitialized()) {
                 throw new IllegalArgumentException("net must be initialised");
             }
             if (manager == null) {

@@ -138,7 +138,7 @@ class LaudRegNetTest {
             p.getValue().getArray().set(new float[(int) p.getValue().getArray().size()]);
         }
         NDArray h = TestArrays.randn(m, 2, new Shape(1, 16, 4, 4));
-        NDArray out = block.squeezeExcite(ps, h, false);
+        NDArray out = block.squeezeExcite(ps, h, null, false);
         TestArrays.assertClose(h.mul(0.5f), out, 1e-6);
     }
 
