@@ -1,10 +1,12 @@
 package org.laudnet.bench.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.laudnet.bench.experiment.ExperimentConfig;
 import org.laudnet.bench.experiment.FashionMnistExperiment;
 import org.laudnet.bench.experiment.ResultsReport;
+import org.laudnet.core.block.GateMode;
 import org.laudnet.models.weights.AssetCache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,12 +52,23 @@ public final class ExperimentCommand implements Callable<Integer> {
         @Option(names = "--train-images", description = "Training images used (default: 20000; quick: 256).")
         Integer trainImages;
 
+        @Option(names = "--modes", split = ",",
+                description = "Gate modes to fine-tune, comma-separated (default: spatial,channel,layer).")
+        List<GateMode> modes;
+
+        @Option(names = "--targets", split = ",",
+                description = "Target ratios t, comma-separated (default: 0.25,0.5,0.75).")
+        List<Float> targets;
+
         @Override
         public Integer call() throws Exception {
             Path dir = data != null ? data : DemoCommand.ensureFashionMnist(AssetCache.defaultCache());
             ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out) : ExperimentConfig.full(dir, out, epochs);
             if (trainImages != null) {
                 c = c.withImages(trainImages, c.testImages());
+            }
+            if (modes != null || targets != null) {
+                c = c.withVariants(modes != null ? modes : c.modes(), targets != null ? targets : c.targets());
             }
             FashionMnistExperiment.Result r = new FashionMnistExperiment(c, System.out::println).run();
             System.out.println();

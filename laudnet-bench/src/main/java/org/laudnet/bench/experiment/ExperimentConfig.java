@@ -145,4 +145,16 @@ public record ExperimentConfig(
         return new ExperimentConfig(dataDir, outDir, train, test, batch, staticEpochs, fineTuneEpochs, modes,
                 targets, seed, latencyRuns, maskImages, policy);
     }
+
+    /**
+     * Returns a copy with other gate modes and targets (e.g. a focused run of one mode at t = 0.5).
+     *
+     * @param modes gate modes, non-empty
+     * @param targets target ratios, non-empty
+     * @return the copy
+     */
+    public ExperimentConfig withVariants(List<GateMode> modes, List<Float> targets) {
+        return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
+                modes, targets, seed, latencyRuns, maskImages, policy);
+    }
 }
