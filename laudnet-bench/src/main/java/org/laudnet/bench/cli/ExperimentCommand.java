@@ -35,7 +35,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                     + " densities and CPU latency, and writes fashion-mnist.md with a plot and a mask picture.")
     public static final class FashionMnist implements Callable<Integer> {
 
-        @Option(names = "--epochs", defaultValue = "3",
+        @Option(names = "--epochs", defaultValue = "6",
                 description = "Fine-tuning epochs; the static network trains one more (default: ${DEFAULT-VALUE}).")
         int epochs;
 

@@ -61,6 +61,7 @@ public final class FashionMnistExperiment {
      * @param machine CPU and runtime description
      * @param threads intra-op threads of the engine
      * @param totalSeconds wall time of the run
+     * @param loadBefore the 1, 5 and 15 minute load averages just before the run started
      * @param report the markdown report
      * @param plot the accuracy/latency PNG
      * @param masks the mask PNG
@@ -72,6 +73,7 @@ public final class FashionMnistExperiment {
             String machine,
             int threads,
             double totalSeconds,
+            String loadBefore,
             Path report,
             Path plot,
             Path masks) {}
@@ -102,6 +104,7 @@ public final class FashionMnistExperiment {
      */
     public Result run() throws IOException, TranslateException {
         long t0 = System.nanoTime();
+        String loadBefore = ResultsReport.loadAverage();
         Files.createDirectories(config.outDir());
         Engine.getInstance().setRandomSeed((int) config.seed());
         IdxDataset train = subset(config.dataDir(), true, config.trainImages(), config.batch(), true);
@@ -174,6 +177,7 @@ public final class FashionMnistExperiment {
             MaskGrid.write(masks, maskData, 4);
         }
         Result result = new Result(config, staticResult, List.copyOf(dynamic), machine(), threads(), totalSeconds,
+                loadBefore,
                 config.outDir().resolve(REPORT), plot, maskData == null ? null : masks);
         Files.writeString(result.report(), ResultsReport.markdown(result));
         LOG.info("experiment finished in {} s, report {}", totalSeconds, result.report());

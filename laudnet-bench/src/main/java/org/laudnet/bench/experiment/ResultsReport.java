@@ -89,7 +89,9 @@ public final class ResultsReport {
         sb.append("- Machine: ").append(r.machine()).append('\n');
         sb.append("- Engine threads: ").append(r.threads()).append(", OMP_WAIT_POLICY ")
                 .append(System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset")).append('\n');
-        sb.append("- Load average when the report was written: ").append(loadAverage()).append('\n');
+        sb.append("- Load average just before the run: ").append(r.loadBefore())
+                .append("; when the report was written (the run's own work included): ").append(loadAverage())
+                .append('\n');
         sb.append(String.format(Locale.ROOT, "- Data: first %d training images, first %d test images; batch %d%n",
                 c.trainImages(), c.testImages(), c.batch()));
         sb.append(String.format(Locale.ROOT, "- Epochs: static %d (AdamW, lr 3e-3, cosine); fine-tuning %d (AdamW,"
@@ -144,12 +146,15 @@ public final class ResultsReport {
         return sb.toString();
     }
 
-    /** The 1, 5 and 15 minute load averages, or "unknown" where /proc/loadavg cannot be read. */
-    private static String loadAverage() {
+    /**
+     * The 1, 5 and 15 minute load averages, or "unknown" where /proc/loadavg cannot be read.
+     *
+     * @return e.g. {@code "0.05 0.20 0.31 (1, 5, 15 min)"}
+     */
+    static String loadAverage() {
         try {
             String[] parts = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
-            return parts[0] + " " + parts[1] + " " + parts[2] + " (1, 5, 15 min; other processes on the cores disturb"
-                    + " the latency medians)";
+            return parts[0] + " " + parts[1] + " " + parts[2] + " (1, 5, 15 min)";
         } catch (java.io.IOException | RuntimeException e) {
             return "unknown";
         }
