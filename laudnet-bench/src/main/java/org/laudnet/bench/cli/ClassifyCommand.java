@@ -2,14 +2,16 @@ package org.laudnet.bench.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.laudnet.core.block.GateSpec;
-import org.laudnet.core.cost.BlockDensities;
+import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.models.imagenet.CaffePreprocessing;
 import org.laudnet.models.imagenet.ImageNetClassifier;
 import org.laudnet.models.imagenet.ImageNetClassifier.Classification;
@@ -18,6 +20,7 @@ import org.laudnet.models.io.LaudModelFile;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudNetworkExecutor;
 import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.resnet.NetworkResult;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.KerasResNet50Importer;
@@ -55,6 +58,33 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + " through the sparse block executors. Prints per-block densities and the MACs next to the"
                     + " labels.")
     Path model;
+
+    /** How a saved model (--model) is executed. */
+    enum RunMode {
+        /** The sparse block executors, each block's path chosen by its measured cost model. */
+        AUTO,
+        /** The block executors forced to their sparse path where the block has one. */
+        SPARSE,
+        /** The block executors forced to the dense path (BatchNorm folded, masks applied by multiplication). */
+        DENSE,
+        /** The network's own eval-mode forward: the masked-dense reference, no executor. */
+        MASKED;
+
+        PathPolicy policy() {
+            return switch (this) {
+                case AUTO -> PathPolicy.AUTO;
+                case SPARSE -> PathPolicy.SPARSE;
+                case DENSE -> PathPolicy.DENSE;
+                case MASKED -> throw new IllegalStateException("MASKED runs no executor");
+            };
+        }
+    }
+
+    @Option(names = "--mode", defaultValue = "AUTO",
+            description = "With --model: auto (sparse executors, path per block by cost model), sparse (sparse"
+                    + " paths forced), dense (executors' dense path) or masked (the network's masked-dense eval"
+                    + " forward, the reference) (default: ${DEFAULT-VALUE}).")
+    RunMode mode;
 
     @Option(names = "--save", paramLabel = "FILE.laud",
             description = "Write the loaded (possibly gated, see --gates) ResNet-50 as a LAUD model file.")
@@ -106,18 +136,35 @@ public final class ClassifyCommand implements Callable<Integer> {
             LaudModelFile.LaudModel loaded = LaudModelFile.load(model, manager);
             int size;
             int classes;
-            LaudNetworkExecutor executor;
+            LaudNetworkExecutor executor = null;
+            Function<NDArray, NetworkResult> reference;
+            long staticMacs;
             if (loaded.architecture() == LaudModelFile.Architecture.RESNET) {
                 LaudResNet net = loaded.resNet();
                 size = net.getInputSize();
                 classes = net.getNumClasses();
-                executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager).build();
+                staticMacs = net.staticMacs();
+                ParameterStore ps = new ParameterStore(manager, false);
+                reference = x -> net.run(ps, x, false);
+                if (mode != RunMode.MASKED) {
+                    executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager)
+                            .optPolicy(mode.policy()).build();
+                }
             } else {
                 LaudRegNet net = loaded.regNet();
                 size = net.getInputSize();
                 classes = net.getNumClasses();
-                executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager).build();
+                staticMacs = net.staticMacs();
+                ParameterStore ps = new ParameterStore(manager, false);
+                reference = x -> net.run(ps, x, false);
+                if (mode != RunMode.MASKED) {
+                    executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager)
+                            .optPolicy(mode.policy()).build();
+                }
             }
+            out.printf("%s: %s, run %s%n", model, loaded.architecture(), mode == RunMode.MASKED
+                    ? "masked dense (the network's eval forward)"
+                    : "through the block executors, path policy " + mode.policy());
             ImageNetLabels labels = classes == 1000 && Files.isRegularFile(AssetCache.defaultCache()
                     .imageNetLabelsJson()) ? ImageNetLabels.load(AssetCache.defaultCache().imageNetLabelsJson())
                     : null;
@@ -126,20 +173,38 @@ public final class ClassifyCommand implements Callable<Integer> {
                 for (Path image : images) {
                     try (NDManager step = manager.newSubManager()) {
                         NDArray x = preprocessing.load(step, image);
-                        LaudNetworkExecutor.NetworkExecution r = executor.run(x);
-                        NDArray logits = r.logits();
-                        double macs = r.dynamicMacs();
-                        long staticMacs = r.staticMacs();
-                        List<BlockDensities> densities = r.densities();
+                        NDArray logits;
+                        double macs;
+                        String densities;
+                        String paths = null;
+                        if (executor != null) {
+                            LaudNetworkExecutor.NetworkExecution r = executor.run(x);
+                            logits = r.logits();
+                            macs = r.dynamicMacs();
+                            densities = r.densities().stream().map(d -> String.format("%.2f", d.d3() * d.dc()))
+                                    .collect(Collectors.joining(" "));
+                            paths = r.reports().stream().map(e -> e.path().name())
+                                    .collect(Collectors.joining(","));
+                        } else {
+                            NetworkResult r = reference.apply(x);
+                            logits = r.logits();
+                            macs = r.dynamicMacs().getFloat();
+                            densities = r.blocks().stream().map(d -> String.format("%.2f",
+                                    d.d3().getFloat() * d.dc().getFloat())).collect(Collectors.joining(" "));
+                        }
                         out.printf("%s  (MACs %.3f G of %.3f G, ratio %.3f)%n", image, macs / 1e9, staticMacs / 1e9,
                                 macs / staticMacs);
-                        out.printf("  block densities d3*dc: %s%n", densities.stream()
-                                .map(d -> String.format("%.2f", d.d3() * d.dc())).collect(Collectors.joining(" ")));
+                        out.printf("  block densities d3*dc: %s%n", densities);
+                        if (paths != null) {
+                            out.printf("  block paths: %s%n", paths);
+                        }
                         printTop(out, logits.softmax(1).toFloatArray(), labels);
                     }
                 }
             } finally {
-                executor.close();
+                if (executor != null) {
+                    executor.close();
+                }
             }
         }
         return 0;

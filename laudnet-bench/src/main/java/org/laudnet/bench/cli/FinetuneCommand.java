@@ -83,7 +83,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         TEACHER
     }
 
-    @Option(names = "--labels", defaultValue = "auto",
+    @Option(names = "--labels", defaultValue = "AUTO",
             description = "Label source: imagenet (class directories named after ImageNet classes or 0-999),"
                     + " teacher (the static network's top-1; any directory names), or auto (imagenet when every"
                     + " directory matches, else teacher) (default: ${DEFAULT-VALUE}).")

@@ -58,8 +58,8 @@ class ClassifyCommandTest {
         int code;
         try {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            code = new CommandLine(new ClassifyCommand()).execute("--model", model.toString(), "--top", "2",
-                    image.toString());
+            code = new CommandLine(new ClassifyCommand()).setCaseInsensitiveEnumValuesAllowed(true)
+                    .execute("--model", model.toString(), "--top", "2", image.toString());
         } finally {
             System.setOut(saved);
         }
@@ -92,6 +92,49 @@ class ClassifyCommandTest {
         assertEquals(2, out.lines().filter(l -> l.matches("\\s+\\d\\.\\d{4}\\s+\\d+\\s*")).count(), out);
     }
 
+    @Test
+    void everyRunModeGivesTheSameLabels() throws IOException, WeightFileException {
+        Path model = dir.resolve("gated-regnet.laud");
+        try (NDManager m = NDManager.newBaseManager()) {
+            LaudRegNet net = LaudRegNet.builder()
+                    .setStages(8, List.of(new StageSpec(1, 16, 16, 2, GateSpec.spatial(2)),
+                            new StageSpec(1, 32, 32, 2, GateSpec.layer())))
+                    .optStem(StemSpec.small(3, 8)).optInputSize(32).optNumClasses(4).optSeed(5).build();
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            // a partly open spatial gate in the first stage: random masker weights, equal keep/skip biases
+            for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : net.getBlocks().get(0).getSpatialGate()
+                    .orElseThrow().getParameters()) {
+                ai.djl.ndarray.NDArray a = p.getValue().getArray();
+                java.util.Random r = new java.util.Random(3);
+                float[] v = new float[(int) a.size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = p.getKey().endsWith("bias") ? 0f : (float) r.nextGaussian();
+                }
+                a.set(v);
+            }
+            LaudModelFile.save(model, net);
+        }
+        Path image = dir.resolve("pattern.png");
+        ImageIO.write(pattern(), "png", image.toFile());
+        String masked = classify(model, image, "--mode", "masked");
+        assertTrue(masked.contains("masked dense"), masked);
+        List<String> reference = probabilityLines(masked);
+        assertEquals(2, reference.size(), masked);
+        for (String mode : List.of("auto", "dense", "sparse")) {
+            String out = classify(model, image, "--mode", mode);
+            assertEquals(reference, probabilityLines(out), mode + ":\n" + out + "\nmasked:\n" + masked);
+            assertTrue(out.contains("block paths: "), out);
+        }
+        String dense = classify(model, image, "--mode", "dense");
+        assertTrue(dense.lines().anyMatch(l -> l.matches("\\s+block paths: (DENSE|SKIP),(DENSE|SKIP)")), dense);
+        assertTrue(masked.lines().anyMatch(l -> l.contains("block densities d3*dc: ") && !l.contains("1.00 1.00")),
+                "the first block's gate should be partly closed:\n" + masked);
+    }
+
+    private static List<String> probabilityLines(String out) {
+        return out.lines().filter(l -> l.matches("\\s+\\d\\.\\d{4}\\s+\\d+\\s*")).toList();
+    }
+
     private static BufferedImage pattern() {
         BufferedImage img = new BufferedImage(40, 48, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 48; y++) {
@@ -102,14 +145,17 @@ class ClassifyCommandTest {
         return img;
     }
 
-    private static String classify(Path model, Path image) {
+    private static String classify(Path model, Path image, String... extra) {
         PrintStream saved = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int code;
+        List<String> args = new java.util.ArrayList<>(List.of("--model", model.toString(), "--top", "2"));
+        args.addAll(List.of(extra));
+        args.add(image.toString());
         try {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            code = new CommandLine(new ClassifyCommand()).execute("--model", model.toString(), "--top", "2",
-                    image.toString());
+            code = new CommandLine(new ClassifyCommand()).setCaseInsensitiveEnumValuesAllowed(true)
+                    .execute(args.toArray(String[]::new));
         } finally {
             System.setOut(saved);
         }
