@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.exec.PathPolicy;
@@ -17,7 +16,7 @@ import org.laudnet.models.imagenet.ImageNetClassifier;
 import org.laudnet.models.imagenet.ImageNetClassifier.Classification;
 import org.laudnet.models.imagenet.ImageNetClassifier.Prediction;
 import org.laudnet.models.io.LaudModelFile;
-import org.laudnet.models.regnet.LaudRegNet;
+import org.laudnet.models.resnet.GatedNetwork;
 import org.laudnet.models.resnet.LaudNetworkExecutor;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.NetworkResult;
@@ -134,34 +133,17 @@ public final class ClassifyCommand implements Callable<Integer> {
         PrintStream out = System.out;
         try (NDManager manager = NDManager.newBaseManager()) {
             LaudModelFile.LaudModel loaded = LaudModelFile.load(model, manager);
-            int size;
-            int classes;
-            LaudNetworkExecutor executor = null;
-            Function<NDArray, NetworkResult> reference;
-            long staticMacs;
-            if (loaded.architecture() == LaudModelFile.Architecture.RESNET) {
-                LaudResNet net = loaded.resNet();
-                size = net.getInputSize();
-                classes = net.getNumClasses();
-                staticMacs = net.staticMacs();
-                ParameterStore ps = new ParameterStore(manager, false);
-                reference = x -> net.run(ps, x, false);
-                if (mode != RunMode.MASKED) {
-                    executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager)
-                            .optPolicy(mode.policy()).build();
-                }
-            } else {
-                LaudRegNet net = loaded.regNet();
-                size = net.getInputSize();
-                classes = net.getNumClasses();
-                staticMacs = net.staticMacs();
-                ParameterStore ps = new ParameterStore(manager, false);
-                reference = x -> net.run(ps, x, false);
-                if (mode != RunMode.MASKED) {
-                    executor = LaudNetworkExecutor.builder().setNetwork(net).setManager(manager)
-                            .optPolicy(mode.policy()).build();
-                }
-            }
+            GatedNetwork net = loaded.architecture() == LaudModelFile.Architecture.RESNET
+                    ? loaded.resNet()
+                    : loaded.regNet();
+            int size = net.getInputSize();
+            int classes = net.getNumClasses();
+            long staticMacs = net.staticMacs();
+            ParameterStore ps = new ParameterStore(manager, false);
+            LaudNetworkExecutor executor = mode == RunMode.MASKED
+                    ? null
+                    : LaudNetworkExecutor.builder().setNetwork(net).setManager(manager).optPolicy(mode.policy())
+                            .build();
             out.printf("%s: %s, run %s%n", model, loaded.architecture(), mode == RunMode.MASKED
                     ? "masked dense (the network's eval forward)"
                     : "through the block executors, path policy " + mode.policy());
@@ -186,7 +168,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                             paths = r.reports().stream().map(e -> e.path().name())
                                     .collect(Collectors.joining(","));
                         } else {
-                            NetworkResult r = reference.apply(x);
+                            NetworkResult r = net.run(ps, x, false);
                             logits = r.logits();
                             macs = r.dynamicMacs().getFloat();
                             densities = r.blocks().stream().map(d -> String.format("%.2f",

@@ -19,8 +19,11 @@ import java.util.Collections;
 import java.util.List;
 import org.laudnet.core.block.BlockResult;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.block.ResidualBlockLayers;
+import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.util.Checks;
+import org.laudnet.models.resnet.GatedNetwork;
 import org.laudnet.models.resnet.NetworkResult;
 import org.laudnet.models.resnet.StageSpec;
 import org.laudnet.models.resnet.StemSpec;
@@ -41,7 +44,7 @@ import org.laudnet.models.resnet.StemSpec;
  * <p>Output: the named NDList of a {@link NetworkResult} (logits, dynamic MACs, per-block densities).
  * {@link #staticMacs()} is the static network's cost: stem, blocks (squeeze-excitation included) and head.
  */
-public final class LaudRegNet extends AbstractBlock {
+public final class LaudRegNet extends AbstractBlock implements GatedNetwork {
 
     private static final byte VERSION = 1;
 
@@ -217,6 +220,23 @@ public final class LaudRegNet extends AbstractBlock {
      */
     public NDArray runHead(ParameterStore ps, NDArray features, boolean training) {
         return apply(head, ps, Pool.globalAvgPool2d(features), training);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public List<ResidualBlockLayers> blockLayers() {
+        return getBlocks().stream().map(GatedRegNetYBlock::getLayers).toList();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>RegNetY: the bottleneck's MACs plus the squeeze-excitation's {@code dc * 2 w q}.
+     */
+    @Override
+    public double blockDynamicMacs(int block, BlockDensities densities) {
+        GatedRegNetYBlock b = getBlocks().get(block);
+        return b.getCost().dynamicMacs(densities) + densities.dc() * b.seMacs();
     }
 
     /**

@@ -2,19 +2,16 @@ package org.laudnet.models.resnet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.block.ResidualBlockLayers;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionReport;
 import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
-import org.laudnet.models.regnet.GatedRegNetYBlock;
 import org.laudnet.models.regnet.LaudRegNet;
 
 /**
@@ -58,136 +55,7 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         }
     }
 
-    /** What the executor needs of a network: its stem, head, MAC counts and the layers of its blocks. */
-    private interface Backbone {
-        Block network();
-
-        int inChannels();
-
-        int inputSize();
-
-        NDArray runStem(ParameterStore ps, NDArray x);
-
-        NDArray runHead(ParameterStore ps, NDArray features);
-
-        long stemMacs();
-
-        long headMacs();
-
-        long staticMacs();
-
-        List<ResidualBlockLayers> layers();
-
-        /** Dynamic MACs of block {@code i} at densities {@code d}, maskers included. */
-        double blockMacs(int i, BlockDensities d);
-    }
-
-    private record ResNetBackbone(LaudResNet net) implements Backbone {
-        @Override
-        public Block network() {
-            return net;
-        }
-
-        @Override
-        public int inChannels() {
-            return net.getStem().inChannels();
-        }
-
-        @Override
-        public int inputSize() {
-            return net.getInputSize();
-        }
-
-        @Override
-        public NDArray runStem(ParameterStore ps, NDArray x) {
-            return net.runStem(ps, x, false);
-        }
-
-        @Override
-        public NDArray runHead(ParameterStore ps, NDArray features) {
-            return net.runHead(ps, features, false);
-        }
-
-        @Override
-        public long stemMacs() {
-            return net.stemMacs();
-        }
-
-        @Override
-        public long headMacs() {
-            return net.headMacs();
-        }
-
-        @Override
-        public long staticMacs() {
-            return net.staticMacs();
-        }
-
-        @Override
-        public List<ResidualBlockLayers> layers() {
-            return net.getBlocks().stream().map(GatedResidualBlock::getLayers).toList();
-        }
-
-        @Override
-        public double blockMacs(int i, BlockDensities d) {
-            return net.getBlocks().get(i).getCost().dynamicMacs(d);
-        }
-    }
-
-    private record RegNetBackbone(LaudRegNet net) implements Backbone {
-        @Override
-        public Block network() {
-            return net;
-        }
-
-        @Override
-        public int inChannels() {
-            return net.getStem().inChannels();
-        }
-
-        @Override
-        public int inputSize() {
-            return net.getInputSize();
-        }
-
-        @Override
-        public NDArray runStem(ParameterStore ps, NDArray x) {
-            return net.runStem(ps, x, false);
-        }
-
-        @Override
-        public NDArray runHead(ParameterStore ps, NDArray features) {
-            return net.runHead(ps, features, false);
-        }
-
-        @Override
-        public long stemMacs() {
-            return net.stemMacs();
-        }
-
-        @Override
-        public long headMacs() {
-            return net.headMacs();
-        }
-
-        @Override
-        public long staticMacs() {
-            return net.staticMacs();
-        }
-
-        @Override
-        public List<ResidualBlockLayers> layers() {
-            return net.getBlocks().stream().map(GatedRegNetYBlock::getLayers).toList();
-        }
-
-        @Override
-        public double blockMacs(int i, BlockDensities d) {
-            GatedRegNetYBlock block = net.getBlocks().get(i);
-            return block.getCost().dynamicMacs(d) + d.dc() * block.seMacs();
-        }
-    }
-
-    private final Backbone net;
+    private final GatedNetwork net;
     private final NDManager manager;
     private final ParameterStore ps;
     private final List<BlockExecutor> executors;
@@ -199,7 +67,7 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         this.ps = new ParameterStore(manager, false);
         List<BlockExecutor> list = new ArrayList<>();
         try {
-            for (ResidualBlockLayers block : net.layers()) {
+            for (ResidualBlockLayers block : net.blockLayers()) {
                 list.add(BlockExecutor.builder()
                         .setLayers(block)
                         .setManager(manager)
@@ -220,9 +88,9 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         return new Builder();
     }
 
-    /** Returns the executed network: a {@link LaudResNet} or a {@link LaudRegNet}. */
-    public Block getNetwork() {
-        return net.network();
+    /** Returns the executed network (a {@link LaudResNet} or a {@link LaudRegNet}). */
+    public GatedNetwork getNetwork() {
+        return net;
     }
 
     /** Returns the block executors, in network order. */
@@ -242,8 +110,8 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the executor is closed");
         }
-        int channels = net.inChannels();
-        int size = net.inputSize();
+        int channels = net.getStem().inChannels();
+        int size = net.getInputSize();
         if (x.getShape().dimension() != 4 || x.getShape().get(1) != channels || x.getShape().get(2) != size
                 || x.getShape().get(3) != size) {
             throw new IllegalArgumentException("x must have shape (B, " + channels + ", " + size + ", " + size
@@ -253,16 +121,16 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         try (NDManager step = owner.newSubManager()) {
             NDArray input = x.duplicate();
             input.attach(step);
-            NDArray h = net.runStem(ps, input);
+            NDArray h = net.runStem(ps, input, false);
             List<ExecutionReport> reports = new ArrayList<>(executors.size());
             double macs = net.stemMacs() + net.headMacs();
             for (int i = 0; i < executors.size(); i++) {
                 ExecutionResult r = executors.get(i).run(h);
                 h = r.output();
                 reports.add(r.report());
-                macs += net.blockMacs(i, r.report().densities());
+                macs += net.blockDynamicMacs(i, r.report().densities());
             }
-            NDArray logits = net.runHead(ps, h);
+            NDArray logits = net.runHead(ps, h, false);
             logits.attach(owner);
             return new NetworkExecution(logits, List.copyOf(reports), macs, net.staticMacs());
         }
@@ -280,32 +148,21 @@ public final class LaudNetworkExecutor implements AutoCloseable {
 
     /** Builder of a {@link LaudNetworkExecutor}. */
     public static final class Builder {
-        private Backbone net;
+        private GatedNetwork net;
         private NDManager manager;
         private PathPolicy policy = PathPolicy.AUTO;
 
         private Builder() {}
 
         /**
-         * Sets the trained, initialised ResNet (this or {@link #setNetwork(LaudRegNet)} is required).
+         * Sets the trained, initialised network (required): a {@link LaudResNet}, or a {@link LaudRegNet} whose
+         * blocks' squeeze-excitations run inside the block executors.
          *
          * @param net the network
          * @return this builder
          */
-        public Builder setNetwork(LaudResNet net) {
-            this.net = net == null ? null : new ResNetBackbone(net);
-            return this;
-        }
-
-        /**
-         * Sets the trained, initialised RegNetY (this or {@link #setNetwork(LaudResNet)} is required); its blocks'
-         * squeeze-excitations run inside the block executors.
-         *
-         * @param net the network
-         * @return this builder
-         */
-        public Builder setNetwork(LaudRegNet net) {
-            this.net = net == null ? null : new RegNetBackbone(net);
+        public Builder setNetwork(GatedNetwork net) {
+            this.net = net;
             return this;
         }
 
@@ -341,7 +198,7 @@ public final class LaudNetworkExecutor implements AutoCloseable {
             if (net == null) {
                 throw new IllegalArgumentException("net must be set");
             }
-            if (!net.network().isInitialized()) {
+            if (!net.isInitialized()) {
                 throw new IllegalArgumentException("net must be initialised");
             }
             if (manager == null) {

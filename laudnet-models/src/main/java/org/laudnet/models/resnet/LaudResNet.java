@@ -21,7 +21,9 @@ import org.laudnet.core.block.BlockResult;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.ResidualBlockLayers;
 import org.laudnet.core.block.StridePlacement;
+import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.util.Checks;
@@ -43,7 +45,7 @@ import org.laudnet.core.util.Checks;
  * <p>Output: the named NDList of a {@link NetworkResult}: logits, the network's dynamic MACs, per-block densities.
  * {@link #staticMacs()} is the static network's cost (stem, blocks and head).
  */
-public final class LaudResNet extends AbstractBlock {
+public final class LaudResNet extends AbstractBlock implements GatedNetwork {
 
     private static final byte VERSION = 1;
 
@@ -233,6 +235,18 @@ public final class LaudResNet extends AbstractBlock {
      */
     public NDArray runHead(ParameterStore ps, NDArray features, boolean training) {
         return apply(head, ps, Pool.globalAvgPool2d(features), training);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public List<ResidualBlockLayers> blockLayers() {
+        return getBlocks().stream().map(GatedResidualBlock::getLayers).toList();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double blockDynamicMacs(int block, BlockDensities densities) {
+        return getBlocks().get(block).getCost().dynamicMacs(densities);
     }
 
     /**
