@@ -56,7 +56,19 @@ public final class TestArrays {
      * @param relTol relative tolerance
      */
     public static void assertClose(NDArray expected, NDArray actual, double relTol) {
-        assertArrayEquals(expected.getShape().getShape(), actual.getShape().getShape(), "shape");
+        assertClose(expected, actual, relTol, "");
+    }
+
+    /**
+     * As {@link #assertClose(NDArray, NDArray, double)}, with a description of the case in the failure message.
+     *
+     * @param expected the reference
+     * @param actual the value under test
+     * @param relTol relative tolerance
+     * @param what the case, prefixed to the failure message
+     */
+    public static void assertClose(NDArray expected, NDArray actual, double relTol, String what) {
+        assertArrayEquals(expected.getShape().getShape(), actual.getShape().getShape(), what + ": shape");
         float[] e = expected.toFloatArray();
         float[] a = actual.toFloatArray();
         double maxDiff = 0;
@@ -66,6 +78,6 @@ public final class TestArrays {
             scale = Math.max(scale, Math.abs(e[i]));
         }
         assertTrue(maxDiff / scale <= relTol,
-                "relative error " + (maxDiff / scale) + " > " + relTol + " (max abs diff " + maxDiff + ")");
+                what + ": relative error " + (maxDiff / scale) + " > " + relTol + " (max abs diff " + maxDiff + ")");
     }
 }

@@ -163,16 +163,7 @@ class GatedRegNetYExecutorTest {
     }
 
     private static void assertClose(NDArray expected, NDArray actual, String what) {
-        assertEquals(expected.getShape(), actual.getShape(), what);
-        float[] e = expected.toFloatArray();
-        float[] a = actual.toFloatArray();
-        double maxDiff = 0;
-        double scale = 1e-12;
-        for (int i = 0; i < e.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(e[i] - a[i]));
-            scale = Math.max(scale, Math.abs(e[i]));
-        }
-        assertTrue(maxDiff / scale <= TOL, what + ": relative error " + maxDiff / scale);
+        TestArrays.assertClose(expected, actual, TOL, what);
     }
 
     @ParameterizedTest
