@@ -23,6 +23,7 @@ import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.data.IdxImages;
 import org.laudnet.models.data.Normalization;
+import org.laudnet.models.resnet.LaudNetworkExecutor;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.NetworkResult;
 import org.laudnet.models.train.FineTuneConfig;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * The Fashion-MNIST experiment: trains the static network of {@link FashionMnistNets}, fine-tunes a LAUD variant per
  * (mode, target) from it with knowledge distillation (teacher = the static network, loss of method section 3, gate
  * schedules of {@link GateSchedules}), and measures each network: top-1 on the test images, eval MACs ratio, density
- * per stage, and eval latency through {@link SparseNetwork} at batch 1 and 64, interleaved with the static network in
+ * per stage, and eval latency through {@link LaudNetworkExecutor} at batch 1 and 64, interleaved with the static network in
  * the same process (medians after warm-up). Writes {@code fashion-mnist.md}, {@code fashion-mnist-accuracy-latency.png}
  * and {@code fashion-mnist-masks.png} into the output directory.
  */
@@ -308,8 +309,10 @@ public final class FashionMnistExperiment {
     private Latency measure(LaudResNet reference, LaudResNet candidate, NDArray images, NDManager base) {
         int b64 = (int) Math.min(64, images.getShape().get(0));
         try (NDManager m = base.newSubManager();
-                SparseNetwork ref = new SparseNetwork(reference, m, config.policy());
-                SparseNetwork cand = new SparseNetwork(candidate, m, config.policy())) {
+                LaudNetworkExecutor ref = LaudNetworkExecutor.builder().setNetwork(reference).setManager(m)
+                        .optPolicy(config.policy()).build();
+                LaudNetworkExecutor cand = LaudNetworkExecutor.builder().setNetwork(candidate).setManager(m)
+                        .optPolicy(config.policy()).build()) {
             NDArray x1 = images.get("0:1");
             NDArray x64 = images.get("0:" + b64);
             x1.attach(m);
@@ -324,7 +327,7 @@ public final class FashionMnistExperiment {
             try (NDManager sub = m.newSubManager()) {
                 NDArray x = x64.duplicate();
                 x.attach(sub);
-                NDArray sparse = cand.run(x);
+                NDArray sparse = cand.run(x).logits();
                 NDArray dense = candidate.run(new ParameterStore(sub, false), x, false).logits();
                 maxDiff = sparse.sub(dense).abs().max().getFloat();
             }
@@ -334,18 +337,22 @@ public final class FashionMnistExperiment {
             int runs64 = Math.max(3, runs / 3);
             LatencyMeter.Pair p64 = LatencyMeter.interleaved(() -> once(ref, x64, m), () -> once(cand, x64, m),
                     2, runs64);
-            once(cand, x64, m);
-            String paths = String.join(",", cand.lastReports().stream().map(rep -> rep.path().name()).toList());
+            String paths;
+            try (NDManager sub = m.newSubManager()) {
+                NDArray x = x64.duplicate();
+                x.attach(sub);
+                paths = String.join(",", cand.run(x).reports().stream().map(rep -> rep.path().name()).toList());
+            }
             return new Latency(p1.medianB(), p1.ratio(), p64.medianB(), p64.ratio(), maxDiff, p1.medianA(),
                     p64.medianA(), paths);
         }
     }
 
-    private static void once(SparseNetwork net, NDArray x, NDManager parent) {
+    private static void once(LaudNetworkExecutor net, NDArray x, NDManager parent) {
         try (NDManager sub = parent.newSubManager()) {
             NDArray xs = x.duplicate();
             xs.attach(sub);
-            net.run(xs).toFloatArray();
+            net.run(xs).logits().toFloatArray();
         }
     }
 

@@ -88,7 +88,10 @@ public final class ResultsReport {
         sb.append("## Setup\n\n");
         sb.append("- Machine: ").append(r.machine()).append('\n');
         sb.append("- Engine threads: ").append(r.threads()).append(", OMP_WAIT_POLICY ")
-                .append(System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset")).append('\n');
+                .append(System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset")).append(", MALLOC_MMAP_THRESHOLD_ ")
+                .append(System.getenv().getOrDefault("MALLOC_MMAP_THRESHOLD_", "unset"))
+                .append(", MALLOC_TRIM_THRESHOLD_ ")
+                .append(System.getenv().getOrDefault("MALLOC_TRIM_THRESHOLD_", "unset")).append('\n');
         sb.append("- Load average just before the run: ").append(r.loadBefore())
                 .append("; when the report was written (the run's own work included): ").append(loadAverage())
                 .append('\n');

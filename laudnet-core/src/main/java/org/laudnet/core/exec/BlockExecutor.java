@@ -68,8 +68,9 @@ import org.slf4j.LoggerFactory;
  * pattern's channels); the spatial schedules sum, per sample, the conv2 rows of the active pixels (the unit column
  * counts them) and scale the rows before conv3, leaving the unit column at 1. The layers run on cached weights.
  *
- * <p>Gates: the spatial (or layer) masker is an average pool and a 1x1 convolution on cached weights, an MLP channel
- * masker is a global pool and one or two linear layers on cached weights; the keep decisions ({@code keep >= skip})
+ * <p>Gates: the spatial masker is an average pool and a 1x1 convolution on cached weights (the layer masker: the
+ * engine computes the global mean of {@code x}, the host its few dot products), an MLP channel
+ * masker is a global mean on the engine and one or two linear layers on the host; the keep decisions ({@code keep >= skip})
  * are read back once per call. When every gate is open the call runs exactly the dense block (no mask arithmetic).
  *
  * <p>Path choice ({@link PathPolicy#AUTO}): at the first call with a batch size, the executor times its dense path
@@ -105,12 +106,12 @@ public final class BlockExecutor implements AutoCloseable {
     private final FoldedConv down;
     /** Spatial masker as a matrix {@code (2 gs, Cin)} and its host bias. */
     private final NDArray maskerMatrix;
+    private final float[] maskerHost;
     private final float[] maskerBias;
     /** The column {@code (Hin Win, 1)} of {@code 1 / (Hin Win)}: a global average pool as a matrix product. */
-    private final NDArray meanColumn;
     private final ChannelGate channelGate;
     /** Eval-mode channel masker on cached weights: {@code [W1, b1]} (MLP-1) or {@code [W1, b1, W2, b2]} (MLP-2). */
-    private final NDArray[] channelMlp;
+    private final float[][] channelMlp;
     private final ParameterStore ps;
     private final int maskSize;
     private final int spatialGroups;
@@ -172,22 +173,20 @@ public final class BlockExecutor implements AutoCloseable {
             if (sg != null) {
                 Conv2d masker = (Conv2d) sg.getChildren().values().get(0);
                 NDArray mw = masker.getParameters().get("weight").getArray();
-                this.maskerMatrix = manager.create(mw.toFloatArray(), new Shape(mw.getShape().get(0), g.inChannels()));
+                this.maskerHost = mw.toFloatArray();
+                this.maskerMatrix = manager.create(maskerHost, new Shape(mw.getShape().get(0), g.inChannels()));
                 this.maskerBias = masker.getParameters().get("bias").getArray().toFloatArray();
                 this.maskSize = sg.getMaskSize();
                 this.spatialGroups = sg.getGroups();
             } else {
                 this.maskerMatrix = null;
+                this.maskerHost = null;
                 this.maskerBias = null;
                 this.maskSize = 0;
                 this.spatialGroups = 1;
             }
             this.channelGate = block.channelGate().orElse(null);
-            this.channelMlp = channelGate == null ? null : cachedChannelMlp(channelGate, manager);
-            int hw = g.inHeight() * g.inWidth();
-            float[] mean = new float[hw];
-            Arrays.fill(mean, 1f / hw);
-            this.meanColumn = channelMlp == null ? null : manager.create(mean, new Shape(hw, 1));
+            this.channelMlp = channelGate == null ? null : cachedChannelMlp(channelGate);
             this.channelGroups = channelGate == null ? 1 : channelGate.getGroups();
             int groupWidth = g.width() / g.convGroups();
             this.channelSlicing = g.convGroups() == 1
@@ -214,7 +213,7 @@ public final class BlockExecutor implements AutoCloseable {
      * {@link ChannelMaskerKind#MLP_2}) to the executor's manager, so that eval-mode gating is
      * {@code pool -> linear [-> relu -> linear]} on cached arrays; null for other maskers (they run through the gate).
      */
-    private static NDArray[] cachedChannelMlp(ChannelGate gate, NDManager manager) {
+    private static float[][] cachedChannelMlp(ChannelGate gate) {
         List<Linear> layers = new ArrayList<>();
         collectLinears(gate, layers);
         boolean mlp1 = gate.getKind() == ChannelMaskerKind.MLP_1 && layers.size() == 1;
@@ -222,14 +221,29 @@ public final class BlockExecutor implements AutoCloseable {
         if (!mlp1 && !mlp2) {
             return null;
         }
-        NDArray[] r = new NDArray[layers.size() * 2];
+        float[][] r = new float[layers.size() * 2][];
         for (int i = 0; i < layers.size(); i++) {
-            r[2 * i] = layers.get(i).getParameters().get("weight").getArray().duplicate();
-            r[2 * i + 1] = layers.get(i).getParameters().get("bias").getArray().duplicate();
-            r[2 * i].attach(manager);
-            r[2 * i + 1].attach(manager);
+            r[2 * i] = layers.get(i).getParameters().get("weight").getArray().toFloatArray();
+            r[2 * i + 1] = layers.get(i).getParameters().get("bias").getArray().toFloatArray();
         }
         return r;
+    }
+
+    /**
+     * A linear layer on the host: {@code out[b, o] = bias[o] + sum_i w[o, i] in[b, i]} for {@code batch} rows, with
+     * an optional ReLU.
+     */
+    private static float[] hostLinear(float[] in, int batch, float[] w, float[] bias, boolean relu) {
+        int outs = bias.length;
+        int ins = w.length / outs;
+        float[] out = new float[batch * outs];
+        for (int b = 0; b < batch; b++) {
+            for (int o = 0; o < outs; o++) {
+                float v = bias[o] + dot(w, o * ins, in, b * ins, ins);
+                out[b * outs + o] = relu ? Math.max(v, 0f) : v;
+            }
+        }
+        return out;
     }
 
     private static void collectLinears(ai.djl.nn.Block b, List<Linear> out) {
@@ -407,7 +421,22 @@ public final class BlockExecutor implements AutoCloseable {
     private Masks gate(NDArray x) {
         int batch = (int) x.getShape().get(0);
         float[] cells = null;
-        if (maskerMatrix != null) {
+        if (maskerMatrix != null && maskSize == 1) {
+            // layer gate: the global mean of x is a (B, Cin) table; the 1x1 masker's 2 gs dot products per sample
+            // run on the host (for small Cin this is far cheaper than a batched GEMM and a pool on the engine)
+            int cin = g.inChannels();
+            float[] pooled = x.reshape(batch, cin, (long) g.inHeight() * g.inWidth()).mean(new int[] {2})
+                    .toFloatArray();
+            cells = new float[batch * spatialGroups];
+            for (int b = 0; b < batch; b++) {
+                for (int q = 0; q < spatialGroups; q++) {
+                    float keep = maskerBias[q] + dot(maskerHost, q * cin, pooled, b * cin, cin);
+                    float skip = maskerBias[spatialGroups + q]
+                            + dot(maskerHost, (spatialGroups + q) * cin, pooled, b * cin, cin);
+                    cells[b * spatialGroups + q] = keep >= skip ? 1f : 0f;
+                }
+            }
+        } else if (maskerMatrix != null) {
             // the 1x1 masker commutes with the average pool: pool(W x) = W pool(x); the product first reads x once
             // in a GEMM with 2 gs rows and leaves a 2 gs channel map to pool (four times cheaper than pooling x)
             int kh = g.inHeight() / maskSize;
@@ -437,14 +466,13 @@ public final class BlockExecutor implements AutoCloseable {
         boolean[][] channels = null;
         if (channelGate != null) {
             if (channelMlp != null) {
-                // global average pool as one matrix-vector product per sample: (B, Cin, HW) x (HW, 1)
-                NDArray pooled = x.reshape(batch, g.inChannels(), (long) g.inHeight() * g.inWidth())
-                        .matMul(meanColumn).reshape(batch, g.inChannels());
-                NDArray h = Linear.linear(pooled, channelMlp[0], channelMlp[1]).head();
+                // the global mean of x on the engine, the MLP's small layers on the host
+                float[] pooled = x.reshape(batch, g.inChannels(), (long) g.inHeight() * g.inWidth())
+                        .mean(new int[] {2}).toFloatArray();
+                float[] logits = hostLinear(pooled, batch, channelMlp[0], channelMlp[1], channelMlp.length == 4);
                 if (channelMlp.length == 4) {
-                    h = Linear.linear(Activation.relu(h), channelMlp[2], channelMlp[3]).head();
+                    logits = hostLinear(logits, batch, channelMlp[2], channelMlp[3], false);
                 }
-                float[] logits = h.toFloatArray();
                 channels = new boolean[batch][channelGroups];
                 for (int b = 0; b < batch; b++) {
                     for (int q = 0; q < channelGroups; q++) {
@@ -458,6 +486,14 @@ public final class BlockExecutor implements AutoCloseable {
         }
         lap("gate");
         return new Masks(batch, cells, channels);
+    }
+
+    private static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += a[aOffset + i] * b[bOffset + i];
+        }
+        return sum;
     }
 
     private boolean[][] toPatterns(float[] mask, int batch) {

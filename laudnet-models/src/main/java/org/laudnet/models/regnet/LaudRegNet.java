@@ -173,6 +173,12 @@ public final class LaudRegNet extends AbstractBlock implements GatedNetwork {
         return stemConv;
     }
 
+    /** {@inheritDoc} */
+    @Override
+    public ResidualBlockLayers.ConvBn stemLayers() {
+        return new ResidualBlockLayers.ConvBn(stemConv, stemBn);
+    }
+
     /** Returns the stem BatchNorm. */
     public BatchNorm getStemBn() {
         return stemBn;

@@ -21,6 +21,9 @@ public interface GatedNetwork extends Block {
     /** Returns the stem settings (input channels and stem shape). */
     StemSpec getStem();
 
+    /** Returns the stem convolution and its BatchNorm (the stem's shape is {@link #getStem()}). */
+    ResidualBlockLayers.ConvBn stemLayers();
+
     /** Returns the square input size {@code S}. */
     int getInputSize();
 

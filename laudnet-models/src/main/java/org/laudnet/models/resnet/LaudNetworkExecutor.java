@@ -12,16 +12,17 @@ import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionReport;
 import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.exec.StemExecutor;
 import org.laudnet.models.regnet.LaudRegNet;
 
 /**
  * Eval-mode inference of a trained {@link LaudResNet} or {@link LaudRegNet} through the sparse executors (method
- * section 4): the stem and the head run as in the network's {@code run} with {@code training = false}; every residual
- * block runs through its own {@link BlockExecutor} (built from the block's {@link ResidualBlockLayers}), which turns
- * the block's gate masks into skipped work.
+ * section 4): the stem runs through a {@link StemExecutor} (its BatchNorm folded into the convolution), every residual
+ * block through its own {@link BlockExecutor} (built from the block's {@link ResidualBlockLayers}), which turns the
+ * block's gate masks into skipped work, and the head as in the network's {@code run} with {@code training = false}.
  *
  * <pre>
- *   x (B, C, H, W) -> stem (eval) -> BlockExecutor_1 .. BlockExecutor_n -> avg pool + fc -> logits (B, classes)
+ *   x (B, C, H, W) -> StemExecutor -> BlockExecutor_1 .. BlockExecutor_n -> avg pool + fc -> logits (B, classes)
  *   dynamic MACs = stem + head + sum_b [BlockCost_b.dynamicMacs(densities_b) + dc_b * seMacs_b]   (maskers included;
  *                  seMacs_b = 0 for ResNet blocks, the squeeze-excitation's 2 w q for RegNetY blocks)
  * </pre>
@@ -58,6 +59,7 @@ public final class LaudNetworkExecutor implements AutoCloseable {
     private final GatedNetwork net;
     private final NDManager manager;
     private final ParameterStore ps;
+    private final StemExecutor stem;
     private final List<BlockExecutor> executors;
     private boolean closed;
 
@@ -66,7 +68,12 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         this.manager = b.manager.newSubManager();
         this.ps = new ParameterStore(manager, false);
         List<BlockExecutor> list = new ArrayList<>();
+        StemExecutor stemExecutor = null;
         try {
+            StemSpec spec = net.getStem();
+            stemExecutor = spec.maxPool()
+                    ? StemExecutor.withMaxPool(net.stemLayers(), spec.stride(), spec.maxPoolPadding(), ps, manager)
+                    : StemExecutor.of(net.stemLayers(), spec.stride(), ps, manager);
             for (ResidualBlockLayers block : net.blockLayers()) {
                 list.add(BlockExecutor.builder()
                         .setLayers(block)
@@ -77,9 +84,13 @@ public final class LaudNetworkExecutor implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             list.forEach(BlockExecutor::close);
+            if (stemExecutor != null) {
+                stemExecutor.close();
+            }
             manager.close();
             throw e;
         }
+        this.stem = stemExecutor;
         this.executors = Collections.unmodifiableList(list);
     }
 
@@ -96,6 +107,24 @@ public final class LaudNetworkExecutor implements AutoCloseable {
     /** Returns the block executors, in network order. */
     public List<BlockExecutor> getExecutors() {
         return executors;
+    }
+
+    /**
+     * Fits every block executor's path cost models for a batch size ({@link BlockExecutor#calibrate(int)}), so that
+     * the measurement stays out of a timed loop; the first {@link PathPolicy#AUTO} call of a batch size does it
+     * otherwise.
+     *
+     * @param batch the batch size, positive
+     * @throws IllegalArgumentException if {@code batch} is not positive
+     * @throws IllegalStateException if the executor is closed
+     */
+    public void calibrate(int batch) {
+        if (closed) {
+            throw new IllegalStateException("the executor is closed");
+        }
+        for (BlockExecutor e : executors) {
+            e.calibrate(batch);
+        }
     }
 
     /**
@@ -121,7 +150,7 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         try (NDManager step = owner.newSubManager()) {
             NDArray input = x.duplicate();
             input.attach(step);
-            NDArray h = net.runStem(ps, input, false);
+            NDArray h = stem.run(input);
             List<ExecutionReport> reports = new ArrayList<>(executors.size());
             double macs = net.stemMacs() + net.headMacs();
             for (int i = 0; i < executors.size(); i++) {
@@ -142,6 +171,7 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         if (!closed) {
             closed = true;
             executors.forEach(BlockExecutor::close);
+            stem.close();
             manager.close();
         }
     }
