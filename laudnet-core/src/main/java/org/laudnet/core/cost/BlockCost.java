@@ -2,6 +2,7 @@ package org.laudnet.core.cost;
 
 import ai.djl.ndarray.NDArray;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.util.ScalarOps;
 
 /**
  * Multiply-accumulate counts of one (gated) residual block, per method section 3.
@@ -89,9 +90,9 @@ public record BlockCost(
      */
     public NDArray dynamicMacs(NDArray d1, NDArray d2, NDArray d3, NDArray dc) {
         NDArray conv2ChannelFactor = type == BlockType.BOTTLENECK ? dc.mul(dc) : dc;
-        return dc.mul(d1).mul(conv1Macs)
-                .add(conv2ChannelFactor.mul(d2).mul(conv2Macs))
-                .add(dc.mul(d3).mul(conv3Macs))
+        return ScalarOps.mul(dc.mul(d1), conv1Macs)
+                .add(ScalarOps.mul(conv2ChannelFactor.mul(d2), conv2Macs))
+                .add(ScalarOps.mul(dc.mul(d3), conv3Macs))
                 .add(downsampleMacs + maskerMacs);
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.laudnet.core.util.Checks;
+import org.laudnet.core.util.ScalarOps;
 
 /**
  * Hard Gumbel-softmax over a keep/skip axis with a straight-through gradient (method section 2).
@@ -69,7 +70,7 @@ public final class GumbelSoftmax {
         }
         NDArray gumbel = uniform.log().neg().log().neg();
         NDArray perturbed = noiseScale == 1f ? logits.add(gumbel) : logits.add(gumbel.mul(noiseScale));
-        NDArray keepSoft = perturbed.div(tau).softmax(1).get(":, 0");
+        NDArray keepSoft = ScalarOps.div(perturbed, tau).softmax(1).get(":, 0");
         NDArray keepHard = perturbed.get(":, 0").gte(perturbed.get(":, 1")).toType(logits.getDataType(), false);
         return keepHard.sub(keepSoft.stopGradient()).add(keepSoft);
     }

@@ -28,6 +28,7 @@ import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.gate.SpatialGate;
 import org.laudnet.core.mask.MaskOps;
 import org.laudnet.core.util.Checks;
+import org.laudnet.core.util.ScalarOps;
 
 /**
  * The RegNetY residual block (Radosavovic et al., "Designing Network Design Spaces", 2020) with LAUDNet gates, in
@@ -322,7 +323,7 @@ public final class GatedRegNetYBlock extends AbstractBlock {
         }
         NDArray dc = channel == null ? manager.create(1f) : channel.density();
         NDArray y = Activation.relu(h.add(identity));
-        NDArray macs = cost.dynamicMacs(d1, d3, d3, dc).add(dc.mul(seMacs));
+        NDArray macs = cost.dynamicMacs(d1, d3, d3, dc).add(ScalarOps.mul(dc, seMacs));
         return new BlockResult(
                 y,
                 Optional.ofNullable(spatial).map(GateResult::mask),
@@ -351,7 +352,7 @@ public final class GatedRegNetYBlock extends AbstractBlock {
         if (m2 == null) {
             pooled = Pool.globalAvgPool2d(h).reshape(s.get(0), s.get(1), 1, 1);
         } else {
-            NDArray count = m2.sum(new int[] {2, 3}, true).maximum(1f);
+            NDArray count = ScalarOps.maximum(m2.sum(new int[] {2, 3}, true), 1);
             pooled = h.mul(m2).sum(new int[] {2, 3}, true).div(count);
         }
         NDArray z = Activation.relu(apply(seFc1, ps, pooled, training));

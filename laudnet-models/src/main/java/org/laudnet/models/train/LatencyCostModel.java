@@ -12,6 +12,7 @@ import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.util.Checks;
 import org.laudnet.models.latency.NetworkLatencyEstimator;
 import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.core.util.ScalarOps;
 
 /**
  * A latency cost model for the training loss: each block's cost is its <em>predicted latency</em> on a target
@@ -133,7 +134,7 @@ public final class LatencyCostModel implements CostModel {
             for (int j = 0; j < y[i].length; j++) {
                 NDArray hj = y[i].length == 1 ? null : hat(dc, j);
                 NDArray weight = hi == null ? hj : hj == null ? hi : hi.mul(hj);
-                NDArray term = weight == null ? d3.zerosLike().add((float) y[i][j]) : weight.mul((float) y[i][j]);
+                NDArray term = weight == null ? d3.zerosLike().add((float) y[i][j]) : ScalarOps.mul(weight, y[i][j]);
                 total = total == null ? term : total.add(term);
             }
         }
@@ -141,7 +142,7 @@ public final class LatencyCostModel implements CostModel {
     }
 
     private NDArray hat(NDArray x, int knot) {
-        return x.sub((float) (knot / (double) intervals)).abs().mul((float) -intervals).add(1f).maximum(0f);
+        return ScalarOps.maximum(ScalarOps.mul(x.sub((float) (knot / (double) intervals)).abs(), -intervals).add(1f), 0);
     }
 
     /** {@inheritDoc} Milliseconds of stem, pooling and classifier. */

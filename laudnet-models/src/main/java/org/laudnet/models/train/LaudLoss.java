@@ -10,6 +10,7 @@ import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.NetworkResult;
+import org.laudnet.core.util.ScalarOps;
 
 /**
  * The LAUDNet training loss (method section 3), one DJL {@link Loss}:
@@ -137,12 +138,12 @@ public final class LaudLoss extends Loss {
         if (teacher != null) {
             kd = distillation(logits, teacher, config.temperature());
             float t2 = config.temperature() * config.temperature();
-            total = ce.mul(1 - config.alpha()).add(kd.mul(config.alpha() * t2));
+            total = ScalarOps.mul(ce, 1 - config.alpha()).add(ScalarOps.mul(kd, config.alpha() * t2));
         } else {
             kd = logits.getManager().create(0f);
             total = ce;
         }
-        total = total.add(cost.mul(config.lambda()));
+        total = total.add(ScalarOps.mul(cost, config.lambda()));
         return new LossParts(total, ce, kd, cost, ratio, teacher != null);
     }
 
@@ -193,7 +194,7 @@ public final class LaudLoss extends Loss {
                     + ", got " + teacherLogits.getShape());
         }
         NDArray tLog = teacherLogits.stopGradient().div(temperature).logSoftmax(1);
-        NDArray sLog = logits.div(temperature).logSoftmax(1);
+        NDArray sLog = ScalarOps.div(logits, temperature).logSoftmax(1);
         return tLog.exp().mul(tLog.sub(sLog)).sum(new int[] {1}).mean();
     }
 
@@ -214,9 +215,9 @@ public final class LaudLoss extends Loss {
             dynTotal = dynTotal == null ? dyn : dynTotal.add(dyn);
             GateMode mode = blockModes.get(b);
             if (mode != GateMode.NONE) {
-                NDArray rb = dyn.div((float) costModel.denseCost(b));
-                NDArray over = rb.sub((float) bounds.upper()).maximum(0f);
-                NDArray under = rb.neg().add((float) bounds.lower()).maximum(0f);
+                NDArray rb = ScalarOps.div(dyn, costModel.denseCost(b));
+                NDArray over = ScalarOps.maximum(rb.sub((float) bounds.upper()), 0);
+                NDArray under = ScalarOps.maximum(rb.neg().add((float) bounds.lower()), 0);
                 boundTerms.add(over.square().add(under.square()));
             }
             if (mode == GateMode.BOTH) {
@@ -226,7 +227,7 @@ public final class LaudLoss extends Loss {
         double fixed = costModel.fixedCost();
         NDArray ratio = dynTotal == null
                 ? r.logits().getManager().create(1f)
-                : dynTotal.add((float) fixed).div((float) costModel.staticCost());
+                : ScalarOps.div(dynTotal.add((float) fixed), costModel.staticCost());
         NDArray loss = ratio.sub(config.target()).square();
         if (!boundTerms.isEmpty()) {
             loss = loss.add(mean(boundTerms));
@@ -255,7 +256,7 @@ public final class LaudLoss extends Loss {
             NetworkResult.BlockDensityResult d = r.blocks().get(b);
             total = total.add(costModel.dynamicCost(b, d.d1(), d.d2(), d.d3(), d.dc()));
         }
-        return total.div((float) costModel.staticCost());
+        return ScalarOps.div(total, costModel.staticCost());
     }
 
     private static NDArray mean(List<NDArray> terms) {
@@ -263,6 +264,6 @@ public final class LaudLoss extends Loss {
         for (int i = 1; i < terms.size(); i++) {
             s = s.add(terms.get(i));
         }
-        return s.div((float) terms.size());
+        return ScalarOps.div(s, terms.size());
     }
 }
