@@ -88,7 +88,8 @@ import org.slf4j.LoggerFactory;
  * groups) of a bottleneck.
  *
  * <p>Memory: every call works in a sub-manager of the input's manager that is closed before returning; only the
- * output is attached to the input's manager. Not thread-safe: use one executor per thread.
+ * output is attached to the input's manager. With {@link Builder#optReusableReluInput(boolean)} the output of a block without
+ * downsample may be the input array itself (skipped batch) or the input with the computed samples written into it. Not thread-safe: use one executor per thread.
  */
 public final class BlockExecutor implements AutoCloseable {
 
@@ -122,6 +123,7 @@ public final class BlockExecutor implements AutoCloseable {
     /** Whether channel patterns can run with weight slices (ungrouped conv2, or whole conv groups per gate group). */
     private final boolean channelSlicing;
     private final PathPolicy policy;
+    private final boolean reusableReluInput;
     private final int calibrationRuns;
     private final long calibrationSeed;
     private final Map<BitSet, Weights> slices;
@@ -148,6 +150,7 @@ public final class BlockExecutor implements AutoCloseable {
         this.bottleneck = g.type() == BlockType.BOTTLENECK;
         this.cost = BlockCost.of(g, 0);
         this.policy = b.policy;
+        this.reusableReluInput = b.reusableReluInput;
         this.calibrationRuns = b.calibrationRuns;
         this.calibrationSeed = b.seed;
         this.manager = b.manager.newSubManager();
@@ -317,7 +320,7 @@ public final class BlockExecutor implements AutoCloseable {
         try (NDManager sub = caller.newSubManager()) {
             x.tempAttach(sub);
             Masks masks = gate(x);
-            return finish(x, caller, masks, callPolicy);
+            return finish(x, caller, masks, callPolicy, reusableReluInput && down == null);
         }
     }
 
@@ -387,15 +390,17 @@ public final class BlockExecutor implements AutoCloseable {
             if (evaluateGates) {
                 gate(x);
             }
-            return finish(x, caller, new Masks(batch, cells, channels), callPolicy);
+            return finish(x, caller, new Masks(batch, cells, channels), callPolicy, false);
         }
     }
 
-    private ExecutionResult finish(NDArray x, NDManager caller, Masks masks, PathPolicy callPolicy) {
+    private ExecutionResult finish(NDArray x, NDManager caller, Masks masks, PathPolicy callPolicy, boolean reuse) {
         Decision d = decide(x, masks, callPolicy);
         lap("index");
-        NDArray y = compute(x, masks, d.path);
-        y.attach(caller);
+        NDArray y = compute(x, masks, d.path, reuse);
+        if (y != x) {
+            y.attach(caller);
+        }
         lap("scatter");
         ExecutionReport report = new ExecutionReport(mode, d.path, masks.batch, masks.activeUnits(),
                 masks.totalUnits(), d.patternGroups, masks.densities, macsRatio(masks.densities),
@@ -817,7 +822,7 @@ public final class BlockExecutor implements AutoCloseable {
                 x.tempAttach(call);
                 long t0 = System.nanoTime();
                 // eager CPU operations have completed when compute returns
-                compute(x, mk, p);
+                compute(x, mk, p, false);
                 long t1 = System.nanoTime();
                 if (i >= 0) {
                     t[i] = (t1 - t0) / 1e6;
@@ -831,12 +836,16 @@ public final class BlockExecutor implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ compute
 
-    private NDArray compute(NDArray x, Masks mk, ExecutionPath path) {
+    /**
+     * Runs a path; with {@code reuse} (a non-negative input without downsample that the caller hands over) the skipped
+     * samples' output {@code ReLU(x) = x} is {@code x} itself, and LAYER and CHANNEL write their samples into it.
+     */
+    private NDArray compute(NDArray x, Masks mk, ExecutionPath path, boolean reuse) {
         return switch (path) {
             case DENSE -> dense(x, mk);
-            case SKIP -> Activation.relu(identity(x));
-            case LAYER -> layer(x, mk);
-            case CHANNEL -> channel(x, mk);
+            case SKIP -> reuse ? x : Activation.relu(identity(x));
+            case LAYER -> layer(x, mk, reuse);
+            case CHANNEL -> channel(x, mk, reuse);
             case SPATIAL_WINDOWS, SPATIAL_M1 -> spatial(x, mk, path);
         };
     }
@@ -983,7 +992,7 @@ public final class BlockExecutor implements AutoCloseable {
         return sub.create(e, new Shape(mk.batch, g.outChannels(), ho, wo));
     }
 
-    private NDArray layer(NDArray x, Masks mk) {
+    private NDArray layer(NDArray x, Masks mk, boolean reuse) {
         NDManager sub = x.getManager();
         int n = mk.activeCells;
         long[] active = new long[n];
@@ -994,30 +1003,34 @@ public final class BlockExecutor implements AutoCloseable {
             }
         }
         List<Part> parts = List.of(new Part(active, null));
-        return combineSamples(x, sub, parts);
+        return combineSamples(x, sub, parts, reuse);
     }
 
     /** One pattern group of samples with its weights ({@code null} = full weights). */
     private record Part(long[] samples, Weights weights) {}
 
-    private NDArray channel(NDArray x, Masks mk) {
+    private NDArray channel(NDArray x, Masks mk, boolean reuse) {
         NDManager sub = x.getManager();
         List<Part> parts = new ArrayList<>();
         for (Map.Entry<BitSet, long[]> e : mk.patterns().entrySet()) {
             parts.add(new Part(e.getValue(), slice(e.getKey())));
         }
-        return combineSamples(x, sub, parts);
+        return combineSamples(x, sub, parts, reuse);
     }
 
-    /** Runs the branch per part on its samples and writes {@code ReLU(branch + identity)} there. */
-    private NDArray combineSamples(NDArray x, NDManager sub, List<Part> parts) {
+    /**
+     * Runs the branch per part on its samples and writes {@code ReLU(branch + identity)} there; the other samples
+     * output {@code ReLU(identity)} ({@code x} itself with {@code reuse}, written in place). Parts are disjoint, so
+     * every part reads its samples of {@code x} before anything is written to them.
+     */
+    private NDArray combineSamples(NDArray x, NDManager sub, List<Part> parts, boolean reuse) {
         NDArray id = identity(x);
         int batch = (int) x.getShape().get(0);
         if (parts.size() == 1 && parts.get(0).samples.length == batch) {
             NDArray z = partBranch(x, parts.get(0).weights, batch);
             return Activation.relu(z.getShape().equals(id.getShape()) ? z.addi(id) : id.add(z));
         }
-        NDArray y = Activation.relu(id);
+        NDArray y = reuse ? x : Activation.relu(id);
         for (Part part : parts) {
             NDIndex index = new NDIndex("{}", sub.create(part.samples));
             NDArray xs = x.get(index);
@@ -1865,6 +1878,7 @@ public final class BlockExecutor implements AutoCloseable {
         private PathPolicy policy = PathPolicy.AUTO;
         private int calibrationRuns = 5;
         private long seed = 7L;
+        private boolean reusableReluInput;
 
         private Builder() {}
 
@@ -1946,6 +1960,21 @@ public final class BlockExecutor implements AutoCloseable {
          */
         public Builder optSeed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Declares that every input of {@link #run} is the output of a ReLU ({@code >= 0}) that the caller hands over:
+         * it is not used after the call. Then, for a block without downsample, where {@code ReLU(identity) = x}, the
+         * executor passes a skipped batch through as its own output and writes the computed samples of the LAYER and
+         * CHANNEL paths into {@code x} in place, which saves a copy of the whole activation per call. The network
+         * executor sets this (the stem and every block end with a ReLU). Default false: inputs are never modified.
+         *
+         * @param reusableReluInput whether inputs are non-negative and may be overwritten or returned
+         * @return this builder
+         */
+        public Builder optReusableReluInput(boolean reusableReluInput) {
+            this.reusableReluInput = reusableReluInput;
             return this;
         }
 

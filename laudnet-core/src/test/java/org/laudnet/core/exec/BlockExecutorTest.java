@@ -1,6 +1,7 @@
 package org.laudnet.core.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -140,6 +141,89 @@ class BlockExecutorTest {
         }
     }
 
+    /**
+     * With a reusable ReLU input, a block without downsample writes its computed samples into the input (LAYER,
+     * CHANNEL) or returns the input itself (every sample skipped); the values equal the training-form block's. A block
+     * with downsample never touches its input.
+     */
+    @Test
+    void reusableReluInputIsOverwrittenOrPassedThroughWithTheSameValues() {
+        Random r = new Random(5);
+        // samples of growing magnitude: the layer gate below keeps a sample when its channel sum exceeds a threshold
+        float[] scale = {1, 8, 2, 7, 3, 6, 4, 5};
+        NDArray scales = m.create(scale, new Shape(8, 1, 1, 1));
+        for (GateSpec spec : List.of(GateSpec.layer(), GateSpec.channel(4))) {
+            GatedResidualBlock b = block(BASIC_ID, spec, 31);
+            if (spec.mode() == GateMode.LAYER) {
+                setLayerGate(b, 1f, -0.4f * 32 * 4.5f);
+            } else {
+                randomizeGates(b, r);
+            }
+            try (BlockExecutor ex = BlockExecutor.builder().setBlock(b).setManager(m).optParameterStore(ps)
+                    .optReusableReluInput(true).optPolicy(PathPolicy.SPARSE).build()) {
+                NDArray x = Activation.relu(TestArrays.randn(m, 41, new Shape(8, 32, 8, 8))).mul(scales);
+                NDArray expected = b.run(ps, x, false).output();
+                NDArray input = x.duplicate();
+                ExecutionResult res = ex.run(input);
+                assertEquals(spec.mode() == GateMode.LAYER ? ExecutionPath.LAYER : ExecutionPath.CHANNEL,
+                        res.report().path(), spec.toString());
+                assertTrue(res.report().activeUnits() > 0 && res.report().activeUnits() < res.report().totalUnits(),
+                        "some, not all units active: " + res.report());
+                assertClose(expected, res.output(), spec + " reused input");
+                assertSame(input, res.output(), spec + ": the samples are written into the input");
+            }
+        }
+        GatedResidualBlock closed = block(BASIC_ID, GateSpec.layer(), 32);
+        setLayerGate(closed, 0f, -10f);
+        try (BlockExecutor ex = BlockExecutor.builder().setBlock(closed).setManager(m).optParameterStore(ps)
+                .optReusableReluInput(true).build()) {
+            NDArray x = Activation.relu(TestArrays.randn(m, 42, new Shape(3, 32, 8, 8)));
+            ExecutionResult res = ex.run(x);
+            assertEquals(ExecutionPath.SKIP, res.report().path());
+            assertSame(x, res.output(), "a skipped batch passes its input through");
+            assertClose(closed.run(ps, x, false).output(), res.output(), "skipped");
+        }
+        GatedResidualBlock down = block(BASIC_S2, GateSpec.layer(), 33);
+        randomizeGates(down, r);
+        try (BlockExecutor ex = BlockExecutor.builder().setBlock(down).setManager(m).optParameterStore(ps)
+                .optReusableReluInput(true).optPolicy(PathPolicy.SPARSE).build()) {
+            NDArray x = Activation.relu(TestArrays.randn(m, 43, new Shape(8, 16, 16, 16)));
+            NDArray before = x.duplicate();
+            ExecutionResult res = ex.run(x);
+            assertClose(down.run(ps, x, false).output(), res.output(), "downsample block");
+            assertEquals(0f, x.sub(before).abs().max().getFloat(), 0f, "a downsample block leaves its input alone");
+        }
+    }
+
+    /** Layer gate: keep logit {@code w * sum_c mean(x_c) + keepBias}, skip logit 0. */
+    private static void setLayerGate(GatedResidualBlock b, float w, float keepBias) {
+        b.getSpatialGate().orElseThrow().getParameters().forEach(p -> {
+            NDArray a = p.getValue().getArray();
+            float[] v = new float[(int) a.size()];
+            if (p.getKey().endsWith("bias")) {
+                v[0] = keepBias;
+            } else {
+                Arrays.fill(v, 0, v.length / 2, w);
+            }
+            a.set(v);
+        });
+    }
+
+    private static void randomizeGates(GatedResidualBlock b, Random r) {
+        for (Block gate : new Block[] {b.getSpatialGate().orElse(null), b.getChannelGate().orElse(null)}) {
+            if (gate != null) {
+                gate.getParameters().forEach(p -> {
+                    NDArray a = p.getValue().getArray();
+                    float[] v = new float[(int) a.size()];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) r.nextGaussian();
+                    }
+                    a.set(v);
+                });
+            }
+        }
+    }
+
     @Test
     void residualBlockLayersAreValidatedAndSetBlockDelegates() {
         GatedResidualBlock b = block(BOTTLENECK_S2, GateSpec.spatial(2), 22);
@@ -200,7 +284,7 @@ class BlockExecutorTest {
             });
         }
         b.getConv1().getParameters().forEach(p -> {
-            if (p.getKey().equals("bias")) {
+            if (p.getKey().endsWith("bias")) {
                 p.getValue().getArray().set(TestArrays.randn(m, seed + 3, p.getValue().getArray().getShape())
                         .mul(0.1f).toFloatArray());
             }

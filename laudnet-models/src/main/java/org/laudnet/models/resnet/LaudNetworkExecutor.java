@@ -80,6 +80,8 @@ public final class LaudNetworkExecutor implements AutoCloseable {
                         .setManager(manager)
                         .optParameterStore(ps)
                         .optPolicy(b.policy)
+                        // every block input is a ReLU output this executor owns: the stem's or a block's
+                        .optReusableReluInput(true)
                         .build());
             }
         } catch (RuntimeException e) {
