@@ -35,9 +35,13 @@ public final class ExperimentCommand implements Callable<Integer> {
                     + " densities and CPU latency, and writes fashion-mnist.md with a plot and a mask picture.")
     public static final class FashionMnist implements Callable<Integer> {
 
-        @Option(names = "--epochs", defaultValue = "6",
-                description = "Fine-tuning epochs; the static network trains one more (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--epochs", defaultValue = "10",
+                description = "Fine-tuning epochs of every LAUD variant (default: ${DEFAULT-VALUE}).")
         int epochs;
+
+        @Option(names = "--static-epochs", defaultValue = "7",
+                description = "Epochs of the static network (default: ${DEFAULT-VALUE}).")
+        int staticEpochs;
 
         @Option(names = "--quick", description = "A tiny run (256 images, 1 epoch) for development.")
         boolean quick;
@@ -63,7 +67,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Path dir = data != null ? data : DemoCommand.ensureFashionMnist(AssetCache.defaultCache());
-            ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out) : ExperimentConfig.full(dir, out, epochs);
+            ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out) : ExperimentConfig.full(dir, out, staticEpochs, epochs);
             if (trainImages != null) {
                 c = c.withImages(trainImages, c.testImages());
             }

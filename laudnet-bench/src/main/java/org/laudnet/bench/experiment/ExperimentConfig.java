@@ -72,17 +72,19 @@ public record ExperimentConfig(
     }
 
     /**
-     * The full experiment: 20000 training images, the 10000 test images, static 4 epochs, every mode at
-     * {@code t = 0.25, 0.5, 0.75} fine-tuned 3 epochs.
+     * The full experiment: 20000 training images, the 10000 test images, the static network trained
+     * {@code staticEpochs}, every mode at {@code t = 0.25, 0.5, 0.75} fine-tuned {@code epochs} epochs from it.
      *
      * @param dataDir data directory
      * @param outDir output directory
-     * @param epochs fine-tuning epochs (the static network trains one more)
+     * @param staticEpochs epochs of the static network
+     * @param epochs fine-tuning epochs of every LAUD variant
      * @return the config
      */
-    public static ExperimentConfig full(Path dataDir, Path outDir, int epochs) {
-        return new ExperimentConfig(dataDir, outDir, 20000, 10000, 64, epochs + 1, epochs,
-                List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER), List.of(0.25f, 0.5f, 0.75f), 7L, 40, 6, PathPolicy.AUTO);
+    public static ExperimentConfig full(Path dataDir, Path outDir, int staticEpochs, int epochs) {
+        return new ExperimentConfig(dataDir, outDir, 20000, 10000, 64, staticEpochs, epochs,
+                List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER), List.of(0.25f, 0.5f, 0.75f), 7L, 200, 6,
+                PathPolicy.AUTO);
     }
 
     /**
@@ -99,8 +101,8 @@ public record ExperimentConfig(
     }
 
     /**
-     * The demo: 20000 training images, the 10000 test images, static 4 epochs, spatial gating at {@code t = 0.5}
-     * fine-tuned 3 epochs (about five minutes on 2 cores).
+     * The demo: 20000 training images, the 10000 test images, static 4 epochs, spatial and layer gating at
+     * {@code t = 0.5} fine-tuned 3 epochs each (about five minutes on 2 cores).
      *
      * @param dataDir data directory
      * @param outDir output directory
@@ -108,7 +110,7 @@ public record ExperimentConfig(
      */
     public static ExperimentConfig demo(Path dataDir, Path outDir) {
         return new ExperimentConfig(dataDir, outDir, 20000, 10000, 64, 4, 3,
-                List.of(GateMode.SPATIAL), List.of(0.5f), 7L, 30, 6, PathPolicy.AUTO);
+                List.of(GateMode.SPATIAL, GateMode.LAYER), List.of(0.5f), 7L, 30, 6, PathPolicy.AUTO);
     }
 
     /**

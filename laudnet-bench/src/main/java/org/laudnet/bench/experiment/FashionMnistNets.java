@@ -19,9 +19,9 @@ import org.laudnet.models.resnet.StemSpec;
  * The ResNet-style network of the Fashion-MNIST experiment, sized for 28x28 gray images on a few CPU cores.
  *
  * <pre>
- *   x (B, 1, 28, 28) -> stem 3x3, 16 ch -> stage 1: 2 basic blocks, 16 ch, 28x28
- *                                       -> stage 2: 2 basic blocks, 32 ch, 14x14 (first strides)
- *                                       -> stage 3: 2 basic blocks, 64 ch, 7x7  (first strides)
+ *   x (B, 1, 28, 28) -> stem 3x3, 16 ch -> stage 1: 3 basic blocks, 16 ch, 28x28
+ *                                       -> stage 2: 3 basic blocks, 32 ch, 14x14 (first strides)
+ *                                       -> stage 3: 3 basic blocks, 64 ch, 7x7  (first strides)
  *                                       -> average pool -> Linear(10)
  * </pre>
  *
@@ -38,6 +38,8 @@ public final class FashionMnistNets {
     public static final List<Integer> STAGE_SIZES = List.of(28, 14, 7);
     /** Spatial granularity {@code S} of each stage. */
     public static final List<Integer> GRANULARITY = List.of(4, 2, 1);
+    /** Basic blocks per stage. */
+    public static final int BLOCKS_PER_STAGE = 3;
     /** Channel groups of the CHANNEL mode. */
     public static final int CHANNEL_GROUPS = 4;
 
@@ -76,9 +78,9 @@ public final class FashionMnistNets {
     public static LaudResNet build(GateMode mode, GumbelTemperature temperature, long seed) {
         return LaudResNet.builder()
                 .setStages(BlockType.BASIC, List.of(
-                        new StageSpec(2, 16, 16, 1, GateSpec.none()),
-                        new StageSpec(2, 32, 32, 2, GateSpec.none()),
-                        new StageSpec(2, 64, 64, 2, GateSpec.none())))
+                        new StageSpec(BLOCKS_PER_STAGE, 16, 16, 1, GateSpec.none()),
+                        new StageSpec(BLOCKS_PER_STAGE, 32, 32, 2, GateSpec.none()),
+                        new StageSpec(BLOCKS_PER_STAGE, 64, 64, 2, GateSpec.none())))
                 .optStageGates(gates(mode))
                 .optStem(StemSpec.small(1, 16))
                 .optInputSize(SIZE)

@@ -26,6 +26,7 @@ class QuickExperimentTest {
         Path data = SyntheticIdx.write(dir.resolve("data"), 128, 64, 5);
         ExperimentConfig c = ExperimentConfig.quick(data, dir.resolve("out"))
                 .withImages(128, 64)
+                .withEpochs(4, 1)
                 .withPolicy(PathPolicy.SPARSE);
         List<String> lines = new ArrayList<>();
         FashionMnistExperiment.Result r = new FashionMnistExperiment(c, lines::add).run();
@@ -54,11 +55,17 @@ class QuickExperimentTest {
             assertTrue(md.contains(row), "missing row " + row);
         }
         assertTrue(md.contains("## Goal at t = 0.5"));
+        String goal = md.substring(md.indexOf("## Goal at t = 0.5"));
+        for (ModelResult m : r.dynamic()) {
+            assertTrue(goal.contains("| " + m.name() + " | "), "goal check lists " + m.name() + ":\n" + goal);
+        }
+        assertTrue(goal.contains("Goal met at batch 1 by: ") && goal.contains("Goal met at batch 64 by: "), goal);
         BufferedImage plot = ImageIO.read(r.plot().toFile());
         assertEquals(900, plot.getWidth());
         assertEquals(600, plot.getHeight());
         assertNotNull(r.masks());
         assertNotNull(ImageIO.read(r.masks().toFile()));
+        assertTrue(lines.stream().anyMatch(l -> l.contains("epoch 4/4 done")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.contains("epoch 1/1 done")), String.join("\n", lines));
         String table = ResultsReport.table(r);
         assertEquals(5, table.strip().split("\n").length, table);
