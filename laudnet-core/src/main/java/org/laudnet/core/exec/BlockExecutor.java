@@ -68,10 +68,9 @@ import org.slf4j.LoggerFactory;
  * pattern's channels); the spatial schedules sum, per sample, the conv2 rows of the active pixels (the unit column
  * counts them) and scale the rows before conv3, leaving the unit column at 1. The layers run on cached weights.
  *
- * <p>Gates: the spatial masker is an average pool and a 1x1 convolution on cached weights (the layer masker: the
- * engine computes the global mean of {@code x}, the host its few dot products), an MLP channel
- * masker is a global mean on the engine and one or two linear layers on the host; the keep decisions ({@code keep >= skip})
- * are read back once per call. When every gate is open the call runs exactly the dense block (no mask arithmetic).
+ * <p>Gates: the spatial masker is an average pool and a 1x1 convolution on cached weights; the layer masker (a 1x1
+ * mask) and an MLP channel masker take the global mean of {@code x} on the engine and run their few dot products on
+ * the host. The keep decisions ({@code keep >= skip}) are read back once per call. When every gate is open the call runs exactly the dense block (no mask arithmetic).
  *
  * <p>Path choice ({@link PathPolicy#AUTO}): at the first call with a batch size, the executor times its dense path
  * (fastest of the calibration runs) and each sparse schedule on synthetic masks at several densities (and, with a
@@ -88,8 +87,9 @@ import org.slf4j.LoggerFactory;
  * groups) of a bottleneck.
  *
  * <p>Memory: every call works in a sub-manager of the input's manager that is closed before returning; only the
- * output is attached to the input's manager. With {@link Builder#optReusableReluInput(boolean)} the output of a block without
- * downsample may be the input array itself (skipped batch) or the input with the computed samples written into it. Not thread-safe: use one executor per thread.
+ * output is attached to the input's manager. With {@link Builder#optReusableReluInput(boolean)} the output of a
+ * block without downsample may be the input array itself (skipped batch) or the input with the computed samples
+ * written into it. Not thread-safe: use one executor per thread.
  */
 public final class BlockExecutor implements AutoCloseable {
 
@@ -105,13 +105,12 @@ public final class BlockExecutor implements AutoCloseable {
     private final BlockCost cost;
     private final Weights full;
     private final FoldedConv down;
-    /** Spatial masker as a matrix {@code (2 gs, Cin)} and its host bias. */
+    /** Spatial masker as a matrix {@code (2 gs, Cin)} on the engine and on the host, and its host bias. */
     private final NDArray maskerMatrix;
     private final float[] maskerHost;
     private final float[] maskerBias;
-    /** The column {@code (Hin Win, 1)} of {@code 1 / (Hin Win)}: a global average pool as a matrix product. */
     private final ChannelGate channelGate;
-    /** Eval-mode channel masker on cached weights: {@code [W1, b1]} (MLP-1) or {@code [W1, b1, W2, b2]} (MLP-2). */
+    /** Eval-mode channel masker on the host: {@code [W1, b1]} (MLP-1) or {@code [W1, b1, W2, b2]} (MLP-2). */
     private final float[][] channelMlp;
     private final ParameterStore ps;
     private final int maskSize;
@@ -212,9 +211,10 @@ public final class BlockExecutor implements AutoCloseable {
     }
 
     /**
-     * Copies the linear layers of an MLP channel masker ({@link ChannelMaskerKind#MLP_1} or
-     * {@link ChannelMaskerKind#MLP_2}) to the executor's manager, so that eval-mode gating is
-     * {@code pool -> linear [-> relu -> linear]} on cached arrays; null for other maskers (they run through the gate).
+     * Host copies of the linear layers of an MLP channel masker ({@link ChannelMaskerKind#MLP_1} or
+     * {@link ChannelMaskerKind#MLP_2}): {@code [W1, b1]} or {@code [W1, b1, W2, b2]}, {@code W} row-major
+     * {@code (out, in)}, so that eval-mode gating is {@code mean -> linear [-> relu -> linear]} on the host; null for
+     * other maskers (they run through the gate).
      */
     private static float[][] cachedChannelMlp(ChannelGate gate) {
         List<Linear> layers = new ArrayList<>();
