@@ -417,19 +417,7 @@ class BlockExecutorTest {
     @MethodSource("gateCases")
     void gateProducedMasksMatchTheTrainingFormBlock(BlockGeometry g, GateSpec spec) {
         GatedResidualBlock b = block(g, spec, 14);
-        Random r = new Random(3);
-        for (Block gate : new Block[] {b.getSpatialGate().orElse(null), b.getChannelGate().orElse(null)}) {
-            if (gate != null) {
-                gate.getParameters().forEach(p -> {
-                    NDArray a = p.getValue().getArray();
-                    float[] v = new float[(int) a.size()];
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = (float) r.nextGaussian();
-                    }
-                    a.set(v);
-                });
-            }
-        }
+        randomizeGates(b, new Random(3));
         try (BlockExecutor ex = executor(b)) {
             for (int batch : new int[] {1, 8}) {
                 NDArray x = TestArrays.randn(m, 40 + batch, new Shape(batch, g.inChannels(), g.inHeight(),
