@@ -269,19 +269,7 @@ class BlockExecutorTest {
         b.getBn3().ifPresent(bns::add);
         b.getDownsampleBn().ifPresent(bns::add);
         for (BatchNorm bn : bns) {
-            bn.getParameters().forEach(p -> {
-                NDArray a = p.getValue().getArray();
-                float[] v = new float[(int) a.size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = switch (p.getKey()) {
-                        case "gamma" -> (float) (0.5 + r.nextDouble());
-                        case "beta" -> (float) (0.3 * r.nextGaussian());
-                        case "runningMean" -> (float) (0.2 * r.nextGaussian());
-                        default -> (float) (0.5 + r.nextDouble());
-                    };
-                }
-                a.set(v);
-            });
+            TestArrays.perturbBatchNorm(bn, r);
         }
         b.getConv1().getParameters().forEach(p -> {
             if (p.getKey().endsWith("bias")) {

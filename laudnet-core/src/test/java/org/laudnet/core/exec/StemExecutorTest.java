@@ -37,9 +37,8 @@ class StemExecutorTest {
         m.close();
     }
 
-    /** A stem with random weights and BatchNorm statistics far from the identity, so that folding matters. */
-    private ResidualBlockLayers.ConvBn stem(int in, int out, int kernel, int stride, boolean bias, Shape input,
-            long seed) {
+    /** A stem with random weights and BatchNorm statistics away from the identity, so that folding matters. */
+    private ResidualBlockLayers.ConvBn stem(int out, int kernel, int stride, boolean bias, Shape input, long seed) {
         Conv2d conv = Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).setFilters(out)
                 .optStride(new Shape(stride, stride)).optPadding(new Shape(kernel / 2, kernel / 2)).optBias(bias)
                 .build();
@@ -50,19 +49,7 @@ class StemExecutorTest {
         conv.getParameters().forEach(p -> p.getValue().getArray()
                 .set(TestArrays.randn(m, seed + p.getKey().length(), p.getValue().getArray().getShape())
                         .mul(0.3f).toFloatArray()));
-        bn.getParameters().forEach(p -> {
-            NDArray a = p.getValue().getArray();
-            float[] v = new float[(int) a.size()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = switch (p.getKey()) {
-                    case "gamma" -> (float) (0.5 + r.nextDouble());
-                    case "beta" -> (float) (0.5 * r.nextGaussian());
-                    case "runningMean" -> (float) (0.4 * r.nextGaussian());
-                    default -> (float) (0.3 + 2 * r.nextDouble());
-                };
-            }
-            a.set(v);
-        });
+        TestArrays.perturbBatchNorm(bn, r);
         return new ResidualBlockLayers.ConvBn(conv, bn);
     }
 
@@ -78,7 +65,7 @@ class StemExecutorTest {
     @Test
     void smallStemEqualsConvBatchNormRelu() {
         Shape input = new Shape(3, 1, 28, 28);
-        ResidualBlockLayers.ConvBn s = stem(1, 16, 3, 1, false, input, 1);
+        ResidualBlockLayers.ConvBn s = stem(16, 3, 1, false, input, 1);
         NDArray x = TestArrays.randn(m, 2, input);
         try (StemExecutor e = StemExecutor.of(s, 1, ps, m)) {
             NDArray y = e.run(x);
@@ -91,7 +78,7 @@ class StemExecutorTest {
     void imagenetStemWithMaxPoolEqualsReference() {
         for (int padding : new int[] {0, 1}) {
             Shape input = new Shape(2, 3, 33, 33);
-            ResidualBlockLayers.ConvBn s = stem(3, 8, 7, 2, padding == 0, input, 3 + padding);
+            ResidualBlockLayers.ConvBn s = stem(8, 7, 2, padding == 0, input, 3 + padding);
             NDArray x = TestArrays.randn(m, 4, input);
             try (StemExecutor e = StemExecutor.withMaxPool(s, 2, padding, ps, m)) {
                 NDArray y = e.run(x);
@@ -106,7 +93,7 @@ class StemExecutorTest {
     @Test
     void rejectsBadArgumentsAndUseAfterClose() {
         Shape input = new Shape(1, 1, 8, 8);
-        ResidualBlockLayers.ConvBn s = stem(1, 4, 3, 1, false, input, 5);
+        ResidualBlockLayers.ConvBn s = stem(4, 3, 1, false, input, 5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StemExecutor.withMaxPool(s, 1, 2, ps, m));
         assertTrue(e.getMessage().contains("maxPoolPadding") && e.getMessage().contains("2"), e.getMessage());

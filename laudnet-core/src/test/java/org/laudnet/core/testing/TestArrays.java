@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.BatchNorm;
 import java.util.Random;
 
-/** Helpers shared by the tests of every module: seeded random arrays and tolerance checks. */
+/** Helpers shared by the tests of every module: seeded random arrays, tolerance checks, perturbed BatchNorms. */
 public final class TestArrays {
 
     private TestArrays() {}
@@ -79,5 +80,29 @@ public final class TestArrays {
         }
         assertTrue(maxDiff / scale <= relTol,
                 what + ": relative error " + (maxDiff / scale) + " > " + relTol + " (max abs diff " + maxDiff + ")");
+    }
+
+    /**
+     * Sets an initialised BatchNorm's parameters and running statistics far from the identity, so that folding it
+     * into a convolution is exercised: gamma in [0.5, 1.5), beta ~ N(0, 0.3^2), running mean ~ N(0, 0.2^2), running
+     * variance in [0.5, 1.5).
+     *
+     * @param bn the BatchNorm
+     * @param r the random source
+     */
+    public static void perturbBatchNorm(BatchNorm bn, Random r) {
+        bn.getParameters().forEach(p -> {
+            NDArray a = p.getValue().getArray();
+            float[] v = new float[(int) a.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = switch (p.getKey()) {
+                    case "gamma" -> (float) (0.5 + r.nextDouble());
+                    case "beta" -> (float) (0.3 * r.nextGaussian());
+                    case "runningMean" -> (float) (0.2 * r.nextGaussian());
+                    default -> (float) (0.5 + r.nextDouble());
+                };
+            }
+            a.set(v);
+        });
     }
 }
