@@ -31,8 +31,9 @@ public final class ExperimentCommand implements Callable<Integer> {
             name = "fashion-mnist",
             mixinStandardHelpOptions = true,
             description = "Trains a static ResNet-style network on Fashion-MNIST, fine-tunes spatial, channel and"
-                    + " layer LAUD variants at t = 0.25, 0.5, 0.75 from it with distillation, measures top-1, MACs,"
-                    + " densities and CPU latency, and writes fashion-mnist.md with a plot and a mask picture.")
+                    + " layer LAUD variants at MACs targets t = 0.25, 0.5, 0.75 from it with distillation, and a layer"
+                    + " variant at latency target t = 0.5 (block latencies measured on this machine), measures top-1,"
+                    + " MACs, densities and CPU latency, and writes fashion-mnist.md with a plot and a mask picture.")
     public static final class FashionMnist implements Callable<Integer> {
 
         @Option(names = "--epochs", defaultValue = "10",
@@ -57,12 +58,39 @@ public final class ExperimentCommand implements Callable<Integer> {
         Integer trainImages;
 
         @Option(names = "--modes", split = ",",
-                description = "Gate modes to fine-tune, comma-separated (default: spatial,channel,layer).")
-        List<GateMode> modes;
+                description = "Gate modes to fine-tune with the MACs cost, comma-separated; none for no such variants"
+                        + " (default: spatial,channel,layer).")
+        List<String> modes;
 
         @Option(names = "--targets", split = ",",
-                description = "Target ratios t, comma-separated (default: 0.25,0.5,0.75).")
+                description = "Target MACs ratios t, comma-separated (default: 0.25,0.5,0.75).")
         List<Float> targets;
+
+        @Option(names = "--latency-modes", split = ",",
+                description = "Gate modes also fine-tuned with the latency cost (block latencies measured on this"
+                        + " machine at batch 64), comma-separated; none for no such variants (default: layer).")
+        List<String> latencyModes;
+
+        @Option(names = "--latency-targets", split = ",",
+                description = "Target latency ratios t of those variants, comma-separated (default: 0.5).")
+        List<Float> latencyTargets;
+
+        /** Gate modes by name (any case); {@code none} alone means no modes. */
+        static List<GateMode> parseModes(String option, List<String> names) {
+            if (names.size() == 1 && names.get(0).equalsIgnoreCase("none")) {
+                return List.of();
+            }
+            List<GateMode> out = new java.util.ArrayList<>();
+            for (String n : names) {
+                try {
+                    out.add(GateMode.valueOf(n.trim().toUpperCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(option + ": unknown gate mode '" + n
+                            + "' (spatial, channel, both, layer, or none alone)", e);
+                }
+            }
+            return out;
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -72,7 +100,13 @@ public final class ExperimentCommand implements Callable<Integer> {
                 c = c.withImages(trainImages, c.testImages());
             }
             if (modes != null || targets != null) {
-                c = c.withVariants(modes != null ? modes : c.modes(), targets != null ? targets : c.targets());
+                c = c.withVariants(modes != null ? parseModes("--modes", modes) : c.modes(),
+                        targets != null ? targets : c.targets());
+            }
+            if (latencyModes != null || latencyTargets != null) {
+                c = c.withLatencyVariants(latencyModes != null ? parseModes("--latency-modes", latencyModes)
+                        : c.latencyModes(),
+                        latencyTargets != null ? latencyTargets : c.latencyTargets());
             }
             FashionMnistExperiment.Result r = new FashionMnistExperiment(c, System.out::println).run();
             System.out.println();

@@ -16,8 +16,13 @@ import org.laudnet.core.util.Checks;
  * @param batch training batch size, positive
  * @param staticEpochs epochs of the static network, positive
  * @param fineTuneEpochs epochs of every LAUD fine-tuning run, positive
- * @param modes gate modes fine-tuned (SPATIAL, CHANNEL, LAYER)
- * @param targets target ratios {@code t} in (0, 1]
+ * @param modes gate modes fine-tuned with the MACs cost (SPATIAL, CHANNEL, LAYER); may be empty when
+ *     {@code latencyModes} is not
+ * @param targets target MACs ratios {@code t} in (0, 1]
+ * @param latencyModes gate modes also fine-tuned with the measured latency cost ({@link TrainingCost#LATENCY});
+ *     may be empty
+ * @param latencyTargets target latency ratios {@code t} in (0, 1] of those variants; non-empty when
+ *     {@code latencyModes} is not
  * @param seed seed of data order, weights and gate noise
  * @param latencyRuns timed rounds per latency measurement at batch 1 (batch 64 uses a third of them), positive
  * @param maskImages test images shown in the mask picture, positive
@@ -33,6 +38,8 @@ public record ExperimentConfig(
         int fineTuneEpochs,
         List<GateMode> modes,
         List<Float> targets,
+        List<GateMode> latencyModes,
+        List<Float> latencyTargets,
         long seed,
         int latencyRuns,
         int maskImages,
@@ -53,27 +60,87 @@ public record ExperimentConfig(
         if (policy == null) {
             throw new IllegalArgumentException("policy must not be null");
         }
-        if (modes == null || modes.isEmpty() || targets == null || targets.isEmpty()) {
-            throw new IllegalArgumentException("modes and targets must not be empty");
+        if (modes == null || targets == null || latencyModes == null || latencyTargets == null) {
+            throw new IllegalArgumentException("modes, targets, latencyModes and latencyTargets must not be null");
         }
-        for (GateMode m : modes) {
-            FashionMnistNets.gates(m);
-            if (m == GateMode.NONE) {
-                throw new IllegalArgumentException("modes must be gated modes, got NONE");
-            }
+        if (modes.isEmpty() && latencyModes.isEmpty()) {
+            throw new IllegalArgumentException("modes and latencyModes must not both be empty: nothing to fine-tune");
         }
-        for (Float t : targets) {
-            if (t == null || !(t > 0 && t <= 1)) {
-                throw new IllegalArgumentException("targets must be in (0, 1], got " + t);
-            }
+        if (!modes.isEmpty() && targets.isEmpty()) {
+            throw new IllegalArgumentException("targets must not be empty when modes is " + modes);
         }
+        if (!latencyModes.isEmpty() && latencyTargets.isEmpty()) {
+            throw new IllegalArgumentException("latencyTargets must not be empty when latencyModes is "
+                    + latencyModes);
+        }
+        checkModes("modes", modes);
+        checkModes("latencyModes", latencyModes);
+        checkTargets("targets", targets);
+        checkTargets("latencyTargets", latencyTargets);
         modes = List.copyOf(modes);
         targets = List.copyOf(targets);
+        latencyModes = List.copyOf(latencyModes);
+        latencyTargets = List.copyOf(latencyTargets);
+    }
+
+    private static void checkModes(String name, List<GateMode> modes) {
+        for (GateMode m : modes) {
+            if (m == null || m == GateMode.NONE) {
+                throw new IllegalArgumentException(name + " must be gated modes, got " + m);
+            }
+            FashionMnistNets.gates(m);
+        }
+    }
+
+    private static void checkTargets(String name, List<Float> targets) {
+        for (Float t : targets) {
+            if (t == null || !(t > 0 && t <= 1)) {
+                throw new IllegalArgumentException(name + " must be in (0, 1], got " + t);
+            }
+        }
+    }
+
+    /**
+     * One fine-tuned network: gate mode, target ratio and the cost the target applies to.
+     *
+     * @param mode the gate mode
+     * @param target the target ratio {@code t}
+     * @param cost MACs or measured latency
+     */
+    public record Variant(GateMode mode, float target, TrainingCost cost) {
+
+        /** Returns the display name, e.g. {@code layer t=0.50} or {@code layer t=0.50 (latency cost)}. */
+        public String name() {
+            return mode.name().toLowerCase() + String.format(java.util.Locale.ROOT, " t=%.2f", target)
+                    + cost.nameSuffix();
+        }
+    }
+
+    /**
+     * Returns the variants in training order: every MACs mode at every MACs target, then every latency mode at every
+     * latency target.
+     *
+     * @return the variants
+     */
+    public List<Variant> variants() {
+        List<Variant> v = new java.util.ArrayList<>();
+        for (GateMode m : modes) {
+            for (float t : targets) {
+                v.add(new Variant(m, t, TrainingCost.MACS));
+            }
+        }
+        for (GateMode m : latencyModes) {
+            for (float t : latencyTargets) {
+                v.add(new Variant(m, t, TrainingCost.LATENCY));
+            }
+        }
+        return List.copyOf(v);
     }
 
     /**
      * The full experiment: 20000 training images, the 10000 test images, the static network trained
-     * {@code staticEpochs}, every mode at {@code t = 0.25, 0.5, 0.75} fine-tuned {@code epochs} epochs from it.
+     * {@code staticEpochs}, every mode at MACs targets {@code t = 0.25, 0.5, 0.75} and the layer mode at latency
+     * target {@code t = 0.5} fine-tuned {@code epochs} epochs from it.
      *
      * @param dataDir data directory
      * @param outDir output directory
@@ -83,13 +150,14 @@ public record ExperimentConfig(
      */
     public static ExperimentConfig full(Path dataDir, Path outDir, int staticEpochs, int epochs) {
         return new ExperimentConfig(dataDir, outDir, 20000, 10000, 64, staticEpochs, epochs,
-                List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER), List.of(0.25f, 0.5f, 0.75f), 7L, 200, 6,
+                List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER), List.of(0.25f, 0.5f, 0.75f),
+                List.of(GateMode.LAYER), List.of(0.5f), 7L, 200, 6,
                 PathPolicy.AUTO);
     }
 
     /**
-     * A tiny run for development and tests: 256 training and 256 test images, one epoch each, every mode at
-     * {@code t = 0.5}.
+     * A tiny run for development and tests: 256 training and 256 test images, one epoch each, every mode at MACs
+     * target {@code t = 0.5} and the layer mode at latency target {@code t = 0.5}.
      *
      * @param dataDir data directory
      * @param outDir output directory
@@ -97,7 +165,8 @@ public record ExperimentConfig(
      */
     public static ExperimentConfig quick(Path dataDir, Path outDir) {
         return new ExperimentConfig(dataDir, outDir, 256, 256, 32, 1, 1,
-                List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER), List.of(0.5f), 7L, 6, 4, PathPolicy.AUTO);
+                List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER), List.of(0.5f), List.of(GateMode.LAYER),
+                List.of(0.5f), 7L, 6, 4, PathPolicy.AUTO);
     }
 
     /**
@@ -110,7 +179,7 @@ public record ExperimentConfig(
      */
     public static ExperimentConfig demo(Path dataDir, Path outDir) {
         return new ExperimentConfig(dataDir, outDir, 20000, 10000, 64, 4, 3,
-                List.of(GateMode.SPATIAL, GateMode.LAYER), List.of(0.5f), 7L, 30, 6, PathPolicy.AUTO);
+                List.of(GateMode.SPATIAL, GateMode.LAYER), List.of(0.5f), List.of(), List.of(), 7L, 30, 6, PathPolicy.AUTO);
     }
 
     /**
@@ -122,7 +191,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withEpochs(int staticEpochs, int fineTuneEpochs) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
     }
 
     /**
@@ -133,7 +202,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withPolicy(PathPolicy policy) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
     }
 
     /**
@@ -145,7 +214,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withImages(int train, int test) {
         return new ExperimentConfig(dataDir, outDir, train, test, batch, staticEpochs, fineTuneEpochs, modes,
-                targets, seed, latencyRuns, maskImages, policy);
+                targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
     }
 
     /**
@@ -157,6 +226,18 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withVariants(List<GateMode> modes, List<Float> targets) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+    }
+
+    /**
+     * Returns a copy with other latency-cost variants (empty modes: none).
+     *
+     * @param latencyModes gate modes fine-tuned with the measured latency cost
+     * @param latencyTargets their target latency ratios
+     * @return the copy
+     */
+    public ExperimentConfig withLatencyVariants(List<GateMode> latencyModes, List<Float> latencyTargets) {
+        return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
     }
 }

@@ -3,6 +3,8 @@ package org.laudnet.bench.experiment;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.translate.TranslateException;
@@ -11,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.laudnet.bench.viz.AccuracyLatencyPlot;
 import org.laudnet.bench.viz.MaskGrid;
@@ -23,10 +27,13 @@ import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.data.IdxImages;
 import org.laudnet.models.data.Normalization;
+import org.laudnet.models.latency.MeasuredBlockLatency;
 import org.laudnet.models.resnet.LaudNetworkExecutor;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.NetworkResult;
+import org.laudnet.models.train.CostModel;
 import org.laudnet.models.train.FineTuneConfig;
+import org.laudnet.models.train.LatencyCostModel;
 import org.laudnet.models.train.LaudTrainer;
 import org.laudnet.models.train.LossConfig;
 import org.slf4j.Logger;
@@ -34,7 +41,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Fashion-MNIST experiment: trains the static network of {@link FashionMnistNets}, fine-tunes a LAUD variant per
- * (mode, target) from it with knowledge distillation (teacher = the static network, loss of method section 3, gate
+ * (mode, target, cost) from it (the cost model of the latency-cost variants is measured on this machine by
+ * {@link MeasuredBlockLatency} before their training) with knowledge distillation (teacher = the static network, loss of method section 3, gate
  * schedules of {@link GateSchedules}), and measures each network: top-1 on the test images, eval MACs ratio, density
  * per stage, and eval latency through {@link LaudNetworkExecutor} at batch 1 and 64, interleaved with the static network in
  * the same process (medians after warm-up). Writes {@code fashion-mnist.md}, {@code fashion-mnist-accuracy-latency.png}
@@ -52,6 +60,9 @@ public final class FashionMnistExperiment {
     public static final String MASKS = "fashion-mnist-masks.png";
 
     private static final int EVAL_BATCH = 250;
+    /** Batch size of the measured latency tables of the latency-cost variants (the batch-64 latency column). */
+    public static final int LATENCY_TABLE_BATCH = 64;
+    private static final int LATENCY_TABLE_INTERVALS = 8;
 
     /**
      * The outcome of a run.
@@ -130,31 +141,35 @@ public final class FashionMnistExperiment {
             Evaluation se = evaluate(staticNet, test);
             progress.accept(String.format("static: top-1 %.4f on %d test images (%.0f s)", se.top1, test.size(),
                     staticSeconds));
-            float maskTarget = closestTarget(0.5f);
-            GateMode maskMode = config.modes().contains(GateMode.SPATIAL) ? GateMode.SPATIAL : config.modes().get(0);
-            for (GateMode mode : config.modes()) {
-                for (float target : config.targets()) {
-                    String name = mode.name().toLowerCase() + String.format(" t=%.2f", target);
-                    int total = config.fineTuneEpochs() * steps;
-                    GumbelTemperature tau = GateSchedules.annealed(total);
-                    LaudResNet net = FashionMnistNets.build(mode, tau, config.seed() + 101);
-                    long tf = System.nanoTime();
-                    try (LaudTrainer tr = trainer(net, tau, staticNet, config.fineTuneEpochs(), steps, target, name)) {
-                        FashionMnistNets.copyParameters(staticNet, net);
-                        tr.fit(train, null);
-                        double seconds = (System.nanoTime() - tf) / 1e9;
-                        Evaluation e = evaluate(net, test);
-                        Latency lat = measure(staticNet, net, images, base);
-                        ModelResult r = new ModelResult(name, mode, target, e.top1, e.ratio, e.stageDensity,
-                                lat.ms1, lat.ratio1, lat.ms64, lat.ratio64, lat.maxDiff, seconds, lat.ref1,
-                                lat.ref64, lat.paths64);
-                        dynamic.add(r);
-                        progress.accept(String.format("%s: top-1 %.4f (static %.4f), MACs ratio %.3f, density per"
-                                        + " stage %s, latency ratio %.2f (batch 1) / %.2f (batch 64)", name, e.top1,
-                                se.top1, e.ratio, format(e.stageDensity), lat.ratio1, lat.ratio64));
-                        if (mode == maskMode && target == maskTarget) {
-                            maskData = maskData(net, images, name);
-                        }
+            ExperimentConfig.Variant maskVariant = maskVariant();
+            Map<GateMode, LatencyCostModel> latencyCosts = new EnumMap<>(GateMode.class);
+            for (ExperimentConfig.Variant v : config.variants()) {
+                GateMode mode = v.mode();
+                float target = v.target();
+                String name = v.name();
+                int total = config.fineTuneEpochs() * steps;
+                GumbelTemperature tau = GateSchedules.annealed(total);
+                LaudResNet net = FashionMnistNets.build(mode, tau, config.seed() + 101);
+                CostModel cost = v.cost() == TrainingCost.LATENCY
+                        ? latencyCosts.computeIfAbsent(mode, this::measuredLatencyCost)
+                        : null;
+                long tf = System.nanoTime();
+                try (LaudTrainer tr = trainer(net, tau, staticNet, config.fineTuneEpochs(), steps, target, name,
+                        cost)) {
+                    FashionMnistNets.copyParameters(staticNet, net);
+                    tr.fit(train, null);
+                    double seconds = (System.nanoTime() - tf) / 1e9;
+                    Evaluation e = evaluate(net, test);
+                    Latency lat = measure(staticNet, net, images, base);
+                    ModelResult r = new ModelResult(name, mode, target, v.cost(), e.top1, e.ratio, e.stageDensity,
+                            lat.ms1, lat.ratio1, lat.ms64, lat.ratio64, lat.maxDiff, seconds, lat.ref1,
+                            lat.ref64, lat.paths64);
+                    dynamic.add(r);
+                    progress.accept(String.format("%s: top-1 %.4f (static %.4f), MACs ratio %.3f, density per"
+                                    + " stage %s, latency ratio %.2f (batch 1) / %.2f (batch 64)", name, e.top1,
+                            se.top1, e.ratio, format(e.stageDensity), lat.ratio1, lat.ratio64));
+                    if (v.equals(maskVariant)) {
+                        maskData = maskData(net, images, name);
                     }
                 }
             }
@@ -162,14 +177,15 @@ public final class FashionMnistExperiment {
             double[] ref64 = dynamic.stream().mapToDouble(ModelResult::staticMsBatch64).toArray();
             double ms1 = LatencyMeter.median(ref1);
             double ms64 = LatencyMeter.median(ref64);
-            staticResult = new ModelResult("static", GateMode.NONE, 1f, se.top1, se.ratio, se.stageDensity,
+            staticResult = new ModelResult("static", GateMode.NONE, 1f, TrainingCost.MACS, se.top1, se.ratio, se.stageDensity,
                     ms1, 1, ms64, 1, 0, staticSeconds, ms1, ms64, "DENSE");
         }
         double totalSeconds = (System.nanoTime() - t0) / 1e9;
         Path plot = config.outDir().resolve(PLOT);
         plotData.add("static", "static", 1, staticResult.top1(), 1, staticResult.top1());
         for (ModelResult r : dynamic) {
-            plotData.add(r.mode().name().toLowerCase(), String.format("t=%.2f", r.target()), r.latencyRatio1(),
+            plotData.add(r.mode().name().toLowerCase() + r.cost().nameSuffix(), String.format("t=%.2f", r.target()),
+                    r.latencyRatio1(),
                     r.top1(), r.latencyRatio64(), r.top1());
         }
         plotData.write(plot, 900, 600);
@@ -185,18 +201,58 @@ public final class FashionMnistExperiment {
         return result;
     }
 
-    private float closestTarget(float t) {
-        float best = config.targets().get(0);
-        for (float x : config.targets()) {
-            if (Math.abs(x - t) < Math.abs(best - t)) {
-                best = x;
+    /**
+     * The variant whose masks are pictured: a spatial MACs variant with the target closest to 0.5 (its masks show
+     * pixels), else the first variant.
+     */
+    private ExperimentConfig.Variant maskVariant() {
+        List<ExperimentConfig.Variant> all = config.variants();
+        ExperimentConfig.Variant best = null;
+        for (ExperimentConfig.Variant v : all) {
+            if (v.mode() == GateMode.SPATIAL && v.cost() == TrainingCost.MACS
+                    && (best == null || Math.abs(v.target() - 0.5f) < Math.abs(best.target() - 0.5f))) {
+                best = v;
             }
         }
-        return best;
+        return best != null ? best : all.get(0);
+    }
+
+    /**
+     * Measures the latency tables of the blocks of a network with the given gates at batch
+     * {@value #LATENCY_TABLE_BATCH} through the sparse executors (on a freshly initialised copy: the weights do not
+     * matter, the gates and shapes do) and returns the latency cost model on them.
+     */
+    private LatencyCostModel measuredLatencyCost(GateMode mode) {
+        long t = System.nanoTime();
+        int runs = Math.max(3, config.latencyRuns() / 10);
+        LaudResNet net = FashionMnistNets.build(mode, GumbelTemperature.constant(1f), config.seed());
+        MeasuredBlockLatency tables;
+        try (NDManager m = NDManager.newBaseManager()) {
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 1, net.getInputSize(), net.getInputSize()));
+            tables = MeasuredBlockLatency.measure(net, LATENCY_TABLE_BATCH, LATENCY_TABLE_INTERVALS, runs,
+                    config.seed());
+        }
+        LatencyCostModel cost = LatencyCostModel.of(tables);
+        StringBuilder sb = new StringBuilder();
+        for (int b = 0; b < cost.numBlocks(); b++) {
+            double half = net.getBlocks().get(b).getGateSpec().mode().hasSpatialGate() ? cost.dynamicCost(b, 0.5, 1)
+                    : cost.dynamicCost(b, 1, 0.5);
+            sb.append(b == 0 ? "" : " ").append(String.format("%.2f/%.2f", half, cost.denseCost(b)));
+        }
+        progress.accept(String.format("latency cost for %s gates: block tables measured at batch %d (%d knots, %d"
+                        + " runs each) in %.0f s; per block ms at density 0.5 / static: %s; stem and head %.2f ms",
+                mode.name().toLowerCase(), LATENCY_TABLE_BATCH,
+                LATENCY_TABLE_INTERVALS + 1, runs, (System.nanoTime() - t) / 1e9, sb, cost.fixedCost()));
+        return cost;
     }
 
     private LaudTrainer trainer(LaudResNet net, GumbelTemperature tau, LaudResNet teacher, int epochs, int steps,
             float target, String label) {
+        return trainer(net, tau, teacher, epochs, steps, target, label, null);
+    }
+
+    private LaudTrainer trainer(LaudResNet net, GumbelTemperature tau, LaudResNet teacher, int epochs, int steps,
+            float target, String label, CostModel cost) {
         LossConfig loss = teacher == null
                 ? new LossConfig(0f, 1f, 0f, 1f, 0f, epochs)
                 : LossConfig.paper(target, epochs);
@@ -214,6 +270,10 @@ public final class FashionMnistExperiment {
         }
         if (teacher != null) {
             b.optTeacher(teacher);
+        }
+        if (cost != null) {
+            b.optCostModel(cost);
+            printer.setCostName(cost instanceof LatencyCostModel ? "latency" : "cost");
         }
         LaudTrainer tr = b.build();
         printer.setOwner(tr);

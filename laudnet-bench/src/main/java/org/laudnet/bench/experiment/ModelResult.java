@@ -9,6 +9,7 @@ import org.laudnet.core.block.GateMode;
  * @param name display name (e.g. {@code spatial t=0.50})
  * @param mode gate mode (NONE for the static network)
  * @param target target ratio {@code t} (1 for the static network)
+ * @param cost the cost the target applies to (MACS for the static network)
  * @param top1 top-1 accuracy on the evaluated test images, in [0, 1]
  * @param macsRatio mean {@code F_dyn / F_static} in eval mode (maskers included)
  * @param stageDensity per stage, mean of {@code d3 * dc} over its blocks and the test images (fraction of the
@@ -28,6 +29,7 @@ public record ModelResult(
         String name,
         GateMode mode,
         float target,
+        TrainingCost cost,
         double top1,
         double macsRatio,
         List<Double> stageDensity,

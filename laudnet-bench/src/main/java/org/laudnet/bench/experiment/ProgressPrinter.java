@@ -10,7 +10,7 @@ import org.laudnet.models.train.LaudTrainer;
 
 /**
  * Training listener that reports progress as text lines: a bar every tenth of an epoch and one summary line per epoch
- * (loss, training accuracy, training MACs ratio, throughput).
+ * (loss, training accuracy, training cost ratio (MACs unless set otherwise), throughput).
  */
 public final class ProgressPrinter extends TrainingListenerAdapter {
 
@@ -22,6 +22,7 @@ public final class ProgressPrinter extends TrainingListenerAdapter {
     private int batch;
     private int epoch;
     private long epochStart = System.nanoTime();
+    private String costName = "MACs";
 
     /**
      * Creates a printer.
@@ -52,6 +53,18 @@ public final class ProgressPrinter extends TrainingListenerAdapter {
         this.owner = trainer;
     }
 
+    /**
+     * Sets the name of the cost whose ratio the per-epoch line shows (default {@code MACs}).
+     *
+     * @param costName e.g. {@code latency} for a latency cost model
+     */
+    public void setCostName(String costName) {
+        if (costName == null || costName.isBlank()) {
+            throw new IllegalArgumentException("costName must not be blank, got '" + costName + "'");
+        }
+        this.costName = costName;
+    }
+
     /** {@inheritDoc} */
     @Override
     public void onTrainingBatch(Trainer trainer, BatchData batchData) {
@@ -73,9 +86,9 @@ public final class ProgressPrinter extends TrainingListenerAdapter {
         if (!h.isEmpty()) {
             EpochStats s = h.get(h.size() - 1);
             String tau = Double.isFinite(s.temperature()) ? String.format(", tau %.2f", s.temperature()) : "";
-            sink.accept(String.format("  %-16s epoch %d/%d done: loss %.4f, train acc %.4f, train MACs ratio %.3f%s,"
-                            + " %.0f img/s; per stage density/MACs ratio: %s", label, epoch + 1, epochs, s.loss(),
-                    s.accuracy(), s.macsRatio(), tau, s.imagesPerSecond(),
+            sink.accept(String.format("  %-16s epoch %d/%d done: loss %.4f, train acc %.4f, train %s ratio %.3f%s,"
+                            + " %.0f img/s; per stage density/%s ratio: %s", label, epoch + 1, epochs, s.loss(),
+                    s.accuracy(), costName, s.macsRatio(), tau, s.imagesPerSecond(), costName,
                     EpochStatsListener.formatStages(s.stages())));
         }
         epoch++;

@@ -31,9 +31,11 @@ class QuickExperimentTest {
         List<String> lines = new ArrayList<>();
         FashionMnistExperiment.Result r = new FashionMnistExperiment(c, lines::add).run();
 
-        assertEquals(3, r.dynamic().size());
-        assertEquals(List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER),
+        assertEquals(4, r.dynamic().size());
+        assertEquals(List.of(GateMode.SPATIAL, GateMode.CHANNEL, GateMode.LAYER, GateMode.LAYER),
                 r.dynamic().stream().map(ModelResult::mode).toList());
+        assertEquals(List.of(TrainingCost.MACS, TrainingCost.MACS, TrainingCost.MACS, TrainingCost.LATENCY),
+                r.dynamic().stream().map(ModelResult::cost).toList());
         for (ModelResult m : r.dynamic()) {
             assertEquals(0.5f, m.target());
             assertTrue(m.top1() >= 0 && m.top1() <= 1, m.name() + " top-1 " + m.top1());
@@ -51,7 +53,8 @@ class QuickExperimentTest {
 
         String md = Files.readString(r.report());
         assertTrue(md.contains("| static |"), md);
-        for (String row : List.of("| spatial t=0.50 |", "| channel t=0.50 |", "| layer t=0.50 |")) {
+        for (String row : List.of("| spatial t=0.50 |", "| channel t=0.50 |", "| layer t=0.50 |",
+                "| layer t=0.50 (latency cost) |")) {
             assertTrue(md.contains(row), "missing row " + row);
         }
         assertTrue(md.contains("## Goal at t = 0.5"));
@@ -67,7 +70,10 @@ class QuickExperimentTest {
         assertNotNull(ImageIO.read(r.masks().toFile()));
         assertTrue(lines.stream().anyMatch(l -> l.contains("epoch 4/4 done")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.contains("epoch 1/1 done")), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("latency cost for layer gates: block tables measured at"
+                + " batch 64")), String.join("\n", lines));
+        assertTrue(md.contains("measured latency"), md);
         String table = ResultsReport.table(r);
-        assertEquals(5, table.strip().split("\n").length, table);
+        assertEquals(6, table.strip().split("\n").length, table);
     }
 }

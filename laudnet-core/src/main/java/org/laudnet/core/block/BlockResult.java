@@ -91,11 +91,23 @@ public record BlockResult(
         return a;
     }
 
-    /** Adds {@code a} under {@code name}; an array already in the list (e.g. d2 == d3) is added as a copy. */
-    private static void add(NDList list, NDArray a, String name) {
+    /**
+     * Adds {@code a} to a named NDList under {@code name}. An array already in the list (e.g. {@code d2 == d3}) is
+     * added as a differentiable alias (a same-shape view), so that both names carry their gradient back to the
+     * gates: a copy by {@code duplicate()} would be detached from the autograd graph.
+     *
+     * @param list the list
+     * @param a the array
+     * @param name its name in the list
+     */
+    public static void addNamed(NDList list, NDArray a, String name) {
         boolean present = list.stream().anyMatch(existing -> existing == a);
-        NDArray named = present ? a.duplicate() : a;
+        NDArray named = present ? a.reshape(a.getShape()) : a;
         named.setName(name);
         list.add(named);
+    }
+
+    private static void add(NDList list, NDArray a, String name) {
+        addNamed(list, a, name);
     }
 }

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
@@ -291,6 +292,29 @@ public final class BlockExecutor implements AutoCloseable {
     }
 
     /**
+     * Returns the shape of the spatial (or layer) mask that {@link #runWithMasks} expects for a batch.
+     *
+     * @param batch the batch size, positive
+     * @return {@code (B, gs, m, m)}, or empty when the block has no spatial gate
+     */
+    public Optional<Shape> spatialMaskShape(int batch) {
+        Checks.positive("batch", batch);
+        return mode.hasSpatialGate() ? Optional.of(new Shape(batch, spatialGroups, maskSize, maskSize))
+                : Optional.empty();
+    }
+
+    /**
+     * Returns the shape of the channel mask that {@link #runWithMasks} expects for a batch.
+     *
+     * @param batch the batch size, positive
+     * @return {@code (B, G)}, or empty when the block has no channel gate
+     */
+    public Optional<Shape> channelMaskShape(int batch) {
+        Checks.positive("batch", batch);
+        return mode.hasChannelGate() ? Optional.of(new Shape(batch, channelGroups)) : Optional.empty();
+    }
+
+    /**
      * Runs the block in eval mode with the executor's default policy.
      *
      * @param x block input {@code (B, Cin, Hin, Win)}
@@ -326,7 +350,8 @@ public final class BlockExecutor implements AutoCloseable {
 
     /**
      * Runs the block with given masks instead of the gates' (for equivalence tests and benchmarks that impose a
-     * density). The masks have the shapes the gates produce.
+     * density). The masks have the shapes the gates produce. With {@link Builder#optReusableReluInput(boolean)} the
+     * input is handed over as in {@link #run(NDArray)}.
      *
      * @param x block input {@code (B, Cin, Hin, Win)}
      * @param spatialMask 0/1 spatial (or layer) mask {@code (B, gs, m, m)}; required exactly when the mode has a
@@ -390,7 +415,7 @@ public final class BlockExecutor implements AutoCloseable {
             if (evaluateGates) {
                 gate(x);
             }
-            return finish(x, caller, new Masks(batch, cells, channels), callPolicy, false);
+            return finish(x, caller, new Masks(batch, cells, channels), callPolicy, reusableReluInput && down == null);
         }
     }
 

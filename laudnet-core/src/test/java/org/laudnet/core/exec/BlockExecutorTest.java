@@ -195,6 +195,40 @@ class BlockExecutorTest {
         }
     }
 
+    /**
+     * The executor reports the mask shapes {@code runWithMasks} expects, and with a reusable ReLU input
+     * {@code runWithMasks} writes the computed samples into the input as {@code run} does, with the values of an
+     * executor that leaves its input alone.
+     */
+    @Test
+    void runWithMasksHandsOverAReusableInputAndReportsMaskShapes() {
+        GatedResidualBlock layer = block(BASIC_ID, GateSpec.layer(), 34);
+        GatedResidualBlock channel = block(BASIC_ID, GateSpec.channel(4), 35);
+        try (BlockExecutor reuse = BlockExecutor.builder().setBlock(layer).setManager(m).optParameterStore(ps)
+                        .optReusableReluInput(true).optPolicy(PathPolicy.SPARSE).build();
+                BlockExecutor keep = BlockExecutor.builder().setBlock(layer).setManager(m).optParameterStore(ps)
+                        .optPolicy(PathPolicy.SPARSE).build();
+                BlockExecutor ch = BlockExecutor.builder().setBlock(channel).setManager(m).optParameterStore(ps)
+                        .build()) {
+            assertEquals(new Shape(4, 1, 1, 1), reuse.spatialMaskShape(4).orElseThrow());
+            assertTrue(reuse.channelMaskShape(4).isEmpty(), "a layer gate has no channel mask");
+            assertEquals(new Shape(6, 4), ch.channelMaskShape(6).orElseThrow());
+            assertTrue(ch.spatialMaskShape(6).isEmpty(), "a channel gate has no spatial mask");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ch.channelMaskShape(0));
+            assertTrue(e.getMessage().contains("batch"), e.getMessage());
+
+            NDArray x = Activation.relu(TestArrays.randn(m, 44, new Shape(4, 32, 8, 8)));
+            NDArray mask = m.create(new float[] {1, 0, 0, 1}, new Shape(4, 1, 1, 1));
+            NDArray expected = keep.runWithMasks(x, mask, null, PathPolicy.SPARSE).output();
+            NDArray input = x.duplicate();
+            ExecutionResult res = reuse.runWithMasks(input, mask, null, PathPolicy.SPARSE);
+            assertEquals(ExecutionPath.LAYER, res.report().path());
+            assertSame(input, res.output(), "the computed samples are written into the input");
+            assertClose(expected, res.output(), "reused input under given masks");
+            assertEquals(0f, x.get(1).sub(res.output().get(1)).abs().max().getFloat(), 0f, "skipped sample kept");
+        }
+    }
+
     /** Layer gate: keep logit {@code w * sum_c mean(x_c) + keepBias}, skip logit 0. */
     private static void setLayerGate(GatedResidualBlock b, float w, float keepBias) {
         b.getSpatialGate().orElseThrow().getParameters().forEach(p -> {

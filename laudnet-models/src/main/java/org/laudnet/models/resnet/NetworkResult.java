@@ -97,8 +97,6 @@ public record NetworkResult(NDArray logits, NDArray dynamicMacs, List<BlockDensi
     }
 
     private static void add(NDList list, NDArray a, String name) {
-        NDArray named = list.stream().anyMatch(e -> e == a) ? a.duplicate() : a;
-        named.setName(name);
-        list.add(named);
+        BlockResult.addNamed(list, a, name);
     }
 }

@@ -10,6 +10,7 @@ import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.util.Checks;
+import org.laudnet.models.latency.MeasuredBlockLatency;
 import org.laudnet.models.latency.NetworkLatencyEstimator;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.core.util.ScalarOps;
@@ -26,8 +27,12 @@ import org.laudnet.core.util.ScalarOps;
  *   cost_b(d, c) = sum_ij y_ij * hat_i(d) * hat_j(c),   hat_i(x) = max(0, 1 - |x - x_i| * K)
  * </pre>
  *
- * which is differentiable almost everywhere in the densities. Static blocks cost their static latency. The fixed
- * cost is the stem convolution, the stem pooling, the global pooling and the classifier.
+ * evaluated on the segment {@code [floor(d K), floor(d K) + 1] / K} that holds the density (the last one at
+ * {@code d = 1}), so its gradient is that segment's slope everywhere, also at the knots: a fully open gate
+ * ({@code d = 1}, where hard masks start) sees the slope of the last segment rather than the kinks' zero. Static blocks cost their static latency. The fixed
+ * cost is the stem convolution, the stem pooling, the global pooling and the classifier. The knots' values come from
+ * a {@link LatencyPredictor} of the target hardware, or from measurements on this machine
+ * ({@link #of(MeasuredBlockLatency)}).
  */
 public final class LatencyCostModel implements CostModel {
 
@@ -90,6 +95,25 @@ public final class LatencyCostModel implements CostModel {
                 intervals);
     }
 
+    /**
+     * Builds the latency cost model from latency tables measured on this machine through the sparse executors
+     * ({@link MeasuredBlockLatency}): the knots' values are the measured medians, interpolated as above; the dense
+     * cost of a block is its measured static latency, the fixed cost the measured stem and head.
+     *
+     * @param measured the measured tables, one per block of the trained network
+     * @return the cost model
+     */
+    public static LatencyCostModel of(MeasuredBlockLatency measured) {
+        if (measured == null) {
+            throw new IllegalArgumentException("measured must not be null");
+        }
+        List<BlockTable> tables = new ArrayList<>();
+        for (MeasuredBlockLatency.BlockTable t : measured.blocks()) {
+            tables.add(new BlockTable(t.denseMs(), t.ms()));
+        }
+        return new LatencyCostModel(tables, measured.fixedMs(), measured.intervals());
+    }
+
     /** {@inheritDoc} */
     @Override
     public int numBlocks() {
@@ -113,36 +137,56 @@ public final class LatencyCostModel implements CostModel {
      */
     public double dynamicCost(int block, double d3, double dc) {
         double[][] y = tables.get(block).values();
-        double sum = 0;
-        for (int i = 0; i < y.length; i++) {
-            double hi = y.length == 1 ? 1 : Math.max(0, 1 - Math.abs(d3 - i / (double) intervals) * intervals);
-            for (int j = 0; j < y[i].length; j++) {
-                double hj = y[i].length == 1 ? 1 : Math.max(0, 1 - Math.abs(dc - j / (double) intervals) * intervals);
-                sum += y[i][j] * hi * hj;
-            }
-        }
-        return sum;
+        Segment si = segment(y.length, d3);
+        Segment sj = segment(y[0].length, dc);
+        double fi = si.fraction(d3);
+        double fj = sj.fraction(dc);
+        return (1 - fi) * (1 - fj) * y[si.lo][sj.lo] + fi * (1 - fj) * y[si.hi][sj.lo]
+                + (1 - fi) * fj * y[si.lo][sj.hi] + fi * fj * y[si.hi][sj.hi];
     }
 
     /** {@inheritDoc} Milliseconds; uses {@code d3} and {@code dc} (d1 and d2 follow from d3 for a given mask). */
     @Override
     public NDArray dynamicCost(int block, NDArray d1, NDArray d2, NDArray d3, NDArray dc) {
         double[][] y = tables.get(block).values();
-        NDArray total = null;
-        for (int i = 0; i < y.length; i++) {
-            NDArray hi = y.length == 1 ? null : hat(d3, i);
-            for (int j = 0; j < y[i].length; j++) {
-                NDArray hj = y[i].length == 1 ? null : hat(dc, j);
-                NDArray weight = hi == null ? hj : hj == null ? hi : hi.mul(hj);
-                NDArray term = weight == null ? d3.zerosLike().add((float) y[i][j]) : ScalarOps.mul(weight, y[i][j]);
-                total = total == null ? term : total.add(term);
-            }
+        Segment si = segment(y.length, d3.getFloat());
+        Segment sj = segment(y[0].length, dc.getFloat());
+        // fractions within the segment, linear in the densities: the gradient is the segment's slope
+        NDArray fi = si.lo == si.hi ? null : ScalarOps.mul(d3, intervals).sub((float) si.lo);
+        NDArray fj = sj.lo == sj.hi ? null : ScalarOps.mul(dc, intervals).sub((float) sj.lo);
+        NDArray cost = ScalarOps.constant(d3, y[si.lo][sj.lo]);
+        if (fi != null) {
+            cost = cost.add(ScalarOps.mul(fi, y[si.hi][sj.lo] - y[si.lo][sj.lo]));
         }
-        return total;
+        if (fj != null) {
+            cost = cost.add(ScalarOps.mul(fj, y[si.lo][sj.hi] - y[si.lo][sj.lo]));
+        }
+        if (fi != null && fj != null) {
+            double twist = y[si.hi][sj.hi] - y[si.hi][sj.lo] - y[si.lo][sj.hi] + y[si.lo][sj.lo];
+            cost = cost.add(ScalarOps.mul(fi.mul(fj), twist));
+        }
+        return cost;
     }
 
-    private NDArray hat(NDArray x, int knot) {
-        return ScalarOps.maximum(ScalarOps.mul(x.sub((float) (knot / (double) intervals)).abs(), -intervals).add(1f), 0);
+    /** The knots {@code lo, hi} around a density; a single knot ({@code lo = hi}) along an axis without knots. */
+    private record Segment(int lo, int hi, int intervals) {
+        double fraction(double x) {
+            return lo == hi ? 0 : x * intervals - lo;
+        }
+    }
+
+    /**
+     * The segment of a density among {@code knots} knots: {@code [floor(x K), floor(x K) + 1]}, the last one at
+     * {@code x = 1} (so a density at a knot takes the slope towards the next knot, and an open gate at 1 the slope of
+     * the last segment). Densities outside [0, 1] extrapolate the first or last segment.
+     */
+    private Segment segment(int knots, double x) {
+        if (knots == 1) {
+            return new Segment(0, 0, intervals);
+        }
+        int lo = (int) Math.floor(x * intervals);
+        lo = Math.max(0, Math.min(intervals - 1, lo));
+        return new Segment(lo, lo + 1, intervals);
     }
 
     /** {@inheritDoc} Milliseconds of stem, pooling and classifier. */

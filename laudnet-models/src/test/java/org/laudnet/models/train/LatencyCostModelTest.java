@@ -65,6 +65,43 @@ class LatencyCostModelTest {
         }
     }
 
+    /**
+     * At a knot the gradient is the slope towards the next knot, and at {@code d = 1} (an open gate, where hard masks
+     * start) the slope of the last segment: never the zero of the interpolation's kinks. The BOTH block's gradient
+     * in each density is the bilinear form's partial derivative.
+     */
+    @Test
+    void gradientAtKnotsAndAtAnOpenGateIsTheSegmentSlope() {
+        LatencyCostModel model = LatencyCostModel.of(net(), v100, 8, 4);
+        double[][] cases = {{1.0, 0.75, 1.0}, {0.0, 0.0, 0.25}, {0.5, 0.5, 0.75}};
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (double[] c : cases) {
+                NDArray d = m.create((float) c[0]);
+                d.setRequiresGradient(true);
+                NDArray cost;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    cost = model.dynamicCost(0, d, d, d, m.create(1f));
+                    gc.backward(cost);
+                }
+                double slope = (model.dynamicCost(0, c[2], 1) - model.dynamicCost(0, c[1], 1)) / (c[2] - c[1]);
+                assertTrue(Math.abs(slope) > 1e-6, "the table must not be flat at d = " + c[0]);
+                assertEquals(model.dynamicCost(0, c[0], 1), cost.getFloat(), 1e-4, "value at d = " + c[0]);
+                assertEquals(slope, d.getGradient().getFloat(), 1e-3 * Math.abs(slope) + 1e-6, "slope at d = " + c[0]);
+            }
+            NDArray d = m.create(0.375f);
+            NDArray dc = m.create(1f);
+            d.setRequiresGradient(true);
+            dc.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(model.dynamicCost(13, d, d, d, dc));
+            }
+            double dd = (model.dynamicCost(13, 0.5, 1) - model.dynamicCost(13, 0.25, 1)) / 0.25;
+            double ddc = (model.dynamicCost(13, 0.375, 1) - model.dynamicCost(13, 0.375, 0.75)) / 0.25;
+            assertEquals(dd, d.getGradient().getFloat(), 1e-3 * Math.abs(dd) + 1e-6, "d3 slope of BOTH");
+            assertEquals(ddc, dc.getGradient().getFloat(), 1e-3 * Math.abs(ddc) + 1e-6, "dc slope of BOTH");
+        }
+    }
+
     @Test
     void badArgumentsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
