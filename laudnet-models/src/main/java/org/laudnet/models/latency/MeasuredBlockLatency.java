@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -15,6 +14,7 @@ import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.exec.StemExecutor;
+import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.util.Checks;
 import org.laudnet.models.resnet.GatedNetwork;
 import org.laudnet.models.resnet.StemSpec;
@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * the ReLU input handed over, the path chosen by the executor's calibrated cost model, the maskers evaluated), at a
  * fixed batch size, under imposed masks whose densities lie on the knots {@code 0, 1/K, ..., 1}: the spatial (or layer)
  * density {@code d} along rows and, for channel gates, the channel density {@code c} along columns. A mask of density
- * {@code d} opens {@code round(d * B * cells)} cells drawn at random over the whole batch, so a layer mask at batch
- * {@code B} computes {@code round(d B)} samples. Each entry is the median of the timed runs, the knots interleaved
+ * {@code d} opens {@code round(d * cells)} cells of every sample at random (as the CPU calibrator does), and a layer
+ * mask at batch {@code B} computes {@code round(d B)} samples. Each entry is the median of the timed runs, the knots interleaved
  * run by run. The dense cost of a block is the same block run densely without its maskers (the static block).
  * Measured latency can stay flat or even dip as density grows (timing noise; the executor's fallback to the dense
  * path near full density), which would give the loss a zero or wrong-signed gradient, so each table is made strictly
@@ -211,7 +211,7 @@ public final class MeasuredBlockLatency {
                     }
                 }
             }
-            return median(t);
+            return CpuCalibrator.median(t);
         }
     }
 
@@ -265,11 +265,11 @@ public final class MeasuredBlockLatency {
                 }
             }
         }
-        double denseMs = median(dense);
+        double denseMs = CpuCalibrator.median(dense);
         double[][] table = new double[rows][cols];
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
-                table[i][j] = gated ? median(t[i][j]) : denseMs;
+                table[i][j] = gated ? CpuCalibrator.median(t[i][j]) : denseMs;
             }
         }
         increasing(table);
@@ -287,25 +287,14 @@ public final class MeasuredBlockLatency {
         }
     }
 
-    /** A 0/1 mask of the given shape with {@code round(d * size)} ones at random positions. */
+    /**
+     * A 0/1 mask of the given shape {@code (B, ...)} with exactly {@code round(d * units)} ones per sample at random
+     * positions, or, for one unit per sample (a layer mask), {@code round(d * B)} open samples.
+     */
     static NDArray mask(NDManager m, Random random, Shape shape, double d) {
-        int n = (int) shape.size();
-        int ones = (int) Math.round(d * n);
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int k = random.nextInt(i + 1);
-            int tmp = order[i];
-            order[i] = order[k];
-            order[k] = tmp;
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < ones; i++) {
-            v[order[i]] = 1f;
-        }
-        return m.create(v, shape);
+        int batch = (int) shape.get(0);
+        int units = (int) (shape.size() / batch);
+        return m.create(CpuCalibrator.exactMask(batch, units, d, units == 1, random), shape);
     }
 
     private static NDArray uniform(NDManager m, Random random, Shape shape) {
@@ -342,12 +331,5 @@ public final class MeasuredBlockLatency {
                 }
             }
         }
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 }
