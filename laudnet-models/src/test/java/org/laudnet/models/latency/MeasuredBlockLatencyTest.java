@@ -47,7 +47,7 @@ class MeasuredBlockLatencyTest {
     }
 
     @Test
-    void tablesFollowTheGateModesAndIncreaseWithDensity() {
+    void tablesFollowTheGateModesAndNeverDecreaseWithDensity() {
         LaudResNet net = net(GateSpec.layer(), GateSpec.channel(4));
         MeasuredBlockLatency measured = MeasuredBlockLatency.measure(net, 8, 4, 3, 11);
         assertEquals(8, measured.batch());
@@ -68,12 +68,14 @@ class MeasuredBlockLatencyTest {
             double[][] ms = t.ms();
             for (int i = 0; i < ms.length; i++) {
                 for (int j = 0; j < ms[i].length; j++) {
-                    assertTrue(ms[i][j] > 0 && Double.isFinite(ms[i][j]), t.mode() + " " + i + "," + j);
+                    assertTrue(ms[i][j] >= 0 && Double.isFinite(ms[i][j]), t.mode() + " " + i + "," + j);
+                    // strictly increasing wherever the measured open end exceeds the closed one (timing-dependent,
+                    // see tablesBecomeStrictlyIncreasingFromTheOpenEndDown); never decreasing in any case
                     if (i > 0) {
-                        assertTrue(ms[i][j] > ms[i - 1][j], t.mode() + " rows must increase");
+                        assertTrue(ms[i][j] >= ms[i - 1][j], t.mode() + " rows must not decrease");
                     }
                     if (j > 0) {
-                        assertTrue(ms[i][j] > ms[i][j - 1], t.mode() + " columns must increase");
+                        assertTrue(ms[i][j] >= ms[i][j - 1], t.mode() + " columns must not decrease");
                     }
                 }
             }
