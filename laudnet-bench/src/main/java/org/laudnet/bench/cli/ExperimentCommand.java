@@ -1,7 +1,9 @@
 package org.laudnet.bench.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.laudnet.bench.experiment.ExperimentConfig;
 import org.laudnet.bench.experiment.FashionMnistExperiment;
@@ -80,10 +82,10 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (names.size() == 1 && names.get(0).equalsIgnoreCase("none")) {
                 return List.of();
             }
-            List<GateMode> out = new java.util.ArrayList<>();
+            List<GateMode> out = new ArrayList<>();
             for (String n : names) {
                 try {
-                    out.add(GateMode.valueOf(n.trim().toUpperCase(java.util.Locale.ROOT)));
+                    out.add(GateMode.valueOf(n.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(option + ": unknown gate mode '" + n
                             + "' (spatial, channel, both, layer, or none alone)", e);

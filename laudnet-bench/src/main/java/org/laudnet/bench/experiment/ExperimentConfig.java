@@ -1,7 +1,9 @@
 package org.laudnet.bench.experiment;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.util.Checks;
@@ -111,7 +113,7 @@ public record ExperimentConfig(
 
         /** Returns the display name, e.g. {@code layer t=0.50} or {@code layer t=0.50 (latency cost)}. */
         public String name() {
-            return mode.name().toLowerCase() + String.format(java.util.Locale.ROOT, " t=%.2f", target)
+            return mode.name().toLowerCase() + String.format(Locale.ROOT, " t=%.2f", target)
                     + cost.nameSuffix();
         }
     }
@@ -123,7 +125,7 @@ public record ExperimentConfig(
      * @return the variants
      */
     public List<Variant> variants() {
-        List<Variant> v = new java.util.ArrayList<>();
+        List<Variant> v = new ArrayList<>();
         for (GateMode m : modes) {
             for (float t : targets) {
                 v.add(new Variant(m, t, TrainingCost.MACS));
@@ -179,7 +181,8 @@ public record ExperimentConfig(
      */
     public static ExperimentConfig demo(Path dataDir, Path outDir) {
         return new ExperimentConfig(dataDir, outDir, 20000, 10000, 64, 4, 3,
-                List.of(GateMode.SPATIAL, GateMode.LAYER), List.of(0.5f), List.of(), List.of(), 7L, 30, 6, PathPolicy.AUTO);
+                List.of(GateMode.SPATIAL, GateMode.LAYER), List.of(0.5f), List.of(), List.of(), 7L, 30, 6,
+                PathPolicy.AUTO);
     }
 
     /**

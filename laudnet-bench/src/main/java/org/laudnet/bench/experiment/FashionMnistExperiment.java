@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The Fashion-MNIST experiment: trains the static network of {@link FashionMnistNets}, fine-tunes a LAUD variant per
  * (mode, target, cost) from it (the cost model of the latency-cost variants is measured on this machine by
- * {@link MeasuredBlockLatency} before their training) with knowledge distillation (teacher = the static network, loss of method section 3, gate
+ * {@link MeasuredBlockLatency} before their training) with knowledge distillation (teacher = the static network,
+ * loss of method section 3, gate
  * schedules of {@link GateSchedules}), and measures each network: top-1 on the test images, eval MACs ratio, density
  * per stage, and eval latency through {@link LaudNetworkExecutor} at batch 1 and 64, interleaved with the static network in
  * the same process (medians after warm-up). Writes {@code fashion-mnist.md}, {@code fashion-mnist-accuracy-latency.png}
@@ -177,7 +178,8 @@ public final class FashionMnistExperiment {
             double[] ref64 = dynamic.stream().mapToDouble(ModelResult::staticMsBatch64).toArray();
             double ms1 = LatencyMeter.median(ref1);
             double ms64 = LatencyMeter.median(ref64);
-            staticResult = new ModelResult("static", GateMode.NONE, 1f, TrainingCost.MACS, se.top1, se.ratio, se.stageDensity,
+            staticResult = new ModelResult("static", GateMode.NONE, 1f, TrainingCost.MACS, se.top1, se.ratio,
+                    se.stageDensity,
                     ms1, 1, ms64, 1, 0, staticSeconds, ms1, ms64, "DENSE");
         }
         double totalSeconds = (System.nanoTime() - t0) / 1e9;

@@ -3,6 +3,7 @@ package org.laudnet.bench.experiment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.laudnet.core.block.GateMode;
 
 /** Renders a {@link FashionMnistExperiment.Result} as a markdown report and as a plain-text table. */
 public final class ResultsReport {
@@ -50,7 +51,7 @@ public final class ResultsReport {
         return sb.toString();
     }
 
-    private static String names(List<org.laudnet.core.block.GateMode> modes) {
+    private static String names(List<GateMode> modes) {
         return String.join(", ", modes.stream().map(m -> m.name().toLowerCase()).toList());
     }
 

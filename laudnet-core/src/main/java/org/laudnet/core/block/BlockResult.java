@@ -53,14 +53,14 @@ public record BlockResult(
      */
     public NDList toNDList() {
         NDList list = new NDList();
-        add(list, output, OUTPUT);
-        spatialMask.ifPresent(m -> add(list, m, SPATIAL_MASK));
-        channelMask.ifPresent(m -> add(list, m, CHANNEL_MASK));
-        add(list, d1, D1);
-        add(list, d2, D2);
-        add(list, d3, D3);
-        add(list, dc, DC);
-        add(list, dynamicMacs, DYNAMIC_MACS);
+        addNamed(list, output, OUTPUT);
+        spatialMask.ifPresent(m -> addNamed(list, m, SPATIAL_MASK));
+        channelMask.ifPresent(m -> addNamed(list, m, CHANNEL_MASK));
+        addNamed(list, d1, D1);
+        addNamed(list, d2, D2);
+        addNamed(list, d3, D3);
+        addNamed(list, dc, DC);
+        addNamed(list, dynamicMacs, DYNAMIC_MACS);
         return list;
     }
 
@@ -105,9 +105,5 @@ public record BlockResult(
         NDArray named = present ? a.reshape(a.getShape()) : a;
         named.setName(name);
         list.add(named);
-    }
-
-    private static void add(NDList list, NDArray a, String name) {
-        addNamed(list, a, name);
     }
 }

@@ -17,7 +17,6 @@ import org.laudnet.core.exec.StemExecutor;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.util.Checks;
 import org.laudnet.models.resnet.GatedNetwork;
-import org.laudnet.models.resnet.StemSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * fixed batch size, under imposed masks whose densities lie on the knots {@code 0, 1/K, ..., 1}: the spatial (or layer)
  * density {@code d} along rows and, for channel gates, the channel density {@code c} along columns. A mask of density
  * {@code d} opens {@code round(d * cells)} cells of every sample at random (as the CPU calibrator does), and a layer
- * mask at batch {@code B} computes {@code round(d B)} samples. Each entry is the median of the timed runs, the knots interleaved
- * run by run. The dense cost of a block is the same block run densely without its maskers (the static block).
+ * mask at batch {@code B} computes {@code round(d B)} samples. Each entry is the median of the timed runs, the knots
+ * interleaved run by run. The dense cost of a block is the same block run densely without its maskers (the static block).
  * Measured latency can stay flat or even dip as density grows (timing noise; the executor's fallback to the dense
  * path near full density), which would give the loss a zero or wrong-signed gradient, so each table is made strictly
  * increasing along both axes from its fully open end down ({@link #increasing}): the open end stays as measured,
@@ -191,24 +190,17 @@ public final class MeasuredBlockLatency {
 
     private static double measureStemAndHead(
             GatedNetwork net, NDManager m, ParameterStore ps, int batch, int runs, Random random) {
-        StemSpec spec = net.getStem();
         int size = net.getInputSize();
-        try (NDManager sm = m.newSubManager();
-                StemExecutor stem = spec.maxPool()
-                        ? StemExecutor.withMaxPool(net.stemLayers(), spec.stride(), spec.maxPoolPadding(), ps, sm)
-                        : StemExecutor.of(net.stemLayers(), spec.stride(), ps, sm)) {
-            NDArray x = uniform(sm, random, new Shape(batch, spec.inChannels(), size, size));
+        try (NDManager sm = m.newSubManager(); StemExecutor stem = net.stemExecutor(ps, sm)) {
+            NDArray x = uniform(sm, random, new Shape(batch, net.getStem().inChannels(), size, size));
             double[] t = new double[runs];
             for (int r = -WARMUP_ROUNDS; r < runs; r++) {
-                try (NDManager step = sm.newSubManager()) {
-                    NDArray in = x.duplicate();
-                    in.attach(step);
-                    long a = System.nanoTime();
+                double ms = time(x, in -> {
                     NDArray h = stem.run(in);
-                    net.runHead(ps, net.blockLayers().isEmpty() ? h : features(net, h, step), false);
-                    if (r >= 0) {
-                        t[r] = (System.nanoTime() - a) / 1e6;
-                    }
+                    return net.runHead(ps, net.blockLayers().isEmpty() ? h : features(net, h), false);
+                });
+                if (r >= 0) {
+                    t[r] = ms;
                 }
             }
             return CpuCalibrator.median(t);
@@ -216,10 +208,10 @@ public final class MeasuredBlockLatency {
     }
 
     /** The head's input: an array of the last block's output shape (the head's cost depends on the shape only). */
-    private static NDArray features(GatedNetwork net, NDArray stemOut, NDManager step) {
+    private static NDArray features(GatedNetwork net, NDArray stemOut) {
         List<ResidualBlockLayers> layers = net.blockLayers();
         BlockGeometry g = layers.get(layers.size() - 1).geometry();
-        return step.zeros(new Shape(stemOut.getShape().get(0), g.outChannels(), g.outHeight(), g.outWidth()));
+        return stemOut.getManager().zeros(new Shape(stemOut.getShape().get(0), g.outChannels(), g.outHeight(), g.outWidth()));
     }
 
     private static BlockTable measureBlock(

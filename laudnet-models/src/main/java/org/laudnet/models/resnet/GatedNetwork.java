@@ -1,11 +1,13 @@
 package org.laudnet.models.resnet;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.util.List;
 import org.laudnet.core.block.ResidualBlockLayers;
 import org.laudnet.core.cost.BlockDensities;
+import org.laudnet.core.exec.StemExecutor;
 
 /**
  * A LAUD backbone as the eval-mode executors and tools see it: a stem, a sequence of gated residual blocks and a
@@ -23,6 +25,21 @@ public interface GatedNetwork extends Block {
 
     /** Returns the stem convolution and its BatchNorm (the stem's shape is {@link #getStem()}). */
     ResidualBlockLayers.ConvBn stemLayers();
+
+    /**
+     * Returns the stem as an eval-mode executor (BatchNorm folded into the convolution, ReLU, the max pool when the
+     * stem has one).
+     *
+     * @param ps the parameter store the folded weights are read from
+     * @param manager owner of the folded weights
+     * @return the executor; the caller closes it
+     */
+    default StemExecutor stemExecutor(ParameterStore ps, NDManager manager) {
+        StemSpec spec = getStem();
+        return spec.maxPool()
+                ? StemExecutor.withMaxPool(stemLayers(), spec.stride(), spec.maxPoolPadding(), ps, manager)
+                : StemExecutor.of(stemLayers(), spec.stride(), ps, manager);
+    }
 
     /** Returns the square input size {@code S}. */
     int getInputSize();

@@ -70,10 +70,7 @@ public final class LaudNetworkExecutor implements AutoCloseable {
         List<BlockExecutor> list = new ArrayList<>();
         StemExecutor stemExecutor = null;
         try {
-            StemSpec spec = net.getStem();
-            stemExecutor = spec.maxPool()
-                    ? StemExecutor.withMaxPool(net.stemLayers(), spec.stride(), spec.maxPoolPadding(), ps, manager)
-                    : StemExecutor.of(net.stemLayers(), spec.stride(), ps, manager);
+            stemExecutor = net.stemExecutor(ps, manager);
             for (ResidualBlockLayers block : net.blockLayers()) {
                 list.add(BlockExecutor.builder()
                         .setLayers(block)

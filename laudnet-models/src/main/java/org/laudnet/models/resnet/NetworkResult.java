@@ -53,16 +53,16 @@ public record NetworkResult(NDArray logits, NDArray dynamicMacs, List<BlockDensi
      */
     public NDList toNDList() {
         NDList list = new NDList();
-        add(list, logits, LOGITS);
-        add(list, dynamicMacs, DYNAMIC_MACS);
+        BlockResult.addNamed(list, logits, LOGITS);
+        BlockResult.addNamed(list, dynamicMacs, DYNAMIC_MACS);
         for (int i = 0; i < blocks.size(); i++) {
             BlockDensityResult b = blocks.get(i);
             String p = "block" + i + ".";
-            add(list, b.d1(), p + BlockResult.D1);
-            add(list, b.d2(), p + BlockResult.D2);
-            add(list, b.d3(), p + BlockResult.D3);
-            add(list, b.dc(), p + BlockResult.DC);
-            add(list, b.dynamicMacs(), p + BlockResult.DYNAMIC_MACS);
+            BlockResult.addNamed(list, b.d1(), p + BlockResult.D1);
+            BlockResult.addNamed(list, b.d2(), p + BlockResult.D2);
+            BlockResult.addNamed(list, b.d3(), p + BlockResult.D3);
+            BlockResult.addNamed(list, b.dc(), p + BlockResult.DC);
+            BlockResult.addNamed(list, b.dynamicMacs(), p + BlockResult.DYNAMIC_MACS);
         }
         return list;
     }
@@ -94,9 +94,5 @@ public record NetworkResult(NDArray logits, NDArray dynamicMacs, List<BlockDensi
             throw new IllegalArgumentException("network output has no array named '" + name + "'");
         }
         return a;
-    }
-
-    private static void add(NDList list, NDArray a, String name) {
-        BlockResult.addNamed(list, a, name);
     }
 }
