@@ -2,9 +2,11 @@
 # Self-contained GPU check of laudnet-cuda (see docs/gpu-check.md).
 #
 #   scripts/gpu-check.sh bundle    build .gpu-bundle/ here: a jlink Java runtime, the laudnet-cuda jar with its PTX,
-#                                  the JCuda jars with natives, SLF4J, and the PyTorch peer script (< 60 MB)
-#   scripts/gpu-check.sh run       on the GPU machine, from the repository root, with .gpu-bundle/ present: kernel
-#                                  checks, LAUD-ResNet-50 equivalence and latency, the PyTorch peer; writes
+#                                  laudnet-core with DJL's api jar and gson (no engine native), the JCuda jars with
+#                                  natives, SLF4J, and the PyTorch peer script (< 60 MB)
+#   scripts/gpu-check.sh run       on the GPU machine, from the repository root, with .gpu-bundle/ present: every CUDA
+#                                  primitive vs the reference, seeded ResNet-50 and RegNetY in every gate mode on the
+#                                  CUDA backend vs the reference backend, latency, the PyTorch peer; writes
 #                                  docs/results/gpu.md (and copies it with the logs into $OUT when set)
 #   scripts/gpu-check.sh dry-run   the bundle's Java part with --dry-run plus the peer's NumPy format check: no GPU,
 #                                  no torch needed; writes laudnet-cuda/target/gpu-work/dry-run.md
@@ -33,16 +35,28 @@ bundle() {
     mkdir -p "$BUNDLE/lib"
     # The folder ignores itself, so that it never ends up in a commit.
     printf '*\n' > "$BUNDLE/.gitignore"
+    # Runtime classpath: laudnet-core (plans, engine, reference backend), DJL's api jar and its gson (the engine's
+    # interfaces name NDArray; no engine native is loaded), JCuda with its natives, SLF4J.
+    local deps="$BUNDLE/deps"
     (cd laudnet-cuda && mvn -B -q -o dependency:copy-dependencies -DincludeScope=test \
-        -DincludeArtifactIds=jcuda,jcuda-natives,slf4j-api,slf4j-simple -DoutputDirectory="$BUNDLE/lib")
+        -DexcludeGroupIds=ai.djl.pytorch,org.junit.jupiter,org.junit.platform -DoutputDirectory="$deps")
+    local a f
+    for a in laudnet-core api gson jcuda jcuda-natives slf4j-api slf4j-simple; do
+        f=$(ls "$deps" | grep -E "^$a-[0-9]" | grep -v -e '-tests.jar' | head -1)
+        [ -n "$f" ] || die "dependency $a missing from the laudnet-cuda build"
+        cp "$deps/$f" "$BUNDLE/lib/"
+    done
+    rm -rf "$deps"
     local jar
     jar=$(ls laudnet-cuda/target/laudnet-cuda-*.jar | grep -v -e '-tests.jar' -e '-sources.jar' | head -1)
     [ -f "$jar" ] || die "laudnet-cuda jar not found"
     cp "$jar" "$BUNDLE/lib/"
     unzip -l "$jar" | grep -q 'org/laudnet/cuda/ptx/laudnet_sm_90.ptx' || die "$jar lacks the PTX"
-    for a in jcuda-12 jcuda-natives slf4j-api slf4j-simple; do
-        ls "$BUNDLE/lib" | grep -q "^$a" || die "dependency $a missing from $BUNDLE/lib"
-    done
+    unzip -l "$jar" | grep -q 'META-INF/services/org.laudnet.core.exec.BackendProvider' \
+        || die "$jar lacks the backend provider registration"
+    if ls "$BUNDLE/lib" | grep -q -e pytorch -e '^jna-'; then
+        die "the bundle must not carry an engine native library"
+    fi
     echo "gpu-check: linking the Java runtime"
     "$jlink_bin" --add-modules java.base,java.logging,jdk.unsupported \
         --compress=2 --strip-debug --no-header-files --no-man-pages --output "$BUNDLE/jre"

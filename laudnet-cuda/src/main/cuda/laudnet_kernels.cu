@@ -510,35 +510,23 @@ extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
 // 5) Element-wise and data-movement kernels (1-D grid-stride loops, 256 threads per block).
 // ---------------------------------------------------------------------------------------------------------------------
 
-// out[b, c, y, x] = ReLU(identity[b, c, y, x]) where mask[b, y / S, x / S] == 0; other positions are left untouched.
-// identity, out (B, C, H, W); mask (B, m, m) int32. out may alias identity.
+// out[b, c, y, x] = ReLU(identity[b, c, y, x]) where cells[b, c / (C / gs), y / S, x / S] == 0; other elements are
+// left untouched. identity, out (B, C, H, W); cells (B, gs, m, m) int32, gs dividing C, m * S >= max(H, W). out may
+// alias identity. A layer gate is m = 1, S >= max(H, W).
 extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
-    laud_fill_inactive_relu(const float* identity, const int* __restrict__ mask, int B, int C, int H, int W, int S,
-                            int m, float* out) {
+    laud_fill_inactive_relu(const float* identity, const int* __restrict__ cells, int B, int C, int H, int W, int S,
+                            int m, int gs, float* out) {
     const int total = B * C * H * W;
+    const int perGroup = C / gs;
     for (int idx = blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += gridDim.x * blockDim.x) {
         const int xx = idx % W;
         const int y = (idx / W) % H;
+        const int c = (idx / (H * W)) % C;
         const int b = idx / (C * H * W);
-        if (mask[(b * m + y / S) * m + xx / S] == 0) {
+        const int q = c / perGroup;
+        if (cells[((b * gs + q) * m + y / S) * m + xx / S] == 0) {
             out[idx] = fmaxf(identity[idx], 0.0f);
         }
-    }
-}
-
-// Channel-group weight gather: dst[o, i, r] = w[outIdx[o], inIdx[i], r] with r over kk = kh*kw.
-// w (Cout, Cin, kk); outIdx (nOut); inIdx (nIn), or null meaning inIdx[i] = i with nIn = Cin; dst (nOut, nIn, kk).
-// With Cin = kk = 1 and inIdx null it gathers bias entries.
-extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
-    laud_weight_gather(const float* __restrict__ w, int Cin, int kk, const int* __restrict__ outIdx, int nOut,
-                       const int* __restrict__ inIdx, int nIn, float* __restrict__ dst) {
-    const int total = nOut * nIn * kk;
-    for (int idx = blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += gridDim.x * blockDim.x) {
-        const int r = idx % kk;
-        const int i = (idx / kk) % nIn;
-        const int o = idx / (kk * nIn);
-        const int ci = inIdx != nullptr ? inIdx[i] : i;
-        dst[idx] = w[(outIdx[o] * Cin + ci) * kk + r];
     }
 }
 
@@ -614,5 +602,159 @@ extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
         if (lane == 0) {
             y[r] = s / (float)hw;
         }
+    }
+}
+
+// Sum of a warp's values, returned to every lane.
+__device__ __forceinline__ float laud_warp_sum(float v) {
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) {
+        v += __shfl_xor_sync(0xffffffffu, v, off);
+    }
+    return v;
+}
+
+__device__ __forceinline__ float laud_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+// y[i] = max(x[i], 0) for i < n. y may alias x.
+extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
+    laud_relu(const float* x, int n, float* y) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        y[i] = fmaxf(x[i], 0.0f);
+    }
+}
+
+// Average pooling over non-overlapping k x k windows (stride k, no padding):
+// y[b, c, oy, ox] = (1 / k^2) sum_{ky, kx < k} x[b, c, oy k + ky, ox k + kx]. x (B, C, H, W), k dividing H and W;
+// y (B, C, H / k, W / k).
+extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
+    laud_avgpool2d(const float* __restrict__ x, int B, int C, int H, int W, int k, float* __restrict__ y) {
+    const int Ho = H / k;
+    const int Wo = W / k;
+    const int total = B * C * Ho * Wo;
+    const float inv = 1.0f / (float)(k * k);
+    for (int idx = blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += gridDim.x * blockDim.x) {
+        const int ox = idx % Wo;
+        const int oy = (idx / Wo) % Ho;
+        const int bc = idx / (Ho * Wo);
+        const float* window = x + ((long long)bc * H + oy * k) * W + ox * k;
+        float s = 0.0f;
+        for (int ky = 0; ky < k; ++ky) {
+            for (int kx = 0; kx < k; ++kx) {
+                s += window[ky * W + kx];
+            }
+        }
+        y[idx] = s * inv;
+    }
+}
+
+// Per-channel scaling: y[r, e] = h[r, e] * f(scale[r]) for rows r = b C + c (rows = B C) and e < hw, with f the
+// identity (sigmoid = 0) or the sigmoid (sigmoid != 0). y may alias h.
+extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
+    laud_scale_channels(const float* h, int rows, int hw, const float* __restrict__ scale, int sigmoid, float* y) {
+    const int total = rows * hw;
+    for (int idx = blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += gridDim.x * blockDim.x) {
+        const float s = scale[idx / hw];
+        y[idx] = h[idx] * (sigmoid ? laud_sigmoid(s) : s);
+    }
+}
+
+// Mean over the computed positions M2 (positions any mask group keeps), one warp per row r = b C + c:
+// y[r] = sum_{p in M2[b]} h[r, p] / max(|M2[b]|, 1). h (B, C, H, W); cells (B, gs, m, m) int32, m * S >= max(H, W);
+// y (B C).
+extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
+    laud_masked_mean(const float* __restrict__ h, int B, int C, int H, int W, const int* __restrict__ cells, int gs,
+                     int m, int S, float* __restrict__ y) {
+    const int lane = threadIdx.x % 32;
+    const int warpsPerBlock = blockDim.x / 32;
+    const int rows = B * C;
+    const int hw = H * W;
+    for (int r = blockIdx.x * warpsPerBlock + threadIdx.x / 32; r < rows; r += gridDim.x * warpsPerBlock) {
+        const int b = r / C;
+        const float* row = h + (long long)r * hw;
+        const int* sample = cells + (long long)b * gs * m * m;
+        float s = 0.0f;
+        float count = 0.0f;
+        for (int e = lane; e < hw; e += 32) {
+            const int cell = (e / W / S) * m + (e % W) / S;
+            bool on = false;
+            for (int q = 0; q < gs && !on; ++q) {
+                on = sample[q * m * m + cell] != 0;
+            }
+            if (on) {
+                s += row[e];
+                count += 1.0f;
+            }
+        }
+        s = laud_warp_sum(s);
+        count = laud_warp_sum(count);
+        if (lane == 0) {
+            y[r] = s / fmaxf(count, 1.0f);
+        }
+    }
+}
+
+// First index in [0, P) whose patch sample is >= b (patches are listed in row-major mask order, sample-major).
+__device__ __forceinline__ int laud_first_patch_of(const int* __restrict__ patches, int P, int b) {
+    int lo = 0;
+    int hi = P;
+    while (lo < hi) {
+        const int mid = (lo + hi) / 2;
+        if (patches[3 * mid] < b) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+// Per sample, the mean of the patch outputs over its computed output positions, one warp per row r = b C + c:
+// y[r] = sum_{p of b, (oy, ox) inside} in[p, c, oy, ox] / count_b, 0 for a sample without patches.
+// in (P, C, S, S); patches (P, 3) sorted by sample; output map Ho x Wo; y (B C).
+extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
+    laud_patch_means(const float* __restrict__ in, const int* __restrict__ patches, int P, int C, int S, int Ho,
+                     int Wo, int B, float* __restrict__ y) {
+    const int lane = threadIdx.x % 32;
+    const int warpsPerBlock = blockDim.x / 32;
+    const int rows = B * C;
+    const int ss = S * S;
+    for (int r = blockIdx.x * warpsPerBlock + threadIdx.x / 32; r < rows; r += gridDim.x * warpsPerBlock) {
+        const int b = r / C;
+        const int c = r - b * C;
+        const int first = laud_first_patch_of(patches, P, b);
+        const int last = laud_first_patch_of(patches, P, b + 1);
+        float s = 0.0f;
+        float count = 0.0f;
+        for (int e = lane; e < (last - first) * ss; e += 32) {
+            const int p = first + e / ss;
+            const int pos = e % ss;
+            const int yy = patches[3 * p + 1] * S + pos / S;
+            const int xx = patches[3 * p + 2] * S + pos % S;
+            if (yy < Ho && xx < Wo) {
+                s += in[((long long)p * C + c) * ss + pos];
+                count += 1.0f;
+            }
+        }
+        s = laud_warp_sum(s);
+        count = laud_warp_sum(count);
+        if (lane == 0) {
+            y[r] = s / fmaxf(count, 1.0f);
+        }
+    }
+}
+
+// Squeeze-excitation on patch outputs: y[p, c, :, :] = in[p, c, :, :] * sigmoid(scale[b_p C + c]) with b_p the
+// patch's sample. in, y (P, C, S, S), y may alias in; patches (P, 3); scale (B C).
+extern "C" __global__ void __launch_bounds__(LAUD_THREADS)
+    laud_scale_patches_sigmoid(const float* in, const int* __restrict__ patches, int P, int C, int S,
+                               const float* __restrict__ scale, float* y) {
+    const int ss = S * S;
+    const int total = P * C * ss;
+    for (int idx = blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += gridDim.x * blockDim.x) {
+        const int pc = idx / ss;
+        const int p = pc / C;
+        const int c = pc - p * C;
+        y[idx] = in[idx] * laud_sigmoid(scale[patches[3 * p] * C + c]);
     }
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """PyTorch peer of the LAUDNet GPU check.
 
-Reads the static ResNet-50 that the Java check exported (plan.json plus BatchNorm-folded weights, input and Java
-logits as .npy), rebuilds it with torch.nn.functional (no torchvision), compares its logits with the Java ones on the
-same batch, and measures the static network's latency on the same GPU (CUDA events, warm-up, medians). Writes a
-Markdown section. With --numpy the forward pass runs in NumPy instead (no torch needed): a check of the export format.
+Reads the static bottleneck network that the Java check exported (plan.json plus BatchNorm-folded weights, input and
+Java logits as .npy; grouped 3x3 convolutions and squeeze-excitation supported), rebuilds it with torch.nn.functional
+(no torchvision), compares its logits with the Java ones on the same batch, and measures the static network's latency
+on the same GPU (CUDA events, warm-up, medians). Writes a Markdown section. With --numpy the forward pass runs in NumPy
+instead (no torch needed): a check of the export format.
 """
 import argparse
 import json
@@ -27,10 +28,16 @@ def load(work):
         return dict(c, w=w, b=b)
     plan["stem"] = conv(plan["stem"])
     plan["head"] = conv(plan["head"])
-    plan["blocks"] = [{k: conv(v) for k, v in blk.items()} for blk in plan["blocks"]]
+    blocks = []
+    for blk in plan["blocks"]:
+        b = {k: conv(blk.get(k)) for k in ("conv1", "conv2", "conv3", "downsample")}
+        se = blk.get("se")
+        b["se"] = None if se is None else {"fc1": conv(se["fc1"]), "fc2": conv(se["fc2"])}
+        blocks.append(b)
+    plan["blocks"] = blocks
     x = np.load(os.path.join(d, "input.npy"))
     logits = {}
-    for name in ("fp32", "tf32", "cpu"):
+    for name in plan.get("java_logits", ["fp32", "tf32", "cpu"]):
         p = os.path.join(d, "java_logits_%s.npy" % name)
         if os.path.exists(p):
             logits[name] = np.load(p)
@@ -38,8 +45,9 @@ def load(work):
 
 
 def forward(plan, x, ops):
-    """The static bottleneck ResNet: stem conv + ReLU, max pool, blocks, global average pool, linear head."""
-    conv, relu, maxpool, gap, linear = ops
+    """The static bottleneck network: stem conv + ReLU, optional max pool, blocks (optional squeeze-excitation
+    between conv2 and conv3), global average pool, linear head."""
+    conv, relu, maxpool, gap, linear, sigmoid = ops
     s = plan["stem"]
     h = relu(conv(x, s))
     if plan["max_pool_padding"] >= 0:
@@ -48,6 +56,10 @@ def forward(plan, x, ops):
         identity = conv(h, blk["downsample"]) if blk["downsample"] is not None else h
         y = relu(conv(h, blk["conv1"]))
         y = relu(conv(y, blk["conv2"]))
+        se = blk["se"]
+        if se is not None:
+            z = sigmoid(linear(relu(linear(gap(y), se["fc1"])), se["fc2"]))
+            y = y * z[:, :, None, None]
         y = conv(y, blk["conv3"])
         h = relu(y + identity)
     return linear(gap(h), plan["head"])
@@ -57,20 +69,26 @@ def numpy_ops():
     from numpy.lib.stride_tricks import sliding_window_view
 
     def conv(x, c):
-        w, b, s, p = c["w"], c["b"], c["stride"], c["padding"]
-        assert c["groups"] == 1
+        w, b, s, p, g = c["w"], c["b"], c["stride"], c["padding"], c["groups"]
         k = w.shape[2]
         xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        win = sliding_window_view(xp, (k, k), axis=(2, 3))[:, :, ::s, ::s]
-        y = np.einsum("bchwij,ocij->bohw", win.astype(np.float64), w.astype(np.float64))
+        win = sliding_window_view(xp, (k, k), axis=(2, 3))[:, :, ::s, ::s].astype(np.float64)
+        cin, cout = x.shape[1] // g, w.shape[0] // g
+        parts = [np.einsum("bchwij,ocij->bohw", win[:, q * cin:(q + 1) * cin], w[q * cout:(q + 1) * cout]
+                           .astype(np.float64)) for q in range(g)]
+        y = np.concatenate(parts, axis=1)
         return (y + b[None, :, None, None]).astype(np.float32)
 
     def maxpool(x, p):
         xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
         return sliding_window_view(xp, (3, 3), axis=(2, 3))[:, :, ::2, ::2].max(axis=(4, 5))
 
-    return (conv, lambda v: np.maximum(v, 0), maxpool, lambda v: v.mean(axis=(2, 3)),
-            lambda v, c: v @ c["w"].reshape(c["w"].shape[0], -1).T + c["b"])
+    def linear(v, c):
+        w = c["w"].reshape(c["w"].shape[0], -1).astype(np.float64)
+        return (v.astype(np.float64) @ w.T + c["b"]).astype(np.float32)
+
+    return (conv, lambda v: np.maximum(v, 0), maxpool, lambda v: v.mean(axis=(2, 3), dtype=np.float64)
+            .astype(np.float32), linear, lambda v: (1 / (1 + np.exp(-v.astype(np.float64)))).astype(np.float32))
 
 
 def torch_ops(torch, device):
@@ -91,7 +109,8 @@ def torch_ops(torch, device):
         w, b = tensors(c)
         return F.linear(v, w.reshape(w.shape[0], -1), b)
 
-    return (conv, F.relu, lambda v, p: F.max_pool2d(v, 3, 2, p), lambda v: v.mean(dim=(2, 3)), linear)
+    return (conv, F.relu, lambda v, p: F.max_pool2d(v, 3, 2, p), lambda v: v.mean(dim=(2, 3)), linear,
+            torch.sigmoid)
 
 
 def rel_error(got, ref):
@@ -113,7 +132,7 @@ def main():
     a = ap.parse_args()
     report = a.report or os.path.join(a.work, "python-report.md")
     plan, x, java = load(a.work)
-    out = ["## PyTorch peer (static ResNet-50, same folded weights)", ""]
+    out = ["## PyTorch peer (static network, same folded weights)", ""]
     failed = False
     if a.numpy:
         ref = forward(plan, x, numpy_ops())
@@ -151,7 +170,7 @@ def main():
         out.append("")
         if cuda:
             size = plan["input_size"]
-            out += ["Static ResNet-50 latency at %dx%d, cudnn.benchmark, CUDA events, %d warm-up, median (min) of %d"
+            out += ["Static network latency at %dx%d, cudnn.benchmark, CUDA events, %d warm-up, median (min) of %d"
                     " runs, ms." % (size, size, a.warmup, a.runs), "",
                     "| batch | arithmetic | median ms | min ms |", "|---|---|---|---|"]
             for batch in [int(b) for b in a.batches.split(",")]:

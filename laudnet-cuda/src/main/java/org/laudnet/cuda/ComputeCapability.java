@@ -3,6 +3,8 @@ package org.laudnet.cuda;
 /**
  * The compute capability of an NVIDIA GPU, e.g. {@code 8.6} for an RTX 30xx.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param major the major version (7 for V100/T4, 8 for A100/RTX 30xx/40xx, 9 for H100)
  * @param minor the minor version
  */

@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
  * <p>The probe calls {@code cuInit(0)} and {@code cuDeviceGetCount}. On a machine without an NVIDIA driver JCuda's
  * native library cannot link against {@code libcuda.so}; that {@link LinkageError} (and any driver error) is caught,
  * so this class never throws on CPU-only machines. The result never changes during the life of the JVM.
+ *
+ * <p>Thread-safe: the probe runs once, in the class initialisation of a holder, whichever thread asks first.
  */
 public final class CudaAvailability {
 

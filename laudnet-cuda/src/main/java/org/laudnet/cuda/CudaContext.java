@@ -26,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * current context (e.g. one created by another library) or retains the primary context of a chosen device ordinal.
  * {@link #close()} destroys the stream and releases the primary context if this object retained it; an attached
  * context is left alive.
+ *
+ * <p>Thread safety: every method may be called from any thread ({@link #makeCurrent()} binds the context to the
+ * calling thread, and each operation of this package does so); {@link #close()} must not race with other calls.
  */
 public final class CudaContext implements AutoCloseable {
 

@@ -2,7 +2,7 @@ package org.laudnet.cuda;
 
 /**
  * A CUDA driver (or NVRTC) call returned an error code. The message names the call, the numeric result and its
- * symbolic name, e.g. {@code "cuModuleLoadDataEx failed: 222 CUDA_ERROR_UNSUPPORTED_PTX_VERSION"}.
+ * symbolic name, e.g. {@code "cuModuleLoadDataEx failed: 222 CUDA_ERROR_UNSUPPORTED_PTX_VERSION"}. Immutable.
  */
 public final class CudaDriverException extends RuntimeException {
 

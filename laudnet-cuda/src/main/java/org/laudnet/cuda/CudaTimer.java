@@ -14,6 +14,8 @@ import jcuda.driver.CUevent_flags;
  * {@link #start()} records the start event, {@link #stopMillis()} records the end event, waits for it and returns the
  * elapsed GPU time in milliseconds (about 0.5 us resolution). Host work done between the two calls while the stream is
  * idle (e.g. building patch lists after a read-back) is included, as it delays the stream.
+ *
+ * <p>Not thread-safe: one timer per measuring thread.
  */
 public final class CudaTimer implements AutoCloseable {
 

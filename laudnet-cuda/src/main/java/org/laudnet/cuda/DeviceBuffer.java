@@ -15,6 +15,9 @@ import jcuda.driver.CUdeviceptr;
  * A device allocation of {@code n} 4-byte elements (fp32 or int32) in one {@link CudaContext}. Copies run on the
  * context's stream; the host-side copy methods wait for them. A zero-element buffer still allocates 4 bytes so that it
  * can be passed to kernels that do not read it.
+ *
+ * <p>Thread safety: distinct buffers may be used from different threads; one buffer must not be closed while another
+ * thread uses it. Copies and kernels are ordered by the context's single stream.
  */
 public final class DeviceBuffer implements AutoCloseable {
 

@@ -10,7 +10,9 @@ package org.laudnet.cuda;
  * {@code (ceil(N / 64), ceil(M / 64), groups)}. Their shared memory is static: two {@code 16 x 68} fp32 tiles
  * ({@value #GEMM_SHARED_BYTES_FP32} bytes), plus a {@code 64 x 68} accumulator staging tile for the tensor-core path
  * ({@value #GEMM_SHARED_BYTES_TF32} bytes in all). Element-wise kernels use 1-D grid-stride loops of
- * {@value #GEMM_THREADS} threads per block.
+ * {@value #GEMM_THREADS} threads per block (warp-per-row reductions: 8 rows per block).
+ *
+ * <p>Immutable and thread-safe.
  */
 public enum Kernel {
     /** Patch gather with halo + conv1 1x1 + bias + ReLU + out-of-image re-zero, fp32 core. */
@@ -29,10 +31,8 @@ public enum Kernel {
     CONV2D_F32("laud_conv2d_f32", true, false),
     /** As {@link #CONV2D_F32} with the TF32 tensor-core core. */
     CONV2D_TC("laud_conv2d_tc", true, true),
-    /** {@code out = ReLU(identity)} at the positions whose mask cell is 0. */
+    /** {@code out = ReLU(identity)} at the elements whose cell (of the channel's mask group) is closed. */
     FILL_INACTIVE_RELU("laud_fill_inactive_relu", false, false),
-    /** Gathers rows and columns of a weight tensor (channel-group slices). */
-    WEIGHT_GATHER("laud_weight_gather", false, false),
     /** Copies the listed samples of a batch into a compact batch (layer skipping). */
     GATHER_SAMPLES("laud_gather_samples", false, false),
     /** Scatters a compact branch batch back: {@code out[idx[i]] = ReLU(identity[idx[i]] + branch[i])}. */
@@ -40,7 +40,19 @@ public enum Kernel {
     /** Max pooling with {@code -inf} padding. */
     MAXPOOL2D("laud_maxpool2d", false, false),
     /** Global average pooling, one warp per row. */
-    GLOBAL_AVG_POOL("laud_global_avg_pool", false, false);
+    GLOBAL_AVG_POOL("laud_global_avg_pool", false, false),
+    /** Element-wise {@code max(x, 0)}. */
+    RELU("laud_relu", false, false),
+    /** Average pooling over non-overlapping {@code k x k} windows. */
+    AVGPOOL2D("laud_avgpool2d", false, false),
+    /** Per-channel scaling by a factor or its sigmoid. */
+    SCALE_CHANNELS("laud_scale_channels", false, false),
+    /** Mean over the positions any mask group keeps, one warp per row. */
+    MASKED_MEAN("laud_masked_mean", false, false),
+    /** Per-sample mean of patch outputs over their output positions, one warp per row. */
+    PATCH_MEANS("laud_patch_means", false, false),
+    /** Patch outputs times the sigmoid of their sample's per-channel factors. */
+    SCALE_PATCHES_SIGMOID("laud_scale_patches_sigmoid", false, false);
 
     /** Threads per block of every kernel. */
     public static final int GEMM_THREADS = 256;

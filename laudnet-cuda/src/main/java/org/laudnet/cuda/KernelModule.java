@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * NVRTC for the device's own {@code compute_XX}. If that is impossible too, loading fails with an
  * {@link IllegalStateException} that names what is missing. Function handles are looked up once per {@link Kernel}
  * and cached.
+ *
+ * <p>Thread safety: {@link #function} and {@link #launch} may be called from any thread (the handle cache is
+ * synchronized; every launch makes the context current on the calling thread and queues on the context's one stream).
+ * {@link #close()} must not race with launches.
  */
 public final class KernelModule implements AutoCloseable {
 
@@ -36,7 +40,7 @@ public final class KernelModule implements AutoCloseable {
     private final ComputeCapability target;
     private final String origin;
     private final Map<Kernel, CUfunction> functions = new EnumMap<>(Kernel.class);
-    private boolean closed;
+    private volatile boolean closed;
 
     private KernelModule(CudaContext context, CUmodule module, ComputeCapability target, String origin) {
         this.context = context;
@@ -120,7 +124,7 @@ public final class KernelModule implements AutoCloseable {
      * @param kernel the kernel
      * @return its handle
      */
-    public CUfunction function(Kernel kernel) {
+    public synchronized CUfunction function(Kernel kernel) {
         ensureOpen();
         return functions.computeIfAbsent(kernel, k -> {
             CUfunction f = new CUfunction();
@@ -130,7 +134,7 @@ public final class KernelModule implements AutoCloseable {
     }
 
     /** Returns how many function handles are cached (for tests of the cache). */
-    int cachedFunctionCount() {
+    synchronized int cachedFunctionCount() {
         return functions.size();
     }
 
@@ -159,7 +163,7 @@ public final class KernelModule implements AutoCloseable {
 
     /** Unloads the module. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

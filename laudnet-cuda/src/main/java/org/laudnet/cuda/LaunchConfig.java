@@ -3,6 +3,8 @@ package org.laudnet.cuda;
 /**
  * Grid and block dimensions of one kernel launch, computed on the host exactly as the kernels expect them.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param gridX blocks along x
  * @param gridY blocks along y
  * @param gridZ blocks along z

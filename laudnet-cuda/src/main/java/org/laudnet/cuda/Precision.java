@@ -9,6 +9,8 @@ package org.laudnet.cuda;
  *       capability 8.0 and newer; relative error about {@code 1e-3}. On older GPUs the TF32 entry points run the fp32
  *       path, so results equal {@link #FP32}.
  * </ul>
+ *
+ * <p>Immutable and thread-safe.
  */
 public enum Precision {
     /** Full fp32 multiply-accumulate. */

@@ -16,6 +16,8 @@ import java.util.Properties;
  * <p>A device of compute capability {@code c} loads the PTX of the highest shipped architecture {@code <= c} (the
  * driver JIT-compiles PTX forward to newer GPUs). Older devices (V100, {@code sm_70}) have no shipped PTX and are
  * served by NVRTC runtime compilation of {@link #readKernelSource()}.
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class PtxCatalog {
 

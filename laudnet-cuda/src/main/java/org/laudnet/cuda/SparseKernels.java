@@ -4,19 +4,24 @@ import java.util.ArrayList;
 import java.util.List;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import org.laudnet.core.exec.Nchw;
+import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.SpatialGeometry;
+import org.laudnet.core.exec.reference.ReferenceOps;
 
 /**
- * Typed launchers of the LAUDNet kernels: one method per kernel, each validating buffer sizes on the host (an
- * {@link IllegalArgumentException} names the offending buffer), computing the launch from the plans, and queuing the
- * kernel on the context's stream (asynchronous; {@link DeviceBuffer#downloadFloats()} or
- * {@link CudaContext#synchronize()} waits). Semantics of every method are those of the {@link CpuKernels} method of
- * the same name.
+ * Typed launchers of the LAUDNet kernels ({@code laudnet_kernels.cu}): one method per kernel, each validating buffer
+ * sizes on the host (an {@link IllegalArgumentException} names the offending buffer or parameter), computing the
+ * launch, and queuing the kernel on the context's stream (asynchronous; {@link DeviceBuffer#downloadFloats(int)} or
+ * {@link CudaContext#synchronize()} waits). Buffers may be larger than the launch needs (pooled workspaces); only the
+ * leading elements are read and written.
  *
- * <p>A spatially sparse bottleneck (method section 4) is {@link #gatherConv1x1Relu} -> {@link #patchConv3x3Relu} ->
- * {@link #patchConv1x1ScatterRelu} plus {@link #fillInactiveRelu} for the positions whose cell is off. Channel skipping
- * slices the weights with {@link #weightGather} and runs the same kernels with fewer channels. Layer skipping is
- * {@link #gatherSamples}, the dense branch on the compact batch ({@link #conv2d}), and
- * {@link #scatterSamplesResidualRelu}.
+ * <p>The semantics of every launcher are those of the {@code org.laudnet.core.exec.reference.ReferenceOps} operation
+ * named in its documentation (fp32 arithmetic instead of double accumulation). Index data (patch lists, sample lists,
+ * mask cells) are int32 buffers on the device.
+ *
+ * <p>Thread safety: the launchers hold no mutable state; calls from several threads queue on the same stream (the
+ * context's), in the order they are made.
  */
 public final class SparseKernels {
 
@@ -28,6 +33,7 @@ public final class SparseKernels {
      *
      * @param module the loaded kernels
      * @param precision arithmetic of the GEMM kernels
+     * @throws IllegalArgumentException if an argument is null
      */
     public SparseKernels(KernelModule module, Precision precision) {
         if (module == null) {
@@ -45,8 +51,16 @@ public final class SparseKernels {
         return precision;
     }
 
+    /** Returns the loaded kernels the launchers queue. */
+    public KernelModule module() {
+        return module;
+    }
+
+    // ------------------------------------------------------------------------------------------------ spatial
+
     /**
-     * Patch gather with halo fused with conv1 1x1 + bias + ReLU + out-of-image re-zero.
+     * Patch gather with halo fused with conv1 1x1 + bias + ReLU + out-of-image re-zero ({@code
+     * ReferenceOps.gatherConv1x1Relu}).
      *
      * @param x block input {@code (B, Cin, H, W)}
      * @param xShape shape of {@code x}, matching the plan
@@ -62,21 +76,24 @@ public final class SparseKernels {
         SpatialGeometry g = plan.geometry();
         if (xShape.batch() != plan.batch() || xShape.height() != g.inHeight() || xShape.width() != g.inWidth()) {
             throw new IllegalArgumentException("xShape must be (" + plan.batch() + ", C, " + g.inHeight() + ", "
-                    + g.inWidth() + "), got " + xShape);
+                    + g.inWidth() + ") to match the plan, got " + xShape);
         }
+        positive("c1", c1);
         need("x", x, xShape.size());
         need("patches", patches, 3L * plan.patchCount());
         need("w1", w1, (long) c1 * xShape.channels());
         need("b1", b1, c1);
         need("out", out, plan.windowElements(c1));
+        long t = g.windowSize();
         Args a = new Args().buf(x).buf(patches).i(plan.patchCount()).i(xShape.channels()).i(g.inHeight())
                 .i(g.inWidth()).i(g.cellSize()).i(g.stride()).buf(w1).buf(b1).i(c1).buf(out);
         module.launch(Kernel.select(Kernel.GATHER_CONV1X1_RELU_F32, Kernel.GATHER_CONV1X1_RELU_TC, precision),
-                plan.gatherConv1x1Launch(c1), a.pointer());
+                LaunchConfig.gemm(c1, plan.patchCount() * t * t, 1), a.pointer());
     }
 
     /**
-     * conv2 3x3 (no padding, stride s, groups) + bias + ReLU on gathered windows.
+     * conv2 3x3 (no padding, stride s, groups) + bias + ReLU on gathered windows ({@code
+     * ReferenceOps.patchConv3x3Relu}).
      *
      * @param in {@code (P, C1, T, T)}
      * @param plan the patch plan
@@ -95,14 +112,17 @@ public final class SparseKernels {
         need("b2", b2, c2);
         need("out", out, plan.patchElements(c2));
         SpatialGeometry g = plan.geometry();
+        long s = g.cellSize();
         Args a = new Args().buf(in).i(plan.patchCount()).i(c1).i(g.cellSize()).i(g.stride()).i(groups).buf(w2)
                 .buf(b2).i(c2).buf(out);
         module.launch(Kernel.select(Kernel.PATCH_CONV3X3_RELU_F32, Kernel.PATCH_CONV3X3_RELU_TC, precision),
-                plan.patchConv3x3Launch(c2, groups), a.pointer());
+                LaunchConfig.gemm(c2 / groups, plan.patchCount() * s * s, groups), a.pointer());
     }
 
     /**
-     * conv3 1x1 + bias fused with scatter-add into the identity and ReLU at the patches' output positions.
+     * conv3 1x1 + bias fused with the residual and ReLU, written at the patches' output positions:
+     * {@code out[b, m, Y, X] = ReLU(identity[b, m, Y, X] + b3[m] + sum_c w3[m, c] in[p, c, oy, ox])} (positions
+     * outside the output skipped, all other elements of {@code out} untouched).
      *
      * @param in {@code (P, C2, S, S)}
      * @param plan the patch plan
@@ -116,6 +136,7 @@ public final class SparseKernels {
      */
     public void patchConv1x1ScatterRelu(DeviceBuffer in, PatchPlan plan, DeviceBuffer patches, int c2,
             DeviceBuffer w3, DeviceBuffer b3, int cout, DeviceBuffer identity, DeviceBuffer out) {
+        positive("c2", c2);
         Nchw os = plan.outputShape(cout);
         need("in", in, plan.patchElements(c2));
         need("patches", patches, 3L * plan.patchCount());
@@ -123,73 +144,115 @@ public final class SparseKernels {
         need("b3", b3, cout);
         need("identity", identity, os.size());
         need("out", out, os.size());
+        long s = plan.geometry().cellSize();
         Args a = new Args().buf(in).buf(patches).i(plan.patchCount()).i(c2).i(plan.geometry().cellSize()).buf(w3)
                 .buf(b3).i(cout).buf(identity).i(os.height()).i(os.width()).buf(out);
         module.launch(
                 Kernel.select(Kernel.PATCH_CONV1X1_SCATTER_RELU_F32, Kernel.PATCH_CONV1X1_SCATTER_RELU_TC, precision),
-                plan.patchConv1x1ScatterLaunch(cout), a.pointer());
+                LaunchConfig.gemm(cout, plan.patchCount() * s * s, 1), a.pointer());
     }
 
     /**
-     * {@code out = ReLU(identity)} at the positions whose mask cell is 0.
+     * Per sample, the mean of the patch outputs over their output positions inside the map ({@code
+     * ReferenceOps.patchMeans}); 0 for a sample without patches.
+     *
+     * @param in {@code (P, C, S, S)}
+     * @param plan the patch plan (patches listed sample-major, as {@link PatchPlan} lists them)
+     * @param patches the plan's patch list on the device
+     * @param channels {@code C}
+     * @param y {@code (B, C)}
+     */
+    public void patchMeans(DeviceBuffer in, PatchPlan plan, DeviceBuffer patches, int channels, DeviceBuffer y) {
+        positive("channels", channels);
+        need("in", in, plan.patchElements(channels));
+        need("patches", patches, 3L * plan.patchCount());
+        need("y", y, (long) plan.batch() * channels);
+        SpatialGeometry g = plan.geometry();
+        Args a = new Args().buf(in).buf(patches).i(plan.patchCount()).i(channels).i(g.cellSize()).i(g.outHeight())
+                .i(g.outWidth()).i(plan.batch()).buf(y);
+        module.launch(Kernel.PATCH_MEANS, LaunchConfig.warpPerRow((long) plan.batch() * channels), a.pointer());
+    }
+
+    /**
+     * Multiplies each patch's outputs by the sigmoid of its sample's factors ({@code
+     * ReferenceOps.scalePatchesSigmoid}).
+     *
+     * @param in {@code (P, C, S, S)}
+     * @param plan the patch plan
+     * @param patches the plan's patch list on the device
+     * @param channels {@code C}
+     * @param scale the logits of the factors {@code (B, C)}
+     * @param y {@code (P, C, S, S)}; may be the same buffer as {@code in}
+     */
+    public void scalePatchesSigmoid(DeviceBuffer in, PatchPlan plan, DeviceBuffer patches, int channels,
+            DeviceBuffer scale, DeviceBuffer y) {
+        positive("channels", channels);
+        long n = plan.patchElements(channels);
+        need("in", in, n);
+        need("patches", patches, 3L * plan.patchCount());
+        need("scale", scale, (long) plan.batch() * channels);
+        need("y", y, n);
+        Args a = new Args().buf(in).buf(patches).i(plan.patchCount()).i(channels).i(plan.geometry().cellSize())
+                .buf(scale).buf(y);
+        module.launch(Kernel.SCALE_PATCHES_SIGMOID, LaunchConfig.elementwise(n), a.pointer());
+    }
+
+    // ------------------------------------------------------------------------------------------------ masks
+
+    /**
+     * {@code out = ReLU(identity)} at every element whose cell is closed ({@code ReferenceOps.fillInactiveRelu}):
+     * element {@code (b, c, y, x)} reads cell {@code (b, c / (C / gs), y / S, x / S)}.
      *
      * @param identity {@code (B, C, H, W)}
      * @param shape shape of {@code identity} and {@code out}
-     * @param mask {@code (B, m, m)} ints on the device
+     * @param cells {@code (B, gs, m, m)} 0/1 ints on the device
+     * @param groups {@code gs}, dividing {@code C}
      * @param cellSize {@code S}
      * @param gridSize {@code m}; {@code S m} must cover {@code H} and {@code W}
      * @param out {@code (B, C, H, W)}; may be the same buffer as {@code identity}
      */
-    public void fillInactiveRelu(DeviceBuffer identity, Nchw shape, DeviceBuffer mask, int cellSize, int gridSize,
-            DeviceBuffer out) {
-        if (cellSize <= 0 || gridSize <= 0 || (long) cellSize * gridSize < Math.max(shape.height(), shape.width())) {
-            throw new IllegalArgumentException("cellSize * gridSize must cover H and W of " + shape + ", got cellSize "
-                    + cellSize + ", gridSize " + gridSize);
+    public void fillInactiveRelu(DeviceBuffer identity, Nchw shape, DeviceBuffer cells, int groups, int cellSize,
+            int gridSize, DeviceBuffer out) {
+        requireCells(shape, groups, cellSize, gridSize);
+        if (shape.channels() % groups != 0) {
+            throw new IllegalArgumentException("groups must divide the channels " + shape.channels() + ", got "
+                    + groups);
         }
         need("identity", identity, shape.size());
-        need("mask", mask, (long) shape.batch() * gridSize * gridSize);
+        need("cells", cells, (long) shape.batch() * groups * gridSize * gridSize);
         need("out", out, shape.size());
-        Args a = new Args().buf(identity).buf(mask).i(shape.batch()).i(shape.channels()).i(shape.height())
-                .i(shape.width()).i(cellSize).i(gridSize).buf(out);
+        Args a = new Args().buf(identity).buf(cells).i(shape.batch()).i(shape.channels()).i(shape.height())
+                .i(shape.width()).i(cellSize).i(gridSize).i(groups).buf(out);
         module.launch(Kernel.FILL_INACTIVE_RELU, LaunchConfig.elementwise(shape.size()), a.pointer());
     }
 
     /**
-     * Channel-group weight slice {@code dst[o, i, r] = w[outIdx[o], inIdx[i], r]}.
+     * The mean over the positions any mask group keeps ({@code ReferenceOps.maskedMean}).
      *
-     * @param w {@code (Cout, Cin, kk)}
-     * @param cout {@code Cout}
-     * @param cin {@code Cin}
-     * @param kk kernel area
-     * @param outIdx {@code nOut} ints on the device
-     * @param nOut number of gathered output channels
-     * @param inIdx {@code nIn} ints on the device, or {@code null} for all input channels ({@code nIn = Cin})
-     * @param nIn number of gathered input channels
-     * @param dst {@code (nOut, nIn, kk)}
+     * @param h {@code (B, C, H, W)}
+     * @param shape its shape
+     * @param cells {@code (B, gs, m, m)} 0/1 ints on the device
+     * @param groups {@code gs}
+     * @param cellSize {@code S}
+     * @param gridSize {@code m}; {@code S m} must cover {@code H} and {@code W}
+     * @param y {@code (B, C)}
      */
-    public void weightGather(DeviceBuffer w, int cout, int cin, int kk, DeviceBuffer outIdx, int nOut,
-            DeviceBuffer inIdx, int nIn, DeviceBuffer dst) {
-        need("w", w, (long) cout * cin * kk);
-        need("outIdx", outIdx, nOut);
-        if (inIdx == null && nIn != cin) {
-            throw new IllegalArgumentException("nIn must equal cin = " + cin + " when inIdx is null, got " + nIn);
-        }
-        if (inIdx != null) {
-            need("inIdx", inIdx, nIn);
-        }
-        need("dst", dst, (long) nOut * nIn * kk);
-        Args a = new Args().buf(w).i(cin).i(kk).buf(outIdx).i(nOut);
-        if (inIdx == null) {
-            a.nullBuf();
-        } else {
-            a.buf(inIdx);
-        }
-        a.i(nIn).buf(dst);
-        module.launch(Kernel.WEIGHT_GATHER, ChannelSelection.weightGatherLaunch(nOut, nIn, kk), a.pointer());
+    public void maskedMean(DeviceBuffer h, Nchw shape, DeviceBuffer cells, int groups, int cellSize, int gridSize,
+            DeviceBuffer y) {
+        requireCells(shape, groups, cellSize, gridSize);
+        need("h", h, shape.size());
+        need("cells", cells, (long) shape.batch() * groups * gridSize * gridSize);
+        need("y", y, (long) shape.batch() * shape.channels());
+        Args a = new Args().buf(h).i(shape.batch()).i(shape.channels()).i(shape.height()).i(shape.width()).buf(cells)
+                .i(groups).i(gridSize).i(cellSize).buf(y);
+        module.launch(Kernel.MASKED_MEAN, LaunchConfig.warpPerRow((long) shape.batch() * shape.channels()),
+                a.pointer());
     }
 
+    // ------------------------------------------------------------------------------------------------ samples
+
     /**
-     * Layer skipping: {@code dst[i] = src[idx[i]]} per sample.
+     * Layer skipping: {@code dst[i] = src[idx[i]]} per sample ({@code ReferenceOps.gatherSamples}).
      *
      * @param src {@code (B, perSample)}
      * @param batch {@code B}
@@ -207,7 +270,8 @@ public final class SparseKernels {
     }
 
     /**
-     * Layer skipping: {@code out[idx[i]] = ReLU(identity[idx[i]] + branch[i])} per sample.
+     * Layer skipping: {@code out[idx[i]] = ReLU(identity[idx[i]] + branch[i])} per sample ({@code
+     * ReferenceOps.scatterSamplesResidualRelu}).
      *
      * @param branch {@code (n, perSample)}
      * @param idx {@code n} sample indices on the device
@@ -228,8 +292,11 @@ public final class SparseKernels {
                 a.pointer());
     }
 
+    // ------------------------------------------------------------------------------------------------ dense
+
     /**
-     * Dense convolution {@code y = act(conv(x, w, stride, pad, groups) + bias + residual)}.
+     * Dense convolution {@code y = act(conv(x, w, stride, pad, groups) + bias + residual)} ({@code
+     * ReferenceOps.conv2d}).
      *
      * @param x {@code (B, Cin, H, W)}
      * @param xShape shape of {@code x}
@@ -249,8 +316,8 @@ public final class SparseKernels {
     public Nchw conv2d(DeviceBuffer x, Nchw xShape, DeviceBuffer w, DeviceBuffer bias, int cout, int kh, int kw,
             int stride, int pad, int groups, DeviceBuffer residual, boolean relu, DeviceBuffer y) {
         requireGroups(xShape.channels(), cout, groups);
-        Nchw ys = new Nchw(xShape.batch(), cout, CpuKernels.outSize(xShape.height(), kh, stride, pad),
-                CpuKernels.outSize(xShape.width(), kw, stride, pad));
+        Nchw ys = new Nchw(xShape.batch(), cout, ReferenceOps.outSize(xShape.height(), kh, stride, pad),
+                ReferenceOps.outSize(xShape.width(), kw, stride, pad));
         need("x", x, xShape.size());
         need("w", w, (long) cout * (xShape.channels() / groups) * kh * kw);
         if (bias != null) {
@@ -279,34 +346,22 @@ public final class SparseKernels {
     }
 
     /**
-     * Fully connected layer {@code y[b, n] = bias[n] + sum_k w[n, k] x[b, k]}, run as a 1x1 convolution.
-     *
-     * @param x {@code (B, K)}
-     * @param batch {@code B}
-     * @param k {@code K}
-     * @param w {@code (N, K)}
-     * @param bias {@code (N)} or {@code null}
-     * @param n {@code N}
-     * @param y {@code (B, N)}
-     */
-    public void linear(DeviceBuffer x, int batch, int k, DeviceBuffer w, DeviceBuffer bias, int n, DeviceBuffer y) {
-        conv2d(x, new Nchw(batch, k, 1, 1), w, bias, n, 1, 1, 1, 0, 1, null, false, y);
-    }
-
-    /**
-     * Max pooling with {@code -inf} padding.
+     * Max pooling with {@code -inf} padding ({@code ReferenceOps.maxPool2d}).
      *
      * @param x {@code (B, C, H, W)}
      * @param xShape shape of {@code x}
      * @param k window side
      * @param stride stride
-     * @param pad padding
+     * @param pad padding, at most {@code k / 2}
      * @param y {@code (B, C, Ho, Wo)}
      * @return the output shape
      */
     public Nchw maxPool2d(DeviceBuffer x, Nchw xShape, int k, int stride, int pad, DeviceBuffer y) {
-        Nchw ys = new Nchw(xShape.batch(), xShape.channels(), CpuKernels.outSize(xShape.height(), k, stride, pad),
-                CpuKernels.outSize(xShape.width(), k, stride, pad));
+        if (pad < 0 || pad > k / 2) {
+            throw new IllegalArgumentException("pad must be in [0, k / 2 = " + k / 2 + "], got " + pad);
+        }
+        Nchw ys = new Nchw(xShape.batch(), xShape.channels(), ReferenceOps.outSize(xShape.height(), k, stride, pad),
+                ReferenceOps.outSize(xShape.width(), k, stride, pad));
         need("x", x, xShape.size());
         need("y", y, ys.size());
         Args a = new Args().buf(x).i(xShape.batch()).i(xShape.channels()).i(xShape.height()).i(xShape.width()).i(k)
@@ -316,7 +371,32 @@ public final class SparseKernels {
     }
 
     /**
-     * Global average pooling {@code y[r] = mean_e x[r, e]}.
+     * Average pooling over non-overlapping {@code k x k} windows ({@code ReferenceOps.avgPool2d}).
+     *
+     * @param x {@code (B, C, H, W)}
+     * @param xShape shape of {@code x}; {@code k} divides {@code H} and {@code W}
+     * @param k window side and stride
+     * @param y {@code (B, C, H / k, W / k)}
+     * @return the output shape
+     */
+    public Nchw avgPool2d(DeviceBuffer x, Nchw xShape, int k, DeviceBuffer y) {
+        positive("k", k);
+        if (xShape.height() % k != 0 || xShape.width() % k != 0) {
+            throw new IllegalArgumentException("k must divide H = " + xShape.height() + " and W = " + xShape.width()
+                    + ", got " + k);
+        }
+        Nchw ys = new Nchw(xShape.batch(), xShape.channels(), xShape.height() / k, xShape.width() / k);
+        need("x", x, xShape.size());
+        need("y", y, ys.size());
+        Args a = new Args().buf(x).i(xShape.batch()).i(xShape.channels()).i(xShape.height()).i(xShape.width()).i(k)
+                .buf(y);
+        module.launch(Kernel.AVGPOOL2D, LaunchConfig.elementwise(ys.size()), a.pointer());
+        return ys;
+    }
+
+    /**
+     * Global average pooling {@code y[r] = mean_e x[r, e]} ({@code ReferenceOps.globalAvgPool} with
+     * {@code rows = B C}).
      *
      * @param x {@code (rows, hw)}
      * @param rows rows, e.g. {@code B C}
@@ -324,14 +404,53 @@ public final class SparseKernels {
      * @param y {@code (rows)}
      */
     public void globalAvgPool(DeviceBuffer x, int rows, int hw, DeviceBuffer y) {
-        if (rows <= 0 || hw <= 0) {
-            throw new IllegalArgumentException("rows and hw must be positive, got " + rows + ", " + hw);
-        }
+        positive("rows", rows);
+        positive("hw", hw);
         need("x", x, (long) rows * hw);
         need("y", y, rows);
         Args a = new Args().buf(x).i(rows).i(hw).buf(y);
         module.launch(Kernel.GLOBAL_AVG_POOL, LaunchConfig.warpPerRow(rows), a.pointer());
     }
+
+    /**
+     * {@code y = max(x, 0)} element-wise ({@code ReferenceOps.relu}).
+     *
+     * @param x {@code n} values
+     * @param n element count
+     * @param y {@code n} values; may be the same buffer as {@code x}
+     */
+    public void relu(DeviceBuffer x, int n, DeviceBuffer y) {
+        positive("n", n);
+        need("x", x, n);
+        need("y", y, n);
+        Args a = new Args().buf(x).i(n).buf(y);
+        module.launch(Kernel.RELU, LaunchConfig.elementwise(n), a.pointer());
+    }
+
+    /**
+     * Per-channel scaling {@code y[r, e] = h[r, e] f(scale[r])}, {@code f} the identity or the sigmoid ({@code
+     * ReferenceOps.scaleChannels} with {@code rows = B C}, {@code hw = H W}).
+     *
+     * @param h {@code (rows, hw)}
+     * @param rows rows
+     * @param hw elements per row
+     * @param scale {@code (rows)}
+     * @param sigmoid whether to apply the sigmoid to the factors
+     * @param y {@code (rows, hw)}; may be the same buffer as {@code h}
+     */
+    public void scaleChannels(DeviceBuffer h, int rows, int hw, DeviceBuffer scale, boolean sigmoid,
+            DeviceBuffer y) {
+        positive("rows", rows);
+        positive("hw", hw);
+        long n = (long) rows * hw;
+        need("h", h, n);
+        need("scale", scale, rows);
+        need("y", y, n);
+        Args a = new Args().buf(h).i(rows).i(hw).buf(scale).i(sigmoid ? 1 : 0).buf(y);
+        module.launch(Kernel.SCALE_CHANNELS, LaunchConfig.elementwise(n), a.pointer());
+    }
+
+    // ------------------------------------------------------------------------------------------------ checks
 
     private void need(String name, DeviceBuffer b, long elements) {
         if (b == null) {
@@ -346,10 +465,24 @@ public final class SparseKernels {
         }
     }
 
+    private static void positive(String name, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+
     private static void requireGroups(int cin, int cout, int groups) {
         if (groups <= 0 || cin % groups != 0 || cout % groups != 0) {
             throw new IllegalArgumentException("groups must divide input channels " + cin + " and output channels "
                     + cout + ", got " + groups);
+        }
+    }
+
+    private static void requireCells(Nchw shape, int groups, int cellSize, int gridSize) {
+        positive("groups", groups);
+        if (cellSize <= 0 || gridSize <= 0 || (long) cellSize * gridSize < Math.max(shape.height(), shape.width())) {
+            throw new IllegalArgumentException("cellSize * gridSize must cover H and W of " + shape + ", got cellSize "
+                    + cellSize + ", gridSize " + gridSize);
         }
     }
 

@@ -2,24 +2,35 @@ package org.laudnet.bench.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.exec.ExecutorOptions;
+import org.laudnet.core.exec.GateReport;
+import org.laudnet.core.exec.NetworkExecution;
+import org.laudnet.core.exec.NetworkExecutor;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.exec.PlanRuntime;
+import org.laudnet.core.exec.djl.DjlBackend;
+import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.net.NetworkResult;
+import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.models.imagenet.CaffePreprocessing;
 import org.laudnet.models.imagenet.ImageNetClassifier;
 import org.laudnet.models.imagenet.ImageNetClassifier.Classification;
 import org.laudnet.models.imagenet.ImageNetClassifier.Prediction;
+import org.laudnet.models.imagenet.ImagePreprocessing;
 import org.laudnet.models.io.LaudModelFile;
-import org.laudnet.models.resnet.GatedNetwork;
-import org.laudnet.models.resnet.LaudNetworkExecutor;
+import org.laudnet.models.io.LoadedNetwork;
+import org.laudnet.models.io.ModelMetadata;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.NetworkResult;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.KerasResNet50Importer;
@@ -29,8 +40,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code laudnet classify}: top-5 ImageNet labels of photos with the pretrained ResNet-50 (optionally gated, optionally
- * saved as a LAUD model file with {@code --save}), or with a saved LAUD model ({@code --model FILE.laud}), which runs
- * through the sparse executors and reports its per-block densities and MACs.
+ * saved as a LAUD model file with {@code --save}, which records the Caffe preprocessing and the ImageNet labels), or
+ * with a saved LAUD model of any architecture ({@code --model FILE.laud}), which runs through the inference engine
+ * ({@link PlanRuntime} on the DJL backend) and reports its per-block densities, paths and MACs.
  */
 @Command(
         name = "classify",
@@ -53,18 +65,18 @@ public final class ClassifyCommand implements Callable<Integer> {
     int top;
 
     @Option(names = "--model", paramLabel = "FILE.laud",
-            description = "Run a saved LAUD model file instead of the pretrained weights; a ResNet or RegNetY runs"
-                    + " through the sparse block executors. Prints per-block densities and the MACs next to the"
-                    + " labels.")
+            description = "Run a saved LAUD model file (any architecture) instead of the pretrained weights, through"
+                    + " the inference engine, with the preprocessing and labels the file records. Prints per-block"
+                    + " densities, paths and the MACs next to the labels.")
     Path model;
 
     /** How a saved model (--model) is executed. */
     enum RunMode {
-        /** The sparse block executors, each block's path chosen by its measured cost model. */
+        /** The inference engine, each block's path chosen by its measured cost model. */
         AUTO,
-        /** The block executors forced to their sparse path where the block has one. */
+        /** The inference engine forced to each block's sparse path where the block has one. */
         SPARSE,
-        /** The block executors forced to the dense path (BatchNorm folded, masks applied by multiplication). */
+        /** The inference engine forced to the dense path (BatchNorm folded, masks applied by multiplication). */
         DENSE,
         /** The network's own eval-mode forward: the masked-dense reference, no executor. */
         MASKED;
@@ -80,13 +92,14 @@ public final class ClassifyCommand implements Callable<Integer> {
     }
 
     @Option(names = "--mode", defaultValue = "AUTO",
-            description = "With --model: auto (sparse executors, path per block by cost model), sparse (sparse"
-                    + " paths forced), dense (executors' dense path) or masked (the network's masked-dense eval"
+            description = "With --model: auto (inference engine, path per block by cost model), sparse (sparse"
+                    + " paths forced), dense (the engine's dense path) or masked (the network's masked-dense eval"
                     + " forward, the reference) (default: ${DEFAULT-VALUE}).")
     RunMode mode;
 
     @Option(names = "--save", paramLabel = "FILE.laud",
-            description = "Write the loaded (possibly gated, see --gates) ResNet-50 as a LAUD model file.")
+            description = "Write the loaded (possibly gated, see --gates) ResNet-50 as a LAUD model file, with its"
+                    + " Caffe preprocessing and the ImageNet labels.")
     Path save;
 
     @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, ...).")
@@ -114,7 +127,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         PrintStream out = System.out;
         try (ImageNetClassifier classifier = ImageNetClassifier.load(AssetCache.defaultCache(), builder)) {
             if (save != null) {
-                LaudModelFile.save(save, classifier.network());
+                LaudModelFile.save(save, classifier.network(),
+                        new ModelMetadata(ImagePreprocessing.caffe(), classifier.labels().names()));
                 out.printf("saved %s%n", save);
             }
             for (Path image : images) {
@@ -132,46 +146,40 @@ public final class ClassifyCommand implements Callable<Integer> {
     private int classifySaved() throws Exception {
         PrintStream out = System.out;
         try (NDManager manager = NDManager.newBaseManager()) {
-            LaudModelFile.LaudModel loaded = LaudModelFile.load(model, manager);
-            GatedNetwork net = loaded.architecture() == LaudModelFile.Architecture.RESNET
-                    ? loaded.resNet()
-                    : loaded.regNet();
-            int size = net.getInputSize();
-            int classes = net.getNumClasses();
+            LoadedNetwork loaded = LaudModelFile.load(model, manager);
+            GatedNetwork net = loaded.network();
+            ModelMetadata metadata = loaded.metadata();
             long staticMacs = net.staticMacs();
             ParameterStore ps = new ParameterStore(manager, false);
-            LaudNetworkExecutor executor = mode == RunMode.MASKED
-                    ? null
-                    : LaudNetworkExecutor.builder().setNetwork(net).setManager(manager).optPolicy(mode.policy())
-                            .build();
-            out.printf("%s: %s, run %s%n", model, loaded.architecture(), mode == RunMode.MASKED
+            out.printf("%s: %s, run %s%n", model, net.getFamily().id(), mode == RunMode.MASKED
                     ? "masked dense (the network's eval forward)"
-                    : "through the block executors, path policy " + mode.policy());
-            ImageNetLabels labels = classes == 1000 && Files.isRegularFile(AssetCache.defaultCache()
-                    .imageNetLabelsJson()) ? ImageNetLabels.load(AssetCache.defaultCache().imageNetLabelsJson())
-                    : null;
-            CaffePreprocessing preprocessing = new CaffePreprocessing(size * 256 / 224, size);
-            try {
+                    : "through the inference engine, path policy " + mode.policy());
+            List<String> labels = labels(metadata, net.getNumClasses());
+            Preprocessor preprocessor = preprocessor(metadata, net);
+            PlanRuntime<?> runtime = mode == RunMode.MASKED ? null
+                    : PlanRuntime.create(InferencePlan.of(net), DjlBackend.create(manager));
+            try (NetworkExecutor executor = runtime == null ? null
+                    : runtime.newExecutor(ExecutorOptions.defaults().withPolicy(mode.policy()))) {
                 for (Path image : images) {
                     try (NDManager step = manager.newSubManager()) {
-                        NDArray x = preprocessing.load(step, image);
+                        NDArray x = preprocessor.load(step, image);
                         NDArray logits;
                         double macs;
                         String densities;
                         String paths = null;
                         if (executor != null) {
-                            LaudNetworkExecutor.NetworkExecution r = executor.run(x);
+                            NetworkExecution r = executor.run(x);
+                            GateReport report = r.report();
                             logits = r.logits();
-                            macs = r.dynamicMacs();
-                            densities = r.densities().stream().map(d -> String.format("%.2f", d.d3() * d.dc()))
-                                    .collect(Collectors.joining(" "));
-                            paths = r.reports().stream().map(e -> e.path().name())
-                                    .collect(Collectors.joining(","));
+                            macs = report.dynamicMacs();
+                            densities = report.blocks().stream().map(e -> String.format(Locale.ROOT, "%.2f",
+                                    e.densities().d3() * e.densities().dc())).collect(Collectors.joining(" "));
+                            paths = report.paths().stream().map(Enum::name).collect(Collectors.joining(","));
                         } else {
                             NetworkResult r = net.run(ps, x, false);
                             logits = r.logits();
                             macs = r.dynamicMacs().getFloat();
-                            densities = r.blocks().stream().map(d -> String.format("%.2f",
+                            densities = r.blocks().stream().map(d -> String.format(Locale.ROOT, "%.2f",
                                     d.d3().getFloat() * d.dc().getFloat())).collect(Collectors.joining(" "));
                         }
                         out.printf("%s  (MACs %.3f G of %.3f G, ratio %.3f)%n", image, macs / 1e9, staticMacs / 1e9,
@@ -184,15 +192,48 @@ public final class ClassifyCommand implements Callable<Integer> {
                     }
                 }
             } finally {
-                if (executor != null) {
-                    executor.close();
+                if (runtime != null) {
+                    runtime.close();
                 }
             }
         }
         return 0;
     }
 
-    private void printTop(PrintStream out, float[] p, ImageNetLabels labels) {
+    /** Turns an image file into the network's input {@code (1, C, S, S)}. */
+    @FunctionalInterface
+    private interface Preprocessor {
+        NDArray load(NDManager manager, Path image) throws java.io.IOException;
+    }
+
+    /**
+     * The preprocessing the model file records; for files without one, the Caffe preprocessing scaled to the input
+     * size (what this command always used).
+     */
+    private static Preprocessor preprocessor(ModelMetadata metadata, GatedNetwork net) {
+        ImagePreprocessing p = metadata.preprocessing();
+        if (p != null) {
+            Shape shape = new Shape(1, p.channels(), p.cropSize(), p.cropSize());
+            return (manager, image) -> manager.create(p.apply(CaffePreprocessing.read(image)), shape);
+        }
+        int size = net.getInputSize();
+        CaffePreprocessing caffe = new CaffePreprocessing(size * 256 / 224, size);
+        return caffe::load;
+    }
+
+    /**
+     * The class names to print: the model file's, else the ImageNet labels of the asset cache for a 1000-class
+     * model, else none.
+     */
+    private static List<String> labels(ModelMetadata metadata, int classes) throws Exception {
+        if (metadata.hasLabels()) {
+            return metadata.labels();
+        }
+        Path json = AssetCache.defaultCache().imageNetLabelsJson();
+        return classes == 1000 && Files.isRegularFile(json) ? ImageNetLabels.load(json).names() : null;
+    }
+
+    private void printTop(PrintStream out, float[] p, List<String> labels) {
         boolean[] used = new boolean[p.length];
         for (int t = 0; t < Math.min(top, p.length); t++) {
             int best = -1;
@@ -202,7 +243,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 }
             }
             used[best] = true;
-            out.printf("  %6.4f  %-4d %s%n", p[best], best, labels == null ? "" : labels.displayName(best));
+            out.printf("  %6.4f  %-4d %s%n", p[best], best, labels == null ? "" : labels.get(best).replace('_', ' '));
         }
     }
 

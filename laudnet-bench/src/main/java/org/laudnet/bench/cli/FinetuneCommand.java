@@ -12,11 +12,11 @@ import org.laudnet.bench.experiment.ProgressPrinter;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.models.data.ImageFolderDataset;
 import org.laudnet.models.data.Normalization;
 import org.laudnet.models.imagenet.CaffePreprocessing;
 import org.laudnet.models.imagenet.ImageNetClassifier;
-import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.train.Checkpoint;
 import org.laudnet.models.train.EpochStats;
 import org.laudnet.models.train.FineTuneConfig;
@@ -235,7 +235,7 @@ public final class FinetuneCommand implements Callable<Integer> {
      * Reverses the input-channel axis of the stem convolution, so that a network trained on BGR input accepts RGB
      * input: {@code W'[o, c] = W[o, 2 - c]}.
      */
-    private static void acceptRgb(LaudResNet net) {
+    private static void acceptRgb(GatedNetwork net) {
         Parameter w = net.getStemConv().getParameters().get("weight");
         NDArray a = w.getArray();
         a.flip(1).copyTo(a);

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.GranularitySearch;
 import org.laudnet.core.latency.GranularitySearch.Candidate;
@@ -12,7 +13,7 @@ import org.laudnet.core.latency.HardwareSpec;
 import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.latency.TiledRooflineModel;
 import org.laudnet.core.latency.cpu.CpuLatencyModel;
-import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.models.latency.NetworkLatencyEstimator;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
@@ -57,8 +58,8 @@ public final class SearchCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = System.out;
         ResNetDepth depth = ResNetDepth.of(Integer.parseInt(arch.toLowerCase().replace("resnet", "")));
-        LaudResNet net = LaudResNet.builder().setDepth(depth).optInputSize(inputSize).build();
-        List<BlockGeometry> blocks = net.getBlocks().stream().map(GatedResidualBlock::getGeometry).toList();
+        GatedNetwork net = LaudResNet.builder().setDepth(depth).optInputSize(inputSize).build();
+        List<BlockGeometry> blocks = net.getBlocks().stream().map(AbstractGatedBlock::getGeometry).toList();
         if (hardware.equalsIgnoreCase("cpu")) {
             CpuLatencyModel model;
             try {
@@ -84,7 +85,7 @@ public final class SearchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void print(PrintStream out, LatencyPredictor predictor, LaudResNet net, List<BlockGeometry> blocks, int b,
+    private void print(PrintStream out, LatencyPredictor predictor, GatedNetwork net, List<BlockGeometry> blocks, int b,
             String title) {
         List<StageChoice> choices = new GranularitySearch(predictor).search(blocks, b, target);
         out.println(title);

@@ -19,18 +19,23 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.laudnet.bench.viz.AccuracyLatencyPlot;
 import org.laudnet.bench.viz.MaskGrid;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.BlockResult;
 import org.laudnet.core.block.GateMode;
-import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.exec.ExecutorOptions;
+import org.laudnet.core.exec.NetworkExecutor;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.exec.PlanRuntime;
+import org.laudnet.core.exec.djl.DjlBackend;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.net.NetworkResult;
+import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.data.IdxImages;
 import org.laudnet.models.data.Normalization;
 import org.laudnet.models.latency.MeasuredBlockLatency;
-import org.laudnet.models.resnet.LaudNetworkExecutor;
-import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.NetworkResult;
 import org.laudnet.models.train.CostModel;
 import org.laudnet.models.train.FineTuneConfig;
 import org.laudnet.models.train.LatencyCostModel;
@@ -45,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * {@link MeasuredBlockLatency} before their training) with knowledge distillation (teacher = the static network,
  * loss of method section 3, gate
  * schedules of {@link GateSchedules}), and measures each network: top-1 on the test images, eval MACs ratio, density
- * per stage, and eval latency through {@link LaudNetworkExecutor} at batch 1 and 64, interleaved with the static network in
- * the same process (medians after warm-up). Writes {@code fashion-mnist.md}, {@code fashion-mnist-accuracy-latency.png}
+ * per stage, and eval latency through the inference engine ({@link PlanRuntime} and {@link NetworkExecutor} on the DJL
+ * backend) at batch 1 and 64, interleaved with the static network in the same process (medians after warm-up). Writes {@code fashion-mnist.md}, {@code fashion-mnist-accuracy-latency.png}
  * and {@code fashion-mnist-masks.png} into the output directory.
  */
 public final class FashionMnistExperiment {
@@ -126,7 +131,7 @@ public final class FashionMnistExperiment {
         progress.accept(String.format("data: %d training images, %d test images, batch %d (%d steps per epoch)",
                 train.size(), test.size(), config.batch(), steps));
 
-        LaudResNet staticNet = FashionMnistNets.build(GateMode.NONE, GumbelTemperature.constant(1f), config.seed());
+        GatedBackbone staticNet = FashionMnistNets.build(GateMode.NONE, GumbelTemperature.constant(1f), config.seed());
         List<ModelResult> dynamic = new ArrayList<>();
         MaskGrid.Data maskData = null;
         AccuracyLatencyPlot plotData = new AccuracyLatencyPlot("Fashion-MNIST: top-1 vs measured CPU latency");
@@ -150,7 +155,7 @@ public final class FashionMnistExperiment {
                 String name = v.name();
                 int total = config.fineTuneEpochs() * steps;
                 GumbelTemperature tau = GateSchedules.annealed(total);
-                LaudResNet net = FashionMnistNets.build(mode, tau, config.seed() + 101);
+                GatedBackbone net = FashionMnistNets.build(mode, tau, config.seed() + 101);
                 CostModel cost = v.cost() == TrainingCost.LATENCY
                         ? latencyCosts.computeIfAbsent(mode, this::measuredLatencyCost)
                         : null;
@@ -227,7 +232,7 @@ public final class FashionMnistExperiment {
     private LatencyCostModel measuredLatencyCost(GateMode mode) {
         long t = System.nanoTime();
         int runs = Math.max(3, config.latencyRuns() / 10);
-        LaudResNet net = FashionMnistNets.build(mode, GumbelTemperature.constant(1f), config.seed());
+        GatedBackbone net = FashionMnistNets.build(mode, GumbelTemperature.constant(1f), config.seed());
         MeasuredBlockLatency tables;
         try (NDManager m = NDManager.newBaseManager()) {
             net.initialize(m, DataType.FLOAT32, new Shape(1, 1, net.getInputSize(), net.getInputSize()));
@@ -248,12 +253,12 @@ public final class FashionMnistExperiment {
         return cost;
     }
 
-    private LaudTrainer trainer(LaudResNet net, GumbelTemperature tau, LaudResNet teacher, int epochs, int steps,
+    private LaudTrainer trainer(GatedNetwork net, GumbelTemperature tau, GatedNetwork teacher, int epochs, int steps,
             float target, String label) {
         return trainer(net, tau, teacher, epochs, steps, target, label, null);
     }
 
-    private LaudTrainer trainer(LaudResNet net, GumbelTemperature tau, LaudResNet teacher, int epochs, int steps,
+    private LaudTrainer trainer(GatedNetwork net, GumbelTemperature tau, GatedNetwork teacher, int epochs, int steps,
             float target, String label, CostModel cost) {
         LossConfig loss = teacher == null
                 ? new LossConfig(0f, 1f, 0f, 1f, 0f, epochs)
@@ -320,7 +325,7 @@ public final class FashionMnistExperiment {
 
     private record Evaluation(double top1, double ratio, List<Double> stageDensity) {}
 
-    private Evaluation evaluate(LaudResNet net, IdxDataset test) throws IOException, TranslateException {
+    private Evaluation evaluate(GatedNetwork net, IdxDataset test) throws IOException, TranslateException {
         int stages = net.getStages().size();
         double[] density = new double[stages];
         long n = 0;
@@ -368,22 +373,21 @@ public final class FashionMnistExperiment {
     private record Latency(double ms1, double ratio1, double ms64, double ratio64, double maxDiff, double ref1,
             double ref64, String paths64) {}
 
-    private Latency measure(LaudResNet reference, LaudResNet candidate, NDArray images, NDManager base) {
+    private Latency measure(GatedNetwork reference, GatedNetwork candidate, NDArray images, NDManager base) {
         int b64 = (int) Math.min(64, images.getShape().get(0));
+        ExecutorOptions options = ExecutorOptions.defaults().withPolicy(config.policy());
         try (NDManager m = base.newSubManager();
-                LaudNetworkExecutor ref = LaudNetworkExecutor.builder().setNetwork(reference).setManager(m)
-                        .optPolicy(config.policy()).build();
-                LaudNetworkExecutor cand = LaudNetworkExecutor.builder().setNetwork(candidate).setManager(m)
-                        .optPolicy(config.policy()).build()) {
+                PlanRuntime<?> refRuntime = PlanRuntime.create(InferencePlan.of(reference), DjlBackend.create(m));
+                PlanRuntime<?> candRuntime = PlanRuntime.create(InferencePlan.of(candidate), DjlBackend.create(m));
+                NetworkExecutor ref = refRuntime.newExecutor(options);
+                NetworkExecutor cand = candRuntime.newExecutor(options)) {
             NDArray x1 = images.get("0:1");
             NDArray x64 = images.get("0:" + b64);
             x1.attach(m);
             x64.attach(m);
             if (config.policy() == PathPolicy.AUTO) {
-                ref.calibrate(1);
-                cand.calibrate(1);
-                ref.calibrate(b64);
-                cand.calibrate(b64);
+                refRuntime.calibrate(1, b64);
+                candRuntime.calibrate(1, b64);
             }
             double maxDiff;
             try (NDManager sub = m.newSubManager()) {
@@ -403,14 +407,14 @@ public final class FashionMnistExperiment {
             try (NDManager sub = m.newSubManager()) {
                 NDArray x = x64.duplicate();
                 x.attach(sub);
-                paths = String.join(",", cand.run(x).reports().stream().map(rep -> rep.path().name()).toList());
+                paths = String.join(",", cand.run(x).report().paths().stream().map(Enum::name).toList());
             }
             return new Latency(p1.medianB(), p1.ratio(), p64.medianB(), p64.ratio(), maxDiff, p1.medianA(),
                     p64.medianA(), paths);
         }
     }
 
-    private static void once(LaudNetworkExecutor net, NDArray x, NDManager parent) {
+    private static void once(NetworkExecutor net, NDArray x, NDManager parent) {
         try (NDManager sub = parent.newSubManager()) {
             NDArray xs = x.duplicate();
             xs.attach(sub);
@@ -418,7 +422,7 @@ public final class FashionMnistExperiment {
         }
     }
 
-    private MaskGrid.Data maskData(LaudResNet net, NDArray images, String name) {
+    private MaskGrid.Data maskData(GatedNetwork net, NDArray images, String name) {
         int n = (int) Math.min(config.maskImages(), images.getShape().get(0));
         int stages = net.getStages().size();
         int side = net.getInputSize();
@@ -439,7 +443,7 @@ public final class FashionMnistExperiment {
                 int k = net.getStages().get(s).blocks();
                 float[][] sum = null;
                 for (int j = 0; j < k; j++) {
-                    GatedResidualBlock block = net.getBlocks().get(blockIndex++);
+                    AbstractGatedBlock block = net.getBlocks().get(blockIndex++);
                     BlockResult r = block.run(ps, h, false);
                     h = r.output();
                     float[][] cell = stageMask(r, n, block.getGeometry().outHeight());

@@ -11,9 +11,11 @@ import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.net.StageSpec;
+import org.laudnet.core.net.StemSpec;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StageSpec;
-import org.laudnet.models.resnet.StemSpec;
 
 /**
  * The ResNet-style network of the Fashion-MNIST experiment, sized for 28x28 gray images on a few CPU cores.
@@ -75,7 +77,7 @@ public final class FashionMnistNets {
      * @param seed seed of the gates' noise
      * @return the network
      */
-    public static LaudResNet build(GateMode mode, GumbelTemperature temperature, long seed) {
+    public static GatedBackbone build(GateMode mode, GumbelTemperature temperature, long seed) {
         return LaudResNet.builder()
                 .setStages(BlockType.BASIC, List.of(
                         new StageSpec(BLOCKS_PER_STAGE, 16, 16, 1, GateSpec.none()),
@@ -101,7 +103,7 @@ public final class FashionMnistNets {
      * @throws IllegalArgumentException if a shared name has different shapes, or a target backbone parameter has no
      *     source
      */
-    public static int copyParameters(LaudResNet source, LaudResNet target) {
+    public static int copyParameters(GatedNetwork source, GatedNetwork target) {
         Map<String, Parameter> src = new HashMap<>();
         for (Pair<String, Parameter> p : source.getParameters()) {
             src.put(p.getKey(), p.getValue());

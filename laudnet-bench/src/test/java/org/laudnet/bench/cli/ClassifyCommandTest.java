@@ -2,10 +2,13 @@ package org.laudnet.bench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,6 +16,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -20,11 +24,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.StageSpec;
+import org.laudnet.core.net.StemSpec;
+import org.laudnet.models.imagenet.ImagePreprocessing;
 import org.laudnet.models.io.LaudModelFile;
+import org.laudnet.models.io.LoadedNetwork;
+import org.laudnet.models.io.ModelMetadata;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StageSpec;
-import org.laudnet.models.resnet.StemSpec;
+import org.laudnet.models.weights.AssetCache;
+import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.WeightFileException;
 import picocli.CommandLine;
 
@@ -37,7 +47,7 @@ class ClassifyCommandTest {
     void savedModelIsClassifiedWithDensitiesAndMacs() throws IOException, WeightFileException {
         Path model = dir.resolve("tiny.laud");
         try (NDManager m = NDManager.newBaseManager()) {
-            LaudResNet net = LaudResNet.builder()
+            GatedBackbone net = LaudResNet.builder()
                     .setStages(BlockType.BASIC, List.of(new StageSpec(1, 8, 8, 1, GateSpec.spatial(4)),
                             new StageSpec(1, 16, 16, 2, GateSpec.layer())))
                     .optStem(StemSpec.small(3, 8)).optInputSize(32).optNumClasses(4).build();
@@ -75,7 +85,7 @@ class ClassifyCommandTest {
     void savedRegNetModelRunsThroughTheExecutors() throws IOException, WeightFileException {
         Path model = dir.resolve("tiny-regnet.laud");
         try (NDManager m = NDManager.newBaseManager()) {
-            LaudRegNet net = LaudRegNet.builder()
+            GatedBackbone net = LaudRegNet.builder()
                     .setStages(8, List.of(new StageSpec(1, 16, 16, 2, GateSpec.spatial(2)),
                             new StageSpec(1, 32, 32, 2, GateSpec.channel(2)),
                             new StageSpec(1, 32, 32, 1, GateSpec.layer())))
@@ -96,7 +106,7 @@ class ClassifyCommandTest {
     void everyRunModeGivesTheSameLabels() throws IOException, WeightFileException {
         Path model = dir.resolve("gated-regnet.laud");
         try (NDManager m = NDManager.newBaseManager()) {
-            LaudRegNet net = LaudRegNet.builder()
+            GatedBackbone net = LaudRegNet.builder()
                     .setStages(8, List.of(new StageSpec(1, 16, 16, 2, GateSpec.spatial(2)),
                             new StageSpec(1, 32, 32, 2, GateSpec.layer())))
                     .optStem(StemSpec.small(3, 8)).optInputSize(32).optNumClasses(4).optSeed(5).build();
@@ -162,6 +172,68 @@ class ClassifyCommandTest {
         String out = buf.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, out);
         return out;
+    }
+
+    @Test
+    void savedMetadataGivesTheLabelsAndThePreprocessing() throws Exception {
+        Path model = dir.resolve("labelled.laud");
+        List<String> names = List.of("cat", "dog", "bird", "fish_tank");
+        ImagePreprocessing prep = ImagePreprocessing.normalized(32, ImagePreprocessing.ChannelOrder.RGB,
+                new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.2f, 0.25f, 0.3f});
+        Path image = dir.resolve("pattern.png");
+        ImageIO.write(pattern(), "png", image.toFile());
+        List<String> expected = new java.util.ArrayList<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            GatedBackbone net = LaudResNet.builder()
+                    .setStages(BlockType.BASIC, List.of(new StageSpec(1, 8, 8, 1, GateSpec.spatial(4)),
+                            new StageSpec(1, 16, 16, 2, GateSpec.layer())))
+                    .optStem(StemSpec.small(3, 8)).optInputSize(32).optNumClasses(4).build();
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            LaudModelFile.save(model, net, new ModelMetadata(prep, names));
+            // the top-2 lines the command must print: the recorded preprocessing, then the network
+            NDArray x = m.create(prep.apply(ImageIO.read(image.toFile())), new Shape(1, 3, 32, 32));
+            float[] p = net.run(new ParameterStore(m, false), x, false).logits().softmax(1).toFloatArray();
+            Integer[] order = {0, 1, 2, 3};
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+            for (int t = 0; t < 2; t++) {
+                expected.add(String.format("  %6.4f  %-4d %s", p[order[t]], order[t],
+                        names.get(order[t]).replace('_', ' ')));
+            }
+        }
+        for (String mode : List.of("masked", "dense")) {
+            String out = classify(model, image, "--mode", mode);
+            List<String> lines = out.lines().filter(l -> l.matches("\\s+\\d\\.\\d{4}\\s+\\d+\\s+\\S.*")).toList();
+            assertEquals(expected, lines, mode + ":\n" + out);
+        }
+    }
+
+    @Test
+    void savedResNet50RecordsTheCaffePreprocessingAndTheImageNetLabels() throws Exception {
+        AssetCache cache = AssetCache.defaultCache();
+        assumeTrue(cache.hasResNet50() && Files.isRegularFile(cache.imageNetLabelsJson()),
+                "ImageNet ResNet-50 not in " + cache.root() + "; run scripts/fetch-assets");
+        Path model = dir.resolve("resnet50.laud");
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            code = new CommandLine(new ClassifyCommand()).execute("--gates", "none,none,layer,spatial:1",
+                    "--save", model.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, out);
+        assertTrue(out.contains("saved " + model), out);
+        try (NDManager m = NDManager.newBaseManager()) {
+            LoadedNetwork loaded = LaudModelFile.load(model, m);
+            assertEquals("resnet", loaded.architecture());
+            assertEquals(ImagePreprocessing.caffe(), loaded.metadata().preprocessing());
+            assertEquals(ImageNetLabels.load(cache.imageNetLabelsJson()).names(), loaded.metadata().labels());
+            assertEquals(1000, loaded.metadata().labels().size());
+            assertEquals(GateSpec.layer(), loaded.network().getStages().get(2).gate());
+        }
     }
 
     @Test

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.laudnet.core.block.GateMode;
 import org.junit.jupiter.api.Test;
+import org.laudnet.core.block.GateMode;
 
 /** Parsing of the experiment's {@code --modes} and {@code --latency-modes}. */
 class ExperimentCommandTest {

@@ -11,10 +11,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.StageSpec;
+import org.laudnet.core.net.StemSpec;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StageSpec;
-import org.laudnet.models.resnet.StemSpec;
 import org.laudnet.models.train.EpochStats;
 import org.laudnet.models.train.FineTuneConfig;
 import org.laudnet.models.train.LaudTrainer;
@@ -38,7 +39,7 @@ class EvalDensityTest {
         IdxDataset train = FashionMnistExperiment.subset(data, true, 384, batch, true);
         int steps = 384 / batch;
         GumbelTemperature tau = GateSchedules.annealed(epochs * steps);
-        LaudResNet net = LaudResNet.builder()
+        GatedBackbone net = LaudResNet.builder()
                 .setStages(BlockType.BASIC, List.of(
                         new StageSpec(1, 8, 8, 1, GateSpec.none()), new StageSpec(1, 16, 16, 2, GateSpec.none())))
                 .optStageGates(GateSpec.spatial(4), GateSpec.spatial(2))

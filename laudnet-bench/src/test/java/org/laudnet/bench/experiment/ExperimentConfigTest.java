@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.laudnet.core.block.GateMode;
 import org.junit.jupiter.api.Test;
+import org.laudnet.core.block.GateMode;
 
 /** The experiment's variants: MACs grid first, then the latency-cost variants, and the validation of both lists. */
 class ExperimentConfigTest {

@@ -14,6 +14,7 @@ import org.laudnet.core.util.ScalarOps;
  *   conv2 = w * w * 9 / g * px(Hout) * dc^2 * d2
  *   conv3 = w * Cout * px(Hout) * dc * d3
  *   downsample = Cin * Cout * px(Hout)              (always dense, if present)
+ *   squeeze-excitation = 2 w q * dc                 (RegNetY blocks; its pooling reads are not counted)
  *   maskers = pooling reads + masker convolutions   (always paid)
  * </pre>
  *
@@ -29,9 +30,34 @@ import org.laudnet.core.util.ScalarOps;
  * @param conv3Macs dense MACs of conv3 (0 for basic blocks)
  * @param downsampleMacs MACs of the downsample convolution (0 without one)
  * @param maskerMacs MACs of the gates' maskers, pooling reads included (0 for a static block)
+ * @param seMacs dense MACs of the squeeze-excitation's two fully connected layers, {@code 2 w q} (0 without one)
  */
 public record BlockCost(
-        BlockType type, long conv1Macs, long conv2Macs, long conv3Macs, long downsampleMacs, long maskerMacs) {
+        BlockType type, long conv1Macs, long conv2Macs, long conv3Macs, long downsampleMacs, long maskerMacs,
+        long seMacs) {
+
+    /** Validates that every term is non-negative. */
+    public BlockCost {
+        if (type == null) {
+            throw new IllegalArgumentException("type must not be null");
+        }
+        if (conv1Macs < 0 || conv2Macs < 0 || conv3Macs < 0 || downsampleMacs < 0 || maskerMacs < 0 || seMacs < 0) {
+            throw new IllegalArgumentException("MAC terms must be non-negative, got conv1 " + conv1Macs + ", conv2 "
+                    + conv2Macs + ", conv3 " + conv3Macs + ", downsample " + downsampleMacs + ", maskers "
+                    + maskerMacs + ", squeeze-excitation " + seMacs);
+        }
+    }
+
+    /**
+     * Computes the dense MAC terms of a block without squeeze-excitation.
+     *
+     * @param g the block geometry
+     * @param maskerMacs the MACs of its gates' maskers; 0 for a static block
+     * @return the cost terms
+     */
+    public static BlockCost of(BlockGeometry g, long maskerMacs) {
+        return of(g, maskerMacs, 0);
+    }
 
     /**
      * Computes the dense MAC terms of a block.
@@ -39,27 +65,25 @@ public record BlockCost(
      * @param g the block geometry
      * @param maskerMacs the MACs of its gates' maskers (see {@code SpatialGate.maskerMacs}, {@code
      *     ChannelGate.maskerMacs}); 0 for a static block
+     * @param seMacs the squeeze-excitation's {@code 2 w q} (0 without one)
      * @return the cost terms
      */
-    public static BlockCost of(BlockGeometry g, long maskerMacs) {
-        if (maskerMacs < 0) {
-            throw new IllegalArgumentException("maskerMacs must be non-negative, got " + maskerMacs);
-        }
+    public static BlockCost of(BlockGeometry g, long maskerMacs, long seMacs) {
         long ds = g.hasDownsample() ? (long) g.inChannels() * g.outChannels() * g.outPixels() : 0;
         if (g.type() == BlockType.BOTTLENECK) {
             long c1 = (long) g.inChannels() * g.width() * g.conv1Pixels();
             long c2 = (long) g.width() * g.width() * 9 / g.convGroups() * g.outPixels();
             long c3 = (long) g.width() * g.outChannels() * g.outPixels();
-            return new BlockCost(g.type(), c1, c2, c3, ds, maskerMacs);
+            return new BlockCost(g.type(), c1, c2, c3, ds, maskerMacs, seMacs);
         }
         long c1 = (long) g.inChannels() * g.width() * 9 * g.outPixels();
         long c2 = (long) g.width() * g.outChannels() * 9 * g.outPixels();
-        return new BlockCost(g.type(), c1, c2, 0, ds, maskerMacs);
+        return new BlockCost(g.type(), c1, c2, 0, ds, maskerMacs, seMacs);
     }
 
-    /** Returns the MACs of the static block: all convolutions dense, no maskers. */
+    /** Returns the MACs of the static block: all convolutions (and the squeeze-excitation) dense, no maskers. */
     public long denseMacs() {
-        return conv1Macs + conv2Macs + conv3Macs + downsampleMacs;
+        return conv1Macs + conv2Macs + conv3Macs + downsampleMacs + seMacs;
     }
 
     /**
@@ -74,6 +98,7 @@ public record BlockCost(
         return conv1Macs * dc * d.d1()
                 + conv2Macs * conv2ChannelFactor * d.d2()
                 + conv3Macs * dc * d.d3()
+                + seMacs * dc
                 + downsampleMacs
                 + maskerMacs;
     }
@@ -93,6 +118,7 @@ public record BlockCost(
         return ScalarOps.mul(dc.mul(d1), conv1Macs)
                 .add(ScalarOps.mul(conv2ChannelFactor.mul(d2), conv2Macs))
                 .add(ScalarOps.mul(dc.mul(d3), conv3Macs))
+                .add(ScalarOps.mul(dc, seMacs))
                 .add(downsampleMacs + maskerMacs);
     }
 

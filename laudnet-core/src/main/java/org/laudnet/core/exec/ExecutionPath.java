@@ -1,36 +1,65 @@
 package org.laudnet.core.exec;
 
 /**
- * How a {@link BlockExecutor} computed one call.
+ * How an executor computed one block for one call (method section 4).
  *
  * <ul>
- *   <li>{@link #DENSE}: the folded dense block; gate masks (if not all ones) are applied by multiplication, so the
- *       result equals the masked-dense block. This is also the fallback when sparse execution is predicted slower.
- *   <li>{@link #SKIP}: every gate closed; the output is {@code ReLU(identity)} (the residual branch is not run).
- *   <li>{@link #LAYER}: the residual branch ran only for the samples whose layer gate is open.
+ *   <li>{@link #DENSE}: the whole branch, gate masks (if not all ones) applied by multiplication, so the result equals
+ *       the masked-dense block; the static block and the fallback when sparse execution is predicted slower.
+ *   <li>{@link #SKIP}: every gate closed; the output is {@code ReLU(identity)} (the branch is not run).
+ *   <li>{@link #LAYER}: the branch ran only for the samples whose layer gate is open.
  *   <li>{@link #CHANNEL}: the branch ran with weight slices of the active channel groups, per group pattern.
- *   <li>{@link #SPATIAL_WINDOWS}: conv1 ran densely; conv2 (and conv3) ran on the gathered receptive-field windows of
- *       the active patches (channel-sliced in BOTH mode).
- *   <li>{@link #SPATIAL_M1}: conv1 ran only on the pixels of the dilated mask {@code M1} (row gather, GEMM), then as
- *       {@link #SPATIAL_WINDOWS}.
+ *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}: conv2 and conv3 ran on the active
+ *       patches only, conv1's windows by the {@link SpatialSchedule} of the same name (channel-sliced in BOTH mode).
  * </ul>
  */
 public enum ExecutionPath {
-    /** Folded dense block (masked when gates are partly closed). */
+    /** Whole branch (masked when gates are partly closed). */
     DENSE,
-    /** Residual branch skipped everywhere. */
+    /** Branch skipped everywhere. */
     SKIP,
     /** Branch on the open samples only. */
     LAYER,
     /** Branch with channel-group weight slices. */
     CHANNEL,
-    /** Dense conv1, then windows of the active patches. */
+    /** Patches, conv1 per window position (halos recomputed). */
+    SPATIAL_HALO,
+    /** Patches, dense conv1 then window gather. */
     SPATIAL_WINDOWS,
-    /** conv1 on the dilated mask's pixels, then windows of the active patches. */
+    /** Patches, conv1 on the dilated mask's pixels then window gather. */
     SPATIAL_M1;
 
     /** Returns whether this path is one of the spatial gather-conv-scatter schedules. */
     public boolean isSpatial() {
-        return this == SPATIAL_WINDOWS || this == SPATIAL_M1;
+        return this == SPATIAL_HALO || this == SPATIAL_WINDOWS || this == SPATIAL_M1;
+    }
+
+    /**
+     * Returns the spatial schedule of a spatial path.
+     *
+     * @return the schedule
+     * @throws IllegalStateException for a path that is not spatial
+     */
+    public SpatialSchedule schedule() {
+        return switch (this) {
+            case SPATIAL_HALO -> SpatialSchedule.HALO;
+            case SPATIAL_WINDOWS -> SpatialSchedule.WINDOWS;
+            case SPATIAL_M1 -> SpatialSchedule.M1;
+            default -> throw new IllegalStateException(this + " is not a spatial path");
+        };
+    }
+
+    /**
+     * Returns the spatial path of a schedule.
+     *
+     * @param schedule the schedule
+     * @return the path
+     */
+    public static ExecutionPath spatial(SpatialSchedule schedule) {
+        return switch (schedule) {
+            case HALO -> SPATIAL_HALO;
+            case WINDOWS -> SPATIAL_WINDOWS;
+            case M1 -> SPATIAL_M1;
+        };
     }
 }

@@ -3,10 +3,10 @@ package org.laudnet.core.exec;
 import ai.djl.ndarray.NDArray;
 
 /**
- * The output of one {@link BlockExecutor} call.
+ * What a {@link BlockExecutor} computed for one call.
  *
- * @param output block output {@code (B, Cout, Hout, Wout)}, owned by the input's manager (its memory may be laid
- *     out channels-last; every engine operation accepts it)
- * @param report the path taken and the densities
+ * @param output the block output {@code (B, Cout, Hout, Wout)}, owned by the input's manager (the input itself when a
+ *     handed-over input was passed through)
+ * @param report what was decided and done
  */
 public record ExecutionResult(NDArray output, ExecutionReport report) {}

@@ -1,19 +1,24 @@
 package org.laudnet.core.exec;
 
 /**
- * Which path a {@link BlockExecutor} may take.
+ * Which path an executor may take for a gated block.
  *
  * <ul>
- *   <li>{@link #AUTO}: pick per call the cheaper of the dense path and the best sparse schedule, by the executor's
- *       measured cost model at the call's actual densities.
+ *   <li>{@link #AUTO}: per call the cheaper of the dense path and the best sparse path, by the model's measured cost
+ *       models at the call's actual densities (calibrated once per model and batch size, see
+ *       {@code PlanRuntime.calibrate}).
  *   <li>{@link #DENSE}: always the (masked) dense path.
- *   <li>{@link #SPARSE}: always the sparse path of the block's mode (spatial schedule by the cost model when it has
- *       been calibrated for the batch size, otherwise {@link ExecutionPath#SPATIAL_WINDOWS}).
- *   <li>{@link #SPATIAL_WINDOWS} and {@link #SPATIAL_M1}: a spatial schedule, forced (SPATIAL and BOTH modes).
+ *   <li>{@link #SPARSE}: always the sparse path of the block's mode (the spatial schedule by the cost models when
+ *       calibrated for the batch size, otherwise the backend's first schedule).
+ *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}: a spatial schedule, forced for SPATIAL
+ *       and BOTH bottlenecks that can run sparse (the backend must support the schedule); other gated blocks behave as
+ *       under {@link #SPARSE}.
  * </ul>
  *
  * A block without gates always runs dense; a call whose gates are all closed always skips the branch, whatever the
- * policy (both give the identical result with the least work).
+ * policy (both give the identical result with the least work). Blocks whose gates cannot run sparse (several spatial
+ * mask groups, channel groups that split a convolution group, a spatial gate on a basic block or on a bottleneck that
+ * strides its 1x1) run dense under every policy.
  */
 public enum PathPolicy {
     /** Choose by the cost model. */
@@ -22,8 +27,20 @@ public enum PathPolicy {
     DENSE,
     /** Force the sparse path of the mode. */
     SPARSE,
+    /** Force the halo schedule. */
+    SPATIAL_HALO,
     /** Force the dense-conv1 window schedule. */
     SPATIAL_WINDOWS,
     /** Force the conv1-on-M1 schedule. */
-    SPATIAL_M1
+    SPATIAL_M1;
+
+    /** Returns the forced spatial path, or null for AUTO, DENSE and SPARSE. */
+    ExecutionPath forcedSpatial() {
+        return switch (this) {
+            case SPATIAL_HALO -> ExecutionPath.SPATIAL_HALO;
+            case SPATIAL_WINDOWS -> ExecutionPath.SPATIAL_WINDOWS;
+            case SPATIAL_M1 -> ExecutionPath.SPATIAL_M1;
+            default -> null;
+        };
+    }
 }

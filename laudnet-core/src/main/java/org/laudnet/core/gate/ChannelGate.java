@@ -16,7 +16,11 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import org.laudnet.core.plan.ChannelMasker;
+import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.util.Checks;
 
 /**
@@ -144,6 +148,37 @@ public final class ChannelGate extends AbstractBlock {
             case MLP_1 -> inputChannels * px + inputChannels * out;
             case MLP_2 -> inputChannels * px + (long) inputChannels * hidden + hidden * out;
             case CONV_LINEAR -> (long) inputChannels * hidden * px + hidden * px + hidden * out;
+        };
+    }
+
+    /**
+     * Returns the gate's eval-mode form for an inference plan: its layers as 1x1 convolutions, the conv-linear
+     * masker's BatchNorm folded.
+     *
+     * @param parameterStore the store the BatchNorm is evaluated through
+     * @return the masker
+     * @throws IllegalArgumentException if the gate is not initialised
+     */
+    public ChannelMasker toMasker(ParameterStore parameterStore) {
+        List<Block> linears = new ArrayList<>();
+        if (head instanceof Linear) {
+            linears.add(head);
+        } else {
+            for (Block child : head.getChildren().values()) {
+                if (child instanceof Linear) {
+                    linears.add(child);
+                }
+            }
+        }
+        FoldedConv last = FoldedConv.of(linears.get(linears.size() - 1), 1, 1);
+        return switch (kind) {
+            case MLP_1 -> new ChannelMasker(kind, groups, last, null);
+            case MLP_2 -> new ChannelMasker(kind, groups, FoldedConv.of(linears.get(0), 1, 1), last);
+            case CONV_LINEAR -> {
+                List<Block> parts = new ArrayList<>(convBranch.getChildren().values());
+                FoldedConv conv = FoldedConv.fold(parts.get(0), (BatchNorm) parts.get(1), parameterStore, 1, 1);
+                yield new ChannelMasker(kind, groups, conv, last);
+            }
         };
     }
 

@@ -12,6 +12,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import java.util.Random;
+import org.laudnet.core.plan.FoldedConv;
+import org.laudnet.core.plan.SpatialMasker;
 import org.laudnet.core.util.Checks;
 
 /**
@@ -118,6 +120,16 @@ public final class SpatialGate extends AbstractBlock {
     public long maskerMacs(int height, int width) {
         long pool = height == maskSize && width == maskSize ? 0 : (long) inputChannels * height * width;
         return pool + (long) inputChannels * 2 * groups * maskSize * maskSize;
+    }
+
+    /**
+     * Returns the gate's eval-mode form for an inference plan: its 1x1 masker convolution and mask shape.
+     *
+     * @return the masker
+     * @throws IllegalArgumentException if the gate is not initialised
+     */
+    public SpatialMasker toMasker() {
+        return new SpatialMasker(FoldedConv.of(conv, 1, 1), maskSize, groups);
     }
 
     /**

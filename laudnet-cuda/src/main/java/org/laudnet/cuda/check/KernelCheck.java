@@ -4,26 +4,36 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.laudnet.cuda.ChannelSelection;
-import org.laudnet.cuda.CpuKernels;
-import org.laudnet.cuda.CudaContext;
+import java.util.function.Function;
+import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.Kernels;
+import org.laudnet.core.exec.Nchw;
+import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.SpatialCells;
+import org.laudnet.core.exec.SpatialGeometry;
+import org.laudnet.core.exec.SpatialSchedule;
+import org.laudnet.core.exec.reference.ReferenceOps;
+import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.cuda.DeviceBuffer;
 import org.laudnet.cuda.KernelModule;
-import org.laudnet.cuda.Nchw;
-import org.laudnet.cuda.PatchPlan;
 import org.laudnet.cuda.Precision;
-import org.laudnet.cuda.SpatialGeometry;
-import org.laudnet.cuda.SparseKernels;
+import org.laudnet.cuda.exec.CudaBackend;
+import org.laudnet.cuda.exec.CudaKernels;
 
 /**
- * Runs every LAUDNet kernel on fresh random inputs and compares it with its {@link CpuKernels} reference. Every output
- * buffer is filled with NaN before the launch and the reference starts from a NaN array too, so a position the kernel
- * fails to write, or writes when it must not, shows up as a NaN mismatch. Error measure:
- * {@code max |gpu - cpu| / max |cpu|} over the written positions (infinite on a NaN mismatch).
+ * Runs every primitive of the CUDA backend ({@link CudaKernels}) on fresh random inputs and compares it with its
+ * {@link ReferenceOps} operation: dense and grouped convolutions (stem, projection, grouped 3x3 with residual,
+ * depthwise, fully connected head), pooling, means, ReLU, channel scaling, the masked mean and the inactive-element
+ * fill with several mask groups, sample gather and scatter, and the spatial pipeline (windows, patch conv, the
+ * squeeze-excitation's patch means and scaling, the accumulator) on random, full and empty masks.
+ *
+ * <p>Every buffer the kernels allocate is filled with NaN first ({@link CudaKernels#setPoisonOnAllocate}), and the
+ * in-place primitives start from NaN outputs on both sides, so a position a kernel fails to write, or writes when it
+ * must not, shows up as a NaN mismatch. Error measure: {@link #error}. Not thread-safe.
  */
 public final class KernelCheck {
 
-    /** Tolerance of the fp32 kernels. */
+    /** Tolerance of the fp32 kernels (relative to the largest reference value). */
     public static final double FP32_TOLERANCE = 1e-4;
     /** Tolerance of the TF32 tensor-core kernels. */
     public static final double TF32_TOLERANCE = 1e-2;
@@ -31,20 +41,19 @@ public final class KernelCheck {
     /**
      * One comparison.
      *
-     * @param kernel kernel entry (without the precision suffix)
+     * @param primitive the primitive (and kernel) checked
      * @param shape what was run
-     * @param precision GEMM arithmetic
+     * @param precision GEMM arithmetic of the backend
      * @param error relative error
      * @param tolerance allowed relative error
      */
-    public record Row(String kernel, String shape, Precision precision, double error, double tolerance) {
+    public record Row(String primitive, String shape, Precision precision, double error, double tolerance) {
         /** Returns whether the error is within the tolerance. */
         public boolean pass() {
             return error <= tolerance;
         }
     }
 
-    private final CudaContext context;
     private final KernelModule module;
     private final Random rnd;
 
@@ -55,199 +64,236 @@ public final class KernelCheck {
      * @param seed seed of the random inputs
      */
     public KernelCheck(KernelModule module, long seed) {
+        if (module == null) {
+            throw new IllegalArgumentException("module must not be null");
+        }
         this.module = module;
-        this.context = module.context();
         this.rnd = new Random(seed);
     }
 
     /**
-     * Runs every kernel at one precision.
+     * Runs every primitive on a backend of one precision (the element-wise primitives only for FP32: they do not
+     * depend on the GEMM arithmetic).
      *
      * @param precision GEMM arithmetic
-     * @return one row per kernel and shape
+     * @return one row per primitive and shape
      */
     public List<Row> run(Precision precision) {
         double tol = precision == Precision.FP32 ? FP32_TOLERANCE : TF32_TOLERANCE;
-        SparseKernels k = new SparseKernels(module, precision);
         List<Row> rows = new ArrayList<>();
-        int[][] spatial = {
-            // batch, cin, c1, c2, cout, groups, inSize, stride, cellSize
-            {2, 70, 66, 66, 130, 1, 15, 2, 4},
-            {1, 256, 64, 64, 256, 1, 56, 1, 4},
-            {2, 24, 32, 32, 48, 4, 12, 1, 1},
-        };
-        for (int[] s : spatial) {
-            spatialRows(k, precision, tol, s, rows);
-        }
-        int[][] convs = {
-            // batch, cin, h, cout, k, stride, pad, groups, residual, relu
-            {2, 3, 37, 64, 7, 2, 3, 1, 0, 1},
-            {2, 96, 14, 130, 1, 2, 0, 1, 0, 0},
-            {1, 64, 9, 64, 3, 1, 1, 8, 1, 1},
-            {3, 40, 10, 40, 4, 4, 0, 40, 0, 0},
-        };
-        for (int[] c : convs) {
-            Nchw xs = new Nchw(c[0], c[1], c[2], c[2]);
-            float[] x = uniform(xs.size(), 1f);
-            float[] w = uniform(c[3] * (c[1] / c[7]) * c[4] * c[4], 0.2f);
-            float[] bias = uniform(c[3], 0.1f);
-            int ho = CpuKernels.outSize(c[2], c[4], c[5], c[6]);
-            Nchw ys = new Nchw(c[0], c[3], ho, ho);
-            float[] res = c[8] == 1 ? uniform(ys.size(), 1f) : null;
-            float[] ref = CpuKernels.conv2d(x, xs, w, bias, c[3], c[4], c[4], c[5], c[6], c[7], res, c[9] == 1);
-            try (DeviceBuffer xb = DeviceBuffer.of(context, x);
-                    DeviceBuffer wb = DeviceBuffer.of(context, w);
-                    DeviceBuffer bb = DeviceBuffer.of(context, bias);
-                    DeviceBuffer rb = res == null ? null : DeviceBuffer.of(context, res);
-                    DeviceBuffer yb = poisoned(ys.size())) {
-                k.conv2d(xb, xs, wb, bb, c[3], c[4], c[4], c[5], c[6], c[7], rb, c[9] == 1, yb);
-                rows.add(new Row("laud_conv2d", Arrays.toString(c), precision, error(ref, yb.downloadFloats()), tol));
+        try (CudaBackend be = CudaBackend.on(module, precision);
+                CudaKernels k = (CudaKernels) be.newKernels()) {
+            k.setPoisonOnAllocate(true);
+            Ctx c = new Ctx(be, k, precision, tol, rows);
+            convRows(c);
+            int[][] spatial = {
+                // batch, cin, c1, c2, cout, groups, inSize, stride, cellSize, mask (0 random, 1 full, 2 empty)
+                {2, 70, 66, 66, 130, 1, 15, 2, 4, 0},
+                {1, 256, 64, 64, 256, 1, 56, 1, 4, 0},
+                {2, 24, 32, 32, 48, 4, 12, 1, 1, 0},
+                {2, 64, 64, 64, 96, 4, 13, 2, 4, 0},
+                {2, 24, 32, 32, 48, 4, 12, 1, 2, 1},
+                {2, 24, 32, 32, 48, 1, 12, 1, 2, 2},
+            };
+            for (int[] s : spatial) {
+                spatialRows(c, s);
             }
-        }
-        float[] fx = uniform(5 * 2048, 1f);
-        float[] fw = uniform(1000 * 2048, 0.05f);
-        float[] fb = uniform(1000, 0.1f);
-        try (DeviceBuffer xb = DeviceBuffer.of(context, fx);
-                DeviceBuffer wb = DeviceBuffer.of(context, fw);
-                DeviceBuffer bb = DeviceBuffer.of(context, fb);
-                DeviceBuffer yb = poisoned(5 * 1000)) {
-            k.linear(xb, 5, 2048, wb, bb, 1000, yb);
-            rows.add(new Row("laud_conv2d (linear)", "5x2048 -> 1000", precision,
-                    error(CpuKernels.linear(fx, 5, fw, fb, 1000), yb.downloadFloats()), tol));
-        }
-        if (precision == Precision.FP32) {
-            elementwiseRows(k, rows);
+            if (precision == Precision.FP32) {
+                elementwiseRows(c);
+                maskRows(c);
+            }
         }
         return rows;
     }
 
-    private void spatialRows(SparseKernels k, Precision precision, double tol, int[] s, List<Row> rows) {
+    /** What one run checks with. */
+    private record Ctx(CudaBackend be, CudaKernels k, Precision precision, double tol, List<Row> rows) {
+        void add(String primitive, String shape, float[] ref, float[] got) {
+            rows.add(new Row(primitive, shape, precision, error(ref, got), tol));
+        }
+
+        void addExact(String primitive, String shape, float[] ref, float[] got) {
+            rows.add(new Row(primitive, shape, precision, error(ref, got), FP32_TOLERANCE));
+        }
+    }
+
+    private void convRows(Ctx c) {
+        int[][] convs = {
+            // batch, cin, size, cout, k, stride, pad, groups, residual, relu
+            {2, 3, 37, 64, 7, 2, 3, 1, 0, 1},
+            {2, 96, 14, 130, 1, 2, 0, 1, 0, 0},
+            {1, 64, 9, 64, 3, 1, 1, 8, 1, 1},
+            {2, 128, 15, 128, 3, 2, 1, 8, 0, 1},
+            {3, 40, 10, 40, 4, 4, 0, 40, 0, 0},
+            {5, 2048, 1, 1000, 1, 1, 0, 1, 0, 0},
+        };
+        for (int[] v : convs) {
+            Nchw xs = new Nchw(v[0], v[1], v[2], v[2]);
+            FoldedConv conv = new FoldedConv(v[3], v[1], v[4], v[5], v[6], v[7],
+                    uniform(v[3] * (v[1] / v[7]) * v[4] * v[4], 0.2f), uniform(v[3], 0.1f));
+            float[] x = uniform(xs.size(), 1f);
+            Nchw ys = ReferenceOps.convOutputShape(xs, conv);
+            float[] res = v[8] == 1 ? uniform(ys.size(), 1f) : null;
+            boolean relu = v[9] == 1;
+            float[] ref = ReferenceOps.conv2d(x, xs, conv, res, relu);
+            boolean temporary = v[0] % 2 == 1;
+            float[] got = scoped(c.k(), k -> {
+                ConvWeights w = temporary ? k.temporary(conv) : c.be().upload(conv);
+                DeviceBuffer r = res == null ? null : k.importHost(res, ys);
+                return k.exportHost(k.conv(k.importHost(x, xs), xs, w, r, relu), ys.size());
+            });
+            c.add("conv (laud_conv2d)", Arrays.toString(v) + (temporary ? " temporary" : " uploaded"), ref, got);
+        }
+    }
+
+    private void spatialRows(Ctx c, int[] s) {
         Nchw xs = new Nchw(s[0], s[1], s[6], s[6]);
         SpatialGeometry g = SpatialGeometry.of(s[6], s[6], s[7], s[8]);
         int m = g.gridSize();
         int[] mask = new int[s[0] * m * m];
         for (int i = 0; i < mask.length; i++) {
-            mask[i] = rnd.nextBoolean() ? 1 : 0;
+            mask[i] = s[9] == 1 ? 1 : s[9] == 2 ? 0 : rnd.nextInt(2);
         }
         PatchPlan plan = PatchPlan.fromMask(mask, s[0], g);
-        Nchw os = new Nchw(s[0], s[4], g.outHeight(), g.outWidth());
+        Nchw os = plan.outputShape(s[4]);
+        FoldedConv c1 = new FoldedConv(s[2], s[1], 1, 1, 0, 1, uniform(s[2] * s[1], 0.5f), uniform(s[2], 0.2f));
+        FoldedConv c2 = new FoldedConv(s[3], s[2], 3, s[7], 1, s[5], uniform(s[3] * (s[2] / s[5]) * 9, 0.3f),
+                uniform(s[3], 0.2f));
+        FoldedConv c3 = new FoldedConv(s[4], s[3], 1, 1, 0, 1, uniform(s[4] * s[3], 0.4f), uniform(s[4], 0.2f));
         float[] x = uniform(xs.size(), 1f);
-        float[] w1 = uniform(s[2] * s[1], 0.5f);
-        float[] b1 = uniform(s[2], 0.2f);
-        float[] w2 = uniform(s[3] * (s[2] / s[5]) * 9, 0.3f);
-        float[] b2 = uniform(s[3], 0.2f);
-        float[] w3 = uniform(s[4] * s[3], 0.4f);
-        float[] b3 = uniform(s[4], 0.2f);
         float[] id = uniform(os.size(), 1f);
-        String shape = Arrays.toString(s) + " P=" + plan.patchCount();
-        float[] p1 = CpuKernels.gatherConv1x1Relu(x, xs, plan, w1, b1, s[2]);
-        float[] p2 = CpuKernels.patchConv3x3Relu(p1, plan, s[2], s[5], w2, b2, s[3]);
-        float[] out = nan(os.size());
-        CpuKernels.fillInactiveRelu(id, os, mask, g.cellSize(), m, out);
-        CpuKernels.patchConv1x1ScatterRelu(p2, plan, s[3], w3, b3, s[4], id, out);
-        try (DeviceBuffer xb = DeviceBuffer.of(context, x);
-                DeviceBuffer pb = DeviceBuffer.of(context, plan.patches());
-                DeviceBuffer mb = DeviceBuffer.of(context, mask);
-                DeviceBuffer w1b = DeviceBuffer.of(context, w1);
-                DeviceBuffer b1b = DeviceBuffer.of(context, b1);
-                DeviceBuffer w2b = DeviceBuffer.of(context, w2);
-                DeviceBuffer b2b = DeviceBuffer.of(context, b2);
-                DeviceBuffer w3b = DeviceBuffer.of(context, w3);
-                DeviceBuffer b3b = DeviceBuffer.of(context, b3);
-                DeviceBuffer idb = DeviceBuffer.of(context, id);
-                DeviceBuffer p1b = poisoned(plan.windowElements(s[2]));
-                DeviceBuffer p2b = poisoned(plan.patchElements(s[3]));
-                DeviceBuffer ob = poisoned(os.size())) {
-            k.gatherConv1x1Relu(xb, xs, plan, pb, w1b, b1b, s[2], p1b);
-            rows.add(new Row("laud_gather_conv1x1_relu", shape, precision, error(p1, p1b.downloadFloats()), tol));
-            p1b.upload(p1);
-            k.patchConv3x3Relu(p1b, plan, s[2], s[5], w2b, b2b, s[3], p2b);
-            rows.add(new Row("laud_patch_conv3x3_relu", shape, precision, error(p2, p2b.downloadFloats()), tol));
-            p2b.upload(p2);
-            k.fillInactiveRelu(idb, os, mb, g.cellSize(), m, ob);
-            k.patchConv1x1ScatterRelu(p2b, plan, pb, s[3], w3b, b3b, s[4], idb, ob);
-            rows.add(new Row("laud_patch_conv1x1_scatter_relu + laud_fill_inactive_relu", shape, precision,
-                    error(out, ob.downloadFloats()), tol));
+        float[] scale = uniform(s[0] * s[3], 2f);
+        String shape = Arrays.toString(Arrays.copyOf(s, 9)) + " P=" + plan.patchCount();
+        float[] windows = ReferenceOps.gatherConv1x1Relu(x, xs, plan, c1);
+        float[] patches = ReferenceOps.patchConv3x3Relu(windows, plan, c2);
+        float[] acc = id.clone();
+        ReferenceOps.patchConv1x1Add(patches, plan, c3, acc);
+        float[] out = ReferenceOps.relu(acc, os);
+        int p = plan.patchCount();
+        int t = g.windowSize();
+        int cell = g.cellSize();
+        if (p > 0) {
+            c.add("windowsConv1 HALO (laud_gather_conv1x1_relu)", shape, windows, scoped(c.k(), k ->
+                    k.exportHost(k.windowsConv1(k.importHost(x, xs), xs, plan, c.be().upload(c1),
+                            SpatialSchedule.HALO), windows.length)));
+            c.add("patchConv3x3Relu (laud_patch_conv3x3_relu)", shape, patches, scoped(c.k(), k ->
+                    k.exportHost(k.patchConv3x3Relu(k.importHost(windows, new Nchw(p, s[2], t, t)), plan,
+                            c.be().upload(c2)), patches.length)));
+            Nchw ps = new Nchw(p, s[3], cell, cell);
+            c.addExact("patchMeans (laud_patch_means)", shape, ReferenceOps.patchMeans(patches, plan, s[3]),
+                    scoped(c.k(), k -> k.exportHost(k.patchMeans(k.importHost(patches, ps), plan, s[3]),
+                            s[0] * s[3])));
+            c.addExact("scalePatchesSigmoid (laud_scale_patches_sigmoid)", shape,
+                    ReferenceOps.scalePatchesSigmoid(patches, plan, s[3], scale), scoped(c.k(), k ->
+                            k.exportHost(k.scalePatchesSigmoid(k.importHost(patches, ps), plan, s[3],
+                                    k.importHost(scale, new Nchw(s[0], s[3], 1, 1))), patches.length)));
         }
+        c.add("spatialBegin / patchConv1x1Add / spatialEnd (laud_relu, laud_patch_conv1x1_scatter_relu)", shape, out,
+                scoped(c.k(), k -> {
+                    DeviceBuffer a = k.spatialBegin(k.importHost(id, os), os);
+                    if (p > 0) {
+                        k.patchConv1x1Add(k.importHost(patches, new Nchw(p, s[3], cell, cell)), plan,
+                                c.be().upload(c3), a);
+                    }
+                    return k.exportHost(k.spatialEnd(a, os), os.size());
+                }));
     }
 
-    private void elementwiseRows(SparseKernels k, List<Row> rows) {
-        double tol = FP32_TOLERANCE;
-        // Fill alone: active positions must stay NaN.
-        Nchw fs = new Nchw(3, 17, 13, 13);
-        int cell = 4;
-        int m = 4;
-        int[] mask = new int[3 * m * m];
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = rnd.nextBoolean() ? 1 : 0;
-        }
-        float[] id = uniform(fs.size(), 1f);
-        float[] ref = nan(fs.size());
-        CpuKernels.fillInactiveRelu(id, fs, mask, cell, m, ref);
-        try (DeviceBuffer idb = DeviceBuffer.of(context, id);
-                DeviceBuffer mb = DeviceBuffer.of(context, mask);
-                DeviceBuffer ob = poisoned(fs.size())) {
-            k.fillInactiveRelu(idb, fs, mb, cell, m, ob);
-            rows.add(new Row("laud_fill_inactive_relu", fs + " S=4", Precision.FP32, error(ref, ob.downloadFloats()),
-                    tol));
-        }
-        // Weight gather: conv2 slice W[idx, idx] of a 64-wide 3x3 with groups 1 and 3 of 4 kept.
-        int width = 64;
-        float[] w = uniform(width * width * 9, 1f);
-        int[] idx = ChannelSelection.fromGroupMask(new int[] {1, 0, 1, 1}, width).channels();
-        float[] wref = CpuKernels.weightGather(w, width, 9, idx, idx);
-        try (DeviceBuffer wb = DeviceBuffer.of(context, w);
-                DeviceBuffer ib = DeviceBuffer.of(context, idx);
-                DeviceBuffer db = poisoned(wref.length)) {
-            k.weightGather(wb, width, width, 9, ib, idx.length, ib, idx.length, db);
-            rows.add(new Row("laud_weight_gather", "64x64x9 -> 48x48x9", Precision.FP32,
-                    error(wref, db.downloadFloats()), tol));
-        }
-        // Sample gather and scatter.
-        int batch = 5;
-        int per = 256 * 7 * 7;
-        int[] active = {0, 2, 3};
-        float[] src = uniform(batch * per, 1f);
-        float[] branch = uniform(active.length * per, 1f);
-        float[] gref = CpuKernels.gatherSamples(src, active, per);
-        float[] sref = nan(batch * per);
-        CpuKernels.scatterSamplesResidualRelu(branch, active, per, src, sref);
-        try (DeviceBuffer sb = DeviceBuffer.of(context, src);
-                DeviceBuffer ib = DeviceBuffer.of(context, active);
-                DeviceBuffer brb = DeviceBuffer.of(context, branch);
-                DeviceBuffer gb = poisoned(gref.length);
-                DeviceBuffer ob = poisoned(batch * per)) {
-            k.gatherSamples(sb, batch, ib, active.length, per, gb);
-            rows.add(new Row("laud_gather_samples", "5 -> 3 samples of 12544", Precision.FP32,
-                    error(gref, gb.downloadFloats()), tol));
-            k.scatterSamplesResidualRelu(brb, ib, active.length, per, sb, batch, ob);
-            rows.add(new Row("laud_scatter_samples_residual_relu", "3 -> 5 samples of 12544", Precision.FP32,
-                    error(sref, ob.downloadFloats()), tol));
-        }
-        // Max pool 3x3/2 pad 1 (the ImageNet stem) and global average pooling.
-        Nchw ps = new Nchw(2, 64, 112, 112);
+    private void elementwiseRows(Ctx c) {
+        Nchw ps = new Nchw(2, 64, 57, 57);
         float[] px = uniform(ps.size(), 1f);
-        float[] pref = CpuKernels.maxPool2d(px, ps, 3, 2, 1);
-        try (DeviceBuffer xb = DeviceBuffer.of(context, px);
-                DeviceBuffer yb = poisoned(pref.length)) {
-            k.maxPool2d(xb, ps, 3, 2, 1, yb);
-            rows.add(new Row("laud_maxpool2d", ps + " k3 s2 p1", Precision.FP32, error(pref, yb.downloadFloats()),
-                    tol));
+        float[] pref = ReferenceOps.maxPool2d(px, ps, 3, 2, 1);
+        c.add("maxPool (laud_maxpool2d)", ps + " k3 s2 p1", pref,
+                scoped(c.k(), k -> k.exportHost(k.maxPool(k.importHost(px, ps), ps, 3, 2, 1), pref.length)));
+        for (int[] v : new int[][] {{2, 6, 16, 16, 4}, {3, 2, 28, 21, 7}, {1, 4, 5, 5, 1}}) {
+            Nchw as = new Nchw(v[0], v[1], v[2], v[3]);
+            float[] ax = uniform(as.size(), 1f);
+            float[] aref = ReferenceOps.avgPool2d(ax, as, v[4]);
+            c.add("avgPool (laud_avgpool2d)", as + " k" + v[4], aref,
+                    scoped(c.k(), k -> k.exportHost(k.avgPool(k.importHost(ax, as), as, v[4]), aref.length)));
         }
-        float[] ax = uniform(4 * 2048 * 49, 1f);
-        float[] aref = CpuKernels.globalAvgPool(ax, 4 * 2048, 49);
-        try (DeviceBuffer xb = DeviceBuffer.of(context, ax);
-                DeviceBuffer yb = poisoned(aref.length)) {
-            k.globalAvgPool(xb, 4 * 2048, 49, yb);
-            rows.add(new Row("laud_global_avg_pool", "8192 rows x 49", Precision.FP32,
-                    error(aref, yb.downloadFloats()), tol));
+        for (Nchw ms : new Nchw[] {new Nchw(4, 2048, 7, 7), new Nchw(3, 5, 13, 11)}) {
+            float[] mx = uniform(ms.size(), 1f);
+            float[] mref = ReferenceOps.globalAvgPool(mx, ms);
+            c.add("mean (laud_global_avg_pool)", ms.toString(), mref,
+                    scoped(c.k(), k -> k.exportHost(k.mean(k.importHost(mx, ms), ms), mref.length)));
+        }
+        Nchw rs = new Nchw(3, 17, 13, 13);
+        float[] rx = uniform(rs.size(), 1f);
+        c.add("relu (laud_relu)", rs.toString(), ReferenceOps.relu(rx, rs),
+                scoped(c.k(), k -> k.exportHost(k.relu(k.importHost(rx, rs), rs), rs.size())));
+        Nchw hs = new Nchw(2, 48, 9, 9);
+        float[] h = uniform(hs.size(), 1f);
+        float[] f = uniform(2 * 48, 3f);
+        for (boolean sigmoid : new boolean[] {false, true}) {
+            c.add("scaleChannels (laud_scale_channels)", hs + (sigmoid ? " sigmoid" : " identity"),
+                    ReferenceOps.scaleChannels(h, hs, f, sigmoid), scoped(c.k(), k -> k.exportHost(
+                            k.scaleChannels(k.importHost(h, hs), hs, k.importHost(f, new Nchw(2, 48, 1, 1)), sigmoid),
+                            hs.size())));
+        }
+        Nchw ss = new Nchw(5, 64, 7, 7);
+        int[] samples = {3, 0, 2};
+        float[] src = uniform(ss.size(), 1f);
+        float[] gref = ReferenceOps.gatherSamples(src, ss, samples);
+        c.add("gatherSamples (laud_gather_samples)", ss + " -> " + Arrays.toString(samples), gref,
+                scoped(c.k(), k -> k.exportHost(k.gatherSamples(k.importHost(src, ss), ss, samples), gref.length)));
+        Nchw bs = ss.withBatch(samples.length);
+        float[] branch = uniform(bs.size(), 1f);
+        float[] sref = nan(ss.size());
+        ReferenceOps.scatterSamplesResidualRelu(branch, bs, samples, src, sref);
+        c.add("scatterSamplesResidualRelu (laud_scatter_samples_residual_relu)", bs + " -> " + ss, sref,
+                scoped(c.k(), k -> {
+                    DeviceBuffer out = k.importHost(nan(ss.size()), ss);
+                    k.scatterSamplesResidualRelu(k.importHost(branch, bs), bs, samples, k.importHost(src, ss), out);
+                    return k.exportHost(out, ss.size());
+                }));
+        float[] aliased = src.clone();
+        ReferenceOps.scatterSamplesResidualRelu(branch, bs, samples, aliased, aliased);
+        c.add("scatterSamplesResidualRelu, out = identity", bs + " -> " + ss, aliased, scoped(c.k(), k -> {
+            DeviceBuffer io = k.importHost(src, ss);
+            k.scatterSamplesResidualRelu(k.importHost(branch, bs), bs, samples, io, io);
+            return k.exportHost(io, ss.size());
+        }));
+    }
+
+    private void maskRows(Ctx c) {
+        int[][] configs = {
+            // batch, channels, size, groups, maskSize, cellSize
+            {3, 17, 13, 1, 4, 4},
+            {2, 16, 8, 4, 2, 4},
+            {3, 24, 13, 2, 7, 2},
+            {4, 8, 8, 1, 1, 8},
+        };
+        for (int[] v : configs) {
+            Nchw s = new Nchw(v[0], v[1], v[2], v[2]);
+            float[] cells = new float[v[0] * v[3] * v[4] * v[4]];
+            int per = cells.length / v[0];
+            for (int i = 0; i < cells.length; i++) {
+                int b = i / per;
+                // sample 0 all closed, sample 1 all open, the others random
+                cells[i] = b == 0 ? 0f : b == 1 ? 1f : rnd.nextInt(2);
+            }
+            SpatialCells sc = new SpatialCells(cells, v[0], v[3], v[4], v[5]);
+            String shape = s + " gs=" + v[3] + " m=" + v[4] + " S=" + v[5];
+            float[] id = uniform(s.size(), 1f);
+            float[] fref = nan(s.size());
+            ReferenceOps.fillInactiveRelu(id, s, sc, fref);
+            c.add("fillInactiveRelu (laud_fill_inactive_relu)", shape, fref, scoped(c.k(), k -> {
+                DeviceBuffer out = k.importHost(nan(s.size()), s);
+                k.fillInactiveRelu(k.importHost(id, s), s, sc, out);
+                return k.exportHost(out, s.size());
+            }));
+            float[] mref = ReferenceOps.maskedMean(id, s, sc);
+            c.add("maskedMean (laud_masked_mean)", shape, mref,
+                    scoped(c.k(), k -> k.exportHost(k.maskedMean(k.importHost(id, s), s, sc), mref.length)));
         }
     }
 
-    private DeviceBuffer poisoned(long n) {
-        DeviceBuffer b = DeviceBuffer.allocate(context, n);
-        b.fill(Float.NaN);
-        return b;
+    /** Runs {@code body} in a scope of {@code k} and returns its host result. */
+    private static float[] scoped(Kernels<DeviceBuffer> k, Function<Kernels<DeviceBuffer>, float[]> body) {
+        try (Kernels.Scope<DeviceBuffer> scope = k.openScope()) {
+            return body.apply(k);
+        }
     }
 
     private float[] uniform(int n, float scale) {

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * Writes and reads little-endian float32 arrays in NumPy's {@code .npy} format version 1.0: the magic
  * {@code \x93NUMPY}, bytes {@code 1, 0}, a little-endian uint16 header length, an ASCII header dictionary padded with
- * spaces to a multiple of 64 bytes and ending in a newline, then the C-order data.
+ * spaces to a multiple of 64 bytes and ending in a newline, then the C-order data. Stateless and thread-safe.
  */
 public final class Npy {
 

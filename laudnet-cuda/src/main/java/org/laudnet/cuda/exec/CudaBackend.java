@@ -1,154 +1,228 @@
 package org.laudnet.cuda.exec;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.laudnet.core.exec.Backend;
+import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.Kernels;
+import org.laudnet.core.exec.SpatialSchedule;
+import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.cuda.CudaContext;
 import org.laudnet.cuda.DeviceBuffer;
-import org.laudnet.cuda.Nchw;
-import org.laudnet.cuda.PatchPlan;
+import org.laudnet.cuda.KernelModule;
+import org.laudnet.cuda.Precision;
 import org.laudnet.cuda.SparseKernels;
 
 /**
- * The CUDA backend: every operation is one kernel launch through {@link SparseKernels} on the context's stream.
- * Workspaces are device buffers kept per role and grown when a request exceeds them, so that after the first call of
- * a given batch size no allocation happens. Index lists are uploaded into their role's buffer (the copy waits for the
- * stream, which is idle at that point because the engine reads the gate logits back first).
+ * The CUDA backend (id {@value #ID}): tensors are fp32 {@link DeviceBuffer}s of one {@link CudaContext}, every
+ * primitive is a launch of the LAUDNet kernels ({@code laudnet_kernels.cu}) on the context's stream, see
+ * {@link CudaKernels}. The only spatial schedule is {@link SpatialSchedule#HALO} (the fused gather + conv1 kernel).
+ * Convolutions run as implicit GEMMs in the chosen {@link Precision}: {@link Precision#FP32} matches the reference to
+ * about {@code 1e-5} relative; {@link Precision#TF32} uses tensor cores on compute capability 8.0 and newer.
+ *
+ * <p>Lifetime: {@link #create} retains the device's primary context (or attaches to the calling thread's current one)
+ * and loads the kernels; {@link #on} shares a module loaded elsewhere. {@link #close()} frees the uploaded weights and,
+ * for a backend made by {@link #create}, unloads the kernels and releases the context. Close the executors (their
+ * {@link Kernels}) first.
+ *
+ * <p>Thread safety: {@link #upload} and {@link #newKernels} may be called from any thread (they synchronize on the
+ * backend); uploaded weights are read concurrently by every executor. Uploading the same {@link FoldedConv} object
+ * twice returns the same weights. All executors share the context's stream.
  */
-final class CudaBackend implements Backend<DeviceBuffer> {
+public final class CudaBackend implements Backend<DeviceBuffer> {
+
+    /** The backend's identifier, {@code "cuda"}. */
+    public static final String ID = "cuda";
+
+    private static final Set<SpatialSchedule> SCHEDULES = Set.of(SpatialSchedule.HALO);
 
     private final CudaContext context;
-    private final SparseKernels kernels;
-    private final List<DeviceBuffer> persistent = new ArrayList<>();
-    private final Map<String, DeviceBuffer> workspaces = new HashMap<>();
+    private final KernelModule module;
+    private final boolean owns;
+    private final SparseKernels launchers;
+    private final String description;
+    private final Map<FoldedConv, CudaWeights> uploaded = new IdentityHashMap<>();
+    private final List<DeviceBuffer> buffers = new ArrayList<>();
+    private volatile boolean closed;
 
-    CudaBackend(CudaContext context, SparseKernels kernels) {
-        this.context = context;
-        this.kernels = kernels;
+    private CudaBackend(KernelModule module, boolean owns, Precision precision) {
+        this.context = module.context();
+        this.module = module;
+        this.owns = owns;
+        this.launchers = new SparseKernels(module, precision);
+        this.description = "CUDA on " + context.deviceName() + " (compute capability " + context.computeCapability()
+                + ", kernels from " + module.origin() + ", " + precision + " arithmetic)";
     }
 
-    @Override
-    public DeviceBuffer persistent(float[] host) {
-        DeviceBuffer b = DeviceBuffer.of(context, host);
-        persistent.add(b);
-        return b;
-    }
-
-    @Override
-    public DeviceBuffer persistent(long n) {
-        DeviceBuffer b = DeviceBuffer.allocate(context, n);
-        persistent.add(b);
-        return b;
-    }
-
-    @Override
-    public DeviceBuffer workspace(String role, long n) {
-        DeviceBuffer b = workspaces.get(role);
-        if (b == null || b.elements() < n) {
-            if (b != null) {
-                // Queued kernels may still read the old buffer: drain the stream before freeing it.
-                context.synchronize();
-                b.close();
+    /**
+     * Creates a backend on the calling thread's current context, or else on the primary context of a device, and
+     * loads the kernels.
+     *
+     * @param deviceOrdinal the device used when no context is current, in {@code [0, deviceCount)}
+     * @param precision the GEMM arithmetic
+     * @return the backend; closing it releases the context and the kernels it loaded
+     * @throws IllegalArgumentException if {@code precision} is null or the ordinal is out of range
+     * @throws IllegalStateException if CUDA is unavailable (the message carries the probe's reason) or the kernels
+     *     cannot be loaded
+     */
+    public static CudaBackend create(int deviceOrdinal, Precision precision) {
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must not be null");
+        }
+        CudaContext ctx = CudaContext.currentOrPrimary(deviceOrdinal);
+        KernelModule mod = null;
+        try {
+            mod = KernelModule.load(ctx);
+            return new CudaBackend(mod, true, precision);
+        } catch (RuntimeException e) {
+            if (mod != null) {
+                mod.close();
             }
-            b = DeviceBuffer.allocate(context, Math.max(n, 1));
-            workspaces.put(role, b);
+            ctx.close();
+            throw e;
         }
-        return b;
     }
 
+    /**
+     * Creates a backend on loaded kernels that the caller keeps owning (several backends, e.g. of both precisions,
+     * may share one module).
+     *
+     * @param module the loaded kernels; their context is used
+     * @param precision the GEMM arithmetic
+     * @return the backend; closing it frees only its weights
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static CudaBackend on(KernelModule module, Precision precision) {
+        if (module == null || precision == null) {
+            throw new IllegalArgumentException("module and precision must not be null");
+        }
+        return new CudaBackend(module, false, precision);
+    }
+
+    /** Returns {@value #ID}. */
     @Override
-    public DeviceBuffer workspaceInts(String role, int[] host) {
-        DeviceBuffer b = workspace(role, host.length);
-        b.uploadPrefix(host);
-        return b;
+    public String id() {
+        return ID;
     }
 
-    /** Returns the bytes held by persistent tensors and workspaces. */
-    long deviceBytes() {
-        long n = 0;
-        for (DeviceBuffer b : persistent) {
-            n += b.elements();
+    /** Returns the GPU's name, its compute capability, where the kernels came from, and the arithmetic. */
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /** Returns {@code {HALO}}. */
+    @Override
+    public Set<SpatialSchedule> spatialSchedules() {
+        return SCHEDULES;
+    }
+
+    /** Returns the GEMM arithmetic. */
+    public Precision precision() {
+        return launchers.precision();
+    }
+
+    /** Returns the context the backend runs on. */
+    public CudaContext context() {
+        return context;
+    }
+
+    /** Returns the loaded kernels. */
+    public KernelModule module() {
+        return module;
+    }
+
+    /**
+     * Copies a convolution's weight and bias to the device (once per {@link FoldedConv} object). Thread-safe.
+     *
+     * @param conv the convolution
+     * @return its device weights, valid until the backend closes
+     * @throws IllegalArgumentException if {@code conv} is null
+     * @throws IllegalStateException if the backend is closed
+     */
+    @Override
+    public synchronized ConvWeights upload(FoldedConv conv) {
+        if (conv == null) {
+            throw new IllegalArgumentException("conv must not be null");
         }
-        for (DeviceBuffer b : workspaces.values()) {
+        ensureOpen();
+        CudaWeights w = uploaded.get(conv);
+        if (w == null) {
+            DeviceBuffer weight = DeviceBuffer.of(context, conv.weight());
+            buffers.add(weight);
+            DeviceBuffer bias = DeviceBuffer.of(context, conv.bias());
+            buffers.add(bias);
+            w = new CudaWeights(conv, weight, bias);
+            uploaded.put(conv, w);
+        }
+        return w;
+    }
+
+    /**
+     * Creates the primitive operations of one executor, with their own buffer pool. Thread-safe.
+     *
+     * @return new kernels; the caller closes them
+     * @throws IllegalStateException if the backend is closed
+     */
+    @Override
+    public synchronized Kernels<DeviceBuffer> newKernels() {
+        ensureOpen();
+        return new CudaKernels(this, CudaKernels.IDLE_LIMIT_BYTES);
+    }
+
+    /** Returns the bytes of the uploaded weights on the device. */
+    public synchronized long weightBytes() {
+        long n = 0;
+        for (DeviceBuffer b : buffers) {
             n += b.elements();
         }
         return n * Float.BYTES;
     }
 
-    @Override
-    public float[] read(DeviceBuffer t, int n) {
-        return t.downloadFloats(n);
+    SparseKernels launchers() {
+        return launchers;
     }
 
-    @Override
-    public void conv2d(DeviceBuffer x, Nchw xs, DeviceBuffer w, DeviceBuffer bias, int cout, int k, int stride,
-            int pad, int groups, DeviceBuffer residual, boolean relu, DeviceBuffer y) {
-        kernels.conv2d(x, xs, w, bias, cout, k, k, stride, pad, groups, residual, relu, y);
-    }
-
-    @Override
-    public void gatherConv1x1Relu(DeviceBuffer x, Nchw xs, PatchPlan plan, DeviceBuffer patches, DeviceBuffer w1,
-            DeviceBuffer b1, int c1, DeviceBuffer out) {
-        kernels.gatherConv1x1Relu(x, xs, plan, patches, w1, b1, c1, out);
-    }
-
-    @Override
-    public void patchConv3x3Relu(DeviceBuffer in, PatchPlan plan, int c1, int groups, DeviceBuffer w2,
-            DeviceBuffer b2, int c2, DeviceBuffer out) {
-        kernels.patchConv3x3Relu(in, plan, c1, groups, w2, b2, c2, out);
-    }
-
-    @Override
-    public void patchConv1x1ScatterRelu(DeviceBuffer in, PatchPlan plan, DeviceBuffer patches, int c2,
-            DeviceBuffer w3, DeviceBuffer b3, int cout, DeviceBuffer identity, DeviceBuffer out) {
-        kernels.patchConv1x1ScatterRelu(in, plan, patches, c2, w3, b3, cout, identity, out);
-    }
-
-    @Override
-    public void fillInactiveRelu(DeviceBuffer identity, Nchw shape, DeviceBuffer mask, int[] maskHost, int cellSize,
-            int gridSize, DeviceBuffer out) {
-        kernels.fillInactiveRelu(identity, shape, mask, cellSize, gridSize, out);
-    }
-
-    @Override
-    public void weightGather(DeviceBuffer w, int cout, int cin, int kk, DeviceBuffer outIdx, int[] outHost,
-            DeviceBuffer inIdx, int[] inHost, DeviceBuffer dst) {
-        kernels.weightGather(w, cout, cin, kk, outIdx, outHost.length, inIdx, inHost == null ? cin : inHost.length,
-                dst);
-    }
-
-    @Override
-    public void gatherSamples(DeviceBuffer src, int batch, DeviceBuffer idx, int[] idxHost, int perSample,
-            DeviceBuffer dst) {
-        kernels.gatherSamples(src, batch, idx, idxHost.length, perSample, dst);
-    }
-
-    @Override
-    public void scatterSamplesResidualRelu(DeviceBuffer branch, DeviceBuffer idx, int[] idxHost, int perSample,
-            DeviceBuffer identity, int batch, DeviceBuffer out) {
-        kernels.scatterSamplesResidualRelu(branch, idx, idxHost.length, perSample, identity, batch, out);
-    }
-
-    @Override
-    public Nchw maxPool2d(DeviceBuffer x, Nchw xs, int k, int stride, int pad, DeviceBuffer y) {
-        return kernels.maxPool2d(x, xs, k, stride, pad, y);
-    }
-
-    @Override
-    public void globalAvgPool(DeviceBuffer x, int rows, int hw, DeviceBuffer y) {
-        kernels.globalAvgPool(x, rows, hw, y);
-    }
-
-    @Override
-    public void close() {
-        for (DeviceBuffer b : persistent) {
-            b.close();
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CUDA backend is closed");
         }
-        for (DeviceBuffer b : workspaces.values()) {
-            b.close();
+    }
+
+    /**
+     * Waits for the queued work, frees every uploaded weight and, for a backend made by {@link #create}, unloads the
+     * kernels and releases the context. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
-        persistent.clear();
-        workspaces.clear();
+        closed = true;
+        try {
+            context.synchronize();
+            for (DeviceBuffer b : buffers) {
+                b.close();
+            }
+        } finally {
+            buffers.clear();
+            uploaded.clear();
+            if (owns) {
+                try {
+                    module.close();
+                } finally {
+                    context.close();
+                }
+            }
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "CudaBackend[" + description + (closed ? ", closed" : "") + "]";
     }
 }

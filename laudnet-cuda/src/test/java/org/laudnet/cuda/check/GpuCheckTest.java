@@ -9,27 +9,51 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.laudnet.cuda.CudaAvailability;
 
 class GpuCheckTest {
 
     @Test
-    void dryRunExercisesPlanningAndCpuReferenceAndMarksGpuPartsNotRun(@TempDir Path dir) throws IOException {
+    void dryRunRunsTheReferencePartsAndMarksGpuPartsNotRun(@TempDir Path dir) throws IOException {
         Path report = dir.resolve("report.md");
-        int status = GpuCheck.run(GpuCheck.parse(new String[] {"--dry-run", "--check-size", "32", "--work",
-            dir.toString(), "--report", report.toString()}));
-        assertEquals(0, status);
+        int status = GpuCheck.run(GpuCheck.parse(new String[] {"--dry-run", "--check-size", "32", "--input-size",
+            "64", "--batches", "1,3", "--work", dir.toString(), "--report", report.toString()}));
         String md = Files.readString(report);
-        assertTrue(md.contains("Every kernel against `CpuKernels` on NaN-poisoned outputs: not run (--dry-run)"), md);
-        assertTrue(md.contains("byte-identical: yes"), md);
-        assertTrue(md.contains("| both S=4-4-2-1 G=4 | CPU only | fixed 0.5 | 0.250 | logits finite |"), md);
-        assertTrue(md.contains("Network and block latency at densities 0.25 / 0.5 / 1.0: not run (--dry-run)."), md);
+        assertEquals(0, status, md);
+        assertTrue(md.contains("Every `CudaKernels` primitive against `ReferenceOps` on NaN-poisoned outputs: not run "
+                + "(--dry-run)."), md);
+        assertEquals(2, md.split("byte-identical: yes", -1).length - 1, md);
+        for (String label : NetworkCheckAccess.variantNames()) {
+            assertTrue(md.contains("| " + label + " | 3 |"), "row of " + label + ":\n" + md);
+        }
+        assertTrue(md.contains("| ResNet-50 / both S=4-4-2-1 G=4 | 3 | fixed 0.5 |"), md);
+        assertTrue(md.contains("CUDA columns: not run (--dry-run).")
+                && md.contains("reference pass; CUDA not run |"), md);
+        assertTrue(md.contains("SPATIAL_HALO"), md);
+        assertTrue(md.contains("CUDA latency of every variant at densities 0.25 / 0.5 / 1.0: not run (--dry-run)."),
+                md);
         assertTrue(md.contains("overall: PASS"), md);
         assertFalse(md.contains("FAIL"), md);
         float[] logits = Npy.read(dir.resolve("static").resolve("java_logits_cpu.npy"));
         assertEquals(2 * 1000, logits.length);
-        assertTrue(Files.readString(dir.resolve("static").resolve("plan.json")).contains("\"blocks\""));
+        String json = Files.readString(dir.resolve("static").resolve("plan.json"));
+        assertTrue(json.contains("\"blocks\"") && json.contains("\"se\": null")
+                && json.contains("\"java_logits\": [\"cpu\"]"), json);
+        assertTrue(Files.exists(dir.resolve("static").resolve("b15_conv3_w.npy")));
+    }
+
+    @Test
+    void withoutADriverTheGpuPartsGiveTheProbesReason(@TempDir Path dir) throws IOException {
+        Assumptions.assumeFalse(CudaAvailability.isAvailable(), "a CUDA device is usable here");
+        Path report = dir.resolve("report.md");
+        int status = GpuCheck.run(GpuCheck.parse(new String[] {"--check-size", "32", "--input-size", "32",
+            "--batches", "1", "--work", dir.toString(), "--report", report.toString()}));
+        String md = Files.readString(report);
+        assertEquals(0, status, md);
+        assertTrue(md.contains("not run (" + CudaAvailability.reason() + ")"), md);
     }
 
     @Test
@@ -52,5 +76,8 @@ class GpuCheckTest {
         IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
                 () -> GpuCheck.parse(new String[] {"--frobnicate"}));
         assertTrue(e2.getMessage().contains("--frobnicate"), e2.getMessage());
+        IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
+                () -> GpuCheck.parse(new String[] {"--check-size", "48"}));
+        assertTrue(e3.getMessage().contains("multiples of 32") && e3.getMessage().contains("48"), e3.getMessage());
     }
 }

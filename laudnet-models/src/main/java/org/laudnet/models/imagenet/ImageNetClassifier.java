@@ -9,8 +9,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.net.NetworkResult;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.NetworkResult;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.KerasResNet50Importer;
@@ -19,7 +21,9 @@ import org.laudnet.models.weights.WeightFileException;
 
 /**
  * Classifies photos with the pretrained ImageNet ResNet-50 (Keras weights from the asset cache), optionally as a
- * LAUD network with gates: top-k labels with softmax probabilities, plus the network's densities and MACs.
+ * LAUD network with gates: top-k labels with softmax probabilities, plus the network's densities and MACs. The network
+ * runs in its training form ({@link GatedNetwork#run} in eval mode, masked dense). Not thread-safe: one classifier per
+ * thread.
  */
 public final class ImageNetClassifier implements AutoCloseable {
 
@@ -42,11 +46,11 @@ public final class ImageNetClassifier implements AutoCloseable {
     public record Classification(Path image, List<Prediction> top, double macsRatio) {}
 
     private final NDManager manager;
-    private final LaudResNet net;
+    private final GatedNetwork net;
     private final ImageNetLabels labels;
     private final CaffePreprocessing preprocessing = new CaffePreprocessing();
 
-    private ImageNetClassifier(NDManager manager, LaudResNet net, ImageNetLabels labels) {
+    private ImageNetClassifier(NDManager manager, GatedNetwork net, ImageNetLabels labels) {
         this.manager = manager;
         this.net = net;
         this.labels = labels;
@@ -65,7 +69,7 @@ public final class ImageNetClassifier implements AutoCloseable {
         ImageNetLabels labels = ImageNetLabels.load(cache.imageNetLabelsJson());
         NDManager manager = NDManager.newBaseManager();
         try {
-            LaudResNet net = builder.build();
+            GatedBackbone net = builder.build();
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 224, 224));
             KerasResNet50Importer.load(model, net);
             return new ImageNetClassifier(manager, net, labels);
@@ -76,8 +80,13 @@ public final class ImageNetClassifier implements AutoCloseable {
     }
 
     /** Returns the network. */
-    public LaudResNet network() {
+    public GatedNetwork network() {
         return net;
+    }
+
+    /** Returns the ImageNet class labels the classifier names its predictions with. */
+    public ImageNetLabels labels() {
+        return labels;
     }
 
     /**
@@ -113,6 +122,7 @@ public final class ImageNetClassifier implements AutoCloseable {
         }
     }
 
+    /** Releases the network's parameters. */
     @Override
     public void close() {
         manager.close();

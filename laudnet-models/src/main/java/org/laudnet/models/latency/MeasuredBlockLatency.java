@@ -8,15 +8,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.GateMode;
-import org.laudnet.core.block.ResidualBlockLayers;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.exec.BlockExecutor;
+import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.Kernels;
+import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PathPolicy;
-import org.laudnet.core.exec.StemExecutor;
+import org.laudnet.core.exec.djl.DjlBackend;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
+import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.net.StemSpec;
+import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.util.Checks;
-import org.laudnet.models.resnet.GatedNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * Latency tables of a network's blocks <em>measured</em> on this machine through the sparse executors, for a latency
  * cost model on the hardware that trains (and serves) the network, where no prediction is needed.
  *
- * <p>Every block runs through a {@link BlockExecutor} exactly as {@code LaudNetworkExecutor} runs it (BatchNorm folded,
- * the ReLU input handed over, the path chosen by the executor's calibrated cost model, the maskers evaluated), at a
+ * <p>Every block runs through a {@link BlockExecutor} on the DJL backend as a {@code NetworkExecutor} runs it
+ * (BatchNorm folded, the ReLU input handed over, the path chosen by the executor's calibrated cost model, the maskers
+ * evaluated), at a
  * fixed batch size, under imposed masks whose densities lie on the knots {@code 0, 1/K, ..., 1}: the spatial (or layer)
  * density {@code d} along rows and, for channel gates, the channel density {@code c} along columns. A mask of density
  * {@code d} opens {@code round(d * cells)} cells of every sample at random (as the CPU calibrator does), and a layer
@@ -34,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * Measured latency can stay flat or even dip as density grows (timing noise; the executor's fallback to the dense
  * path near full density), which would give the loss a zero or wrong-signed gradient, so each table is made strictly
  * increasing along both axes from its fully open end down ({@link #increasing}): the open end stays as measured,
- * lower densities are capped below it. The fixed cost is the stem and the head.
+ * lower densities are capped below it. The fixed cost is the stem (folded convolution, ReLU, optional max pool) and
+ * the head (global average pool, classifier), run through the same backend's kernels.
  *
- * <p>The tables hold for the batch size, thread count and machine they were measured on.
+ * <p>The tables hold for the batch size, thread count and machine they were measured on. Instances are immutable and
+ * thread-safe; {@link #measure} uses the calling thread only.
  */
 public final class MeasuredBlockLatency {
 
@@ -100,17 +108,17 @@ public final class MeasuredBlockLatency {
     /**
      * Measures every block of a network.
      *
-     * @param net the network (its gates decide which tables are measured; its weights do not matter)
+     * @param net the initialised network (its gates decide which tables are measured; its weights do not matter)
      * @param batch batch size of the measurements, positive
      * @param intervals number of intervals {@code K} between density knots, positive
      * @param runs timed runs per knot, positive (after {@value #WARMUP_ROUNDS} warm-up rounds)
      * @param seed seed of the random inputs and masks
      * @return the tables
-     * @throws IllegalArgumentException for a null network or a non-positive count
+     * @throws IllegalArgumentException for a null or uninitialised network or a non-positive count
      */
     public static MeasuredBlockLatency measure(GatedNetwork net, int batch, int intervals, int runs, long seed) {
-        if (net == null) {
-            throw new IllegalArgumentException("net must not be null");
+        if (net == null || !net.isInitialized()) {
+            throw new IllegalArgumentException("net must be an initialised network");
         }
         Checks.positive("batch", batch);
         Checks.positive("intervals", intervals);
@@ -122,9 +130,9 @@ public final class MeasuredBlockLatency {
         try (NDManager m = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(m, false);
             fixed = measureStemAndHead(net, m, ps, batch, runs, random);
-            for (ResidualBlockLayers layers : net.blockLayers()) {
+            for (AbstractGatedBlock block : net.getBlocks()) {
                 try (NDManager bm = m.newSubManager();
-                        BlockExecutor ex = BlockExecutor.builder().setLayers(layers).setManager(bm)
+                        BlockExecutor ex = BlockExecutor.builder().setBlock(block).setManager(bm)
                                 .optParameterStore(ps).optReusableReluInput(true).build()) {
                     tables.add(measureBlock(ex, bm, batch, intervals, runs, random));
                 }
@@ -190,28 +198,45 @@ public final class MeasuredBlockLatency {
 
     private static double measureStemAndHead(
             GatedNetwork net, NDManager m, ParameterStore ps, int batch, int runs, Random random) {
+        StemSpec stem = net.getStem();
+        FoldedConv stemConv = FoldedConv.fold(net.getStemConv(), net.getStemBn(), ps, stem.stride(), 1);
+        FoldedConv head = FoldedConv.of(net.getHead(), 1, 1);
         int size = net.getInputSize();
-        try (NDManager sm = m.newSubManager(); StemExecutor stem = net.stemExecutor(ps, sm)) {
-            NDArray x = uniform(sm, random, new Shape(batch, net.getStem().inChannels(), size, size));
+        int convSize = stemConv.outSize(size);
+        List<AbstractGatedBlock> blocks = net.getBlocks();
+        BlockGeometry last = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1).getGeometry();
+        int stemSize = stem.outputSize(size);
+        Nchw xs = new Nchw(batch, stem.inChannels(), size, size);
+        Nchw cs = new Nchw(batch, stem.channels(), convSize, convSize);
+        // the head's input: an array of the last block's output shape (the head's cost depends on the shape only)
+        Nchw fs = last == null ? new Nchw(batch, stem.channels(), stemSize, stemSize)
+                : new Nchw(batch, last.outChannels(), last.outHeight(), last.outWidth());
+        try (NDManager sm = m.newSubManager(); DjlBackend backend = DjlBackend.create(sm);
+                Kernels<NDArray> k = backend.newKernels()) {
+            ConvWeights stemW = backend.upload(stemConv);
+            ConvWeights headW = backend.upload(head);
+            NDArray x = uniform(sm, random, new Shape(batch, stem.inChannels(), size, size));
+            NDArray features = sm.zeros(new Shape(fs.batch(), fs.channels(), fs.height(), fs.width()));
             double[] t = new double[runs];
             for (int r = -WARMUP_ROUNDS; r < runs; r++) {
-                double ms = time(x, in -> {
-                    NDArray h = stem.run(in);
-                    return net.runHead(ps, net.blockLayers().isEmpty() ? h : features(net, h), false);
-                });
+                long a = System.nanoTime();
+                try (Kernels.Scope<NDArray> scope = k.openScope()) {
+                    NDArray h = k.conv(k.importArray(x, xs), xs, stemW, null, true);
+                    if (stem.maxPool()) {
+                        h = k.maxPool(h, cs, 3, 2, stem.maxPoolPadding());
+                    }
+                    NDArray pooled = k.mean(k.importArray(features, fs), fs);
+                    NDArray logits = k.conv(pooled, new Nchw(batch, fs.channels(), 1, 1), headW, null, false);
+                    k.exportHost(h, 1);
+                    k.exportHost(logits, 1);
+                }
+                double ms = (System.nanoTime() - a) / 1e6;
                 if (r >= 0) {
                     t[r] = ms;
                 }
             }
             return CpuCalibrator.median(t);
         }
-    }
-
-    /** The head's input: an array of the last block's output shape (the head's cost depends on the shape only). */
-    private static NDArray features(GatedNetwork net, NDArray stemOut) {
-        List<ResidualBlockLayers> layers = net.blockLayers();
-        BlockGeometry g = layers.get(layers.size() - 1).geometry();
-        return stemOut.getManager().zeros(new Shape(stemOut.getShape().get(0), g.outChannels(), g.outHeight(), g.outWidth()));
     }
 
     private static BlockTable measureBlock(

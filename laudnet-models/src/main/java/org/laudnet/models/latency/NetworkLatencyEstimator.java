@@ -2,31 +2,29 @@ package org.laudnet.models.latency;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
-import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.ConvShape;
-import org.laudnet.core.latency.GranularitySearch;
 import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.latency.PoolShape;
+import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.net.StemSpec;
 import org.laudnet.core.util.Checks;
-import org.laudnet.models.regnet.GatedRegNetYBlock;
-import org.laudnet.models.regnet.LaudRegNet;
-import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StemSpec;
 
 /**
- * Network-level latency prediction for a {@link LaudResNet} or {@link LaudRegNet} configuration: the sum over its
- * blocks of each block's predicted latency, plus the stem convolution, the stem pooling, the global pooling and the
- * classifier, on any {@link LatencyPredictor} (the analytical GPU model or the calibrated CPU model).
+ * Network-level latency prediction for any {@link GatedNetwork} configuration (LAUD-ResNet, LAUD-RegNetY, ...): the
+ * sum over its blocks of each block's predicted latency, plus the stem convolution, the stem pooling, the global
+ * pooling and the classifier, on any {@link LatencyPredictor} (the analytical GPU model or the calibrated CPU model).
  *
- * <p>Densities are given per stage (stages as {@link GranularitySearch#stages} groups the blocks). A stage density
+ * <p>Densities are given per stage (the network's stages, {@link GatedNetwork#stageOfBlocks()}). A stage density
  * {@code d} is the spatial (or layer) density of SPATIAL and LAYER blocks and the channel density of CHANNEL blocks;
  * BOTH blocks run at spatial and channel density {@code sqrt(d)} each, so that their product is {@code d} (as the
  * training loss steers them). Static blocks ignore it. The RegNet blocks' squeeze-excitation is not part of the
- * block latency model (it is small: two linear layers on pooled features).
+ * block latency model (it is small: two linear layers on pooled features). Immutable and thread-safe when the
+ * predictor is.
  */
 public final class NetworkLatencyEstimator {
 
@@ -41,53 +39,39 @@ public final class NetworkLatencyEstimator {
     private final List<Integer> stageOfBlock;
     private final int stages;
 
-    private NetworkLatencyEstimator(LatencyPredictor predictor, StemSpec stem, int inputSize, int numClasses,
-            List<BlockEntry> blocks) {
-        if (predictor == null) {
-            throw new IllegalArgumentException("predictor must not be null");
+    private NetworkLatencyEstimator(LatencyPredictor predictor, GatedNetwork net) {
+        if (predictor == null || net == null) {
+            throw new IllegalArgumentException("net and predictor must not be null");
         }
         this.predictor = predictor;
-        this.stem = stem;
-        this.inputSize = inputSize;
-        this.numClasses = numClasses;
-        this.blocks = List.copyOf(blocks);
-        List<List<BlockGeometry>> grouped = GranularitySearch.stages(blocks.stream().map(BlockEntry::geometry).toList());
+        this.stem = net.getStem();
+        this.inputSize = net.getInputSize();
+        this.numClasses = net.getNumClasses();
+        List<BlockEntry> list = new ArrayList<>();
+        for (AbstractGatedBlock b : net.getBlocks()) {
+            list.add(new BlockEntry(b.getGeometry(), b.getGateSpec()));
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("net must have at least one block");
+        }
+        this.blocks = List.copyOf(list);
         List<Integer> stageIndex = new ArrayList<>();
-        for (int s = 0; s < grouped.size(); s++) {
-            for (int i = 0; i < grouped.get(s).size(); i++) {
-                stageIndex.add(s);
-            }
+        for (int s : net.stageOfBlocks()) {
+            stageIndex.add(s);
         }
         this.stageOfBlock = List.copyOf(stageIndex);
-        this.stages = grouped.size();
+        this.stages = net.getStages().size();
     }
 
     /**
-     * An estimator for a LAUD-ResNet.
+     * An estimator for a gated network.
      *
-     * @param net the network (its stage specs give each block's mode and granularities)
+     * @param net the network (its stage specs give each block's mode and granularities; its weights do not matter)
      * @param predictor the latency predictor
      * @return the estimator
      */
-    public static NetworkLatencyEstimator of(LaudResNet net, LatencyPredictor predictor) {
-        return new NetworkLatencyEstimator(predictor, net.getStem(), net.getInputSize(), net.getNumClasses(),
-                net.getBlocks().stream()
-                        .map((GatedResidualBlock b) -> new BlockEntry(b.getGeometry(), b.getGateSpec()))
-                        .toList());
-    }
-
-    /**
-     * An estimator for a LAUD-RegNetY.
-     *
-     * @param net the network
-     * @param predictor the latency predictor
-     * @return the estimator
-     */
-    public static NetworkLatencyEstimator of(LaudRegNet net, LatencyPredictor predictor) {
-        return new NetworkLatencyEstimator(predictor, net.getStem(), net.getInputSize(), net.getNumClasses(),
-                net.getBlocks().stream()
-                        .map((GatedRegNetYBlock b) -> new BlockEntry(b.getGeometry(), b.getGateSpec()))
-                        .toList());
+    public static NetworkLatencyEstimator of(GatedNetwork net, LatencyPredictor predictor) {
+        return new NetworkLatencyEstimator(predictor, net);
     }
 
     /** Returns the number of stages a density vector must have. */

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.laudnet.core.block.GateMode;
-import org.laudnet.models.resnet.NetworkResult;
+import org.laudnet.core.net.NetworkResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * A DJL training listener that aggregates each epoch's training batches into an {@link EpochStats} and logs it (SLF4J,
  * INFO): loss parts of the {@link LaudLoss} (recomputed from each batch's labels and predictions), top-1 accuracy,
  * density, network ratio, Gumbel temperature and throughput. Works with any loop that reports batches through
- * {@code onTrainingBatch} (DJL's {@code EasyTrain} as well as {@link LaudTrainer}).
+ * {@code onTrainingBatch} with the named network result as predictions ({@link NetworkResult#toNDList()}, what
+ * {@link LaudTrainer} reports). Thread-safe (synchronized).
  */
 public final class EpochStatsListener extends TrainingListenerAdapter {
 

@@ -5,14 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
-import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.util.Checks;
 import org.laudnet.models.latency.MeasuredBlockLatency;
 import org.laudnet.models.latency.NetworkLatencyEstimator;
-import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.core.util.ScalarOps;
 
 /**
@@ -61,14 +61,14 @@ public final class LatencyCostModel implements CostModel {
      * @param intervals number of intervals between knots in each density, positive
      * @return the cost model
      */
-    public static LatencyCostModel of(LaudResNet net, LatencyPredictor predictor, int batchSize, int intervals) {
+    public static LatencyCostModel of(GatedNetwork net, LatencyPredictor predictor, int batchSize, int intervals) {
         if (net == null || predictor == null) {
             throw new IllegalArgumentException("net and predictor must not be null");
         }
         Checks.positive("batchSize", batchSize);
         Checks.positive("intervals", intervals);
         List<BlockTable> tables = new ArrayList<>();
-        for (GatedResidualBlock block : net.getBlocks()) {
+        for (AbstractGatedBlock block : net.getBlocks()) {
             BlockGeometry g = block.getGeometry();
             GateSpec spec = block.getGateSpec();
             GateMode mode = spec.mode();

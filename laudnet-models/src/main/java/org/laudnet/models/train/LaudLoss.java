@@ -6,10 +6,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.loss.Loss;
 import java.util.ArrayList;
 import java.util.List;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.GateMode;
-import org.laudnet.core.block.GatedResidualBlock;
-import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.NetworkResult;
+import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.net.NetworkResult;
 import org.laudnet.core.util.ScalarOps;
 
 /**
@@ -29,8 +29,8 @@ import org.laudnet.core.util.ScalarOps;
  * the network ratio.
  *
  * <p>Inputs of {@link #evaluate}: {@code labels} = class indices {@code (B)} first, optionally the teacher's logits
- * {@code (B, K)} named {@value #TEACHER_LOGITS}; {@code predictions} = the named output of {@link LaudResNet}
- * ({@link NetworkResult#toNDList()}).
+ * {@code (B, K)} named {@value #TEACHER_LOGITS}; {@code predictions} = the named result of a {@link GatedNetwork}'s
+ * {@link GatedNetwork#run run} ({@link NetworkResult#toNDList()}).
  */
 public final class LaudLoss extends Loss {
 
@@ -73,7 +73,7 @@ public final class LaudLoss extends Loss {
      * @param progress the training progress
      * @return the loss
      */
-    public static LaudLoss forNetwork(LaudResNet net, LossConfig config, TrainingProgress progress) {
+    public static LaudLoss forNetwork(GatedNetwork net, LossConfig config, TrainingProgress progress) {
         return new LaudLoss(config, MacsCostModel.of(net), modes(net), progress);
     }
 
@@ -83,8 +83,8 @@ public final class LaudLoss extends Loss {
      * @param net the network
      * @return the modes in network order
      */
-    public static List<GateMode> modes(LaudResNet net) {
-        return net.getBlocks().stream().map(GatedResidualBlock::getGateSpec).map(g -> g.mode()).toList();
+    public static List<GateMode> modes(GatedNetwork net) {
+        return net.getBlocks().stream().map(AbstractGatedBlock::getGateSpec).map(g -> g.mode()).toList();
     }
 
     /** Returns the options. */

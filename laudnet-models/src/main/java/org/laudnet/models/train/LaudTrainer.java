@@ -27,20 +27,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.net.NetworkResult;
 import org.laudnet.models.data.EpochOrdered;
-import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.NetworkResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fine-tunes a {@link LaudResNet} with the {@link LaudLoss} on DJL's {@link Trainer} (method section 3).
+ * Fine-tunes any {@link GatedNetwork} (LAUD-ResNet, LAUD-RegNetY, ...) with the {@link LaudLoss} on DJL's
+ * {@link Trainer} (method section 3).
  *
- * <p>Per step: the teacher (any block, eval mode, no gradient) produces logits {@code (B, K)} that join the labels as
- * {@value LaudLoss#TEACHER_LOGITS}; the student runs in training mode at the Gumbel temperature of the current update;
- * the loss is back-propagated and the optimizer (SGD with momentum or AdamW, cosine learning rate, separate
+ * <p>Per step: the teacher (any block, eval mode, no gradient; the head of its output is its logits {@code (B, K)})
+ * produces logits that join the labels as {@value LaudLoss#TEACHER_LOGITS}; the student runs in training mode
+ * ({@link GatedNetwork#run}, which yields the logits with every block's densities and MACs, see
+ * {@link NetworkResult#toNDList()}) at the Gumbel temperature of the current update; the loss is back-propagated and the optimizer (SGD with momentum or AdamW, cosine learning rate, separate
  * backbone / gate multipliers through {@link GroupLearningRateTracker}) steps. Listeners then advance the
  * {@link TrainingProgress} (update count, temperature, epoch) and aggregate {@link EpochStats}. After every epoch the
  * optional validation set is evaluated in eval mode and an atomic {@link Checkpoint} is written.
@@ -61,7 +63,7 @@ public final class LaudTrainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LaudTrainer.class);
 
-    private final LaudResNet network;
+    private final GatedNetwork network;
     private final Model model;
     private final FineTuneConfig config;
     private final TrainingProgress progress;
@@ -100,7 +102,7 @@ public final class LaudTrainer implements AutoCloseable {
     }
 
     /** Returns the trained network. */
-    public LaudResNet getNetwork() {
+    public GatedNetwork getNetwork() {
         return network;
     }
 
@@ -186,6 +188,9 @@ public final class LaudTrainer implements AutoCloseable {
             trainer.initialize(inputShape(1));
             trainer.notifyListeners(l -> l.onTrainingBegin(trainer));
             ParameterStore teacherPs = new ParameterStore(model.getNDManager(), false);
+            // The student runs through GatedNetwork.run on the parameters' own arrays (one device): their gradients
+            // are the ones trainer.step() applies, as trainer.initialize registered every parameter.
+            ParameterStore studentPs = new ParameterStore(model.getNDManager(), false);
             for (int e = progress.epoch(); e < config.epochs(); e++) {
                 reseedGates(e);
                 if (train instanceof EpochOrdered ordered) {
@@ -193,7 +198,7 @@ public final class LaudTrainer implements AutoCloseable {
                 }
                 for (Batch batch : trainer.iterateDataset(train)) {
                     try {
-                        step(trainer, batch, teacherPs);
+                        step(trainer, batch, teacherPs, studentPs);
                     } finally {
                         batch.close();
                     }
@@ -216,13 +221,11 @@ public final class LaudTrainer implements AutoCloseable {
         return out;
     }
 
-    private void step(Trainer trainer, Batch batch, ParameterStore teacherPs) {
+    private void step(Trainer trainer, Batch batch, ParameterStore teacherPs, ParameterStore studentPs) {
         NDList data = batch.getData();
         NDList labels = batch.getLabels();
         if (teacher != null) {
-            NDList t = teacher.forward(teacherPs, data, false);
-            NDArray logits = (t.get(NetworkResult.LOGITS) != null ? t.get(NetworkResult.LOGITS) : t.head())
-                    .stopGradient();
+            NDArray logits = teacherLogits(teacherPs, data).stopGradient();
             logits.setName(LaudLoss.TEACHER_LOGITS);
             NDArray y = labels.head();
             if (teacherLabels) {
@@ -232,7 +235,7 @@ public final class LaudTrainer implements AutoCloseable {
         }
         NDList preds;
         try (GradientCollector gc = trainer.newGradientCollector()) {
-            preds = trainer.forward(data, labels);
+            preds = network.run(studentPs, data.head(), true).toNDList();
             gc.backward(loss.evaluate(labels, preds));
         }
         String bad = firstNonFiniteGradient();
@@ -248,6 +251,11 @@ public final class LaudTrainer implements AutoCloseable {
         TrainingListener.BatchData bd =
                 new TrainingListener.BatchData(batch, Map.of(device, labels), Map.of(device, preds));
         trainer.notifyListeners(l -> l.onTrainingBatch(trainer, bd));
+    }
+
+    /** The teacher's logits {@code (B, K)}: the head of its eval-mode output. */
+    private NDArray teacherLogits(ParameterStore ps, NDList data) {
+        return teacher.forward(ps, data, false).head();
     }
 
     /**
@@ -332,14 +340,12 @@ public final class LaudTrainer implements AutoCloseable {
             ParameterStore ps = new ParameterStore(m, false);
             for (Batch batch : data.getData(m)) {
                 try {
-                    NetworkResult r = NetworkResult.fromNDList(network.forward(ps, batch.getData(), false));
+                    NetworkResult r = network.run(ps, batch.getData().head(), false);
                     long b = r.logits().getShape().get(0);
                     n += b;
                     NDArray y = batch.getLabels().head();
                     if (teacherLabels) {
-                        NDList t = teacher.forward(ps, batch.getData(), false);
-                        NDArray tl = t.get(NetworkResult.LOGITS) != null ? t.get(NetworkResult.LOGITS) : t.head();
-                        y = tl.argMax(1);
+                        y = teacherLogits(ps, batch.getData()).argMax(1);
                     }
                     correct += EpochStatsListener.correctCount(r.logits(), y);
                     ratio += b * loss.networkRatio(r).getFloat();
@@ -374,7 +380,7 @@ public final class LaudTrainer implements AutoCloseable {
      * an epoch's noise does not depend on what ran before it.
      */
     private void reseedGates(int epoch) {
-        List<GatedResidualBlock> blocks = network.getBlocks();
+        List<AbstractGatedBlock> blocks = network.getBlocks();
         for (int b = 0; b < blocks.size(); b++) {
             long spatial = new SplittableRandom(noiseSeed ^ (0x9E3779B97F4A7C15L * (epoch + 1L)) + 2L * b).nextLong();
             long channel = new SplittableRandom(noiseSeed ^ (0x9E3779B97F4A7C15L * (epoch + 1L)) + 2L * b + 1)
@@ -396,7 +402,7 @@ public final class LaudTrainer implements AutoCloseable {
 
     /** Builder of a {@link LaudTrainer}. */
     public static final class Builder {
-        private LaudResNet network;
+        private GatedNetwork network;
         private GumbelTemperature temperature;
         private LossConfig lossConfig;
         private CostModel costModel;
@@ -430,7 +436,7 @@ public final class LaudTrainer implements AutoCloseable {
          * @param network the network
          * @return this builder
          */
-        public Builder setNetwork(LaudResNet network) {
+        public Builder setNetwork(GatedNetwork network) {
             this.network = network;
             return this;
         }
@@ -480,8 +486,8 @@ public final class LaudTrainer implements AutoCloseable {
         }
 
         /**
-         * Sets a teacher for knowledge distillation (initialised; run in eval mode). Its output's {@code logits}
-         * array, or its first array, must be {@code (B, K)}.
+         * Sets a teacher for knowledge distillation (initialised; run in eval mode). The first array of its output
+         * must be the logits {@code (B, K)} (as every {@link GatedNetwork}'s {@code forward} returns).
          *
          * @param teacher the teacher
          * @return this builder

@@ -2,14 +2,14 @@ package org.laudnet.models.train;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.cost.BlockCost;
-import org.laudnet.core.block.GatedResidualBlock;
-import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.core.net.GatedNetwork;
 
 /**
  * The multiply-accumulate cost model of method section 3: a block's dense cost is {@link BlockCost#denseMacs()}, its
  * dynamic cost {@link BlockCost#dynamicMacs(NDArray, NDArray, NDArray, NDArray)} (maskers included), the fixed cost the
- * stem and head MACs.
+ * stem and head MACs. Squeeze-excitations (RegNetY) are part of the block costs. Immutable and thread-safe.
  */
 public final class MacsCostModel implements CostModel {
 
@@ -44,9 +44,9 @@ public final class MacsCostModel implements CostModel {
      * @param net the network
      * @return its MACs cost model
      */
-    public static MacsCostModel of(LaudResNet net) {
+    public static MacsCostModel of(GatedNetwork net) {
         return new MacsCostModel(
-                net.getBlocks().stream().map(GatedResidualBlock::getCost).toList(), net.stemMacs() + net.headMacs());
+                net.getBlocks().stream().map(AbstractGatedBlock::getCost).toList(), net.stemMacs() + net.headMacs());
     }
 
     /** {@inheritDoc} */

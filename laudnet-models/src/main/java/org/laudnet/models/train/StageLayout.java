@@ -2,9 +2,8 @@ package org.laudnet.models.train;
 
 import java.util.Arrays;
 import java.util.List;
-import org.laudnet.core.block.GatedResidualBlock;
-import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StageSpec;
+import org.laudnet.core.block.AbstractGatedBlock;
+import org.laudnet.core.net.GatedNetwork;
 
 /**
  * Which stage each residual block belongs to, and each block's dense MACs, so that training statistics can be
@@ -12,7 +11,8 @@ import org.laudnet.models.resnet.StageSpec;
  *
  * @param stages number of stages
  * @param stageOfBlock stage index (from 0) of every block, in network order
- * @param denseMacs dense MACs of every block ({@code BlockCost.denseMacs()}, maskers included)
+ * @param denseMacs dense MACs of every block ({@code BlockCost.denseMacs()}: the static block, squeeze-excitation
+ *     included, maskers excluded)
  */
 public record StageLayout(int stages, int[] stageOfBlock, long[] denseMacs) {
 
@@ -33,24 +33,18 @@ public record StageLayout(int stages, int[] stageOfBlock, long[] denseMacs) {
     }
 
     /**
-     * The layout of a ResNet: stage {@code s} holds {@code stages.get(s).blocks()} consecutive blocks.
+     * The layout of a network: its stages ({@link GatedNetwork#stageOfBlocks()}) and its blocks' dense MACs.
      *
      * @param net the network
      * @return its layout
      */
-    public static StageLayout of(LaudResNet net) {
-        List<StageSpec> specs = net.getStages();
-        List<GatedResidualBlock> blocks = net.getBlocks();
-        int[] stage = new int[blocks.size()];
+    public static StageLayout of(GatedNetwork net) {
+        List<AbstractGatedBlock> blocks = net.getBlocks();
         long[] macs = new long[blocks.size()];
-        int b = 0;
-        for (int s = 0; s < specs.size(); s++) {
-            for (int k = 0; k < specs.get(s).blocks(); k++, b++) {
-                stage[b] = s;
-                macs[b] = blocks.get(b).getCost().denseMacs();
-            }
+        for (int b = 0; b < macs.length; b++) {
+            macs[b] = blocks.get(b).getCost().denseMacs();
         }
-        return new StageLayout(specs.size(), stage, macs);
+        return new StageLayout(net.getStages().size(), net.stageOfBlocks(), macs);
     }
 
     /** Returns the number of blocks. */

@@ -6,14 +6,17 @@ import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.block.AbstractGatedBlock;
+import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.StridePlacement;
+import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
+import org.laudnet.models.resnet.ResNetFamily;
 
 /**
  * Imports the Keras ResNet-50 ("v1": stride on the first 1x1 convolution of downsampling blocks) of a TF.js layers
- * model into a {@link LaudResNet}.
+ * model into a ResNet-50 built by {@link LaudResNet} (a {@link GatedNetwork} of {@link ResNetFamily} bottlenecks).
  *
  * <p>Mapping: {@code conv1}/{@code bn_conv1} to the stem; {@code res{s}{b}_branch2a/2b/2c} and {@code bn...} to conv1,
  * conv2, conv3 of block {@code b} (a, b, c, ...) of stage {@code s - 1}; {@code res{s}a_branch1} to the downsample;
@@ -50,12 +53,15 @@ public final class KerasResNet50Importer {
      * @param model the TF.js model
      * @param net the network (initialised, so its parameters exist)
      * @throws WeightFileException if a tensor is missing or has the wrong shape; nothing is written then
-     * @throws IllegalArgumentException if the network is not a ResNet-50 with stride on conv1 or not initialised
+     * @throws IllegalArgumentException if the network is not a ResNet-50 (bottleneck ResNet family, 16 blocks in
+     *     stages of 3, 4, 6, 3) or not initialised
      */
-    public static void load(TfjsLayersModel model, LaudResNet net) throws WeightFileException {
-        if (net.getBlocks().size() != 16 || !net.isInitialized()) {
+    public static void load(TfjsLayersModel model, GatedNetwork net) throws WeightFileException {
+        if (!(net.getFamily() instanceof ResNetFamily family) || family.blockType() != BlockType.BOTTLENECK
+                || net.getBlocks().size() != 16 || !net.isInitialized()) {
             throw new IllegalArgumentException("net must be an initialised ResNet-50 built from "
-                    + "KerasResNet50Importer.builder(), got " + net.getBlocks().size() + " blocks");
+                    + "KerasResNet50Importer.builder(), got a " + net.getFamily() + " network of "
+                    + net.getBlocks().size() + " blocks" + (net.isInitialized() ? "" : " (not initialised)"));
         }
         List<Assignment> plan = new ArrayList<>();
         Loader l = new Loader(model, plan);
@@ -66,17 +72,13 @@ public final class KerasResNet50Importer {
         List<Integer> perStage = ResNetDepth.RESNET50.blocksPerStage();
         for (int s = 0; s < perStage.size(); s++) {
             for (int b = 0; b < perStage.get(s); b++) {
-                GatedResidualBlock block = net.getBlocks().get(index++);
+                AbstractGatedBlock block = net.getBlocks().get(index++);
                 String id = (s + 2) + String.valueOf(letters.charAt(b));
-                l.conv(block.getConv1(), "res" + id + "_branch2a");
-                l.batchNorm(block.getBn1(), "bn" + id + "_branch2a", "res" + id + "_branch2a");
-                l.conv(block.getConv2(), "res" + id + "_branch2b");
-                l.batchNorm(block.getBn2(), "bn" + id + "_branch2b", "res" + id + "_branch2b");
-                l.conv(block.getConv3().orElseThrow(), "res" + id + "_branch2c");
-                l.batchNorm(block.getBn3().orElseThrow(), "bn" + id + "_branch2c", "res" + id + "_branch2c");
-                if (block.getDownsampleConv().isPresent()) {
-                    l.conv(block.getDownsampleConv().get(), "res" + id + "_branch1");
-                    l.batchNorm(block.getDownsampleBn().orElseThrow(), "bn" + id + "_branch1", "res" + id + "_branch1");
+                l.convBn(block.getConv1(), id, "_branch2a");
+                l.convBn(block.getConv2(), id, "_branch2b");
+                l.convBn(block.getConv3().orElseThrow(), id, "_branch2c");
+                if (block.getDownsample().isPresent()) {
+                    l.convBn(block.getDownsample().get(), id, "_branch1");
                 }
             }
         }
@@ -123,6 +125,11 @@ public final class KerasResNet50Importer {
                         "expected a 4-d HWIO kernel, got shape " + Arrays.toString(kernel.shape()), null);
             }
             put(conv, "weight", WeightLayouts.hwioToOihw(kernel));
+        }
+
+        void convBn(AbstractGatedBlock.ConvBn layers, String id, String branch) throws WeightFileException {
+            conv(layers.conv(), "res" + id + branch);
+            batchNorm(layers.bn(), "bn" + id + branch, "res" + id + branch);
         }
 
         void batchNorm(Block bn, String layer, String convLayer) throws WeightFileException {

@@ -13,18 +13,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.BlockType;
-import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.block.StridePlacement;
-import org.laudnet.models.regnet.GatedRegNetYBlock;
+import org.laudnet.core.net.BlockFamily;
+import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.models.regnet.LaudRegNet;
+import org.laudnet.models.regnet.RegNetYFamily;
 import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.resnet.ResNetFamily;
 
 /**
  * Imports (and exports) ResNet and RegNetY weights named as in torchvision's {@code state_dict}, stored as
  * safetensors.
  *
- * <p>ResNet-18/34/50/101 ({@link LaudResNet} with the stride on the 3x3 convolution, no convolution biases):
+ * <p>ResNet-18/34/50/101 (a {@link GatedNetwork} of {@link ResNetFamily} blocks, as {@link LaudResNet} builds it, with
+ * the stride on the 3x3 convolution and no convolution biases):
  *
  * <pre>
  *   conv1.weight, bn1.{weight,bias,running_mean,running_var}                       -> stem
@@ -33,7 +37,8 @@ import org.laudnet.models.resnet.LaudResNet;
  *   fc.weight, fc.bias                                                                -> classifier
  * </pre>
  *
- * RegNetY ({@link LaudRegNet}), as torchvision's {@code RegNet} names its modules:
+ * RegNetY (a {@link GatedNetwork} of {@link RegNetYFamily} blocks, as {@link LaudRegNet} builds it), as torchvision's
+ * {@code RegNet} names its modules:
  *
  * <pre>
  *   stem.0.weight, stem.1.*                                                           -> stem conv, BN
@@ -52,7 +57,7 @@ import org.laudnet.models.resnet.LaudResNet;
  *
  * <p>Every name and shape is checked before any parameter is written: a missing tensor, a tensor the network has no
  * place for, or a shape mismatch raises a {@link WeightFileException} naming the file, the tensor and the expected vs
- * actual shape, and leaves the network untouched.
+ * actual shape, and leaves the network untouched. Stateless; a network must not be trained while it is imported into.
  */
 public final class TorchvisionImporter {
 
@@ -80,9 +85,9 @@ public final class TorchvisionImporter {
      * @param net an initialised network (stride on the 3x3 convolution, no convolution biases)
      * @throws WeightFileException if the file is unreadable, or a tensor is missing, unknown or mis-shaped (nothing is
      *     written then)
-     * @throws IllegalArgumentException if the network is not initialised or not torchvision-shaped
+     * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
      */
-    public static void loadResNet(Path file, LaudResNet net) throws WeightFileException {
+    public static void loadResNet(Path file, GatedNetwork net) throws WeightFileException {
         loadResNet(SafetensorsReader.read(file), file, net);
     }
 
@@ -93,9 +98,9 @@ public final class TorchvisionImporter {
      * @param source the file they came from (named in errors)
      * @param net an initialised network (stride on the 3x3 convolution, no convolution biases)
      * @throws WeightFileException if a tensor is missing, unknown or mis-shaped (nothing is written then)
-     * @throws IllegalArgumentException if the network is not initialised or not torchvision-shaped
+     * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
      */
-    public static void loadResNet(TensorFile tensors, Path source, LaudResNet net) throws WeightFileException {
+    public static void loadResNet(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
         apply(tensors, source, resNetBindings(net));
     }
 
@@ -106,9 +111,9 @@ public final class TorchvisionImporter {
      * @param net an initialised network
      * @throws WeightFileException if the file is unreadable, or a tensor is missing, unknown or mis-shaped (nothing is
      *     written then)
-     * @throws IllegalArgumentException if the network is not initialised
+     * @throws IllegalArgumentException if the network is not an initialised RegNetY
      */
-    public static void loadRegNet(Path file, LaudRegNet net) throws WeightFileException {
+    public static void loadRegNet(Path file, GatedNetwork net) throws WeightFileException {
         loadRegNet(SafetensorsReader.read(file), file, net);
     }
 
@@ -119,9 +124,9 @@ public final class TorchvisionImporter {
      * @param source the file they came from (named in errors)
      * @param net an initialised network
      * @throws WeightFileException if a tensor is missing, unknown or mis-shaped (nothing is written then)
-     * @throws IllegalArgumentException if the network is not initialised
+     * @throws IllegalArgumentException if the network is not an initialised RegNetY
      */
-    public static void loadRegNet(TensorFile tensors, Path source, LaudRegNet net) throws WeightFileException {
+    public static void loadRegNet(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
         apply(tensors, source, regNetBindings(net));
     }
 
@@ -129,20 +134,22 @@ public final class TorchvisionImporter {
      * Returns a ResNet's parameters (gates excluded) under torchvision names, e.g. to write them with
      * {@link SafetensorsWriter}.
      *
-     * @param net an initialised network
+     * @param net an initialised ResNet (stride on the 3x3 convolution, no convolution biases)
      * @return the tensors, in torchvision's module order
+     * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
      */
-    public static TensorFile exportResNet(LaudResNet net) {
+    public static TensorFile exportResNet(GatedNetwork net) {
         return export(resNetBindings(net));
     }
 
     /**
      * Returns a RegNetY's parameters (gates excluded) under torchvision names.
      *
-     * @param net an initialised network
+     * @param net an initialised RegNetY
      * @return the tensors, in torchvision's module order
+     * @throws IllegalArgumentException if the network is not an initialised RegNetY
      */
-    public static TensorFile exportRegNet(LaudRegNet net) {
+    public static TensorFile exportRegNet(GatedNetwork net) {
         return export(regNetBindings(net));
     }
 
@@ -194,17 +201,21 @@ public final class TorchvisionImporter {
         return String.join(", ", first) + (names.size() > 5 ? ", ..." : "");
     }
 
-    private static List<Binding> resNetBindings(LaudResNet net) {
+    private static List<Binding> resNetBindings(GatedNetwork net) {
+        if (!(net.getFamily() instanceof ResNetFamily family)) {
+            throw new IllegalArgumentException("net must be a ResNet (" + ResNetFamily.ID + "), got "
+                    + describe(net.getFamily()));
+        }
         if (!net.isInitialized()) {
             throw new IllegalArgumentException("net must be initialised before importing or exporting weights");
         }
-        if (net.hasConvBias()) {
+        if (family.convBias()) {
             throw new IllegalArgumentException("torchvision ResNets have no convolution biases; build the net with "
                     + "optConvBias(false)");
         }
-        if (net.getBlockType() == BlockType.BOTTLENECK && net.getStridePlacement() != StridePlacement.CONV2) {
+        if (family.blockType() == BlockType.BOTTLENECK && family.stridePlacement() != StridePlacement.CONV2) {
             throw new IllegalArgumentException("torchvision ResNets stride on the 3x3 convolution; stridePlacement "
-                    + "must be CONV2, got " + net.getStridePlacement());
+                    + "must be CONV2, got " + family.stridePlacement());
         }
         List<Binding> list = new ArrayList<>();
         conv(list, "conv1", net.getStemConv());
@@ -212,19 +223,15 @@ public final class TorchvisionImporter {
         int index = 0;
         for (int s = 0; s < net.getStages().size(); s++) {
             for (int i = 0; i < net.getStages().get(s).blocks(); i++) {
-                GatedResidualBlock block = net.getBlocks().get(index++);
+                AbstractGatedBlock block = net.getBlocks().get(index++);
                 String p = "layer" + (s + 1) + "." + i + ".";
-                conv(list, p + "conv1", block.getConv1());
-                bn(list, p + "bn1", block.getBn1());
-                conv(list, p + "conv2", block.getConv2());
-                bn(list, p + "bn2", block.getBn2());
+                convBn(list, p + "conv1", p + "bn1", block.getConv1());
+                convBn(list, p + "conv2", p + "bn2", block.getConv2());
                 if (block.getConv3().isPresent()) {
-                    conv(list, p + "conv3", block.getConv3().get());
-                    bn(list, p + "bn3", block.getBn3().orElseThrow());
+                    convBn(list, p + "conv3", p + "bn3", block.getConv3().get());
                 }
-                if (block.getDownsampleConv().isPresent()) {
-                    conv(list, p + "downsample.0", block.getDownsampleConv().get());
-                    bn(list, p + "downsample.1", block.getDownsampleBn().orElseThrow());
+                if (block.getDownsample().isPresent()) {
+                    convBn(list, p + "downsample.0", p + "downsample.1", block.getDownsample().get());
                 }
             }
         }
@@ -232,7 +239,11 @@ public final class TorchvisionImporter {
         return list;
     }
 
-    private static List<Binding> regNetBindings(LaudRegNet net) {
+    private static List<Binding> regNetBindings(GatedNetwork net) {
+        if (!(net.getFamily() instanceof RegNetYFamily)) {
+            throw new IllegalArgumentException("net must be a RegNetY (" + RegNetYFamily.ID + "), got "
+                    + describe(net.getFamily()));
+        }
         if (!net.isInitialized()) {
             throw new IllegalArgumentException("net must be initialised before importing or exporting weights");
         }
@@ -242,24 +253,31 @@ public final class TorchvisionImporter {
         int index = 0;
         for (int s = 0; s < net.getStages().size(); s++) {
             for (int i = 0; i < net.getStages().get(s).blocks(); i++) {
-                GatedRegNetYBlock block = net.getBlocks().get(index++);
+                AbstractGatedBlock block = net.getBlocks().get(index++);
                 String p = "trunk_output.block" + (s + 1) + ".block" + (s + 1) + "-" + i + ".";
-                if (block.getDownsampleConv().isPresent()) {
-                    conv(list, p + "proj.0", block.getDownsampleConv().get());
-                    bn(list, p + "proj.1", block.getDownsampleBn().orElseThrow());
+                if (block.getDownsample().isPresent()) {
+                    convBn(list, p + "proj.0", p + "proj.1", block.getDownsample().get());
                 }
-                conv(list, p + "f.a.0", block.getConv1());
-                bn(list, p + "f.a.1", block.getBn1());
-                conv(list, p + "f.b.0", block.getConv2());
-                bn(list, p + "f.b.1", block.getBn2());
-                convWithBias(list, p + "f.se.fc1", block.getSeFc1());
-                convWithBias(list, p + "f.se.fc2", block.getSeFc2());
-                conv(list, p + "f.c.0", block.getConv3());
-                bn(list, p + "f.c.1", block.getBn3());
+                convBn(list, p + "f.a.0", p + "f.a.1", block.getConv1());
+                convBn(list, p + "f.b.0", p + "f.b.1", block.getConv2());
+                AbstractGatedBlock.SqueezeExcitation se = block.getSqueezeExcitation().orElseThrow(
+                        () -> new IllegalArgumentException("RegNetY block " + p + " has no squeeze-excitation"));
+                convWithBias(list, p + "f.se.fc1", se.fc1());
+                convWithBias(list, p + "f.se.fc2", se.fc2());
+                convBn(list, p + "f.c.0", p + "f.c.1", block.getConv3().orElseThrow());
             }
         }
         linear(list, "fc", net.getHead());
         return list;
+    }
+
+    private static String describe(BlockFamily family) {
+        return family == null ? "no family" : family.id() + " (" + family + ")";
+    }
+
+    private static void convBn(List<Binding> list, String convName, String bnName, AbstractGatedBlock.ConvBn layers) {
+        conv(list, convName, layers.conv());
+        bn(list, bnName, layers.bn());
     }
 
     private static void conv(List<Binding> list, String name, Conv2d conv) {

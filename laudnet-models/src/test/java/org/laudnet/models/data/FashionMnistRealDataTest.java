@@ -16,9 +16,10 @@ import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.ExponentialTemperatureTracker;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.StageSpec;
+import org.laudnet.core.net.StemSpec;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StageSpec;
-import org.laudnet.models.resnet.StemSpec;
 import org.laudnet.models.train.EpochStats;
 import org.laudnet.models.train.FineTuneConfig;
 import org.laudnet.models.train.LaudTrainer;
@@ -82,7 +83,7 @@ class FashionMnistRealDataTest {
                 .optNormalization(Normalization.fashionMnist()).setSampling(250, false).build();
         int steps = count / batch;
         GumbelTemperature tau = new GumbelTemperature(new ExponentialTemperatureTracker(5f, 1f, epochs * steps));
-        LaudResNet net = LaudResNet.builder()
+        GatedBackbone net = LaudResNet.builder()
                 .setStages(BlockType.BASIC, List.of(
                         new StageSpec(1, 8, 8, 1, GateSpec.none()), new StageSpec(1, 16, 16, 2, GateSpec.none())))
                 .optStageGates(GateSpec.spatial(2), GateSpec.spatial(2))

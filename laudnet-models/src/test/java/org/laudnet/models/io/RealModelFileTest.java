@@ -13,15 +13,23 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.GateSpec;
-import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.exec.GateReport;
+import org.laudnet.core.exec.NetworkExecution;
+import org.laudnet.core.exec.NetworkExecutor;
+import org.laudnet.core.exec.PlanRuntime;
+import org.laudnet.core.exec.djl.DjlBackend;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.NetworkResult;
+import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.core.testing.TestArrays;
 import org.laudnet.models.imagenet.CaffePreprocessing;
 import org.laudnet.models.imagenet.ImageNetClassifier;
-import org.laudnet.models.resnet.LaudNetworkExecutor;
-import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.NetworkResult;
+import org.laudnet.models.imagenet.ImagePreprocessing;
+import org.laudnet.models.resnet.ResNetFamily;
 import org.laudnet.models.weights.AssetCache;
+import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.KerasResNet50Importer;
 import org.laudnet.models.weights.WeightFileException;
 
@@ -37,11 +45,12 @@ class RealModelFileTest {
         assumeTrue(cache.hasResNet50() && Files.isRegularFile(cache.photo("eagle")),
                 "ImageNet ResNet-50 or photos not in " + cache.root() + "; run scripts/fetch-assets");
         Path file = dir.resolve("resnet50-gated.laud");
+        ImageNetLabels labels = ImageNetLabels.load(cache.imageNetLabelsJson());
         try (ImageNetClassifier classifier = ImageNetClassifier.load(cache, KerasResNet50Importer.builder()
                 .optStageGates(GateSpec.none(), GateSpec.none(), GateSpec.layer(), GateSpec.spatial(1)))) {
             // close part of the last stage: zero keep/skip biases and small random masker weights
             Random r = new Random(2);
-            for (GatedResidualBlock b : classifier.network().getBlocks().subList(13, 16)) {
+            for (AbstractGatedBlock b : classifier.network().getBlocks().subList(13, 16)) {
                 b.getSpatialGate().orElseThrow().getParameters().forEach(p -> {
                     NDArray a = p.getValue().getArray();
                     float[] v = new float[(int) a.size()];
@@ -53,20 +62,27 @@ class RealModelFileTest {
                     a.set(v);
                 });
             }
-            LaudModelFile.save(file, classifier.network());
+            LaudModelFile.save(file, classifier.network(),
+                    new ModelMetadata(ImagePreprocessing.caffe(), labels.names()));
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            LaudResNet net = LaudModelFile.load(file, m).resNet();
+            LoadedNetwork loaded = LaudModelFile.load(file, m);
+            GatedBackbone net = loaded.network();
+            assertTrue(net.getFamily() instanceof ResNetFamily, "a ResNet: " + net.getFamily());
+            assertEquals(ImagePreprocessing.caffe(), loaded.metadata().preprocessing());
+            assertEquals(labels.names(), loaded.metadata().labels());
             NDArray x = new CaffePreprocessing().load(m, cache.photo("eagle"));
             NetworkResult dense = net.run(new ParameterStore(m, false), x, false);
-            try (LaudNetworkExecutor ex = LaudNetworkExecutor.builder().setNetwork(net).setManager(m).build()) {
-                LaudNetworkExecutor.NetworkExecution sparse = ex.run(x);
+            try (PlanRuntime<?> runtime = PlanRuntime.create(InferencePlan.of(net), DjlBackend.create(m));
+                    NetworkExecutor ex = runtime.newExecutor()) {
+                NetworkExecution sparse = ex.run(x);
+                GateReport report = sparse.report();
                 TestArrays.assertClose(dense.logits(), sparse.logits(), 1e-4);
                 assertEquals(22, (int) sparse.logits().argMax(1).getLong(0), "bald eagle");
-                double d = sparse.densities().get(15).d3();
+                double d = report.blocks().get(15).densities().d3();
                 assertTrue(d > 0 && d < 1, "the last block's spatial density " + d);
-                assertTrue(sparse.macsRatio() < 1, "MACs ratio " + sparse.macsRatio());
-                assertEquals(dense.dynamicMacs().getFloat(), sparse.dynamicMacs(), sparse.dynamicMacs() * 1e-5);
+                assertTrue(report.macsRatio() < 1, "MACs ratio " + report.macsRatio());
+                assertEquals(dense.dynamicMacs().getFloat(), report.dynamicMacs(), report.dynamicMacs() * 1e-5);
             }
         }
     }

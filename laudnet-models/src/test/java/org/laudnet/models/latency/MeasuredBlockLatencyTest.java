@@ -10,24 +10,25 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.StageSpec;
+import org.laudnet.core.net.StemSpec;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StageSpec;
-import org.laudnet.models.resnet.StemSpec;
 import org.laudnet.models.train.LatencyCostModel;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
 
 /** Measured latency tables: their layout per gate mode, their validation, and the cost model built on them. */
 class MeasuredBlockLatencyTest {
 
     private static final NDManager PARAMS = NDManager.newBaseManager();
 
-    private static LaudResNet net(GateSpec first, GateSpec second) {
-        LaudResNet net = LaudResNet.builder()
+    private static GatedBackbone net(GateSpec first, GateSpec second) {
+        GatedBackbone net = LaudResNet.builder()
                 .setStages(BlockType.BASIC, List.of(
                         new StageSpec(1, 8, 8, 1, GateSpec.none()), new StageSpec(1, 16, 16, 2, GateSpec.none())))
                 .optStageGates(first, second)
@@ -48,7 +49,7 @@ class MeasuredBlockLatencyTest {
 
     @Test
     void tablesFollowTheGateModesAndNeverDecreaseWithDensity() {
-        LaudResNet net = net(GateSpec.layer(), GateSpec.channel(4));
+        GatedBackbone net = net(GateSpec.layer(), GateSpec.channel(4));
         MeasuredBlockLatency measured = MeasuredBlockLatency.measure(net, 8, 4, 3, 11);
         assertEquals(8, measured.batch());
         assertEquals(4, measured.intervals());
@@ -95,7 +96,7 @@ class MeasuredBlockLatencyTest {
 
     @Test
     void staticBlocksHoldTheirDenseLatency() {
-        LaudResNet net = net(GateSpec.none(), GateSpec.none());
+        GatedBackbone net = net(GateSpec.none(), GateSpec.none());
         MeasuredBlockLatency measured = MeasuredBlockLatency.measure(net, 2, 8, 2, 5);
         for (MeasuredBlockLatency.BlockTable t : measured.blocks()) {
             assertEquals(GateMode.NONE, t.mode());
@@ -143,7 +144,7 @@ class MeasuredBlockLatencyTest {
 
     @Test
     void badArgumentsAreRejectedWithTheirNames() {
-        LaudResNet net = net(GateSpec.layer(), GateSpec.none());
+        GatedBackbone net = net(GateSpec.layer(), GateSpec.none());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MeasuredBlockLatency.measure(net, 0, 4, 3, 1));
         assertTrue(e.getMessage().contains("batch"), e.getMessage());

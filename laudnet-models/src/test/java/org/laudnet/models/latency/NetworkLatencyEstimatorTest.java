@@ -11,6 +11,7 @@ import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.HardwareSpec;
 import org.laudnet.core.latency.NetworkSpec;
 import org.laudnet.core.latency.TiledRooflineModel;
+import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.regnet.RegNetVariant;
 import org.laudnet.models.resnet.LaudResNet;
@@ -31,7 +32,7 @@ class NetworkLatencyEstimatorTest {
 
     @Test
     void perStageDensitiesGoToTheirBlocks() {
-        LaudResNet net = LaudResNet.builder().setDepth(ResNetDepth.RESNET50)
+        GatedBackbone net = LaudResNet.builder().setDepth(ResNetDepth.RESNET50)
                 .optStageGates(GateSpec.spatial(4), GateSpec.layer(), GateSpec.channel(4), GateSpec.both(7, 4))
                 .build();
         NetworkLatencyEstimator e = NetworkLatencyEstimator.of(net, v100);
@@ -51,7 +52,7 @@ class NetworkLatencyEstimatorTest {
 
     @Test
     void regNetIsPredictedAndBadVectorsAreNamed() {
-        LaudRegNet reg = LaudRegNet.builder().setVariant(RegNetVariant.Y_400MF).build();
+        GatedBackbone reg = LaudRegNet.builder().setVariant(RegNetVariant.Y_400MF).build();
         NetworkLatencyEstimator e = NetworkLatencyEstimator.of(reg, v100);
         NetworkLatencyEstimator r50 = NetworkLatencyEstimator.of(
                 LaudResNet.builder().setDepth(ResNetDepth.RESNET50).build(), v100);

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import java.util.List;
@@ -16,10 +18,12 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.NetworkResult;
+import org.laudnet.core.net.StageSpec;
 import org.laudnet.core.testing.TestArrays;
-import org.laudnet.models.resnet.NetworkResult;
-import org.laudnet.models.resnet.StageSpec;
 
 class LaudRegNetTest {
 
@@ -44,23 +48,23 @@ class LaudRegNetTest {
         assertTrue(y400 > 0.39e9 && y400 < 0.42e9, "RegNetY-400MF MACs " + y400);
         long y800 = LaudRegNet.builder().setVariant(RegNetVariant.Y_800MF).build().staticMacs();
         assertTrue(y800 > 0.78e9 && y800 < 0.86e9, "RegNetY-800MF MACs " + y800);
-        LaudRegNet net = LaudRegNet.builder().setVariant(RegNetVariant.Y_400MF).build();
+        GatedBackbone net = LaudRegNet.builder().setVariant(RegNetVariant.Y_400MF).build();
         assertEquals(16, net.getBlocks().size());
-        GatedRegNetYBlock first = net.getBlocks().get(0);
+        AbstractGatedBlock first = net.getBlocks().get(0);
         assertEquals(32, first.getGeometry().inChannels());
         assertEquals(48, first.getGeometry().outChannels());
         assertEquals(6, first.getGeometry().convGroups());
         assertEquals(8, first.getSeChannels(), "SE width is 0.25 of the block input (32)");
         assertEquals(112, first.getGeometry().inHeight());
         assertEquals(56, first.getGeometry().outHeight());
-        GatedRegNetYBlock last = net.getBlocks().get(15);
+        AbstractGatedBlock last = net.getBlocks().get(15);
         assertEquals(440, last.getGeometry().outChannels());
         assertEquals(55, last.getGeometry().convGroups());
         assertEquals(110, last.getSeChannels());
         assertEquals(7, last.getGeometry().outHeight());
     }
 
-    private static LaudRegNet small(GateSpec... gates) {
+    private static GatedBackbone small(GateSpec... gates) {
         LaudRegNet.Builder b = LaudRegNet.builder()
                 .setStages(8, List.of(
                         new StageSpec(1, 16, 16, 2, GateSpec.none()),
@@ -76,8 +80,8 @@ class LaudRegNetTest {
 
     @Test
     void openGatesGiveTheStaticNetworksLogits() {
-        LaudRegNet laud = small(GateSpec.spatial(2), GateSpec.both(2, 4), GateSpec.layer());
-        LaudRegNet plain = small();
+        GatedBackbone laud = small(GateSpec.spatial(2), GateSpec.both(2, 4), GateSpec.layer());
+        GatedBackbone plain = small();
         Shape in = new Shape(2, 3, 64, 64);
         laud.initialize(m, DataType.FLOAT32, in);
         plain.initialize(m, DataType.FLOAT32, in);
@@ -110,7 +114,7 @@ class LaudRegNetTest {
 
     @Test
     void trainingModeGivesShapesAndDifferentiableCost() {
-        LaudRegNet laud = small(GateSpec.channel(2), GateSpec.spatial(1), GateSpec.none());
+        GatedBackbone laud = small(GateSpec.channel(2), GateSpec.spatial(1), GateSpec.none());
         Shape in = new Shape(3, 3, 64, 64);
         laud.initialize(m, DataType.FLOAT32, in);
         NetworkResult r = laud.run(ps, TestArrays.randn(m, 9, in), true);
@@ -120,7 +124,8 @@ class LaudRegNetTest {
         assertTrue(macs > 0 && macs < 1.5 * laud.staticMacs(), "dynamic MACs " + macs);
         Shape[] shapes = laud.getOutputShapes(new Shape[] {in});
         assertEquals(new Shape(3, 10), shapes[0]);
-        assertEquals(2 + 5 * 4, shapes.length);
+        assertEquals(1, shapes.length, "the DJL forward returns the logits only");
+        assertEquals(2 + 5 * 4, r.toNDList().size(), "the named result: logits, MACs and 5 arrays per block");
     }
 
     @Test
@@ -129,17 +134,27 @@ class LaudRegNetTest {
                 .build();
         block.initialize(m, DataType.FLOAT32, new Shape(1, 8, 8, 8));
         assertEquals(2, block.getSeChannels());
-        assertEquals(2L * 16 * 2, block.seMacs());
+        assertEquals(2L * 16 * 2, block.getCost().seMacs());
+        AbstractGatedBlock.SqueezeExcitation se = block.getSqueezeExcitation().orElseThrow();
         // zero fc weights and biases: scale = sigmoid(0) = 0.5 everywhere
-        for (var p : block.getSeFc1().getParameters()) {
+        for (var p : se.fc1().getParameters()) {
             p.getValue().getArray().set(new float[(int) p.getValue().getArray().size()]);
         }
-        for (var p : block.getSeFc2().getParameters()) {
+        for (var p : se.fc2().getParameters()) {
             p.getValue().getArray().set(new float[(int) p.getValue().getArray().size()]);
         }
-        NDArray h = TestArrays.randn(m, 2, new Shape(1, 16, 4, 4));
-        NDArray out = block.squeezeExcite(ps, h, null, false);
-        TestArrays.assertClose(h.mul(0.5f), out, 1e-6);
+        NDArray x = TestArrays.randn(m, 2, new Shape(1, 8, 8, 8));
+        // the block by its layers: conv1, conv2, SE (x 0.5), conv3, identity projection (8 -> 16 channels)
+        NDArray h = Activation.relu(layer(block.getConv1(), x));
+        h = Activation.relu(layer(block.getConv2(), h)).mul(0.5f);
+        h = layer(block.getConv3().orElseThrow(), h);
+        NDArray expected = Activation.relu(h.add(layer(block.getDownsample().orElseThrow(), x)));
+        TestArrays.assertClose(expected, block.run(ps, x, false).output(), 1e-5);
+    }
+
+    private NDArray layer(AbstractGatedBlock.ConvBn l, NDArray x) {
+        NDArray c = l.conv().forward(ps, new NDList(x), false).head();
+        return l.bn().forward(ps, new NDList(c), false).head();
     }
 
     @Test
@@ -160,8 +175,8 @@ class LaudRegNetTest {
                 () -> LaudRegNet.builder().setVariant(RegNetVariant.Y_400MF).optSeRatio(0).build());
         assertTrue(e.getMessage().contains("seRatio"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LaudRegNet.builder().build());
-        assertTrue(e.getMessage().contains("variant"), e.getMessage());
-        LaudRegNet net = small();
+        assertTrue(e.getMessage().contains("variant") && e.getMessage().contains("stage table"), e.getMessage());
+        GatedBackbone net = small();
         net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 64, 64));
         e = assertThrows(IllegalArgumentException.class,
                 () -> net.run(ps, m.zeros(new Shape(1, 3, 32, 32)), false));

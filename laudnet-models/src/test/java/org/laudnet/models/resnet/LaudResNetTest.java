@@ -22,6 +22,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.StridePlacement;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.NetworkResult;
 import org.laudnet.core.testing.TestArrays;
 
 class LaudResNetTest {
@@ -67,9 +69,9 @@ class LaudResNetTest {
     @MethodSource("gatings")
     void openGatesGiveTheStaticNetworksLogits(ResNetDepth depth, StridePlacement placement, GateSpec[] gates) {
         int size = 64;
-        LaudResNet laud = LaudResNet.builder().setDepth(depth).optStridePlacement(placement).optInputSize(size)
+        GatedBackbone laud = LaudResNet.builder().setDepth(depth).optStridePlacement(placement).optInputSize(size)
                 .optNumClasses(10).optStageGates(gates).build();
-        LaudResNet plain = LaudResNet.builder().setDepth(depth).optStridePlacement(placement).optInputSize(size)
+        GatedBackbone plain = LaudResNet.builder().setDepth(depth).optStridePlacement(placement).optInputSize(size)
                 .optNumClasses(10).build();
         Shape in = new Shape(2, 3, size, size);
         laud.initialize(m, DataType.FLOAT32, in);
@@ -92,15 +94,20 @@ class LaudResNetTest {
         assertEquals(laud.staticMacs() + maskers, r.dynamicMacs().getFloat(), 1e-5 * laud.staticMacs());
         assertEquals(plain.staticMacs(), s.dynamicMacs().getFloat(), 1e-5 * plain.staticMacs());
         // the named NDList form round-trips
-        NDList list = laud.forward(ps, new NDList(x), false);
-        NetworkResult named = NetworkResult.fromNDList(list);
+        NetworkResult named = NetworkResult.fromNDList(r.toNDList());
         assertEquals(r.blocks().size(), named.blocks().size());
+        assertEquals(r.dynamicMacs().getFloat(), named.dynamicMacs().getFloat(), 0f);
+        // the DJL forward returns the logits only
+        NDList list = laud.forward(ps, new NDList(x), false);
+        assertEquals(1, list.size());
         assertEquals(NetworkResult.LOGITS, list.head().getName());
+        TestArrays.assertClose(r.logits(), list.head(), 1e-6);
+        assertEquals(new Shape(2, 10), laud.getOutputShapes(new Shape[] {in})[0]);
     }
 
     @Test
     void trainingModeProducesDensitiesInRange() {
-        LaudResNet laud = LaudResNet.builder().setDepth(ResNetDepth.RESNET18).optInputSize(32).optNumClasses(10)
+        GatedBackbone laud = LaudResNet.builder().setDepth(ResNetDepth.RESNET18).optInputSize(32).optNumClasses(10)
                 .optStageGates(GateSpec.spatial(2), GateSpec.spatial(2), GateSpec.channel(4), GateSpec.layer())
                 .build();
         laud.initialize(m, DataType.FLOAT32, new Shape(4, 3, 32, 32));
@@ -129,7 +136,7 @@ class LaudResNetTest {
         assertTrue(e.getMessage().contains("4") && e.getMessage().contains("1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ResNetDepth.of(42));
         assertTrue(e.getMessage().contains("42"), e.getMessage());
-        LaudResNet net = LaudResNet.builder().setDepth(ResNetDepth.RESNET18).optInputSize(32).build();
+        GatedBackbone net = LaudResNet.builder().setDepth(ResNetDepth.RESNET18).optInputSize(32).build();
         net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
         e = assertThrows(IllegalArgumentException.class,
                 () -> net.run(ps, m.zeros(new Shape(1, 3, 28, 28)), false));

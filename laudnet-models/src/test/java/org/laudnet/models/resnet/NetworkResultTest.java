@@ -18,6 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.NetworkResult;
+import org.laudnet.core.net.StageSpec;
+import org.laudnet.core.net.StemSpec;
+import org.laudnet.core.net.GatedBackbone;
 
 /**
  * The named NDList form of a network result keeps every density differentiable: d2 and d3 are one array in a
@@ -28,7 +33,7 @@ class NetworkResultTest {
     @Test
     void everyDensityOfTheNamedFormReachesTheGate() {
         try (NDManager m = NDManager.newBaseManager()) {
-            LaudResNet net = LaudResNet.builder()
+            GatedBackbone net = LaudResNet.builder()
                     .setStages(BlockType.BASIC, List.of(new StageSpec(1, 8, 8, 1, GateSpec.none())))
                     .optStageGates(GateSpec.layer())
                     .optStem(StemSpec.small(1, 8))
@@ -56,7 +61,7 @@ class NetworkResultTest {
     }
 
     /** Gradient of the gate's bias of a function of the densities read from the named form. */
-    private static float[] gateGradient(LaudResNet net, ParameterStore ps, NDArray x, NDArray bias,
+    private static float[] gateGradient(GatedBackbone net, ParameterStore ps, NDArray x, NDArray bias,
             Function<NetworkResult, NDArray> density) {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NetworkResult r = NetworkResult.fromNDList(net.run(ps, x, true).toNDList());

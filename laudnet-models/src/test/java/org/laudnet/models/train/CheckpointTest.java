@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.gate.GumbelTemperature;
-import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.core.net.GatedBackbone;
 
 class CheckpointTest {
 
@@ -28,7 +28,7 @@ class CheckpointTest {
     Path dir;
 
     private NDManager m;
-    private LaudResNet net;
+    private GatedBackbone net;
 
     @BeforeEach
     void open() {
@@ -42,7 +42,7 @@ class CheckpointTest {
         m.close();
     }
 
-    private float[] firstWeight(LaudResNet n) {
+    private float[] firstWeight(GatedBackbone n) {
         return n.getParameters().get(0).getValue().getArray().toFloatArray();
     }
 
@@ -113,7 +113,7 @@ class CheckpointTest {
         CheckpointException f = assertThrows(CheckpointException.class, () -> Checkpoint.load(foreign, net, m));
         assertTrue(f.getMessage().contains("bad magic"), f.getMessage());
 
-        LaudResNet other = TinyNets.twoStage(GumbelTemperature.constant(1f), 16, 7);
+        GatedBackbone other = TinyNets.twoStage(GumbelTemperature.constant(1f), 16, 7);
         other.initialize(m, DataType.FLOAT32, new Shape(1, 1, 16, 16));
         float[] own = firstWeight(other);
         CheckpointException w = assertThrows(CheckpointException.class, () -> Checkpoint.load(file, other, m));

@@ -15,6 +15,7 @@ import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.HardwareSpec;
 import org.laudnet.core.latency.TiledRooflineModel;
+import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
 
@@ -22,7 +23,7 @@ class LatencyCostModelTest {
 
     private final TiledRooflineModel v100 = new TiledRooflineModel(HardwareSpec.V100);
 
-    private LaudResNet net() {
+    private GatedBackbone net() {
         return LaudResNet.builder().setDepth(ResNetDepth.RESNET50)
                 .optStageGates(GateSpec.spatial(4), GateSpec.layer(), GateSpec.channel(4), GateSpec.both(7, 4))
                 .build();
@@ -30,7 +31,7 @@ class LatencyCostModelTest {
 
     @Test
     void knotsReproduceThePredictorAndInterpolateLinearlyBetween() {
-        LaudResNet net = net();
+        GatedBackbone net = net();
         LatencyCostModel model = LatencyCostModel.of(net, v100, 8, 4);
         BlockGeometry g0 = net.getBlocks().get(0).getGeometry();
         assertEquals(v100.staticLatencyMs(g0, 8), model.denseCost(0), 1e-12);

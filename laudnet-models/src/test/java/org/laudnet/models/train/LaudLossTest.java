@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.gate.GumbelTemperature;
-import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.NetworkResult;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.NetworkResult;
 
 class LaudLossTest {
 
@@ -230,7 +230,7 @@ class LaudLossTest {
 
     @Test
     void macsCostModelMatchesTheNetworksStaticCost() {
-        LaudResNet net = TinyNets.twoStage(GumbelTemperature.constant(1f), 16, 4);
+        GatedBackbone net = TinyNets.twoStage(GumbelTemperature.constant(1f), 16, 4);
         MacsCostModel cost = MacsCostModel.of(net);
         assertEquals(2, cost.numBlocks());
         assertEquals(net.staticMacs(), cost.staticCost(), 0.5);

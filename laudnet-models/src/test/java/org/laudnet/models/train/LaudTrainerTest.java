@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.gate.ExponentialTemperatureTracker;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.models.data.IdxDataset;
-import org.laudnet.models.resnet.LaudResNet;
 
 class LaudTrainerTest {
 
@@ -35,7 +36,7 @@ class LaudTrainerTest {
     Path dir;
 
     private static LaudTrainer trainer(GumbelTemperature tau, int epochs, LossConfig loss, Path ckpt) {
-        LaudResNet net = TinyNets.twoStage(tau, SIZE, 4);
+        GatedBackbone net = TinyNets.twoStage(tau, SIZE, 4);
         return LaudTrainer.builder()
                 .setNetwork(net)
                 .optTemperature(tau)
@@ -172,13 +173,13 @@ class LaudTrainerTest {
         }
     }
 
-    private static List<float[]> parameters(LaudResNet net) {
+    private static List<float[]> parameters(GatedNetwork net) {
         return net.getParameters().stream().map(p -> p.getValue().getArray().toFloatArray()).toList();
     }
 
     @Test
     void teacherLabelsNeedATeacher() {
-        LaudResNet net = TinyNets.twoStage(GumbelTemperature.constant(1f), SIZE, 4);
+        GatedBackbone net = TinyNets.twoStage(GumbelTemperature.constant(1f), SIZE, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LaudTrainer.builder()
                 .setNetwork(net)
                 .setLoss(LossConfig.paper(0.5f, 1))
@@ -192,7 +193,7 @@ class LaudTrainerTest {
     void distillsFromATeacher() throws IOException, TranslateException {
         int epochs = 1;
         GumbelTemperature t = tau(epochs);
-        LaudResNet teacher = TinyNets.twoStage(GumbelTemperature.constant(1f), SIZE, 4);
+        GatedBackbone teacher = TinyNets.twoStage(GumbelTemperature.constant(1f), SIZE, 4);
         try (LaudTrainer tr = LaudTrainer.builder()
                 .setNetwork(TinyNets.twoStage(t, SIZE, 4))
                 .optTemperature(t)
@@ -210,7 +211,7 @@ class LaudTrainerTest {
 
     @Test
     void builderRejectsMismatchedEpochs() {
-        LaudResNet net = TinyNets.twoStage(GumbelTemperature.constant(1f), SIZE, 4);
+        GatedBackbone net = TinyNets.twoStage(GumbelTemperature.constant(1f), SIZE, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LaudTrainer.builder()
                 .setNetwork(net)
                 .setLoss(LossConfig.paper(0.5f, 3))

@@ -11,7 +11,7 @@ import ai.djl.util.Pair;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.gate.ExponentialTemperatureTracker;
 import org.laudnet.core.gate.GumbelTemperature;
-import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.core.net.GatedBackbone;
 
 class ScheduleTest {
 
@@ -37,7 +37,7 @@ class ScheduleTest {
     @Test
     void lossReadsTheEpochFromTheProgress() {
         TrainingProgress p = new TrainingProgress(null);
-        LaudResNet net = TinyNets.twoStage(GumbelTemperature.constant(1f), 16, 4);
+        GatedBackbone net = TinyNets.twoStage(GumbelTemperature.constant(1f), 16, 4);
         LaudLoss loss = LaudLoss.forNetwork(net, LossConfig.paper(0.5f, 10), p);
         assertEquals(0.5, loss.currentBounds().upper(), 1e-12);
         for (int e = 0; e < 4; e++) {
@@ -48,7 +48,7 @@ class ScheduleTest {
 
     @Test
     void gateParametersGetTheirOwnMultiplier() {
-        LaudResNet net = TinyNets.twoStage(GumbelTemperature.constant(1f), 16, 4);
+        GatedBackbone net = TinyNets.twoStage(GumbelTemperature.constant(1f), 16, 4);
         GroupLearningRateTracker lr = new GroupLearningRateTracker(net, Tracker.fixed(0.1f), 0.5f, 2f);
         int gates = 0;
         int backbone = 0;

@@ -5,11 +5,12 @@ import java.util.Random;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.StageSpec;
+import org.laudnet.core.net.StemSpec;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.data.IdxImages;
 import org.laudnet.models.resnet.LaudResNet;
-import org.laudnet.models.resnet.StageSpec;
-import org.laudnet.models.resnet.StemSpec;
 
 /** Small networks and synthetic data shared by the training tests. */
 final class TinyNets {
@@ -17,7 +18,7 @@ final class TinyNets {
     private TinyNets() {}
 
     /** Two basic-block stages (8 and 16 channels), both spatially gated with S = 2, on gray images. */
-    static LaudResNet twoStage(GumbelTemperature temperature, int size, int classes) {
+    static GatedBackbone twoStage(GumbelTemperature temperature, int size, int classes) {
         return LaudResNet.builder()
                 .setStages(BlockType.BASIC, List.of(
                         new StageSpec(1, 8, 8, 1, GateSpec.none()), new StageSpec(1, 16, 16, 2, GateSpec.none())))

@@ -23,12 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.StridePlacement;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.StageSpec;
+import org.laudnet.core.net.StemSpec;
 import org.laudnet.core.testing.TestArrays;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
-import org.laudnet.models.resnet.StageSpec;
-import org.laudnet.models.resnet.StemSpec;
 
 class TorchvisionImporterTest {
 
@@ -67,8 +68,8 @@ class TorchvisionImporterTest {
         }
     }
 
-    private LaudResNet resNet18(long seed) {
-        LaudResNet net = LaudResNet.builder().setDepth(ResNetDepth.RESNET18).optStem(StemSpec.small(3, 64))
+    private GatedBackbone resNet18(long seed) {
+        GatedBackbone net = LaudResNet.builder().setDepth(ResNetDepth.RESNET18).optStem(StemSpec.small(3, 64))
                 .optInputSize(32).optNumClasses(10).optStageGates(GateSpec.spatial(2), GateSpec.channel(4),
                         GateSpec.none(), GateSpec.layer())
                 .optSeed(seed).build();
@@ -78,7 +79,7 @@ class TorchvisionImporterTest {
 
     @Test
     void resNet18RoundTripThroughTorchvisionNamesGivesIdenticalLogits() throws WeightFileException {
-        LaudResNet source = resNet18(1);
+        GatedBackbone source = resNet18(1);
         randomize(source, 11);
         TensorFile exported = TorchvisionImporter.exportResNet(source);
         assertEquals(102, exported.size(), "ResNet-18: 20 convs, 20 BatchNorms x 4, fc weight and bias");
@@ -89,7 +90,7 @@ class TorchvisionImporterTest {
         Path file = dir.resolve("resnet18.safetensors");
         SafetensorsWriter.write(file, exported);
 
-        LaudResNet target = resNet18(2);
+        GatedBackbone target = resNet18(2);
         NDArray x = TestArrays.randn(m, 3, new Shape(2, 3, 32, 32));
         float[] expected = source.run(ps, x, false).logits().toFloatArray();
         assertFalse(Arrays.equals(expected, target.run(ps, x, false).logits().toFloatArray()));
@@ -100,7 +101,7 @@ class TorchvisionImporterTest {
     @Test
     void handMadeFileGivesTheHandComputedLogits() throws WeightFileException {
         // 1-channel 4x4 image; stem conv 3x3 -> 2 channels; one basic block (2 -> 2); fc 2 -> 2
-        LaudResNet net = LaudResNet.builder().setStages(BlockType.BASIC,
+        GatedBackbone net = LaudResNet.builder().setStages(BlockType.BASIC,
                         List.of(new StageSpec(1, 2, 2, 1, GateSpec.none())))
                 .optStem(StemSpec.small(1, 2)).optInputSize(4).optNumClasses(2).build();
         net.initialize(m, DataType.FLOAT32, new Shape(1, 1, 4, 4));
@@ -139,7 +140,7 @@ class TorchvisionImporterTest {
     @Test
     void resNet50And101HaveTorchvisionsTensorCounts() {
         for (ResNetDepth depth : List.of(ResNetDepth.RESNET50, ResNetDepth.RESNET101)) {
-            LaudResNet net = LaudResNet.builder().setDepth(depth).optInputSize(64).build();
+            GatedBackbone net = LaudResNet.builder().setDepth(depth).optInputSize(64).build();
             net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 64, 64));
             TensorFile f = TorchvisionImporter.exportResNet(net);
             int convs = depth == ResNetDepth.RESNET50 ? 53 : 104;
@@ -148,7 +149,7 @@ class TorchvisionImporterTest {
             assertArrayEquals(new long[] {64, 3, 7, 7}, f.get("conv1.weight").shape());
             assertArrayEquals(new long[] {256, 64, 1, 1}, f.get("layer1.2.conv3.weight").shape());
         }
-        LaudResNet v1 = LaudResNet.builder().setDepth(ResNetDepth.RESNET50).optInputSize(64)
+        GatedBackbone v1 = LaudResNet.builder().setDepth(ResNetDepth.RESNET50).optInputSize(64)
                 .optStridePlacement(StridePlacement.CONV1).build();
         v1.initialize(m, DataType.FLOAT32, new Shape(1, 3, 64, 64));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -156,8 +157,8 @@ class TorchvisionImporterTest {
         assertTrue(e.getMessage().contains("stridePlacement"), e.getMessage());
     }
 
-    private LaudRegNet tinyRegNet() {
-        LaudRegNet net = LaudRegNet.builder().setStages(8, List.of(
+    private GatedBackbone tinyRegNet() {
+        GatedBackbone net = LaudRegNet.builder().setStages(8, List.of(
                         new StageSpec(1, 16, 16, 2, GateSpec.spatial(2)),
                         new StageSpec(2, 24, 24, 2, GateSpec.channel(3))))
                 .optInputSize(32).optNumClasses(5).build();
@@ -167,7 +168,7 @@ class TorchvisionImporterTest {
 
     @Test
     void regNetRoundTripThroughTorchvisionNamesGivesIdenticalLogits() throws WeightFileException {
-        LaudRegNet source = tinyRegNet();
+        GatedBackbone source = tinyRegNet();
         randomize(source, 21);
         TensorFile exported = TorchvisionImporter.exportRegNet(source);
         // a conv is 1 tensor, a BN 4, an SE 4, the fc 2: stem 5; blocks with projection 4 convs + 4 BNs + SE,
@@ -185,7 +186,7 @@ class TorchvisionImporterTest {
         assertFalse(exported.contains("trunk_output.block2.block2-1.proj.0.weight"));
         Path file = dir.resolve("regnet.safetensors");
         SafetensorsWriter.write(file, exported);
-        LaudRegNet target = tinyRegNet();
+        GatedBackbone target = tinyRegNet();
         NDArray x = TestArrays.randn(m, 8, new Shape(2, 3, 32, 32));
         float[] expected = source.run(ps, x, false).logits().toFloatArray();
         TorchvisionImporter.loadRegNet(file, target);
@@ -194,10 +195,10 @@ class TorchvisionImporterTest {
 
     @Test
     void badFilesNameFileTensorAndShapesAndLeaveTheNetworkUntouched() throws WeightFileException {
-        LaudResNet source = resNet18(1);
+        GatedBackbone source = resNet18(1);
         randomize(source, 5);
         List<NamedTensor> good = TorchvisionImporter.exportResNet(source).tensors();
-        LaudResNet target = resNet18(3);
+        GatedBackbone target = resNet18(3);
         float[] before = target.getHead().getParameters().get("weight").getArray().toFloatArray();
         float[] stemBefore = target.getStemConv().getParameters().get("weight").getArray().toFloatArray();
 
@@ -233,9 +234,16 @@ class TorchvisionImporterTest {
         assertArrayEquals(before, target.getHead().getParameters().get("weight").getArray().toFloatArray());
         assertArrayEquals(stemBefore, target.getStemConv().getParameters().get("weight").getArray().toFloatArray());
 
-        LaudResNet fresh = LaudResNet.builder().setDepth(ResNetDepth.RESNET18).optInputSize(32).build();
+        GatedBackbone fresh = LaudResNet.builder().setDepth(ResNetDepth.RESNET18).optInputSize(32).build();
         IllegalArgumentException iae = assertThrows(IllegalArgumentException.class,
                 () -> TorchvisionImporter.loadResNet(TensorFile.of(good), f1, fresh));
         assertTrue(iae.getMessage().contains("initialised"), iae.getMessage());
+
+        // the naming is chosen by the network's family: a ResNet is not a RegNetY, and vice versa
+        iae = assertThrows(IllegalArgumentException.class,
+                () -> TorchvisionImporter.loadRegNet(TensorFile.of(good), f1, target));
+        assertTrue(iae.getMessage().contains("RegNetY") && iae.getMessage().contains("resnet"), iae.getMessage());
+        iae = assertThrows(IllegalArgumentException.class, () -> TorchvisionImporter.exportRegNet(target));
+        assertTrue(iae.getMessage().contains("regnety"), iae.getMessage());
     }
 }

@@ -1,0 +1,103 @@
+package org.laudnet.core.exec;
+
+import java.util.List;
+import org.laudnet.core.plan.BlockPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes one block of a plan for one executor: evaluates the gates ({@link GateEvaluator}), chooses the path
+ * ({@link PathSelector}) and runs it ({@link BlockPath}). The thin front of the per-block machinery; not thread-safe.
+ */
+final class BlockEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlockEngine.class);
+
+    final BlockWeights weights;
+    final List<ExecutionPath> candidates;
+
+    BlockEngine(BlockWeights weights, Backend<?> backend) {
+        this.weights = weights;
+        this.candidates = List.copyOf(PathSelector.candidates(weights.plan, backend.spatialSchedules()));
+    }
+
+    /**
+     * The output of one block call and its report.
+     *
+     * @param output the block output
+     * @param report what was done
+     * @param <T> the tensor type
+     */
+    record Outcome<T>(T output, ExecutionReport report) {}
+
+    /**
+     * Runs the block.
+     *
+     * @param k the kernels
+     * @param x the block input
+     * @param xs its shape
+     * @param masks decisions to impose, or null to evaluate the gates
+     * @param reuse whether {@code x} is a non-negative input the caller hands over
+     * @param policy the path policy
+     * @param calibration the block's calibration at this batch size, or null
+     * @param timer phase timer, or null
+     * @param override replaces the gates' decisions, or null
+     * @param index the block's index in its network (for the override)
+     * @param <T> the tensor type
+     * @return the output and report
+     */
+    <T> Outcome<T> run(Kernels<T> k, T x, Nchw xs, Masks masks, boolean reuse, PathPolicy policy,
+            BlockCalibration calibration, PhaseTimer timer, GateOverride override, int index) {
+        BlockPlan plan = weights.plan;
+        Masks mk = masks != null ? masks : GateEvaluator.evaluate(k, weights, x, xs);
+        if (override != null) {
+            mk = overridden(mk, override, index);
+        }
+        if (timer != null) {
+            timer.lap("gate");
+        }
+        PathSelector.Decision d = PathSelector.decide(mk, policy, candidates, calibration);
+        if (timer != null) {
+            timer.lap("index");
+        }
+        T y = PathSelector.strategy(d.path()).execute(new BlockCall<>(k, weights, x, xs, mk, reuse, timer));
+        ExecutionReport report = new ExecutionReport(plan.mode(), d.path(), xs.batch(), mk.activeUnits(),
+                mk.totalUnits(), mk.patternGroups(), mk.densities(), mk.sampleDensities(),
+                plan.cost().ratio(mk.densities()), d.predictedSparseMs(), d.predictedDenseMs());
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("block {} {}: path {}, active {}/{}, densities {}, predicted sparse {} ms, dense {} ms",
+                    plan.geometry().type(), plan.mode(), d.path(), report.activeUnits(), report.totalUnits(),
+                    report.densities(), d.predictedSparseMs(), d.predictedDenseMs());
+        }
+        return new Outcome<>(y, report);
+    }
+
+    private Masks overridden(Masks mk, GateOverride override, int index) {
+        float[] cells = mk.cells == null ? null
+                : checked("spatial", override.spatial(index, mk.plan, mk.batch, mk.cells.cells().clone()),
+                        mk.cells.cells().length);
+        float[] channels = mk.channels == null ? null
+                : checked("channel", override.channel(index, mk.plan, mk.batch, mk.channels.clone()),
+                        mk.channels.length);
+        return new Masks(mk.plan, mk.batch, cells, channels);
+    }
+
+    private static float[] checked(String what, float[] v, int length) {
+        if (v == null || v.length != length) {
+            throw new IllegalArgumentException("the gate override's " + what + " decisions must have " + length
+                    + " entries, got " + (v == null ? "null" : v.length));
+        }
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] != 0f && v[i] != 1f) {
+                throw new IllegalArgumentException("the gate override's " + what + " decisions must be 0 or 1, got "
+                        + v[i] + " at index " + i);
+            }
+        }
+        return v;
+    }
+
+    /** Returns whether this call's decisions need the block's calibration under the policy. */
+    boolean needsCalibration(PathPolicy policy) {
+        return policy == PathPolicy.AUTO && !candidates.isEmpty();
+    }
+}

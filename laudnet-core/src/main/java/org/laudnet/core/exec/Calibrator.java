@@ -1,0 +1,181 @@
+package org.laudnet.core.exec;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.plan.BlockPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures a block's paths on synthetic inputs and masks and fits their cost models ({@link BlockCalibration}): the
+ * dense path is timed once (at half density: its time does not depend on the masks), every sparse path at several
+ * densities (random and clustered cells; with a channel gate and a batch above 1 also with per-sample patterns, so
+ * that the per-pattern cost can be fitted). A time is the fastest of {@code runs} runs after one warm-up run: the run
+ * least disturbed by other work on shared cores, for dense and sparse alike.
+ */
+final class Calibrator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Calibrator.class);
+
+    private final int runs;
+    private final long seed;
+
+    Calibrator(int runs, long seed) {
+        this.runs = runs;
+        this.seed = seed;
+    }
+
+    /**
+     * Calibrates one block.
+     *
+     * @param k the kernels to time with
+     * @param w the block's weights
+     * @param candidates the block's sparse paths
+     * @param batch the batch size
+     * @param <T> the tensor type
+     * @return the calibration ({@link BlockCalibration#none()} without sparse paths)
+     */
+    <T> BlockCalibration calibrate(Kernels<T> k, BlockWeights w, List<ExecutionPath> candidates, int batch) {
+        BlockPlan plan = w.plan;
+        if (candidates.isEmpty()) {
+            return BlockCalibration.none();
+        }
+        Random r = new Random(seed + batch);
+        Nchw xs = new Nchw(batch, plan.geometry().inChannels(), plan.geometry().inHeight(),
+                plan.geometry().inWidth());
+        float[] data = new float[xs.size()];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) r.nextGaussian();
+        }
+        try (Kernels.Scope<T> scope = k.openScope()) {
+            T x = k.importHost(data, xs);
+            double dense = time(k, w, x, xs, synthetic(plan, batch, 0.5, false, 0.5, false, r), DensePath.INSTANCE);
+            Map<ExecutionPath, LinearCostModel> models = new EnumMap<>(ExecutionPath.class);
+            for (ExecutionPath p : candidates) {
+                List<double[]> features = new ArrayList<>();
+                List<Double> times = new ArrayList<>();
+                for (double[] st : settings(plan.mode(), batch)) {
+                    Masks mk = synthetic(plan, batch, st[0], st[1] > 0, st[2], st[3] > 0, r);
+                    if (mk.allCellsClosed()) {
+                        continue;
+                    }
+                    features.add(PathFeatures.of(p, mk));
+                    times.add(time(k, w, x, xs, mk, PathSelector.strategy(p)));
+                }
+                if (!features.isEmpty()) {
+                    models.put(p, LinearCostModel.fit(features.toArray(new double[0][]),
+                            times.stream().mapToDouble(Double::doubleValue).toArray()));
+                }
+            }
+            BlockCalibration cal = new BlockCalibration(dense, models);
+            LOG.debug("calibrated block {} {} at batch {}: dense {} ms, models {}", plan.geometry().type(),
+                    plan.mode(), batch, dense, models);
+            return cal;
+        }
+    }
+
+    private <T> double time(Kernels<T> k, BlockWeights w, T x, Nchw xs, Masks mk, BlockPath path) {
+        double[] t = new double[runs];
+        for (int i = -1; i < runs; i++) {
+            try (Kernels.Scope<T> scope = k.openScope()) {
+                long t0 = System.nanoTime();
+                T y = path.execute(new BlockCall<>(k, w, x, xs, mk, false, null));
+                // reading one value waits for queued work on asynchronous backends
+                k.exportHost(y, 1);
+                long t1 = System.nanoTime();
+                if (i >= 0) {
+                    t[i] = (t1 - t0) / 1e6;
+                }
+            }
+        }
+        Arrays.sort(t);
+        return t[0];
+    }
+
+    /**
+     * Rows of {spatial density, clustered (1) or random (0), channel density, per-sample channel patterns (1) or one
+     * shared pattern (0)}.
+     */
+    private static double[][] settings(GateMode mode, int batch) {
+        if (mode == GateMode.LAYER) {
+            return batch == 1 ? new double[][] {{1, 0, 1, 0}}
+                    : new double[][] {{0.25, 0, 1, 0}, {0.5, 0, 1, 0}, {0.75, 0, 1, 0}};
+        }
+        if (mode == GateMode.CHANNEL) {
+            return batch == 1
+                    ? new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}}
+                    : new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}, {1, 0, 0.5, 1},
+                        {1, 0, 0.75, 1}};
+        }
+        double dcLow = mode == GateMode.BOTH ? 0.5 : 1;
+        double mixed = mode == GateMode.BOTH && batch > 1 ? 1 : 0;
+        return new double[][] {{0.2, 0, 1, 0}, {0.5, 0, dcLow, 0}, {0.8, 0, 1, 0}, {0.3, 1, dcLow, mixed},
+            {0.7, 1, 1, 0}};
+    }
+
+    /** Synthetic decisions at given densities (every sample opens at least one cell or group). */
+    static Masks synthetic(BlockPlan plan, int batch, double spatialDensity, boolean clustered,
+            double channelDensity, boolean perSamplePatterns, Random r) {
+        float[] cells = null;
+        if (plan.mode().hasSpatialGate()) {
+            int per = plan.spatialGroups() * plan.maskSize() * plan.maskSize();
+            cells = new float[batch * per];
+            if (plan.mode() == GateMode.LAYER) {
+                int open = Math.max(1, (int) Math.round(spatialDensity * batch));
+                for (int b = 0; b < open; b++) {
+                    for (int q = 0; q < per; q++) {
+                        cells[b * per + q] = 1;
+                    }
+                }
+            } else {
+                int open = Math.max(1, (int) Math.round(spatialDensity * per));
+                for (int b = 0; b < batch; b++) {
+                    int[] order = clustered ? identity(per) : shuffled(per, r);
+                    for (int c = 0; c < open; c++) {
+                        cells[b * per + order[c]] = 1;
+                    }
+                }
+            }
+        }
+        float[] channels = null;
+        if (plan.mode().hasChannelGate()) {
+            int groups = plan.channelGroups();
+            channels = new float[batch * groups];
+            int open = Math.max(1, (int) Math.round(channelDensity * groups));
+            int[] order = shuffled(groups, r);
+            for (int b = 0; b < batch; b++) {
+                if (perSamplePatterns && b > 0) {
+                    order = shuffled(groups, r);
+                }
+                for (int c = 0; c < open; c++) {
+                    channels[b * groups + order[c]] = 1;
+                }
+            }
+        }
+        return new Masks(plan, batch, cells, channels);
+    }
+
+    private static int[] identity(int n) {
+        int[] o = new int[n];
+        for (int i = 0; i < n; i++) {
+            o[i] = i;
+        }
+        return o;
+    }
+
+    private static int[] shuffled(int n, Random r) {
+        int[] o = identity(n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = o[i];
+            o[i] = o[j];
+            o[j] = t;
+        }
+        return o;
+    }
+}

@@ -1,0 +1,51 @@
+package org.laudnet.core.exec;
+
+/**
+ * {@link ExecutionPath#DENSE}: the whole branch on the whole batch, gates applied by multiplication (the masked-dense
+ * form; the static block when every gate is open). Channel masks multiply conv1's and conv2's activated outputs; closed
+ * spatial cells then output {@code ReLU(identity)}:
+ *
+ * <pre>
+ *   y = ReLU(identity + branch_cm(x))        at kept elements
+ *   y = ReLU(identity)                       at elements whose cell is closed
+ * </pre>
+ *
+ * which equals {@code ReLU(identity + branch * M3)}. The squeeze-excitation pools over the computed positions.
+ */
+final class DensePath implements BlockPath {
+
+    static final DensePath INSTANCE = new DensePath();
+
+    private DensePath() {}
+
+    @Override
+    public ExecutionPath path() {
+        return ExecutionPath.DENSE;
+    }
+
+    @Override
+    public <T> T execute(BlockCall<T> c) {
+        Masks m = c.masks;
+        T cm = null;
+        if (!m.allChannelsOpen()) {
+            int w = c.plan.width();
+            int g = c.plan.channelGroups();
+            int per = w / g;
+            float[] v = new float[m.batch * w];
+            for (int b = 0; b < m.batch; b++) {
+                for (int ch = 0; ch < w; ch++) {
+                    v[b * w + ch] = m.channels[b * g + ch / per];
+                }
+            }
+            cm = c.k.importHost(v, new Nchw(m.batch, w, 1, 1));
+        }
+        boolean spatial = !m.allCellsOpen();
+        T identity = c.identity();
+        T y = Branch.run(c, c.x, c.xs, c.w.full, cm, spatial ? m.cells : null, identity, true);
+        if (spatial) {
+            c.k.fillInactiveRelu(identity, c.outShape, m.cells, y);
+            c.lap("scatter");
+        }
+        return y;
+    }
+}

@@ -1,0 +1,200 @@
+package org.laudnet.core.exec;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Eval-mode inference of an {@link org.laudnet.core.plan.InferencePlan} on its runtime's backend, with the gates
+ * turned into skipped work (method section 4): per block the gates decide, the cheapest path for those decisions runs
+ * (see {@link PathPolicy}), and a {@link GateReport} says what was decided and done. The logits equal the network's
+ * masked-dense eval forward up to float rounding (relative error {@code <= 1e-4}).
+ *
+ * <p>Created by {@link PlanRuntime#newExecutor()}; shares the runtime's weights and calibrations. Not thread-safe: use
+ * one executor per thread (executors are cheap: their own state is workspaces and index caches). Memory: every call
+ * works in its own scope that is closed before it returns; only the logits survive, owned by the input's manager (or
+ * copied to the host).
+ */
+public final class NetworkExecutor implements AutoCloseable {
+
+    private final NetworkEngine<?> engine;
+    private boolean closed;
+
+    NetworkExecutor(NetworkEngine<?> engine) {
+        this.engine = engine;
+    }
+
+    /** Returns the runtime this executor runs on. */
+    public PlanRuntime<?> runtime() {
+        return engine.runtime;
+    }
+
+    /** Returns the executor's options. */
+    public ExecutorOptions options() {
+        return engine.options();
+    }
+
+    /**
+     * Sets (or, with null, removes) a timer that receives the time of each execution phase of later calls; a profiling
+     * aid (on an asynchronous backend the phases measure queueing).
+     *
+     * @param timer the timer, or null
+     */
+    public void setPhaseTimer(PhaseTimer timer) {
+        engine.setPhaseTimer(timer);
+    }
+
+    /**
+     * Sets (or, with null, removes) an override of the gates' decisions for later calls: benchmarks and checks measure
+     * a network at imposed densities with it. The maskers still run.
+     *
+     * @param override the override, or null
+     */
+    public void setGateOverride(GateOverride override) {
+        engine.setGateOverride(override);
+    }
+
+    /**
+     * Runs the network on a batch of images held by the engine.
+     *
+     * @param images {@code (B, C, S, S)} float32, finite, with the plan's {@code C} and {@code S}
+     * @return the logits {@code (B, classes)} (owned by the images' manager) and the gate report
+     * @throws IllegalArgumentException if the shape, the data type or a value is invalid
+     * @throws IllegalStateException if the executor is closed
+     */
+    public NetworkExecution run(NDArray images) {
+        return run(images, engine.options().policy());
+    }
+
+    /**
+     * Runs the network on a batch of images held by the engine, with another path policy for this call.
+     *
+     * @param images {@code (B, C, S, S)} float32, finite
+     * @param policy the path policy of this call
+     * @return the logits {@code (B, classes)} (owned by the images' manager) and the gate report
+     * @throws IllegalArgumentException if the input or the policy is invalid
+     */
+    public NetworkExecution run(NDArray images, PathPolicy policy) {
+        checkOpen();
+        if (images == null) {
+            throw new IllegalArgumentException("images must not be null");
+        }
+        if (images.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("images must be float32, got " + images.getDataType());
+        }
+        int batch = checkShape(images.getShape());
+        try (NDArray sum = images.sum()) {
+            if (!Float.isFinite(sum.getFloat())) {
+                throw new IllegalArgumentException("images contain NaN or infinite values");
+            }
+        }
+        return runArray(engine, images, batch, checkPolicy(policy));
+    }
+
+    /**
+     * Runs the network on a batch of images held on the host.
+     *
+     * @param images {@code (B, C, S, S)} row-major, finite
+     * @param batch {@code B}, positive
+     * @return the logits and the gate report
+     * @throws IllegalArgumentException if the array length does not match the batch or a value is not finite
+     */
+    public HostExecution run(float[] images, int batch) {
+        return run(images, batch, engine.options().policy());
+    }
+
+    /**
+     * Runs the network on a batch of images held on the host, with another path policy for this call.
+     *
+     * @param images {@code (B, C, S, S)} row-major, finite
+     * @param batch {@code B}, positive
+     * @param policy the path policy of this call
+     * @return the logits and the gate report
+     * @throws IllegalArgumentException if the input or the policy is invalid
+     */
+    public HostExecution run(float[] images, int batch, PathPolicy policy) {
+        checkOpen();
+        if (images == null) {
+            throw new IllegalArgumentException("images must not be null");
+        }
+        if (batch <= 0) {
+            throw new IllegalArgumentException("batch must be positive, got " + batch);
+        }
+        Nchw xs = engine.inputShape(batch);
+        if (images.length != (long) xs.size()) {
+            throw new IllegalArgumentException("images must hold B x C x S x S = " + batch + " x " + xs.channels()
+                    + " x " + xs.height() + " x " + xs.width() + " = " + (long) xs.size() + " values, got "
+                    + images.length);
+        }
+        for (int i = 0; i < images.length; i++) {
+            if (!Float.isFinite(images[i])) {
+                throw new IllegalArgumentException("images contain a non-finite value (" + images[i] + ") at index "
+                        + i);
+            }
+        }
+        return runHost(engine, images, batch, checkPolicy(policy));
+    }
+
+    private static <T> NetworkExecution runArray(NetworkEngine<T> e, NDArray images, int batch, PathPolicy policy) {
+        Kernels<T> k = e.k;
+        int classes = e.runtime.plan().numClasses();
+        NDManager owner = images.getManager();
+        List<ExecutionReport> reports = new ArrayList<>();
+        NDArray logits;
+        try (Kernels.Scope<T> scope = k.openScope()) {
+            T x = k.importArray(images, e.inputShape(batch));
+            T out = e.forward(x, batch, policy, reports);
+            // the (B, classes) logits are copied out: a few floats, and no view of a buffer the scope frees
+            logits = owner.create(k.exportHost(out, batch * classes), new Shape(batch, classes));
+        }
+        return new NetworkExecution(logits, e.report(reports, batch));
+    }
+
+    private static <T> HostExecution runHost(NetworkEngine<T> e, float[] images, int batch, PathPolicy policy) {
+        Kernels<T> k = e.k;
+        int classes = e.runtime.plan().numClasses();
+        List<ExecutionReport> reports = new ArrayList<>();
+        float[] logits;
+        try (Kernels.Scope<T> scope = k.openScope()) {
+            T x = k.importHost(images, e.inputShape(batch));
+            T out = e.forward(x, batch, policy, reports);
+            logits = k.exportHost(out, batch * classes);
+        }
+        return new HostExecution(logits, batch, classes, e.report(reports, batch));
+    }
+
+    private int checkShape(Shape s) {
+        Nchw one = engine.inputShape(1);
+        if (s.dimension() != 4 || s.get(0) <= 0 || s.get(0) > Integer.MAX_VALUE || s.get(1) != one.channels()
+                || s.get(2) != one.height() || s.get(3) != one.width()) {
+            throw new IllegalArgumentException("images must have shape (B, " + one.channels() + ", " + one.height()
+                    + ", " + one.width() + "), got " + s);
+        }
+        return (int) s.get(0);
+    }
+
+    private static PathPolicy checkPolicy(PathPolicy policy) {
+        if (policy == null) {
+            throw new IllegalArgumentException("policy must not be null");
+        }
+        return policy;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the executor is closed");
+        }
+    }
+
+    /** Releases the executor's workspaces (the runtime's weights stay). */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            engine.close();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package org.laudnet.core.exec;
+
+import org.laudnet.core.cost.BlockCost;
+import org.laudnet.core.cost.BlockDensities;
+import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.plan.BlockPlan;
+
+/**
+ * The work features of a sparse path for its measured {@link LinearCostModel}: with a channel gate first the number of
+ * channel patterns (each runs as its own sub-batch), then the MACs of the convolutions the path runs, summed over the
+ * batch and split into the terms whose counts vary independently. The dense path has no features (its time is
+ * measured once per batch size).
+ *
+ * <ul>
+ *   <li>LAYER: {@code open samples x dense MACs};
+ *   <li>CHANNEL: {@code sum_b convolution MACs at dc_b};
+ *   <li>spatial: {@code sum_b patches_b x per-patch MACs (conv2, conv3, the window copy; conv1 per window for HALO)
+ *       + squeeze-excitation}, and for M1 also {@code sum_b |M1_b| Cin w dc_b} (conv1's rows).
+ * </ul>
+ */
+final class PathFeatures {
+
+    private PathFeatures() {}
+
+    static double[] of(ExecutionPath p, Masks mk) {
+        double[] work = work(p, mk);
+        if (mk.channels == null) {
+            return work;
+        }
+        double[] f = new double[work.length + 1];
+        f[0] = mk.patternGroups();
+        System.arraycopy(work, 0, f, 1, work.length);
+        return f;
+    }
+
+    private static double[] work(ExecutionPath p, Masks mk) {
+        BlockPlan plan = mk.plan;
+        BlockCost cost = plan.cost();
+        BlockGeometry g = plan.geometry();
+        double w = g.width();
+        switch (p) {
+            case LAYER:
+                return new double[] {mk.openSamples().length * (double) cost.denseMacs()};
+            case CHANNEL: {
+                double macs = 0;
+                for (BlockDensities d : mk.sampleDensities()) {
+                    macs += cost.dynamicMacs(BlockDensities.channel(d.dc())) - cost.downsampleMacs()
+                            - cost.maskerMacs();
+                }
+                return new double[] {macs};
+            }
+            default: {
+                int s = plan.granularity();
+                int k = g.conv2Stride() * (s - 1) + 3;
+                double win = 0;
+                double c1 = 0;
+                for (int b = 0; b < mk.batch; b++) {
+                    double dc = mk.sampleDensities().get(b).dc();
+                    double perPatch = (double) s * s * w * w * 9 / g.convGroups() * dc * dc
+                            + (double) s * s * w * g.outChannels() * dc + (double) k * k * w * dc;
+                    if (p == ExecutionPath.SPATIAL_HALO) {
+                        perPatch += (double) k * k * g.inChannels() * w * dc;
+                    }
+                    win += mk.openCells(b) * perPatch;
+                    if (cost.seMacs() > 0) {
+                        win += dc * (cost.seMacs() + (double) g.outPixels() * w);
+                    }
+                    c1 += mk.m1Pixels(b) * (double) g.inChannels() * w * dc;
+                }
+                return p == ExecutionPath.SPATIAL_M1 ? new double[] {win, c1} : new double[] {win};
+            }
+        }
+    }
+}

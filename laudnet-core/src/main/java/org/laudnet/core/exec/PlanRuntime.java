@@ -1,0 +1,154 @@
+package org.laudnet.core.exec;
+
+import java.util.List;
+import org.laudnet.core.plan.BlockPlan;
+import org.laudnet.core.plan.InferencePlan;
+import org.laudnet.core.util.Checks;
+
+/**
+ * An {@link InferencePlan} bound to a {@link Backend}: the plan's weights uploaded once, the path-cost calibrations,
+ * and a factory of executors. This is the shared, thread-safe part of a deployed model: create one per model and
+ * backend, then one {@link NetworkExecutor} per thread ({@link #newExecutor()}); N executors share one copy of the
+ * weights (and of every cached channel slice) and one calibration per batch size.
+ *
+ * <p>Calibration: under {@link PathPolicy#AUTO} an executor needs, per batch size, each gated block's measured path
+ * costs. The first call at a new batch size measures them (once per runtime; concurrent callers wait for it); call
+ * {@link #calibrate(int...)} ahead of time to keep that out of live requests, and {@link CalibrationStore#save} /
+ * {@link CalibrationStore#load} to reuse it across restarts.
+ *
+ * @param <T> the backend's tensor type
+ */
+public final class PlanRuntime<T> implements AutoCloseable {
+
+    private final InferencePlan plan;
+    private final Backend<T> backend;
+    private final PlanWeights weights;
+    private final CalibrationStore calibrations;
+    private final int[] stageOfBlock;
+    private volatile boolean closed;
+
+    private PlanRuntime(InferencePlan plan, Backend<T> backend, int calibrationCapacity) {
+        this.plan = plan;
+        this.backend = backend;
+        this.weights = new PlanWeights(plan, backend);
+        this.calibrations = new CalibrationStore(backend.id(), CalibrationStore.machineFingerprint(backend),
+                plan.blocks().size(), calibrationCapacity);
+        this.stageOfBlock = plan.blocks().stream().mapToInt(BlockPlan::stage).toArray();
+    }
+
+    /**
+     * Uploads a plan's weights to a backend. The runtime owns the backend from now on and closes it.
+     *
+     * @param plan the plan
+     * @param backend the backend
+     * @param <T> the backend's tensor type
+     * @return the runtime
+     */
+    public static <T> PlanRuntime<T> create(InferencePlan plan, Backend<T> backend) {
+        return create(plan, backend, CalibrationStore.DEFAULT_CAPACITY);
+    }
+
+    /**
+     * Uploads a plan's weights to a backend, keeping calibrations for at most {@code calibrationCapacity} batch sizes.
+     *
+     * @param plan the plan
+     * @param backend the backend (owned by the runtime from now on)
+     * @param calibrationCapacity the most batch sizes whose calibration is kept, positive
+     * @param <T> the backend's tensor type
+     * @return the runtime
+     */
+    public static <T> PlanRuntime<T> create(InferencePlan plan, Backend<T> backend, int calibrationCapacity) {
+        if (plan == null || backend == null) {
+            throw new IllegalArgumentException("plan and backend must not be null");
+        }
+        Checks.positive("calibrationCapacity", calibrationCapacity);
+        try {
+            return new PlanRuntime<>(plan, backend, calibrationCapacity);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** Returns the plan. */
+    public InferencePlan plan() {
+        return plan;
+    }
+
+    /** Returns the backend. */
+    public Backend<T> backend() {
+        return backend;
+    }
+
+    /** Returns the path-cost calibrations of this runtime. */
+    public CalibrationStore calibrations() {
+        return calibrations;
+    }
+
+    /** Returns the stage index (from 0) of every block. */
+    public int[] stageOfBlock() {
+        return stageOfBlock.clone();
+    }
+
+    PlanWeights weights() {
+        return weights;
+    }
+
+    /**
+     * Creates an executor with the default options ({@link ExecutorOptions#defaults()}).
+     *
+     * @return an executor for one thread at a time; the caller closes it
+     */
+    public NetworkExecutor newExecutor() {
+        return newExecutor(ExecutorOptions.defaults());
+    }
+
+    /**
+     * Creates an executor.
+     *
+     * @param options its settings
+     * @return an executor for one thread at a time; the caller closes it
+     * @throws IllegalStateException if the runtime is closed
+     */
+    public NetworkExecutor newExecutor(ExecutorOptions options) {
+        if (closed) {
+            throw new IllegalStateException("the runtime is closed");
+        }
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        return new NetworkExecutor(new NetworkEngine<>(this, options));
+    }
+
+    /**
+     * Measures the path costs of every gated block at the given batch sizes, unless already known, so that the first
+     * requests of those sizes do not pay for it.
+     *
+     * @param batchSizes positive batch sizes
+     * @throws IllegalArgumentException if a batch size is not positive
+     */
+    public void calibrate(int... batchSizes) {
+        for (int b : batchSizes) {
+            Checks.positive("batch size", b);
+        }
+        try (NetworkEngine<T> engine = new NetworkEngine<>(this, ExecutorOptions.defaults())) {
+            for (int b : batchSizes) {
+                calibrations.getOrCompute(b, () -> engine.calibrate(b));
+            }
+        }
+    }
+
+    /** Returns the batch sizes with a calibration. */
+    public List<Integer> calibratedBatchSizes() {
+        return calibrations.batchSizes();
+    }
+
+    /** Releases the backend and every weight on it. Close the executors first. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            backend.close();
+        }
+    }
+}

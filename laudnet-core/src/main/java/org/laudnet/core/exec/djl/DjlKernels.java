@@ -1,0 +1,702 @@
+package org.laudnet.core.exec.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import java.nio.FloatBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.Set;
+import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.Kernels;
+import org.laudnet.core.exec.Nchw;
+import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.SpatialCells;
+import org.laudnet.core.exec.SpatialSchedule;
+import org.laudnet.core.plan.FoldedConv;
+
+/**
+ * The primitives of one executor on the {@link DjlBackend}: eager DJL operations on {@link NDArray}s (NCHW float32).
+ * See {@link Kernels} for the contract of each primitive; the spatial patch primitives and their opaque layouts are
+ * described in {@link DjlPatchOps}.
+ *
+ * <p>Memory: the kernels own a root manager (a sub-manager of the backend's) that holds their caches (plan index
+ * arrays, zero rows). Each {@link #openScope() scope} is a sub-manager of the current one (the outermost one of the
+ * root); every tensor a primitive returns is attached to the innermost open scope's manager (to the root when no
+ * scope is open), also when DJL would place it elsewhere (an operation's result belongs to its first operand's
+ * manager), and intermediates are closed before the primitive returns. {@link Scope#keep} attaches a tensor to the
+ * enclosing scope's manager; for the outermost scope it detaches the tensor, which the caller then owns and must
+ * close. Closing a scope closes its manager, and first any scope opened inside it that is still open.
+ *
+ * <p>Imported arrays ({@link #importArray}) are temporarily attached to the scope ({@code tempAttach}): they return to
+ * their own manager when the scope closes and are never modified, released or moved: primitives that would write
+ * into one reject it, {@link Scope#keep} and {@link #exportArray} hand out a copy of one. An array that already
+ * belongs to this kernels' managers is used as it is.
+ *
+ * <p>Not thread-safe: one executor (one thread at a time) owns a kernels object. Uploaded weights are shared
+ * read-only with the other executors of the backend.
+ */
+public final class DjlKernels implements Kernels<NDArray> {
+
+    /** Plans whose index arrays are kept (LRU). */
+    static final int PLAN_CACHE_CAPACITY = 16;
+
+    private static final Shape ONE = new Shape(1, 1);
+
+    private final DjlBackend backend;
+    private final NDManager root;
+    private final Deque<DjlScope> scopes = new ArrayDeque<>();
+    private final PatchIndex.Cache plans;
+    private final DjlPatchOps patchOps;
+    private boolean closed;
+
+    DjlKernels(DjlBackend backend, NDManager root) {
+        this.backend = backend;
+        this.root = root;
+        this.plans = new PatchIndex.Cache(root, PLAN_CACHE_CAPACITY);
+        this.patchOps = new DjlPatchOps(this);
+    }
+
+    // ------------------------------------------------------------------------------------------------ scopes
+
+    /** A scope: a sub-manager of the enclosing scope's (or the root's) manager. */
+    private final class DjlScope implements Scope<NDArray> {
+        private final NDManager manager;
+        private final DjlScope parent;
+        private final Set<NDArray> imported = Collections.newSetFromMap(new IdentityHashMap<>());
+        private boolean open = true;
+
+        DjlScope(NDManager manager, DjlScope parent) {
+            this.manager = manager;
+            this.parent = parent;
+        }
+
+        /**
+         * Attaches {@code t} to the enclosing scope's manager, or detaches it from the kernels for the outermost scope
+         * (the caller then owns it). An array imported into this scope is copied instead (it belongs to the caller);
+         * a tensor of an enclosing scope is returned as it is.
+         *
+         * @throws IllegalArgumentException if {@code t} is null, released, or belongs to a scope inside this one
+         * @throws IllegalStateException if this scope is closed
+         */
+        @Override
+        public NDArray keep(NDArray t) {
+            if (!open) {
+                throw new IllegalStateException("cannot keep a tensor in a closed scope");
+            }
+            requireOpen("t", t);
+            if (imported.contains(t)) {
+                NDArray copy = t.duplicate();
+                moveOut(copy);
+                return copy;
+            }
+            NDManager m = t.getManager();
+            if (m == manager) {
+                moveOut(t);
+                return t;
+            }
+            for (DjlScope s : scopes) {
+                if (s == this) {
+                    break;
+                }
+                if (s.manager == m) {
+                    throw new IllegalArgumentException("t belongs to a scope opened inside the one that keeps it");
+                }
+            }
+            return t;
+        }
+
+        private void moveOut(NDArray t) {
+            if (parent != null) {
+                t.attach(parent.manager);
+            } else {
+                t.detach();
+            }
+        }
+
+        /** Closes the scopes opened inside this one that are still open, then this scope's manager. Idempotent. */
+        @Override
+        public void close() {
+            if (!open) {
+                return;
+            }
+            while (!scopes.isEmpty()) {
+                DjlScope s = scopes.pop();
+                s.open = false;
+                s.imported.clear();
+                s.manager.close();
+                if (s == this) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Opens a scope nested in the current one.
+     *
+     * @return the scope
+     * @throws IllegalStateException if the kernels are closed
+     */
+    @Override
+    public Scope<NDArray> openScope() {
+        ensureOpen();
+        DjlScope parent = scopes.peek();
+        DjlScope s = new DjlScope((parent == null ? root : parent.manager).newSubManager(), parent);
+        scopes.push(s);
+        return s;
+    }
+
+    /**
+     * Closes a tensor now.
+     *
+     * @param t a tensor of the current or an enclosing scope
+     * @throws IllegalArgumentException if {@code t} is null or an imported array
+     */
+    @Override
+    public void release(NDArray t) {
+        ensureOpen();
+        if (t == null) {
+            throw new IllegalArgumentException("t must not be null");
+        }
+        if (isImported(t)) {
+            throw new IllegalArgumentException("t is an imported array; it belongs to the caller and is not released");
+        }
+        t.close();
+    }
+
+    /** Returns the innermost open scope's manager, or the root manager when no scope is open. */
+    NDManager current() {
+        DjlScope s = scopes.peek();
+        return s == null ? root : s.manager;
+    }
+
+    /** Attaches {@code a} to the current manager unless it is there already. */
+    NDArray local(NDArray a) {
+        NDManager m = current();
+        if (a.getManager() != m) {
+            a.attach(m);
+        }
+        return a;
+    }
+
+    /** Returns whether {@code t} was imported into an open scope. */
+    boolean isImported(NDArray t) {
+        for (DjlScope s : scopes) {
+            if (s.imported.contains(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean ownedHere(NDArray t) {
+        NDManager m = t.getManager();
+        if (m == root) {
+            return true;
+        }
+        for (DjlScope s : scopes) {
+            if (s.manager == m) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns the index cache of the plans. */
+    PatchIndex.Cache plans() {
+        return plans;
+    }
+
+    /** Returns the kernels' root manager (caches; the parent of the outermost scope). */
+    NDManager rootManager() {
+        return root;
+    }
+
+    // ------------------------------------------------------------------------------------------------ transfers
+
+    /**
+     * Takes a caller's array as a tensor of the current scope ({@code tempAttach}); it returns to its manager when
+     * the scope closes and is never modified. An array that already belongs to these kernels is returned as it is.
+     *
+     * @throws IllegalArgumentException if {@code x} is null, released, not float32, or not of shape {@code shape}
+     */
+    @Override
+    public NDArray importArray(NDArray x, Nchw shape) {
+        ensureOpen();
+        requireTensor("x", x, shape);
+        if (x.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("x must be float32, got " + x.getDataType());
+        }
+        if (ownedHere(x)) {
+            return x;
+        }
+        DjlScope s = scopes.peek();
+        x.tempAttach(current());
+        if (s != null) {
+            s.imported.add(x);
+        }
+        return x;
+    }
+
+    /**
+     * Takes a handed-over array as a writable tensor of the current scope ({@code tempAttach}, so it returns to its
+     * manager when the scope closes); primitives may write into it.
+     *
+     * @throws IllegalArgumentException if {@code x} is null, released, not float32, or not of shape {@code shape}
+     */
+    @Override
+    public NDArray adoptArray(NDArray x, Nchw shape) {
+        ensureOpen();
+        requireTensor("x", x, shape);
+        if (x.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("x must be float32, got " + x.getDataType());
+        }
+        if (!ownedHere(x)) {
+            x.tempAttach(current());
+        }
+        return x;
+    }
+
+    /**
+     * Copies host values into a new tensor of the current scope.
+     *
+     * @throws IllegalArgumentException if {@code data} is null or shorter than {@code shape.size()}
+     */
+    @Override
+    public NDArray importHost(float[] data, Nchw shape) {
+        ensureOpen();
+        notNull("shape", shape);
+        if (data == null || data.length < shape.size()) {
+            throw new IllegalArgumentException("data must hold at least " + shape.size() + " values for " + shape
+                    + ", got " + (data == null ? "null" : data.length));
+        }
+        return current().create(FloatBuffer.wrap(data, 0, shape.size()), shape(shape));
+    }
+
+    /**
+     * Moves {@code t} to {@code target} ({@code attach}); an imported array, or an array the kernels do not own, is
+     * copied into {@code target} instead. The tensor then no longer belongs to its scope.
+     *
+     * @throws IllegalArgumentException if an argument is null, or {@code t} is not of shape {@code shape}
+     */
+    @Override
+    public NDArray exportArray(NDArray t, Nchw shape, NDManager target) {
+        ensureOpen();
+        requireTensor("t", t, shape);
+        if (target == null || !target.isOpen()) {
+            throw new IllegalArgumentException("target must be an open manager, got "
+                    + (target == null ? "null" : "a closed manager"));
+        }
+        if (isImported(t) || !ownedHere(t)) {
+            NDArray copy = t.duplicate();
+            copy.attach(target);
+            return copy;
+        }
+        t.attach(target);
+        return t;
+    }
+
+    /**
+     * Reads the first {@code count} values.
+     *
+     * @throws IllegalArgumentException if {@code t} is null or released, or {@code count} is outside
+     *     {@code [0, t.size()]}
+     */
+    @Override
+    public float[] exportHost(NDArray t, int count) {
+        ensureOpen();
+        requireOpen("t", t);
+        long size = t.size();
+        if (count < 0 || count > size) {
+            throw new IllegalArgumentException("count must be in [0, " + size + "], got " + count);
+        }
+        float[] all = t.toFloatArray();
+        return count == all.length ? all : Arrays.copyOf(all, count);
+    }
+
+    /** Uploads a convolution into the current scope's manager. */
+    @Override
+    public ConvWeights temporary(FoldedConv conv) {
+        ensureOpen();
+        return DjlConvWeights.create(conv, backend, current());
+    }
+
+    // ------------------------------------------------------------------------------------------------ dense
+
+    /**
+     * {@code Conv2d.conv2d} with the weights' stride, padding and groups (a 1x1 layer on a {@code 1 x 1} input runs as
+     * {@code Linear.linear} on {@code (B, I)}), then {@code addi(residual)} and a ReLU.
+     */
+    @Override
+    public NDArray conv(NDArray x, Nchw xs, ConvWeights w, NDArray residual, boolean relu) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        DjlConvWeights d = weights("w", w);
+        FoldedConv c = d.spec();
+        if (c.inChannels() != xs.channels()) {
+            throw new IllegalArgumentException("x has " + xs.channels() + " channels but w expects "
+                    + c.inChannels() + " (" + c + ")");
+        }
+        int ho = c.outSize(xs.height());
+        int wo = c.outSize(xs.width());
+        Shape ys = new Shape(xs.batch(), c.outChannels(), ho, wo);
+        if (residual != null) {
+            requireShape("residual", residual, ys);
+        }
+        NDArray y;
+        if (c.kernel() == 1 && c.groups() == 1 && c.padding() == 0 && xs.height() == 1 && xs.width() == 1) {
+            NDArray rows = local(x.reshape(xs.batch(), xs.channels()));
+            NDArray z = Linear.linear(rows, d.matrix(), d.bias()).head();
+            y = z.reshape(ys);
+            close(rows, z);
+        } else {
+            y = local(Conv2d.conv2d(x, d.weight(), d.bias(), new Shape(c.stride(), c.stride()),
+                    new Shape(c.padding(), c.padding()), ONE, c.groups()).head());
+        }
+        if (residual != null) {
+            y.addi(residual);
+        }
+        if (relu) {
+            NDArray r = Activation.relu(y);
+            y.close();
+            y = r;
+        }
+        return y;
+    }
+
+    /** {@code Pool.maxPool2d} (PyTorch pads with {@code -inf}). */
+    @Override
+    public NDArray maxPool(NDArray x, Nchw xs, int kernel, int stride, int padding) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        positive("kernel", kernel);
+        positive("stride", stride);
+        if (padding < 0 || padding > kernel / 2) {
+            throw new IllegalArgumentException("padding must be in [0, kernel / 2 = " + kernel / 2 + "], got "
+                    + padding);
+        }
+        if (xs.height() + 2 * padding < kernel || xs.width() + 2 * padding < kernel) {
+            throw new IllegalArgumentException("kernel " + kernel + " does not fit the padded input " + xs);
+        }
+        return local(Pool.maxPool2d(x, new Shape(kernel, kernel), new Shape(stride, stride),
+                new Shape(padding, padding), false));
+    }
+
+    /** {@code Pool.avgPool2d} with kernel = stride = {@code k}, no padding. */
+    @Override
+    public NDArray avgPool(NDArray x, Nchw xs, int kernel) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        positive("kernel", kernel);
+        if (xs.height() % kernel != 0 || xs.width() % kernel != 0) {
+            throw new IllegalArgumentException("kernel " + kernel + " must divide H and W of " + xs);
+        }
+        Shape k = new Shape(kernel, kernel);
+        return local(Pool.avgPool2d(x, k, k, new Shape(0, 0), false, true));
+    }
+
+    /** {@code sum} over axes 2 and 3 (kept), divided by {@code H W}. */
+    @Override
+    public NDArray mean(NDArray x, Nchw xs) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        return local(x.sum(new int[] {2, 3}, true)).divi(xs.height() * xs.width());
+    }
+
+    /** {@code Activation.relu}, a new tensor. */
+    @Override
+    public NDArray relu(NDArray x, Nchw xs) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        return local(Activation.relu(x));
+    }
+
+    /** {@code h.muli(f(scale))} in place (an imported {@code h} is multiplied into a new tensor). */
+    @Override
+    public NDArray scaleChannels(NDArray h, Nchw hs, NDArray scale, boolean sigmoid) {
+        ensureOpen();
+        requireTensor("h", h, hs);
+        requireShape("scale", scale, new Shape(hs.batch(), hs.channels(), 1, 1));
+        NDArray f = sigmoid ? local(Activation.sigmoid(scale)) : scale;
+        NDArray y = isImported(h) ? local(h.mul(f)) : h.muli(f);
+        if (sigmoid) {
+            f.close();
+        }
+        return y;
+    }
+
+    /**
+     * A batched matrix-vector product of {@code h} as {@code (B, C, H W)} with host-built weights
+     * {@code M2 / max(sum M2, 1)} (the plain mean when every position is computed).
+     */
+    @Override
+    public NDArray maskedMean(NDArray h, Nchw hs, SpatialCells cells) {
+        ensureOpen();
+        requireTensor("h", h, hs);
+        CellMasks.check(cells, hs);
+        float[] weights = CellMasks.meanWeights(cells, hs);
+        if (weights == null) {
+            return mean(h, hs);
+        }
+        int hw = hs.height() * hs.width();
+        NDArray m = current().create(FloatBuffer.wrap(weights), new Shape(hs.batch(), hw, 1));
+        NDArray rows = local(h.reshape(hs.batch(), hs.channels(), hw));
+        NDArray s = rows.matMul(m);
+        NDArray y = s.reshape(hs.batch(), hs.channels(), 1, 1);
+        close(m, rows, s);
+        return y;
+    }
+
+    /** {@code x.get(new NDIndex("{}", samples))}. */
+    @Override
+    public NDArray gatherSamples(NDArray x, Nchw xs, int[] samples) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        NDArray idx = current().create(sampleIndex("samples", samples, xs.batch()));
+        NDArray y = local(x.get(new NDIndex("{}", idx)));
+        idx.close();
+        return y;
+    }
+
+    /** {@code out.set(at, relu(identity.get(at) + branch))} with one index array. */
+    @Override
+    public void scatterSamplesResidualRelu(NDArray branch, Nchw branchShape, int[] samples, NDArray identity,
+            NDArray out) {
+        ensureOpen();
+        requireTensor("branch", branch, branchShape);
+        requireOpen("identity", identity);
+        requireOpen("out", out);
+        long[] is = identity.getShape().getShape();
+        Shape full = new Shape(is);
+        if (is.length != 4 || is[1] != branchShape.channels() || is[2] != branchShape.height()
+                || is[3] != branchShape.width()) {
+            throw new IllegalArgumentException("identity must have shape (B, " + branchShape.channels() + ", "
+                    + branchShape.height() + ", " + branchShape.width() + "), got " + full);
+        }
+        requireShape("out", out, full);
+        requireWritable("out", out);
+        if (samples == null || samples.length != branchShape.batch()) {
+            throw new IllegalArgumentException("samples must list the branch's " + branchShape.batch()
+                    + " samples, got " + (samples == null ? "null" : samples.length));
+        }
+        NDArray idx = current().create(sampleIndex("samples", samples, (int) is[0]));
+        NDIndex at = new NDIndex("{}", idx);
+        NDArray sum = local(identity.get(at)).addi(branch);
+        NDArray r = Activation.relu(sum);
+        out.set(at, r);
+        close(idx, sum, r);
+    }
+
+    /**
+     * {@code out = out K + ReLU(identity) (1 - K)} in place, with the host-built kept mask {@code K (B, gs, 1, H, W)}
+     * broadcast over the channels of each group ({@code out} viewed as {@code (B, gs, C / gs, H, W)}).
+     */
+    @Override
+    public void fillInactiveRelu(NDArray identity, Nchw shape, SpatialCells cells, NDArray out) {
+        ensureOpen();
+        requireTensor("identity", identity, shape);
+        requireTensor("out", out, shape);
+        requireWritable("out", out);
+        CellMasks.check(cells, shape);
+        CellMasks.Kept k = CellMasks.kept(cells, shape);
+        if (k.all) {
+            return;
+        }
+        NDArray r = local(Activation.relu(identity));
+        if (k.none) {
+            out.set(new NDIndex("..."), r);
+            r.close();
+            return;
+        }
+        int gs = cells.groups();
+        Shape grouped = new Shape(shape.batch(), gs, shape.channels() / gs, shape.height(), shape.width());
+        Shape maskShape = new Shape(shape.batch(), gs, 1, shape.height(), shape.width());
+        NDManager m = current();
+        NDArray kept = m.create(FloatBuffer.wrap(k.kept), maskShape);
+        NDArray closedMask = m.create(FloatBuffer.wrap(k.closed), maskShape);
+        NDArray rg = r.reshape(grouped).muli(closedMask);
+        NDArray og = local(out.reshape(grouped));
+        og.muli(kept).addi(rg);
+        close(r, rg, og, kept, closedMask);
+    }
+
+    // ------------------------------------------------------------------------------------------------ patches
+
+    /** See {@link DjlPatchOps#windowsConv1}. */
+    @Override
+    public NDArray windowsConv1(NDArray x, Nchw xs, PatchPlan plan, ConvWeights c1, SpatialSchedule schedule) {
+        ensureOpen();
+        return patchOps.windowsConv1(x, xs, plan, c1, schedule);
+    }
+
+    /** See {@link DjlPatchOps#patchConv3x3Relu}. */
+    @Override
+    public NDArray patchConv3x3Relu(NDArray windows, PatchPlan plan, ConvWeights c2) {
+        ensureOpen();
+        return patchOps.patchConv3x3Relu(windows, plan, c2);
+    }
+
+    /** See {@link DjlPatchOps#patchMeans}. */
+    @Override
+    public NDArray patchMeans(NDArray patches, PatchPlan plan, int channels) {
+        ensureOpen();
+        return patchOps.patchMeans(patches, plan, channels);
+    }
+
+    /** See {@link DjlPatchOps#scalePatchesSigmoid}. */
+    @Override
+    public NDArray scalePatchesSigmoid(NDArray patches, PatchPlan plan, int channels, NDArray scale) {
+        ensureOpen();
+        return patchOps.scalePatchesSigmoid(patches, plan, channels, scale);
+    }
+
+    /** See {@link DjlPatchOps#spatialBegin}. */
+    @Override
+    public NDArray spatialBegin(NDArray identity, Nchw shape) {
+        ensureOpen();
+        return patchOps.spatialBegin(identity, shape);
+    }
+
+    /** See {@link DjlPatchOps#patchConv1x1Add}. */
+    @Override
+    public void patchConv1x1Add(NDArray patches, PatchPlan plan, ConvWeights c3, NDArray accumulator) {
+        ensureOpen();
+        patchOps.patchConv1x1Add(patches, plan, c3, accumulator);
+    }
+
+    /** See {@link DjlPatchOps#spatialEnd}. */
+    @Override
+    public NDArray spatialEnd(NDArray accumulator, Nchw shape) {
+        ensureOpen();
+        return patchOps.spatialEnd(accumulator, shape);
+    }
+
+    /** Closes every open scope, the caches and the root manager. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Iterator<DjlScope> it = scopes.iterator();
+        DjlScope outermost = null;
+        while (it.hasNext()) {
+            outermost = it.next();
+        }
+        if (outermost != null) {
+            outermost.close();
+        }
+        plans.close();
+        root.close();
+    }
+
+    // ------------------------------------------------------------------------------------------------ checks
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the DJL kernels are closed");
+        }
+    }
+
+    /** Returns the backend's weights, or throws naming the parameter. */
+    DjlConvWeights weights(String name, ConvWeights w) {
+        if (!(w instanceof DjlConvWeights d) || d.owner() != backend) {
+            throw new IllegalArgumentException(name + " must be weights of this DJL backend, got " + w);
+        }
+        if (!d.isOpen()) {
+            throw new IllegalArgumentException(name + " has been released (its backend or scope is closed): " + w);
+        }
+        return d;
+    }
+
+    /** Requires a writable tensor (not an imported array). */
+    void requireWritable(String name, NDArray t) {
+        if (isImported(t)) {
+            throw new IllegalArgumentException(name + " is an imported array, which primitives never modify");
+        }
+    }
+
+    /** Requires a non-null, open tensor of the NCHW shape. */
+    static void requireTensor(String name, NDArray t, Nchw shape) {
+        notNull(name + " shape", shape);
+        requireShape(name, t, shape(shape));
+    }
+
+    /** Requires a non-null, open tensor of the given shape. */
+    static void requireShape(String name, NDArray t, Shape expected) {
+        requireOpen(name, t);
+        Shape s = t.getShape();
+        if (!Arrays.equals(s.getShape(), expected.getShape())) {
+            throw new IllegalArgumentException(name + " must have shape " + expected + ", got " + s);
+        }
+    }
+
+    /** Requires a non-null tensor that is not released. */
+    static void requireOpen(String name, NDArray t) {
+        if (t == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        if (t.isReleased()) {
+            throw new IllegalArgumentException(name + " has been released");
+        }
+    }
+
+    static void notNull(String name, Object o) {
+        if (o == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+    }
+
+    static void positive(String name, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+
+    /** Returns the DJL shape of an NCHW shape. */
+    static Shape shape(Nchw s) {
+        return new Shape(s.batch(), s.channels(), s.height(), s.width());
+    }
+
+    /** Closes arrays (nulls skipped). */
+    static void close(NDArray... arrays) {
+        for (NDArray a : arrays) {
+            if (a != null) {
+                a.close();
+            }
+        }
+    }
+
+    /** Validates distinct sample indices in {@code [0, batch)} and returns them as int64 values. */
+    private static long[] sampleIndex(String name, int[] samples, int batch) {
+        if (samples == null || samples.length == 0) {
+            throw new IllegalArgumentException(name + " must list at least one sample, got "
+                    + (samples == null ? "null" : "none"));
+        }
+        boolean[] seen = new boolean[batch];
+        long[] idx = new long[samples.length];
+        for (int i = 0; i < samples.length; i++) {
+            int b = samples[i];
+            if (b < 0 || b >= batch) {
+                throw new IllegalArgumentException(name + "[" + i + "] must be in [0, " + batch + "), got " + b);
+            }
+            if (seen[b]) {
+                throw new IllegalArgumentException(name + " must be distinct, " + b + " appears twice");
+            }
+            seen[b] = true;
+            idx[i] = b;
+        }
+        return idx;
+    }
+}

@@ -1,0 +1,207 @@
+package org.laudnet.core.plan;
+
+import ai.djl.training.ParameterStore;
+import org.laudnet.core.block.AbstractGatedBlock;
+import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.cost.BlockCost;
+import org.laudnet.core.cost.BlockGeometry;
+
+/**
+ * One gated residual block of an {@link InferencePlan}: geometry, gate, and every layer with its BatchNorm folded
+ * (method sections 1 and 4). The computation it describes, on {@code x (B, Cin, Hin, Win)}:
+ *
+ * <pre>
+ *   identity = downsample == null ? x : downsample(x)
+ *   bottleneck: h1 = ReLU(conv1(x)) * cm;  h2 = ReLU(conv2(h1)) * cm;  [h2 = h2 * SE(pool_M2(h2))];  z = conv3(h2)
+ *   basic:      h1 = ReLU(conv1(x)) * cm;  z = conv2(h1)
+ *   y = ReLU(identity + z * M3)
+ * </pre>
+ *
+ * with the channel mask {@code cm} and the spatial mask {@code M3} from the maskers. Null fields are absent layers:
+ * {@code conv3} for basic blocks, {@code downsample} without projection, {@code squeezeExcitation} without one, each
+ * masker when the mode has none. Immutable and thread-safe.
+ *
+ * @param geometry the block's shape
+ * @param gate how the block is gated
+ * @param conv1 the first convolution (1x1 for a bottleneck, 3x3 for a basic block)
+ * @param conv2 the 3x3 convolution (grouped for RegNetY)
+ * @param conv3 the last 1x1 convolution of a bottleneck, or null
+ * @param downsample the projection of the identity, or null
+ * @param squeezeExcitation the squeeze-excitation between conv2 and conv3, or null
+ * @param spatialMasker the spatial (or layer) masker, or null
+ * @param channelMasker the channel masker, or null
+ * @param cost the block's MAC terms (maskers and squeeze-excitation included)
+ * @param stage the index (from 0) of the network stage the block belongs to
+ */
+public record BlockPlan(
+        BlockGeometry geometry,
+        GateSpec gate,
+        FoldedConv conv1,
+        FoldedConv conv2,
+        FoldedConv conv3,
+        FoldedConv downsample,
+        SqueezeExcitationPlan squeezeExcitation,
+        SpatialMasker spatialMasker,
+        ChannelMasker channelMasker,
+        BlockCost cost,
+        int stage) {
+
+    /**
+     * Validates that the layers present are those the geometry and the gate call for, with matching channels.
+     *
+     * @throws IllegalArgumentException naming the first missing, superfluous or mis-shaped layer
+     */
+    public BlockPlan {
+        if (geometry == null || gate == null || conv1 == null || conv2 == null || cost == null) {
+            throw new IllegalArgumentException("geometry, gate, conv1, conv2 and cost must not be null");
+        }
+        if (stage < 0) {
+            throw new IllegalArgumentException("stage must be non-negative, got " + stage);
+        }
+        boolean bottleneck = geometry.type() == BlockType.BOTTLENECK;
+        require((conv3 != null) == bottleneck, "conv3 must be present exactly for a bottleneck");
+        require((downsample != null) == geometry.hasDownsample(), "downsample must be present exactly when the"
+                + " geometry has one");
+        require(squeezeExcitation == null || bottleneck, "squeeze-excitation needs a bottleneck");
+        GateMode mode = gate.mode();
+        require((spatialMasker != null) == mode.hasSpatialGate(), "spatialMasker must be present exactly for mode "
+                + "SPATIAL, BOTH or LAYER, mode is " + mode);
+        require((channelMasker != null) == mode.hasChannelGate(), "channelMasker must be present exactly for mode "
+                + "CHANNEL or BOTH, mode is " + mode);
+        int inner = bottleneck ? geometry.width() : geometry.outChannels();
+        require(conv1.inChannels() == geometry.inChannels() && conv1.outChannels() == geometry.width(),
+                "conv1 must map " + geometry.inChannels() + " -> " + geometry.width() + " channels, got " + conv1);
+        require(conv2.inChannels() == geometry.width() && conv2.outChannels() == inner && conv2.kernel() == 3
+                && conv2.groups() == geometry.convGroups(), "conv2 must be a 3x3 convolution " + geometry.width()
+                + " -> " + inner + " with " + geometry.convGroups() + " groups, got " + conv2);
+        require(conv1.stride() == geometry.conv1Stride() && conv2.stride() == geometry.conv2Stride(),
+                "conv1 and conv2 must have strides " + geometry.conv1Stride() + " and " + geometry.conv2Stride());
+        if (conv3 != null) {
+            require(conv3.inChannels() == geometry.width() && conv3.outChannels() == geometry.outChannels()
+                    && conv3.kernel() == 1, "conv3 must be a 1x1 convolution " + geometry.width() + " -> "
+                    + geometry.outChannels() + ", got " + conv3);
+        }
+        if (downsample != null) {
+            require(downsample.inChannels() == geometry.inChannels()
+                    && downsample.outChannels() == geometry.outChannels() && downsample.kernel() == 1
+                    && downsample.stride() == geometry.stride(), "downsample must be a 1x1 stride "
+                    + geometry.stride() + " convolution " + geometry.inChannels() + " -> " + geometry.outChannels()
+                    + ", got " + downsample);
+        }
+        if (squeezeExcitation != null) {
+            require(squeezeExcitation.channels() == geometry.width(), "the squeeze-excitation must rescale "
+                    + geometry.width() + " channels, got " + squeezeExcitation.channels());
+        }
+        if (spatialMasker != null) {
+            require(spatialMasker.inChannels() == geometry.inChannels()
+                    && spatialMasker.maskSize() == gate.maskSize(geometry.outHeight())
+                    && spatialMasker.groups() == gate.spatialGroups(), "the spatial masker must read "
+                    + geometry.inChannels() + " channels into a " + gate.maskSize(geometry.outHeight()) + "^2 mask of "
+                    + gate.spatialGroups() + " groups");
+        }
+        if (channelMasker != null) {
+            require(channelMasker.inChannels() == geometry.inChannels()
+                    && channelMasker.groups() == gate.channelGroups(), "the channel masker must read "
+                    + geometry.inChannels() + " channels into " + gate.channelGroups() + " groups");
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /**
+     * Folds an initialised block's layers into a plan block (eval-mode semantics: running statistics, deterministic
+     * gates).
+     *
+     * @param block the block
+     * @param stage the index of the network stage it belongs to (0 for a block alone)
+     * @param ps the parameter store its layers are read through
+     * @return the plan block
+     * @throws IllegalArgumentException if the block is not initialised
+     */
+    public static BlockPlan of(AbstractGatedBlock block, int stage, ParameterStore ps) {
+        BlockGeometry g = block.getGeometry();
+        return new BlockPlan(
+                g,
+                block.getGateSpec(),
+                fold(block.getConv1(), ps, g.conv1Stride(), 1),
+                fold(block.getConv2(), ps, g.conv2Stride(), g.convGroups()),
+                block.getConv3().map(c -> fold(c, ps, 1, 1)).orElse(null),
+                block.getDownsample().map(c -> fold(c, ps, g.stride(), 1)).orElse(null),
+                block.getSqueezeExcitation()
+                        .map(se -> new SqueezeExcitationPlan(FoldedConv.of(se.fc1(), 1, 1),
+                                FoldedConv.of(se.fc2(), 1, 1)))
+                        .orElse(null),
+                block.getSpatialGate().map(s -> s.toMasker()).orElse(null),
+                block.getChannelGate().map(c -> c.toMasker(ps)).orElse(null),
+                block.getCost(),
+                stage);
+    }
+
+    private static FoldedConv fold(AbstractGatedBlock.ConvBn c, ParameterStore ps, int stride, int groups) {
+        return FoldedConv.fold(c.conv(), c.bn(), ps, stride, groups);
+    }
+
+    /** Returns whether the block is a bottleneck. */
+    public boolean bottleneck() {
+        return geometry.type() == BlockType.BOTTLENECK;
+    }
+
+    /** Returns the gate mode. */
+    public GateMode mode() {
+        return gate.mode();
+    }
+
+    /** Returns the mask side {@code m} of the spatial (or layer) gate, 0 without one. */
+    public int maskSize() {
+        return spatialMasker == null ? 0 : spatialMasker.maskSize();
+    }
+
+    /** Returns the spatial mask groups {@code gs} (1 without a spatial gate). */
+    public int spatialGroups() {
+        return spatialMasker == null ? 1 : spatialMasker.groups();
+    }
+
+    /** Returns the channel groups {@code G} (1 without a channel gate). */
+    public int channelGroups() {
+        return channelMasker == null ? 1 : channelMasker.groups();
+    }
+
+    /** Returns the output pixels per mask cell side: {@code Hout / m} (0 without a spatial gate). */
+    public int granularity() {
+        return spatialMasker == null ? 0 : geometry.outHeight() / spatialMasker.maskSize();
+    }
+
+    /** Returns the channels of the branch's last convolution's input ({@code w}) that a channel gate thins. */
+    public int width() {
+        return geometry.width();
+    }
+
+    /**
+     * Returns whether the spatial gate can run as gather-conv-scatter over patches: a SPATIAL or BOTH bottleneck whose
+     * conv1 does not stride, with one mask group. Other spatially gated blocks run masked dense.
+     */
+    public boolean spatialSparse() {
+        return (mode() == GateMode.SPATIAL || mode() == GateMode.BOTH) && bottleneck()
+                && geometry.conv1Stride() == 1 && spatialGroups() == 1;
+    }
+
+    /**
+     * Returns whether channel patterns can run with weight slices: an ungrouped conv2, or a bottleneck whose every
+     * channel-gate group consists of whole convolution groups ({@code (w / G) % groupWidth == 0}). Otherwise channel
+     * gates run masked dense.
+     */
+    public boolean channelSlicing() {
+        if (channelMasker == null) {
+            return false;
+        }
+        int groupWidth = geometry.width() / geometry.convGroups();
+        return geometry.convGroups() == 1
+                || (bottleneck() && (geometry.width() / channelMasker.groups()) % groupWidth == 0);
+    }
+}
