@@ -18,7 +18,6 @@ import org.laudnet.core.cost.BlockCost;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.gate.ChannelGate;
 import org.laudnet.core.gate.GateResult;
-import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.gate.SpatialGate;
 import org.laudnet.core.mask.MaskOps;
 import org.laudnet.core.util.Checks;
@@ -89,7 +88,7 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
         this.gateSpec = b.gateSpec;
         this.seChannels = b.seChannels;
         this.convBias = b.convBias;
-        this.epsilon = b.epsilon;
+        this.epsilon = b.epsilon();
         boolean bottleneck = g.type() == BlockType.BOTTLENECK;
         conv1 = addChildBlock("conv1", conv(bottleneck ? 1 : 3, g.width(), g.conv1Stride(), 1, convBias));
         bn1 = addChildBlock("bn1", bn(epsilon));
@@ -124,8 +123,8 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
                     .setInputChannels(g.inChannels())
                     .setMaskSize(gateSpec.maskSize(g.outHeight()))
                     .optGroups(gateSpec.spatialGroups())
-                    .optTemperature(b.temperature)
-                    .optSeed(b.seed)
+                    .optTemperature(b.temperature())
+                    .optSeed(b.seed())
                     .build());
             maskerMacs += spatialGate.maskerMacs(g.inHeight(), g.inWidth());
         } else {
@@ -136,8 +135,8 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
                     .setInputChannels(g.inChannels())
                     .setGroups(gateSpec.channelGroups())
                     .optMaskerKind(gateSpec.maskerKind())
-                    .optTemperature(b.temperature)
-                    .optSeed(b.seed + 1)
+                    .optTemperature(b.temperature())
+                    .optSeed(b.seed() + 1)
                     .build());
             maskerMacs += channelGate.maskerMacs(g.inHeight(), g.inWidth());
         } else {
@@ -416,20 +415,16 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
      *
      * @param <T> the concrete builder
      */
-    public abstract static class BaseBuilder<T extends BaseBuilder<T>> {
+    public abstract static class BaseBuilder<T extends BaseBuilder<T>> extends BatchNormBuilder<T> {
         private GateSpec gateSpec = GateSpec.none();
         private boolean convBias;
-        private float epsilon = 1e-5f;
-        private long seed = 17L;
-        private GumbelTemperature temperature = GumbelTemperature.constant(1f);
         private BlockGeometry geometry;
         private int seChannels;
 
         /** Creates a builder with the defaults: static, no convolution bias, epsilon 1e-5, seed 17. */
-        protected BaseBuilder() {}
-
-        /** Returns this builder as its concrete type. */
-        protected abstract T self();
+        protected BaseBuilder() {
+            super(17L);
+        }
 
         /**
          * Returns the block geometry the builder's fields describe.
@@ -472,42 +467,6 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
         }
 
         /**
-         * Sets the BatchNorm epsilon (default 1e-5; Keras uses 1e-3).
-         *
-         * @param epsilon positive epsilon
-         * @return this builder
-         */
-        public T optBatchNormEpsilon(float epsilon) {
-            this.epsilon = epsilon;
-            return self();
-        }
-
-        /**
-         * Sets the seed of the gates' noise (the channel gate uses {@code seed + 1}).
-         *
-         * @param seed the seed
-         * @return this builder
-         */
-        public T optSeed(long seed) {
-            this.seed = seed;
-            return self();
-        }
-
-        /**
-         * Sets the Gumbel temperature shared by the block's gates (default constant 1).
-         *
-         * @param temperature the temperature
-         * @return this builder
-         */
-        public T optTemperature(GumbelTemperature temperature) {
-            if (temperature == null) {
-                throw new IllegalArgumentException("temperature must not be null");
-            }
-            this.temperature = temperature;
-            return self();
-        }
-
-        /**
          * Validates the shared settings against the geometry and prepares the build.
          *
          * @throws IllegalArgumentException naming the first invalid field
@@ -516,9 +475,7 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
             if (gateSpec == null) {
                 throw new IllegalArgumentException("gateSpec must not be null");
             }
-            if (!(epsilon > 0)) {
-                throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
-            }
+            validateEpsilon();
             BlockGeometry g = geometry();
             if (g == null) {
                 throw new IllegalArgumentException("geometry must be set");

@@ -72,18 +72,6 @@ final class PathSelector {
     }
 
     /**
-     * Returns whether the policy's choice for this call needs the block's calibration.
-     *
-     * @param mk the call's decisions
-     * @param policy the policy
-     * @param candidates the block's sparse paths
-     * @return whether {@link #decide} will read the calibration
-     */
-    static boolean needsCalibration(Masks mk, PathPolicy policy, List<ExecutionPath> candidates) {
-        return policy == PathPolicy.AUTO && !candidates.isEmpty() && !mk.allOpen() && !mk.allCellsClosed();
-    }
-
-    /**
      * Chooses the path of a call.
      *
      * @param mk the call's decisions

@@ -66,8 +66,8 @@ public final class ChannelGate extends AbstractBlock {
         this.inputChannels = b.inputChannels;
         this.groups = b.groups;
         this.kind = b.kind;
-        this.temperature = b.temperature;
-        this.random = new Random(b.seed);
+        this.temperature = b.temperature();
+        this.random = new Random(b.seed());
         Linear last = Linear.builder().setUnits(2L * groups).optBias(true).build();
         last.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
         last.setInitializer(new KeepSkipBiasInitializer(b.keepBias, b.skipBias), Parameter.Type.BIAS);
@@ -241,17 +241,23 @@ public final class ChannelGate extends AbstractBlock {
     }
 
     /** Builder of a {@link ChannelGate}. */
-    public static final class Builder {
+    public static final class Builder extends NoiseBuilder<Builder> {
         private int inputChannels;
         private int groups;
         private ChannelMaskerKind kind = ChannelMaskerKind.MLP_2;
         private int reduction = DEFAULT_REDUCTION;
         private float keepBias = DEFAULT_KEEP_BIAS;
         private float skipBias = DEFAULT_SKIP_BIAS;
-        private long seed = 0xc4a11e1L;
-        private GumbelTemperature temperature = GumbelTemperature.constant(1f);
 
-        private Builder() {}
+        private Builder() {
+            super(0xc4a11e1L);
+        }
+
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
+            return this;
+        }
 
         /**
          * Sets {@code Cin}, the channels of the block input (required).
@@ -313,30 +319,7 @@ public final class ChannelGate extends AbstractBlock {
             return this;
         }
 
-        /**
-         * Sets the seed of the gate's Gumbel noise.
-         *
-         * @param seed the seed
-         * @return this builder
-         */
-        public Builder optSeed(long seed) {
-            this.seed = seed;
-            return this;
-        }
 
-        /**
-         * Sets the temperature the gate reads in training (default constant 1).
-         *
-         * @param temperature the shared temperature
-         * @return this builder
-         */
-        public Builder optTemperature(GumbelTemperature temperature) {
-            if (temperature == null) {
-                throw new IllegalArgumentException("temperature must not be null");
-            }
-            this.temperature = temperature;
-            return this;
-        }
 
         /**
          * Validates and builds the gate.

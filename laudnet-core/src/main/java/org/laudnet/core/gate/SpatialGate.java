@@ -54,8 +54,8 @@ public final class SpatialGate extends AbstractBlock {
         this.inputChannels = b.inputChannels;
         this.maskSize = b.maskSize;
         this.groups = b.groups;
-        this.temperature = b.temperature;
-        this.random = new Random(b.seed);
+        this.temperature = b.temperature();
+        this.random = new Random(b.seed());
         this.conv = addChildBlock(
                 "masker",
                 Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(2 * groups).optBias(true).build());
@@ -191,15 +191,21 @@ public final class SpatialGate extends AbstractBlock {
     }
 
     /** Builder of a {@link SpatialGate}. */
-    public static final class Builder {
+    public static final class Builder extends NoiseBuilder<Builder> {
         private int inputChannels;
         private int maskSize;
         private int groups = 1;
         private float keepBias = DEFAULT_KEEP_BIAS;
-        private long seed = 0x5eedL;
-        private GumbelTemperature temperature = GumbelTemperature.constant(1f);
 
-        private Builder() {}
+        private Builder() {
+            super(0x5eedL);
+        }
+
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
+            return this;
+        }
 
         /**
          * Sets {@code Cin}, the channels of the block input (required).
@@ -245,30 +251,7 @@ public final class SpatialGate extends AbstractBlock {
             return this;
         }
 
-        /**
-         * Sets the seed of the gate's Gumbel noise.
-         *
-         * @param seed the seed
-         * @return this builder
-         */
-        public Builder optSeed(long seed) {
-            this.seed = seed;
-            return this;
-        }
 
-        /**
-         * Sets the temperature the gate reads in training (default constant 1).
-         *
-         * @param temperature the shared temperature
-         * @return this builder
-         */
-        public Builder optTemperature(GumbelTemperature temperature) {
-            if (temperature == null) {
-                throw new IllegalArgumentException("temperature must not be null");
-            }
-            this.temperature = temperature;
-            return this;
-        }
 
         /**
          * Validates and builds the gate.

@@ -17,8 +17,10 @@ public interface BlockFamily {
      */
     String id();
 
-    /** Returns whether the stem convolution has a bias (Keras ResNet-50 weights have one). */
-    boolean stemConvBias();
+    /** Returns whether the stem convolution has a bias (Keras ResNet-50 weights have one; default false). */
+    default boolean stemConvBias() {
+        return false;
+    }
 
     /**
      * Builds the block of one slot of the network.

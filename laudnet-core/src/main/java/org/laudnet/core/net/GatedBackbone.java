@@ -18,9 +18,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.laudnet.core.block.AbstractGatedBlock;
+import org.laudnet.core.block.BatchNormBuilder;
 import org.laudnet.core.block.BlockResult;
 import org.laudnet.core.block.GateSpec;
-import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.util.Checks;
 
 /**
@@ -65,8 +65,8 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
         this.stages = List.copyOf(b.stages);
         this.inputSize = b.inputSize;
         this.numClasses = b.numClasses;
-        this.epsilon = b.epsilon;
-        this.seed = b.seed;
+        this.epsilon = b.epsilon();
+        this.seed = b.seed();
         stemConv = addChildBlock("stem_conv", Conv2d.builder()
                 .setKernelShape(new Shape(stem.kernel(), stem.kernel()))
                 .setFilters(stem.channels())
@@ -83,7 +83,7 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
             StageSpec st = stages.get(s);
             for (int i = 0; i < st.blocks(); i++) {
                 BlockSlot slot = new BlockSlot(s, i, st, channels, size, i == 0 ? st.stride() : 1, epsilon,
-                        seed + 2L * list.size(), b.temperature);
+                        seed + 2L * list.size(), b.temperature());
                 AbstractGatedBlock block;
                 try {
                     block = family.newBlock(slot);
@@ -325,14 +325,11 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
      *
      * @param <T> the concrete builder
      */
-    public abstract static class BaseBuilder<T extends BaseBuilder<T>> {
+    public abstract static class BaseBuilder<T extends BaseBuilder<T>> extends BatchNormBuilder<T> {
         private StemSpec stem;
         private List<StageSpec> stages;
         private int inputSize = 224;
         private int numClasses = 1000;
-        private float epsilon = 1e-5f;
-        private long seed = 1L;
-        private GumbelTemperature temperature = GumbelTemperature.constant(1f);
 
         /**
          * Creates a builder with a default stem.
@@ -340,11 +337,9 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
          * @param stem the architecture's default stem
          */
         protected BaseBuilder(StemSpec stem) {
+            super(1L);
             this.stem = stem;
         }
-
-        /** Returns this builder as its concrete type. */
-        protected abstract T self();
 
         /**
          * Returns the block family the builder's fields describe.
@@ -425,42 +420,6 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
         }
 
         /**
-         * Sets the BatchNorm epsilon (default 1e-5; Keras uses 1e-3).
-         *
-         * @param epsilon positive epsilon
-         * @return this builder
-         */
-        public T optBatchNormEpsilon(float epsilon) {
-            this.epsilon = epsilon;
-            return self();
-        }
-
-        /**
-         * Sets the base seed of the gates' noise (default 1).
-         *
-         * @param seed the seed
-         * @return this builder
-         */
-        public T optSeed(long seed) {
-            this.seed = seed;
-            return self();
-        }
-
-        /**
-         * Sets the Gumbel temperature shared by every gate of the network (default constant 1).
-         *
-         * @param temperature the temperature
-         * @return this builder
-         */
-        public T optTemperature(GumbelTemperature temperature) {
-            if (temperature == null) {
-                throw new IllegalArgumentException("temperature must not be null");
-            }
-            this.temperature = temperature;
-            return self();
-        }
-
-        /**
          * Validates the configuration against the input size and builds the network.
          *
          * @return the network
@@ -472,9 +431,7 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
             }
             Checks.positive("inputSize", inputSize);
             Checks.positive("numClasses", numClasses);
-            if (!(epsilon > 0)) {
-                throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
-            }
+            validateEpsilon();
             if (family() == null) {
                 throw new IllegalArgumentException("the block family must be set");
             }

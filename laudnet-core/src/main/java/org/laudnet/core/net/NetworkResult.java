@@ -10,7 +10,8 @@ import org.laudnet.core.block.BlockResult;
  * What a latency-aware network computes for one batch: logits plus the named per-block densities and the network's
  * dynamic MACs (stem and head included, dense).
  *
- * <p>NDList form (what the DJL block returns): {@value #LOGITS} first, then {@value #DYNAMIC_MACS}, then for every
+ * <p>Named NDList form ({@link #toNDList()}, what the training loss and its listeners read; a network's
+ * {@code forward} returns only the logits): {@value #LOGITS} first, then {@value #DYNAMIC_MACS}, then for every
  * block {@code i} the arrays {@code block<i>.d1}, {@code .d2}, {@code .d3}, {@code .dc} and {@code .dynamic_macs}.
  *
  * @param logits class scores {@code (B, classes)}

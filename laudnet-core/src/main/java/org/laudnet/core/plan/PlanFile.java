@@ -1,17 +1,13 @@
 package org.laudnet.core.plan;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -19,11 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
@@ -113,13 +105,13 @@ public final class PlanFile {
 
     private static final Logger LOG = LoggerFactory.getLogger(PlanFile.class);
 
-    private static final byte[] MAGIC = "LAUDPLAN".getBytes(StandardCharsets.US_ASCII);
-    private static final int END_MARKER = 0x4C415544;
+    static final byte[] MAGIC = "LAUDPLAN".getBytes(StandardCharsets.US_ASCII);
+    static final int END_MARKER = 0x4C415544;
     private static final int CONV_HEADER_BYTES = 6 * 4;
     /** The fewest bytes one block occupies: geometry, gate, two 1x1 single-channel convolutions, flags, costs. */
-    private static final int MIN_BLOCK_BYTES = 9 * 4 + 5 * 4 + 2 * (CONV_HEADER_BYTES + 2 * 4) + 5 * 4 + 2 * 8;
-    private static final int BUFFER_BYTES = 1 << 16;
-    private static final int STREAM_ARRAY_START = 1 << 14;
+    static final int MIN_BLOCK_BYTES = 9 * 4 + 5 * 4 + 2 * (CONV_HEADER_BYTES + 2 * 4) + 5 * 4 + 2 * 8;
+    static final int BUFFER_BYTES = 1 << 16;
+    static final int STREAM_ARRAY_START = 1 << 14;
     private static final int TEMP_ATTEMPTS = 100;
 
     private PlanFile() {}
@@ -274,7 +266,7 @@ public final class PlanFile {
      * Returns what is wrong with a convolution header for this format, or null: the bounds both writer and reader
      * apply, and the divisibility a {@link FoldedConv} requires.
      */
-    private static String convHeaderProblem(int o, int i, int k, int stride, int padding, int groups) {
+    static String convHeaderProblem(int o, int i, int k, int stride, int padding, int groups) {
         if (o < 1 || o > MAX_CHANNELS) {
             return "output channels must be in [1, " + MAX_CHANNELS + "], got " + o;
         }
@@ -458,7 +450,7 @@ public final class PlanFile {
             throw new IllegalArgumentException("file must not be null");
         }
         try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
-            return new Reader(Channels.newInputStream(ch), file.toString(), ch.size()).plan();
+            return new PlanFileReader(Channels.newInputStream(ch), file.toString(), ch.size()).plan();
         }
     }
 
@@ -477,384 +469,11 @@ public final class PlanFile {
         if (in == null || sourceName == null) {
             throw new IllegalArgumentException("in and sourceName must not be null");
         }
-        return new Reader(in, sourceName, -1).plan();
+        return new PlanFileReader(in, sourceName, -1).plan();
     }
 
     /** The hostile-input reader of one plan: little-endian, bounded, computing the CRC-32 of what it consumes. */
-    private static final class Reader {
-        private final InputStream in;
-        private final String source;
-        /** Total input length, or -1 when unknown (streams). */
-        private final long length;
-        private final byte[] buf = new byte[BUFFER_BYTES];
-        private final CRC32 crc = new CRC32();
-        private int pos;
-        private int limit;
-        /** Bytes consumed so far: the offset of the next field. */
-        private long offset;
-        /** What is being read, for messages. */
-        private String where = "header";
-        /** Offset and name of the last enumeration code read, for {@link #unknown}. */
-        private long codeAt;
-        private String codeWhat;
-
-        Reader(InputStream in, String source, long length) {
-            this.in = in;
-            this.source = source;
-            this.length = length;
-        }
-
-        InferencePlan plan() throws IOException {
-            try {
-                return parse();
-            } catch (EOFException e) {
-                throw new PlanFormatException(source, "truncated: the input ends at byte " + (offset + limit - pos)
-                        + " while reading " + where, e);
-            } catch (IllegalArgumentException e) {
-                throw new PlanFormatException(source, "inconsistent plan, " + where + ": " + e.getMessage(), e);
-            }
-        }
-
-        private InferencePlan parse() throws IOException {
-            byte[] magic = bytes(MAGIC.length);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw error(0, "not a plan file: magic bytes are " + hex(magic) + ", expected " + hex(MAGIC)
-                        + " (\"LAUDPLAN\")");
-            }
-            long at = offset;
-            int version = int32();
-            if (version == OLD_CUDA_VERSION) {
-                throw error(at, "format version 1 is the old laudnet-cuda plan format, which is no longer read; "
-                        + "re-export the plan from its trained network with InferencePlan.of and PlanFile.write "
-                        + "(format version " + VERSION + ")");
-            }
-            if (version != VERSION) {
-                throw error(at, "unsupported plan format version " + version + "; this reader reads version "
-                        + VERSION);
-            }
-            String architecture = string();
-            where = "header";
-            int inputChannels = int32();
-            int inputSize = int32();
-            boolean maxPool = flag("max pool flag");
-            int maxPoolPadding = int32();
-            where = "stem";
-            FoldedConv stem = conv();
-            where = "block count";
-            at = offset;
-            int count = int32();
-            if (count < 0 || count > MAX_BLOCKS) {
-                throw error(at, "block count must be in [0, " + MAX_BLOCKS + "], got " + count);
-            }
-            if (length >= 0 && (long) count * MIN_BLOCK_BYTES > remaining()) {
-                throw error(at, "truncated or corrupt: " + count + " blocks need at least "
-                        + (long) count * MIN_BLOCK_BYTES + " bytes, only " + remaining() + " remain");
-            }
-            List<Supplier<BlockPlan>> blocks = new ArrayList<>(Math.min(count, 64));
-            for (int i = 0; i < count; i++) {
-                blocks.add(block(i));
-            }
-            where = "head";
-            FoldedConv head = conv();
-            where = "end marker";
-            at = offset;
-            int end = int32();
-            if (end != END_MARKER) {
-                throw error(at, "bad end marker 0x" + Integer.toHexString(end) + ", expected 0x"
-                        + Integer.toHexString(END_MARKER));
-            }
-            where = "checksum";
-            long computed = crc.getValue();
-            at = offset;
-            long stored = int32() & 0xFFFFFFFFL;
-            if (stored != computed) {
-                throw error(at, String.format("corrupt: the CRC-32 of the content is 0x%08x, the file declares 0x%08x",
-                        computed, stored));
-            }
-            where = "end of plan";
-            if (fill(1)) {
-                throw error(offset, "trailing bytes after the plan's checksum");
-            }
-            // the bytes are intact: build (and validate) the records
-            List<BlockPlan> list = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                where = "block " + i;
-                list.add(blocks.get(i).get());
-            }
-            where = "plan";
-            return new InferencePlan(architecture, inputChannels, inputSize, stem, maxPool, maxPoolPadding, list,
-                    head);
-        }
-
-        /** Reads one block's fields; the returned supplier builds (and validates) the block's records. */
-        private Supplier<BlockPlan> block(int index) throws IOException {
-            String at = "block " + index;
-            where = at + " geometry";
-            BlockType type = blockType(code("block type"));
-            int inChannels = int32();
-            int width = int32();
-            int outChannels = int32();
-            int inHeight = int32();
-            int inWidth = int32();
-            int stride = int32();
-            int convGroups = int32();
-            StridePlacement placement = stridePlacement(code("stride placement"));
-            where = at + " gate";
-            GateMode mode = gateMode(code("gate mode"));
-            int granularity = int32();
-            int spatialGroups = int32();
-            int channelGroups = int32();
-            ChannelMaskerKind maskerKind = maskerKind(code("channel masker kind"));
-            where = at + " conv1";
-            FoldedConv conv1 = conv();
-            where = at + " conv2";
-            FoldedConv conv2 = conv();
-            where = at + " conv3";
-            FoldedConv conv3 = optConv("conv3");
-            where = at + " downsample";
-            FoldedConv downsample = optConv("downsample");
-            where = at + " squeeze-excitation";
-            FoldedConv fc1 = null;
-            FoldedConv fc2 = null;
-            if (flag("squeeze-excitation presence flag")) {
-                fc1 = conv();
-                fc2 = conv();
-            }
-            where = at + " spatial masker";
-            FoldedConv spatialConv = null;
-            int maskSize = 0;
-            int maskGroups = 0;
-            boolean spatial = flag("spatial masker presence flag");
-            if (spatial) {
-                spatialConv = conv();
-                maskSize = int32();
-                maskGroups = int32();
-            }
-            where = at + " channel masker";
-            ChannelMaskerKind kind = null;
-            int groups = 0;
-            FoldedConv first = null;
-            FoldedConv second = null;
-            boolean channel = flag("channel masker presence flag");
-            if (channel) {
-                kind = maskerKind(code("channel masker kind"));
-                groups = int32();
-                first = conv();
-                second = optConv("channel masker second layer");
-            }
-            where = at + " cost";
-            long maskerMacs = int64();
-            long seMacs = int64();
-            where = at + " stage";
-            int stage = int32();
-            FoldedConv se1 = fc1;
-            FoldedConv se2 = fc2;
-            FoldedConv sc = spatialConv;
-            int ms = maskSize;
-            int mg = maskGroups;
-            ChannelMaskerKind ck = kind;
-            int cg = groups;
-            FoldedConv cf = first;
-            FoldedConv cs = second;
-            return () -> {
-                BlockGeometry g = new BlockGeometry(type, inChannels, width, outChannels, inHeight, inWidth, stride,
-                        convGroups, placement);
-                GateSpec gate = new GateSpec(mode, granularity, spatialGroups, channelGroups, maskerKind);
-                return new BlockPlan(g, gate, conv1, conv2, conv3, downsample,
-                        se1 == null ? null : new SqueezeExcitationPlan(se1, se2),
-                        spatial ? new SpatialMasker(sc, ms, mg) : null,
-                        channel ? new ChannelMasker(ck, cg, cf, cs) : null,
-                        BlockCost.of(g, maskerMacs, seMacs), stage);
-            };
-        }
-
-        private FoldedConv conv() throws IOException {
-            long at = offset;
-            int o = int32();
-            int i = int32();
-            int k = int32();
-            int s = int32();
-            int p = int32();
-            int g = int32();
-            String problem = convHeaderProblem(o, i, k, s, p, g);
-            if (problem != null) {
-                throw error(at, "bad convolution header (O " + o + ", I " + i + ", k " + k + ", stride " + s
-                        + ", padding " + p + ", groups " + g + "): " + problem);
-            }
-            long weights = (long) o * (i / g) * k * k;
-            if (weights > MAX_ARRAY_FLOATS) {
-                throw error(at, "convolution (O " + o + ", I " + i + ", k " + k + ", groups " + g + ") declares "
-                        + weights + " weights, more than the limit of " + MAX_ARRAY_FLOATS + " floats per array");
-            }
-            if (length >= 0 && 4 * (weights + o) > remaining()) {
-                throw error(at, "truncated or corrupt: convolution (O " + o + ", I " + i + ", k " + k + ", groups "
-                        + g + ") declares " + weights + " weights and " + o + " biases (" + 4 * (weights + o)
-                        + " bytes), only " + remaining() + " bytes remain");
-            }
-            float[] w = floats((int) weights);
-            float[] b = floats(o);
-            return new FoldedConv(o, i, k, s, p, g, w, b);
-        }
-
-        private FoldedConv optConv(String what) throws IOException {
-            return flag(what + " presence flag") ? conv() : null;
-        }
-
-        /** Reads {@code n} floats (n already bounded); for streams the array grows with the data received. */
-        private float[] floats(int n) throws IOException {
-            float[] a = new float[length >= 0 ? n : Math.min(n, STREAM_ARRAY_START)];
-            int filled = 0;
-            while (filled < n) {
-                if (filled == a.length) {
-                    a = Arrays.copyOf(a, (int) Math.min(n, 2L * a.length));
-                }
-                need(4);
-                int c = Math.min(a.length - filled, (limit - pos) / 4);
-                ByteBuffer.wrap(buf, pos, 4 * c).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(a, filled, c);
-                consume(4 * c);
-                filled += c;
-            }
-            return a;
-        }
-
-        private String string() throws IOException {
-            where = "architecture";
-            long at = offset;
-            int n = int32();
-            if (n < 0 || n > MAX_ARCHITECTURE_BYTES) {
-                throw error(at, "architecture length must be in [0, " + MAX_ARCHITECTURE_BYTES + "] bytes, got " + n);
-            }
-            byte[] b = bytes(n);
-            try {
-                CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(b));
-                return chars.toString();
-            } catch (CharacterCodingException e) {
-                throw error(at + 4, "architecture is not valid UTF-8: " + hex(b));
-            }
-        }
-
-        private boolean flag(String what) throws IOException {
-            long at = offset;
-            int v = int32();
-            if (v != 0 && v != 1) {
-                throw error(at, what + " must be 0 or 1, got " + v);
-            }
-            return v == 1;
-        }
-
-        /** Reads an enumeration code; the caller decodes it and {@link #unknown} rejects a code it does not know. */
-        private int code(String what) throws IOException {
-            codeAt = offset;
-            codeWhat = what;
-            return int32();
-        }
-
-        private PlanFormatException unknown(int code) {
-            return error(codeAt, "unknown " + codeWhat + " code " + code);
-        }
-
-        private BlockType blockType(int c) throws PlanFormatException {
-            return switch (c) {
-                case 0 -> BlockType.BOTTLENECK;
-                case 1 -> BlockType.BASIC;
-                default -> throw unknown(c);
-            };
-        }
-
-        private StridePlacement stridePlacement(int c) throws PlanFormatException {
-            return switch (c) {
-                case 0 -> StridePlacement.CONV2;
-                case 1 -> StridePlacement.CONV1;
-                default -> throw unknown(c);
-            };
-        }
-
-        private GateMode gateMode(int c) throws PlanFormatException {
-            return switch (c) {
-                case 0 -> GateMode.NONE;
-                case 1 -> GateMode.SPATIAL;
-                case 2 -> GateMode.CHANNEL;
-                case 3 -> GateMode.BOTH;
-                case 4 -> GateMode.LAYER;
-                default -> throw unknown(c);
-            };
-        }
-
-        private ChannelMaskerKind maskerKind(int c) throws PlanFormatException {
-            return switch (c) {
-                case 0 -> ChannelMaskerKind.MLP_1;
-                case 1 -> ChannelMaskerKind.MLP_2;
-                case 2 -> ChannelMaskerKind.CONV_LINEAR;
-                default -> throw unknown(c);
-            };
-        }
-
-        private int int32() throws IOException {
-            need(4);
-            int v = (buf[pos] & 0xFF) | (buf[pos + 1] & 0xFF) << 8 | (buf[pos + 2] & 0xFF) << 16
-                    | (buf[pos + 3] & 0xFF) << 24;
-            consume(4);
-            return v;
-        }
-
-        private long int64() throws IOException {
-            long lo = int32() & 0xFFFFFFFFL;
-            long hi = int32();
-            return hi << 32 | lo;
-        }
-
-        /** Reads {@code n <= BUFFER_BYTES} bytes. */
-        private byte[] bytes(int n) throws IOException {
-            need(n);
-            byte[] b = Arrays.copyOfRange(buf, pos, pos + n);
-            consume(n);
-            return b;
-        }
-
-        /** Bytes left in an input of known length. */
-        private long remaining() {
-            return length - offset;
-        }
-
-        private void need(int n) throws IOException {
-            if (!fill(n)) {
-                throw new EOFException();
-            }
-        }
-
-        /** Makes at least {@code n <= BUFFER_BYTES} bytes available; returns false at end of input. */
-        private boolean fill(int n) throws IOException {
-            if (limit - pos >= n) {
-                return true;
-            }
-            System.arraycopy(buf, pos, buf, 0, limit - pos);
-            limit -= pos;
-            pos = 0;
-            while (limit < n) {
-                int r = in.read(buf, limit, buf.length - limit);
-                if (r < 0) {
-                    return false;
-                }
-                limit += r;
-            }
-            return true;
-        }
-
-        private void consume(int n) {
-            crc.update(buf, pos, n);
-            pos += n;
-            offset += n;
-        }
-
-        private PlanFormatException error(long at, String problem) {
-            return new PlanFormatException(source, where + " at byte " + at + ": " + problem);
-        }
-    }
-
-    private static String hex(byte[] b) {
+    static String hex(byte[] b) {
         StringBuilder s = new StringBuilder("0x");
         for (int i = 0; i < Math.min(b.length, 32); i++) {
             s.append(String.format("%02x", b[i] & 0xFF));
@@ -862,21 +481,21 @@ public final class PlanFile {
         return b.length > 32 ? s.append("...").toString() : s.toString();
     }
 
-    private static int code(BlockType t) {
+    static int code(BlockType t) {
         return switch (t) {
             case BOTTLENECK -> 0;
             case BASIC -> 1;
         };
     }
 
-    private static int code(StridePlacement p) {
+    static int code(StridePlacement p) {
         return switch (p) {
             case CONV2 -> 0;
             case CONV1 -> 1;
         };
     }
 
-    private static int code(GateMode m) {
+    static int code(GateMode m) {
         return switch (m) {
             case NONE -> 0;
             case SPATIAL -> 1;
@@ -886,7 +505,7 @@ public final class PlanFile {
         };
     }
 
-    private static int code(ChannelMaskerKind k) {
+    static int code(ChannelMaskerKind k) {
         return switch (k) {
             case MLP_1 -> 0;
             case MLP_2 -> 1;

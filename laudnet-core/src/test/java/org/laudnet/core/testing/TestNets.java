@@ -43,10 +43,6 @@ public final class TestNets {
             return "test-residual";
         }
 
-        @Override
-        public boolean stemConvBias() {
-            return false;
-        }
 
         @Override
         public AbstractGatedBlock newBlock(BlockSlot s) {
@@ -70,10 +66,6 @@ public final class TestNets {
             return "test-squeeze";
         }
 
-        @Override
-        public boolean stemConvBias() {
-            return false;
-        }
 
         @Override
         public AbstractGatedBlock newBlock(BlockSlot s) {

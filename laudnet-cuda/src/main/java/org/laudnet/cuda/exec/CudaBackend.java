@@ -1,14 +1,13 @@
 package org.laudnet.cuda.exec;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.ConvWeights;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.SpatialSchedule;
+import org.laudnet.core.exec.UploadCache;
 import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.cuda.CudaContext;
 import org.laudnet.cuda.DeviceBuffer;
@@ -28,7 +27,8 @@ import org.laudnet.cuda.SparseKernels;
  * for a backend made by {@link #create}, unloads the kernels and releases the context. Close the executors (their
  * {@link Kernels}) first.
  *
- * <p>Thread safety: {@link #upload} and {@link #newKernels} may be called from any thread (they synchronize on the
+ * <p>Thread safety: {@link #upload} and {@link #newKernels} may be called from any thread (uploads are serialised by
+ * the backend's {@link org.laudnet.core.exec.UploadCache}, {@code newKernels} and {@code close} synchronize on the
  * backend); uploaded weights are read concurrently by every executor. Uploading the same {@link FoldedConv} object
  * twice returns the same weights. All executors share the context's stream.
  */
@@ -44,7 +44,7 @@ public final class CudaBackend implements Backend<DeviceBuffer> {
     private final boolean owns;
     private final SparseKernels launchers;
     private final String description;
-    private final Map<FoldedConv, CudaWeights> uploaded = new IdentityHashMap<>();
+    private final UploadCache<CudaWeights> uploaded = new UploadCache<>();
     private final List<DeviceBuffer> buffers = new ArrayList<>();
     private volatile boolean closed;
 
@@ -144,21 +144,17 @@ public final class CudaBackend implements Backend<DeviceBuffer> {
      * @throws IllegalStateException if the backend is closed
      */
     @Override
-    public synchronized ConvWeights upload(FoldedConv conv) {
-        if (conv == null) {
-            throw new IllegalArgumentException("conv must not be null");
-        }
+    public ConvWeights upload(FoldedConv conv) {
         ensureOpen();
-        CudaWeights w = uploaded.get(conv);
-        if (w == null) {
-            DeviceBuffer weight = DeviceBuffer.of(context, conv.weight());
-            buffers.add(weight);
-            DeviceBuffer bias = DeviceBuffer.of(context, conv.bias());
-            buffers.add(bias);
-            w = new CudaWeights(conv, weight, bias);
-            uploaded.put(conv, w);
-        }
-        return w;
+        return uploaded.get(conv, c -> {
+            synchronized (this) {
+                DeviceBuffer weight = DeviceBuffer.of(context, c.weight());
+                buffers.add(weight);
+                DeviceBuffer bias = DeviceBuffer.of(context, c.bias());
+                buffers.add(bias);
+                return new CudaWeights(c, weight, bias);
+            }
+        });
     }
 
     /**
@@ -209,7 +205,7 @@ public final class CudaBackend implements Backend<DeviceBuffer> {
             }
         } finally {
             buffers.clear();
-            uploaded.clear();
+            uploaded.drain();
             if (owns) {
                 try {
                     module.close();

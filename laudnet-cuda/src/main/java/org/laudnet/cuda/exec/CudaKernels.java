@@ -1,8 +1,9 @@
 package org.laudnet.cuda.exec;
 
+import static org.laudnet.core.exec.KernelArgs.notNull;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PatchPlan;
@@ -224,16 +226,7 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
     @Override
     public DeviceBuffer importArray(NDArray x, Nchw shape) {
         ensureOpen();
-        notNull("x", x);
-        notNull("shape", shape);
-        if (x.getDataType() != DataType.FLOAT32) {
-            throw new IllegalArgumentException("x must be float32, got " + x.getDataType());
-        }
-        Shape expected = new Shape(shape.batch(), shape.channels(), shape.height(), shape.width());
-        if (!x.getShape().equals(expected)) {
-            throw new IllegalArgumentException("x must have shape " + expected + ", got " + x.getShape());
-        }
-        return importHost(x.toFloatArray(), shape);
+        return importHost(KernelArgs.hostValues(x, shape), shape);
     }
 
     /**
@@ -380,7 +373,7 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
     public DeviceBuffer maskedMean(DeviceBuffer h, Nchw hs, SpatialCells cells) {
         ensureOpen();
         notNull("hs", hs);
-        requireCells(cells, hs, false);
+        KernelArgs.requireCells(cells, hs, false);
         tensor("h", h, hs.size());
         DeviceBuffer y = alloc((long) hs.batch() * hs.channels());
         sk.maskedMean(h, hs, cells(cells), cells.groups(), cells.cellSize(), cells.maskSize(), y);
@@ -392,7 +385,7 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
     public DeviceBuffer gatherSamples(DeviceBuffer x, Nchw xs, int[] samples) {
         ensureOpen();
         notNull("xs", xs);
-        requireSamples(samples, xs.batch());
+        KernelArgs.requireSamples(samples, xs.batch());
         tensor("x", x, xs.size());
         DeviceBuffer y = alloc((long) samples.length * xs.perSample());
         sk.gatherSamples(x, xs.batch(), samples(samples), samples.length, xs.perSample(), y);
@@ -413,7 +406,7 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
                     + " values, got " + id.size);
         }
         int batch = (int) (id.size / per);
-        requireSamples(samples, batch);
+        KernelArgs.requireSamples(samples, batch);
         if (samples.length != branchShape.batch()) {
             throw new IllegalArgumentException("samples must list branchShape.batch = " + branchShape.batch()
                     + " indices, got " + samples.length);
@@ -427,7 +420,7 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
     public void fillInactiveRelu(DeviceBuffer identity, Nchw shape, SpatialCells cells, DeviceBuffer out) {
         ensureOpen();
         notNull("shape", shape);
-        requireCells(cells, shape, true);
+        KernelArgs.requireCells(cells, shape, true);
         tensor("identity", identity, shape.size());
         tensor("out", out, shape.size());
         sk.fillInactiveRelu(identity, shape, cells(cells), cells.groups(), cells.cellSize(), cells.maskSize(), out);
@@ -676,45 +669,6 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
         if (info.size < values) {
             throw new IllegalArgumentException(name + " must hold " + values + " values, got a tensor of "
                     + info.size);
-        }
-    }
-
-    private static void requireCells(SpatialCells cells, Nchw shape, boolean groupsDivideChannels) {
-        notNull("cells", cells);
-        if (cells.batch() != shape.batch()) {
-            throw new IllegalArgumentException("cells.batch must equal the tensor's batch " + shape.batch() + ", got "
-                    + cells.batch());
-        }
-        if ((long) cells.maskSize() * cells.cellSize() < Math.max(shape.height(), shape.width())) {
-            throw new IllegalArgumentException("cells must cover H x W = " + shape.height() + " x " + shape.width()
-                    + " (m S >= max(H, W)), got m = " + cells.maskSize() + ", S = " + cells.cellSize());
-        }
-        if (groupsDivideChannels && shape.channels() % cells.groups() != 0) {
-            throw new IllegalArgumentException("cells.groups must divide the channels " + shape.channels() + ", got "
-                    + cells.groups());
-        }
-    }
-
-    private static void requireSamples(int[] samples, int batch) {
-        if (samples == null || samples.length == 0) {
-            throw new IllegalArgumentException("samples must list at least one sample index, got "
-                    + (samples == null ? "null" : "none"));
-        }
-        boolean[] seen = new boolean[batch];
-        for (int s : samples) {
-            if (s < 0 || s >= batch) {
-                throw new IllegalArgumentException("samples entries must be in [0, " + batch + "), got " + s);
-            }
-            if (seen[s]) {
-                throw new IllegalArgumentException("samples entries must be distinct, got " + s + " twice");
-            }
-            seen[s] = true;
-        }
-    }
-
-    private static void notNull(String name, Object o) {
-        if (o == null) {
-            throw new IllegalArgumentException(name + " must not be null");
         }
     }
 

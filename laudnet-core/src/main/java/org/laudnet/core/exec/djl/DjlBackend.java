@@ -5,13 +5,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.IdentityHashMap;
-import java.util.Map;
 import java.util.Set;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.ConvWeights;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.SpatialSchedule;
+import org.laudnet.core.exec.UploadCache;
 import org.laudnet.core.plan.FoldedConv;
 
 /**
@@ -22,7 +21,8 @@ import org.laudnet.core.plan.FoldedConv;
  * it, and each {@link DjlKernels} works in a sub-manager of it. {@link #close()} releases all of them (close the
  * executors first).
  *
- * <p>Thread safety: {@link #upload} and {@link #newKernels} may be called from any thread (they synchronize on the
+ * <p>Thread safety: {@link #upload} and {@link #newKernels} may be called from any thread (uploads are serialised by
+ * the backend's {@link org.laudnet.core.exec.UploadCache}, {@code newKernels} and {@code close} synchronize on the
  * backend); uploaded weights are only read and are shared by every executor. Uploading the same {@link FoldedConv}
  * object twice returns the same weights.
  */
@@ -35,7 +35,7 @@ public final class DjlBackend implements Backend<NDArray> {
             Collections.unmodifiableSet(EnumSet.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1));
 
     private final NDManager manager;
-    private final Map<FoldedConv, DjlConvWeights> uploaded = new IdentityHashMap<>();
+    private final UploadCache<DjlConvWeights> uploaded = new UploadCache<>();
     private final String description;
 
     private DjlBackend(NDManager manager) {
@@ -97,17 +97,9 @@ public final class DjlBackend implements Backend<NDArray> {
      * @throws IllegalStateException if the backend is closed
      */
     @Override
-    public synchronized ConvWeights upload(FoldedConv conv) {
-        if (conv == null) {
-            throw new IllegalArgumentException("conv must not be null");
-        }
+    public ConvWeights upload(FoldedConv conv) {
         ensureOpen();
-        DjlConvWeights w = uploaded.get(conv);
-        if (w == null) {
-            w = DjlConvWeights.create(conv, this, manager);
-            uploaded.put(conv, w);
-        }
-        return w;
+        return uploaded.get(conv, c -> DjlConvWeights.create(c, this, manager));
     }
 
     /**
@@ -137,7 +129,7 @@ public final class DjlBackend implements Backend<NDArray> {
     /** Releases every uploaded weight and every kernels' workspace. Idempotent. */
     @Override
     public synchronized void close() {
-        uploaded.clear();
+        uploaded.drain();
         manager.close();
     }
 

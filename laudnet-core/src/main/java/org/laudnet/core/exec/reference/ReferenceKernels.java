@@ -1,16 +1,16 @@
 package org.laudnet.core.exec.reference;
 
+import static org.laudnet.core.exec.KernelArgs.notNull;
 import static org.laudnet.core.exec.reference.ReferenceOps.describe;
-import static org.laudnet.core.exec.reference.ReferenceOps.notNull;
 import static org.laudnet.core.exec.reference.ReferenceOps.requireLength;
 import static org.laudnet.core.exec.reference.ReferenceOps.requireTensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PatchPlan;
@@ -74,16 +74,7 @@ final class ReferenceKernels implements Kernels<float[]> {
     @Override
     public float[] importArray(NDArray x, Nchw shape) {
         ensureOpen();
-        notNull("x", x);
-        notNull("shape", shape);
-        if (x.getDataType() != DataType.FLOAT32) {
-            throw new IllegalArgumentException("x must be float32, got " + x.getDataType());
-        }
-        Shape expected = new Shape(shape.batch(), shape.channels(), shape.height(), shape.width());
-        if (!x.getShape().equals(expected)) {
-            throw new IllegalArgumentException("x must have shape " + describe(shape) + ", got " + x.getShape());
-        }
-        return x.toFloatArray();
+        return KernelArgs.hostValues(x, shape);
     }
 
     @Override

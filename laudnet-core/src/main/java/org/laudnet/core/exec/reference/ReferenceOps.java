@@ -1,5 +1,8 @@
 package org.laudnet.core.exec.reference;
 
+import static org.laudnet.core.exec.KernelArgs.notNull;
+
+import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PatchPlan;
 import org.laudnet.core.exec.SpatialCells;
@@ -293,7 +296,7 @@ public final class ReferenceOps {
      */
     public static float[] maskedMean(float[] h, Nchw hs, SpatialCells cells) {
         notNull("hs", hs);
-        requireCells(cells, hs, false);
+        KernelArgs.requireCells(cells, hs, false);
         requireTensor("h", h, hs);
         float[] y = new float[hs.batch() * hs.channels()];
         boolean[] computed = new boolean[hs.height() * hs.width()];
@@ -332,7 +335,7 @@ public final class ReferenceOps {
     public static float[] gatherSamples(float[] x, Nchw xs, int[] samples) {
         notNull("xs", xs);
         requireTensor("x", x, xs);
-        requireSamples(samples, xs.batch());
+        KernelArgs.requireSamples(samples, xs.batch());
         int per = xs.perSample();
         float[] y = new float[samples.length * per];
         for (int i = 0; i < samples.length; i++) {
@@ -361,7 +364,7 @@ public final class ReferenceOps {
                     + per + " values, got " + (identity == null ? "null" : identity.length));
         }
         requireLength("out", out, identity.length, "the identity's length");
-        requireSamples(samples, identity.length / per);
+        KernelArgs.requireSamples(samples, identity.length / per);
         if (samples.length != branchShape.batch()) {
             throw new IllegalArgumentException("samples must list branchShape.batch = " + branchShape.batch()
                     + " indices, got " + samples.length);
@@ -387,7 +390,7 @@ public final class ReferenceOps {
      */
     public static void fillInactiveRelu(float[] identity, Nchw shape, SpatialCells cells, float[] out) {
         notNull("shape", shape);
-        requireCells(cells, shape, true);
+        KernelArgs.requireCells(cells, shape, true);
         requireTensor("identity", identity, shape);
         requireTensor("out", out, shape);
         for (int b = 0; b < shape.batch(); b++) {
@@ -653,40 +656,6 @@ public final class ReferenceOps {
         return 1.0 / (1.0 + Math.exp(-v));
     }
 
-    private static void requireCells(SpatialCells cells, Nchw shape, boolean groupsDivideChannels) {
-        notNull("cells", cells);
-        if (cells.batch() != shape.batch()) {
-            throw new IllegalArgumentException("cells.batch must equal the tensor's batch " + shape.batch() + ", got "
-                    + cells.batch());
-        }
-        long covered = (long) cells.maskSize() * cells.cellSize();
-        if (covered < Math.max(shape.height(), shape.width())) {
-            throw new IllegalArgumentException("cells must cover H x W = " + shape.height() + " x " + shape.width()
-                    + " (m S >= max(H, W)), got m = " + cells.maskSize() + ", S = " + cells.cellSize());
-        }
-        if (groupsDivideChannels && shape.channels() % cells.groups() != 0) {
-            throw new IllegalArgumentException("cells.groups must divide the channels " + shape.channels() + ", got "
-                    + cells.groups());
-        }
-    }
-
-    private static void requireSamples(int[] samples, int batch) {
-        if (samples == null || samples.length == 0) {
-            throw new IllegalArgumentException("samples must list at least one sample index, got "
-                    + (samples == null ? "null" : "none"));
-        }
-        boolean[] seen = new boolean[batch];
-        for (int s : samples) {
-            if (s < 0 || s >= batch) {
-                throw new IllegalArgumentException("samples entries must be in [0, " + batch + "), got " + s);
-            }
-            if (seen[s]) {
-                throw new IllegalArgumentException("samples entries must be distinct, got " + s + " twice");
-            }
-            seen[s] = true;
-        }
-    }
-
     private static void requirePointwise(String name, FoldedConv conv) {
         notNull(name, conv);
         if (conv.kernel() != 1 || conv.groups() != 1) {
@@ -712,12 +681,6 @@ public final class ReferenceOps {
 
     static String describe(Nchw s) {
         return "(" + s.batch() + ", " + s.channels() + ", " + s.height() + ", " + s.width() + ")";
-    }
-
-    static void notNull(String name, Object o) {
-        if (o == null) {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
     }
 
     private static void positive(String name, int v) {

@@ -1,0 +1,13 @@
+/**
+ * Small utilities every package uses.
+ *
+ * <ul>
+ *   <li>{@link Checks}: argument validation that throws {@link IllegalArgumentException} with a message naming the
+ *       offending parameter and its value (positive, in range, divides, rank, no NaN).
+ *   <li>{@link ScalarOps}: arithmetic between an array and a constant that is safe under autograd: the constant is
+ *       created in the manager of the array, so it lives until the backward pass has read it.
+ * </ul>
+ *
+ * Stateless and thread-safe.
+ */
+package org.laudnet.core.util;
