@@ -187,8 +187,21 @@ public record BlockPlan(
      * conv1 does not stride, with one mask group. Other spatially gated blocks run masked dense.
      */
     public boolean spatialSparse() {
-        return (mode() == GateMode.SPATIAL || mode() == GateMode.BOTH) && bottleneck()
-                && geometry.conv1Stride() == 1 && spatialGroups() == 1;
+        return spatialSparse(geometry, mode(), spatialGroups());
+    }
+
+    /**
+     * Whether a block of this shape and gating can run its spatial gate sparsely (see {@link #spatialSparse()}); the
+     * engine's rule, shared with the latency models.
+     *
+     * @param geometry the block's shape
+     * @param mode its gate mode
+     * @param spatialGroups its spatial mask groups
+     * @return whether spatial gather-conv-scatter paths exist for it
+     */
+    public static boolean spatialSparse(BlockGeometry geometry, GateMode mode, int spatialGroups) {
+        return (mode == GateMode.SPATIAL || mode == GateMode.BOTH) && geometry.type() == BlockType.BOTTLENECK
+                && geometry.conv1Stride() == 1 && spatialGroups == 1;
     }
 
     /**
@@ -197,11 +210,20 @@ public record BlockPlan(
      * gates run masked dense.
      */
     public boolean channelSlicing() {
-        if (channelMasker == null) {
-            return false;
-        }
+        return channelMasker != null && channelSlicing(geometry, channelMasker.groups());
+    }
+
+    /**
+     * Whether channel patterns of a block of this shape can run with weight slices (see {@link #channelSlicing()}); the
+     * engine's rule, shared with the latency models.
+     *
+     * @param geometry the block's shape
+     * @param channelGroups the channel gate's groups {@code G}
+     * @return whether the CHANNEL path (and BOTH's per-pattern slices) exist for it
+     */
+    public static boolean channelSlicing(BlockGeometry geometry, int channelGroups) {
         int groupWidth = geometry.width() / geometry.convGroups();
         return geometry.convGroups() == 1
-                || (bottleneck() && (geometry.width() / channelMasker.groups()) % groupWidth == 0);
+                || (geometry.type() == BlockType.BOTTLENECK && (geometry.width() / channelGroups) % groupWidth == 0);
     }
 }

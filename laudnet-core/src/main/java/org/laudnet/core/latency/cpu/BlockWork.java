@@ -4,6 +4,7 @@ import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
+import org.laudnet.core.plan.BlockPlan;
 
 /**
  * The work one execution path of the sparse CPU executor does for one call on a whole batch, computed from a {@link
@@ -220,9 +221,9 @@ public record BlockWork(
             throw new IllegalArgumentException("q.mode must be SPATIAL or BOTH, got " + q.mode());
         }
         BlockGeometry g = q.geometry();
-        boolean basic = g.type() == BlockType.BASIC;
-        if (m1 && basic) {
-            throw new IllegalArgumentException("the M1 schedule needs a bottleneck, got " + g.type());
+        if (!BlockPlan.spatialSparse(g, q.mode(), 1)) {
+            throw new IllegalArgumentException("spatial schedules need a bottleneck whose conv1 does not stride, got "
+                    + g);
         }
         int batch = q.batchSize();
         int s = q.spatialGranularity();
@@ -239,24 +240,18 @@ public record BlockWork(
         double conv2;
         double conv3;
         double gathered = n * k * k * inner;
-        if (basic) {
-            conv1 = patterns * batch * g.outPixels() * cin * inner * 9;
-            conv2 = n * s * s * inner * cout * 9;
-            conv3 = 0;
+        if (m1) {
+            double px = batch * expectedM1Pixels(g, s, (int) q.activePatchesPerImage());
+            conv1 = px * cin * inner;
+            gathered += px * cin;
         } else {
-            if (m1) {
-                double px = batch * expectedM1Pixels(g, s, (int) q.activePatchesPerImage());
-                conv1 = px * cin * inner;
-                gathered += px * cin;
-            } else {
-                conv1 = batch * g.conv1Pixels() * cin * inner;
-            }
-            conv2 = n * s * s * inner * (inner + 1) * 9 / g.convGroups();
-            conv3 = batch * g.outPixels() * (inner + 1) * cout;
+            conv1 = batch * g.conv1Pixels() * cin * inner;
         }
-        double scattered = basic ? n * s * s * cout : batch * g.outPixels() * (inner + 1);
+        conv2 = n * s * s * inner * inner * 9 / g.convGroups();
+        conv3 = n * s * s * inner * cout;
+        double scattered = n * s * s * cout;
         double[] wt = weights(g, dc, patterns);
-        return new BlockWork(conv1, conv2, conv3, downsample(g, batch), basic, wt[0], wt[1], wt[2],
+        return new BlockWork(conv1, conv2, conv3, downsample(g, batch), false, wt[0], wt[1], wt[2],
                 downsampleWeights(g), gathered, scattered,
                 map(g, batch), n, patterns);
     }

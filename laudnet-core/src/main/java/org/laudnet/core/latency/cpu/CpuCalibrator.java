@@ -33,6 +33,7 @@ import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.ConvShape;
 import org.laudnet.core.util.Checks;
@@ -419,18 +420,23 @@ public final class CpuCalibrator {
                 works.add(BlockWork.layer(g, batch, open));
             }
             case CHANNEL -> {
-                policies.add(PathPolicy.SPARSE);
-                terms.add(CpuTerm.CHANNEL);
-                works.add(BlockWork.channel(g, batch, spec.channelGroups(), q.channelDensity()));
+                if (BlockPlan.channelSlicing(g, spec.channelGroups())) {
+                    policies.add(PathPolicy.SPARSE);
+                    terms.add(CpuTerm.CHANNEL);
+                    works.add(BlockWork.channel(g, batch, spec.channelGroups(), q.channelDensity()));
+                }
             }
             default -> {
                 if (q.activePatchesPerImage() == 0) {
                     return;
                 }
-                policies.add(PathPolicy.SPATIAL_WINDOWS);
-                terms.add(CpuTerm.SPATIAL_WINDOWS);
-                works.add(BlockWork.spatial(q, false));
-                if (g.type() == BlockType.BOTTLENECK) {
+                // the engine runs spatial gates sparsely only where BlockPlan.spatialSparse allows (and, in BOTH
+                // mode, where channel slices exist); other blocks are timed on the masked dense path alone
+                if (BlockPlan.spatialSparse(g, mode, 1)
+                        && (mode != GateMode.BOTH || BlockPlan.channelSlicing(g, spec.channelGroups()))) {
+                    policies.add(PathPolicy.SPATIAL_WINDOWS);
+                    terms.add(CpuTerm.SPATIAL_WINDOWS);
+                    works.add(BlockWork.spatial(q, false));
                     policies.add(PathPolicy.SPATIAL_M1);
                     terms.add(CpuTerm.SPATIAL_M1);
                     works.add(BlockWork.spatial(q, true));

@@ -1,8 +1,6 @@
 package org.laudnet.core.latency.cpu;
 
-import java.util.ArrayList;
 import java.util.List;
-import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
@@ -10,6 +8,7 @@ import org.laudnet.core.latency.ConvShape;
 import org.laudnet.core.latency.LatencyBreakdown;
 import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.latency.PoolShape;
+import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.util.Checks;
 
 /**
@@ -18,10 +17,12 @@ import org.laudnet.core.util.Checks;
  * <p>Convolution: {@code t = a + b * N * macs}; pooling: {@code t = a + b * N * C Hi Wi}. A gated block: {@code t =
  * masker + min over the paths the executor may take of t_path}, mirroring the executor's own choice: the paths are
  * {@link CpuTerm#MASKED_DENSE} (always allowed, the fallback), the sparse path of the mode ({@link CpuTerm#LAYER},
- * {@link CpuTerm#CHANNEL}, {@link CpuTerm#SPATIAL_WINDOWS}, and {@link CpuTerm#SPATIAL_M1} for bottlenecks), and each
+ * {@link CpuTerm#CHANNEL}, {@link CpuTerm#SPATIAL_WINDOWS} and {@link CpuTerm#SPATIAL_M1}), and each
  * {@code t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the query. Special cases follow the
  * executor: every gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as the static block); no active
- * patch runs {@link CpuTerm#SKIP}; channel gating of a grouped 3x3 runs the masked dense block. For a layer gate,
+ * patch runs {@link CpuTerm#SKIP}; blocks the engine cannot run sparsely (spatial gates on basic blocks or on
+ * bottlenecks striding their 1x1, channel groups that split a convolution group: {@link BlockPlan#spatialSparse} and
+ * {@link BlockPlan#channelSlicing}) run the masked dense block. For a layer gate,
  * {@code rho B} open samples are interpolated linearly between {@code floor} and {@code ceil} (at batch 1, {@code rho}
  * of the dense time plus {@code 1 - rho} of the skip time: the expectation over calls).
  *
@@ -128,7 +129,7 @@ public final class CpuLatencyModel implements LatencyPredictor {
             case LAYER -> layer(g, batch, q.density(), masker);
             case CHANNEL -> q.channelDensity() >= 1
                     ? open
-                    : g.convGroups() > 1
+                    : !BlockPlan.channelSlicing(g, q.channelGroups())
                             ? masked
                             : fastest(List.of(masked, option(CpuTerm.CHANNEL,
                                     BlockWork.channel(g, batch, q.channelGroups(), q.channelDensity()), masker)));
@@ -156,16 +157,12 @@ public final class CpuLatencyModel implements LatencyPredictor {
         if (allOpen(q)) {
             return open;
         }
-        if (q.mode() == GateMode.BOTH && g.convGroups() > 1) {
+        if (!BlockPlan.spatialSparse(g, q.mode(), 1)
+                || (q.mode() == GateMode.BOTH && !BlockPlan.channelSlicing(g, q.channelGroups()))) {
             return masked;
         }
-        List<Option> options = new ArrayList<>();
-        options.add(masked);
-        options.add(option(CpuTerm.SPATIAL_WINDOWS, BlockWork.spatial(q, false), masker));
-        if (g.type() == BlockType.BOTTLENECK) {
-            options.add(option(CpuTerm.SPATIAL_M1, BlockWork.spatial(q, true), masker));
-        }
-        return fastest(options);
+        return fastest(List.of(masked, option(CpuTerm.SPATIAL_WINDOWS, BlockWork.spatial(q, false), masker),
+                option(CpuTerm.SPATIAL_M1, BlockWork.spatial(q, true), masker)));
     }
 
     private Option layer(BlockGeometry g, int batch, double rho, double masker) {

@@ -23,8 +23,12 @@ import java.util.Map;
  */
 public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm, LinearTerm> terms) {
 
-    /** The format version this code reads and writes. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The format version this code reads and writes. Version 2: the spatial terms' features describe the engine's
+     * gather-conv-scatter paths (conv2 and conv3 on the active patches only); version-1 profiles were fitted to an
+     * earlier executor and must be recalibrated.
+     */
+    public static final int FORMAT_VERSION = 2;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .create();

@@ -74,10 +74,10 @@ class CpuLatencyModelTest {
         // S = 4 on 56x56: 196 cells, 49 active per image, batch 2 -> n = 98 patches, window 6x6
         BlockLatencyQuery q = new BlockLatencyQuery(STAGE1, GateMode.SPATIAL, 4, 1, 0.25, 1, 2);
         double conv1 = 2 * 3136.0 * 256 * 64; // dense conv1 once (one pattern)
-        double conv2 = 98 * 16 * 64 * 65 * 9.0; // 64 outputs plus the unit channel
-        double conv3 = 2 * 3136 * 65 * 256.0; // one GEMM over the dense row map with a bias column
+        double conv2 = 98 * 16 * 64 * 64 * 9.0; // conv2 on the active patches' S x S outputs
+        double conv3 = 98 * 16 * 64 * 256.0; // conv3 on the active rows only
         double gathered = 98 * 36 * 64.0;
-        double scattered = 2 * 3136 * 65.0;
+        double scattered = 98 * 16 * 256.0; // conv3's rows added into the output
         double map = 2 * (256 * 3136.0 + 256 * 3136.0);
         double windows = 0.3 + 1e-9 * (conv1 + conv3) + 2e-9 * conv2 + 1e-8 * (gathered + scattered) + 1e-8 * map
                 + 0.001 * 98 + 0.5;
@@ -124,10 +124,13 @@ class CpuLatencyModelTest {
         double in = 256 * 3136.0;
         assertEquals(0.03 + 1e-8 * in, model.maskerMs(channel), EPS);
         assertTrue(model.dynamicLatencyMs(channel) <= model.staticLatencyMs(STAGE1, 1) + model.maskerMs(channel));
-        // channel gating of a grouped 3x3 runs the masked dense block: intercept 3.0 instead of 1.5
+        // channel groups that split a convolution group (8 gate groups of 8 channels, conv groups of 16) run the
+        // masked dense block: intercept 3.0 instead of 1.5
         BlockGeometry grouped = new BlockGeometry(BlockType.BOTTLENECK, 256, 64, 256, 56, 56, 1, 4,
                 StridePlacement.CONV2);
-        BlockLatencyQuery gq = new BlockLatencyQuery(grouped, GateMode.CHANNEL, 1, 4, 1, 0.5, 1);
+        BlockLatencyQuery gq = new BlockLatencyQuery(grouped, GateMode.CHANNEL, 1, 8, 1, 0.5, 1);
+        BlockLatencyQuery whole = new BlockLatencyQuery(grouped, GateMode.CHANNEL, 1, 4, 1, 0.5, 1);
+        assertEquals(CpuTerm.CHANNEL, model.predictedPath(whole), "gate groups of whole conv groups slice");
         assertEquals(CpuTerm.MASKED_DENSE, model.predictedPath(gq));
         assertEquals("DENSE", CpuTerm.MASKED_DENSE.executionPath());
         assertEquals(model.staticLatencyMs(grouped, 1) + 1.5 + model.maskerMs(gq), model.dynamicLatencyMs(gq), EPS);

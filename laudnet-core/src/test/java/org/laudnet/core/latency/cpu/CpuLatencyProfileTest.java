@@ -26,12 +26,12 @@ class CpuLatencyProfileTest {
             assertEquals(p.term(t), back.term(t), t.name());
         }
         assertEquals(0.5, back.term(CpuTerm.SPATIAL_WINDOWS).coefficient("patterns"), 0);
-        assertTrue(Files.readString(f).contains("\"formatVersion\": 1"));
+        assertTrue(Files.readString(f).contains("\"formatVersion\": 2"));
     }
 
     @Test
     void unknownVersionMissingFileAndBadJsonAreClearErrors(@TempDir Path dir) throws Exception {
-        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 1",
+        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 2",
                 "\"formatVersion\": 7");
         ProfileFormatException e = assertThrows(ProfileFormatException.class,
                 () -> CpuLatencyProfile.fromJson(json, "p.json"));
@@ -47,11 +47,12 @@ class CpuLatencyProfileTest {
         Map<CpuTerm, LinearTerm> terms = new EnumMap<>(p.terms());
         terms.remove(CpuTerm.SKIP);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new CpuLatencyProfile(1, p.machine(), terms));
+                () -> new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, p.machine(), terms));
         assertTrue(e.getMessage().contains("SKIP"), e.getMessage());
         terms.put(CpuTerm.SKIP, LinearTerm.of(List.of("macs"), 1, 1));
-        assertThrows(IllegalArgumentException.class, () -> new CpuLatencyProfile(1, p.machine(), terms));
-        assertThrows(IllegalArgumentException.class, () -> new CpuLatencyProfile(2, p.machine(), p.terms()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, p.machine(), terms));
+        assertThrows(IllegalArgumentException.class, () -> new CpuLatencyProfile(1, p.machine(), p.terms()));
         assertThrows(IllegalArgumentException.class, () -> LinearTerm.of(List.of("a"), 1, -1));
     }
 }
