@@ -7,76 +7,71 @@ import ai.djl.training.ParameterStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.laudnet.core.block.GateSpec;
-import org.laudnet.core.exec.ExecutorOptions;
 import org.laudnet.core.exec.GateReport;
-import org.laudnet.core.exec.NetworkExecution;
-import org.laudnet.core.exec.NetworkExecutor;
 import org.laudnet.core.exec.PathPolicy;
-import org.laudnet.core.exec.PlanRuntime;
-import org.laudnet.core.exec.djl.DjlBackend;
 import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.core.net.NetworkResult;
-import org.laudnet.core.plan.InferencePlan;
-import org.laudnet.models.imagenet.CaffePreprocessing;
-import org.laudnet.models.imagenet.ImageNetClassifier;
-import org.laudnet.models.imagenet.ImageNetClassifier.Classification;
-import org.laudnet.models.imagenet.ImageNetClassifier.Prediction;
 import org.laudnet.models.imagenet.ImagePreprocessing;
-import org.laudnet.models.io.LaudModelFile;
-import org.laudnet.models.io.LoadedNetwork;
-import org.laudnet.models.io.ModelMetadata;
-import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.inference.ClassificationTranslator;
+import org.laudnet.models.inference.GatedClassifications;
+import org.laudnet.models.inference.ImageInputs;
+import org.laudnet.models.inference.LaudModel;
+import org.laudnet.models.inference.LaudPredictor;
+import org.laudnet.models.inference.PretrainedModels;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
-import org.laudnet.models.weights.KerasResNet50Importer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code laudnet classify}: top-5 ImageNet labels of photos with the pretrained ResNet-50 (optionally gated, optionally
- * saved as a LAUD model file with {@code --save}, which records the Caffe preprocessing and the ImageNet labels), or
- * with a saved LAUD model of any architecture ({@code --model FILE.laud}), which runs through the inference engine
- * ({@link PlanRuntime} on the DJL backend) and reports its per-block densities, paths and MACs.
+ * {@code laudnet classify}: the top-k classes of images with a LAUD model, through the model API: a saved model file
+ * ({@code --model FILE.laud}, any architecture, with the preprocessing and labels it records) or a pretrained model
+ * ({@code --weights}, optionally with fresh per-stage gates, optionally saved with {@code --save}), loaded as a
+ * {@link LaudModel} and run by its classifier ({@link LaudModel#newClassifier}) under the path policy of
+ * {@code --mode}; {@code --mode masked} runs the network's masked-dense eval forward instead, the reference. Prints the
+ * classes with their probabilities, the MACs, per-block densities and (engine modes) the paths of every image.
  */
 @Command(
         name = "classify",
         mixinStandardHelpOptions = true,
-        description = "Prints the top-5 ImageNet labels with probabilities for each image (Keras/Caffe preprocessing:"
-                + " shorter side 256, centre crop 224, BGR mean subtraction). Weights come from the asset cache"
-                + " (scripts/fetch-assets weights), or from a saved LAUD model file (--model).")
+        description = "Prints the top classes with probabilities for each image, with the MACs ratio, the per-block"
+                + " densities and paths. The model is a saved LAUD model file (--model) with the preprocessing and"
+                + " labels it records, or the pretrained ResNet-50 of the asset cache (scripts/fetch-assets weights;"
+                + " Keras/Caffe preprocessing: shorter side 256, centre crop 224, BGR mean subtraction).")
 public final class ClassifyCommand implements Callable<Integer> {
 
-    @Option(names = "--weights", defaultValue = "resnet50-imagenet",
-            description = "Pretrained weights; 'resnet50-imagenet' is the Keras ResNet-50 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weights", defaultValue = PretrainedModels.RESNET50_IMAGENET,
+            description = "Pretrained model when no --model is given; 'resnet50-imagenet' is the Keras ResNet-50"
+                    + " (default: ${DEFAULT-VALUE}).")
     String weights;
 
     @Option(names = "--gates", split = ",",
-            description = "Run as a LAUD network with fresh (open) gates, one spec per stage:"
+            description = "Run the pretrained model with fresh (open) gates, one spec per stage:"
                     + " none, layer, spatial:S, channel:G or both:S:G, e.g. --gates layer,channel:4,spatial:2,none.")
     List<String> gates;
 
-    @Option(names = "--top", defaultValue = "5", description = "How many labels to print (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top", defaultValue = "5", description = "How many classes to print (default: ${DEFAULT-VALUE}).")
     int top;
 
     @Option(names = "--model", paramLabel = "FILE.laud",
-            description = "Run a saved LAUD model file (any architecture) instead of the pretrained weights, through"
-                    + " the inference engine, with the preprocessing and labels the file records. Prints per-block"
-                    + " densities, paths and the MACs next to the labels.")
+            description = "Run a saved LAUD model file (any architecture) instead of the pretrained weights, with the"
+                    + " preprocessing and labels the file records.")
     Path model;
 
-    /** How a saved model (--model) is executed. */
+    /** How the model is executed. */
     enum RunMode {
-        /** The inference engine, each block's path chosen by its measured cost model. */
+        /** The model's classifier, each block's path chosen by its measured cost model. */
         AUTO,
-        /** The inference engine forced to each block's sparse path where the block has one. */
+        /** The model's classifier forced to each block's sparse path where the block has one. */
         SPARSE,
-        /** The inference engine forced to the dense path (BatchNorm folded, masks applied by multiplication). */
+        /** The model's classifier forced to the dense path (BatchNorm folded, masks applied by multiplication). */
         DENSE,
         /** The network's own eval-mode forward: the masked-dense reference, no executor. */
         MASKED;
@@ -92,17 +87,17 @@ public final class ClassifyCommand implements Callable<Integer> {
     }
 
     @Option(names = "--mode", defaultValue = "AUTO",
-            description = "With --model: auto (inference engine, path per block by cost model), sparse (sparse"
-                    + " paths forced), dense (the engine's dense path) or masked (the network's masked-dense eval"
-                    + " forward, the reference) (default: ${DEFAULT-VALUE}).")
+            description = "auto (the model's classifier, path per block by cost model), sparse (sparse paths"
+                    + " forced), dense (the engine's dense path) or masked (the network's masked-dense eval forward,"
+                    + " the reference) (default: ${DEFAULT-VALUE}).")
     RunMode mode;
 
     @Option(names = "--save", paramLabel = "FILE.laud",
-            description = "Write the loaded (possibly gated, see --gates) ResNet-50 as a LAUD model file, with its"
-                    + " Caffe preprocessing and the ImageNet labels.")
+            description = "Write the pretrained model (possibly gated, see --gates) as a LAUD model file, with its"
+                    + " preprocessing and labels.")
     Path save;
 
-    @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, ...).")
+    @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, BMP, GIF).")
     List<Path> images = List.of();
 
     @Override
@@ -110,130 +105,139 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (images.isEmpty() && save == null) {
             throw new IllegalArgumentException("at least one IMAGE is required (unless --save is given)");
         }
-        if (model != null) {
-            if (gates != null || save != null) {
-                throw new IllegalArgumentException("--model cannot be combined with --gates or --save, got --model "
-                        + model);
-            }
-            return classifySaved();
+        if (top <= 0) {
+            throw new IllegalArgumentException("--top must be positive, got " + top);
         }
-        if (!weights.equals("resnet50-imagenet")) {
-            throw new IllegalArgumentException("--weights must be resnet50-imagenet, got " + weights);
+        if (model != null && (gates != null || save != null)) {
+            throw new IllegalArgumentException("--model cannot be combined with --gates or --save, got --model "
+                    + model);
         }
-        LaudResNet.Builder builder = KerasResNet50Importer.builder();
-        if (gates != null) {
-            builder.optStageGates(gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new));
+        if (model == null && !PretrainedModels.NAMES.contains(weights)) {
+            throw new IllegalArgumentException("--weights must be one of " + PretrainedModels.NAMES + ", got "
+                    + weights);
         }
+        LaudModel.Options options = LaudModel.Options.defaults()
+                .withPolicy(mode == RunMode.MASKED ? PathPolicy.AUTO : mode.policy());
         PrintStream out = System.out;
-        try (ImageNetClassifier classifier = ImageNetClassifier.load(AssetCache.defaultCache(), builder)) {
+        try (LaudModel m = model != null ? LaudModel.load(model, options) : pretrained(options)) {
             if (save != null) {
-                LaudModelFile.save(save, classifier.network(),
-                        new ModelMetadata(ImagePreprocessing.caffe(), classifier.labels().names()));
+                m.save(save);
                 out.printf("saved %s%n", save);
             }
+            if (images.isEmpty()) {
+                return 0;
+            }
+            out.printf("%s: %s, run %s%n", model != null ? model : weights, m.network().getFamily().id(),
+                    mode == RunMode.MASKED ? "masked dense (the network's eval forward)"
+                            : "through the model's classifier, path policy " + mode.policy());
+            List<String> labels = labels(m);
+            if (mode == RunMode.MASKED) {
+                classifyMasked(out, m, labels);
+            } else {
+                classify(out, m, labels);
+            }
+        }
+        return 0;
+    }
+
+    private LaudModel pretrained(LaudModel.Options options) throws Exception {
+        GateSpec[] specs = gates == null ? new GateSpec[0]
+                : gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
+        if (specs.length != 0 && specs.length != 4) {
+            throw new IllegalArgumentException("--gates must give one spec per stage (4), got " + specs.length + ": "
+                    + gates);
+        }
+        return PretrainedModels.load(weights, AssetCache.defaultCache(), options, specs);
+    }
+
+    /**
+     * Classifies through the model's classifier (the model API), as a deployment would; a model file without a
+     * recorded preprocessing gets the {@link #preprocessing fallback} through an explicit translator.
+     */
+    private void classify(PrintStream out, LaudModel m, List<String> labels) throws Exception {
+        try (LaudPredictor<Path, GatedClassifications> p = m.metadata().preprocessing() != null
+                ? m.newClassifier(Path.class, top)
+                : m.newPredictor(new ClassificationTranslator<>(preprocessing(m), m.classNames(), top,
+                        ImageInputs.forType(Path.class)))) {
             for (Path image : images) {
-                Classification c = classifier.classify(image, top);
-                out.printf("%s  (MACs ratio %.3f)%n", image, c.macsRatio());
-                for (Prediction p : c.top()) {
-                    out.printf("  %6.4f  %-4d %s%n", p.probability(), p.index(), p.label());
+                GatedClassifications c = p.predict(image);
+                GateReport report = c.gateReport();
+                printMacs(out, image, report.dynamicMacs(), report.staticMacs());
+                out.printf("  block densities d3*dc: %s%n", report.blocks().stream()
+                        .map(e -> String.format(Locale.ROOT, "%.2f", e.densities().d3() * e.densities().dc()))
+                        .collect(Collectors.joining(" ")));
+                out.printf("  block paths: %s%n", report.paths().stream().map(Enum::name)
+                        .collect(Collectors.joining(",")));
+                List<Double> probs = c.getProbabilities();
+                float[] pf = new float[probs.size()];
+                for (int i = 0; i < pf.length; i++) {
+                    pf[i] = probs.get(i).floatValue();
                 }
+                printTop(out, pf, labels);
             }
         }
-        return 0;
     }
 
-    /** Classifies the images with a saved model file. */
-    private int classifySaved() throws Exception {
-        PrintStream out = System.out;
+    /** Classifies with the network's masked-dense eval forward (the reference the engine is checked against). */
+    private void classifyMasked(PrintStream out, LaudModel m, List<String> labels) throws Exception {
+        GatedNetwork net = m.network();
+        ImagePreprocessing p = preprocessing(m);
+        Shape shape = new Shape(1, p.channels(), p.cropSize(), p.cropSize());
         try (NDManager manager = NDManager.newBaseManager()) {
-            LoadedNetwork loaded = LaudModelFile.load(model, manager);
-            GatedNetwork net = loaded.network();
-            ModelMetadata metadata = loaded.metadata();
-            long staticMacs = net.staticMacs();
             ParameterStore ps = new ParameterStore(manager, false);
-            out.printf("%s: %s, run %s%n", model, net.getFamily().id(), mode == RunMode.MASKED
-                    ? "masked dense (the network's eval forward)"
-                    : "through the inference engine, path policy " + mode.policy());
-            List<String> labels = labels(metadata, net.getNumClasses());
-            Preprocessor preprocessor = preprocessor(metadata, net);
-            PlanRuntime<?> runtime = mode == RunMode.MASKED ? null
-                    : PlanRuntime.create(InferencePlan.of(net), DjlBackend.create(manager));
-            try (NetworkExecutor executor = runtime == null ? null
-                    : runtime.newExecutor(ExecutorOptions.defaults().withPolicy(mode.policy()))) {
-                for (Path image : images) {
-                    try (NDManager step = manager.newSubManager()) {
-                        NDArray x = preprocessor.load(step, image);
-                        NDArray logits;
-                        double macs;
-                        String densities;
-                        String paths = null;
-                        if (executor != null) {
-                            NetworkExecution r = executor.run(x);
-                            GateReport report = r.report();
-                            logits = r.logits();
-                            macs = report.dynamicMacs();
-                            densities = report.blocks().stream().map(e -> String.format(Locale.ROOT, "%.2f",
-                                    e.densities().d3() * e.densities().dc())).collect(Collectors.joining(" "));
-                            paths = report.paths().stream().map(Enum::name).collect(Collectors.joining(","));
-                        } else {
-                            NetworkResult r = net.run(ps, x, false);
-                            logits = r.logits();
-                            macs = r.dynamicMacs().getFloat();
-                            densities = r.blocks().stream().map(d -> String.format(Locale.ROOT, "%.2f",
-                                    d.d3().getFloat() * d.dc().getFloat())).collect(Collectors.joining(" "));
-                        }
-                        out.printf("%s  (MACs %.3f G of %.3f G, ratio %.3f)%n", image, macs / 1e9, staticMacs / 1e9,
-                                macs / staticMacs);
-                        out.printf("  block densities d3*dc: %s%n", densities);
-                        if (paths != null) {
-                            out.printf("  block paths: %s%n", paths);
-                        }
-                        printTop(out, logits.softmax(1).toFloatArray(), labels);
-                    }
-                }
-            } finally {
-                if (runtime != null) {
-                    runtime.close();
+            for (Path image : images) {
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray x = step.create(p.apply(ImageInputs.read(image)), shape);
+                    NetworkResult r = net.run(ps, x, false);
+                    printMacs(out, image, r.dynamicMacs().getFloat(), net.staticMacs());
+                    out.printf("  block densities d3*dc: %s%n", r.blocks().stream().map(d -> String.format(
+                            Locale.ROOT, "%.2f", d.d3().getFloat() * d.dc().getFloat()))
+                            .collect(Collectors.joining(" ")));
+                    printTop(out, r.logits().softmax(1).toFloatArray(), labels);
                 }
             }
         }
-        return 0;
     }
 
-    /** Turns an image file into the network's input {@code (1, C, S, S)}. */
-    @FunctionalInterface
-    private interface Preprocessor {
-        NDArray load(NDManager manager, Path image) throws java.io.IOException;
+    private static void printMacs(PrintStream out, Path image, double macs, long staticMacs) {
+        out.printf("%s  (MACs %.3f G of %.3f G, ratio %.3f)%n", image, macs / 1e9, staticMacs / 1e9,
+                macs / staticMacs);
     }
 
     /**
-     * The preprocessing the model file records; for files without one, the Caffe preprocessing scaled to the input
-     * size (what this command always used).
+     * The preprocessing the model records; for files without one, the Caffe preprocessing scaled to the input size
+     * (shorter side {@code S * 256 / 224}, BGR mean subtraction; gray for one-channel networks).
      */
-    private static Preprocessor preprocessor(ModelMetadata metadata, GatedNetwork net) {
-        ImagePreprocessing p = metadata.preprocessing();
+    static ImagePreprocessing preprocessing(LaudModel m) {
+        ImagePreprocessing p = m.metadata().preprocessing();
         if (p != null) {
-            Shape shape = new Shape(1, p.channels(), p.cropSize(), p.cropSize());
-            return (manager, image) -> manager.create(p.apply(CaffePreprocessing.read(image)), shape);
+            return p;
         }
-        int size = net.getInputSize();
-        CaffePreprocessing caffe = new CaffePreprocessing(size * 256 / 224, size);
-        return caffe::load;
+        int size = m.network().getInputSize();
+        if (m.network().getStem().inChannels() == 1) {
+            return ImagePreprocessing.normalized(size, ImagePreprocessing.ChannelOrder.GRAY, new float[] {0f},
+                    new float[] {1f});
+        }
+        ImagePreprocessing caffe = ImagePreprocessing.caffe();
+        return new ImagePreprocessing(Math.max(size, size * 256 / 224), size, caffe.channelOrder(), caffe.mean(),
+                caffe.std());
     }
 
     /**
-     * The class names to print: the model file's, else the ImageNet labels of the asset cache for a 1000-class
-     * model, else none.
+     * The class names to print: the model's, else the ImageNet labels of the asset cache for a 1000-class model, else
+     * none (null).
      */
-    private static List<String> labels(ModelMetadata metadata, int classes) throws Exception {
-        if (metadata.hasLabels()) {
-            return metadata.labels();
+    private static List<String> labels(LaudModel m) throws Exception {
+        if (m.metadata().hasLabels()) {
+            return m.metadata().labels();
         }
         Path json = AssetCache.defaultCache().imageNetLabelsJson();
-        return classes == 1000 && Files.isRegularFile(json) ? ImageNetLabels.load(json).names() : null;
+        return m.network().getNumClasses() == 1000 && Files.isRegularFile(json) ? ImageNetLabels.load(json).names()
+                : null;
     }
 
     private void printTop(PrintStream out, float[] p, List<String> labels) {
+        List<Integer> order = new ArrayList<>();
         boolean[] used = new boolean[p.length];
         for (int t = 0; t < Math.min(top, p.length); t++) {
             int best = -1;
@@ -243,6 +247,9 @@ public final class ClassifyCommand implements Callable<Integer> {
                 }
             }
             used[best] = true;
+            order.add(best);
+        }
+        for (int best : order) {
             out.printf("  %6.4f  %-4d %s%n", p[best], best, labels == null ? "" : labels.get(best).replace('_', ' '));
         }
     }
@@ -253,9 +260,10 @@ public final class ClassifyCommand implements Callable<Integer> {
      *
      * @param text the spec
      * @return the gate spec
+     * @throws IllegalArgumentException naming the spec when it is not one of these
      */
     static GateSpec parseGate(String text) {
-        String[] parts = text.trim().toLowerCase().split(":");
+        String[] parts = text.trim().toLowerCase(Locale.ROOT).split(":");
         try {
             return switch (parts[0]) {
                 case "none" -> GateSpec.none();
@@ -263,7 +271,8 @@ public final class ClassifyCommand implements Callable<Integer> {
                 case "spatial" -> GateSpec.spatial(Integer.parseInt(parts[1]));
                 case "channel" -> GateSpec.channel(Integer.parseInt(parts[1]));
                 case "both" -> GateSpec.both(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
-                default -> throw new IllegalArgumentException("unknown gate mode '" + parts[0] + "'");
+                default -> throw new IllegalArgumentException("gate spec '" + text
+                        + "' must be none, layer, spatial:S, channel:G or both:S:G");
             };
         } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
             throw new IllegalArgumentException("gate spec '" + text

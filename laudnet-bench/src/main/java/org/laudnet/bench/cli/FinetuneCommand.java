@@ -1,243 +1,352 @@
 package org.laudnet.bench.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Parameter;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.laudnet.bench.experiment.GateSchedules;
-import org.laudnet.bench.experiment.ProgressPrinter;
+import java.util.stream.Collectors;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
-import org.laudnet.core.gate.GumbelTemperature;
-import org.laudnet.core.net.GatedNetwork;
-import org.laudnet.models.data.ImageFolderDataset;
-import org.laudnet.models.data.Normalization;
-import org.laudnet.models.imagenet.CaffePreprocessing;
-import org.laudnet.models.imagenet.ImageNetClassifier;
-import org.laudnet.models.train.Checkpoint;
+import org.laudnet.models.inference.LatencyComparison;
+import org.laudnet.models.train.Architecture;
+import org.laudnet.models.train.CheckpointState;
 import org.laudnet.models.train.EpochStats;
-import org.laudnet.models.train.FineTuneConfig;
-import org.laudnet.models.train.LaudTrainer;
-import org.laudnet.models.train.LossConfig;
+import org.laudnet.models.train.EpochStatsListener;
+import org.laudnet.models.train.FineTuning;
+import org.laudnet.models.train.FineTuningListener;
+import org.laudnet.models.train.FineTuningResult;
+import org.laudnet.models.train.LabelSource;
+import org.laudnet.models.train.WeightSource;
 import org.laudnet.models.weights.AssetCache;
-import org.laudnet.models.weights.ImageNetLabels;
-import org.laudnet.models.weights.KerasResNet50Importer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code laudnet finetune}: fine-tunes the ImageNet ResNet-50 into a LAUD ResNet-50 on an image-folder directory, with
- * knowledge distillation from the static pretrained network (method section 3), and writes a checkpoint.
+ * {@code laudnet finetune}: fine-tuning to deployment from the command line, a thin client of {@link FineTuning}:
+ * pretrained weights (the Keras ImageNet ResNet-50, or a torchvision-named safetensors file of any supported
+ * architecture) become a gated LAUD network trained on an image folder with distillation from the static network,
+ * written as a {@code .laud} model (and {@code <name>-best.laud} when validation improves) that {@code classify
+ * --model} and {@code LaudModel.load} run. Prints the progress, then top-1, agreement with the teacher, MACs ratio,
+ * the measured latency of the static and the gated network, and the output files.
  */
 @Command(
         name = "finetune",
         mixinStandardHelpOptions = true,
-        description = "Fine-tunes the pretrained ResNet-50 with LAUD gates on an image folder (root/<class>/<image>),"
-                + " distilling from the static network, and writes a checkpoint after every epoch.")
+        description = "Fine-tunes pretrained weights with LAUD gates on an image folder (DIR/<class>/<image>),"
+                + " distilling from the static network, and writes a deployable .laud model (plus <name>-best.laud"
+                + " when validation improves) and a checkpoint for resuming.")
 public final class FinetuneCommand implements Callable<Integer> {
 
-    /** Spatial granularity per ResNet-50 stage (56, 28, 14, 7). */
-    static final int[] RESNET50_GRANULARITY = {4, 4, 2, 1};
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--weights", defaultValue = "resnet50-imagenet",
-            description = "Pretrained weights (only: resnet50-imagenet).")
+    @Option(names = "--arch", defaultValue = "resnet50",
+            description = "Architecture: resnet18, resnet34, resnet50, resnet101, regnety-400mf or regnety-800mf"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String arch;
+
+    @Option(names = "--weights", defaultValue = "resnet50-imagenet", paramLabel = "resnet50-imagenet|FILE",
+            description = "Pretrained weights: resnet50-imagenet (the Keras ImageNet ResNet-50 of the asset cache,"
+                    + " --arch resnet50 only; BGR Caffe input) or a .safetensors file with torchvision names (any"
+                    + " --arch; torchvision input) (default: ${DEFAULT-VALUE}).")
     String weights;
 
-    @Option(names = "--data", required = true, description = "Image-folder root: one subdirectory per class.")
-    Path data;
+    @Option(names = "--gates", split = ",",
+            description = "Gates, one spec per stage: none, layer, spatial:S, channel:G or both:S:G,"
+                    + " e.g. --gates spatial:4,spatial:4,spatial:2,layer.")
+    List<String> gates;
 
-    @Option(names = "--mode", defaultValue = "layer", description = "spatial, channel or layer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mode",
+            description = "Shorthand for --gates at 224 x 224: spatial (S = 4, 4, 2, 1), channel (4 groups) or"
+                    + " layer. Without --gates and --mode: layer.")
     GateMode mode;
 
-    @Option(names = "--target", defaultValue = "0.5", description = "Target MACs ratio t (default: ${DEFAULT-VALUE}).")
-    float target;
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "Training images: one subdirectory per class.")
+    Path data;
+
+    @Option(names = "--val", paramLabel = "DIR", description = "Validation images (DIR/<class>/<image>).")
+    Path val;
+
+    @Option(names = "--val-split", paramLabel = "F",
+            description = "Hold out this fraction of --data for validation (seeded by --seed), in (0, 1).")
+    Double valSplit;
+
+    @Option(names = "--out", paramLabel = "MODEL.laud",
+            description = "The model file to write (default: laudnet-<arch>.laud).")
+    Path out;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "The training checkpoint, written after every epoch (default: beside the model,"
+                    + " <name>.ckpt).")
+    Path checkpoint;
+
+    @Option(names = "--resume",
+            description = "Continue from the checkpoint (weights, optimizer momentum, epoch, update count,"
+                    + " temperature, data order).")
+    boolean resume;
 
     @Option(names = "--epochs", defaultValue = "1", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "2", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--lr", defaultValue = "0.001", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--out", defaultValue = "laudnet-resnet50.ckpt",
-            description = "Checkpoint file, written atomically after every epoch (default: ${DEFAULT-VALUE}).")
-    Path out;
+    @Option(names = "--target", defaultValue = "0.5", description = "Target MACs ratio t (default: ${DEFAULT-VALUE}).")
+    float target;
 
-    @Option(names = "--resume",
-            description = "Continue from this checkpoint (weights, optimizer momentum, epoch, update count,"
-                    + " temperature, data order).")
-    Path resume;
-
-    /** Where the training labels come from. */
-    enum LabelSource {
-        /** IMAGENET when every class directory names an ImageNet class, TEACHER otherwise. */
-        AUTO,
-        /** Class directories named after ImageNet classes (e.g. {@code bald_eagle}) or by class index (0-999). */
-        IMAGENET,
-        /** The static teacher's top-1 prediction of every image (pure self-distillation). */
-        TEACHER
-    }
-
-    @Option(names = "--labels", defaultValue = "AUTO",
+    @Option(names = "--labels", defaultValue = "auto",
             description = "Label source: imagenet (class directories named after ImageNet classes or 0-999),"
                     + " teacher (the static network's top-1; any directory names), or auto (imagenet when every"
                     + " directory matches, else teacher) (default: ${DEFAULT-VALUE}).")
-    LabelSource labels;
+    String labels;
 
     @Option(names = "--seed", defaultValue = "1",
-            description = "Seed of the data order and the gates' noise (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the data order, the validation split and the gates' noise"
+                    + " (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--latency-runs", defaultValue = "20",
+            description = "Timed runs of the static and the gated network at batch 1 after training (0: no"
+                    + " measurement) (default: ${DEFAULT-VALUE}).")
+    int latencyRuns;
+
+    @Option(names = "--image-size", defaultValue = "224",
+            description = "Input side (centre crop; images resized to S * 256 / 224 first) (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int imageSize;
 
     @Override
     public Integer call() throws Exception {
-        if (!"resnet50-imagenet".equals(weights)) {
-            throw new IllegalArgumentException("weights must be resnet50-imagenet, got " + weights);
+        FineTuning fineTuning = fineTuning();
+        PrintStream o = System.out;
+        FineTuningResult r = fineTuning.run();
+        o.printf(Locale.ROOT, "trained %d epoch(s) (%d in all)%s%n", r.epochsTrained(), r.epochs(),
+                r.epochsTrained() == 0 ? ": the checkpoint already held them all" : "");
+        FineTuningResult.Evaluation e = r.evaluation();
+        String on = e.on() == FineTuningResult.EvaluatedOn.VALIDATION ? "validation" : "training";
+        o.printf(Locale.ROOT, "top-1 %.4f on %d %s images (%s); agreement with the static teacher %.4f%n", e.top1(),
+                e.images(), on, r.labels() == LabelSource.IMAGENET ? "vs the ImageNet classes of the directories"
+                        : "vs the teacher's top-1", e.teacherAgreement());
+        o.printf(Locale.ROOT, "MACs ratio %.3f (eval, %s images)%n", e.macsRatio(), on);
+        if (r.latency().isPresent()) {
+            LatencyComparison l = r.latency().get();
+            o.printf(Locale.ROOT, "latency at batch %d on %s, %d threads: static %.2f ms, gated %.2f ms, ratio %.3f"
+                            + " (medians of %d runs; gated MACs ratio %.3f)%n", l.batch(), l.backend(), l.threads(),
+                    l.staticMs(), l.gatedMs(), l.ratio(), l.runs(), l.gatedMacsRatio());
         }
-        GateSpec[] gates = stageGates(mode);
-        AssetCache cache = AssetCache.defaultCache();
-        float[] mean = {
-            CaffePreprocessing.BGR_MEAN[2] / 255f, CaffePreprocessing.BGR_MEAN[1] / 255f,
-            CaffePreprocessing.BGR_MEAN[0] / 255f
-        };
-        float[] std = {1f / 255f, 1f / 255f, 1f / 255f};
-        ImageNetLabels imagenet = ImageNetLabels.load(cache.imageNetLabelsJson());
-        Map<String, Integer> classLabels = imageNetLabels(classDirectories(data), imagenet);
-        LabelSource source = labels;
-        if (source == LabelSource.AUTO) {
-            source = classLabels != null ? LabelSource.IMAGENET : LabelSource.TEACHER;
-        } else if (source == LabelSource.IMAGENET && classLabels == null) {
-            throw new IllegalArgumentException("--labels imagenet: class directories " + classDirectories(data)
-                    + " of " + data + " are not all ImageNet class names or indices 0-999");
-        }
-        ImageFolderDataset.Builder db = ImageFolderDataset.builder()
-                .setRoot(data)
-                .optNormalization(new Normalization(mean, std))
-                .optShuffle(batch, seed);
-        if (source == LabelSource.IMAGENET) {
-            db.optClassLabels(classLabels);
-        }
-        ImageFolderDataset train = db.build();
-        int steps = (int) Math.ceil(train.size() / (double) batch);
-        System.out.printf(Locale.ROOT, "data: %d images in %d classes %s; %d steps per epoch%n", train.size(),
-                train.getClasses().size(), train.getClasses(), steps);
-        System.out.println(source == LabelSource.IMAGENET
-                ? "labels: the ImageNet classes named by the directories"
-                : "labels: the static teacher's top-1 prediction of every image (self-distillation)");
-        GumbelTemperature tau = GateSchedules.annealed(epochs * steps);
-        System.out.println("loading the pretrained ResNet-50 (teacher and student) ...");
-        try (ImageNetClassifier teacher = ImageNetClassifier.load(cache, KerasResNet50Importer.builder());
-                ImageNetClassifier student = ImageNetClassifier.load(cache,
-                        KerasResNet50Importer.builder().optStageGates(gates).optTemperature(tau))) {
-            acceptRgb(teacher.network());
-            acceptRgb(student.network());
-            int firstEpoch = resume == null ? 0 : Checkpoint.read(resume).state().epoch();
-            ProgressPrinter printer = new ProgressPrinter("resnet50 " + mode.name().toLowerCase(), steps, firstEpoch,
-                    epochs, System.out::println);
-            try (LaudTrainer tr = LaudTrainer.builder()
-                    .setNetwork(student.network())
-                    .optTemperature(tau)
-                    .optTeacher(teacher.network())
-                    .setLoss(LossConfig.paper(target, epochs))
-                    .setConfig(FineTuneConfig.sgd(epochs, steps, lr))
-                    .optCheckpointFile(out)
-                    .optTeacherLabels(source == LabelSource.TEACHER)
-                    .optNoiseSeed(seed)
-                    .addTrainingListener(printer)
-                    .build()) {
-                printer.setOwner(tr);
-                if (resume != null) {
-                    var state = tr.resume(resume);
-                    System.out.printf(Locale.ROOT, "resumed from %s: epoch %d, update %d, temperature %.3f%n",
-                            resume, state.epoch(), state.update(), state.temperature());
-                }
-                List<EpochStats> stats = tr.fit(train, null);
-                if (stats.isEmpty()) {
-                    System.out.println("nothing to train: the checkpoint already holds all " + epochs + " epochs");
-                    return 0;
-                }
-                EpochStats last = stats.get(stats.size() - 1);
-                LaudTrainer.Evaluation e = tr.evaluate(train);
-                System.out.printf(Locale.ROOT, "done: %d epochs, last loss %.4f (ce %.4f, kd %.4f, cost %.4f),"
-                                + " training MACs ratio %.3f; eval on the data: top-1 %.4f (%s), MACs ratio %.3f%n",
-                        stats.size(), last.loss(), last.ce(), last.kd(), last.cost(), last.macsRatio(), e.accuracy(),
-                        source == LabelSource.IMAGENET ? "vs the directory classes" : "agreement with the static"
-                                + " network", e.macsRatio());
-                System.out.println("checkpoint: " + out.toAbsolutePath());
-            }
-        }
+        o.println("model: " + r.model().toAbsolutePath());
+        r.bestModel().ifPresent(b -> o.println("best model: " + b.toAbsolutePath()));
+        o.println("checkpoint: " + r.checkpoint().toAbsolutePath());
         return 0;
     }
 
-    /** The sorted names of the class subdirectories of {@code root}. */
-    static List<String> classDirectories(Path root) throws java.io.IOException {
-        if (root == null || !java.nio.file.Files.isDirectory(root)) {
-            throw new IllegalArgumentException("--data must be an existing directory, got " + root);
+    /** Validates the options (errors name the option and its value) and describes the run. */
+    FineTuning fineTuning() {
+        Architecture architecture;
+        try {
+            architecture = Architecture.parse(arch);
+        } catch (IllegalArgumentException e) {
+            throw bad("--arch must be one of " + Architecture.names() + ", got '" + arch + "'");
         }
-        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(root)) {
-            return s.filter(java.nio.file.Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        WeightSource source;
+        try {
+            source = WeightSource.parse(weights, AssetCache.defaultCache());
+        } catch (IllegalArgumentException e) {
+            throw bad("--weights must be resnet50-imagenet or a .safetensors file, got '" + weights + "'");
+        }
+        if (source.kind() == WeightSource.Kind.KERAS_RESNET50_IMAGENET && architecture != Architecture.RESNET50) {
+            throw bad("--weights resnet50-imagenet is a ResNet-50: it needs --arch resnet50, got --arch " + arch);
+        }
+        if (source.kind() == WeightSource.Kind.TORCHVISION && !Files.isRegularFile(source.file())) {
+            throw bad("--weights " + weights + ": no such file");
+        }
+        if (!Files.isDirectory(data)) {
+            throw bad("--data must be an existing directory, got " + data);
+        }
+        if (val != null && valSplit != null) {
+            throw bad("--val and --val-split exclude each other, got --val " + val + " and --val-split " + valSplit);
+        }
+        if (val != null && !Files.isDirectory(val)) {
+            throw bad("--val must be an existing directory, got " + val);
+        }
+        if (valSplit != null && !(valSplit > 0 && valSplit < 1)) {
+            throw bad("--val-split must be in (0, 1), got " + valSplit);
+        }
+        LabelSource labelSource;
+        try {
+            labelSource = LabelSource.parse(labels);
+        } catch (IllegalArgumentException e) {
+            throw bad("--labels must be auto, imagenet or teacher, got '" + labels + "'");
+        }
+        positive("--epochs", epochs);
+        positive("--batch", batch);
+        if (!(lr > 0) || !Float.isFinite(lr)) {
+            throw bad("--lr must be positive, got " + lr);
+        }
+        if (!(target > 0 && target <= 1)) {
+            throw bad("--target must be in (0, 1], got " + target);
+        }
+        if (latencyRuns < 0) {
+            throw bad("--latency-runs must be non-negative, got " + latencyRuns);
+        }
+        if (imageSize < 32) {
+            throw bad("--image-size must be at least 32, got " + imageSize);
+        }
+        Path model = out != null ? out : Path.of("laudnet-" + architecture.id() + ".laud");
+        Path ckpt = checkpoint != null ? checkpoint : FineTuning.defaultCheckpoint(model);
+        if (resume && !Files.isRegularFile(ckpt)) {
+            throw bad("--resume needs the checkpoint " + ckpt + " (see --checkpoint), which does not exist");
+        }
+        FineTuning.Builder b = FineTuning.builder()
+                .setArchitecture(architecture)
+                .setWeights(source)
+                .optStageGates(stageGates())
+                .setData(data)
+                .setOutput(model)
+                .optCheckpoint(ckpt)
+                .optResume(resume)
+                .optEpochs(epochs)
+                .optBatchSize(batch)
+                .optLearningRate(lr)
+                .optTarget(target)
+                .optLabels(labelSource)
+                .optSeed(seed)
+                .optLatencyRuns(latencyRuns)
+                .optImageSize(Math.max(imageSize, Math.round(imageSize * 256f / 224f)), imageSize)
+                .optListener(new Printer(System.out, architecture.id()));
+        if (val != null) {
+            b.optValidationFolder(val);
+        }
+        if (valSplit != null) {
+            b.optValidationSplit(valSplit);
+        }
+        return b.build();
+    }
+
+    private GateSpec[] stageGates() {
+        if (gates != null && mode != null) {
+            throw bad("--gates and --mode exclude each other, got --gates " + String.join(",", gates) + " and --mode "
+                    + mode.name().toLowerCase(Locale.ROOT));
+        }
+        if (gates != null) {
+            if (gates.size() != Architecture.STAGES) {
+                throw bad("--gates must give one spec per stage (" + Architecture.STAGES + "), got "
+                        + String.join(",", gates));
+            }
+            try {
+                return gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
+            } catch (IllegalArgumentException e) {
+                throw bad("--gates " + String.join(",", gates) + ": " + e.getMessage());
+            }
+        }
+        GateMode m = mode == null ? GateMode.LAYER : mode;
+        if (m != GateMode.SPATIAL && m != GateMode.CHANNEL && m != GateMode.LAYER) {
+            throw bad("--mode must be spatial, channel or layer, got " + m.name().toLowerCase(Locale.ROOT));
+        }
+        return Architecture.stageGates(m);
+    }
+
+    private void positive(String option, int value) {
+        if (value <= 0) {
+            throw bad(option + " must be positive, got " + value);
         }
     }
 
-    /**
-     * Maps class directory names to ImageNet indices: a name in stored or readable form, case-insensitive
-     * ({@code bald_eagle}, {@code Bald eagle}), or an index {@code 0..999}.
-     *
-     * @param names directory names
-     * @param imagenet the ImageNet labels
-     * @return the mapping, or null if some name matches no class
-     */
-    static Map<String, Integer> imageNetLabels(List<String> names, ImageNetLabels imagenet) {
-        Map<String, Integer> byName = new java.util.HashMap<>();
-        for (int i = imagenet.size() - 1; i >= 0; i--) {
-            byName.put(imagenet.name(i).toLowerCase(Locale.ROOT), i);
-        }
-        Map<String, Integer> out = new java.util.LinkedHashMap<>();
-        for (String n : names) {
-            Integer idx = byName.get(n.toLowerCase(Locale.ROOT).replace(' ', '_'));
-            if (idx == null && n.matches("\\d{1,4}")) {
-                int v = Integer.parseInt(n);
-                idx = v < imagenet.size() ? v : null;
-            }
-            if (idx == null) {
-                return null;
-            }
-            out.put(n, idx);
-        }
-        return out.isEmpty() ? null : out;
+    private CommandLine.ParameterException bad(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 
-    /**
-     * The gate spec of every ResNet-50 stage for a mode.
-     *
-     * @param mode SPATIAL (S = 4, 4, 2, 1), CHANNEL (4 groups) or LAYER
-     * @return four specs
-     * @throws IllegalArgumentException for NONE or BOTH
-     */
-    static GateSpec[] stageGates(GateMode mode) {
-        GateSpec[] g = new GateSpec[4];
-        for (int s = 0; s < 4; s++) {
-            g[s] = switch (mode) {
-                case SPATIAL -> GateSpec.spatial(RESNET50_GRANULARITY[s]);
-                case CHANNEL -> GateSpec.channel(4);
-                case LAYER -> GateSpec.layer();
-                default -> throw new IllegalArgumentException("mode must be spatial, channel or layer, got " + mode);
+    /** Prints the progress of a run: the setup, a bar every tenth of an epoch, one line per epoch. */
+    static final class Printer implements FineTuningListener {
+        private final PrintStream out;
+        private final String label;
+        private int epochs;
+        private long epochStart = System.nanoTime();
+        private long epochImages;
+
+        Printer(PrintStream out, String label) {
+            this.out = out;
+            this.label = label;
+        }
+
+        @Override
+        public void onPhase(Phase phase) {
+            switch (phase) {
+                case LOADING_WEIGHTS -> out.println("loading the pretrained weights (teacher and student) ...");
+                case TRAINING -> epochStart = System.nanoTime();
+                case EVALUATING -> out.println("evaluating ...");
+                case MEASURING_LATENCY -> out.println("measuring the latency of the static and the gated network"
+                        + " ...");
+                default -> { }
+            }
+        }
+
+        @Override
+        public void onSetup(Setup s) {
+            epochs = s.epochs();
+            out.printf(Locale.ROOT, "%s from %s, gates %s%n", s.architecture().id(), s.weights().describe(),
+                    s.stageGates().stream().map(Printer::gate).collect(Collectors.joining(",")));
+            out.printf(Locale.ROOT, "data: %d training images in %d classes %s, %d validation images; %d steps per"
+                    + " epoch%n", s.trainImages(), s.classes().size(), s.classes(), s.validationImages(),
+                    s.stepsPerEpoch());
+            out.println(s.labels() == LabelSource.IMAGENET
+                    ? "labels: the ImageNet classes named by the directories"
+                    : "labels: the static teacher's top-1 prediction of every image (self-distillation)");
+            out.println("preprocessing: " + s.preprocessing());
+        }
+
+        @Override
+        public void onResume(Path checkpoint, CheckpointState state) {
+            out.printf(Locale.ROOT, "resumed from %s: epoch %d, update %d, temperature %.3f%n", checkpoint,
+                    state.epoch(), state.update(), state.temperature());
+        }
+
+        @Override
+        public void onBatch(int epoch, int batch, int batchesPerEpoch, long images) {
+            epochImages += images;
+            int step = Math.max(1, batchesPerEpoch / 10);
+            if (batch % step == 0 && batch < batchesPerEpoch) {
+                int filled = (int) Math.round(20.0 * batch / batchesPerEpoch);
+                double secs = (System.nanoTime() - epochStart) / 1e9;
+                out.printf(Locale.ROOT, "  %-14s epoch %d/%d [%s%s] %3d%%  %.1f img/s%n", label, epoch + 1, epochs,
+                        "#".repeat(filled), ".".repeat(20 - filled), 100 * batch / batchesPerEpoch,
+                        epochImages / secs);
+            }
+        }
+
+        @Override
+        public void onEpoch(EpochStats s, Optional<Path> savedBest) {
+            String tau = Double.isFinite(s.temperature()) ? String.format(Locale.ROOT, ", tau %.2f", s.temperature())
+                    : "";
+            String validation = Double.isFinite(s.valAccuracy()) ? String.format(Locale.ROOT,
+                    "; validation top-1 %.4f, MACs ratio %.3f", s.valAccuracy(), s.valMacsRatio()) : "";
+            out.printf(Locale.ROOT, "  %-14s epoch %d/%d done: loss %.4f (ce %.4f, kd %.4f, cost %.4f), train acc"
+                            + " %.4f, train MACs ratio %.3f%s, %.1f img/s%s; per stage density/MACs ratio: %s%n",
+                    label, s.epoch() + 1, epochs, s.loss(), s.ce(), s.kd(), s.cost(), s.accuracy(), s.macsRatio(),
+                    tau, s.imagesPerSecond(), validation, EpochStatsListener.formatStages(s.stages()));
+            savedBest.ifPresent(p -> out.println("  saved the best model so far: " + p));
+            epochStart = System.nanoTime();
+            epochImages = 0;
+        }
+
+        private static String gate(GateSpec g) {
+            return switch (g.mode()) {
+                case NONE -> "none";
+                case LAYER -> "layer";
+                case SPATIAL -> "spatial:" + g.spatialGranularity();
+                case CHANNEL -> "channel:" + g.channelGroups();
+                case BOTH -> "both:" + g.spatialGranularity() + ":" + g.channelGroups();
             };
         }
-        return g;
-    }
-
-    /**
-     * Reverses the input-channel axis of the stem convolution, so that a network trained on BGR input accepts RGB
-     * input: {@code W'[o, c] = W[o, 2 - c]}.
-     */
-    private static void acceptRgb(GatedNetwork net) {
-        Parameter w = net.getStemConv().getParameters().get("weight");
-        NDArray a = w.getArray();
-        a.flip(1).copyTo(a);
     }
 }

@@ -18,9 +18,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.laudnet.models.imagenet.ImagePreprocessing;
 
 /**
  * An image-folder dataset: {@code root/<class>/<image>}, one class per subdirectory, classes indexed in sorted name
@@ -30,6 +32,14 @@ import javax.imageio.ImageIO;
  * decoded with ImageIO, resized (bilinear) so that its shorter side is {@code resize}, centre-cropped to
  * {@code size x size} (crop offset {@code floor((side - size) / 2)}), and normalised per channel with
  * {@code x = (p / 255 - mean[c]) / std[c]}. Gray images are replicated to three channels.
+ *
+ * <p>With {@link Builder#optPreprocessing(ImagePreprocessing)} every image goes instead through that preprocessing
+ * (the very code a {@code .laud} model's classifier runs at inference): data {@code (C, cropSize, cropSize)} in its
+ * channel order (RGB, BGR or gray) with its per-channel mean and divisor. A model trained on this dataset and saved
+ * with the same {@link ImagePreprocessing} therefore sees the same tensors in training and in deployment.
+ *
+ * <p>With {@link Builder#optSplit} the dataset is one part of a seeded split of the folder: a held-out fraction for
+ * validation, or the rest for training. Immutable after building; {@link #get} is thread-safe.
  */
 public final class ImageFolderDataset extends RandomAccessDataset implements EpochOrdered {
 
@@ -41,7 +51,16 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
     private final int resize;
     private final int size;
     private final Normalization normalization;
+    private final ImagePreprocessing preprocessing;
     private final SeededShuffleSampler shuffleSampler;
+
+    /** Which part of a seeded split of the folder a dataset holds ({@link Builder#optSplit}). */
+    public enum Part {
+        /** The images that are not held out (for training). */
+        TRAINING,
+        /** The held-out images (for validation). */
+        HELD_OUT
+    }
 
     private ImageFolderDataset(Builder b, List<String> classes, List<Path> files, int[] labels) {
         super(b);
@@ -51,6 +70,7 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
         this.resize = b.resize;
         this.size = b.size;
         this.normalization = b.normalization;
+        this.preprocessing = b.preprocessing;
         this.shuffleSampler = b.shuffleSampler;
     }
 
@@ -94,17 +114,31 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
         return labels[i];
     }
 
+    /** Returns the preprocessing set with {@link Builder#optPreprocessing}, or null. */
+    public ImagePreprocessing getPreprocessing() {
+        return preprocessing;
+    }
+
+    /** Returns the shape of one record's data: {@code (C, S, S)}. */
+    public Shape imageShape() {
+        return preprocessing == null ? new Shape(3, size, size)
+                : new Shape(preprocessing.channels(), preprocessing.cropSize(), preprocessing.cropSize());
+    }
+
     /**
      * Decodes, resizes, crops and normalises one image file.
      *
      * @param file the image
-     * @return CHW float values, length {@code 3 * size * size}
+     * @return CHW float values, {@code C * S * S} of them ({@link #imageShape()})
      * @throws IOException if the file cannot be decoded (the message names it)
      */
     public float[] load(Path file) throws IOException {
         BufferedImage img = ImageIO.read(file.toFile());
         if (img == null) {
             throw new IOException("image " + file + " cannot be decoded by ImageIO");
+        }
+        if (preprocessing != null) {
+            return preprocessing.apply(img);
         }
         int w = img.getWidth();
         int h = img.getHeight();
@@ -144,7 +178,7 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
         int i = (int) index;
         float[] data = load(files.get(i));
         return new Record(
-                new NDList(manager.create(data, new Shape(3, size, size))),
+                new NDList(manager.create(data, imageShape())),
                 new NDList(manager.create((float) labels[i])));
     }
 
@@ -168,6 +202,10 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
         private int resize = 256;
         private int size = 224;
         private Normalization normalization = Normalization.imagenet();
+        private ImagePreprocessing preprocessing;
+        private Part part;
+        private double splitFraction;
+        private long splitSeed;
 
         private Builder() {}
 
@@ -216,6 +254,46 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
                 throw new IllegalArgumentException("normalization must have 3 channels, got " + normalization);
             }
             this.normalization = normalization;
+            return this;
+        }
+
+        /**
+         * Preprocesses every image with a model's {@link ImagePreprocessing} (shorter side, centre crop, channel order,
+         * per-channel mean and divisor) instead of {@link #optImageSize} and {@link #optNormalization}, which are then
+         * ignored: the records are exactly the tensors a classifier with this preprocessing feeds its network.
+         *
+         * @param preprocessing the preprocessing
+         * @return this builder
+         */
+        public Builder optPreprocessing(ImagePreprocessing preprocessing) {
+            if (preprocessing == null) {
+                throw new IllegalArgumentException("preprocessing must not be null");
+            }
+            this.preprocessing = preprocessing;
+            return this;
+        }
+
+        /**
+         * Keeps one part of a seeded split of the folder: {@code max(1, round(fraction * n))} of the {@code n} images,
+         * drawn by a shuffle seeded with {@code seed}, are held out; {@link Part#TRAINING} keeps the others,
+         * {@link Part#HELD_OUT} those. Two builders with the same folder, fraction and seed give complementary parts.
+         * Items stay in sorted path order within a part.
+         *
+         * @param part the part to keep
+         * @param fraction the held-out fraction, in {@code (0, 1)}
+         * @param seed the split's seed
+         * @return this builder
+         */
+        public Builder optSplit(Part part, double fraction, long seed) {
+            if (part == null) {
+                throw new IllegalArgumentException("part must not be null");
+            }
+            if (!(fraction > 0 && fraction < 1)) {
+                throw new IllegalArgumentException("fraction must be in (0, 1), got " + fraction);
+            }
+            this.part = part;
+            this.splitFraction = fraction;
+            this.splitSeed = seed;
             return this;
         }
 
@@ -304,7 +382,40 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
             if (files.isEmpty()) {
                 throw new IOException("image folder " + root + " holds no image (" + EXTENSIONS + ")");
             }
+            if (part != null) {
+                boolean[] held = heldOut(files.size());
+                List<Path> keptFiles = new ArrayList<>();
+                List<Integer> keptLabels = new ArrayList<>();
+                for (int i = 0; i < files.size(); i++) {
+                    if (held[i] == (part == Part.HELD_OUT)) {
+                        keptFiles.add(files.get(i));
+                        keptLabels.add(labels.get(i));
+                    }
+                }
+                files = keptFiles;
+                labels = keptLabels;
+            }
             return new ImageFolderDataset(this, classes, files, labels.stream().mapToInt(Integer::intValue).toArray());
+        }
+
+        /** Which of {@code n} items the split holds out; both parts non-empty. */
+        private boolean[] heldOut(int n) {
+            int count = (int) Math.max(1, Math.round(splitFraction * n));
+            if (count >= n) {
+                throw new IllegalArgumentException("a split of fraction " + splitFraction + " of the " + n
+                        + " images of " + root + " leaves no image for training; use a smaller fraction or more"
+                        + " images");
+            }
+            List<Integer> order = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                order.add(i);
+            }
+            Collections.shuffle(order, new Random(splitSeed));
+            boolean[] held = new boolean[n];
+            for (int i = 0; i < count; i++) {
+                held[order.get(i)] = true;
+            }
+            return held;
         }
     }
 

@@ -181,6 +181,59 @@ public final class LaudModel implements AutoCloseable {
         return model;
     }
 
+    /**
+     * Builds a network on a new model's own manager (e.g. from pretrained weights) and returns the model, which owns
+     * it: closing the model releases the network's parameters. See {@code PretrainedModels} for the networks the
+     * library ships.
+     *
+     * @param name the model's name
+     * @param metadata its preprocessing and class names
+     * @param options how the model runs
+     * @param factory builds and initialises the network with the manager it is given
+     * @return the model; the caller closes it
+     * @throws WeightFileException if the factory cannot read its weights (the model is closed then)
+     * @throws IllegalArgumentException if the factory returns null or an uninitialised network, or the metadata does
+     *     not fit the network (labels not one per class)
+     */
+    public static LaudModel create(String name, ModelMetadata metadata, Options options, NetworkFactory factory)
+            throws WeightFileException {
+        if (name == null || metadata == null || options == null || factory == null) {
+            throw new IllegalArgumentException("name, metadata, options and factory must not be null");
+        }
+        LaudModel model = new LaudDjlModel(name).laudModel();
+        try {
+            GatedNetwork network = factory.create(model.djl.getNDManager());
+            if (network == null || !network.isInitialized()) {
+                throw new IllegalArgumentException("the factory must return an initialised network, got "
+                        + (network == null ? "null" : "an uninitialised one"));
+            }
+            if (metadata.hasLabels() && metadata.labels().size() != network.getNumClasses()) {
+                throw new IllegalArgumentException("metadata has " + metadata.labels().size() + " labels, the network "
+                        + network.getNumClasses() + " classes");
+            }
+            model.djl.setNetwork(network, null);
+            model.metadata = metadata;
+            model.options = options;
+            return model;
+        } catch (WeightFileException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Builds and initialises a network on the manager of the model that will own it ({@link #create}). */
+    @FunctionalInterface
+    public interface NetworkFactory {
+        /**
+         * Builds the network.
+         *
+         * @param manager the model's manager: the network's parameters must be initialised on it
+         * @return the initialised network
+         * @throws WeightFileException if weights cannot be read
+         */
+        GatedNetwork create(ai.djl.ndarray.NDManager manager) throws WeightFileException;
+    }
+
     private static String baseName(Path file) {
         String n = file.getFileName() == null ? "laudnet" : file.getFileName().toString();
         return n.endsWith(".laud") ? n.substring(0, n.length() - 5) : n;

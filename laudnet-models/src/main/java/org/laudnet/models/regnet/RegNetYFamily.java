@@ -31,11 +31,6 @@ public record RegNetYFamily(int groupWidth, double seRatio) implements BlockFami
         return ID;
     }
 
-    /** {@inheritDoc} */
-    @Override
-    public boolean stemConvBias() {
-        return false;
-    }
 
     /** {@inheritDoc} */
     @Override

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * A host copy of a {@link StatefulOptimizer}'s state, keyed by parameter <em>name</em> (the block's parameter path,
- * e.g. {@code 01Stage1Block0_conv1_weight}), so that it survives a restart of the JVM, unlike DJL's random parameter
+ * e.g. {@code stage1_block0_conv1_weight}), so that it survives a restart of the JVM, unlike DJL's random parameter
  * ids.
  *
  * <p>Per parameter: the number of updates it has received and the optimizer's state slots (SGD: the momentum buffer;

@@ -21,13 +21,13 @@ import java.util.Map;
  * {@link #importState(OptimizerState)}), so that a resumed run continues exactly where a checkpoint left it. DJL's own
  * optimizers keep their buffers private and keyed by random parameter ids; this one keys them by parameter name.
  *
- * <p>Per update of a parameter {@code w} with gradient {@code g} (after {@code g <- clip(rescale * g)}), its
+ * <p>Per update of a parameter {@code w} with gradient {@code g} (after {@code g &lt;- clip(rescale * g)}), its
  * {@code t}-th update, at learning rate {@code lr = tracker(id, t)} and weight decay {@code wd}:
  *
  * <pre>
- *   SGD:   v <- mu v + (g + wd w);         w <- w - lr v                     (mu = 0: no buffer)
- *   AdamW: m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2
- *          w <- w (1 - lr wd) - lr (m / (1 - b1^t)) / (sqrt(s / (1 - b2^t)) + eps)   (decoupled weight decay)
+ *   SGD:   v &lt;- mu v + (g + wd w);         w &lt;- w - lr v                     (mu = 0: no buffer)
+ *   AdamW: m &lt;- b1 m + (1 - b1) g;  s &lt;- b2 s + (1 - b2) g^2
+ *          w &lt;- w (1 - lr wd) - lr (m / (1 - b1^t)) / (sqrt(s / (1 - b2^t)) + eps)   (decoupled weight decay)
  * </pre>
  *
  * <p>After an update the parameter's gradient is set to zero (the engine accumulates gradients across backward

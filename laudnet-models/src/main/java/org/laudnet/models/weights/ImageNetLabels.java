@@ -11,8 +11,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -147,6 +151,40 @@ public final class ImageNetLabels {
             }
         }
         return OptionalInt.empty();
+    }
+
+    /**
+     * Maps names such as class directory names to class indices: a name in stored or readable form, compared
+     * case-insensitively ({@code bald_eagle}, {@code Bald eagle}), or a class index written in decimal
+     * ({@code 0 .. size() - 1}). A name that several classes share maps to the first of them.
+     *
+     * @param names the names to map
+     * @return name to class index, in the given order, or empty if the list is empty or some name matches no class
+     */
+    public Optional<Map<String, Integer>> classIndices(List<String> names) {
+        if (names == null) {
+            throw new IllegalArgumentException("names must not be null");
+        }
+        Map<String, Integer> byName = new HashMap<>();
+        for (int i = this.names.size() - 1; i >= 0; i--) {
+            byName.put(this.names.get(i).toLowerCase(Locale.ROOT), i);
+        }
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String n : names) {
+            if (n == null) {
+                return Optional.empty();
+            }
+            Integer index = byName.get(n.toLowerCase(Locale.ROOT).replace(' ', '_'));
+            if (index == null && n.matches("\\d{1,6}")) {
+                int v = Integer.parseInt(n);
+                index = v < this.names.size() ? v : null;
+            }
+            if (index == null) {
+                return Optional.empty();
+            }
+            out.put(n, index);
+        }
+        return out.isEmpty() ? Optional.empty() : Optional.of(Collections.unmodifiableMap(out));
     }
 
     /**

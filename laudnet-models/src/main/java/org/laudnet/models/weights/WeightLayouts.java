@@ -3,35 +3,19 @@ package org.laudnet.models.weights;
 import java.util.Arrays;
 
 /**
- * Conversions between the weight layouts of Keras/TF.js and those of DJL/PyTorch, and inference-time folding of
- * biases and batch normalisation. All arrays are row-major; inputs are never modified.
+ * Conversions between the weight layouts of Keras/TF.js and those of DJL/PyTorch, and the absorption of a
+ * convolution's bias into the BatchNorm that follows it. All arrays are row-major; inputs are never modified. (Folding
+ * BatchNorms into convolutions for inference is {@code org.laudnet.core.plan.FoldedConv}'s.)
  *
  * <ul>
  *   <li>Convolution kernels: Keras {@code [kh, kw, in, out]} (HWIO) to DJL {@code [out, in, kh, kw]} (OIHW).</li>
  *   <li>Dense kernels: Keras {@code [in, out]} to DJL {@code [out, in]}.</li>
  *   <li>A convolution bias followed by batch normalisation is absorbed into the running mean.</li>
- *   <li>Batch normalisation after a convolution is absorbed into the convolution's weight and bias.</li>
  * </ul>
  */
 public final class WeightLayouts {
 
     private WeightLayouts() {}
-
-    /**
-     * A convolution with batch normalisation folded in: {@code conv(x; weight) + bias}.
-     *
-     * @param weight OIHW weight {@code [out, in, kh, kw]}, flattened
-     * @param bias per-output-channel bias {@code [out]}
-     */
-    public record FoldedConv(float[] weight, float[] bias) {
-
-        /** Checks that both arrays are present. */
-        public FoldedConv {
-            if (weight == null || bias == null) {
-                throw new IllegalArgumentException("weight and bias must not be null");
-            }
-        }
-    }
 
     /**
      * Transposes a convolution kernel from HWIO to OIHW: {@code dst[o][i][y][x] = src[y][x][i][o]}.
@@ -128,58 +112,6 @@ public final class WeightLayouts {
             out[c] = runningMean[c] - convBias[c];
         }
         return out;
-    }
-
-    /**
-     * Folds inference-mode batch normalisation into the preceding convolution.
-     *
-     * <p>With {@code s_o = gamma_o / sqrt(var_o + eps)}: {@code W'[o] = s_o W[o]} and
-     * {@code b'_o = beta_o + s_o (b_o - mean_o)}, so that {@code conv(x; W') + b' = BN(conv(x; W) + b)}.
-     *
-     * @param weightOihw the convolution weight in OIHW order, length {@code out * k} for some {@code k}
-     * @param bias the convolution bias {@code [out]}, or {@code null} for a convolution without bias
-     * @param gamma BN scale {@code [out]}
-     * @param beta BN shift {@code [out]}
-     * @param runningMean BN running mean {@code [out]}
-     * @param runningVar BN running variance {@code [out]}, each {@code >= 0}
-     * @param eps the BN epsilon, {@code > 0}
-     * @return the folded weight (OIHW) and bias
-     */
-    public static FoldedConv foldBatchNormIntoConv(float[] weightOihw, float[] bias, float[] gamma, float[] beta,
-            float[] runningMean, float[] runningVar, double eps) {
-        requireNonNull("gamma", gamma);
-        int out = gamma.length;
-        requirePositive("gamma.length", out);
-        requireNonNull("weightOihw", weightOihw);
-        if (weightOihw.length % out != 0 || weightOihw.length == 0) {
-            throw new IllegalArgumentException("weightOihw.length must be a positive multiple of gamma.length "
-                    + out + ", got " + weightOihw.length);
-        }
-        if (bias != null) {
-            requireLength("bias", bias, out);
-        }
-        requireLength("beta", beta, out);
-        requireLength("runningMean", runningMean, out);
-        requireLength("runningVar", runningVar, out);
-        if (!(eps > 0) || Double.isInfinite(eps)) {
-            throw new IllegalArgumentException("eps must be positive and finite, got " + eps);
-        }
-        int per = weightOihw.length / out;
-        float[] w = new float[weightOihw.length];
-        float[] b = new float[out];
-        for (int o = 0; o < out; o++) {
-            if (!(runningVar[o] >= 0)) {
-                throw new IllegalArgumentException("runningVar[" + o + "] must be non-negative, got "
-                        + runningVar[o]);
-            }
-            double s = gamma[o] / Math.sqrt(runningVar[o] + eps);
-            for (int k = 0; k < per; k++) {
-                w[o * per + k] = (float) (s * weightOihw[o * per + k]);
-            }
-            double b0 = bias == null ? 0.0 : bias[o];
-            b[o] = (float) (beta[o] + s * (b0 - runningMean[o]));
-        }
-        return new FoldedConv(w, b);
     }
 
     private static void requirePositive(String name, int v) {

@@ -119,6 +119,64 @@ class ImageFolderDatasetTest {
         assertThrows(IllegalArgumentException.class, () -> ds.setEpoch(-1));
     }
 
+    @Test
+    void aModelsPreprocessingGivesExactlyTheTensorsOfItsClassifier() throws Exception {
+        Files.createDirectories(root.resolve("a"));
+        Path file = root.resolve("a/wide.png");
+        halves(file, 30, 18);
+        org.laudnet.models.imagenet.ImagePreprocessing bgr = new org.laudnet.models.imagenet.ImagePreprocessing(
+                20, 16, org.laudnet.models.imagenet.ImagePreprocessing.ChannelOrder.BGR,
+                new float[] {100f, 110f, 120f}, new float[] {2f, 1f, 4f});
+        ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(root).optPreprocessing(bgr)
+                .setSampling(1, false).build();
+        assertEquals(bgr, ds.getPreprocessing());
+        assertEquals(new Shape(3, 16, 16), ds.imageShape());
+        float[] expected = bgr.apply(ImageIO.read(file.toFile()));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Record r = ds.get(m, 0);
+            assertEquals(new Shape(3, 16, 16), r.getData().head().getShape());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, r.getData().head().toFloatArray());
+        }
+        // channel 0 is blue: (255 - 100) / 2 in the blue half, (0 - 100) / 2 in the red half
+        assertEquals(-50f, expected[0], 1e-5f);
+        assertEquals(77.5f, expected[15], 1e-5f);
+    }
+
+    @Test
+    void seededSplitsAreComplementaryAndReproducible() throws Exception {
+        for (String c : List.of("a", "b")) {
+            Files.createDirectories(root.resolve(c));
+            for (int i = 0; i < 5; i++) {
+                halves(root.resolve(c + "/" + i + ".png"), 8, 8);
+            }
+        }
+        ImageFolderDataset held = split(ImageFolderDataset.Part.HELD_OUT, 0.3, 4);
+        ImageFolderDataset kept = split(ImageFolderDataset.Part.TRAINING, 0.3, 4);
+        assertEquals(3, held.size());
+        assertEquals(7, kept.size());
+        java.util.Set<Path> all = new java.util.HashSet<>(held.getFiles());
+        all.addAll(kept.getFiles());
+        assertEquals(10, all.size(), "the parts are complementary");
+        assertEquals(held.getFiles(), split(ImageFolderDataset.Part.HELD_OUT, 0.3, 4).getFiles(), "same seed");
+        assertEquals(List.of("a", "b"), held.getClasses());
+        for (int i = 0; i < held.size(); i++) {
+            assertEquals(held.getFiles().get(i).getParent().getFileName().toString().equals("a") ? 0 : 1,
+                    held.label(i));
+        }
+        assertEquals(1, split(ImageFolderDataset.Part.HELD_OUT, 0.01, 4).size(), "at least one held out");
+        IllegalArgumentException all9 = assertThrows(IllegalArgumentException.class,
+                () -> split(ImageFolderDataset.Part.TRAINING, 0.99, 4));
+        assertTrue(all9.getMessage().contains("0.99"), all9.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> ImageFolderDataset.builder().optSplit(ImageFolderDataset.Part.TRAINING, 1.5, 1));
+        assertTrue(bad.getMessage().contains("fraction") && bad.getMessage().contains("1.5"), bad.getMessage());
+    }
+
+    private ImageFolderDataset split(ImageFolderDataset.Part part, double fraction, long seed) throws IOException {
+        return ImageFolderDataset.builder().setRoot(root).optImageSize(8, 8).optSplit(part, fraction, seed)
+                .setSampling(1, false).build();
+    }
+
     private static float[] firstBatchLabels(ImageFolderDataset ds, NDManager m) throws Exception {
         for (ai.djl.training.dataset.Batch b : ds.getData(m)) {
             try (b) {

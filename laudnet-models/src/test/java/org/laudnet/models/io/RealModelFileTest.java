@@ -24,13 +24,13 @@ import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.NetworkResult;
 import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.core.testing.TestArrays;
-import org.laudnet.models.imagenet.CaffePreprocessing;
-import org.laudnet.models.imagenet.ImageNetClassifier;
 import org.laudnet.models.imagenet.ImagePreprocessing;
+import org.laudnet.models.inference.ImageInputs;
+import org.laudnet.models.inference.LaudModel;
+import org.laudnet.models.inference.PretrainedModels;
 import org.laudnet.models.resnet.ResNetFamily;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
-import org.laudnet.models.weights.KerasResNet50Importer;
 import org.laudnet.models.weights.WeightFileException;
 
 /** The pretrained ResNet-50 with gates, saved, reloaded and run through the sparse executors on a real photo. */
@@ -46,11 +46,11 @@ class RealModelFileTest {
                 "ImageNet ResNet-50 or photos not in " + cache.root() + "; run scripts/fetch-assets");
         Path file = dir.resolve("resnet50-gated.laud");
         ImageNetLabels labels = ImageNetLabels.load(cache.imageNetLabelsJson());
-        try (ImageNetClassifier classifier = ImageNetClassifier.load(cache, KerasResNet50Importer.builder()
-                .optStageGates(GateSpec.none(), GateSpec.none(), GateSpec.layer(), GateSpec.spatial(1)))) {
+        try (LaudModel pretrained = PretrainedModels.load(PretrainedModels.RESNET50_IMAGENET, cache,
+                LaudModel.Options.defaults(), GateSpec.none(), GateSpec.none(), GateSpec.layer(), GateSpec.spatial(1))) {
             // close part of the last stage: zero keep/skip biases and small random masker weights
             Random r = new Random(2);
-            for (AbstractGatedBlock b : classifier.network().getBlocks().subList(13, 16)) {
+            for (AbstractGatedBlock b : pretrained.network().getBlocks().subList(13, 16)) {
                 b.getSpatialGate().orElseThrow().getParameters().forEach(p -> {
                     NDArray a = p.getValue().getArray();
                     float[] v = new float[(int) a.size()];
@@ -62,8 +62,8 @@ class RealModelFileTest {
                     a.set(v);
                 });
             }
-            LaudModelFile.save(file, classifier.network(),
-                    new ModelMetadata(ImagePreprocessing.caffe(), labels.names()));
+            assertEquals(new ModelMetadata(ImagePreprocessing.caffe(), labels.names()), pretrained.metadata());
+            pretrained.save(file);
         }
         try (NDManager m = NDManager.newBaseManager()) {
             LoadedNetwork loaded = LaudModelFile.load(file, m);
@@ -71,7 +71,8 @@ class RealModelFileTest {
             assertTrue(net.getFamily() instanceof ResNetFamily, "a ResNet: " + net.getFamily());
             assertEquals(ImagePreprocessing.caffe(), loaded.metadata().preprocessing());
             assertEquals(labels.names(), loaded.metadata().labels());
-            NDArray x = new CaffePreprocessing().load(m, cache.photo("eagle"));
+            NDArray x = m.create(ImagePreprocessing.caffe().apply(ImageInputs.read(cache.photo("eagle"))),
+                    new ai.djl.ndarray.types.Shape(1, 3, 224, 224));
             NetworkResult dense = net.run(new ParameterStore(m, false), x, false);
             try (PlanRuntime<?> runtime = PlanRuntime.create(InferencePlan.of(net), DjlBackend.create(m));
                     NetworkExecutor ex = runtime.newExecutor()) {

@@ -30,10 +30,6 @@ public final class TwinResNetFactory implements ArchitectureFactory {
             return ID;
         }
 
-        @Override
-        public boolean stemConvBias() {
-            return false;
-        }
 
         @Override
         public AbstractGatedBlock newBlock(BlockSlot slot) {

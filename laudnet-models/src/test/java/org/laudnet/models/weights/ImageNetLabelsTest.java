@@ -35,6 +35,21 @@ class ImageNetLabelsTest {
     }
 
     @Test
+    void namesMapToClassIndices() throws Exception {
+        Path f = write("labels.json", "{\"0\": \"tench\", \"1\": \"bald_eagle\", \"2\": \"Sorrel\","
+                + " \"3\": \"crane\", \"4\": \"crane\"}");
+        ImageNetLabels labels = ImageNetLabels.load(f);
+        assertEquals(java.util.Map.of("bald_eagle", 1, "sorrel", 2, "4", 4),
+                labels.classIndices(List.of("bald_eagle", "sorrel", "4")).orElseThrow());
+        assertEquals(List.of("Bald eagle", "crane"),
+                List.copyOf(labels.classIndices(List.of("Bald eagle", "crane")).orElseThrow().keySet()));
+        assertEquals(3, labels.classIndices(List.of("crane")).orElseThrow().get("crane"), "the first of duplicates");
+        assertTrue(labels.classIndices(List.of("bald_eagle", "my_cats")).isEmpty());
+        assertTrue(labels.classIndices(List.of("5")).isEmpty(), "index out of range");
+        assertTrue(labels.classIndices(List.of()).isEmpty());
+    }
+
+    @Test
     void rejectsBadFiles() throws IOException {
         assertFails(dir.resolve("none.json"), "not found");
         assertFails(write("gap.json", "{\"0\": \"a\", \"2\": \"c\"}"), "key '2' is not an index in [0, 2)");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class WeightLayoutsTest {
@@ -75,75 +74,5 @@ class WeightLayoutsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> WeightLayouts.foldConvBiasIntoRunningMean(new float[2], new float[3]));
         assertTrue(e.getMessage().contains("runningMean.length must be 2, got 3"), e.getMessage());
-    }
-
-    @Test
-    void batchNormFoldsIntoConvWithHandValues() {
-        // out = 2 channels, 2 weights each; s0 = 2 / sqrt(3 + 1) = 1, s1 = 1 / sqrt(0.25 + 1) = 0.894427191
-        WeightLayouts.FoldedConv f = WeightLayouts.foldBatchNormIntoConv(new float[] {1, 2, 3, 4},
-                new float[] {1, 0}, new float[] {2, 1}, new float[] {0.5f, -0.5f}, new float[] {1, 2},
-                new float[] {3, 0.25f}, 1.0);
-        assertArrayEquals(new float[] {1f, 2f, 2.683281573f, 3.577708764f}, f.weight(), 1e-6f);
-        // b0 = 0.5 + 1 * (1 - 1) = 0.5; b1 = -0.5 + 0.894427191 * (0 - 2) = -2.288854382
-        assertArrayEquals(new float[] {0.5f, -2.288854382f}, f.bias(), 1e-6f);
-    }
-
-    @Test
-    void foldedConvMatchesConvThenBatchNorm() {
-        Random rnd = new Random(7);
-        int out = 3;
-        int per = 5; // in * kh * kw of a 1x1 conv with 5 input channels
-        float[] w = new float[out * per];
-        float[] b = new float[out];
-        float[] gamma = new float[out];
-        float[] beta = new float[out];
-        float[] mean = new float[out];
-        float[] var = new float[out];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) rnd.nextGaussian();
-        }
-        for (int o = 0; o < out; o++) {
-            b[o] = (float) rnd.nextGaussian();
-            gamma[o] = 0.5f + rnd.nextFloat();
-            beta[o] = (float) rnd.nextGaussian();
-            mean[o] = (float) rnd.nextGaussian();
-            var[o] = 0.1f + rnd.nextFloat();
-        }
-        double eps = 1e-3;
-        WeightLayouts.FoldedConv f = WeightLayouts.foldBatchNormIntoConv(w, b, gamma, beta, mean, var, eps);
-        float[] x = new float[per];
-        for (int i = 0; i < per; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        for (int o = 0; o < out; o++) {
-            double conv = b[o];
-            double folded = f.bias()[o];
-            for (int i = 0; i < per; i++) {
-                conv += w[o * per + i] * x[i];
-                folded += f.weight()[o * per + i] * x[i];
-            }
-            double bn = gamma[o] * (conv - mean[o]) / Math.sqrt(var[o] + eps) + beta[o];
-            assertEquals(bn, folded, 1e-5, "channel " + o);
-        }
-    }
-
-    @Test
-    void batchNormFoldArgumentChecks() {
-        float[] two = {1, 1};
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> WeightLayouts.foldBatchNormIntoConv(new float[3], null, two, two, two, two, 1e-3));
-        assertTrue(e.getMessage().contains("multiple of gamma.length 2, got 3"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> WeightLayouts.foldBatchNormIntoConv(new float[4], null, two, two, two, two, 0));
-        assertTrue(e.getMessage().contains("eps must be positive"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> WeightLayouts.foldBatchNormIntoConv(new float[4],
-                null, two, two, two, new float[] {1, -1}, 1e-3));
-        assertTrue(e.getMessage().contains("runningVar[1] must be non-negative, got -1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> WeightLayouts.foldBatchNormIntoConv(new float[4],
-                new float[3], two, two, two, two, 1e-3));
-        assertTrue(e.getMessage().contains("bias.length must be 2, got 3"), e.getMessage());
-        WeightLayouts.FoldedConv noBias = WeightLayouts.foldBatchNormIntoConv(new float[] {1, 1, 1, 1}, null,
-                two, new float[] {0, 0}, new float[] {1, 2}, new float[] {0, 0}, 1.0);
-        assertArrayEquals(new float[] {-1f, -2f}, noBias.bias(), 1e-7f);
     }
 }
