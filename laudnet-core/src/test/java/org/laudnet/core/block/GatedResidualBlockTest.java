@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -21,31 +20,16 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
 
-class GatedResidualBlockTest {
-
-    private NDManager m;
-    private ParameterStore ps;
-
-    @BeforeEach
-    void open() {
-        m = NDManager.newBaseManager();
-        ps = new ParameterStore(m, false);
-    }
-
-    @AfterEach
-    void close() {
-        m.close();
-    }
+class GatedResidualBlockTest extends ManagedTest {
 
     static Stream<Arguments> configurations() {
         BlockGeometry bottleneck = BlockGeometry.bottleneck(32, 16, 16, 2);

@@ -7,18 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -32,6 +28,7 @@ import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.exec.reference.ReferenceBackend;
 import org.laudnet.core.mask.MaskOps;
+import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
 
 /**
@@ -39,23 +36,9 @@ import org.laudnet.core.testing.TestArrays;
  * masked-dense computation of the training form (method section 1) within 1e-4 — for odd sizes, strides, stride
  * placements, grouped convolutions, and empty, full and random masks.
  */
-class BlockExecutorTest {
+class BlockExecutorTest extends ManagedTest {
 
     private static final double TOL = 1e-4;
-
-    private NDManager m;
-    private ParameterStore ps;
-
-    @BeforeEach
-    void open() {
-        m = NDManager.newBaseManager();
-        ps = new ParameterStore(m, false);
-    }
-
-    @AfterEach
-    void close() {
-        m.close();
-    }
 
     private static final BlockGeometry BOTTLENECK_ID = BlockGeometry.bottleneck(64, 16, 8, 1);
     private static final BlockGeometry BOTTLENECK_S2 = BlockGeometry.bottleneck(32, 16, 16, 2);

@@ -8,38 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.training.ParameterStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
 
-class GateBlocksTest {
-
-    private NDManager m;
-    private ParameterStore ps;
-
-    @BeforeEach
-    void open() {
-        m = NDManager.newBaseManager();
-        ps = new ParameterStore(m, false);
-    }
-
-    @AfterEach
-    void close() {
-        m.close();
-    }
+class GateBlocksTest extends ManagedTest {
 
     private SpatialGate spatial(long seed) {
         SpatialGate g = SpatialGate.builder().setInputChannels(16).setMaskSize(4).optGroups(2).optSeed(seed).build();

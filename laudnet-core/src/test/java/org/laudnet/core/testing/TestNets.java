@@ -183,6 +183,24 @@ public final class TestNets {
         }
     }
 
+    /**
+     * Copies into {@code target} the values of the same-named parameters of {@code source} (e.g. a static network from
+     * the gated network it shares every non-gate parameter with).
+     *
+     * @param source the network whose parameters are read
+     * @param target the network whose parameters are written; every one must exist in {@code source}
+     */
+    public static void copyParameters(Block source, Block target) {
+        java.util.Map<String, ai.djl.nn.Parameter> from = source.getParameters().toMap();
+        for (var p : target.getParameters()) {
+            ai.djl.nn.Parameter s = from.get(p.getKey());
+            if (s == null) {
+                throw new AssertionError("the source network lacks parameter " + p.getKey());
+            }
+            p.getValue().getArray().set(s.getArray().toFloatArray());
+        }
+    }
+
     private static void collect(Block b, List<BatchNorm> out) {
         for (Block c : b.getChildren().values()) {
             if (c instanceof BatchNorm bn) {

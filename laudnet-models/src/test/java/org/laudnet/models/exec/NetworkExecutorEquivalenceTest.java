@@ -10,15 +10,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -48,6 +45,7 @@ import org.laudnet.core.net.StageSpec;
 import org.laudnet.core.net.StemSpec;
 import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.plan.InferencePlan;
+import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudResNet;
@@ -59,23 +57,9 @@ import org.laudnet.models.resnet.ResNetDepth;
  * under every path policy: the logits equal the network's masked-dense eval forward ({@code run(ps, x, false)}) within
  * 1e-4, and the gate report holds the training form's densities and MACs.
  */
-class NetworkExecutorEquivalenceTest {
+class NetworkExecutorEquivalenceTest extends ManagedTest {
 
     private static final double TOL = 1e-4;
-
-    private NDManager m;
-    private ParameterStore ps;
-
-    @BeforeEach
-    void open() {
-        m = NDManager.newBaseManager();
-        ps = new ParameterStore(m, false);
-    }
-
-    @AfterEach
-    void close() {
-        m.close();
-    }
 
     /** The two backends. */
     enum BackendKind {

@@ -8,18 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,6 +34,7 @@ import org.laudnet.core.exec.SpatialSchedule;
 import org.laudnet.core.exec.reference.ReferenceBackend;
 import org.laudnet.core.mask.MaskOps;
 import org.laudnet.core.plan.BlockPlan;
+import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
 import org.laudnet.core.util.ScalarOps;
 
@@ -45,23 +42,9 @@ import org.laudnet.core.util.ScalarOps;
  * Sparse execution of RegNetY blocks (squeeze-excitation inside every executor path) against the training form, on the
  * DJL/PyTorch backend and on the pure-Java reference backend.
  */
-class GatedRegNetYExecutorTest {
+class GatedRegNetYExecutorTest extends ManagedTest {
 
     private static final double TOL = 1e-4;
-
-    private NDManager m;
-    private ParameterStore ps;
-
-    @BeforeEach
-    void open() {
-        m = NDManager.newBaseManager();
-        ps = new ParameterStore(m, false);
-    }
-
-    @AfterEach
-    void close() {
-        m.close();
-    }
 
     /** Block shape: input channels, width (= output channels), input size, stride. Group width 4. */
     private record Shape4(int cin, int width, int size, int stride) {

@@ -10,9 +10,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.GateSpec;
@@ -21,6 +19,7 @@ import org.laudnet.core.net.NetworkResult;
 import org.laudnet.core.net.StageSpec;
 import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
+import org.laudnet.core.testing.TestNets;
 
 class LaudRegNetTest extends ManagedTest {
 
@@ -68,12 +67,7 @@ class LaudRegNetTest extends ManagedTest {
         Shape in = new Shape(2, 3, 64, 64);
         laud.initialize(m, DataType.FLOAT32, in);
         plain.initialize(m, DataType.FLOAT32, in);
-        Map<String, Parameter> laudParams = laud.getParameters().toMap();
-        for (var p : plain.getParameters()) {
-            Parameter source = laudParams.get(p.getKey());
-            assertTrue(source != null, "gated network lacks static parameter " + p.getKey());
-            p.getValue().getArray().set(source.getArray().toFloatArray());
-        }
+        TestNets.copyParameters(laud, plain);
         NDArray x = TestArrays.randn(m, 5, in);
         NetworkResult a = laud.run(ps, x, false);
         NetworkResult b = plain.run(ps, x, false);

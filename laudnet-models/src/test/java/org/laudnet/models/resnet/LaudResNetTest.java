@@ -9,9 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +21,7 @@ import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.NetworkResult;
 import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
+import org.laudnet.core.testing.TestNets;
 
 class LaudResNetTest extends ManagedTest {
 
@@ -60,12 +59,7 @@ class LaudResNetTest extends ManagedTest {
         Shape in = new Shape(2, 3, size, size);
         laud.initialize(m, DataType.FLOAT32, in);
         plain.initialize(m, DataType.FLOAT32, in);
-        Map<String, Parameter> laudParams = laud.getParameters().toMap();
-        for (var p : plain.getParameters()) {
-            Parameter source = laudParams.get(p.getKey());
-            assertTrue(source != null, "gated network lacks static parameter " + p.getKey());
-            p.getValue().getArray().set(source.getArray().toFloatArray());
-        }
+        TestNets.copyParameters(laud, plain);
         NDArray x = TestArrays.randn(m, 31, in);
         NetworkResult r = laud.run(ps, x, false);
         NetworkResult s = plain.run(ps, x, false);
