@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code laudnet calibrate}: times the sparse CPU executor's operators and paths on this machine and writes the CPU
+ * {@code laudnet calibrate}: times the CPU inference engine's operators and paths on this machine and writes the CPU
  * latency profile used by {@code laudnet search --hardware cpu} and {@code laudnet latency validate}.
  */
 @Command(

@@ -75,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
                 c.fineTuneEpochs(), c.testImages());
         FashionMnistExperiment.Result r = new FashionMnistExperiment(c, o::println).run();
         o.println();
-        o.println("Summary (eval mode; latency = median through the sparse block executors, ratio vs static):");
+        o.println("Summary (eval mode; latency = median through the inference engine, ratio vs static):");
         o.print(ResultsReport.table(r));
         o.println();
         for (ModelResult d : r.dynamic()) {

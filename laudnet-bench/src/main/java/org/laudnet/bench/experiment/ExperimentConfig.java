@@ -28,7 +28,7 @@ import org.laudnet.core.util.Checks;
  * @param seed seed of data order, weights and gate noise
  * @param latencyRuns timed rounds per latency measurement at batch 1 (batch 64 uses a third of them), positive
  * @param maskImages test images shown in the mask picture, positive
- * @param policy path policy of the sparse executors when measuring latency ({@code AUTO}: calibrated cost models)
+ * @param policy path policy of the inference engine when measuring latency ({@code AUTO}: calibrated cost models)
  */
 public record ExperimentConfig(
         Path dataDir,

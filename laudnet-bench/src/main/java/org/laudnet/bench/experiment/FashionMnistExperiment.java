@@ -226,7 +226,7 @@ public final class FashionMnistExperiment {
 
     /**
      * Measures the latency tables of the blocks of a network with the given gates at batch
-     * {@value #LATENCY_TABLE_BATCH} through the sparse executors (on a freshly initialised copy: the weights do not
+     * {@value #LATENCY_TABLE_BATCH} through the inference engine (on a freshly initialised copy: the weights do not
      * matter, the gates and shapes do) and returns the latency cost model on them.
      */
     private LatencyCostModel measuredLatencyCost(GateMode mode) {

@@ -14,11 +14,11 @@ import org.laudnet.core.block.GateMode;
  * @param macsRatio mean {@code F_dyn / F_static} in eval mode (maskers included)
  * @param stageDensity per stage, mean of {@code d3 * dc} over its blocks and the test images (fraction of the
  *     stage's residual-branch outputs computed)
- * @param msBatch1 median eval latency at batch 1 in ms (through the sparse executors)
+ * @param msBatch1 median eval latency at batch 1 in ms (through the inference engine)
  * @param latencyRatio1 median latency at batch 1 over the static network's, measured interleaved
  * @param msBatch64 median eval latency at batch 64 in ms
  * @param latencyRatio64 median latency at batch 64 over the static network's
- * @param maxLogitDiff maximum absolute difference between the sparse executors' logits and the masked dense logits
+ * @param maxLogitDiff maximum absolute difference between the engine's logits and the masked dense logits
  *     on one test batch
  * @param trainSeconds wall time of the training run
  * @param staticMsBatch1 the static network's median latency at batch 1 measured interleaved with this network

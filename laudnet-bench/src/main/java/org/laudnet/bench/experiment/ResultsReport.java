@@ -80,8 +80,8 @@ public final class ResultsReport {
                 + " zero over the first 70% of fine-tuning so that the density reached in training is the density"
                 + " of the deterministic eval rule. Variants marked \"(latency cost)\" budget latency instead of"
                 + " MACs (method section 3 with each block's cost a piecewise-linear function of its density): their"
-                + " t is a target latency ratio, on block latency tables measured on this machine through the sparse"
-                + " executors at batch " + FashionMnistExperiment.LATENCY_TABLE_BATCH + " before their training.\n\n");
+                + " t is a target latency ratio, on block latency tables measured on this machine through the inference"
+                + " engine at batch " + FashionMnistExperiment.LATENCY_TABLE_BATCH + " before their training.\n\n");
         sb.append("## Setup\n\n");
         sb.append("- Machine: ").append(r.machine()).append('\n');
         sb.append("- Engine threads: ").append(r.threads()).append(", OMP_WAIT_POLICY ")
@@ -105,7 +105,7 @@ public final class ResultsReport {
         sb.append('\n');
         sb.append("- Seed: ").append(c.seed()).append(" (engine, gate noise; data order seed 1)\n");
         sb.append(String.format(Locale.ROOT, "- Latency: eval mode through the network executor (stem and blocks"
-                + " with BatchNorm folded, sparse path chosen per block by the block executors' cost models; the"
+                + " with BatchNorm folded, sparse path chosen per block by the engine's measured cost models; the"
                 + " static network runs the same executors densely), interleaved with the static network in the same process, medians of %d"
                 + " runs at batch 1 and %d at batch 64 after warm-up%n", c.latencyRuns(),
                 Math.max(3, c.latencyRuns() / 3)));
@@ -113,7 +113,7 @@ public final class ResultsReport {
         sb.append("## Results\n\n");
         sb.append("Top-1 on the test images (eval mode), delta in points vs static, MACs ratio F_dyn/F_static"
                 + " (maskers included), density per stage (fraction of residual-branch outputs computed),"
-                + " latency median and ratio vs static, max |logit| difference sparse executors vs masked dense.\n\n");
+                + " latency median and ratio vs static, max |logit| difference engine vs masked dense.\n\n");
         sb.append("| model | top-1 % | delta | MACs ratio | density s1/s2/s3 | latency b1 | latency b64 |"
                 + " sparse-dense diff | train s |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|\n");

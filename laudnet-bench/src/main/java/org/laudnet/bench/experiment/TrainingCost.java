@@ -7,7 +7,7 @@ public enum TrainingCost {
     /** Multiply-accumulates: {@code t} is the target MACs ratio. */
     MACS(""),
     /**
-     * Latency measured on this machine through the sparse executors at batch 64 (the block tables of
+     * Latency measured on this machine through the inference engine at batch 64 (the block tables of
      * {@code MeasuredBlockLatency}): {@code t} is the target latency ratio.
      */
     LATENCY(" (latency cost)");

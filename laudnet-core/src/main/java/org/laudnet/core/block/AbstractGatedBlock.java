@@ -44,8 +44,8 @@ import org.laudnet.core.util.ScalarOps;
  * squeeze-excitation. {@code M3} is the spatial (or layer) gate's mask nearest-upsampled to {@code Hout x Wout};
  * {@code pool_M2(h)[b, c] = sum_p h[b, c, p] M2[b, p] / max(sum_p M2[b, p], 1)} averages over the positions the block
  * computes ({@code M2 = M3}, the union over spatial mask groups; the plain global average without a spatial gate), so
- * that sparse executors reproduce it exactly. Densities: {@code d3 = d2 = mean(M3)}, {@code d1 = mean(expand(M3))}
- * (conv1's positions that conv2 reads, {@link MaskOps#expandForConv3x3}), {@code dc = mean(channelMask)}; the dynamic
+ * that the sparse inference paths reproduce it exactly. Densities: {@code d3 = d2 = mean(M3)} (conv2 is counted on
+ * the same positions as conv3), {@code d1 = mean(expand(M3))} (conv1's positions that conv2 reads, {@link MaskOps#expandForConv3x3}), {@code dc = mean(channelMask)}; the dynamic
  * MACs follow {@link BlockCost} (squeeze-excitation included).
  *
  * <p>Output of {@link #forward}: the named NDList of a {@link BlockResult} (block output first). Blocks are immutable

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A model owns its manager, its network (parameters) and, once it has run, its {@link InferencePlan} (folded
  * weights, built once) and a {@link PlanRuntime} per device (the plan's weights uploaded once, path-cost calibrations
- * per batch size). Its predictors run through the sparse executor of the shared engine: {@link #newPredictor} returns
+ * per batch size). Its predictors run through the shared inference engine: {@link #newPredictor} returns
  * a {@link LaudPredictor}, a DJL {@code Predictor} whose input goes through a {@link Translator} (the model's image
  * preprocessing and class names come from its file) and whose forward pass is the gated network with the gates turned
  * into skipped work; every call's {@link org.laudnet.core.exec.GateReport} (densities, paths, MACs ratio) is available

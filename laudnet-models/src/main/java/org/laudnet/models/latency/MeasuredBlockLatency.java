@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Latency tables of a network's blocks <em>measured</em> on this machine through the sparse executors, for a latency
+ * Latency tables of a network's blocks <em>measured</em> on this machine through the inference engine, for a latency
  * cost model on the hardware that trains (and serves) the network, where no prediction is needed.
  *
  * <p>Every block runs through a {@link BlockExecutor} on the DJL backend as a {@code NetworkExecutor} runs it

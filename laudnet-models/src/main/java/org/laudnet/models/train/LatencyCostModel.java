@@ -96,7 +96,7 @@ public final class LatencyCostModel implements CostModel {
     }
 
     /**
-     * Builds the latency cost model from latency tables measured on this machine through the sparse executors
+     * Builds the latency cost model from latency tables measured on this machine through the inference engine
      * ({@link MeasuredBlockLatency}): the knots' values are the measured medians, interpolated as above; the dense
      * cost of a block is its measured static latency, the fixed cost the measured stem and head.
      *

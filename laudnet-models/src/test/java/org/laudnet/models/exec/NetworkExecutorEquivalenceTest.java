@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -47,17 +49,23 @@ import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
+import org.laudnet.models.io.LaudModelFile;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
+import org.laudnet.models.weights.WeightFileException;
 
 /**
  * Whole gated networks (ResNet with basic blocks and bottlenecks, RegNetY; every gate mode) folded into an
  * {@link InferencePlan} and run by a {@link NetworkExecutor} on the DJL/PyTorch and the pure-Java reference backend,
  * under every path policy: the logits equal the network's masked-dense eval forward ({@code run(ps, x, false)}) within
- * 1e-4, and the gate report holds the training form's densities and MACs.
+ * 1e-4, and the gate report holds the training form's densities and MACs; the same holds for the network read back
+ * from a {@code .laud} file.
  */
 class NetworkExecutorEquivalenceTest extends ManagedTest {
+
+    @TempDir
+    static Path dir;
 
     private static final double TOL = 1e-4;
 
@@ -206,6 +214,18 @@ class NetworkExecutorEquivalenceTest extends ManagedTest {
         for (long seed : new long[] {8, 9, 12}) {
             // AUTO calibrates the runtime (the slow part): once per network kind and backend is enough
             check(network(kind, seed), backendKind, x, sparsePaths, seed == 8);
+        }
+        // after a .laud round trip: the reloaded network computes what the original did, and the engine agrees with it
+        GatedBackbone original = network(kind, 12);
+        Path file = dir.resolve(kind + "-" + backendKind + ".laud");
+        try {
+            LaudModelFile.save(file, original);
+            GatedBackbone reloaded = LaudModelFile.load(file, m).network();
+            TestArrays.assertClose(original.run(ps, x, false).logits(), reloaded.run(ps, x, false).logits(), 1e-6,
+                    kind + " reloaded from " + file.getFileName());
+            check(reloaded, backendKind, x, sparsePaths, false);
+        } catch (WeightFileException e) {
+            throw new AssertionError("round trip through " + file + " failed", e);
         }
         ExecutionPath spatial = backendKind == BackendKind.DJL ? ExecutionPath.SPATIAL_WINDOWS
                 : ExecutionPath.SPATIAL_HALO;

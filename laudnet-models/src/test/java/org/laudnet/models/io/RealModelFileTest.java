@@ -33,7 +33,7 @@ import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.weights.WeightFileException;
 
-/** The pretrained ResNet-50 with gates, saved, reloaded and run through the sparse executors on a real photo. */
+/** The pretrained ResNet-50 with gates, saved, reloaded and run through the inference engine on a real photo. */
 class RealModelFileTest {
 
     @TempDir

@@ -7,7 +7,7 @@ import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.plan.BlockPlan;
 
 /**
- * The work one execution path of the sparse CPU executor does for one call on a whole batch, computed from a {@link
+ * The work one execution path of the CPU inference engine does for one call on a whole batch, computed from a {@link
  * BlockLatencyQuery} alone (no mask is needed): the features of the block terms of {@link CpuTerm}.
  *
  * <p>Notation: batch {@code B}, block input {@code (Cin, Hin, Win)}, width {@code w}, output {@code (Cout, Ho, Wo)},

@@ -41,7 +41,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Measures the sparse CPU executor on this machine and fits a {@link CpuLatencyProfile}.
+ * Measures the CPU inference engine on this machine and fits a {@link CpuLatencyProfile}.
  *
  * <p>Grid: ResNet-50 bottlenecks of every stage (identity blocks and the first, downsampling block of each stage),
  * two extra resolutions, and basic blocks; batch 1 and 8. Per block: the static block ({@link CpuTerm#DENSE} at

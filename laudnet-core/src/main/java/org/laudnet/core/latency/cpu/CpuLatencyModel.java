@@ -12,7 +12,7 @@ import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.util.Checks;
 
 /**
- * Latency predictor of the sparse CPU executor, from a measured {@link CpuLatencyProfile}.
+ * Latency predictor of the inference engine on the CPU (DJL backend), from a measured {@link CpuLatencyProfile}.
  *
  * <p>Convolution: {@code t = a + b * N * macs}; pooling: {@code t = a + b * N * C Hi Wi}. A gated block: {@code t =
  * masker + min over the paths the executor may take of t_path}, mirroring the executor's own choice: the paths are

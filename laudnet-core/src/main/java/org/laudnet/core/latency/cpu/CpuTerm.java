@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The fitted terms of a {@link CpuLatencyProfile}: one linear cost {@code t = a + sum_k b_k f_k} (ms) per operator or
- * execution path of the sparse CPU executor, with the work features {@code f_k} it uses (see {@link BlockWork} for
+ * execution path of the CPU inference engine, with the work features {@code f_k} it uses (see {@link BlockWork} for
  * the block features).
  *
  * <ul>
