@@ -11,9 +11,12 @@ import org.laudnet.core.exec.PathPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code bench} command: benchmarks of this project ({@code bench blocks}: dense vs dynamic blocks on CPU). */
+/**
+ * The {@code bench} command: benchmarks of this project ({@code bench blocks}: dense vs dynamic blocks on CPU;
+ * {@code bench model-memory}: memory and calibration time of one model shared by predictor threads).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Blocks.class})
+        subcommands = {BenchCommand.Blocks.class, ModelMemoryCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

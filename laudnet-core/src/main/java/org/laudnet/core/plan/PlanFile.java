@@ -6,16 +6,11 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
@@ -24,8 +19,7 @@ import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.cost.BlockCost;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.gate.ChannelMaskerKind;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.laudnet.core.util.AtomicFiles;
 
 /**
  * Writes and reads {@link InferencePlan}s in the project's versioned binary plan format.
@@ -103,7 +97,6 @@ public final class PlanFile {
     /** Largest number of floats in one weight or bias array ({@code 2^28}). */
     public static final int MAX_ARRAY_FLOATS = 1 << 28;
 
-    private static final Logger LOG = LoggerFactory.getLogger(PlanFile.class);
 
     static final byte[] MAGIC = "LAUDPLAN".getBytes(StandardCharsets.US_ASCII);
     static final int END_MARKER = 0x4C415544;
@@ -112,17 +105,14 @@ public final class PlanFile {
     static final int MIN_BLOCK_BYTES = 9 * 4 + 5 * 4 + 2 * (CONV_HEADER_BYTES + 2 * 4) + 5 * 4 + 2 * 8;
     static final int BUFFER_BYTES = 1 << 16;
     static final int STREAM_ARRAY_START = 1 << 14;
-    private static final int TEMP_ATTEMPTS = 100;
 
     private PlanFile() {}
 
     // ------------------------------------------------------------------------------------------------------ writing
 
     /**
-     * Writes a plan to a file atomically: the bytes go to a new temporary file in the same directory, which is forced
-     * to disk and then moved over {@code file} (an atomic rename where the file system supports it, a plain replacing
-     * move otherwise). Readers of {@code file} see either its previous content or the complete new plan; on failure
-     * the temporary file is removed and {@code file} is left as it was.
+     * Writes a plan to a file atomically ({@link AtomicFiles}): readers of {@code file} see either its previous content
+     * or the complete new plan; on failure {@code file} is left as it was.
      *
      * @param plan the plan
      * @param file the destination, created or replaced; its directory must exist
@@ -135,55 +125,7 @@ public final class PlanFile {
             throw new IllegalArgumentException("file must not be null");
         }
         validate(plan);
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir == null) {
-            throw new IllegalArgumentException("file must name a file inside a directory, got " + file);
-        }
-        String name = target.getFileName().toString();
-        Path tmp = null;
-        FileChannel channel = null;
-        for (int attempt = 0; channel == null; attempt++) {
-            Path candidate = dir.resolve("." + name + "." + Long.toUnsignedString(
-                    ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-            try {
-                channel = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                tmp = candidate;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt + 1 >= TEMP_ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
-        try {
-            try (FileChannel ch = channel) {
-                writeValidated(plan, Channels.newOutputStream(ch));
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                LOG.debug("atomic move not supported for {}, replacing it non-atomically", target);
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (Throwable t) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException d) {
-                t.addSuppressed(d);
-            }
-            throw t;
-        }
-        syncDirectory(dir);
-    }
-
-    /** Forces the directory entry of a renamed file to disk where the platform allows opening directories. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("could not sync directory {}: {}", dir, e.toString());
-        }
+        AtomicFiles.write(file, out -> writeValidated(plan, out));
     }
 
     /**

@@ -17,18 +17,15 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.util.AtomicFiles;
 import org.laudnet.models.weights.WeightFileException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,14 +144,10 @@ public final class LaudModelFile {
         CRC32 crc = new CRC32();
         crc.update(headerBytes);
         crc.update(payload);
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = dir.resolve(target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch)));
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            AtomicFiles.write(file, os -> {
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os));
                 out.write(MAGIC);
                 out.writeInt(FORMAT_VERSION);
                 out.writeInt(headerBytes.length);
@@ -163,24 +156,9 @@ public final class LaudModelFile {
                 out.write(payload);
                 out.writeLong(crc.getValue());
                 out.flush();
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
+            });
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot write the model file", e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException e) {
-                    LOG.warn("cannot delete temporary file {}", tmp, e);
-                }
-            }
         }
     }
 
