@@ -215,6 +215,31 @@ public record BlockPlan(
     }
 
     /**
+     * Returns whether the block has sparse spatial paths (gather-conv-scatter schedules): a SPATIAL or BOTH block
+     * whose spatial gate runs sparsely ({@link #spatialSparse()}) and, in BOTH mode, whose channel patterns run with
+     * weight slices ({@link #channelSlicing()}). Other spatially gated blocks run masked dense.
+     */
+    public boolean spatialPathsExist() {
+        return spatialPathsExist(geometry, mode(), spatialGroups(), channelGroups());
+    }
+
+    /**
+     * Whether a block of this shape and gating has sparse spatial paths (see {@link #spatialPathsExist()}); the
+     * engine's rule, shared with the latency models.
+     *
+     * @param geometry the block's shape
+     * @param mode its gate mode
+     * @param spatialGroups its spatial mask groups {@code gs}
+     * @param channelGroups its channel gate's groups {@code G} (only read in BOTH mode)
+     * @return whether the SPATIAL or BOTH block's gather-conv-scatter schedules exist
+     */
+    public static boolean spatialPathsExist(BlockGeometry geometry, GateMode mode, int spatialGroups,
+            int channelGroups) {
+        return spatialSparse(geometry, mode, spatialGroups)
+                && (mode == GateMode.SPATIAL || channelSlicing(geometry, channelGroups));
+    }
+
+    /**
      * Returns whether channel patterns can run with weight slices: an ungrouped conv2, or a bottleneck whose every
      * channel-gate group consists of whole convolution groups ({@code (w / G) % groupWidth == 0}). Otherwise channel
      * gates run masked dense.

@@ -1,11 +1,18 @@
 package org.laudnet.core.plan;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.StridePlacement;
+import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.gate.ChannelMaskerKind;
 
 class BlockPlanTest {
@@ -85,5 +92,30 @@ class BlockPlanTest {
         // m = 2, gs = 1: four cells per sample
         SpatialMasker sm = new SpatialMasker(conv(2, 1, 1, 1, 0, 1), 2, 1);
         assertArrayEquals(new float[] {1, 0, 1, 0}, sm.keep(new float[] {1, 0, 3, -1, 0, 1, 3, 0}, 1));
+    }
+
+    @Test
+    void spatialPathsExistWhereTheEngineHasThem() {
+        BlockGeometry bottleneck = BlockGeometry.bottleneck(16, 8, 8, 2);
+        assertTrue(BlockPlan.spatialPathsExist(bottleneck, GateMode.SPATIAL, 1, 1));
+        assertFalse(BlockPlan.spatialPathsExist(bottleneck, GateMode.SPATIAL, 2, 1), "several mask groups");
+        assertFalse(BlockPlan.spatialPathsExist(BlockGeometry.basic(16, 16, 8, 1), GateMode.SPATIAL, 1, 1));
+        BlockGeometry v1 = new BlockGeometry(BlockType.BOTTLENECK, 16, 8, 32, 8, 8, 2, 1, StridePlacement.CONV1);
+        assertFalse(BlockPlan.spatialPathsExist(v1, GateMode.SPATIAL, 1, 1), "conv1 strides");
+        for (GateMode mode : List.of(GateMode.NONE, GateMode.CHANNEL, GateMode.LAYER)) {
+            assertFalse(BlockPlan.spatialPathsExist(bottleneck, mode, 1, 1), mode.toString());
+        }
+        // width 8 in 2 convolution groups of 4: G = 2 keeps whole groups, G = 4 splits them (BOTH only)
+        BlockGeometry grouped = new BlockGeometry(BlockType.BOTTLENECK, 16, 8, 32, 8, 8, 1, 2, StridePlacement.CONV2);
+        assertTrue(BlockPlan.spatialPathsExist(grouped, GateMode.BOTH, 1, 2));
+        assertFalse(BlockPlan.spatialPathsExist(grouped, GateMode.BOTH, 1, 4));
+        assertTrue(BlockPlan.spatialPathsExist(grouped, GateMode.SPATIAL, 1, 4), "G is not read in SPATIAL mode");
+        // the instance form reads the plan's own masker groups
+        List<Boolean> found = new ArrayList<>();
+        for (BlockPlan b : PlanFileTest.fullPlan().blocks()) {
+            found.add(b.spatialPathsExist());
+        }
+        assertTrue(found.get(0), "the grouped BOTH bottleneck with G = 2");
+        assertFalse(found.subList(1, found.size()).contains(true), found.toString());
     }
 }
