@@ -58,7 +58,6 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
     private final BlockGeometry geometry;
     private final GateSpec gateSpec;
     private final int seChannels;
-    private final boolean convBias;
     private final float epsilon;
     private final BlockCost cost;
     private final Conv2d conv1;
@@ -87,7 +86,7 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
         this.geometry = g;
         this.gateSpec = b.gateSpec;
         this.seChannels = b.seChannels;
-        this.convBias = b.convBias;
+        boolean convBias = b.convBias;
         this.epsilon = b.epsilon();
         boolean bottleneck = g.type() == BlockType.BOTTLENECK;
         conv1 = addChildBlock("conv1", conv(bottleneck ? 1 : 3, g.width(), g.conv1Stride(), 1, convBias));
@@ -179,11 +178,6 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
     /** Returns the squeeze width {@code q} of the squeeze-excitation, 0 when the block has none. */
     public int getSeChannels() {
         return seChannels;
-    }
-
-    /** Returns whether the convolutions (not the squeeze-excitation, which always has biases) have biases. */
-    public boolean hasConvBias() {
-        return convBias;
     }
 
     /** Returns the BatchNorm epsilon. */

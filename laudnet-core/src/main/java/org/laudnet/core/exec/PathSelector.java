@@ -47,7 +47,7 @@ final class PathSelector {
         List<ExecutionPath> r = new ArrayList<>();
         switch (plan.mode()) {
             case SPATIAL, BOTH -> {
-                if (plan.spatialSparse() && (plan.mode() == GateMode.SPATIAL || plan.channelSlicing())) {
+                if (plan.spatialPathsExist()) {
                     for (SpatialSchedule s : SpatialSchedule.values()) {
                         if (schedules.contains(s)) {
                             r.add(ExecutionPath.spatial(s));

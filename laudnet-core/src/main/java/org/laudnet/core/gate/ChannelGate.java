@@ -16,8 +16,6 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import org.laudnet.core.plan.ChannelMasker;
 import org.laudnet.core.plan.FoldedConv;
@@ -59,6 +57,13 @@ public final class ChannelGate extends AbstractBlock {
     private final GumbelTemperature temperature;
     private final Block convBranch;
     private final Block head;
+    /** The layers of the masker, as built (for {@link #toMasker}): CONV_LINEAR's convolution and its BatchNorm. */
+    private final Conv2d maskerConv;
+    private final BatchNorm maskerBn;
+    /** MLP_2's hidden linear layer, or null. */
+    private final Linear hiddenLinear;
+    /** The last linear layer (every kind), producing the {@code 2G} logits. */
+    private final Linear lastLinear;
     private Random random;
 
     private ChannelGate(Builder b) {
@@ -71,32 +76,42 @@ public final class ChannelGate extends AbstractBlock {
         Linear last = Linear.builder().setUnits(2L * groups).optBias(true).build();
         last.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
         last.setInitializer(new KeepSkipBiasInitializer(b.keepBias, b.skipBias), Parameter.Type.BIAS);
+        this.lastLinear = last;
         switch (kind) {
             case MLP_1 -> {
                 this.hidden = 0;
                 this.convBranch = null;
+                this.maskerConv = null;
+                this.maskerBn = null;
+                this.hiddenLinear = null;
                 this.head = addChildBlock("linear", last);
             }
             case MLP_2 -> {
                 this.hidden = Math.max(groups / b.reduction, 16);
                 this.convBranch = null;
+                this.maskerConv = null;
+                this.maskerBn = null;
+                this.hiddenLinear = Linear.builder().setUnits(hidden).optBias(true).build();
                 ai.djl.nn.SequentialBlock mlp = new ai.djl.nn.SequentialBlock()
-                        .add(Linear.builder().setUnits(hidden).optBias(true).build())
+                        .add(hiddenLinear)
                         .add(Activation::relu)
                         .add(last);
                 this.head = addChildBlock("mlp", mlp);
             }
             case CONV_LINEAR -> {
                 this.hidden = Math.max(inputChannels / b.reduction, 1);
+                this.hiddenLinear = null;
+                this.maskerConv = Conv2d.builder()
+                        .setKernelShape(new Shape(1, 1))
+                        .setFilters(hidden)
+                        .optBias(false)
+                        .build();
+                this.maskerBn = BatchNorm.builder().build();
                 this.convBranch = addChildBlock(
                         "conv",
                         new ai.djl.nn.SequentialBlock()
-                                .add(Conv2d.builder()
-                                        .setKernelShape(new Shape(1, 1))
-                                        .setFilters(hidden)
-                                        .optBias(false)
-                                        .build())
-                                .add(BatchNorm.builder().build())
+                                .add(maskerConv)
+                                .add(maskerBn)
                                 .add(Activation::relu));
                 this.head = addChildBlock("linear", last);
             }
@@ -160,25 +175,12 @@ public final class ChannelGate extends AbstractBlock {
      * @throws IllegalArgumentException if the gate is not initialised
      */
     public ChannelMasker toMasker(ParameterStore parameterStore) {
-        List<Block> linears = new ArrayList<>();
-        if (head instanceof Linear) {
-            linears.add(head);
-        } else {
-            for (Block child : head.getChildren().values()) {
-                if (child instanceof Linear) {
-                    linears.add(child);
-                }
-            }
-        }
-        FoldedConv last = FoldedConv.of(linears.get(linears.size() - 1), 1, 1);
+        FoldedConv last = FoldedConv.of(lastLinear, 1, 1);
         return switch (kind) {
             case MLP_1 -> new ChannelMasker(kind, groups, last, null);
-            case MLP_2 -> new ChannelMasker(kind, groups, FoldedConv.of(linears.get(0), 1, 1), last);
-            case CONV_LINEAR -> {
-                List<Block> parts = new ArrayList<>(convBranch.getChildren().values());
-                FoldedConv conv = FoldedConv.fold(parts.get(0), (BatchNorm) parts.get(1), parameterStore, 1, 1);
-                yield new ChannelMasker(kind, groups, conv, last);
-            }
+            case MLP_2 -> new ChannelMasker(kind, groups, FoldedConv.of(hiddenLinear, 1, 1), last);
+            case CONV_LINEAR -> new ChannelMasker(kind, groups,
+                    FoldedConv.fold(maskerConv, maskerBn, parameterStore, 1, 1), last);
         };
     }
 

@@ -14,6 +14,9 @@ import org.laudnet.core.util.Checks;
  * NONE} and {@code CHANNEL}. {@code channelDensity} is the fraction of active channel groups ({@code CHANNEL}, {@code
  * BOTH}); it is ignored by the other modes. Ignored fields are still range-checked.
  *
+ * <p>The query has no spatial mask groups: the latency models assume one spatial group ({@code gs = 1}, the paper's
+ * configuration) wherever the engine's rules depend on it ({@link org.laudnet.core.plan.BlockPlan#spatialPathsExist}).
+ *
  * @param geometry the block shape
  * @param mode the gate mode
  * @param spatialGranularity {@code S}, output pixels per patch side; must divide {@code Hout} and {@code Wout} (pass 1

@@ -49,62 +49,72 @@ public record BlockPlan(
         int stage) {
 
     /**
-     * Validates that the layers present are those the geometry and the gate call for, with matching channels.
+     * Validates that the layers present are those the geometry and the gate call for, with matching channels, and
+     * that every layer has the kernel, stride, padding and groups the executors rely on: conv1 a 1x1 (bottleneck) or
+     * 3x3 (basic) ungrouped convolution with padding {@code k / 2} and stride {@code conv1Stride}; conv2 a 3x3
+     * convolution with padding 1, stride {@code conv2Stride} and {@code convGroups} groups; the downsample an ungrouped
+     * 1x1 convolution with stride {@code stride} and no padding; conv3 and every layer of the squeeze-excitation and
+     * the maskers pointwise (ungrouped 1x1, stride 1, no padding).
      *
-     * @throws IllegalArgumentException naming the first missing, superfluous or mis-shaped layer
+     * @throws IllegalArgumentException naming the first missing, superfluous or mis-shaped layer and the value found
      */
     public BlockPlan {
         if (geometry == null || gate == null || conv1 == null || conv2 == null || cost == null) {
-            throw new IllegalArgumentException("geometry, gate, conv1, conv2 and cost must not be null");
+            throw new IllegalArgumentException("geometry, gate, conv1, conv2 and cost must not be null, got geometry "
+                    + geometry + ", gate " + gate + ", conv1 " + conv1 + ", conv2 " + conv2 + ", cost " + cost);
         }
         if (stage < 0) {
             throw new IllegalArgumentException("stage must be non-negative, got " + stage);
         }
         boolean bottleneck = geometry.type() == BlockType.BOTTLENECK;
-        require((conv3 != null) == bottleneck, "conv3 must be present exactly for a bottleneck");
+        require((conv3 != null) == bottleneck, "conv3 must be present exactly for a bottleneck, type is "
+                + geometry.type() + ", got conv3 " + conv3);
         require((downsample != null) == geometry.hasDownsample(), "downsample must be present exactly when the"
-                + " geometry has one");
-        require(squeezeExcitation == null || bottleneck, "squeeze-excitation needs a bottleneck");
+                + " geometry has one (stride != 1 or inChannels != outChannels), geometry " + geometry
+                + ", got downsample " + downsample);
+        require(squeezeExcitation == null || bottleneck, "squeeze-excitation needs a bottleneck, type is "
+                + geometry.type() + ", got " + squeezeExcitation);
         GateMode mode = gate.mode();
         require((spatialMasker != null) == mode.hasSpatialGate(), "spatialMasker must be present exactly for mode "
-                + "SPATIAL, BOTH or LAYER, mode is " + mode);
+                + "SPATIAL, BOTH or LAYER, mode is " + mode + ", got spatialMasker " + spatialMasker);
         require((channelMasker != null) == mode.hasChannelGate(), "channelMasker must be present exactly for mode "
-                + "CHANNEL or BOTH, mode is " + mode);
+                + "CHANNEL or BOTH, mode is " + mode + ", got channelMasker " + channelMasker);
         int inner = bottleneck ? geometry.width() : geometry.outChannels();
         require(conv1.inChannels() == geometry.inChannels() && conv1.outChannels() == geometry.width(),
                 "conv1 must map " + geometry.inChannels() + " -> " + geometry.width() + " channels, got " + conv1);
-        require(conv2.inChannels() == geometry.width() && conv2.outChannels() == inner && conv2.kernel() == 3
-                && conv2.groups() == geometry.convGroups(), "conv2 must be a 3x3 convolution " + geometry.width()
-                + " -> " + inner + " with " + geometry.convGroups() + " groups, got " + conv2);
-        require(conv1.stride() == geometry.conv1Stride() && conv2.stride() == geometry.conv2Stride(),
-                "conv1 and conv2 must have strides " + geometry.conv1Stride() + " and " + geometry.conv2Stride());
+        int k1 = bottleneck ? 1 : 3;
+        FoldedConv.requireLayout("conv1", conv1, k1, geometry.conv1Stride(), k1 / 2, 1);
+        require(conv2.inChannels() == geometry.width() && conv2.outChannels() == inner,
+                "conv2 must map " + geometry.width() + " -> " + inner + " channels, got " + conv2);
+        FoldedConv.requireLayout("conv2", conv2, 3, geometry.conv2Stride(), 1, geometry.convGroups());
         if (conv3 != null) {
-            require(conv3.inChannels() == geometry.width() && conv3.outChannels() == geometry.outChannels()
-                    && conv3.kernel() == 1, "conv3 must be a 1x1 convolution " + geometry.width() + " -> "
-                    + geometry.outChannels() + ", got " + conv3);
+            require(conv3.inChannels() == geometry.width() && conv3.outChannels() == geometry.outChannels(),
+                    "conv3 must map " + geometry.width() + " -> " + geometry.outChannels() + " channels, got "
+                    + conv3);
+            FoldedConv.requirePointwise("conv3", conv3);
         }
         if (downsample != null) {
             require(downsample.inChannels() == geometry.inChannels()
-                    && downsample.outChannels() == geometry.outChannels() && downsample.kernel() == 1
-                    && downsample.stride() == geometry.stride(), "downsample must be a 1x1 stride "
-                    + geometry.stride() + " convolution " + geometry.inChannels() + " -> " + geometry.outChannels()
-                    + ", got " + downsample);
+                    && downsample.outChannels() == geometry.outChannels(), "downsample must map "
+                    + geometry.inChannels() + " -> " + geometry.outChannels() + " channels, got " + downsample);
+            FoldedConv.requireLayout("downsample", downsample, 1, geometry.stride(), 0, 1);
         }
         if (squeezeExcitation != null) {
             require(squeezeExcitation.channels() == geometry.width(), "the squeeze-excitation must rescale "
                     + geometry.width() + " channels, got " + squeezeExcitation.channels());
         }
         if (spatialMasker != null) {
-            require(spatialMasker.inChannels() == geometry.inChannels()
-                    && spatialMasker.maskSize() == gate.maskSize(geometry.outHeight())
+            int m = gate.maskSize(geometry.outHeight());
+            require(spatialMasker.inChannels() == geometry.inChannels() && spatialMasker.maskSize() == m
                     && spatialMasker.groups() == gate.spatialGroups(), "the spatial masker must read "
-                    + geometry.inChannels() + " channels into a " + gate.maskSize(geometry.outHeight()) + "^2 mask of "
-                    + gate.spatialGroups() + " groups");
+                    + geometry.inChannels() + " channels into a " + m + "^2 mask of " + gate.spatialGroups()
+                    + " groups, got " + spatialMasker);
         }
         if (channelMasker != null) {
             require(channelMasker.inChannels() == geometry.inChannels()
                     && channelMasker.groups() == gate.channelGroups(), "the channel masker must read "
-                    + geometry.inChannels() + " channels into " + gate.channelGroups() + " groups");
+                    + geometry.inChannels() + " channels into " + gate.channelGroups() + " groups, got "
+                    + channelMasker);
         }
     }
 
@@ -202,6 +212,31 @@ public record BlockPlan(
     public static boolean spatialSparse(BlockGeometry geometry, GateMode mode, int spatialGroups) {
         return (mode == GateMode.SPATIAL || mode == GateMode.BOTH) && geometry.type() == BlockType.BOTTLENECK
                 && geometry.conv1Stride() == 1 && spatialGroups == 1;
+    }
+
+    /**
+     * Returns whether the block has sparse spatial paths (gather-conv-scatter schedules): a SPATIAL or BOTH block
+     * whose spatial gate runs sparsely ({@link #spatialSparse()}) and, in BOTH mode, whose channel patterns run with
+     * weight slices ({@link #channelSlicing()}). Other spatially gated blocks run masked dense.
+     */
+    public boolean spatialPathsExist() {
+        return spatialPathsExist(geometry, mode(), spatialGroups(), channelGroups());
+    }
+
+    /**
+     * Whether a block of this shape and gating has sparse spatial paths (see {@link #spatialPathsExist()}); the
+     * engine's rule, shared with the latency models.
+     *
+     * @param geometry the block's shape
+     * @param mode its gate mode
+     * @param spatialGroups its spatial mask groups {@code gs}
+     * @param channelGroups its channel gate's groups {@code G} (only read in BOTH mode)
+     * @return whether the SPATIAL or BOTH block's gather-conv-scatter schedules exist
+     */
+    public static boolean spatialPathsExist(BlockGeometry geometry, GateMode mode, int spatialGroups,
+            int channelGroups) {
+        return spatialSparse(geometry, mode, spatialGroups)
+                && (mode == GateMode.SPATIAL || channelSlicing(geometry, channelGroups));
     }
 
     /**

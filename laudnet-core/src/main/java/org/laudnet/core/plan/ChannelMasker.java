@@ -25,21 +25,27 @@ import org.laudnet.core.util.Checks;
  */
 public record ChannelMasker(ChannelMaskerKind kind, int groups, FoldedConv first, FoldedConv second) {
 
-    /** Validates that the layers fit the kind and produce {@code 2G} logits. */
+    /**
+     * Validates that the layers fit the kind, are pointwise (ungrouped 1x1, stride 1, no padding) and produce
+     * {@code 2G} logits.
+     *
+     * @throws IllegalArgumentException naming the offending field and its value
+     */
     public ChannelMasker {
         if (kind == null || first == null) {
-            throw new IllegalArgumentException("kind and first must not be null");
+            throw new IllegalArgumentException("kind and first must not be null, got " + kind + " and " + first);
         }
         Checks.positive("groups", groups);
-        if (first.kernel() != 1) {
-            throw new IllegalArgumentException("first must be a 1x1 layer, got " + first);
-        }
+        FoldedConv.requirePointwise("the channel masker's first layer", first);
         if (kind == ChannelMaskerKind.MLP_1 && second != null) {
-            throw new IllegalArgumentException("MLP_1 has no second layer");
+            throw new IllegalArgumentException("MLP_1 has no second layer, got " + second);
         }
-        if (kind != ChannelMaskerKind.MLP_1 && (second == null || second.inChannels() != first.outChannels())) {
-            throw new IllegalArgumentException("second must take the " + first.outChannels()
-                    + " outputs of first, got " + second);
+        if (kind != ChannelMaskerKind.MLP_1) {
+            if (second == null || second.inChannels() != first.outChannels()) {
+                throw new IllegalArgumentException("second must take the " + first.outChannels()
+                        + " outputs of first, got " + second);
+            }
+            FoldedConv.requirePointwise("the channel masker's second layer", second);
         }
         FoldedConv last = kind == ChannelMaskerKind.MLP_1 ? first : second;
         if (last.outChannels() != 2 * groups) {
@@ -72,12 +78,6 @@ public record ChannelMasker(ChannelMaskerKind kind, int groups, FoldedConv first
             case MLP_2 -> second.applyToRows(first.applyToRows(pooled, batch, true), batch, false);
             case CONV_LINEAR -> second.applyToRows(pooled, batch, false);
         };
-        float[] out = new float[batch * groups];
-        for (int b = 0; b < batch; b++) {
-            for (int g = 0; g < groups; g++) {
-                out[b * groups + g] = logits[b * 2 * groups + g] >= logits[b * 2 * groups + groups + g] ? 1f : 0f;
-            }
-        }
-        return out;
+        return KeepRule.keep(logits, batch, groups, 1);
     }
 }

@@ -347,6 +347,38 @@ public final class FoldedConv {
         return new FoldedConv(out, in, kernel, stride, padding, 1, new float[out * in * kernel * kernel], b);
     }
 
+    /**
+     * Checks the layout of a plan layer: kernel side, stride, padding and groups (the channels are checked by the
+     * caller). Executors rely on these fields, so plan records check them when they are built.
+     *
+     * @param name the layer's name, for the message
+     * @param c the layer
+     * @param kernel the required kernel side
+     * @param stride the required stride
+     * @param padding the required padding
+     * @param groups the required groups
+     * @throws IllegalArgumentException naming the layer, the required layout and the layer found
+     */
+    static void requireLayout(String name, FoldedConv c, int kernel, int stride, int padding, int groups) {
+        if (c.kernel != kernel || c.stride != stride || c.padding != padding || c.groups != groups) {
+            throw new IllegalArgumentException(name + " must be a " + kernel + "x" + kernel + " convolution with stride "
+                    + stride + ", padding " + padding + " and " + groups + (groups == 1 ? " group" : " groups")
+                    + ", got " + c);
+        }
+    }
+
+    /**
+     * Checks that a plan layer is pointwise: an ungrouped 1x1 convolution with stride 1 and no padding (a fully
+     * connected layer, or a 1x1 convolution that keeps the spatial size).
+     *
+     * @param name the layer's name, for the message
+     * @param c the layer
+     * @throws IllegalArgumentException naming the layer and the layer found
+     */
+    static void requirePointwise(String name, FoldedConv c) {
+        requireLayout(name, c, 1, 1, 0, 1);
+    }
+
     private static void check(String name, int v, int bound) {
         if (v < 0 || v >= bound) {
             throw new IllegalArgumentException(name + " entries must be in [0, " + bound + "), got " + v);

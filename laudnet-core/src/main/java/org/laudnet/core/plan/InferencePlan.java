@@ -44,9 +44,10 @@ public record InferencePlan(
         FoldedConv head) {
 
     /**
-     * Validates that the stem, blocks and head chain (channels and spatial sizes).
+     * Validates that the stem, blocks and head chain (channels and spatial sizes) and that the head is a linear layer
+     * (ungrouped 1x1, stride 1, no padding); each {@link BlockPlan} has validated its own layers.
      *
-     * @throws IllegalArgumentException naming the first block that does not fit
+     * @throws IllegalArgumentException naming the first block or layer that does not fit and the value found
      */
     public InferencePlan {
         if (architecture == null || stem == null || head == null || blocks == null) {
@@ -73,10 +74,11 @@ public record InferencePlan(
             channels = b.geometry().outChannels();
             size = b.geometry().outHeight();
         }
-        if (head.kernel() != 1 || head.inChannels() != channels) {
+        if (head.inChannels() != channels) {
             throw new IllegalArgumentException("head must be a linear layer on " + channels + " features, got "
                     + head);
         }
+        FoldedConv.requirePointwise("head (a linear layer)", head);
     }
 
     private static int stemOutSize(FoldedConv stem, int inputSize, boolean maxPool, int maxPoolPadding) {

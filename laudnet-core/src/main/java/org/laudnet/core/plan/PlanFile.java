@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
@@ -56,12 +58,12 @@ import org.laudnet.core.util.AtomicFiles;
  * channel   := int32 kind, int32 groups, conv first, opt(conv second)   (a {@link ChannelMasker})
  * </pre>
  *
- * Enumerations are stored as stable codes, independent of declaration order: block type {@code BOTTLENECK = 0,
- * BASIC = 1}; stride placement {@code CONV2 = 0, CONV1 = 1}; gate mode {@code NONE = 0, SPATIAL = 1, CHANNEL = 2,
- * BOTH = 3, LAYER = 4}; channel masker kind {@code MLP_1 = 0, MLP_2 = 1, CONV_LINEAR = 2}. Of a block's
- * {@link BlockCost} only {@code maskerMacs} and {@code seMacs} are stored; the reader recomputes the other terms with
- * {@link BlockCost#of(BlockGeometry, long, long)}, and the writer refuses a plan whose cost differs from that
- * recomputation, so a plan always reads back equal to what was written.
+ * Enumerations are stored as stable codes, independent of declaration order (one table per enumeration serves both
+ * directions): block type {@code BOTTLENECK = 0, BASIC = 1}; stride placement {@code CONV2 = 0, CONV1 = 1}; gate mode
+ * {@code NONE = 0, SPATIAL = 1, CHANNEL = 2, BOTH = 3, LAYER = 4}; channel masker kind {@code MLP_1 = 0, MLP_2 = 1,
+ * CONV_LINEAR = 2}. Of a block's {@link BlockCost} only {@code maskerMacs} and {@code seMacs} are stored; the reader
+ * recomputes the other terms with {@link BlockCost#of(BlockGeometry, long, long)}, and the writer refuses a plan whose
+ * cost differs from that recomputation, so a plan always reads back equal to what was written.
  *
  * <h2>Reading untrusted input</h2>
  *
@@ -70,7 +72,10 @@ import org.laudnet.core.util.AtomicFiles;
  * padding; at most {@value #MAX_ARRAY_FLOATS} floats per array; when the input's length is known, no more than its
  * remaining bytes can hold; for streams, arrays grow with the data actually received), enumeration codes and presence
  * flags must be known values, and the checksum, end marker and end of input are verified before the records are built.
- * Every failure is a {@link PlanFormatException} whose message names the source, the position and the offending value.
+ * The records then validate the plan's consistency (channels, sizes, and each layer's kernel, stride, padding and
+ * groups, see {@link BlockPlan} and {@link InferencePlan}), so a plan the executors cannot run is rejected at read
+ * time. Every failure is a {@link PlanFormatException} whose message names the source, the position and the offending
+ * value.
  *
  * <p>Stateless and thread-safe.
  */
@@ -246,7 +251,7 @@ public final class PlanFile {
         w.int32(plan.blocks().size());
         for (BlockPlan b : plan.blocks()) {
             BlockGeometry g = b.geometry();
-            w.int32(code(g.type()));
+            w.int32(BLOCK_TYPE.code(g.type()));
             w.int32(g.inChannels());
             w.int32(g.width());
             w.int32(g.outChannels());
@@ -254,13 +259,13 @@ public final class PlanFile {
             w.int32(g.inWidth());
             w.int32(g.stride());
             w.int32(g.convGroups());
-            w.int32(code(g.stridePlacement()));
+            w.int32(STRIDE_PLACEMENT.code(g.stridePlacement()));
             GateSpec gate = b.gate();
-            w.int32(code(gate.mode()));
+            w.int32(GATE_MODE.code(gate.mode()));
             w.int32(gate.spatialGranularity());
             w.int32(gate.spatialGroups());
             w.int32(gate.channelGroups());
-            w.int32(code(gate.maskerKind()));
+            w.int32(MASKER_KIND.code(gate.maskerKind()));
             w.conv(b.conv1());
             w.conv(b.conv2());
             w.optConv(b.conv3());
@@ -281,7 +286,7 @@ public final class PlanFile {
             ChannelMasker cm = b.channelMasker();
             w.int32(cm == null ? 0 : 1);
             if (cm != null) {
-                w.int32(code(cm.kind()));
+                w.int32(MASKER_KIND.code(cm.kind()));
                 w.int32(cm.groups());
                 w.conv(cm.first());
                 w.optConv(cm.second());
@@ -414,7 +419,7 @@ public final class PlanFile {
         return new PlanFileReader(in, sourceName, -1).plan();
     }
 
-    /** The hostile-input reader of one plan: little-endian, bounded, computing the CRC-32 of what it consumes. */
+    /** Returns up to the first 32 bytes as {@code 0x..} hex (with {@code ...} when longer), for messages. */
     static String hex(byte[] b) {
         StringBuilder s = new StringBuilder("0x");
         for (int i = 0; i < Math.min(b.length, 32); i++) {
@@ -423,35 +428,72 @@ public final class PlanFile {
         return b.length > 32 ? s.append("...").toString() : s.toString();
     }
 
-    static int code(BlockType t) {
-        return switch (t) {
-            case BOTTLENECK -> 0;
-            case BASIC -> 1;
-        };
-    }
+    // ------------------------------------------------------------------------------------------ enumeration codes
 
-    static int code(StridePlacement p) {
-        return switch (p) {
-            case CONV2 -> 0;
-            case CONV1 -> 1;
-        };
-    }
+    /** The stable codes of {@link BlockType}. */
+    static final Codes<BlockType> BLOCK_TYPE = new Codes<>("block type", BlockType.class,
+            BlockType.BOTTLENECK, BlockType.BASIC);
 
-    static int code(GateMode m) {
-        return switch (m) {
-            case NONE -> 0;
-            case SPATIAL -> 1;
-            case CHANNEL -> 2;
-            case BOTH -> 3;
-            case LAYER -> 4;
-        };
-    }
+    /** The stable codes of {@link StridePlacement}. */
+    static final Codes<StridePlacement> STRIDE_PLACEMENT = new Codes<>("stride placement", StridePlacement.class,
+            StridePlacement.CONV2, StridePlacement.CONV1);
 
-    static int code(ChannelMaskerKind k) {
-        return switch (k) {
-            case MLP_1 -> 0;
-            case MLP_2 -> 1;
-            case CONV_LINEAR -> 2;
-        };
+    /** The stable codes of {@link GateMode}. */
+    static final Codes<GateMode> GATE_MODE = new Codes<>("gate mode", GateMode.class,
+            GateMode.NONE, GateMode.SPATIAL, GateMode.CHANNEL, GateMode.BOTH, GateMode.LAYER);
+
+    /** The stable codes of {@link ChannelMaskerKind}. */
+    static final Codes<ChannelMaskerKind> MASKER_KIND = new Codes<>("channel masker kind", ChannelMaskerKind.class,
+            ChannelMaskerKind.MLP_1, ChannelMaskerKind.MLP_2, ChannelMaskerKind.CONV_LINEAR);
+
+    /**
+     * The stable file codes of one enumeration, one table serving the writer and the reader: the constant at position
+     * {@code c} of the table has code {@code c}, independent of declaration order. The table must list every constant
+     * exactly once, which is checked when the table is built (so a constant added to the enumeration without a code
+     * fails at class initialisation). Immutable and thread-safe.
+     *
+     * @param <E> the enumeration
+     */
+    static final class Codes<E extends Enum<E>> {
+        private final String name;
+        private final List<E> byCode;
+        private final int[] codeByOrdinal;
+
+        @SafeVarargs
+        Codes(String name, Class<E> type, E... byCode) {
+            E[] all = type.getEnumConstants();
+            int[] codes = new int[all.length];
+            Arrays.fill(codes, -1);
+            for (int c = 0; c < byCode.length; c++) {
+                int ordinal = byCode[c].ordinal();
+                if (codes[ordinal] >= 0) {
+                    throw new IllegalStateException("the " + name + " code table lists " + byCode[c] + " twice");
+                }
+                codes[ordinal] = c;
+            }
+            for (E e : all) {
+                if (codes[e.ordinal()] < 0) {
+                    throw new IllegalStateException("the " + name + " code table lacks " + e);
+                }
+            }
+            this.name = name;
+            this.byCode = List.of(byCode);
+            this.codeByOrdinal = codes;
+        }
+
+        /** Returns what the codes stand for, e.g. {@code "gate mode"}, for messages. */
+        String name() {
+            return name;
+        }
+
+        /** Returns the code of a constant. */
+        int code(E value) {
+            return codeByOrdinal[value.ordinal()];
+        }
+
+        /** Returns the constant of a code, or null for an unknown code. */
+        E valueOf(int code) {
+            return code >= 0 && code < byCode.size() ? byCode.get(code) : null;
+        }
     }
 }

@@ -1,17 +1,20 @@
 package org.laudnet.core.plan;
 
+import static org.laudnet.core.plan.PlanFile.BLOCK_TYPE;
 import static org.laudnet.core.plan.PlanFile.BUFFER_BYTES;
-import static org.laudnet.core.plan.PlanFile.code;
 import static org.laudnet.core.plan.PlanFile.convHeaderProblem;
 import static org.laudnet.core.plan.PlanFile.END_MARKER;
+import static org.laudnet.core.plan.PlanFile.GATE_MODE;
 import static org.laudnet.core.plan.PlanFile.hex;
 import static org.laudnet.core.plan.PlanFile.MAGIC;
+import static org.laudnet.core.plan.PlanFile.MASKER_KIND;
 import static org.laudnet.core.plan.PlanFile.MAX_ARCHITECTURE_BYTES;
 import static org.laudnet.core.plan.PlanFile.MAX_ARRAY_FLOATS;
 import static org.laudnet.core.plan.PlanFile.MAX_BLOCKS;
 import static org.laudnet.core.plan.PlanFile.MIN_BLOCK_BYTES;
 import static org.laudnet.core.plan.PlanFile.OLD_CUDA_VERSION;
 import static org.laudnet.core.plan.PlanFile.STREAM_ARRAY_START;
+import static org.laudnet.core.plan.PlanFile.STRIDE_PLACEMENT;
 import static org.laudnet.core.plan.PlanFile.VERSION;
 
 import java.io.EOFException;
@@ -55,9 +58,6 @@ final class PlanFileReader {
     private long offset;
     /** What is being read, for messages. */
     private String where = "header";
-    /** Offset and name of the last enumeration code read, for {@link #unknown}. */
-    private long codeAt;
-    private String codeWhat;
 
     PlanFileReader(InputStream in, String source, long length) {
         this.in = in;
@@ -151,7 +151,7 @@ final class PlanFileReader {
     private Supplier<BlockPlan> block(int index) throws IOException {
         String at = "block " + index;
         where = at + " geometry";
-        BlockType type = blockType(code("block type"));
+        BlockType type = code(BLOCK_TYPE);
         int inChannels = int32();
         int width = int32();
         int outChannels = int32();
@@ -159,13 +159,13 @@ final class PlanFileReader {
         int inWidth = int32();
         int stride = int32();
         int convGroups = int32();
-        StridePlacement placement = stridePlacement(code("stride placement"));
+        StridePlacement placement = code(STRIDE_PLACEMENT);
         where = at + " gate";
-        GateMode mode = gateMode(code("gate mode"));
+        GateMode mode = code(GATE_MODE);
         int granularity = int32();
         int spatialGroups = int32();
         int channelGroups = int32();
-        ChannelMaskerKind maskerKind = maskerKind(code("channel masker kind"));
+        ChannelMaskerKind maskerKind = code(MASKER_KIND);
         where = at + " conv1";
         FoldedConv conv1 = conv();
         where = at + " conv2";
@@ -175,56 +175,33 @@ final class PlanFileReader {
         where = at + " downsample";
         FoldedConv downsample = optConv("downsample");
         where = at + " squeeze-excitation";
-        FoldedConv fc1 = null;
-        FoldedConv fc2 = null;
-        if (flag("squeeze-excitation presence flag")) {
-            fc1 = conv();
-            fc2 = conv();
-        }
+        boolean se = flag("squeeze-excitation presence flag");
+        FoldedConv fc1 = se ? conv() : null;
+        FoldedConv fc2 = se ? conv() : null;
         where = at + " spatial masker";
-        FoldedConv spatialConv = null;
-        int maskSize = 0;
-        int maskGroups = 0;
         boolean spatial = flag("spatial masker presence flag");
-        if (spatial) {
-            spatialConv = conv();
-            maskSize = int32();
-            maskGroups = int32();
-        }
+        FoldedConv spatialConv = spatial ? conv() : null;
+        int maskSize = spatial ? int32() : 0;
+        int maskGroups = spatial ? int32() : 0;
         where = at + " channel masker";
-        ChannelMaskerKind kind = null;
-        int groups = 0;
-        FoldedConv first = null;
-        FoldedConv second = null;
         boolean channel = flag("channel masker presence flag");
-        if (channel) {
-            kind = maskerKind(code("channel masker kind"));
-            groups = int32();
-            first = conv();
-            second = optConv("channel masker second layer");
-        }
+        ChannelMaskerKind kind = channel ? code(MASKER_KIND) : null;
+        int groups = channel ? int32() : 0;
+        FoldedConv first = channel ? conv() : null;
+        FoldedConv second = channel ? optConv("channel masker second layer") : null;
         where = at + " cost";
         long maskerMacs = int64();
         long seMacs = int64();
         where = at + " stage";
         int stage = int32();
-        FoldedConv se1 = fc1;
-        FoldedConv se2 = fc2;
-        FoldedConv sc = spatialConv;
-        int ms = maskSize;
-        int mg = maskGroups;
-        ChannelMaskerKind ck = kind;
-        int cg = groups;
-        FoldedConv cf = first;
-        FoldedConv cs = second;
         return () -> {
             BlockGeometry g = new BlockGeometry(type, inChannels, width, outChannels, inHeight, inWidth, stride,
                     convGroups, placement);
             GateSpec gate = new GateSpec(mode, granularity, spatialGroups, channelGroups, maskerKind);
             return new BlockPlan(g, gate, conv1, conv2, conv3, downsample,
-                    se1 == null ? null : new SqueezeExcitationPlan(se1, se2),
-                    spatial ? new SpatialMasker(sc, ms, mg) : null,
-                    channel ? new ChannelMasker(ck, cg, cf, cs) : null,
+                    se ? new SqueezeExcitationPlan(fc1, fc2) : null,
+                    spatial ? new SpatialMasker(spatialConv, maskSize, maskGroups) : null,
+                    channel ? new ChannelMasker(kind, groups, first, second) : null,
                     BlockCost.of(g, maskerMacs, seMacs), stage);
         };
     }
@@ -306,51 +283,15 @@ final class PlanFileReader {
         return v == 1;
     }
 
-    /** Reads an enumeration code; the caller decodes it and {@link #unknown} rejects a code it does not know. */
-    private int code(String what) throws IOException {
-        codeAt = offset;
-        codeWhat = what;
-        return int32();
-    }
-
-    private PlanFormatException unknown(int code) {
-        return error(codeAt, "unknown " + codeWhat + " code " + code);
-    }
-
-    private BlockType blockType(int c) throws PlanFormatException {
-        return switch (c) {
-            case 0 -> BlockType.BOTTLENECK;
-            case 1 -> BlockType.BASIC;
-            default -> throw unknown(c);
-        };
-    }
-
-    private StridePlacement stridePlacement(int c) throws PlanFormatException {
-        return switch (c) {
-            case 0 -> StridePlacement.CONV2;
-            case 1 -> StridePlacement.CONV1;
-            default -> throw unknown(c);
-        };
-    }
-
-    private GateMode gateMode(int c) throws PlanFormatException {
-        return switch (c) {
-            case 0 -> GateMode.NONE;
-            case 1 -> GateMode.SPATIAL;
-            case 2 -> GateMode.CHANNEL;
-            case 3 -> GateMode.BOTH;
-            case 4 -> GateMode.LAYER;
-            default -> throw unknown(c);
-        };
-    }
-
-    private ChannelMaskerKind maskerKind(int c) throws PlanFormatException {
-        return switch (c) {
-            case 0 -> ChannelMaskerKind.MLP_1;
-            case 1 -> ChannelMaskerKind.MLP_2;
-            case 2 -> ChannelMaskerKind.CONV_LINEAR;
-            default -> throw unknown(c);
-        };
+    /** Reads an enumeration code and decodes it with its table; an unknown code is a format error. */
+    private <E extends Enum<E>> E code(PlanFile.Codes<E> codes) throws IOException {
+        long at = offset;
+        int c = int32();
+        E value = codes.valueOf(c);
+        if (value == null) {
+            throw error(at, "unknown " + codes.name() + " code " + c);
+        }
+        return value;
     }
 
     private int int32() throws IOException {

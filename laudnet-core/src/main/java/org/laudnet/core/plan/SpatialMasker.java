@@ -20,16 +20,22 @@ import org.laudnet.core.util.Checks;
  */
 public record SpatialMasker(FoldedConv conv, int maskSize, int groups) {
 
-    /** Validates that the convolution outputs {@code 2 gs} logits. */
+    /**
+     * Validates that the convolution is pointwise (ungrouped 1x1, stride 1, no padding: the logits keep the pooled
+     * input's {@code m x m} cells) and outputs {@code 2 gs} logits.
+     *
+     * @throws IllegalArgumentException naming the offending field and its value
+     */
     public SpatialMasker {
         if (conv == null) {
             throw new IllegalArgumentException("conv must not be null");
         }
         Checks.positive("maskSize", maskSize);
         Checks.positive("groups", groups);
-        if (conv.kernel() != 1 || conv.groups() != 1 || conv.outChannels() != 2 * groups) {
-            throw new IllegalArgumentException("the spatial masker must be an ungrouped 1x1 convolution with 2 gs = "
-                    + 2 * groups + " outputs, got " + conv);
+        FoldedConv.requirePointwise("the spatial masker", conv);
+        if (conv.outChannels() != 2 * groups) {
+            throw new IllegalArgumentException("the spatial masker must output 2 gs = " + 2 * groups
+                    + " logits, got " + conv);
         }
     }
 
@@ -52,18 +58,7 @@ public record SpatialMasker(FoldedConv conv, int maskSize, int groups) {
             throw new IllegalArgumentException("logits must hold B x 2gs x m x m = " + batch * 2 * groups * cells
                     + " values, got " + logits.length);
         }
-        float[] out = new float[batch * groups * cells];
-        for (int b = 0; b < batch; b++) {
-            for (int q = 0; q < groups; q++) {
-                int keep = (b * 2 * groups + q) * cells;
-                int skip = (b * 2 * groups + groups + q) * cells;
-                int dst = (b * groups + q) * cells;
-                for (int c = 0; c < cells; c++) {
-                    out[dst + c] = logits[keep + c] >= logits[skip + c] ? 1f : 0f;
-                }
-            }
-        }
-        return out;
+        return KeepRule.keep(logits, batch, groups, cells);
     }
 
     /**

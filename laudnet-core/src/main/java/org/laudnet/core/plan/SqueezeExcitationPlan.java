@@ -10,13 +10,18 @@ package org.laudnet.core.plan;
  */
 public record SqueezeExcitationPlan(FoldedConv fc1, FoldedConv fc2) {
 
-    /** Validates that the layers chain. */
+    /**
+     * Validates that both layers are pointwise (ungrouped 1x1, stride 1, no padding) and that they chain.
+     *
+     * @throws IllegalArgumentException naming the offending layer and its fields
+     */
     public SqueezeExcitationPlan {
         if (fc1 == null || fc2 == null) {
-            throw new IllegalArgumentException("fc1 and fc2 must not be null");
+            throw new IllegalArgumentException("fc1 and fc2 must not be null, got " + fc1 + " and " + fc2);
         }
-        if (fc1.kernel() != 1 || fc2.kernel() != 1 || fc2.inChannels() != fc1.outChannels()
-                || fc2.outChannels() != fc1.inChannels()) {
+        FoldedConv.requirePointwise("squeeze-excitation fc1", fc1);
+        FoldedConv.requirePointwise("squeeze-excitation fc2", fc2);
+        if (fc2.inChannels() != fc1.outChannels() || fc2.outChannels() != fc1.inChannels()) {
             throw new IllegalArgumentException("squeeze-excitation layers must be w -> q -> w linear layers, got "
                     + fc1 + " and " + fc2);
         }

@@ -15,10 +15,13 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.util.Random;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.laudnet.core.plan.ChannelMasker;
+import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
 
@@ -124,6 +127,57 @@ class GateBlocksTest extends ManagedTest {
         float[] want = original.forward(ps, new NDList(x), false).get(GateResult.LOGITS).toFloatArray();
         float[] got = copy.forward(ps, new NDList(x), false).get(GateResult.LOGITS).toFloatArray();
         assertArrayEquals(want, got, 0f, original.getClass().getSimpleName());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ChannelMaskerKind.class)
+    void channelMaskerOfAGateReproducesItsEvalDecisions(ChannelMaskerKind kind) {
+        ChannelGate g = ChannelGate.builder().setInputChannels(16).setGroups(4).optMaskerKind(kind).optReduction(4)
+                .build();
+        g.initialize(m, DataType.FLOAT32, new Shape(4, 16, 8, 8));
+        Random r = new Random(11);
+        g.getParameters().forEach(p -> {
+            NDArray a = p.getValue().getArray();
+            float[] v = new float[(int) a.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = p.getKey().endsWith("runningVar") ? 0.5f + r.nextFloat() : (float) r.nextGaussian();
+            }
+            a.set(v);
+        });
+        NDArray x = TestArrays.randn(m, 6, new Shape(4, 16, 8, 8));
+        float[] want = g.gate(ps, x, false).mask().toFloatArray();
+        double kept = 0;
+        for (float v : want) {
+            kept += v;
+        }
+        assertTrue(kept > 0 && kept < want.length, "the randomised gate keeps some groups and skips others");
+
+        ChannelMasker masker = g.toMasker(ps);
+        assertEquals(kind, masker.kind());
+        assertEquals(4, masker.groups());
+        assertEquals(16, masker.inChannels());
+        float[] xs = x.toFloatArray();
+        FoldedConv conv = masker.engineConv();
+        int c = conv == null ? 16 : conv.outChannels();
+        float[] pooled = new float[4 * c];
+        for (int b = 0; b < 4; b++) {
+            for (int o = 0; o < c; o++) {
+                double sum = 0;
+                for (int p = 0; p < 64; p++) {
+                    if (conv == null) {
+                        sum += xs[(b * 16 + o) * 64 + p];
+                    } else {
+                        double y = conv.bias()[o];
+                        for (int i = 0; i < 16; i++) {
+                            y += conv.weight()[o * 16 + i] * xs[(b * 16 + i) * 64 + p];
+                        }
+                        sum += Math.max(y, 0);
+                    }
+                }
+                pooled[b * c + o] = (float) (sum / 64);
+            }
+        }
+        assertArrayEquals(want, masker.keepFromPooled(pooled, 4), 0f, kind.toString());
     }
 
     @Test

@@ -21,7 +21,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -424,6 +426,33 @@ class PlanFileTest {
     }
 
     @Test
+    void enumerationCodesAreTheDocumentedOnesInBothDirections() {
+        assertCodes(PlanFile.BLOCK_TYPE, BlockType.BOTTLENECK, BlockType.BASIC);
+        assertCodes(PlanFile.STRIDE_PLACEMENT, StridePlacement.CONV2, StridePlacement.CONV1);
+        assertCodes(PlanFile.GATE_MODE, GateMode.NONE, GateMode.SPATIAL, GateMode.CHANNEL, GateMode.BOTH,
+                GateMode.LAYER);
+        assertCodes(PlanFile.MASKER_KIND, ChannelMaskerKind.MLP_1, ChannelMaskerKind.MLP_2,
+                ChannelMaskerKind.CONV_LINEAR);
+        // a table must list every constant exactly once
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new PlanFile.Codes<>("gate mode", GateMode.class, GateMode.NONE, GateMode.SPATIAL));
+        assertTrue(e.getMessage().contains("lacks CHANNEL"), e.getMessage());
+        e = assertThrows(IllegalStateException.class, () -> new PlanFile.Codes<>("block type", BlockType.class,
+                BlockType.BASIC, BlockType.BOTTLENECK, BlockType.BASIC));
+        assertTrue(e.getMessage().contains("BASIC twice"), e.getMessage());
+    }
+
+    @SafeVarargs
+    private static <E extends Enum<E>> void assertCodes(PlanFile.Codes<E> codes, E... byCode) {
+        for (int c = 0; c < byCode.length; c++) {
+            assertEquals(c, codes.code(byCode[c]), byCode[c].toString());
+            assertEquals(byCode[c], codes.valueOf(c));
+        }
+        assertNull(codes.valueOf(byCode.length));
+        assertNull(codes.valueOf(-1));
+    }
+
+    @Test
     void badPresenceFlagsAreRejected() throws IOException {
         InferencePlan plan = fullPlan();
         BlockPlan b0 = plan.blocks().get(0);
@@ -518,6 +547,75 @@ class PlanFileTest {
         ByteBuffer bb = ByteBuffer.wrap(bytes(plan)).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(1234L, bb.getLong(bytesUntilCost(plan)));
         assertEquals(16L, bb.getLong(bytesUntilCost(plan) + 8));
+    }
+
+    /** Offsets of the convolution headers of block 0 of {@link #fullPlan()}, in file order. */
+    private static Map<String, Integer> block0ConvOffsets(InferencePlan plan) {
+        BlockPlan b0 = plan.blocks().get(0);
+        Map<String, Integer> at = new LinkedHashMap<>();
+        int o = block0Offset(plan) + 56;
+        at.put("conv1", o);
+        o += convBytes(b0.conv1());
+        at.put("conv2", o);
+        o += convBytes(b0.conv2()) + 4;
+        at.put("conv3", o);
+        o += convBytes(b0.conv3()) + 4;
+        at.put("downsample", o);
+        o += convBytes(b0.downsample()) + 4;
+        at.put("fc1", o);
+        o += convBytes(b0.squeezeExcitation().fc1());
+        at.put("fc2", o);
+        o += convBytes(b0.squeezeExcitation().fc2()) + 4;
+        at.put("spatial", o);
+        o += convBytes(b0.spatialMasker().conv()) + 8 + 4 + 8;
+        at.put("first", o);
+        o += convBytes(b0.channelMasker().first()) + 4;
+        at.put("second", o);
+        assertEquals(bytesUntilCost(plan), o + convBytes(b0.channelMasker().second()));
+        return at;
+    }
+
+    @Test
+    void layersWithTheWrongStrideOrPaddingAreRejectedAtReadTime() throws IOException {
+        InferencePlan plan = fullPlan();
+        byte[] b = bytes(plan);
+        Map<String, Integer> at = block0ConvOffsets(plan);
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        // the headers are where the helper says: O, I, k, stride, padding, groups of each layer as written
+        BlockPlan b0 = plan.blocks().get(0);
+        assertEquals(b0.conv2().padding(), bb.getInt(at.get("conv2") + 16));
+        assertEquals(b0.spatialMasker().conv().stride(), bb.getInt(at.get("spatial") + 12));
+        assertEquals(b0.channelMasker().second().outChannels(), bb.getInt(at.get("second")));
+        // stride is the 4th header field, padding the 5th; neither changes the size of the weights
+        Object[][] cases = {
+            {"conv1", 16, 1, "conv1 must be a 1x1 convolution with stride 1, padding 0"},
+            {"conv1", 12, 2, "conv1 must be a 1x1 convolution with stride 1, padding 0"},
+            {"conv2", 16, 0, "conv2 must be a 3x3 convolution with stride 2, padding 1 and 2 groups"},
+            {"conv3", 12, 2, "conv3 must be a 1x1 convolution with stride 1, padding 0"},
+            {"downsample", 16, 1, "downsample must be a 1x1 convolution with stride 2, padding 0"},
+            {"fc1", 16, 1, "squeeze-excitation fc1 must be a 1x1 convolution"},
+            {"fc2", 12, 3, "squeeze-excitation fc2 must be a 1x1 convolution"},
+            {"spatial", 12, 2, "the spatial masker must be a 1x1 convolution with stride 1, padding 0"},
+            {"spatial", 16, 1, "the spatial masker must be a 1x1 convolution with stride 1, padding 0"},
+            {"first", 16, 1, "the channel masker's first layer must be a 1x1 convolution"},
+            {"second", 12, 2, "the channel masker's second layer must be a 1x1 convolution"},
+        };
+        for (Object[] c : cases) {
+            byte[] bad = withCrc(patchInt(b, at.get((String) c[0]) + (int) c[1], (int) c[2]));
+            PlanFormatException e = readFails(bad);
+            assertMessage(e, SOURCE, "inconsistent plan", "block 0", (String) c[3],
+                    ((int) c[1] == 12 ? "/" : "pad ") + c[2]);
+            assertTrue(e.getCause() instanceof IllegalArgumentException, e.getMessage());
+        }
+        // the head: a linear layer, so padding 1 (which would turn (B, C, 1, 1) into a 3x3 map) is rejected
+        int head = b.length - 8 - convBytes(plan.head());
+        assertEquals(plan.head().outChannels(), bb.getInt(head));
+        PlanFormatException e = readFails(withCrc(patchInt(b, head + 16, 1)));
+        assertMessage(e, SOURCE, "inconsistent plan", "head (a linear layer) must be a 1x1 convolution with stride 1,"
+                + " padding 0 and 1 group, got FoldedConv[10 <- 8, 1x1/1, pad 1, groups 1]");
+        assertMessage(readFails(withCrc(patchInt(b, head + 12, 2))), "head", "1x1/2");
+        // the unpatched file still reads
+        assertPlanEquals(plan, readBytes(b));
     }
 
     // ---------------------------------------------------------------------------------------------------- writing

@@ -48,9 +48,7 @@ public final class TestNets {
         public AbstractGatedBlock newBlock(BlockSlot s) {
             BlockGeometry g = new BlockGeometry(type, s.inChannels(), s.spec().width(), s.spec().outChannels(),
                     s.inSize(), s.inSize(), s.stride(), 1, placement);
-            return GatedResidualBlock.builder().setGeometry(g).optGateSpec(s.spec().gate())
-                    .optBatchNormEpsilon(s.batchNormEpsilon()).optSeed(s.seed()).optTemperature(s.temperature())
-                    .build();
+            return s.configure(GatedResidualBlock.builder().setGeometry(g).optGateSpec(s.spec().gate())).build();
         }
     }
 
@@ -72,8 +70,7 @@ public final class TestNets {
             BlockGeometry g = new BlockGeometry(BlockType.BOTTLENECK, s.inChannels(), s.spec().width(),
                     s.spec().outChannels(), s.inSize(), s.inSize(), s.stride(), s.spec().width() / groupWidth,
                     StridePlacement.CONV2);
-            return new SqueezeBlock.Builder(g).optGateSpec(s.spec().gate()).optSeed(s.seed())
-                    .optTemperature(s.temperature()).build();
+            return s.configure(new SqueezeBlock.Builder(g).optGateSpec(s.spec().gate())).build();
         }
     }
 
@@ -150,15 +147,15 @@ public final class TestNets {
     }
 
     /**
-     * The stage table of a small squeeze-excitation network (width = output channels, as RegNetY): 16 -> 16 (stride
-     * 1, 2 blocks), 16 -> 32 (stride 2, 1 block).
+     * The stage table of a small squeeze-excitation network (width = output channels, as RegNetY): the table of
+     * {@link #basicStages}, whose width already equals its output channels.
      *
      * @param gate1 the gate of stage 1
      * @param gate2 the gate of stage 2
      * @return the stages
      */
     public static List<StageSpec> squeezeStages(GateSpec gate1, GateSpec gate2) {
-        return List.of(new StageSpec(2, 16, 16, 1, gate1), new StageSpec(1, 32, 32, 2, gate2));
+        return basicStages(gate1, gate2);
     }
 
     /**

@@ -35,15 +35,12 @@ public record RegNetYFamily(int groupWidth, double seRatio) implements BlockFami
     /** {@inheritDoc} */
     @Override
     public AbstractGatedBlock newBlock(BlockSlot slot) {
-        return GatedRegNetYBlock.builder()
-                .setChannels(slot.inChannels(), slot.spec().width(), slot.spec().outChannels())
-                .setInput(slot.inSize(), slot.stride())
-                .setGroupWidth(Math.min(groupWidth, slot.spec().width()))
-                .optSeRatio(seRatio)
-                .optGateSpec(slot.spec().gate())
-                .optBatchNormEpsilon(slot.batchNormEpsilon())
-                .optTemperature(slot.temperature())
-                .optSeed(slot.seed())
+        return slot.configure(GatedRegNetYBlock.builder()
+                        .setChannels(slot.inChannels(), slot.spec().width(), slot.spec().outChannels())
+                        .setInput(slot.inSize(), slot.stride())
+                        .setGroupWidth(Math.min(groupWidth, slot.spec().width()))
+                        .optSeRatio(seRatio)
+                        .optGateSpec(slot.spec().gate()))
                 .build();
     }
 }

@@ -46,13 +46,10 @@ public record ResNetFamily(BlockType blockType, StridePlacement stridePlacement,
     public AbstractGatedBlock newBlock(BlockSlot slot) {
         BlockGeometry g = new BlockGeometry(blockType, slot.inChannels(), slot.spec().width(),
                 slot.spec().outChannels(), slot.inSize(), slot.inSize(), slot.stride(), 1, stridePlacement);
-        return GatedResidualBlock.builder()
-                .setGeometry(g)
-                .optGateSpec(slot.spec().gate())
-                .optConvBias(convBias)
-                .optBatchNormEpsilon(slot.batchNormEpsilon())
-                .optTemperature(slot.temperature())
-                .optSeed(slot.seed())
+        return slot.configure(GatedResidualBlock.builder()
+                        .setGeometry(g)
+                        .optGateSpec(slot.spec().gate())
+                        .optConvBias(convBias))
                 .build();
     }
 }

@@ -12,31 +12,30 @@ import org.laudnet.core.plan.BlockPlan;
  *
  * <p>Notation: batch {@code B}, block input {@code (Cin, Hin, Win)}, width {@code w}, output {@code (Cout, Ho, Wo)},
  * conv1 output {@code H1 x W1}, 3x3 groups {@code g}, conv2 stride {@code s2}, granularity {@code S}, active patches
- * {@code n = B * n_p} ({@link BlockLatencyQuery#activePatchesPerImage()}), window side {@code K = s2 (S - 1) + 3}
- * ({@code S + 2} for a basic block), active inner channels {@code w' = dc * w} (channel gating) or {@code w}.
+ * {@code n = B * n_p} ({@link BlockLatencyQuery#activePatchesPerImage()}), window side {@code K = s2 (S - 1) + 3},
+ * active inner channels {@code w' = dc * w} (channel gating) or {@code w}.
  *
  * <ul>
  *   <li>{@code macs1x1}: MACs of the {@code 1x1} convolutions/GEMMs that run (bottleneck conv1 and conv3, the
  *       downsample). {@code macs3x3}: MACs of the {@code 3x3} convolutions that run (bottleneck conv2, both convs
- *       of a basic block). Dense: conv1 {@code B H1 W1 Cin w}, conv2 {@code B Ho Wo w^2 9 / g}, conv3 {@code B Ho Wo
- *       w Cout}, downsample {@code B Ho Wo Cin Cout}. Layer: the branch convs times the open samples over {@code B}.
- *       Channel: {@code w} replaced by {@code w'}. Spatial bottleneck: conv2 {@code n S^2 w' (w' + 1) 9 / g} on the
- *       windows (one extra unit output channel marks computed pixels), conv3 as one GEMM over the dense row map
- *       {@code B Ho Wo (w' + 1) Cout} (zero rows at inactive pixels, bias as an extra column), conv1 on the group's
- *       samples (windows schedule) or on the expected dilated-mask pixels {@code E[|M1|]} (M1 schedule). Spatial
- *       basic block: conv1 dense on the whole batch once per channel pattern, conv2 {@code n S^2 w' Cout 9}.
- *   <li>{@code moved}: elements gathered and scattered: windows {@code n K^2 w'} plus the dense row map {@code B Ho
- *       Wo (w' + 1)} (spatial bottleneck; basic: scattered outputs {@code n S^2 Cout}; the M1 schedule adds the
- *       gathered input rows {@code B E[|M1|] Cin}); the open samples' input
- *       and output {@code k (Cin Hin Win + Cout Ho Wo)} (layer); the whole batch's input and output times the
- *       probability of more than one channel pattern (channel).
+ *       of a basic block). Dense bottleneck: conv1 {@code B H1 W1 Cin w}, conv2 {@code B Ho Wo w^2 9 / g}, conv3
+ *       {@code B Ho Wo w Cout}; dense basic block: conv1 {@code B Ho Wo Cin w 9}, conv2 {@code B Ho Wo w Cout 9};
+ *       downsample {@code B Ho Wo Cin Cout} (always on the whole batch). Layer: the branch convs times the open
+ *       samples over {@code B}. Channel: {@code w} replaced by {@code w'}. Spatial (bottlenecks only, see
+ *       {@link #spatial}): conv2 {@code n S^2 w'^2 9 / g} on the gathered windows, conv3 {@code n S^2 w' Cout} on the
+ *       active output pixels, conv1 {@code B H1 W1 Cin w'} on the whole batch (windows schedule) or
+ *       {@code B E[|M1|] Cin w'} on the expected dilated-mask pixels (M1 schedule).
+ *   <li>{@code moved}: elements gathered and scattered: spatial windows {@code n K^2 w'} gathered (the M1 schedule
+ *       adds the gathered input rows {@code B E[|M1|] Cin}) and outputs {@code n S^2 Cout} scattered; the open
+ *       samples' input and output {@code k (Cin Hin Win + Cout Ho Wo)} (layer, {@code k} open samples); the whole
+ *       batch's input and output times the probability of more than one channel pattern (channel).
  *   <li>{@code mapElements}: {@code B (Cin Hin Win + Cout Ho Wo)}, the block input read and output written (layout
  *       changes, identity, residual add, ReLU).
  *   <li>{@code weights}: weight elements read per call: {@code Cin w' + w'^2 9 / g + w' Cout} (bottleneck; basic
  *       {@code 9 Cin w' + 9 w' Cout}) once per channel pattern the branch runs with, plus {@code Cin Cout} for the
  *       downsample; the branch's share is 0 when it does not run. At batch 1 the deep stages are bound by these
  *       weight reads rather than by their MACs.
- *   <li>{@code patches}: {@code n} (per-window overhead of the spatial schedules).
+ *   <li>{@code patches}: {@code n} (per-window overhead of the spatial schedules; 0 on the other paths).
  *   <li>{@code patterns}: the expected number of distinct channel patterns in the batch, {@code P (1 - (1 - 1/P)^B)}
  *       with {@code P = C(G, round(dc G))} (1 without a channel gate).
  * </ul>
@@ -211,18 +210,22 @@ public record BlockWork(
     /**
      * A spatial schedule ({@link CpuTerm#SPATIAL_WINDOWS} or {@link CpuTerm#SPATIAL_M1}) of a SPATIAL or BOTH query.
      *
-     * @param q the query (mode SPATIAL or BOTH)
-     * @param m1 whether conv1 runs on the dilated mask only (bottlenecks)
+     * @param q the query (mode SPATIAL or BOTH) of a block with sparse spatial paths
+     * @param m1 whether conv1 runs on the dilated mask {@code M1} only (M1 schedule) rather than on the whole batch
+     *     (windows schedule)
      * @return the work
-     * @throws IllegalArgumentException for another mode, or {@code m1} on a basic block
+     * @throws IllegalArgumentException for another mode, or a block without sparse spatial paths
+     *     ({@link BlockPlan#spatialPathsExist} with one spatial group: a basic block, a bottleneck whose conv1 strides,
+     *     or a BOTH block whose channel groups split a convolution group)
      */
     public static BlockWork spatial(BlockLatencyQuery q, boolean m1) {
         if (q.mode() != GateMode.SPATIAL && q.mode() != GateMode.BOTH) {
             throw new IllegalArgumentException("q.mode must be SPATIAL or BOTH, got " + q.mode());
         }
         BlockGeometry g = q.geometry();
-        if (!BlockPlan.spatialSparse(g, q.mode(), 1)) {
-            throw new IllegalArgumentException("spatial schedules need a bottleneck whose conv1 does not stride, got "
+        if (!BlockPlan.spatialPathsExist(g, q.mode(), 1, q.channelGroups())) {
+            throw new IllegalArgumentException("spatial schedules need a bottleneck whose conv1 does not stride (and in"
+                    + " BOTH mode channel groups of whole convolution groups, G = " + q.channelGroups() + "), got "
                     + g);
         }
         int batch = q.batchSize();

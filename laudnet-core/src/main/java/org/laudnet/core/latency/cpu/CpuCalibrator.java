@@ -430,10 +430,9 @@ public final class CpuCalibrator {
                 if (q.activePatchesPerImage() == 0) {
                     return;
                 }
-                // the engine runs spatial gates sparsely only where BlockPlan.spatialSparse allows (and, in BOTH
-                // mode, where channel slices exist); other blocks are timed on the masked dense path alone
-                if (BlockPlan.spatialSparse(g, mode, 1)
-                        && (mode != GateMode.BOTH || BlockPlan.channelSlicing(g, spec.channelGroups()))) {
+                // the engine runs spatial gates sparsely only where BlockPlan.spatialPathsExist allows; other blocks
+                // are timed on the masked dense path alone
+                if (BlockPlan.spatialPathsExist(g, mode, spec.spatialGroups(), spec.channelGroups())) {
                     policies.add(PathPolicy.SPATIAL_WINDOWS);
                     terms.add(CpuTerm.SPATIAL_WINDOWS);
                     works.add(BlockWork.spatial(q, false));

@@ -21,8 +21,10 @@ import org.laudnet.core.util.Checks;
  * {@code t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the query. Special cases follow the
  * executor: every gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as the static block); no active
  * patch runs {@link CpuTerm#SKIP}; blocks the engine cannot run sparsely (spatial gates on basic blocks or on
- * bottlenecks striding their 1x1, channel groups that split a convolution group: {@link BlockPlan#spatialSparse} and
- * {@link BlockPlan#channelSlicing}) run the masked dense block. For a layer gate,
+ * bottlenecks striding their 1x1, channel groups that split a convolution group: {@link BlockPlan#spatialPathsExist}
+ * and {@link BlockPlan#channelSlicing}) run the masked dense block. A {@link BlockLatencyQuery} has no spatial mask
+ * groups, so the model applies these rules with one spatial group ({@code gs = 1}, the paper's configuration); a block
+ * with more groups runs masked dense in the engine but is predicted as if it had one. For a layer gate,
  * {@code rho B} open samples are interpolated linearly between {@code floor} and {@code ceil} (at batch 1, {@code rho}
  * of the dense time plus {@code 1 - rho} of the skip time: the expectation over calls).
  *
@@ -157,8 +159,7 @@ public final class CpuLatencyModel implements LatencyPredictor {
         if (allOpen(q)) {
             return open;
         }
-        if (!BlockPlan.spatialSparse(g, q.mode(), 1)
-                || (q.mode() == GateMode.BOTH && !BlockPlan.channelSlicing(g, q.channelGroups()))) {
+        if (!BlockPlan.spatialPathsExist(g, q.mode(), 1, q.channelGroups())) {
             return masked;
         }
         return fastest(List.of(masked, option(CpuTerm.SPATIAL_WINDOWS, BlockWork.spatial(q, false), masker),

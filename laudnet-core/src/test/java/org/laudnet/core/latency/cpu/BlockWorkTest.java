@@ -3,9 +3,12 @@ package org.laudnet.core.latency.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
 
@@ -41,6 +44,18 @@ class BlockWorkTest {
         assertEquals(98 * 25 * 128.0, w.gathered());
         assertEquals(784.0 * 256 * 512, w.downsampleMacs());
         assertEquals(98, w.patches());
+    }
+
+    @Test
+    void spatialSchedulesExistOnlyWhereTheEngineHasThem() {
+        // width 8 in 2 convolution groups of 4: BOTH with G = 4 splits a group, so the engine runs it masked dense
+        BlockGeometry g = new BlockGeometry(BlockType.BOTTLENECK, 16, 8, 32, 8, 8, 1, 2, StridePlacement.CONV2);
+        BlockWork.spatial(new BlockLatencyQuery(g, GateMode.BOTH, 2, 2, 0.5, 0.5, 1), false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BlockWork.spatial(new BlockLatencyQuery(g, GateMode.BOTH, 2, 4, 0.5, 0.5, 1), false));
+        assertTrue(e.getMessage().contains("G = 4"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BlockWork.spatial(
+                new BlockLatencyQuery(BlockGeometry.basic(16, 16, 8, 1), GateMode.SPATIAL, 2, 1, 0.5, 1, 1), true));
     }
 
     @Test
