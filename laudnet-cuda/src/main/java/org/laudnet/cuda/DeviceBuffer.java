@@ -2,7 +2,6 @@ package org.laudnet.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
@@ -53,24 +52,20 @@ public final class DeviceBuffer implements AutoCloseable {
      *
      * @param context the context
      * @param host the values
-     * @return the buffer
+     * @return the buffer (freed again if the copy fails)
      */
     public static DeviceBuffer of(CudaContext context, float[] host) {
         DeviceBuffer b = new DeviceBuffer(context, host.length);
-        b.upload(host);
-        return b;
-    }
-
-    /**
-     * Allocates a buffer holding a copy of {@code host}.
-     *
-     * @param context the context
-     * @param host the values
-     * @return the buffer
-     */
-    public static DeviceBuffer of(CudaContext context, int[] host) {
-        DeviceBuffer b = new DeviceBuffer(context, host.length);
-        b.upload(host);
+        try {
+            b.upload(host);
+        } catch (RuntimeException e) {
+            try {
+                b.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         return b;
     }
 
@@ -94,16 +89,6 @@ public final class DeviceBuffer implements AutoCloseable {
      * @param host exactly {@link #elements()} values
      */
     public void upload(float[] host) {
-        requireLength(host.length);
-        copyIn(Pointer.to(host), host.length);
-    }
-
-    /**
-     * Copies {@code host} into the buffer and waits for the copy.
-     *
-     * @param host exactly {@link #elements()} values
-     */
-    public void upload(int[] host) {
         requireLength(host.length);
         copyIn(Pointer.to(host), host.length);
     }
@@ -148,46 +133,10 @@ public final class DeviceBuffer implements AutoCloseable {
         return host;
     }
 
-    /**
-     * Queues a device-to-device copy of the first {@code n} elements of {@code src} into this buffer on the stream.
-     *
-     * @param src the source buffer, same context
-     * @param n number of elements, at most the size of both buffers
-     */
-    public void copyFrom(DeviceBuffer src, long n) {
-        ensureOpen();
-        if (src.context != context) {
-            throw new IllegalArgumentException("src belongs to another CudaContext");
-        }
-        if (n < 0 || n > elements || n > src.elements) {
-            throw new IllegalArgumentException("n must be in [0, min(" + elements + ", " + src.elements + ")], got "
-                    + n);
-        }
-        context.makeCurrent();
-        if (n > 0) {
-            Cu.check(cuMemcpyDtoDAsync(pointer, src.pointer(), n * Float.BYTES, context.stream()),
-                    "cuMemcpyDtoDAsync");
-        }
-    }
-
     private void requirePrefix(int n) {
         if (n < 0 || n > elements) {
             throw new IllegalArgumentException("n must be in [0, " + elements + "], got " + n);
         }
-    }
-
-    /** Returns the buffer's contents as floats (waits for all queued work on the stream first). */
-    public float[] downloadFloats() {
-        float[] host = new float[(int) elements];
-        copyOut(Pointer.to(host));
-        return host;
-    }
-
-    /** Returns the buffer's contents as ints (waits for all queued work on the stream first). */
-    public int[] downloadInts() {
-        int[] host = new int[(int) elements];
-        copyOut(Pointer.to(host));
-        return host;
     }
 
     /**
@@ -211,15 +160,6 @@ public final class DeviceBuffer implements AutoCloseable {
             Cu.check(cuMemcpyHtoDAsync(pointer, host, n * Float.BYTES, context.stream()), "cuMemcpyHtoDAsync");
             Cu.check(cuStreamSynchronize(context.stream()), "cuStreamSynchronize");
         }
-    }
-
-    private void copyOut(Pointer host) {
-        ensureOpen();
-        context.makeCurrent();
-        if (elements > 0) {
-            Cu.check(cuMemcpyDtoHAsync(host, pointer, elements * Float.BYTES, context.stream()), "cuMemcpyDtoHAsync");
-        }
-        Cu.check(cuStreamSynchronize(context.stream()), "cuStreamSynchronize");
     }
 
     private void requireLength(int n) {

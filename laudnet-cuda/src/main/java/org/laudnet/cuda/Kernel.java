@@ -80,16 +80,6 @@ public enum Kernel {
         return entryName;
     }
 
-    /** Returns whether the kernel is an implicit-GEMM convolution launched on a 2-D tile grid. */
-    public boolean isGemm() {
-        return gemm;
-    }
-
-    /** Returns whether this is the tensor-core variant of a GEMM kernel. */
-    public boolean isTensorCore() {
-        return tensorCore;
-    }
-
     /**
      * Static shared memory one block of this kernel declares when compiled for the given architecture.
      *

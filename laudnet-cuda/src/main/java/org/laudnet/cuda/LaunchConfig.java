@@ -95,9 +95,4 @@ public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int dyna
     public boolean isEmpty() {
         return gridX == 0 || gridY == 0 || gridZ == 0;
     }
-
-    /** Returns the total number of threads launched. */
-    public long totalThreads() {
-        return (long) gridX * gridY * gridZ * blockX;
-    }
 }

@@ -1,5 +1,7 @@
 package org.laudnet.cuda;
 
+import static org.laudnet.core.util.Checks.positive;
+
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.Pointer;
@@ -44,16 +46,6 @@ public final class SparseKernels {
         }
         this.module = module;
         this.precision = precision;
-    }
-
-    /** Returns the GEMM arithmetic in use. */
-    public Precision precision() {
-        return precision;
-    }
-
-    /** Returns the loaded kernels the launchers queue. */
-    public KernelModule module() {
-        return module;
     }
 
     // ------------------------------------------------------------------------------------------------ spatial
@@ -206,18 +198,14 @@ public final class SparseKernels {
      * @param identity {@code (B, C, H, W)}
      * @param shape shape of {@code identity} and {@code out}
      * @param cells {@code (B, gs, m, m)} 0/1 ints on the device
-     * @param groups {@code gs}, dividing {@code C}
-     * @param cellSize {@code S}
-     * @param gridSize {@code m}; {@code S m} must cover {@code H} and {@code W}
+     * @param groups {@code gs}, positive and dividing {@code C} (not checked here: the caller validates the cells
+     *     with {@code KernelArgs.requireCells})
+     * @param cellSize {@code S}, positive
+     * @param gridSize {@code m}, positive; {@code S m} must cover {@code H} and {@code W}
      * @param out {@code (B, C, H, W)}; may be the same buffer as {@code identity}
      */
     public void fillInactiveRelu(DeviceBuffer identity, Nchw shape, DeviceBuffer cells, int groups, int cellSize,
             int gridSize, DeviceBuffer out) {
-        requireCells(shape, groups, cellSize, gridSize);
-        if (shape.channels() % groups != 0) {
-            throw new IllegalArgumentException("groups must divide the channels " + shape.channels() + ", got "
-                    + groups);
-        }
         need("identity", identity, shape.size());
         need("cells", cells, (long) shape.batch() * groups * gridSize * gridSize);
         need("out", out, shape.size());
@@ -232,14 +220,14 @@ public final class SparseKernels {
      * @param h {@code (B, C, H, W)}
      * @param shape its shape
      * @param cells {@code (B, gs, m, m)} 0/1 ints on the device
-     * @param groups {@code gs}
-     * @param cellSize {@code S}
-     * @param gridSize {@code m}; {@code S m} must cover {@code H} and {@code W}
+     * @param groups {@code gs}, positive (not checked here: the caller validates the cells with
+     *     {@code KernelArgs.requireCells})
+     * @param cellSize {@code S}, positive
+     * @param gridSize {@code m}, positive; {@code S m} must cover {@code H} and {@code W}
      * @param y {@code (B, C)}
      */
     public void maskedMean(DeviceBuffer h, Nchw shape, DeviceBuffer cells, int groups, int cellSize, int gridSize,
             DeviceBuffer y) {
-        requireCells(shape, groups, cellSize, gridSize);
         need("h", h, shape.size());
         need("cells", cells, (long) shape.batch() * groups * gridSize * gridSize);
         need("y", y, (long) shape.batch() * shape.channels());
@@ -301,7 +289,7 @@ public final class SparseKernels {
      * @param x {@code (B, Cin, H, W)}
      * @param xShape shape of {@code x}
      * @param w {@code (Cout, Cin / g, kh, kw)}
-     * @param bias {@code (Cout)} or {@code null}
+     * @param bias {@code (Cout)}
      * @param cout {@code Cout}
      * @param kh kernel height
      * @param kw kernel width
@@ -311,28 +299,21 @@ public final class SparseKernels {
      * @param residual {@code (B, Cout, Ho, Wo)} or {@code null}
      * @param relu whether to apply ReLU
      * @param y {@code (B, Cout, Ho, Wo)}
-     * @return the output shape {@code (B, Cout, Ho, Wo)}
      */
-    public Nchw conv2d(DeviceBuffer x, Nchw xShape, DeviceBuffer w, DeviceBuffer bias, int cout, int kh, int kw,
+    public void conv2d(DeviceBuffer x, Nchw xShape, DeviceBuffer w, DeviceBuffer bias, int cout, int kh, int kw,
             int stride, int pad, int groups, DeviceBuffer residual, boolean relu, DeviceBuffer y) {
         requireGroups(xShape.channels(), cout, groups);
         Nchw ys = new Nchw(xShape.batch(), cout, ReferenceOps.outSize(xShape.height(), kh, stride, pad),
                 ReferenceOps.outSize(xShape.width(), kw, stride, pad));
         need("x", x, xShape.size());
         need("w", w, (long) cout * (xShape.channels() / groups) * kh * kw);
-        if (bias != null) {
-            need("bias", bias, cout);
-        }
+        need("bias", bias, cout);
         if (residual != null) {
             need("residual", residual, ys.size());
         }
         need("y", y, ys.size());
-        Args a = new Args().buf(x).i(xShape.batch()).i(xShape.channels()).i(xShape.height()).i(xShape.width()).buf(w);
-        if (bias == null) {
-            a.nullBuf();
-        } else {
-            a.buf(bias);
-        }
+        Args a = new Args().buf(x).i(xShape.batch()).i(xShape.channels()).i(xShape.height()).i(xShape.width()).buf(w)
+                .buf(bias);
         a.i(cout).i(kh).i(kw).i(stride).i(pad).i(groups);
         if (residual == null) {
             a.nullBuf();
@@ -342,7 +323,6 @@ public final class SparseKernels {
         a.i(relu ? 1 : 0).buf(y).i(ys.height()).i(ys.width());
         module.launch(Kernel.select(Kernel.CONV2D_F32, Kernel.CONV2D_TC, precision),
                 LaunchConfig.gemm(cout / groups, (long) ys.batch() * ys.height() * ys.width(), groups), a.pointer());
-        return ys;
     }
 
     /**
@@ -354,9 +334,8 @@ public final class SparseKernels {
      * @param stride stride
      * @param pad padding, at most {@code k / 2}
      * @param y {@code (B, C, Ho, Wo)}
-     * @return the output shape
      */
-    public Nchw maxPool2d(DeviceBuffer x, Nchw xShape, int k, int stride, int pad, DeviceBuffer y) {
+    public void maxPool2d(DeviceBuffer x, Nchw xShape, int k, int stride, int pad, DeviceBuffer y) {
         if (pad < 0 || pad > k / 2) {
             throw new IllegalArgumentException("pad must be in [0, k / 2 = " + k / 2 + "], got " + pad);
         }
@@ -367,31 +346,24 @@ public final class SparseKernels {
         Args a = new Args().buf(x).i(xShape.batch()).i(xShape.channels()).i(xShape.height()).i(xShape.width()).i(k)
                 .i(stride).i(pad).buf(y).i(ys.height()).i(ys.width());
         module.launch(Kernel.MAXPOOL2D, LaunchConfig.elementwise(ys.size()), a.pointer());
-        return ys;
     }
 
     /**
      * Average pooling over non-overlapping {@code k x k} windows ({@code ReferenceOps.avgPool2d}).
      *
      * @param x {@code (B, C, H, W)}
-     * @param xShape shape of {@code x}; {@code k} divides {@code H} and {@code W}
-     * @param k window side and stride
+     * @param xShape shape of {@code x}
+     * @param k window side and stride, positive and dividing {@code H} and {@code W} (not checked here: the caller
+     *     validates it)
      * @param y {@code (B, C, H / k, W / k)}
-     * @return the output shape
      */
-    public Nchw avgPool2d(DeviceBuffer x, Nchw xShape, int k, DeviceBuffer y) {
-        positive("k", k);
-        if (xShape.height() % k != 0 || xShape.width() % k != 0) {
-            throw new IllegalArgumentException("k must divide H = " + xShape.height() + " and W = " + xShape.width()
-                    + ", got " + k);
-        }
+    public void avgPool2d(DeviceBuffer x, Nchw xShape, int k, DeviceBuffer y) {
         Nchw ys = new Nchw(xShape.batch(), xShape.channels(), xShape.height() / k, xShape.width() / k);
         need("x", x, xShape.size());
         need("y", y, ys.size());
         Args a = new Args().buf(x).i(xShape.batch()).i(xShape.channels()).i(xShape.height()).i(xShape.width()).i(k)
                 .buf(y);
         module.launch(Kernel.AVGPOOL2D, LaunchConfig.elementwise(ys.size()), a.pointer());
-        return ys;
     }
 
     /**
@@ -465,24 +437,10 @@ public final class SparseKernels {
         }
     }
 
-    private static void positive(String name, int v) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(name + " must be positive, got " + v);
-        }
-    }
-
     private static void requireGroups(int cin, int cout, int groups) {
         if (groups <= 0 || cin % groups != 0 || cout % groups != 0) {
             throw new IllegalArgumentException("groups must divide input channels " + cin + " and output channels "
                     + cout + ", got " + groups);
-        }
-    }
-
-    private static void requireCells(Nchw shape, int groups, int cellSize, int gridSize) {
-        positive("groups", groups);
-        if (cellSize <= 0 || gridSize <= 0 || (long) cellSize * gridSize < Math.max(shape.height(), shape.width())) {
-            throw new IllegalArgumentException("cellSize * gridSize must cover H and W of " + shape + ", got cellSize "
-                    + cellSize + ", gridSize " + gridSize);
         }
     }
 

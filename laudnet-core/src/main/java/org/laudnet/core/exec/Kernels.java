@@ -276,7 +276,9 @@ public interface Kernels<T> extends AutoCloseable {
     T scalePatchesSigmoid(T patches, PatchPlan plan, int channels, T scale);
 
     /**
-     * Starts a spatial block output: an accumulator holding {@code identity}.
+     * Starts a spatial block output: an accumulator holding {@code identity}. The identity must stay live (not
+     * {@link #release released}, its scope open) until {@link #spatialEnd}: a backend may read it again in
+     * {@link #patchConv1x1Add} instead of copying it into the accumulator.
      *
      * @param identity NCHW, not modified
      * @param shape its shape {@code (B, Cout, Hout, Wout)}

@@ -3,7 +3,9 @@ package org.laudnet.cuda.exec;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import jcuda.driver.CUresult;
 import org.laudnet.cuda.CudaContext;
+import org.laudnet.cuda.CudaDriverException;
 import org.laudnet.cuda.DeviceBuffer;
 
 /**
@@ -13,8 +15,9 @@ import org.laudnet.cuda.DeviceBuffer;
  *
  * <p>Reuse is safe without waiting for the GPU: every kernel and copy of a context runs on its one stream, so work
  * queued after a buffer returns to the pool runs after the work that last used it. Freeing is not stream-ordered:
- * when the idle buffers would exceed {@link #idleLimitBytes()}, the stream is drained first and the returned buffer
- * freed.
+ * when the idle buffers would exceed the limit given at construction, the stream is drained first and the returned
+ * buffer freed. When an allocation runs out of device memory, the stream is drained, every idle buffer freed, and
+ * the allocation tried once more.
  *
  * <p>Not thread-safe: owned by one kernels object.
  */
@@ -68,10 +71,12 @@ final class BufferPool implements AutoCloseable {
     }
 
     /**
-     * Takes an idle buffer of {@code n}'s size class, or allocates one.
+     * Takes an idle buffer of {@code n}'s size class, or allocates one; if the device is out of memory, frees every
+     * idle buffer and tries the allocation once more.
      *
      * @param n elements needed
      * @return a buffer with at least {@code n} elements (contents undefined)
+     * @throws CudaDriverException if the allocation fails (again)
      */
     DeviceBuffer take(long n) {
         ensureOpen();
@@ -82,7 +87,15 @@ final class BufferPool implements AutoCloseable {
             return q.pop();
         }
         allocations++;
-        return DeviceBuffer.allocate(context, size);
+        try {
+            return DeviceBuffer.allocate(context, size);
+        } catch (CudaDriverException e) {
+            if (e.result() != CUresult.CUDA_ERROR_OUT_OF_MEMORY || idleBuffers() == 0) {
+                throw e;
+            }
+            freeIdle();
+            return DeviceBuffer.allocate(context, size);
+        }
     }
 
     /**
@@ -103,11 +116,6 @@ final class BufferPool implements AutoCloseable {
         idleElements += b.elements();
     }
 
-    /** Returns the bytes held by idle buffers. */
-    long idleBytes() {
-        return idleElements * Float.BYTES;
-    }
-
     /** Returns the number of idle buffers. */
     int idleBuffers() {
         int n = 0;
@@ -120,11 +128,6 @@ final class BufferPool implements AutoCloseable {
     /** Returns how many buffers the pool has allocated so far. */
     long allocations() {
         return allocations;
-    }
-
-    /** Returns the most bytes idle buffers may hold. */
-    long idleLimitBytes() {
-        return idleLimitBytes;
     }
 
     private void ensureOpen() {
@@ -140,16 +143,22 @@ final class BufferPool implements AutoCloseable {
             return;
         }
         closed = true;
+        freeIdle();
+    }
+
+    /** Drains the stream (queued kernels may still read idle buffers) and frees every idle buffer. */
+    private void freeIdle() {
         if (idle.isEmpty()) {
             return;
         }
         context.synchronize();
         for (ArrayDeque<DeviceBuffer> q : idle.values()) {
-            for (DeviceBuffer b : q) {
+            while (!q.isEmpty()) {
+                DeviceBuffer b = q.pop();
+                idleElements -= b.elements();
                 b.close();
             }
         }
         idle.clear();
-        idleElements = 0;
     }
 }

@@ -1,8 +1,8 @@
 package org.laudnet.cuda.exec;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.ConvWeights;
 import org.laudnet.core.exec.Kernels;
@@ -45,7 +45,7 @@ public final class CudaBackend implements Backend<DeviceBuffer> {
     private final SparseKernels launchers;
     private final String description;
     private final UploadCache<CudaWeights> uploaded = new UploadCache<>();
-    private final List<DeviceBuffer> buffers = new ArrayList<>();
+    private final AtomicLong weightBytes = new AtomicLong();
     private volatile boolean closed;
 
     private CudaBackend(KernelModule module, boolean owns, Precision precision) {
@@ -120,19 +120,9 @@ public final class CudaBackend implements Backend<DeviceBuffer> {
         return SCHEDULES;
     }
 
-    /** Returns the GEMM arithmetic. */
-    public Precision precision() {
-        return launchers.precision();
-    }
-
     /** Returns the context the backend runs on. */
     public CudaContext context() {
         return context;
-    }
-
-    /** Returns the loaded kernels. */
-    public KernelModule module() {
-        return module;
     }
 
     /**
@@ -147,13 +137,20 @@ public final class CudaBackend implements Backend<DeviceBuffer> {
     public ConvWeights upload(FoldedConv conv) {
         ensureOpen();
         return uploaded.get(conv, c -> {
-            synchronized (this) {
-                DeviceBuffer weight = DeviceBuffer.of(context, c.weight());
-                buffers.add(weight);
-                DeviceBuffer bias = DeviceBuffer.of(context, c.bias());
-                buffers.add(bias);
-                return new CudaWeights(c, weight, bias);
+            DeviceBuffer weight = DeviceBuffer.of(context, c.weight());
+            DeviceBuffer bias;
+            try {
+                bias = DeviceBuffer.of(context, c.bias());
+            } catch (RuntimeException e) {
+                try {
+                    weight.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
             }
+            weightBytes.addAndGet((weight.elements() + bias.elements()) * Float.BYTES);
+            return new CudaWeights(c, weight, bias);
         });
     }
 
@@ -166,16 +163,12 @@ public final class CudaBackend implements Backend<DeviceBuffer> {
     @Override
     public synchronized Kernels<DeviceBuffer> newKernels() {
         ensureOpen();
-        return new CudaKernels(this, CudaKernels.IDLE_LIMIT_BYTES);
+        return new CudaKernels(this);
     }
 
-    /** Returns the bytes of the uploaded weights on the device. */
-    public synchronized long weightBytes() {
-        long n = 0;
-        for (DeviceBuffer b : buffers) {
-            n += b.elements();
-        }
-        return n * Float.BYTES;
+    /** Returns the bytes of the uploaded weights on the device (0 once the backend is closed). */
+    public long weightBytes() {
+        return weightBytes.get();
     }
 
     SparseKernels launchers() {
@@ -198,14 +191,15 @@ public final class CudaBackend implements Backend<DeviceBuffer> {
             return;
         }
         closed = true;
+        List<CudaWeights> weights = uploaded.drain();
         try {
             context.synchronize();
-            for (DeviceBuffer b : buffers) {
-                b.close();
+            for (CudaWeights w : weights) {
+                w.weight().close();
+                w.bias().close();
             }
         } finally {
-            buffers.clear();
-            uploaded.drain();
+            weightBytes.set(0);
             if (owns) {
                 try {
                     module.close();

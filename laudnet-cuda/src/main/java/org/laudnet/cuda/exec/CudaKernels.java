@@ -1,6 +1,7 @@
 package org.laudnet.cuda.exec;
 
 import static org.laudnet.core.exec.KernelArgs.notNull;
+import static org.laudnet.core.util.Checks.positive;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -36,8 +37,9 @@ import org.laudnet.cuda.SparseKernels;
  * {@code laud_*} kernels, and the spatial accumulator, which is the block output itself: {@link #spatialBegin} fills it
  * with {@code ReLU(identity)} and remembers the identity, {@link #patchConv1x1Add} writes
  * {@code ReLU(identity + conv3(patch) + b3)} at the patch positions (valid because each position receives at most one
- * addition), and {@link #spatialEnd} returns it. {@link #scaleChannels} and {@link #scalePatchesSigmoid} scale in place
- * and return their input.
+ * addition), and {@link #spatialEnd} returns it. The identity is read again by every {@link #patchConv1x1Add}, so
+ * {@link #release} refuses it until the accumulator is finished, and its scope must stay open until then.
+ * {@link #scaleChannels} and {@link #scalePatchesSigmoid} scale in place and return their input.
  *
  * <p>Memory: a buffer's size is rounded up to a size class and taken from this object's {@link BufferPool}; it belongs
  * to the innermost open scope (to a root scope when none is open) and returns to the pool when that scope closes or
@@ -64,10 +66,10 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
     private boolean poison;
     private boolean closed;
 
-    CudaKernels(CudaBackend backend, long idleLimitBytes) {
+    CudaKernels(CudaBackend backend) {
         this.backend = backend;
         this.sk = backend.launchers();
-        this.pool = new BufferPool(backend.context(), idleLimitBytes);
+        this.pool = new BufferPool(backend.context(), IDLE_LIMIT_BYTES);
         frames.push(new Frame(null));
     }
 
@@ -174,11 +176,6 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
         return pool.idleBuffers();
     }
 
-    /** Returns the bytes held by idle buffers in the pool. */
-    public long idleBytes() {
-        return pool.idleBytes();
-    }
-
     /** Returns how many device buffers the pool has allocated so far (reused buffers not counted). */
     public long allocations() {
         return pool.allocations();
@@ -205,11 +202,17 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
      *
      * @param t a live tensor of these kernels
      * @throws IllegalArgumentException if {@code t} is null or not a live tensor of these kernels
+     * @throws IllegalStateException if {@code t} is the identity of a {@link #spatialBegin} accumulator that
+     *     {@link #spatialEnd} has not finished (its additions still read it)
      */
     @Override
     public void release(DeviceBuffer t) {
         ensureOpen();
         Tensor info = info("t", t);
+        if (accumulators.containsValue(t)) {
+            throw new IllegalStateException("t is the identity of a spatial accumulator that spatialEnd has not "
+                    + "finished; release it after spatialEnd");
+        }
         live.remove(t);
         info.frame.tensors.remove(t);
         accumulators.remove(t);
@@ -669,12 +672,6 @@ public final class CudaKernels implements Kernels<DeviceBuffer> {
         if (info.size < values) {
             throw new IllegalArgumentException(name + " must hold " + values + " values, got a tensor of "
                     + info.size);
-        }
-    }
-
-    private static void positive(String name, int v) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(name + " must be positive, got " + v);
         }
     }
 

@@ -115,6 +115,22 @@ class CudaKernelsTest {
     }
 
     @Test
+    void theIdentityOfAnUnfinishedAccumulatorIsNotReleased() {
+        try (CudaBackend be = CudaBackend.on(module, Precision.FP32);
+                CudaKernels k = (CudaKernels) be.newKernels();
+                Kernels.Scope<DeviceBuffer> scope = k.openScope()) {
+            Nchw s = new Nchw(1, 2, 4, 4);
+            DeviceBuffer identity = k.importHost(ramp(s.size()), s);
+            DeviceBuffer acc = k.spatialBegin(identity, s);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> k.release(identity));
+            assertTrue(e.getMessage().contains("spatialEnd"), e.getMessage());
+            assertArrayEquals(relu(ramp(s.size())), k.exportHost(k.spatialEnd(acc, s), s.size()));
+            k.release(identity);
+            assertEquals(1, k.liveTensors());
+        }
+    }
+
+    @Test
     void importAndExportEngineArrays() {
         try (CudaBackend be = CudaBackend.on(module, Precision.FP32);
                 CudaKernels k = (CudaKernels) be.newKernels();
