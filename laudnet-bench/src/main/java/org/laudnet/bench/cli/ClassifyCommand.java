@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.laudnet.core.block.GateSpec;
@@ -112,10 +113,6 @@ public final class ClassifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model cannot be combined with --gates or --save, got --model "
                     + model);
         }
-        if (model == null && !PretrainedModels.NAMES.contains(weights)) {
-            throw new IllegalArgumentException("--weights must be one of " + PretrainedModels.NAMES + ", got "
-                    + weights);
-        }
         LaudModel.Options options = LaudModel.Options.defaults()
                 .withPolicy(mode == RunMode.MASKED ? PathPolicy.AUTO : mode.policy());
         PrintStream out = System.out;
@@ -140,14 +137,24 @@ public final class ClassifyCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Loads the pretrained model; its argument errors ({@code name ...}, {@code stageGates ...}) name the options
+     * instead.
+     */
     private LaudModel pretrained(LaudModel.Options options) throws Exception {
         GateSpec[] specs = gates == null ? new GateSpec[0]
                 : gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
-        if (specs.length != 0 && specs.length != 4) {
-            throw new IllegalArgumentException("--gates must give one spec per stage (4), got " + specs.length + ": "
-                    + gates);
+        try {
+            return PretrainedModels.load(weights, AssetCache.defaultCache(), options, specs);
+        } catch (IllegalArgumentException e) {
+            String m = String.valueOf(e.getMessage());
+            for (Map.Entry<String, String> n : Map.of("name ", "--weights ", "stageGates ", "--gates ").entrySet()) {
+                if (m.startsWith(n.getKey())) {
+                    throw new IllegalArgumentException(n.getValue() + m.substring(n.getKey().length()), e);
+                }
+            }
+            throw e;
         }
-        return PretrainedModels.load(weights, AssetCache.defaultCache(), options, specs);
     }
 
     /**
