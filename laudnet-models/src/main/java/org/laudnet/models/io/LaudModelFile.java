@@ -122,7 +122,7 @@ public final class LaudModelFile {
         if (!net.isInitialized()) {
             throw new IllegalArgumentException("net must be initialised before it is saved");
         }
-        ModelHeader.checkMetadata(net, metadata);
+        metadata.checkFits(net);
         ArchitectureFactory factory = registry.require(net.getFamily().id(), file);
         JsonObject header = ModelHeader.encode(net, factory, metadata);
         byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);

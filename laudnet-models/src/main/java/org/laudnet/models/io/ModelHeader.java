@@ -86,28 +86,8 @@ final class ModelHeader {
                     .optBatchNormEpsilon(epsilon)
                     .optSeed(seed)
                     .build();
-            checkMetadata(net, metadata);
+            metadata.checkFits(net);
             return net;
-        }
-    }
-
-    /**
-     * Checks that metadata fits a network: one label per class, a preprocessing that yields the network's input.
-     *
-     * @param net the network
-     * @param metadata the metadata
-     * @throws IllegalArgumentException if they do not fit
-     */
-    static void checkMetadata(GatedNetwork net, ModelMetadata metadata) {
-        if (metadata.hasLabels() && metadata.labels().size() != net.getNumClasses()) {
-            throw new IllegalArgumentException("labels must have one entry per class (" + net.getNumClasses()
-                    + "), got " + metadata.labels().size());
-        }
-        ImagePreprocessing p = metadata.preprocessing();
-        if (p != null && (p.cropSize() != net.getInputSize() || p.channels() != net.getStem().inChannels())) {
-            throw new IllegalArgumentException("preprocessing must produce the network's input (" + net.getStem()
-                    .inChannels() + " channels, " + net.getInputSize() + "x" + net.getInputSize() + "), got "
-                    + p.channels() + " channels, " + p.cropSize() + "x" + p.cropSize());
         }
     }
 
