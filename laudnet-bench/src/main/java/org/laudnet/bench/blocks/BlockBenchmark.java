@@ -27,6 +27,7 @@ import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -257,8 +258,8 @@ public final class BlockBenchmark {
             int major = 0;
             for (int c = 0; c < comps; c++) {
                 double wc = weights.get(c);
-                dyMs += wc * median(tg[c]);
-                pair += wc * median(ratio[c]);
+                dyMs += wc * CpuCalibrator.median(tg[c]);
+                pair += wc * CpuCalibrator.median(ratio[c]);
                 macsRatio += wc * macs[c];
                 if (wc >= weights.get(major)) {
                     major = c;
@@ -271,8 +272,8 @@ public final class BlockBenchmark {
                 case CHANNEL, BOTH -> spec.channelGroups();
                 default -> spec.spatialGranularity();
             };
-            return new Row(st.stage(), mode, gran, batch, density, macsRatio, median(td), dyMs, pair, threads, path,
-                    comps);
+            return new Row(st.stage(), mode, gran, batch, density, macsRatio, CpuCalibrator.median(td), dyMs, pair,
+                    threads, path, comps);
         }
     }
 
@@ -307,13 +308,6 @@ public final class BlockBenchmark {
             p[j] = t;
         }
         return Arrays.copyOf(p, take);
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
     /** Returns the intra-op thread count of the engine (the system property, else the core count). */

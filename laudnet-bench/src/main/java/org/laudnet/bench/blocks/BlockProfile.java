@@ -22,6 +22,7 @@ import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.exec.PhaseTimer;
+import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,7 +173,7 @@ public final class BlockProfile {
                 case CHANNEL, BOTH -> spec.channelGroups();
                 default -> spec.spatialGranularity();
             };
-            return new Entry(st.stage(), mode, gran, batch, density, path, BlockBenchmark.median(total),
+            return new Entry(st.stage(), mode, gran, batch, density, path, CpuCalibrator.median(total),
                     Arrays.stream(total).min().orElse(0), med);
         }
     }

@@ -1,5 +1,6 @@
 package org.laudnet.bench.cli;
 
+import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -7,11 +8,12 @@ import ai.djl.training.ParameterStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.exec.GateReport;
 import org.laudnet.core.exec.PathPolicy;
@@ -112,10 +114,6 @@ public final class ClassifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model cannot be combined with --gates or --save, got --model "
                     + model);
         }
-        if (model == null && !PretrainedModels.NAMES.contains(weights)) {
-            throw new IllegalArgumentException("--weights must be one of " + PretrainedModels.NAMES + ", got "
-                    + weights);
-        }
         LaudModel.Options options = LaudModel.Options.defaults()
                 .withPolicy(mode == RunMode.MASKED ? PathPolicy.AUTO : mode.policy());
         PrintStream out = System.out;
@@ -140,14 +138,24 @@ public final class ClassifyCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Loads the pretrained model; its argument errors ({@code name ...}, {@code stageGates ...}) name the options
+     * instead.
+     */
     private LaudModel pretrained(LaudModel.Options options) throws Exception {
         GateSpec[] specs = gates == null ? new GateSpec[0]
                 : gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
-        if (specs.length != 0 && specs.length != 4) {
-            throw new IllegalArgumentException("--gates must give one spec per stage (4), got " + specs.length + ": "
-                    + gates);
+        try {
+            return PretrainedModels.load(weights, AssetCache.defaultCache(), options, specs);
+        } catch (IllegalArgumentException e) {
+            String m = String.valueOf(e.getMessage());
+            for (Map.Entry<String, String> n : Map.of("name ", "--weights ", "stageGates ", "--gates ").entrySet()) {
+                if (m.startsWith(n.getKey())) {
+                    throw new IllegalArgumentException(n.getValue() + m.substring(n.getKey().length()), e);
+                }
+            }
+            throw e;
         }
-        return PretrainedModels.load(weights, AssetCache.defaultCache(), options, specs);
     }
 
     /**
@@ -168,12 +176,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                         .collect(Collectors.joining(" ")));
                 out.printf("  block paths: %s%n", report.paths().stream().map(Enum::name)
                         .collect(Collectors.joining(",")));
-                List<Double> probs = c.getProbabilities();
-                float[] pf = new float[probs.size()];
-                for (int i = 0; i < pf.length; i++) {
-                    pf[i] = probs.get(i).floatValue();
-                }
-                printTop(out, pf, labels);
+                printTop(out, c.getProbabilities(), labels);
             }
         }
     }
@@ -193,7 +196,8 @@ public final class ClassifyCommand implements Callable<Integer> {
                     out.printf("  block densities d3*dc: %s%n", r.blocks().stream().map(d -> String.format(
                             Locale.ROOT, "%.2f", d.d3().getFloat() * d.dc().getFloat()))
                             .collect(Collectors.joining(" ")));
-                    printTop(out, r.logits().softmax(1).toFloatArray(), labels);
+                    float[] probs = r.logits().softmax(1).toFloatArray();
+                    printTop(out, IntStream.range(0, probs.length).mapToObj(i -> (double) probs[i]).toList(), labels);
                 }
             }
         }
@@ -236,21 +240,20 @@ public final class ClassifyCommand implements Callable<Integer> {
                 : null;
     }
 
-    private void printTop(PrintStream out, float[] p, List<String> labels) {
-        List<Integer> order = new ArrayList<>();
-        boolean[] used = new boolean[p.length];
-        for (int t = 0; t < Math.min(top, p.length); t++) {
-            int best = -1;
-            for (int i = 0; i < p.length; i++) {
-                if (!used[i] && (best < 0 || p[i] > p[best])) {
-                    best = i;
-                }
-            }
-            used[best] = true;
-            order.add(best);
-        }
-        for (int best : order) {
-            out.printf("  %6.4f  %-4d %s%n", p[best], best, labels == null ? "" : labels.get(best).replace('_', ' '));
+    /**
+     * Prints the {@code --top} most probable classes ({@link Classifications#topK}: ties in class order), each with its
+     * probability, index and label.
+     *
+     * @param probabilities the softmax probabilities, in class order
+     * @param labels the labels to print, in class order, or null for none
+     */
+    private void printTop(PrintStream out, List<Double> probabilities, List<String> labels) {
+        // classes named by their indices: the labels may repeat (ImageNet has two cranes)
+        List<String> indices = IntStream.range(0, probabilities.size()).mapToObj(Integer::toString).toList();
+        for (Classifications.Classification c : new Classifications(indices, probabilities).topK(top)) {
+            int i = Integer.parseInt(c.getClassName());
+            out.printf("  %6.4f  %-4d %s%n", c.getProbability(), i,
+                    labels == null ? "" : labels.get(i).replace('_', ' '));
         }
     }
 

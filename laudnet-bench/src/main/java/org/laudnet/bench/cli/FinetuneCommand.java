@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -150,7 +151,29 @@ public final class FinetuneCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Validates the options (errors name the option and its value) and describes the run. */
+    /**
+     * The options' names in the errors of {@link FineTuning.Builder#build()}, which validates the run's settings:
+     * each builder setting mapped to the option that sets it.
+     */
+    private static final Map<String, String> OPTION_NAMES = Map.ofEntries(
+            Map.entry("architecture", "--arch"),
+            Map.entry("weights", "--weights"),
+            Map.entry("data", "--data"),
+            Map.entry("validationFolder", "--val"),
+            Map.entry("validationSplit", "--val-split"),
+            Map.entry("output", "--out"),
+            Map.entry("resume", "--resume"),
+            Map.entry("epochs", "--epochs"),
+            Map.entry("batchSize", "--batch"),
+            Map.entry("learningRate", "--lr"),
+            Map.entry("target", "--target"),
+            Map.entry("latencyRuns", "--latency-runs"),
+            Map.entry("cropSize", "--image-size"));
+
+    /**
+     * Parses the options and describes the run; {@link FineTuning.Builder#build()} validates the settings, and its
+     * errors, which name the option and its value, become parameter errors.
+     */
     FineTuning fineTuning() {
         Architecture architecture;
         try {
@@ -164,22 +187,11 @@ public final class FinetuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad("--weights must be resnet50-imagenet or a .safetensors file, got '" + weights + "'");
         }
-        if (source.kind() == WeightSource.Kind.KERAS_RESNET50_IMAGENET && architecture != Architecture.RESNET50) {
-            throw bad("--weights resnet50-imagenet is a ResNet-50: it needs --arch resnet50, got --arch " + arch);
-        }
         if (source.kind() == WeightSource.Kind.TORCHVISION && !Files.isRegularFile(source.file())) {
             throw bad("--weights " + weights + ": no such file");
         }
-        if (!Files.isDirectory(data)) {
-            throw bad("--data must be an existing directory, got " + data);
-        }
-        if (val != null && valSplit != null) {
-            throw bad("--val and --val-split exclude each other, got --val " + val + " and --val-split " + valSplit);
-        }
-        if (val != null && !Files.isDirectory(val)) {
-            throw bad("--val must be an existing directory, got " + val);
-        }
-        if (valSplit != null && !(valSplit > 0 && valSplit < 1)) {
+        if (valSplit != null && valSplit == 0) {
+            // the builder reads a split of 0 as none; the option has no such value
             throw bad("--val-split must be in (0, 1), got " + valSplit);
         }
         LabelSource labelSource;
@@ -188,32 +200,13 @@ public final class FinetuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad("--labels must be auto, imagenet or teacher, got '" + labels + "'");
         }
-        positive("--epochs", epochs);
-        positive("--batch", batch);
-        if (!(lr > 0) || !Float.isFinite(lr)) {
-            throw bad("--lr must be positive, got " + lr);
-        }
-        if (!(target > 0 && target <= 1)) {
-            throw bad("--target must be in (0, 1], got " + target);
-        }
-        if (latencyRuns < 0) {
-            throw bad("--latency-runs must be non-negative, got " + latencyRuns);
-        }
-        if (imageSize < 32) {
-            throw bad("--image-size must be at least 32, got " + imageSize);
-        }
         Path model = out != null ? out : Path.of("laudnet-" + architecture.id() + ".laud");
-        Path ckpt = checkpoint != null ? checkpoint : FineTuning.defaultCheckpoint(model);
-        if (resume && !Files.isRegularFile(ckpt)) {
-            throw bad("--resume needs the checkpoint " + ckpt + " (see --checkpoint), which does not exist");
-        }
         FineTuning.Builder b = FineTuning.builder()
                 .setArchitecture(architecture)
                 .setWeights(source)
                 .optStageGates(stageGates())
                 .setData(data)
                 .setOutput(model)
-                .optCheckpoint(ckpt)
                 .optResume(resume)
                 .optEpochs(epochs)
                 .optBatchSize(batch)
@@ -223,14 +216,22 @@ public final class FinetuneCommand implements Callable<Integer> {
                 .optSeed(seed)
                 .optLatencyRuns(latencyRuns)
                 .optImageSize(Math.max(imageSize, Math.round(imageSize * 256f / 224f)), imageSize)
-                .optListener(new Printer(System.out, architecture.id()));
+                .optListener(new Printer(System.out, architecture.id()))
+                .optSettingNames(OPTION_NAMES);
+        if (checkpoint != null) {
+            b.optCheckpoint(checkpoint);
+        }
         if (val != null) {
             b.optValidationFolder(val);
         }
         if (valSplit != null) {
             b.optValidationSplit(valSplit);
         }
-        return b.build();
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
     }
 
     private GateSpec[] stageGates() {
@@ -254,12 +255,6 @@ public final class FinetuneCommand implements Callable<Integer> {
             throw bad("--mode must be spatial, channel or layer, got " + m.name().toLowerCase(Locale.ROOT));
         }
         return Architecture.stageGates(m);
-    }
-
-    private void positive(String option, int value) {
-        if (value <= 0) {
-            throw bad(option + " must be positive, got " + value);
-        }
     }
 
     private CommandLine.ParameterException bad(String message) {

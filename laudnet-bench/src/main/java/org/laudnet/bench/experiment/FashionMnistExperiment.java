@@ -28,6 +28,7 @@ import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.exec.PlanRuntime;
 import org.laudnet.core.exec.djl.DjlBackend;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.core.net.NetworkResult;
@@ -35,6 +36,7 @@ import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.data.IdxImages;
 import org.laudnet.models.data.Normalization;
+import org.laudnet.models.latency.LatencyMeter;
 import org.laudnet.models.latency.MeasuredBlockLatency;
 import org.laudnet.models.train.CostModel;
 import org.laudnet.models.train.FineTuneConfig;
@@ -181,8 +183,8 @@ public final class FashionMnistExperiment {
             }
             double[] ref1 = dynamic.stream().mapToDouble(ModelResult::staticMsBatch1).toArray();
             double[] ref64 = dynamic.stream().mapToDouble(ModelResult::staticMsBatch64).toArray();
-            double ms1 = LatencyMeter.median(ref1);
-            double ms64 = LatencyMeter.median(ref64);
+            double ms1 = CpuCalibrator.median(ref1);
+            double ms64 = CpuCalibrator.median(ref64);
             staticResult = new ModelResult("static", GateMode.NONE, 1f, TrainingCost.MACS, se.top1, se.ratio,
                     se.stageDensity,
                     ms1, 1, ms64, 1, 0, staticSeconds, ms1, ms64, "DENSE");

@@ -246,4 +246,20 @@ class ClassifyCommandTest {
         assertTrue(code != 0);
         assertTrue(err.toString().contains("--model cannot be combined"), err.toString());
     }
+
+    @Test
+    void pretrainedModelErrorsNameTheOptions() {
+        assertClassifyError("--weights must be one of [resnet50-imagenet], got 'resnet51'", "--weights", "resnet51",
+                "img.jpg");
+        assertClassifyError("--gates must be empty or have 4 specs", "--gates", "layer,layer", "img.jpg");
+    }
+
+    private static void assertClassifyError(String message, String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ClassifyCommand());
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        assertTrue(code != 0, "exit code " + code + " for " + List.of(args));
+        assertTrue(err.toString().contains(message), "expected '" + message + "' in:\n" + err);
+    }
 }

@@ -97,6 +97,16 @@ class FinetuneCommandTest {
         assertError("--labels must be auto, imagenet or teacher, got 'mine'", "--data", d, "--labels", "mine");
         assertError("--resume needs the checkpoint " + dir.resolve("m.ckpt"), "--data", d, "--out",
                 dir.resolve("m.laud").toString(), "--resume");
+        // the settings the fine-tuning builder validates, named as options
+        assertError("--val-split must be in (0, 1), got 0.0", "--data", d, "--val-split", "0");
+        assertError("--val must be an existing directory, got " + dir.resolve("none"), "--data", d, "--val",
+                dir.resolve("none").toString());
+        assertError("--epochs must be positive, got 0", "--data", d, "--epochs", "0");
+        assertError("--batch must be positive, got -1", "--data", d, "--batch", "-1");
+        assertError("--lr must be positive and finite, got 0.0", "--data", d, "--lr", "0");
+        assertError("--target must be in (0, 1], got 1.5", "--data", d, "--target", "1.5");
+        assertError("--latency-runs must be non-negative, got -1", "--data", d, "--latency-runs", "-1");
+        assertError("--image-size must be at least 32, got 16", "--data", d, "--image-size", "16");
     }
 
     private static void assertError(String message, String... args) {

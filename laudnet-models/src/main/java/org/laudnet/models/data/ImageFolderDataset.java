@@ -7,9 +7,6 @@ import ai.djl.training.dataset.BatchSampler;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,22 +18,21 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.laudnet.models.imagenet.ImagePreprocessing;
+import org.laudnet.models.inference.ImageInputs;
 
 /**
  * An image-folder dataset: {@code root/<class>/<image>}, one class per subdirectory, classes indexed in sorted name
  * order, images in sorted path order.
  *
- * <p>Record: data = float32 RGB image {@code (3, size, size)}; labels = float32 scalar class index. Each image is
- * decoded with ImageIO, resized (bilinear) so that its shorter side is {@code resize}, centre-cropped to
- * {@code size x size} (crop offset {@code floor((side - size) / 2)}), and normalised per channel with
- * {@code x = (p / 255 - mean[c]) / std[c]}. Gray images are replicated to three channels.
- *
- * <p>With {@link Builder#optPreprocessing(ImagePreprocessing)} every image goes instead through that preprocessing
- * (the very code a {@code .laud} model's classifier runs at inference): data {@code (C, cropSize, cropSize)} in its
- * channel order (RGB, BGR or gray) with its per-channel mean and divisor. A model trained on this dataset and saved
- * with the same {@link ImagePreprocessing} therefore sees the same tensors in training and in deployment.
+ * <p>Record: data = float32 image {@code (C, cropSize, cropSize)}; labels = float32 scalar class index. Each image is
+ * decoded by {@link ImageInputs#read} (bounded in bytes and pixels; errors name the file) and goes through an
+ * {@link ImagePreprocessing}, the very code a {@code .laud} model's classifier runs at inference: the one set with
+ * {@link Builder#optPreprocessing(ImagePreprocessing)} (its channel order, RGB, BGR or gray, with its per-channel mean
+ * and divisor), else an RGB one made of {@link Builder#optImageSize} and {@link Builder#optNormalization} (shorter side
+ * {@code resize}, bilinear, centre crop {@code size x size}, {@code x = (p / 255 - mean[c]) / std[c]}; gray images are
+ * replicated to three channels). A model trained on this dataset and saved with the same {@link ImagePreprocessing}
+ * therefore sees the same tensors in training and in deployment.
  *
  * <p>With {@link Builder#optSplit} the dataset is one part of a seeded split of the folder: a held-out fraction for
  * validation, or the rest for training. Immutable after building; {@link #get} is thread-safe.
@@ -48,9 +44,6 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
     private final List<String> classes;
     private final List<Path> files;
     private final int[] labels;
-    private final int resize;
-    private final int size;
-    private final Normalization normalization;
     private final ImagePreprocessing preprocessing;
     private final SeededShuffleSampler shuffleSampler;
 
@@ -67,10 +60,7 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
         this.classes = List.copyOf(classes);
         this.files = List.copyOf(files);
         this.labels = labels;
-        this.resize = b.resize;
-        this.size = b.size;
-        this.normalization = b.normalization;
-        this.preprocessing = b.preprocessing;
+        this.preprocessing = b.preprocessing != null ? b.preprocessing : b.rgbPreprocessing();
         this.shuffleSampler = b.shuffleSampler;
     }
 
@@ -114,59 +104,28 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
         return labels[i];
     }
 
-    /** Returns the preprocessing set with {@link Builder#optPreprocessing}, or null. */
+    /**
+     * Returns the preprocessing of every image: the one set with {@link Builder#optPreprocessing}, else the RGB one of
+     * {@link Builder#optImageSize} and {@link Builder#optNormalization}.
+     */
     public ImagePreprocessing getPreprocessing() {
         return preprocessing;
     }
 
     /** Returns the shape of one record's data: {@code (C, S, S)}. */
     public Shape imageShape() {
-        return preprocessing == null ? new Shape(3, size, size)
-                : new Shape(preprocessing.channels(), preprocessing.cropSize(), preprocessing.cropSize());
+        return new Shape(preprocessing.channels(), preprocessing.cropSize(), preprocessing.cropSize());
     }
 
     /**
-     * Decodes, resizes, crops and normalises one image file.
+     * Decodes, resizes, crops and normalises one image file ({@link #getPreprocessing()}).
      *
      * @param file the image
      * @return CHW float values, {@code C * S * S} of them ({@link #imageShape()})
-     * @throws IOException if the file cannot be decoded (the message names it)
+     * @throws IOException if the file is missing, too large or cannot be decoded (the message names it)
      */
     public float[] load(Path file) throws IOException {
-        BufferedImage img = ImageIO.read(file.toFile());
-        if (img == null) {
-            throw new IOException("image " + file + " cannot be decoded by ImageIO");
-        }
-        if (preprocessing != null) {
-            return preprocessing.apply(img);
-        }
-        int w = img.getWidth();
-        int h = img.getHeight();
-        double scale = resize / (double) Math.min(w, h);
-        int nw = Math.max(size, (int) Math.round(w * scale));
-        int nh = Math.max(size, (int) Math.round(h * scale));
-        BufferedImage scaled = new BufferedImage(nw, nh, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = scaled.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(img, 0, 0, nw, nh, null);
-        } finally {
-            g.dispose();
-        }
-        int x0 = (nw - size) / 2;
-        int y0 = (nh - size) / 2;
-        float[] out = new float[3 * size * size];
-        int plane = size * size;
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int rgb = scaled.getRGB(x0 + x, y0 + y);
-                int k = y * size + x;
-                out[k] = normalization.apply(0, (rgb >> 16) & 0xFF);
-                out[plane + k] = normalization.apply(1, (rgb >> 8) & 0xFF);
-                out[2 * plane + k] = normalization.apply(2, rgb & 0xFF);
-            }
-        }
-        return out;
+        return preprocessing.apply(ImageInputs.read(file));
     }
 
     /** {@inheritDoc} */
@@ -209,6 +168,17 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
 
         private Builder() {}
 
+        /** The RGB preprocessing of {@link #optImageSize} and {@link #optNormalization}. */
+        private ImagePreprocessing rgbPreprocessing() {
+            float[] mean = normalization.mean();
+            float[] std = normalization.std();
+            for (int c = 0; c < mean.length; c++) {
+                mean[c] *= 255f;
+                std[c] *= 255f;
+            }
+            return new ImagePreprocessing(resize, size, ImagePreprocessing.ChannelOrder.RGB, mean, std);
+        }
+
         /** {@inheritDoc} */
         @Override
         protected Builder self() {
@@ -227,7 +197,8 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
         }
 
         /**
-         * Sets the shorter-side resize and the centre-crop size (default 256 and 224).
+         * Sets the shorter-side resize and the centre-crop size (default 256 and 224), for the RGB preprocessing used
+         * without {@link #optPreprocessing}.
          *
          * @param resize shorter side after resizing, at least {@code size}
          * @param size output side
@@ -244,7 +215,8 @@ public final class ImageFolderDataset extends RandomAccessDataset implements Epo
         }
 
         /**
-         * Sets the normalisation (default ImageNet); must have three channels.
+         * Sets the normalisation (default ImageNet) of the RGB preprocessing used without {@link #optPreprocessing};
+         * must have three channels.
          *
          * @param normalization the normalisation
          * @return this builder

@@ -7,8 +7,8 @@
  *       records {@code (1, rows, cols)} float32 with {@code x = (p / 255 - mean) / std} and a scalar class index;
  *       {@link IdxFormatException} for malformed files.
  *   <li>{@link ImageFolderDataset}: {@code root/<class>/<image>}, classes in sorted name order (or caller-chosen
- *       labels); records {@code (3, size, size)} after resize and centre crop, normalised by a
- *       {@link Normalization} or by a model's {@link org.laudnet.models.imagenet.ImagePreprocessing}.
+ *       labels); images decoded within size limits and preprocessed by a model's
+ *       {@link org.laudnet.models.imagenet.ImagePreprocessing} (or an RGB one of a size and a {@link Normalization}).
  *   <li>{@link SeededShuffleSampler} (pass {@code k} visits the permutation of {@code new Random(seed + k)}) and
  *       {@link EpochOrdered} (datasets told the epoch before it is iterated).
  * </ul>

@@ -58,19 +58,14 @@ public final class ClassificationTranslator<I> implements Translator<I, GatedCla
      * @param topK how many classes a result lists
      * @param <I> the input type
      * @return the translator
-     * @throws IllegalStateException if the model records no preprocessing, or one that does not fit its network
+     * @throws IllegalStateException if the model records no preprocessing (a model's preprocessing fits its network:
+     *     {@link org.laudnet.models.io.ModelMetadata#checkFits})
      */
     public static <I> ClassificationTranslator<I> of(LaudModel model, Class<I> inputType, int topK) {
         ImagePreprocessing p = model.metadata().preprocessing();
         if (p == null) {
             throw new IllegalStateException("the model records no image preprocessing: save it with one, or use"
                     + " newTensorPredictor() with tensors you preprocess");
-        }
-        int channels = model.network().getStem().inChannels();
-        int size = model.network().getInputSize();
-        if (p.channels() != channels || p.cropSize() != size) {
-            throw new IllegalStateException("the model's preprocessing makes " + p.channels() + " x " + p.cropSize()
-                    + " x " + p.cropSize() + " tensors, its network takes " + channels + " x " + size + " x " + size);
         }
         return new ClassificationTranslator<>(p, model.classNames(), topK, ImageInputs.forType(inputType));
     }

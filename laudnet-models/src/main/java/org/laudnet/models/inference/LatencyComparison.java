@@ -2,10 +2,10 @@ package org.laudnet.models.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.util.Arrays;
 import org.laudnet.core.exec.ExecutorOptions;
 import org.laudnet.core.exec.NetworkExecutor;
 import org.laudnet.core.util.Checks;
+import org.laudnet.models.latency.LatencyMeter;
 
 /**
  * The measured latency of a gated model against its static counterpart (the same weights with every stage
@@ -63,7 +63,8 @@ public record LatencyComparison(double staticMs, double gatedMs, double gatedMac
     /**
      * Measures both models on one batch: each model's runtime is calibrated for the batch size first (so that its
      * path policy decides by measured costs), then {@code warmup} untimed and {@code runs} timed calls of each run
-     * interleaved (static first on even rounds, gated first on odd ones), and the medians are reported.
+     * interleaved (static first on even rounds, gated first on odd ones, by {@link LatencyMeter}), and the medians
+     * are reported.
      *
      * @param staticModel the static network's model
      * @param gatedModel the gated network's model
@@ -86,9 +87,8 @@ public record LatencyComparison(double staticMs, double gatedMs, double gatedMac
         int batch = (int) images.getShape().get(0);
         staticModel.runtime().calibrate(batch);
         gatedModel.runtime().calibrate(batch);
-        double[] ts = new double[runs];
-        double[] tg = new double[runs];
         double[] macsRatio = {Double.NaN};
+        LatencyMeter.Pair medians;
         try (NetworkExecutor s = staticModel.runtime().newExecutor(
                         ExecutorOptions.defaults().withPolicy(staticModel.options().policy()));
                 NetworkExecutor g = gatedModel.runtime().newExecutor(
@@ -96,23 +96,9 @@ public record LatencyComparison(double staticMs, double gatedMs, double gatedMac
                 NDManager scope = images.getManager().newSubManager()) {
             NDArray x = images.duplicate();
             x.attach(scope);
-            Runnable runStatic = () -> call(s, x, null);
-            Runnable runGated = () -> call(g, x, macsRatio);
-            for (int i = 0; i < warmup; i++) {
-                runStatic.run();
-                runGated.run();
-            }
-            for (int i = 0; i < runs; i++) {
-                if (i % 2 == 0) {
-                    ts[i] = time(runStatic);
-                    tg[i] = time(runGated);
-                } else {
-                    tg[i] = time(runGated);
-                    ts[i] = time(runStatic);
-                }
-            }
+            medians = LatencyMeter.interleaved(() -> call(s, x, null), () -> call(g, x, macsRatio), warmup, runs);
         }
-        return new LatencyComparison(median(ts), median(tg), macsRatio[0], batch, runs, engineThreads(),
+        return new LatencyComparison(medians.medianA(), medians.medianB(), macsRatio[0], batch, runs, engineThreads(),
                 gatedModel.runtime().backend().id());
     }
 
@@ -123,18 +109,5 @@ public record LatencyComparison(double staticMs, double gatedMs, double gatedMac
             macsRatio[0] = r.report().macsRatio();
         }
         r.logits().close();
-    }
-
-    private static double time(Runnable r) {
-        long t0 = System.nanoTime();
-        r.run();
-        return (System.nanoTime() - t0) / 1e6;
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 }

@@ -166,6 +166,8 @@ public final class LaudModel implements AutoCloseable {
      * @param metadata its preprocessing and class names
      * @param options how the model runs
      * @return the model
+     * @throws IllegalArgumentException if the network is not initialised or the metadata does not fit it
+     *     ({@link ModelMetadata#checkFits})
      */
     public static LaudModel of(GatedNetwork network, ModelMetadata metadata, Options options) {
         if (network == null || metadata == null || options == null) {
@@ -174,6 +176,7 @@ public final class LaudModel implements AutoCloseable {
         if (!network.isInitialized()) {
             throw new IllegalArgumentException("network must be initialised");
         }
+        metadata.checkFits(network);
         LaudModel model = new LaudDjlModel(network.getFamily().id()).laudModel();
         model.djl.setNetwork(network, null);
         model.metadata = metadata;
@@ -193,7 +196,7 @@ public final class LaudModel implements AutoCloseable {
      * @return the model; the caller closes it
      * @throws WeightFileException if the factory cannot read its weights (the model is closed then)
      * @throws IllegalArgumentException if the factory returns null or an uninitialised network, or the metadata does
-     *     not fit the network (labels not one per class)
+     *     not fit the network ({@link ModelMetadata#checkFits})
      */
     public static LaudModel create(String name, ModelMetadata metadata, Options options, NetworkFactory factory)
             throws WeightFileException {
@@ -207,10 +210,7 @@ public final class LaudModel implements AutoCloseable {
                 throw new IllegalArgumentException("the factory must return an initialised network, got "
                         + (network == null ? "null" : "an uninitialised one"));
             }
-            if (metadata.hasLabels() && metadata.labels().size() != network.getNumClasses()) {
-                throw new IllegalArgumentException("metadata has " + metadata.labels().size() + " labels, the network "
-                        + network.getNumClasses() + " classes");
-            }
+            metadata.checkFits(network);
             model.djl.setNetwork(network, null);
             model.metadata = metadata;
             model.options = options;

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.zip.CRC32;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.GatedNetwork;
@@ -53,11 +54,12 @@ import org.slf4j.LoggerFactory;
  * {@code "REGNET"} with the family settings at the top level, no metadata) are read as well.
  *
  * <p>Loading checks the magic, the version, the lengths against the file size and the checksum before it parses
- * anything, rebuilds the architecture from the header, initialises it and loads the parameters; any failure is a
- * {@link WeightFileException} naming the file. Writing goes to a temporary file in the target directory, is forced to
- * disk, and is then moved over the target (atomically where the file system allows), so a reader never sees a
- * half-written file. The Gumbel temperature is a training-time setting and is not stored (a loaded network has the
- * constant temperature 1). Stateless and thread-safe.
+ * anything, rebuilds the architecture from the header (whose sizes are bounded: stages, blocks, channels, input side,
+ * classes), checks that the payload is large enough for the parameters the header implies before it allocates them,
+ * initialises the network and loads the parameters; any failure is a {@link WeightFileException} naming the file.
+ * Writing goes to a temporary file in the target directory, is forced to disk, and is then moved over the target
+ * (atomically where the file system allows), so a reader never sees a half-written file. The Gumbel temperature is a
+ * training-time setting and is not stored (a loaded network has the constant temperature 1). Stateless and thread-safe.
  */
 public final class LaudModelFile {
 
@@ -70,6 +72,9 @@ public final class LaudModelFile {
     private static final Logger LOG = LoggerFactory.getLogger(LaudModelFile.class);
     private static final byte[] MAGIC = {'L', 'A', 'U', 'D', 'N', 'E', 'T', 0};
     private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 64L;
+
+    /** The fewest bytes a parameter takes in DJL's parameter stream (8-bit types; this library writes float32). */
+    private static final int MIN_BYTES_PER_PARAMETER = 1;
 
     private LaudModelFile() {}
 
@@ -117,7 +122,7 @@ public final class LaudModelFile {
         if (!net.isInitialized()) {
             throw new IllegalArgumentException("net must be initialised before it is saved");
         }
-        ModelHeader.checkMetadata(net, metadata);
+        metadata.checkFits(net);
         ArchitectureFactory factory = registry.require(net.getFamily().id(), file);
         JsonObject header = ModelHeader.encode(net, factory, metadata);
         byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
@@ -238,6 +243,13 @@ public final class LaudModelFile {
             net = decoded.build();
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
             throw new WeightFileException(file, "header does not describe a valid network: " + e.getMessage(), e);
+        }
+        // initialising allocates (and fills) every parameter: first make sure the file can hold them
+        double minParameters = ModelHeader.minParameters(net);
+        if (minParameters * MIN_BYTES_PER_PARAMETER > payloadLength) {
+            throw new WeightFileException(file, String.format(Locale.ROOT, "the header describes a network of at"
+                    + " least %.0f parameters (%d classes, input %d x %d), but the file has only %d parameter bytes",
+                    minParameters, net.getNumClasses(), net.getInputSize(), net.getInputSize(), payloadLength));
         }
         int size = net.getInputSize();
         int channels = net.getStem().inChannels();

@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.cost.BlockCost;
+import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.gate.ChannelMaskerKind;
 import org.laudnet.core.net.BlockFamily;
 import org.laudnet.core.net.GatedBackbone;
@@ -34,11 +37,28 @@ import org.laudnet.models.weights.WeightFileException;
  *
  * Version 1 has {@code "architecture": "RESNET"} with top-level {@code blockType, stridePlacement, convBias}, or
  * {@code "REGNET"} with top-level {@code groupWidth, seRatio}, and no metadata.
+ *
+ * <p>Decoding bounds every size a header declares ({@value #MAX_STAGES} stages, {@value #MAX_BLOCKS} blocks,
+ * {@value #MAX_CHANNELS} channels, input side {@value #MAX_INPUT_SIZE}, {@link ModelMetadata#MAX_LABELS} classes), and
+ * {@link #minParameters} bounds what the described network will allocate, so that a small corrupt or hostile file
+ * cannot make the loader build an absurd network.
  */
 final class ModelHeader {
 
     /** The most blocks a header may describe (a guard against building absurd networks from a corrupt header). */
     static final int MAX_BLOCKS = 4096;
+
+    /** The most stages a header may describe. */
+    static final int MAX_STAGES = 64;
+
+    /** The largest input side a header may declare (pixels; real networks take 224 to a few hundred). */
+    static final int MAX_INPUT_SIZE = 4096;
+
+    /**
+     * The most channels a header may give the stem's input and output, or a stage's width and output (real networks
+     * have at most a few thousand).
+     */
+    static final int MAX_CHANNELS = 1 << 16;
 
     private ModelHeader() {}
 
@@ -66,28 +86,8 @@ final class ModelHeader {
                     .optBatchNormEpsilon(epsilon)
                     .optSeed(seed)
                     .build();
-            checkMetadata(net, metadata);
+            metadata.checkFits(net);
             return net;
-        }
-    }
-
-    /**
-     * Checks that metadata fits a network: one label per class, a preprocessing that yields the network's input.
-     *
-     * @param net the network
-     * @param metadata the metadata
-     * @throws IllegalArgumentException if they do not fit
-     */
-    static void checkMetadata(GatedNetwork net, ModelMetadata metadata) {
-        if (metadata.hasLabels() && metadata.labels().size() != net.getNumClasses()) {
-            throw new IllegalArgumentException("labels must have one entry per class (" + net.getNumClasses()
-                    + "), got " + metadata.labels().size());
-        }
-        ImagePreprocessing p = metadata.preprocessing();
-        if (p != null && (p.cropSize() != net.getInputSize() || p.channels() != net.getStem().inChannels())) {
-            throw new IllegalArgumentException("preprocessing must produce the network's input (" + net.getStem()
-                    .inChannels() + " channels, " + net.getInputSize() + "x" + net.getInputSize() + "), got "
-                    + p.channels() + " channels, " + p.cropSize() + "x" + p.cropSize());
         }
     }
 
@@ -194,12 +194,12 @@ final class ModelHeader {
             family = registry.require(arch, file).family(JsonFields.object(h, "family"));
         }
         JsonObject s = JsonFields.object(h, "stem");
-        StemSpec stem = new StemSpec(JsonFields.integer(s, "inChannels"), JsonFields.integer(s, "channels"),
+        StemSpec stem = new StemSpec(channels(s, "inChannels", "stem"), channels(s, "channels", "stem"),
                 JsonFields.integer(s, "kernel"), JsonFields.integer(s, "stride"), JsonFields.bool(s, "maxPool"),
                 JsonFields.integer(s, "maxPoolPadding"));
         JsonArray arr = JsonFields.array(h, "stages");
-        if (arr.isEmpty() || arr.size() > 64) {
-            throw new IllegalArgumentException("header must have 1 to 64 stages, got " + arr.size());
+        if (arr.isEmpty() || arr.size() > MAX_STAGES) {
+            throw new IllegalArgumentException("header must have 1 to " + MAX_STAGES + " stages, got " + arr.size());
         }
         List<StageSpec> stages = new ArrayList<>();
         long blocks = 0;
@@ -213,8 +213,8 @@ final class ModelHeader {
                     JsonFields.integer(g, "spatialGranularity"), JsonFields.integer(g, "spatialGroups"),
                     JsonFields.integer(g, "channelGroups"), JsonFields.enumValue(ChannelMaskerKind.class, g,
                             "maskerKind"));
-            StageSpec st = new StageSpec(JsonFields.integer(o, "blocks"), JsonFields.integer(o, "width"),
-                    JsonFields.integer(o, "outChannels"), JsonFields.integer(o, "stride"), gate);
+            StageSpec st = new StageSpec(JsonFields.integer(o, "blocks"), channels(o, "width", "stages[" + i + "]"),
+                    channels(o, "outChannels", "stages[" + i + "]"), JsonFields.integer(o, "stride"), gate);
             blocks += st.blocks();
             if (blocks > MAX_BLOCKS) {
                 throw new IllegalArgumentException("header must describe at most " + MAX_BLOCKS + " blocks, got "
@@ -225,8 +225,46 @@ final class ModelHeader {
         float epsilon = (float) JsonFields.number(h, "batchNormEpsilon");
         ModelMetadata metadata = version == 1 ? ModelMetadata.none()
                 : new ModelMetadata(preprocessing(h), labels(h));
-        return new Decoded(family, stem, List.copyOf(stages), JsonFields.integer(h, "inputSize"),
-                JsonFields.integer(h, "numClasses"), epsilon, JsonFields.longInteger(h, "seed"), metadata);
+        int inputSize = JsonFields.integer(h, "inputSize");
+        if (inputSize <= 0 || inputSize > MAX_INPUT_SIZE) {
+            throw new IllegalArgumentException("inputSize must be in [1, " + MAX_INPUT_SIZE + "], got " + inputSize);
+        }
+        int numClasses = JsonFields.integer(h, "numClasses");
+        if (numClasses <= 0 || numClasses > ModelMetadata.MAX_LABELS) {
+            throw new IllegalArgumentException("numClasses must be in [1, " + ModelMetadata.MAX_LABELS
+                    + "] (the label limit), got " + numClasses);
+        }
+        return new Decoded(family, stem, List.copyOf(stages), inputSize, numClasses, epsilon,
+                JsonFields.longInteger(h, "seed"), metadata);
+    }
+
+    private static int channels(JsonObject o, String key, String where) {
+        int c = JsonFields.integer(o, key);
+        if (c <= 0 || c > MAX_CHANNELS) {
+            throw new IllegalArgumentException(where + " " + key + " must be in [1, " + MAX_CHANNELS + "], got " + c);
+        }
+        return c;
+    }
+
+    /**
+     * Returns a lower bound of a network's parameter count, computed from its specs without allocating anything: the
+     * weights of the stem convolution, of every block's convolutions (the dense MACs of the block on a 1 x 1 input,
+     * one per weight: {@link BlockCost}) and of the classifier ({@code channels x classes}). BatchNorm, bias, gate and
+     * squeeze-excitation parameters are not counted. A double, so that no header can overflow it.
+     *
+     * @param net the (uninitialised) network
+     * @return at most the number of its parameters
+     */
+    static double minParameters(GatedNetwork net) {
+        StemSpec stem = net.getStem();
+        double n = (double) stem.inChannels() * stem.channels() * stem.kernel() * stem.kernel();
+        int channels = stem.channels();
+        for (AbstractGatedBlock b : net.getBlocks()) {
+            BlockGeometry g = b.getGeometry();
+            n += BlockCost.of(g.withInputSize(1, 1), 0).denseMacs();
+            channels = g.outChannels();
+        }
+        return n + (double) channels * net.getNumClasses();
     }
 
     private static void copy(JsonObject from, JsonObject to, String... keys) {

@@ -3,10 +3,13 @@ package org.laudnet.models.io;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.models.imagenet.ImagePreprocessing;
 
 /**
  * What a model file records besides the network: how images are turned into its input, and the names of its classes.
+ * Whether it fits a network is {@link #checkFits}'s question; model files and models check it when they pair the two.
+ * Immutable and thread-safe.
  *
  * @param preprocessing the image preprocessing the network was trained with, or null when none is known
  * @param labels the class names, one per class of the head in class order, or an empty list when none are known (at
@@ -84,5 +87,29 @@ public record ModelMetadata(ImagePreprocessing preprocessing, List<String> label
      */
     public ModelMetadata withLabels(List<String> newLabels) {
         return new ModelMetadata(preprocessing, newLabels);
+    }
+
+    /**
+     * Checks that this metadata fits a network: one label per class (when there are labels), and a preprocessing (when
+     * there is one) that produces the network's input, its stem's channels at its input size.
+     *
+     * @param net the network
+     * @throws IllegalArgumentException naming what does not fit
+     */
+    public void checkFits(GatedNetwork net) {
+        if (net == null) {
+            throw new IllegalArgumentException("net must not be null");
+        }
+        if (hasLabels() && labels.size() != net.getNumClasses()) {
+            throw new IllegalArgumentException("labels must have one entry per class (" + net.getNumClasses()
+                    + "), got " + labels.size());
+        }
+        int channels = net.getStem().inChannels();
+        int size = net.getInputSize();
+        if (preprocessing != null && (preprocessing.cropSize() != size || preprocessing.channels() != channels)) {
+            throw new IllegalArgumentException("preprocessing must produce the network's input (" + channels
+                    + " channels, " + size + "x" + size + "), got " + preprocessing.channels() + " channels, "
+                    + preprocessing.cropSize() + "x" + preprocessing.cropSize());
+        }
     }
 }

@@ -10,6 +10,8 @@
  *       {@link org.laudnet.core.exec.BlockExecutor} on the DJL backend, at density knots {@code 0, 1/K, ..., 1}
  *       (spatial or layer density by channel density) under imposed masks, made strictly increasing from the fully
  *       open end down, for the latency cost model of training.
+ *   <li>{@link LatencyMeter}: two computations timed interleaved in the same process (alternating order, medians after
+ *       warm-up), as a gated network is compared with its static counterpart.
  * </ul>
  *
  * Results are immutable and thread-safe; measurement runs on the calling thread.

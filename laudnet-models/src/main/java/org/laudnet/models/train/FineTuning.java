@@ -458,6 +458,7 @@ public final class FineTuning {
         private int cropSize = 224;
         private AssetCache cache = AssetCache.defaultCache();
         private FineTuningListener listener = new FineTuningListener() {};
+        private Map<String, String> settingNames = Map.of();
 
         private Builder() {}
 
@@ -684,6 +685,29 @@ public final class FineTuning {
         }
 
         /**
+         * Sets how the errors of {@link #build()} name the settings. By default a setting is named after its method:
+         * {@code architecture}, {@code weights}, {@code data}, {@code validationFolder}, {@code validationSplit},
+         * {@code output}, {@code resume}, {@code epochs}, {@code batchSize}, {@code learningRate}, {@code target},
+         * {@code latencyRuns}, {@code resizeShorter} and {@code cropSize} (the two sides of
+         * {@link #optImageSize}); a front end such as a command line maps them to its own names (e.g.
+         * {@code epochs -> --epochs}), so that its users read the errors in its terms.
+         *
+         * @param names the names to use instead, keyed by the default names; settings not in the map keep theirs
+         * @return this builder
+         */
+        public Builder optSettingNames(Map<String, String> names) {
+            if (names == null) {
+                throw new IllegalArgumentException("names must not be null");
+            }
+            this.settingNames = Map.copyOf(names);
+            return this;
+        }
+
+        private String name(String setting) {
+            return settingNames.getOrDefault(setting, setting);
+        }
+
+        /**
          * Validates the settings and returns the fine-tuning.
          *
          * @return the fine-tuning
@@ -691,49 +715,56 @@ public final class FineTuning {
          */
         public FineTuning build() {
             if (architecture == null) {
-                throw new IllegalArgumentException("architecture must be set (one of " + Architecture.names() + ")");
+                throw new IllegalArgumentException(name("architecture") + " must be set (one of "
+                        + Architecture.names() + ")");
             }
             if (weights == null) {
-                throw new IllegalArgumentException("weights must be set");
+                throw new IllegalArgumentException(name("weights") + " must be set");
             }
-            weights.checkArchitecture(architecture);
+            weights.checkArchitecture(architecture, name("weights"), name("architecture"));
             if (data == null || !Files.isDirectory(data)) {
-                throw new IllegalArgumentException("data must be an existing directory, got " + data);
+                throw new IllegalArgumentException(name("data") + " must be an existing directory, got " + data);
             }
             if (output == null) {
-                throw new IllegalArgumentException("output must be set");
+                throw new IllegalArgumentException(name("output") + " must be set");
             }
-            if (!(validationSplit == 0 || validationSplit > 0 && validationSplit < 1)) {
-                throw new IllegalArgumentException("validationSplit must be in (0, 1) (or 0 for none), got "
-                        + validationSplit);
-            }
-            if (validationSplit > 0 && validationFolder != null) {
-                throw new IllegalArgumentException("validationSplit " + validationSplit + " and validationFolder "
-                        + validationFolder + " exclude each other");
+            if (validationFolder != null && validationSplit != 0) {
+                throw new IllegalArgumentException(name("validationFolder") + " and " + name("validationSplit")
+                        + " exclude each other, got " + name("validationFolder") + " " + validationFolder + " and "
+                        + name("validationSplit") + " " + validationSplit);
             }
             if (validationFolder != null && !Files.isDirectory(validationFolder)) {
-                throw new IllegalArgumentException("validationFolder must be an existing directory, got "
+                throw new IllegalArgumentException(name("validationFolder") + " must be an existing directory, got "
                         + validationFolder);
             }
-            Checks.positive("epochs", epochs);
-            Checks.positive("batchSize", batchSize);
-            Checks.nonNegative("latencyRuns", latencyRuns);
+            if (!(validationSplit == 0 || validationSplit > 0 && validationSplit < 1)) {
+                throw new IllegalArgumentException(name("validationSplit") + " must be in (0, 1), got "
+                        + validationSplit);
+            }
+            Checks.positive(name("epochs"), epochs);
+            Checks.positive(name("batchSize"), batchSize);
             if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
-                throw new IllegalArgumentException("learningRate must be positive and finite, got " + learningRate);
+                throw new IllegalArgumentException(name("learningRate") + " must be positive and finite, got "
+                        + learningRate);
             }
             if (!(target > 0 && target <= 1)) {
-                throw new IllegalArgumentException("target must be in (0, 1], got " + target);
+                throw new IllegalArgumentException(name("target") + " must be in (0, 1], got " + target);
             }
-            if (cropSize < 32 || resizeShorter < cropSize) {
-                throw new IllegalArgumentException("image size must have 32 <= cropSize <= resizeShorter, got"
-                        + " resizeShorter " + resizeShorter + ", cropSize " + cropSize);
+            Checks.nonNegative(name("latencyRuns"), latencyRuns);
+            if (cropSize < 32) {
+                throw new IllegalArgumentException(name("cropSize") + " must be at least 32, got " + cropSize);
+            }
+            if (resizeShorter < cropSize) {
+                throw new IllegalArgumentException(name("resizeShorter") + " must be at least the crop size "
+                        + cropSize + ", got " + resizeShorter);
             }
             if (labels == null || cache == null || listener == null) {
                 throw new IllegalArgumentException("labels, cache and listener must not be null");
             }
             Path ckpt = checkpoint != null ? checkpoint : defaultCheckpoint(output);
             if (resume && !Files.isRegularFile(ckpt)) {
-                throw new IllegalArgumentException("resume needs the checkpoint " + ckpt + ", which does not exist");
+                throw new IllegalArgumentException(name("resume") + " needs the checkpoint " + ckpt
+                        + ", which does not exist");
             }
             return new FineTuning(this);
         }

@@ -99,9 +99,22 @@ public record WeightSource(Kind kind, Path file) {
      * @throws IllegalArgumentException for the Keras ResNet-50 with another architecture than ResNet-50
      */
     public void checkArchitecture(Architecture architecture) {
+        checkArchitecture(architecture, "weights", "architecture");
+    }
+
+    /**
+     * Checks that the weights fit an architecture, naming the two settings as the caller calls them.
+     *
+     * @param architecture the architecture
+     * @param weightsName what the error calls the weights
+     * @param architectureName what the error calls the architecture
+     * @throws IllegalArgumentException for the Keras ResNet-50 with another architecture than ResNet-50
+     */
+    void checkArchitecture(Architecture architecture, String weightsName, String architectureName) {
         if (kind == Kind.KERAS_RESNET50_IMAGENET && architecture != Architecture.RESNET50) {
-            throw new IllegalArgumentException("weights " + PretrainedModels.RESNET50_IMAGENET + " are a ResNet-50;"
-                    + " architecture must be resnet50, got " + architecture.id());
+            throw new IllegalArgumentException(weightsName + " " + PretrainedModels.RESNET50_IMAGENET + " is a"
+                    + " ResNet-50: it needs " + architectureName + " resnet50, got " + architectureName + " "
+                    + architecture.id());
         }
     }
 

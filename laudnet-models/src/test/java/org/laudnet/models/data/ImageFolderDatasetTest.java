@@ -51,7 +51,8 @@ class ImageFolderDatasetTest {
             Record r = ds.get(m, 2);
             assertEquals(new Shape(3, 10, 10), r.getData().head().getShape());
             assertEquals(1f, r.getLabels().head().getFloat());
-            // 40x20 -> 20x10, crop x in [5, 15): columns 0..4 come from the red half, 5..9 from the blue half
+            // 40x20 at scale 1/2, the centre crop covers source x in [10, 30): columns 0..4 come from the red half,
+            // 5..9 from the blue half
             float[] v = r.getData().head().toFloatArray();
             int plane = 100;
             int row = 4 * 10;
@@ -64,7 +65,7 @@ class ImageFolderDatasetTest {
                 .optNormalization(Normalization.imagenet()).setSampling(1, false).build();
         float[] v = norm.load(root.resolve("cat/b.png"));
         assertEquals(300, v.length);
-        // 20x20 -> 12x12, crop offset 1: column 1 of the crop is image column 2 (red)
+        // 20x20 at scale 0.6, the centre crop covers source x in [2, 19): column 1 of the crop lies in the red half
         assertEquals((1f - 0.485f) / 0.229f, v[1], 1e-5f);
         assertEquals((0f - 0.406f) / 0.225f, v[200 + 1], 1e-5f);
     }
@@ -85,6 +86,27 @@ class ImageFolderDatasetTest {
                 () -> ImageFolderDataset.builder().setRoot(empty).setSampling(1, false).build());
         assertTrue(none.getMessage().contains(empty.toString()), none.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ImageFolderDataset.builder().optImageSize(8, 10));
+    }
+
+    @Test
+    void anImageDeclaringTooManyPixelsIsRefusedBeforeDecoding() throws IOException {
+        Files.createDirectories(root.resolve("x"));
+        Path file = root.resolve("x/huge.png");
+        halves(file, 4, 4);
+        byte[] png = Files.readAllBytes(file);
+        // the IHDR chunk's width and height (bytes 16..23) declare 50000 x 50000 pixels
+        int[] dims = {0, 0, 0xc3, 0x50, 0, 0, 0xc3, 0x50};
+        for (int i = 0; i < 8; i++) {
+            png[16 + i] = (byte) dims[i];
+        }
+        Files.write(file, png);
+        ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(root).optImageSize(8, 8)
+                .setSampling(1, false).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            IOException e = assertThrows(IOException.class, () -> ds.get(m, 0));
+            assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("2500000000 pixels"),
+                    e.getMessage());
+        }
     }
 
     @Test

@@ -265,6 +265,25 @@ class LaudModelTest {
     }
 
     @Test
+    void metadataThatDoesNotFitTheNetworkIsRefusedByEveryConstructor() {
+        ModelMetadata threeLabels = new ModelMetadata(PRE, List.of("a", "b", "c"));
+        ModelMetadata largerInput = new ModelMetadata(ImagePreprocessing.normalized(32,
+                ImagePreprocessing.ChannelOrder.RGB, new float[] {0, 0, 0}, new float[] {1, 1, 1}), LABELS);
+        for (ModelMetadata bad : List.of(threeLabels, largerInput)) {
+            IllegalArgumentException of = assertThrows(IllegalArgumentException.class,
+                    () -> LaudModel.of(net, bad, LaudModel.Options.defaults()));
+            IllegalArgumentException create = assertThrows(IllegalArgumentException.class,
+                    () -> LaudModel.create("m", bad, LaudModel.Options.defaults(), m -> net));
+            assertEquals(of.getMessage(), create.getMessage());
+            assertTrue(of.getMessage().contains(bad == threeLabels ? "one entry per class (4), got 3"
+                    : "16x16), got 3 channels, 32x32"), of.getMessage());
+        }
+        try (LaudModel fits = LaudModel.of(net, new ModelMetadata(PRE, LABELS), LaudModel.Options.defaults())) {
+            assertEquals(LABELS, fits.classNames());
+        }
+    }
+
+    @Test
     void badInputsAndFilesGetNamedErrors(@TempDir Path tmp) throws Exception {
         WeightFileException missing = assertThrows(WeightFileException.class,
                 () -> LaudModel.load(tmp.resolve("missing.laud")));

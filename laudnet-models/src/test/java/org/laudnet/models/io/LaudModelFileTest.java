@@ -406,6 +406,59 @@ class LaudModelFileTest {
         assertFalse(LaudModelFile.load(good, m).network().getBlocks().isEmpty());
     }
 
+    @Test
+    void headersThatImplyHugeNetworksAreRejectedBeforeAnythingIsAllocated() throws IOException, WeightFileException {
+        GatedBackbone net = gatedResNet();
+        byte[] bytes = saved(net, "good.laud");
+        byte[] tiny = new byte[64];
+
+        // a file of about 1 KB declaring a million classes (a head of 64 x 10^6 parameters)
+        JsonObject classes = header(bytes);
+        classes.addProperty("numClasses", 1_000_000);
+        Path millionClasses = dir.resolve("million-classes.laud");
+        Files.write(millionClasses, modelBytes(2, classes.toString(), tiny));
+        assertTrue(Files.size(millionClasses) < 2048, "a small file: " + Files.size(millionClasses));
+        WeightFileException million = assertMessage(millionClasses, "numClasses must be in [1, 100000]");
+        assertTrue(million.getMessage().contains("got 1000000"), million.getMessage());
+
+        // within the limits, but more parameters than the payload holds: refused before initialising
+        JsonObject many = header(bytes);
+        many.addProperty("numClasses", 100_000);
+        Path manyClasses = dir.resolve("many-classes.laud");
+        Files.write(manyClasses, modelBytes(2, many.toString(), payload(bytes)));
+        WeightFileException e = assertMessage(manyClasses, "at least");
+        assertTrue(e.getMessage().contains("100000 classes")
+                && e.getMessage().contains(payload(bytes).length + " parameter bytes"), e.getMessage());
+
+        JsonObject wide = header(bytes);
+        wide.getAsJsonArray("stages").get(0).getAsJsonObject().addProperty("width", 60_000);
+        Path wideFile = dir.resolve("wide.laud");
+        Files.write(wideFile, modelBytes(2, wide.toString(), tiny));
+        assertMessage(wideFile, "parameters");
+
+        JsonObject tooWide = header(bytes);
+        tooWide.getAsJsonArray("stages").get(1).getAsJsonObject().addProperty("outChannels", 1 << 20);
+        Path tooWideFile = dir.resolve("too-wide.laud");
+        Files.write(tooWideFile, modelBytes(2, tooWide.toString(), tiny));
+        assertMessage(tooWideFile, "stages[1] outChannels must be in [1, 65536], got 1048576");
+
+        JsonObject large = header(bytes);
+        large.addProperty("inputSize", 100_000);
+        Path largeInput = dir.resolve("large-input.laud");
+        Files.write(largeInput, modelBytes(2, large.toString(), tiny));
+        assertMessage(largeInput, "inputSize must be in [1, 4096], got 100000");
+
+        // the real file still loads
+        assertSameOutputs(net, LaudModelFile.load(dir.resolve("good.laud"), m).network(), m, 3);
+        // a true lower bound (convolution and classifier weights only), yet most of the parameters
+        for (GatedBackbone n : List.of(net, gatedRegNet())) {
+            long count = n.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
+            double bound = ModelHeader.minParameters(n);
+            assertTrue(bound <= count && bound > 0.5 * count, n.getFamily().id() + ": bound " + bound + ", " + count
+                    + " parameters");
+        }
+    }
+
     private WeightFileException assertMessage(Path file, String text) {
         WeightFileException e = assertThrows(WeightFileException.class, () -> LaudModelFile.load(file, m));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains(text), e.getMessage());

@@ -1,12 +1,16 @@
-package org.laudnet.bench.experiment;
+package org.laudnet.models.latency;
 
-import java.util.Arrays;
+import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.util.Checks;
 
 /**
- * Interleaved wall-clock measurement of two computations in the same process: after {@code warmup} rounds, each of
- * {@code runs} rounds times {@code a} then {@code b} (the order alternates every round so that neither always runs on
- * a warm cache); the result holds the medians.
+ * Interleaved wall-clock measurement of two computations in the same process: after {@code warmup} untimed rounds
+ * (each runs {@code a} then {@code b}), each of {@code runs} timed rounds times both, {@code a} first on even rounds
+ * and {@code b} first on odd ones, so that neither always runs on a warm cache; the result holds the medians
+ * ({@link CpuCalibrator#median}).
+ *
+ * <p>Stateless; the computations run on the calling thread, so measurements on different threads disturb each other
+ * only through the machine.
  */
 public final class LatencyMeter {
 
@@ -34,9 +38,14 @@ public final class LatencyMeter {
      * @param b the candidate (e.g. the dynamic network)
      * @param warmup untimed rounds, non-negative
      * @param runs timed rounds, positive
-     * @return the medians
+     * @return the medians in milliseconds
+     * @throws IllegalArgumentException if a computation is null, {@code warmup} is negative or {@code runs} is not
+     *     positive
      */
     public static Pair interleaved(Runnable a, Runnable b, int warmup, int runs) {
+        if (a == null || b == null) {
+            throw new IllegalArgumentException("a and b must not be null");
+        }
         Checks.nonNegative("warmup", warmup);
         Checks.positive("runs", runs);
         for (int i = 0; i < warmup; i++) {
@@ -54,28 +63,12 @@ public final class LatencyMeter {
                 ta[i] = time(a);
             }
         }
-        return new Pair(median(ta), median(tb), runs);
+        return new Pair(CpuCalibrator.median(ta), CpuCalibrator.median(tb), runs);
     }
 
     private static double time(Runnable r) {
         long t0 = System.nanoTime();
         r.run();
         return (System.nanoTime() - t0) / 1e6;
-    }
-
-    /**
-     * Returns the median of the values (mean of the two middle ones for an even count).
-     *
-     * @param values at least one value
-     * @return the median
-     */
-    public static double median(double[] values) {
-        if (values.length == 0) {
-            throw new IllegalArgumentException("values must not be empty");
-        }
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 }
