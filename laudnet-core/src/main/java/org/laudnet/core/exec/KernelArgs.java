@@ -42,7 +42,8 @@ public final class KernelArgs {
         }
         if ((long) cells.maskSize() * cells.cellSize() < Math.max(shape.height(), shape.width())) {
             throw new IllegalArgumentException("cells must cover H x W = " + shape.height() + " x " + shape.width()
-                    + " (m S >= max(H, W)), got m = " + cells.maskSize() + ", S = " + cells.cellSize());
+                    + " (maskSize m times cellSize S >= max(H, W)), got m = " + cells.maskSize() + ", S = "
+                    + cells.cellSize());
         }
         if (groupsDivideChannels && shape.channels() % cells.groups() != 0) {
             throw new IllegalArgumentException("cells.groups must divide the channels " + shape.channels() + ", got "
@@ -63,12 +64,15 @@ public final class KernelArgs {
                     + (samples == null ? "null" : "none"));
         }
         boolean[] seen = new boolean[batch];
-        for (int s : samples) {
+        for (int i = 0; i < samples.length; i++) {
+            int s = samples[i];
             if (s < 0 || s >= batch) {
-                throw new IllegalArgumentException("samples entries must be in [0, " + batch + "), got " + s);
+                throw new IllegalArgumentException("samples entries must be in [0, " + batch + "), got " + s
+                        + " at samples[" + i + "]");
             }
             if (seen[s]) {
-                throw new IllegalArgumentException("samples entries must be distinct, got " + s + " twice");
+                throw new IllegalArgumentException("samples entries must be distinct, got " + s + " twice (again at"
+                        + " samples[" + i + "])");
             }
             seen[s] = true;
         }

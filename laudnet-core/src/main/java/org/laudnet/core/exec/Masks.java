@@ -25,35 +25,45 @@ final class Masks {
     /** Channel decisions {@code (B, G)} as 0/1, null without a channel gate. */
     final float[] channels;
     final int activeCells;
-    private final BlockDensities[] sampleDensities;
+    private final List<BlockDensities> sampleDensities;
     private final BlockDensities densities;
+    /** Union over mask groups {@code (B, m, m)} as 0/1 ints, null until needed. */
+    private int[] union;
+    /** Open union cells per sample, null until needed. */
+    private int[] openCells;
+    /** Dilated-mask pixels per sample (max over groups), null until needed or without a spatial gate. */
+    private int[] m1Pixels;
     private Map<BitSet, int[]> patterns;
 
     Masks(BlockPlan plan, int batch, float[] cells, float[] channels) {
         this.plan = plan;
         this.batch = batch;
-        int m = plan.maskSize();
         this.cells = cells == null ? null
-                : new SpatialCells(cells, batch, plan.spatialGroups(), m, plan.geometry().outHeight() / m);
+                : new SpatialCells(cells, batch, plan.spatialGroups(), plan.maskSize(), plan.granularity());
         this.channels = channels;
         int a = 0;
         if (cells != null) {
             for (float c : cells) {
                 a += c != 0f ? 1 : 0;
             }
+            if (plan.mode() != GateMode.LAYER) {
+                this.m1Pixels = new int[batch];
+            }
         }
         this.activeCells = a;
-        this.sampleDensities = new BlockDensities[batch];
+        BlockDensities[] perSample = new BlockDensities[batch];
+        int[] stamps = m1Pixels == null ? null : new int[conv1Height() * conv1Width()];
         double d1 = 0;
         double d3 = 0;
         double dc = 0;
         for (int b = 0; b < batch; b++) {
-            BlockDensities d = sampleDensities(b);
-            sampleDensities[b] = d;
+            BlockDensities d = sampleDensities(b, stamps);
+            perSample[b] = d;
             d1 += d.d1();
             d3 += d.d3();
             dc += d.dc();
         }
+        this.sampleDensities = List.of(perSample);
         this.densities = new BlockDensities(clamp(d1 / batch), clamp(d3 / batch), clamp(d3 / batch),
                 clamp(dc / batch));
     }
@@ -62,7 +72,12 @@ final class Masks {
         return Math.max(0, Math.min(1, v));
     }
 
-    private BlockDensities sampleDensities(int b) {
+    /**
+     * Computes one sample's densities; for a spatial gate also its {@link #m1Pixels(int)} count.
+     *
+     * @param stamps scratch of {@code h1 w1} ints for the dilated counts (null in LAYER mode)
+     */
+    private BlockDensities sampleDensities(int b, int[] stamps) {
         double dc = 1;
         if (channels != null) {
             int g = plan.channelGroups();
@@ -85,9 +100,13 @@ final class Masks {
             return new BlockDensities(d3, d3, d3, dc);
         }
         double d1 = 0;
+        int max = 0;
         for (int q = 0; q < cells.groups(); q++) {
-            d1 += dilatedCount(b, q) / (double) conv1Pixels();
+            int n = dilatedCount(b, q, stamps);
+            d1 += n / (double) conv1Pixels();
+            max = Math.max(max, n);
         }
+        m1Pixels[b] = max;
         return new BlockDensities(clamp(d1 / cells.groups()), d3, d3, dc);
     }
 
@@ -96,19 +115,32 @@ final class Masks {
         return plan.bottleneck() ? g.conv1Pixels() : g.outPixels();
     }
 
+    private int conv1Height() {
+        BlockGeometry g = plan.geometry();
+        return plan.bottleneck() ? g.conv1OutHeight() : g.outHeight();
+    }
+
+    private int conv1Width() {
+        BlockGeometry g = plan.geometry();
+        return plan.bottleneck() ? g.conv1OutWidth() : g.outWidth();
+    }
+
     /**
      * Counts the positions of conv1's output that conv2 reads for one sample and mask group: the group's cells placed
      * on the stride-{@code s} grid and dilated by the 3x3 window ({@code M1}).
+     *
+     * @param stamps scratch of {@code h1 w1} ints: a position is marked when it holds this call's stamp, so the
+     *     scratch needs no clearing between calls
      */
-    private int dilatedCount(int b, int q) {
+    private int dilatedCount(int b, int q, int[] stamps) {
         BlockGeometry g = plan.geometry();
         int m = cells.maskSize();
         int s = cells.cellSize();
         int s2 = plan.bottleneck() ? g.conv2Stride() : 1;
-        int h1 = plan.bottleneck() ? g.conv1OutHeight() : g.outHeight();
-        int w1 = plan.bottleneck() ? g.conv1OutWidth() : g.outWidth();
+        int h1 = conv1Height();
+        int w1 = conv1Width();
         int k = s2 * (s - 1) + 3;
-        boolean[] mark = new boolean[h1 * w1];
+        int stamp = b * cells.groups() + q + 1;
         int count = 0;
         int base = (b * cells.groups() + q) * m * m;
         for (int c = 0; c < m * m; c++) {
@@ -124,8 +156,8 @@ final class Masks {
                 }
                 for (int bb = 0; bb < k; bb++) {
                     int cc = c0 + bb;
-                    if (cc >= 0 && cc < w1 && !mark[rr * w1 + cc]) {
-                        mark[rr * w1 + cc] = true;
+                    if (cc >= 0 && cc < w1 && stamps[rr * w1 + cc] != stamp) {
+                        stamps[rr * w1 + cc] = stamp;
                         count++;
                     }
                 }
@@ -139,20 +171,33 @@ final class Masks {
         return densities;
     }
 
-    /** Returns each sample's densities. */
+    /** Returns each sample's densities (an immutable list, built once). */
     List<BlockDensities> sampleDensities() {
-        return List.of(sampleDensities);
+        return sampleDensities;
     }
 
     /** Returns the number of cells the spatial gate opened for sample {@code b} (union over mask groups). */
     int openCells(int b) {
-        int mm = cells.maskSize() * cells.maskSize();
-        int[] union = cells.union();
-        int n = 0;
-        for (int c = 0; c < mm; c++) {
-            n += union[b * mm + c];
+        if (openCells == null) {
+            int[] u = union();
+            int mm = cells.maskSize() * cells.maskSize();
+            int[] counts = new int[batch];
+            for (int s = 0; s < batch; s++) {
+                for (int c = 0; c < mm; c++) {
+                    counts[s] += u[s * mm + c];
+                }
+            }
+            openCells = counts;
         }
-        return n;
+        return openCells[b];
+    }
+
+    /** Returns the union over mask groups {@code (B, m, m)}, built on first use. */
+    private int[] union() {
+        if (union == null) {
+            union = cells.union();
+        }
+        return union;
     }
 
     /** Returns the dilated-mask pixel count of sample {@code b} (the conv1 rows of the M1 schedule). */
@@ -160,11 +205,18 @@ final class Masks {
         if (cells == null) {
             return (int) conv1Pixels();
         }
-        int n = 0;
-        for (int q = 0; q < cells.groups(); q++) {
-            n = Math.max(n, dilatedCount(b, q));
+        if (m1Pixels == null) {
+            // LAYER mode: the densities did not need the dilated counts
+            int[] counts = new int[batch];
+            int[] stamps = new int[conv1Height() * conv1Width()];
+            for (int s = 0; s < batch; s++) {
+                for (int q = 0; q < cells.groups(); q++) {
+                    counts[s] = Math.max(counts[s], dilatedCount(s, q, stamps));
+                }
+            }
+            m1Pixels = counts;
         }
-        return n;
+        return m1Pixels[b];
     }
 
     boolean allChannelsOpen() {
@@ -242,17 +294,17 @@ final class Masks {
      * Returns the union cell mask {@code (B, m, m)} restricted to some samples (the other samples' cells closed).
      *
      * @param samples the samples to keep, or null for all
-     * @return the mask as ints
+     * @return the mask as ints; for all samples the shared table built with the masks, which callers only read
      */
     int[] cellMask(int[] samples) {
-        int[] union = cells.union();
+        int[] all = union();
         if (samples == null || samples.length == batch) {
-            return union;
+            return all;
         }
         int mm = cells.maskSize() * cells.maskSize();
-        int[] r = new int[union.length];
+        int[] r = new int[all.length];
         for (int b : samples) {
-            System.arraycopy(union, b * mm, r, b * mm, mm);
+            System.arraycopy(all, b * mm, r, b * mm, mm);
         }
         return r;
     }

@@ -75,25 +75,6 @@ public final class PatchPlan {
         return plan;
     }
 
-    /**
-     * Lists the active patches of a boolean mask.
-     *
-     * @param mask {@code (B, m, m)} row-major, {@code true} = keep
-     * @param batch {@code B}
-     * @param geometry the block geometry
-     * @return the plan
-     */
-    public static PatchPlan fromMask(boolean[] mask, int batch, SpatialGeometry geometry) {
-        if (mask == null) {
-            throw new IllegalArgumentException("mask must not be null");
-        }
-        int[] asInt = new int[mask.length];
-        for (int k = 0; k < mask.length; k++) {
-            asInt[k] = mask[k] ? 1 : 0;
-        }
-        return fromMask(asInt, batch, geometry);
-    }
-
     private void checkIntRange() {
         long t = geometry.windowSize();
         if ((long) patchCount() * t * t > Integer.MAX_VALUE) {
@@ -132,22 +113,6 @@ public final class PatchPlan {
             throw new IllegalArgumentException("p must be in [0, " + patchCount() + "), got " + p);
         }
         return Arrays.copyOfRange(patches, 3 * p, 3 * p + 3);
-    }
-
-    /** Returns the mask density: active cells divided by {@code B m^2}. */
-    public double density() {
-        int m = geometry.gridSize();
-        return patchCount() / (double) (batch * m * m);
-    }
-
-    /** Returns the mask this plan was made from, rebuilt from the patch list ({@code (B, m, m)}, 1 = active). */
-    public int[] mask() {
-        int m = geometry.gridSize();
-        int[] mask = new int[batch * m * m];
-        for (int p = 0; p < patchCount(); p++) {
-            mask[(patches[3 * p] * m + patches[3 * p + 1]) * m + patches[3 * p + 2]] = 1;
-        }
-        return mask;
     }
 
     /** Returns {@code T}, the input window side. */

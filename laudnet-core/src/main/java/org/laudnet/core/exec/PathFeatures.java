@@ -1,5 +1,6 @@
 package org.laudnet.core.exec;
 
+import java.util.List;
 import org.laudnet.core.cost.BlockCost;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.cost.BlockGeometry;
@@ -52,10 +53,12 @@ final class PathFeatures {
             default: {
                 int s = plan.granularity();
                 int k = g.conv2Stride() * (s - 1) + 3;
+                boolean m1 = p == ExecutionPath.SPATIAL_M1;
+                List<BlockDensities> perSample = mk.sampleDensities();
                 double win = 0;
                 double c1 = 0;
                 for (int b = 0; b < mk.batch; b++) {
-                    double dc = mk.sampleDensities().get(b).dc();
+                    double dc = perSample.get(b).dc();
                     double perPatch = (double) s * s * w * w * 9 / g.convGroups() * dc * dc
                             + (double) s * s * w * g.outChannels() * dc + (double) k * k * w * dc;
                     if (p == ExecutionPath.SPATIAL_HALO) {
@@ -65,9 +68,11 @@ final class PathFeatures {
                     if (cost.seMacs() > 0) {
                         win += dc * (cost.seMacs() + (double) g.outPixels() * w);
                     }
-                    c1 += mk.m1Pixels(b) * (double) g.inChannels() * w * dc;
+                    if (m1) {
+                        c1 += mk.m1Pixels(b) * (double) g.inChannels() * w * dc;
+                    }
                 }
-                return p == ExecutionPath.SPATIAL_M1 ? new double[] {win, c1} : new double[] {win};
+                return m1 ? new double[] {win, c1} : new double[] {win};
             }
         }
     }

@@ -14,30 +14,30 @@ import org.laudnet.core.cost.BlockGeometry;
  */
 final class SpatialPath implements BlockPath {
 
-    private final ExecutionPath path;
+    /** One path per schedule, indexed by the schedule's ordinal. */
+    private static final SpatialPath[] BY_SCHEDULE = new SpatialPath[SpatialSchedule.values().length];
+
+    static {
+        for (SpatialSchedule s : SpatialSchedule.values()) {
+            BY_SCHEDULE[s.ordinal()] = new SpatialPath(s);
+        }
+    }
+
     private final SpatialSchedule schedule;
 
-    private SpatialPath(ExecutionPath path, SpatialSchedule schedule) {
-        this.path = path;
+    private SpatialPath(SpatialSchedule schedule) {
         this.schedule = schedule;
     }
 
-    static final SpatialPath HALO = new SpatialPath(ExecutionPath.SPATIAL_HALO, SpatialSchedule.HALO);
-    static final SpatialPath WINDOWS = new SpatialPath(ExecutionPath.SPATIAL_WINDOWS, SpatialSchedule.WINDOWS);
-    static final SpatialPath M1 = new SpatialPath(ExecutionPath.SPATIAL_M1, SpatialSchedule.M1);
-
     /** Returns the path of a schedule. */
     static SpatialPath of(SpatialSchedule schedule) {
-        return switch (schedule) {
-            case HALO -> HALO;
-            case WINDOWS -> WINDOWS;
-            case M1 -> M1;
-        };
+        return BY_SCHEDULE[schedule.ordinal()];
     }
 
+    /** Returns the {@link ExecutionPath} of this schedule ({@link ExecutionPath#spatial}). */
     @Override
     public ExecutionPath path() {
-        return path;
+        return ExecutionPath.spatial(schedule);
     }
 
     @Override

@@ -18,12 +18,14 @@ import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.Set;
 import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PatchPlan;
 import org.laudnet.core.exec.SpatialCells;
 import org.laudnet.core.exec.SpatialSchedule;
 import org.laudnet.core.plan.FoldedConv;
+import org.laudnet.core.util.Checks;
 
 /**
  * The primitives of one executor on the {@link DjlBackend}: eager DJL operations on {@link NDArray}s (NCHW float32).
@@ -40,8 +42,10 @@ import org.laudnet.core.plan.FoldedConv;
  *
  * <p>Imported arrays ({@link #importArray}) are temporarily attached to the scope ({@code tempAttach}): they return to
  * their own manager when the scope closes and are never modified, released or moved: primitives that would write
- * into one reject it, {@link Scope#keep} and {@link #exportArray} hand out a copy of one. An array that already
- * belongs to this kernels' managers is used as it is.
+ * into one reject it, {@link Scope#keep} and {@link #exportArray} hand out a copy of one. Adopted arrays
+ * ({@link #adoptArray}) are attached the same way but belong to the scope like its own tensors: primitives may write
+ * into them and {@link #exportArray} returns them themselves. An array that already belongs to this kernels' managers
+ * is used as it is.
  *
  * <p>Not thread-safe: one executor (one thread at a time) owns a kernels object. Uploaded weights are shared
  * read-only with the other executors of the backend.
@@ -276,7 +280,7 @@ public final class DjlKernels implements Kernels<NDArray> {
     @Override
     public NDArray importHost(float[] data, Nchw shape) {
         ensureOpen();
-        notNull("shape", shape);
+        KernelArgs.notNull("shape", shape);
         if (data == null || data.length < shape.size()) {
             throw new IllegalArgumentException("data must hold at least " + shape.size() + " values for " + shape
                     + ", got " + (data == null ? "null" : data.length));
@@ -285,8 +289,10 @@ public final class DjlKernels implements Kernels<NDArray> {
     }
 
     /**
-     * Moves {@code t} to {@code target} ({@code attach}); an imported array, or an array the kernels do not own, is
-     * copied into {@code target} instead. The tensor then no longer belongs to its scope.
+     * Moves {@code t} to {@code target} ({@code attach}) and returns it; an imported array, or an array the kernels do
+     * not own, is copied into {@code target} instead. The tensor then no longer belongs to its scope. An adopted array
+     * ({@link #adoptArray}) is a tensor of its scope, so a block output that is the handed-over input itself is
+     * returned as that same array, now owned by {@code target}.
      *
      * @throws IllegalArgumentException if an argument is null, or {@code t} is not of shape {@code shape}
      */
@@ -308,7 +314,9 @@ public final class DjlKernels implements Kernels<NDArray> {
     }
 
     /**
-     * Reads the first {@code count} values.
+     * Reads the first {@code count} values (row-major) from the flattened tensor (a view, or a contiguous copy on the
+     * engine when {@code t} is not contiguous, closed before returning): only a slice of {@code count} values is
+     * copied to the host.
      *
      * @throws IllegalArgumentException if {@code t} is null or released, or {@code count} is outside
      *     {@code [0, t.size()]}
@@ -321,8 +329,14 @@ public final class DjlKernels implements Kernels<NDArray> {
         if (count < 0 || count > size) {
             throw new IllegalArgumentException("count must be in [0, " + size + "], got " + count);
         }
-        float[] all = t.toFloatArray();
-        return count == all.length ? all : Arrays.copyOf(all, count);
+        if (count == 0) {
+            return new float[0];
+        }
+        NDArray flat = t.reshape(-1);
+        NDArray head = count == size ? flat : flat.get(new NDIndex().addSliceDim(0, count));
+        float[] values = head.toFloatArray();
+        close(head == flat ? null : head, flat);
+        return values;
     }
 
     /** Uploads a convolution into the current scope's manager. */
@@ -380,8 +394,8 @@ public final class DjlKernels implements Kernels<NDArray> {
     public NDArray maxPool(NDArray x, Nchw xs, int kernel, int stride, int padding) {
         ensureOpen();
         requireTensor("x", x, xs);
-        positive("kernel", kernel);
-        positive("stride", stride);
+        Checks.positive("kernel", kernel);
+        Checks.positive("stride", stride);
         if (padding < 0 || padding > kernel / 2) {
             throw new IllegalArgumentException("padding must be in [0, kernel / 2 = " + kernel / 2 + "], got "
                     + padding);
@@ -398,7 +412,7 @@ public final class DjlKernels implements Kernels<NDArray> {
     public NDArray avgPool(NDArray x, Nchw xs, int kernel) {
         ensureOpen();
         requireTensor("x", x, xs);
-        positive("kernel", kernel);
+        Checks.positive("kernel", kernel);
         if (xs.height() % kernel != 0 || xs.width() % kernel != 0) {
             throw new IllegalArgumentException("kernel " + kernel + " must divide H and W of " + xs);
         }
@@ -437,20 +451,20 @@ public final class DjlKernels implements Kernels<NDArray> {
     }
 
     /**
-     * A batched matrix-vector product of {@code h} as {@code (B, C, H W)} with host-built weights
-     * {@code M2 / max(sum M2, 1)} (the plain mean when every position is computed).
+     * A batched matrix-vector product of {@code h} as {@code (B, C, H W)} with the weights
+     * {@code M2 / max(sum M2, 1)} (the plain mean when every position is computed), expanded on the device from one
+     * weight per cell ({@link CellMasks#meanWeights}).
      */
     @Override
     public NDArray maskedMean(NDArray h, Nchw hs, SpatialCells cells) {
         ensureOpen();
         requireTensor("h", h, hs);
-        CellMasks.check(cells, hs);
-        float[] weights = CellMasks.meanWeights(cells, hs);
-        if (weights == null) {
+        KernelArgs.requireCells(cells, hs, false);
+        NDArray m = CellMasks.meanWeights(cells, hs, current());
+        if (m == null) {
             return mean(h, hs);
         }
         int hw = hs.height() * hs.width();
-        NDArray m = current().create(FloatBuffer.wrap(weights), new Shape(hs.batch(), hw, 1));
         NDArray rows = local(h.reshape(hs.batch(), hs.channels(), hw));
         NDArray s = rows.matMul(m);
         NDArray y = s.reshape(hs.batch(), hs.channels(), 1, 1);
@@ -463,7 +477,8 @@ public final class DjlKernels implements Kernels<NDArray> {
     public NDArray gatherSamples(NDArray x, Nchw xs, int[] samples) {
         ensureOpen();
         requireTensor("x", x, xs);
-        NDArray idx = current().create(sampleIndex("samples", samples, xs.batch()));
+        KernelArgs.requireSamples(samples, xs.batch());
+        NDArray idx = current().create(int64(samples));
         NDArray y = local(x.get(new NDIndex("{}", idx)));
         idx.close();
         return y;
@@ -486,11 +501,12 @@ public final class DjlKernels implements Kernels<NDArray> {
         }
         requireShape("out", out, full);
         requireWritable("out", out);
-        if (samples == null || samples.length != branchShape.batch()) {
-            throw new IllegalArgumentException("samples must list the branch's " + branchShape.batch()
-                    + " samples, got " + (samples == null ? "null" : samples.length));
+        KernelArgs.requireSamples(samples, (int) is[0]);
+        if (samples.length != branchShape.batch()) {
+            throw new IllegalArgumentException("samples must list branchShape.batch = " + branchShape.batch()
+                    + " indices, got " + samples.length);
         }
-        NDArray idx = current().create(sampleIndex("samples", samples, (int) is[0]));
+        NDArray idx = current().create(int64(samples));
         NDIndex at = new NDIndex("{}", idx);
         NDArray sum = local(identity.get(at)).addi(branch);
         NDArray r = Activation.relu(sum);
@@ -499,8 +515,9 @@ public final class DjlKernels implements Kernels<NDArray> {
     }
 
     /**
-     * {@code out = out K + ReLU(identity) (1 - K)} in place, with the host-built kept mask {@code K (B, gs, 1, H, W)}
-     * broadcast over the channels of each group ({@code out} viewed as {@code (B, gs, C / gs, H, W)}).
+     * {@code out = out K + ReLU(identity) (1 - K)} in place, with the kept mask {@code K (B, gs, 1, H, W)} broadcast
+     * over the channels of each group ({@code out} viewed as {@code (B, gs, C / gs, H, W)}); {@code K} and
+     * {@code 1 - K} are expanded on the device from the cells ({@link CellMasks#keptAndClosed}).
      */
     @Override
     public void fillInactiveRelu(NDArray identity, Nchw shape, SpatialCells cells, NDArray out) {
@@ -508,27 +525,26 @@ public final class DjlKernels implements Kernels<NDArray> {
         requireTensor("identity", identity, shape);
         requireTensor("out", out, shape);
         requireWritable("out", out);
-        CellMasks.check(cells, shape);
-        CellMasks.Kept k = CellMasks.kept(cells, shape);
-        if (k.all) {
+        KernelArgs.requireCells(cells, shape, true);
+        CellMasks.State state = CellMasks.state(cells);
+        if (state == CellMasks.State.ALL) {
             return;
         }
         NDArray r = local(Activation.relu(identity));
-        if (k.none) {
+        if (state == CellMasks.State.NONE) {
             out.set(new NDIndex("..."), r);
             r.close();
             return;
         }
         int gs = cells.groups();
         Shape grouped = new Shape(shape.batch(), gs, shape.channels() / gs, shape.height(), shape.width());
-        Shape maskShape = new Shape(shape.batch(), gs, 1, shape.height(), shape.width());
-        NDManager m = current();
-        NDArray kept = m.create(FloatBuffer.wrap(k.kept), maskShape);
-        NDArray closedMask = m.create(FloatBuffer.wrap(k.closed), maskShape);
+        NDArray masks = CellMasks.keptAndClosed(cells, shape, current());
+        NDArray kept = masks.get(0);
+        NDArray closedMask = masks.get(1);
         NDArray rg = r.reshape(grouped).muli(closedMask);
         NDArray og = local(out.reshape(grouped));
         og.muli(kept).addi(rg);
-        close(r, rg, og, kept, closedMask);
+        close(r, rg, og, kept, closedMask, masks);
     }
 
     // ------------------------------------------------------------------------------------------------ patches
@@ -629,7 +645,7 @@ public final class DjlKernels implements Kernels<NDArray> {
 
     /** Requires a non-null, open tensor of the NCHW shape. */
     static void requireTensor(String name, NDArray t, Nchw shape) {
-        notNull(name + " shape", shape);
+        KernelArgs.notNull(name + " shape", shape);
         requireShape(name, t, shape(shape));
     }
 
@@ -652,18 +668,6 @@ public final class DjlKernels implements Kernels<NDArray> {
         }
     }
 
-    static void notNull(String name, Object o) {
-        if (o == null) {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
-    }
-
-    static void positive(String name, int v) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(name + " must be positive, got " + v);
-        }
-    }
-
     /** Returns the DJL shape of an NCHW shape. */
     static Shape shape(Nchw s) {
         return new Shape(s.batch(), s.channels(), s.height(), s.width());
@@ -678,25 +682,12 @@ public final class DjlKernels implements Kernels<NDArray> {
         }
     }
 
-    /** Validates distinct sample indices in {@code [0, batch)} and returns them as int64 values. */
-    private static long[] sampleIndex(String name, int[] samples, int batch) {
-        if (samples == null || samples.length == 0) {
-            throw new IllegalArgumentException(name + " must list at least one sample, got "
-                    + (samples == null ? "null" : "none"));
+    /** Returns indices as int64 values. */
+    private static long[] int64(int[] values) {
+        long[] r = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            r[i] = values[i];
         }
-        boolean[] seen = new boolean[batch];
-        long[] idx = new long[samples.length];
-        for (int i = 0; i < samples.length; i++) {
-            int b = samples[i];
-            if (b < 0 || b >= batch) {
-                throw new IllegalArgumentException(name + "[" + i + "] must be in [0, " + batch + "), got " + b);
-            }
-            if (seen[b]) {
-                throw new IllegalArgumentException(name + " must be distinct, " + b + " appears twice");
-            }
-            seen[b] = true;
-            idx[i] = b;
-        }
-        return idx;
+        return r;
     }
 }

@@ -12,11 +12,13 @@ import ai.djl.nn.core.Linear;
 import java.util.HashMap;
 import java.util.Map;
 import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PatchPlan;
 import org.laudnet.core.exec.SpatialGeometry;
 import org.laudnet.core.exec.SpatialSchedule;
 import org.laudnet.core.plan.FoldedConv;
+import org.laudnet.core.util.Checks;
 
 /**
  * The spatial patch primitives of {@link DjlKernels} (method section 4). Every gather and scatter is a row operation
@@ -149,7 +151,7 @@ final class DjlPatchOps {
      */
     NDArray patchMeans(NDArray patches, PatchPlan plan, int channels) {
         geometry(plan);
-        DjlKernels.positive("channels", channels);
+        Checks.positive("channels", channels);
         requirePatches(patches, plan, channels);
         if (plan.patchCount() == 0) {
             return k.current().zeros(new Shape(plan.batch(), channels, 1, 1));
@@ -172,7 +174,7 @@ final class DjlPatchOps {
      */
     NDArray scalePatchesSigmoid(NDArray patches, PatchPlan plan, int channels, NDArray scale) {
         geometry(plan);
-        DjlKernels.positive("channels", channels);
+        Checks.positive("channels", channels);
         requirePatches(patches, plan, channels);
         DjlKernels.requireShape("scale", scale, new Shape(plan.batch(), channels, 1, 1));
         if (plan.patchCount() == 0) {
@@ -251,7 +253,7 @@ final class DjlPatchOps {
      * @return {@code (B, Cout, Hout, Wout)}
      */
     NDArray spatialEnd(NDArray accumulator, Nchw shape) {
-        DjlKernels.notNull("shape", shape);
+        KernelArgs.notNull("shape", shape);
         DjlKernels.requireShape("accumulator", accumulator,
                 new Shape((long) shape.batch() * shape.height() * shape.width(), shape.channels()));
         NDArray r = k.local(Activation.relu(accumulator));

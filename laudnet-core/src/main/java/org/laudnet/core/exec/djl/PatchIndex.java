@@ -64,19 +64,9 @@ final class PatchIndex implements AutoCloseable {
         this.partial = cut;
     }
 
-    /** Returns {@code P}. */
-    int patchCount() {
-        return count;
-    }
-
     /** Returns whether some window reaches outside the input image (its rows then read the zero row). */
     boolean needsZeroRow() {
         return needsZeroRow;
-    }
-
-    /** Returns whether some patch is cut by the bottom or right border of the output. */
-    boolean partial() {
-        return partial;
     }
 
     /**
@@ -362,11 +352,6 @@ final class PatchIndex implements AutoCloseable {
             lastPlan = plan;
             lastIndex = idx;
             return idx;
-        }
-
-        /** Returns the number of cached plans. */
-        int size() {
-            return entries.size();
         }
 
         /** Closes every cached index. */

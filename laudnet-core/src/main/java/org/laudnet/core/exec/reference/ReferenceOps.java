@@ -1,6 +1,7 @@
 package org.laudnet.core.exec.reference;
 
 import static org.laudnet.core.exec.KernelArgs.notNull;
+import static org.laudnet.core.util.Checks.positive;
 
 import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Nchw;
@@ -681,12 +682,6 @@ public final class ReferenceOps {
 
     static String describe(Nchw s) {
         return "(" + s.batch() + ", " + s.channels() + ", " + s.height() + ", " + s.width() + ")";
-    }
-
-    private static void positive(String name, int v) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(name + " must be positive, got " + v);
-        }
     }
 
     private static int arraySize(long n, String what) {

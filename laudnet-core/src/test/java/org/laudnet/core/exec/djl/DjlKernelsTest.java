@@ -14,6 +14,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
@@ -37,6 +38,7 @@ import org.laudnet.core.exec.PatchPlan;
 import org.laudnet.core.exec.SpatialCells;
 import org.laudnet.core.exec.SpatialGeometry;
 import org.laudnet.core.exec.SpatialSchedule;
+import org.laudnet.core.exec.reference.ReferenceOps;
 import org.laudnet.core.plan.FoldedConv;
 
 class DjlKernelsTest {
@@ -251,6 +253,204 @@ class DjlKernelsTest {
                 assertClose(DjlNaive.fillInactive(id, hs, cells, out), values(oa), TOL, "fill " + side);
                 assertArrayEquals(id, values(ida), "identity unchanged");
             }
+        }
+    }
+
+    /**
+     * The masks are expanded on the device from the cells: cells cut by the border, grids larger than the output
+     * ({@code m S >= max(H, W)}, the rule every backend shares), non-square outputs, and mask groups that do not
+     * divide the channels (only the union is averaged) all match the naive per-pixel rule, and bitwise for the fill.
+     */
+    @Test
+    void maskedPrimitivesExpandCellsOfAnyCoveringGrid() {
+        Random r = new Random(15);
+        // {batch, channels, H, W, groups, m, S}
+        int[][] cases = {{2, 4, 7, 7, 2, 4, 2}, {2, 4, 5, 5, 1, 4, 2}, {3, 6, 6, 4, 3, 2, 3}, {2, 4, 4, 7, 2, 3, 3},
+            {1, 3, 9, 9, 1, 3, 3}, {2, 2, 3, 3, 2, 3, 1}};
+        for (int[] c : cases) {
+            Nchw hs = new Nchw(c[0], c[1], c[2], c[3]);
+            String what = Arrays.toString(c);
+            for (double density : new double[] {0.0, 0.4, 1.0}) {
+                SpatialCells cells = cells(r, c[0], c[4], c[5], c[6], density);
+                float[] h = DjlNaive.random(r, hs.size());
+                float[] id = DjlNaive.random(r, hs.size());
+                float[] out = DjlNaive.random(r, hs.size());
+                try (Kernels.Scope<NDArray> s = k.openScope()) {
+                    NDArray oa = k.importHost(out, hs);
+                    k.fillInactiveRelu(k.importArray(array(id, hs), hs), hs, cells, oa);
+                    assertArrayEquals(DjlNaive.fillInactive(id, hs, cells, out), values(oa), "fill " + what);
+                    NDArray mm = k.maskedMean(k.importArray(array(h, hs), hs), hs, cells);
+                    assertClose(DjlNaive.maskedMean(h, hs, cells), values(mm), TOL, "maskedMean " + what);
+                }
+            }
+        }
+        // groups that do not divide the channels: the mean reads the union only, the fill needs whole groups
+        Nchw hs = new Nchw(2, 5, 4, 4);
+        SpatialCells cells = cells(r, 2, 2, 2, 2, 0.5);
+        float[] h = DjlNaive.random(r, hs.size());
+        try (Kernels.Scope<NDArray> s = k.openScope()) {
+            NDArray ha = k.importArray(array(h, hs), hs);
+            assertClose(DjlNaive.maskedMean(h, hs, cells), values(k.maskedMean(ha, hs, cells)), TOL, "union mean");
+            assertMessage("groups", () -> k.fillInactiveRelu(ha, hs, cells, k.relu(ha, hs)));
+        }
+    }
+
+    /**
+     * The masked and per-sample primitives equal the reference backend's ({@link ReferenceOps}): the fill, the gather
+     * and the scatter bit for bit, the masked mean within 1e-5, for empty, full and mixed masks, odd and non-square
+     * shapes, and grids that reach past the output (also with only those outside cells closed, which keeps every
+     * pixel); invalid arguments are rejected with the reference's own message.
+     */
+    @Test
+    void maskedAndSamplePrimitivesEqualTheReferenceBackend() {
+        Random r = new Random(18);
+        // {batch, channels, H, W, groups, m, S}
+        int[][] cases = {{3, 4, 7, 7, 2, 4, 2}, {1, 3, 5, 3, 1, 2, 3}, {2, 6, 9, 5, 3, 3, 3}, {2, 2, 1, 1, 2, 1, 1},
+            {4, 5, 6, 6, 1, 7, 1}, {2, 4, 11, 11, 4, 2, 6}};
+        for (int[] c : cases) {
+            Nchw hs = new Nchw(c[0], c[1], c[2], c[3]);
+            int m = c[5];
+            int s = c[6];
+            float[] inside = new float[c[0] * c[4] * m * m];
+            for (int i = 0; i < inside.length; i++) {
+                int row = (i / m) % m;
+                int col = i % m;
+                inside[i] = row * s < c[2] && col * s < c[3] ? 1f : 0f;
+            }
+            List<SpatialCells> masks = new ArrayList<>();
+            for (double density : new double[] {0.0, 0.5, 1.0}) {
+                masks.add(cells(r, c[0], c[4], m, s, density));
+            }
+            masks.add(new SpatialCells(inside, c[0], c[4], m, s));
+            for (SpatialCells cells : masks) {
+                String what = Arrays.toString(c) + " open " + Arrays.toString(cells.union());
+                float[] h = DjlNaive.random(r, hs.size());
+                float[] id = DjlNaive.random(r, hs.size());
+                float[] out = DjlNaive.random(r, hs.size());
+                float[] fill = out.clone();
+                ReferenceOps.fillInactiveRelu(id, hs, cells, fill);
+                float[] mean = ReferenceOps.maskedMean(h, hs, cells);
+                try (Kernels.Scope<NDArray> sc = k.openScope()) {
+                    NDArray oa = k.importHost(out, hs);
+                    k.fillInactiveRelu(k.importHost(id, hs), hs, cells, oa);
+                    assertArrayEquals(fill, values(oa), "fill " + what);
+                    float[] got = values(k.maskedMean(k.importHost(h, hs), hs, cells));
+                    assertClose(mean, got, 1e-5, "maskedMean " + what);
+                    if (cells.cells() == inside) {
+                        assertArrayEquals(out, fill, "only cells outside the output are closed " + what);
+                        assertClose(DjlNaive.mean(h, hs), got, 1e-5, "the plain mean " + what);
+                    }
+                }
+            }
+        }
+        Nchw xs = new Nchw(5, 3, 3, 5);
+        float[] x = DjlNaive.random(r, xs.size());
+        float[] id = DjlNaive.random(r, xs.size());
+        for (int[] samples : new int[][] {{4, 0, 2}, {1}, {3, 1, 0, 4, 2}}) {
+            Nchw bs = xs.withBatch(samples.length);
+            float[] branch = DjlNaive.random(r, bs.size());
+            float[] out = DjlNaive.random(r, xs.size());
+            float[] scattered = out.clone();
+            ReferenceOps.scatterSamplesResidualRelu(branch, bs, samples, id, scattered);
+            try (Kernels.Scope<NDArray> sc = k.openScope()) {
+                NDArray xa = k.importHost(x, xs);
+                assertArrayEquals(ReferenceOps.gatherSamples(x, xs, samples),
+                        values(k.gatherSamples(xa, xs, samples)), "gather " + Arrays.toString(samples));
+                NDArray oa = k.importHost(out, xs);
+                k.scatterSamplesResidualRelu(k.importHost(branch, bs), bs, samples, k.importHost(id, xs), oa);
+                assertArrayEquals(scattered, values(oa), "scatter " + Arrays.toString(samples));
+            }
+        }
+        Nchw hs = new Nchw(2, 4, 7, 7);
+        float[] h = DjlNaive.random(r, hs.size());
+        float[] hostOut = h.clone();
+        try (Kernels.Scope<NDArray> sc = k.openScope()) {
+            NDArray ha = k.importHost(h, hs);
+            NDArray oa = k.relu(ha, hs);
+            for (SpatialCells bad : new SpatialCells[] {null, cells(r, 3, 1, 4, 2, 0.5),
+                cells(r, 2, 1, 3, 2, 0.5)}) {
+                assertSameMessage(() -> ReferenceOps.maskedMean(h, hs, bad), () -> k.maskedMean(ha, hs, bad));
+                assertSameMessage(() -> ReferenceOps.fillInactiveRelu(h, hs, bad, hostOut),
+                        () -> k.fillInactiveRelu(ha, hs, bad, oa));
+            }
+            SpatialCells threeGroups = cells(r, 2, 3, 4, 2, 0.5);
+            assertSameMessage(() -> ReferenceOps.fillInactiveRelu(h, hs, threeGroups, hostOut),
+                    () -> k.fillInactiveRelu(ha, hs, threeGroups, oa));
+            Nchw two = hs.withBatch(2);
+            NDArray branch = k.importHost(h, two);
+            for (int[] bad : new int[][] {null, {}, {0, 0}, {2}, {-1}, {1, 0, 1}, {1}}) {
+                if (bad == null || bad.length != 1 || bad[0] != 1) {
+                    assertSameMessage(() -> ReferenceOps.gatherSamples(h, hs, bad),
+                            () -> k.gatherSamples(ha, hs, bad));
+                }
+                assertSameMessage(() -> ReferenceOps.scatterSamplesResidualRelu(h, two, bad, h, hostOut),
+                        () -> k.scatterSamplesResidualRelu(branch, two, bad, ha, oa));
+            }
+        }
+    }
+
+    /** Asserts that both calls throw {@link IllegalArgumentException} with the same message. */
+    private static void assertSameMessage(org.junit.jupiter.api.function.Executable reference,
+            org.junit.jupiter.api.function.Executable djl) {
+        IllegalArgumentException expected = assertThrows(IllegalArgumentException.class, reference);
+        IllegalArgumentException got = assertThrows(IllegalArgumentException.class, djl);
+        assertEquals(expected.getMessage(), got.getMessage());
+    }
+
+    @Test
+    void exportHostReadsOnlyTheFirstValues() {
+        Random r = new Random(16);
+        Nchw xs = new Nchw(2, 3, 4, 5);
+        float[] x = DjlNaive.random(r, xs.size());
+        NDArray caller = array(x, xs);
+        try (Kernels.Scope<NDArray> s = k.openScope()) {
+            NDArray xa = k.importArray(caller, xs);
+            int before = k.current().getManagedArrays().size();
+            int callerBefore = base.getManagedArrays().size();
+            assertArrayEquals(x, k.exportHost(xa, xs.size()));
+            assertArrayEquals(new float[0], k.exportHost(xa, 0));
+            for (int n : new int[] {1, 7, xs.size() - 1}) {
+                assertArrayEquals(Arrays.copyOf(x, n), k.exportHost(xa, n), "first " + n);
+            }
+            assertEquals(before, k.current().getManagedArrays().size(), "no array left in the scope");
+            NDArray transposed = k.local(xa.transpose(0, 2, 3, 1));
+            int withTransposed = k.current().getManagedArrays().size();
+            float[] expected = new float[11];
+            for (int i = 0; i < 11; i++) {
+                int c = i % 3;
+                int w = (i / 3) % 5;
+                int hh = i / 15;
+                expected[i] = x[(c * 4 + hh) * 5 + w];
+            }
+            assertArrayEquals(expected, k.exportHost(transposed, 11), "row-major order of a non-contiguous tensor");
+            assertArrayEquals(expected, Arrays.copyOf(k.exportHost(transposed, xs.size()), 11),
+                    "a whole non-contiguous tensor");
+            assertEquals(withTransposed, k.current().getManagedArrays().size(), "no array left in the scope");
+            transposed.close();
+            assertEquals(callerBefore, base.getManagedArrays().size(), "no array left with the caller");
+            assertMessage("count", () -> k.exportHost(xa, xs.size() + 1));
+            assertMessage("count", () -> k.exportHost(xa, -1));
+        }
+        assertArrayEquals(x, caller.toFloatArray());
+    }
+
+    @Test
+    void anAdoptedArrayIsExportedAsItself() {
+        Random r = new Random(17);
+        Nchw xs = new Nchw(1, 2, 3, 3);
+        float[] x = DjlNaive.random(r, xs.size());
+        try (NDManager owner = base.newSubManager()) {
+            NDArray input = owner.create(x, new Shape(1, 2, 3, 3));
+            NDArray y;
+            try (Kernels.Scope<NDArray> s = k.openScope()) {
+                NDArray xa = k.adoptArray(input, xs);
+                assertSame(input, xa);
+                y = k.exportArray(xa, xs, owner);
+                assertSame(input, y, "the handed-over input is returned, not copied");
+            }
+            assertFalse(y.isReleased(), "the exported input survives the scope");
+            assertSame(owner, y.getManager());
+            assertArrayEquals(x, y.toFloatArray());
         }
     }
 

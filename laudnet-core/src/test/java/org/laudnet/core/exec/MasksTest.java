@@ -1,0 +1,176 @@
+package org.laudnet.core.exec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.block.GatedResidualBlock;
+import org.laudnet.core.cost.BlockDensities;
+import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.plan.BlockPlan;
+import org.laudnet.core.testing.ManagedTest;
+
+/**
+ * The per-sample tables of {@link Masks} (densities, open cells, dilated-mask pixels, the union mask) and the work
+ * features built from them equal a direct per-pixel recomputation, for spatial, grouped, BOTH and LAYER gates.
+ */
+class MasksTest extends ManagedTest {
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                Arguments.of(BlockGeometry.bottleneck(64, 16, 8, 1), GateSpec.spatial(2)),
+                Arguments.of(BlockGeometry.bottleneck(32, 16, 16, 2), GateSpec.spatial(4)),
+                Arguments.of(BlockGeometry.bottleneck(64, 16, 14, 1), GateSpec.spatial(7)),
+                Arguments.of(BlockGeometry.bottleneck(64, 16, 8, 1), GateSpec.spatial(2).withSpatialGroups(4)),
+                Arguments.of(BlockGeometry.bottleneck(64, 16, 8, 1), GateSpec.both(2, 4)),
+                Arguments.of(BlockGeometry.basic(16, 32, 16, 2), GateSpec.spatial(4)),
+                Arguments.of(BlockGeometry.bottleneck(64, 16, 8, 1), GateSpec.layer()),
+                Arguments.of(BlockGeometry.bottleneck(64, 16, 8, 1), GateSpec.channel(4)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void tablesEqualADirectRecomputation(BlockGeometry g, GateSpec spec) {
+        GatedResidualBlock block = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec).build();
+        block.initialize(m, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
+        BlockPlan plan = BlockPlan.of(block, 0, new ParameterStore(m, false));
+        Random r = new Random(spec.hashCode());
+        int batch = 5;
+        for (double density : new double[] {0, 0.2, 0.6, 1}) {
+            int gs = plan.spatialGroups();
+            int mm = plan.maskSize() * plan.maskSize();
+            float[] cells = spec.mode().hasSpatialGate() ? random(r, batch * gs * mm, density) : null;
+            float[] channels = spec.mode() == GateMode.CHANNEL || spec.mode() == GateMode.BOTH
+                    ? random(r, batch * plan.channelGroups(), Math.max(density, 0.5)) : null;
+            Masks mk = new Masks(plan, batch, cells, channels);
+            String what = spec.mode() + " density " + density;
+            List<BlockDensities> perSample = mk.sampleDensities();
+            assertSame(perSample, mk.sampleDensities(), "the list is built once");
+            double c1 = 0;
+            for (int b = 0; b < batch; b++) {
+                double dc = channelDensity(plan, channels, b);
+                int m1 = cells == null ? (int) conv1Pixels(plan) : 0;
+                double d1 = 0;
+                double d3 = 1;
+                if (cells != null) {
+                    int open = 0;
+                    for (int c = 0; c < gs * mm; c++) {
+                        open += cells[b * gs * mm + c] != 0f ? 1 : 0;
+                    }
+                    d3 = open / (double) (gs * mm);
+                    for (int q = 0; q < gs; q++) {
+                        int n = dilated(plan, cells, b, q);
+                        m1 = Math.max(m1, n);
+                        d1 += n / (double) conv1Pixels(plan);
+                    }
+                    d1 = spec.mode() == GateMode.LAYER ? d3 : Math.max(0, Math.min(1, d1 / gs));
+                    int union = 0;
+                    for (int c = 0; c < mm; c++) {
+                        boolean any = false;
+                        for (int q = 0; q < gs; q++) {
+                            any |= cells[(b * gs + q) * mm + c] != 0f;
+                        }
+                        union += any ? 1 : 0;
+                    }
+                    assertEquals(union, mk.openCells(b), what + " open cells of sample " + b);
+                } else {
+                    d1 = 1;
+                }
+                assertEquals(new BlockDensities(d1, d3, d3, dc), perSample.get(b), what + " sample " + b);
+                assertEquals(m1, mk.m1Pixels(b), what + " M1 pixels of sample " + b);
+                c1 += m1 * (double) g.inChannels() * g.width() * dc;
+            }
+            if (cells != null) {
+                assertArrayEquals(new SpatialCells(cells, batch, gs, plan.maskSize(), plan.granularity()).union(),
+                        mk.cellMask(null), what + " union");
+                int[] some = mk.cellMask(new int[] {1, 3});
+                for (int b = 0; b < batch; b++) {
+                    for (int c = 0; c < mm; c++) {
+                        int expected = b == 1 || b == 3 ? mk.cellMask(null)[b * mm + c] : 0;
+                        assertEquals(expected, some[b * mm + c], what + " restricted union");
+                    }
+                }
+            }
+            if (spec.mode() == GateMode.SPATIAL || spec.mode() == GateMode.BOTH) {
+                double[] windows = PathFeatures.of(ExecutionPath.SPATIAL_WINDOWS, mk);
+                double[] m1 = PathFeatures.of(ExecutionPath.SPATIAL_M1, mk);
+                int at = channels == null ? 0 : 1;
+                assertEquals(windows.length + 1, m1.length, what + " M1 has the conv1 rows feature");
+                assertEquals(windows[at], m1[at], what + " same patch work");
+                assertEquals(c1, m1[at + 1], 1e-9 * Math.max(1, c1), what + " conv1 rows");
+            }
+        }
+    }
+
+    private static float[] random(Random r, int n, double density) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.nextDouble() < density ? 1f : 0f;
+        }
+        return v;
+    }
+
+    private static double channelDensity(BlockPlan plan, float[] channels, int b) {
+        if (channels == null) {
+            return 1;
+        }
+        int g = plan.channelGroups();
+        int on = 0;
+        for (int q = 0; q < g; q++) {
+            on += channels[b * g + q] != 0f ? 1 : 0;
+        }
+        return on / (double) g;
+    }
+
+    private static long conv1Pixels(BlockPlan plan) {
+        BlockGeometry g = plan.geometry();
+        return plan.bottleneck() ? g.conv1Pixels() : g.outPixels();
+    }
+
+    /** conv1 outputs conv2 reads for one sample and group, marked pixel by pixel. */
+    private static int dilated(BlockPlan plan, float[] cells, int b, int q) {
+        BlockGeometry g = plan.geometry();
+        int m = plan.maskSize();
+        int s = plan.granularity();
+        int s2 = plan.bottleneck() ? g.conv2Stride() : 1;
+        int h1 = plan.bottleneck() ? g.conv1OutHeight() : g.outHeight();
+        int w1 = plan.bottleneck() ? g.conv1OutWidth() : g.outWidth();
+        boolean[] needed = new boolean[h1 * w1];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                if (cells[((b * plan.spatialGroups() + q) * m + i) * m + j] == 0f) {
+                    continue;
+                }
+                for (int y = i * s; y < (i + 1) * s; y++) {
+                    for (int x = j * s; x < (j + 1) * s; x++) {
+                        for (int dy = -1; dy <= 1; dy++) {
+                            for (int dx = -1; dx <= 1; dx++) {
+                                int yy = s2 * y + dy;
+                                int xx = s2 * x + dx;
+                                if (yy >= 0 && yy < h1 && xx >= 0 && xx < w1) {
+                                    needed[yy * w1 + xx] = true;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        int n = 0;
+        for (boolean v : needed) {
+            n += v ? 1 : 0;
+        }
+        return n;
+    }
+}
