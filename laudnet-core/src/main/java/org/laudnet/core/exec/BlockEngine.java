@@ -1,6 +1,8 @@
 package org.laudnet.core.exec;
 
+import java.util.ArrayList;
 import java.util.List;
+import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.plan.BlockPlan;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,9 +63,14 @@ final class BlockEngine {
             timer.lap("index");
         }
         T y = PathSelector.strategy(d.path()).execute(new BlockCall<>(k, weights, x, xs, mk, reuse, timer));
+        List<BlockDensities> sampleDensities = mk.sampleDensities();
+        List<Double> sampleRatios = new ArrayList<>(sampleDensities.size());
+        for (BlockDensities sd : sampleDensities) {
+            sampleRatios.add(plan.cost().ratio(sd));
+        }
         ExecutionReport report = new ExecutionReport(plan.mode(), d.path(), xs.batch(), mk.activeUnits(),
-                mk.totalUnits(), mk.patternGroups(), mk.densities(), mk.sampleDensities(),
-                plan.cost().ratio(mk.densities()), d.predictedSparseMs(), d.predictedDenseMs());
+                mk.totalUnits(), mk.patternGroups(), mk.densities(), sampleDensities,
+                plan.cost().ratio(mk.densities()), sampleRatios, d.predictedSparseMs(), d.predictedDenseMs());
         if (LOG.isTraceEnabled()) {
             LOG.trace("block {} {}: path {}, active {}/{}, densities {}, predicted sparse {} ms, dense {} ms",
                     plan.geometry().type(), plan.mode(), d.path(), report.activeUnits(), report.totalUnits(),
@@ -87,17 +94,23 @@ final class BlockEngine {
             throw new IllegalArgumentException("the gate override's " + what + " decisions must have " + length
                     + " entries, got " + (v == null ? "null" : v.length));
         }
+        return requireBinary("the gate override's " + what + " decisions", v);
+    }
+
+    /**
+     * Requires gate decisions of 0 or 1.
+     *
+     * @param name what the values are, for the message
+     * @param v the decisions
+     * @return {@code v}
+     * @throws IllegalArgumentException naming the first other value and its index
+     */
+    static float[] requireBinary(String name, float[] v) {
         for (int i = 0; i < v.length; i++) {
             if (v[i] != 0f && v[i] != 1f) {
-                throw new IllegalArgumentException("the gate override's " + what + " decisions must be 0 or 1, got "
-                        + v[i] + " at index " + i);
+                throw new IllegalArgumentException(name + " must hold 0 or 1, got " + v[i] + " at index " + i);
             }
         }
         return v;
-    }
-
-    /** Returns whether this call's decisions need the block's calibration under the policy. */
-    boolean needsCalibration(PathPolicy policy) {
-        return policy == PathPolicy.AUTO && !candidates.isEmpty();
     }
 }

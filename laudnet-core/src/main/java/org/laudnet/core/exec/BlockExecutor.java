@@ -36,8 +36,21 @@ public final class BlockExecutor implements AutoCloseable {
         this.plan = plan;
         this.policy = b.policy;
         this.reusableReluInput = b.reusableReluInput;
-        Backend<?> backend = b.backend != null ? b.backend : DjlBackend.create(b.manager);
-        this.impl = new Impl<>(backend, b.backend == null, plan, b.calibrationRuns, b.seed);
+        boolean ownsBackend = b.backend == null;
+        Backend<?> backend = ownsBackend ? DjlBackend.create(b.manager) : b.backend;
+        try {
+            this.impl = new Impl<>(backend, ownsBackend, plan, b.calibrationRuns, b.seed);
+        } catch (RuntimeException | Error e) {
+            // a backend the executor created is its own to release, also when the executor cannot be built
+            if (ownsBackend) {
+                try {
+                    backend.close();
+                } catch (RuntimeException c) {
+                    e.addSuppressed(c);
+                }
+            }
+            throw e;
+        }
     }
 
     /** Returns a builder. */
@@ -177,13 +190,16 @@ public final class BlockExecutor implements AutoCloseable {
             throw new IllegalArgumentException(name + " must have shape " + want.get() + ", got "
                     + (mask == null ? "null" : mask.getShape()));
         }
-        float[] v = mask.toType(DataType.FLOAT32, false).toFloatArray();
-        for (int i = 0; i < v.length; i++) {
-            if (v[i] != 0f && v[i] != 1f) {
-                throw new IllegalArgumentException(name + " must hold 0 or 1, got " + v[i] + " at index " + i);
+        NDArray f = mask.toType(DataType.FLOAT32, false);
+        float[] v;
+        try {
+            v = f.toFloatArray();
+        } finally {
+            if (f != mask) {
+                f.close();
             }
         }
-        return v;
+        return BlockEngine.requireBinary(name, v);
     }
 
     private Nchw checkInput(NDArray x, PathPolicy callPolicy) {
@@ -218,6 +234,7 @@ public final class BlockExecutor implements AutoCloseable {
 
     /** The executor bound to its backend's tensor type. */
     private static final class Impl<T> {
+        private static final String UNSAVED = "block executor (not saved)";
         private final Backend<T> backend;
         private final boolean ownsBackend;
         private final Kernels<T> k;
@@ -231,21 +248,25 @@ public final class BlockExecutor implements AutoCloseable {
             this.ownsBackend = ownsBackend;
             this.engine = new BlockEngine(new BlockWeights(plan, backend), backend);
             this.k = backend.newKernels();
-            this.calibrations = new CalibrationStore(backend.id(), CalibrationStore.machineFingerprint(backend), 1,
+            // the executor's own calibrations are never saved: no machine or structure fingerprint is needed
+            this.calibrations = new CalibrationStore(backend.id(), UNSAVED, UNSAVED, 1,
                     CalibrationStore.DEFAULT_CAPACITY);
             this.calibrator = new Calibrator(runs, seed);
         }
 
         BlockCalibration calibration(int batch) {
-            return calibrations.getOrCompute(batch,
-                    () -> List.of(calibrator.calibrate(k, engine.weights, engine.candidates, batch))).get(0);
+            return calibrations.getOrCompute(batch, () -> measure(batch)).get(0);
+        }
+
+        private List<BlockCalibration> measure(int batch) {
+            return List.of(calibrator.calibrate(k, engine.weights, engine.candidates, batch));
         }
 
         ExecutionResult run(NDArray x, Nchw xs, Masks imposed, boolean reuse, PathPolicy policy,
                 boolean evaluateGates) {
-            BlockCalibration cal = engine.needsCalibration(policy) ? calibration(xs.batch())
-                    : policy == PathPolicy.SPARSE ? calibrations.get(xs.batch()).map(l -> l.get(0)).orElse(null)
-                    : null;
+            List<BlockCalibration> cals = calibrations.forCall(xs.batch(), policy, !engine.candidates.isEmpty(),
+                    () -> measure(xs.batch()));
+            BlockCalibration cal = cals == null ? null : cals.get(0);
             NDManager owner = x.getManager();
             if (timer != null) {
                 timer.start();

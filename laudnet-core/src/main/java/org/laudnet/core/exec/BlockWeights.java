@@ -58,9 +58,4 @@ final class BlockWeights {
         }
         return slices.computeIfAbsent((BitSet) pattern.clone(), p -> BranchWeights.of(plan, p, backend::upload));
     }
-
-    /** Returns the number of cached pattern slices. */
-    int cachedPatterns() {
-        return slices.size();
-    }
 }

@@ -91,14 +91,6 @@ record BranchWeights(ConvWeights c1, ConvWeights c2, ConvWeights c3, ConvWeights
     /** The convolution groups of a grouped conv2 that the open gate groups cover (each gate group whole conv groups). */
     private static int[] convGroups(BitSet pattern, BlockPlan plan) {
         int groupWidth = plan.width() / plan.conv2().groups();
-        int perGate = plan.width() / plan.channelGroups() / groupWidth;
-        int[] r = new int[pattern.cardinality() * perGate];
-        int j = 0;
-        for (int q = pattern.nextSetBit(0); q >= 0; q = pattern.nextSetBit(q + 1)) {
-            for (int c = 0; c < perGate; c++) {
-                r[j++] = q * perGate + c;
-            }
-        }
-        return r;
+        return channels(pattern, plan.width() / plan.channelGroups() / groupWidth);
     }
 }

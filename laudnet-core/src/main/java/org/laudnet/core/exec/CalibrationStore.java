@@ -11,28 +11,39 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.laudnet.core.plan.BlockPlan;
+import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.core.util.AtomicFiles;
 import org.laudnet.core.util.Checks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A model's path-cost calibrations on one backend and machine, per batch size: one {@link BlockCalibration} per block.
  * Computed once per batch size (concurrent first callers wait for one computation), bounded (the least recently used
  * batch size is dropped beyond the capacity), and saved to / loaded from a small JSON file, so that a service can
  * calibrate ahead of time and reuse the result across restarts. A file is only accepted for the same backend, machine
- * fingerprint ({@link #machineFingerprint}) and block count. Thread-safe.
+ * fingerprint ({@link #machineFingerprint}), model structure ({@link #structureFingerprint}: what the measured costs
+ * depend on besides the machine, e.g. the gates) and block count. Thread-safe.
  */
 public final class CalibrationStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CalibrationStore.class);
 
     /** Default number of batch sizes kept. */
     public static final int DEFAULT_CAPACITY = 16;
@@ -42,6 +53,7 @@ public final class CalibrationStore {
 
     private final String backendId;
     private final String machine;
+    private final String structure;
     private final int blocks;
     private final int capacity;
     private final Map<Integer, CompletableFuture<List<BlockCalibration>>> entries;
@@ -52,17 +64,19 @@ public final class CalibrationStore {
      *
      * @param backendId the backend the calibrations are measured on
      * @param machine the machine fingerprint (backend description, processor, threads)
+     * @param structure the model's structure fingerprint ({@link #structureFingerprint})
      * @param blocks the number of blocks of the model
      * @param capacity the most batch sizes kept, positive
      */
-    public CalibrationStore(String backendId, String machine, int blocks, int capacity) {
-        if (backendId == null || machine == null) {
-            throw new IllegalArgumentException("backendId and machine must not be null");
+    public CalibrationStore(String backendId, String machine, String structure, int blocks, int capacity) {
+        if (backendId == null || machine == null || structure == null) {
+            throw new IllegalArgumentException("backendId, machine and structure must not be null");
         }
         Checks.nonNegative("blocks", blocks);
         Checks.positive("capacity", capacity);
         this.backendId = backendId;
         this.machine = machine;
+        this.structure = structure;
         this.blocks = blocks;
         this.capacity = capacity;
         this.entries = new LinkedHashMap<>(16, 0.75f, true);
@@ -94,9 +108,32 @@ public final class CalibrationStore {
                 + " processors; " + System.getProperty("os.arch");
     }
 
-    /** Returns the backend identifier. */
-    public String backendId() {
-        return backendId;
+    /**
+     * Returns a fingerprint of what a plan's path costs depend on besides the machine: per block its geometry, its gate
+     * (mode, granularity, groups, masker), its squeeze-excitation width and the sparse paths it has on the backend; not
+     * the weights. Plans with the same fingerprint can share calibrations; the same network gated otherwise cannot.
+     *
+     * @param plan the plan
+     * @param schedules the backend's spatial schedules ({@link Backend#spatialSchedules()})
+     * @return the fingerprint (a SHA-256 hex digest)
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static String structureFingerprint(InferencePlan plan, Set<SpatialSchedule> schedules) {
+        if (plan == null || schedules == null) {
+            throw new IllegalArgumentException("plan and schedules must not be null");
+        }
+        StringBuilder sb = new StringBuilder();
+        for (BlockPlan b : plan.blocks()) {
+            sb.append(b.geometry()).append(';').append(b.gate()).append(";se ")
+                    .append(b.squeezeExcitation() == null ? 0 : b.squeezeExcitation().squeezeChannels()).append(';')
+                    .append(PathSelector.candidates(b, schedules)).append('\n');
+        }
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(sha.digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
     }
 
     /** Returns the machine fingerprint. */
@@ -187,17 +224,44 @@ public final class CalibrationStore {
         }
     }
 
+    /**
+     * Returns the calibration a call under a policy uses at a batch size: under {@link PathPolicy#AUTO} the
+     * calibration, computed once ({@link #getOrCompute}) when missing; under {@link PathPolicy#SPARSE} one already
+     * known (it orders the sparse paths), else null; null under the other policies or when no block has a sparse path.
+     *
+     * @param batch the batch size
+     * @param policy the call's policy
+     * @param anySparsePath whether some block has a sparse path
+     * @param compute computes one calibration per block
+     * @return the per-block calibrations, or null
+     */
+    List<BlockCalibration> forCall(int batch, PathPolicy policy, boolean anySparsePath,
+            Supplier<List<BlockCalibration>> compute) {
+        if (!anySparsePath) {
+            return null;
+        }
+        if (policy == PathPolicy.AUTO) {
+            return getOrCompute(batch, compute);
+        }
+        return policy == PathPolicy.SPARSE ? get(batch).orElse(null) : null;
+    }
+
     /** Returns the batch sizes with a finished calibration, ascending. */
     public List<Integer> batchSizes() {
-        TreeSet<Integer> r = new TreeSet<>();
+        return List.copyOf(finished().keySet());
+    }
+
+    /** One consistent snapshot of the finished calibrations, by ascending batch size. */
+    private TreeMap<Integer, List<BlockCalibration>> finished() {
+        TreeMap<Integer, List<BlockCalibration>> r = new TreeMap<>();
         synchronized (entries) {
             entries.forEach((b, f) -> {
                 if (f.isDone() && !f.isCompletedExceptionally()) {
-                    r.add(b);
+                    r.put(b, f.join());
                 }
             });
         }
-        return List.copyOf(r);
+        return r;
     }
 
     /** Returns how many calibrations this store has computed (loaded and put ones excluded). */
@@ -216,13 +280,14 @@ public final class CalibrationStore {
         root.addProperty("format", FORMAT_VERSION);
         root.addProperty("backend", backendId);
         root.addProperty("machine", machine);
+        root.addProperty("structure", structure);
         root.addProperty("blocks", blocks);
         JsonArray batches = new JsonArray();
-        for (int batch : batchSizes()) {
+        for (Map.Entry<Integer, List<BlockCalibration>> entry : finished().entrySet()) {
             JsonObject b = new JsonObject();
-            b.addProperty("batch", batch);
+            b.addProperty("batch", entry.getKey());
             JsonArray list = new JsonArray();
-            for (BlockCalibration c : get(batch).orElseThrow()) {
+            for (BlockCalibration c : entry.getValue()) {
                 JsonObject o = new JsonObject();
                 o.addProperty("denseMillis", Double.isNaN(c.denseMillis()) ? null : c.denseMillis());
                 JsonObject models = new JsonObject();
@@ -248,11 +313,12 @@ public final class CalibrationStore {
     }
 
     /**
-     * Loads calibrations saved by {@link #save} into this store, if the file was written for the same backend, machine
-     * and block count.
+     * Loads calibrations saved by {@link #save} into this store, if the file was written for the same backend, machine,
+     * model structure and block count.
      *
      * @param file the file
-     * @return the number of batch sizes loaded, or -1 when the file belongs to another backend, machine or model
+     * @return the number of batch sizes loaded, or -1 when the file belongs to another backend, machine or model (a
+     *     file without a structure fingerprint counts as another model's)
      * @throws IOException if the file cannot be read, is larger than 16 MiB, or is not a valid calibration file (the
      *     message names the file and the problem)
      */
@@ -267,9 +333,15 @@ public final class CalibrationStore {
             if (format != FORMAT_VERSION) {
                 throw new IOException(file + ": unsupported calibration format " + format);
             }
-            if (!backendId.equals(root.get("backend").getAsString())
-                    || !machine.equals(root.get("machine").getAsString())
-                    || blocks != root.get("blocks").getAsInt()) {
+            JsonElement st = root.get("structure");
+            String mismatch = !backendId.equals(root.get("backend").getAsString()) ? "backend"
+                    : !machine.equals(root.get("machine").getAsString()) ? "machine"
+                    : blocks != root.get("blocks").getAsInt() ? "block count"
+                    : st == null || !st.isJsonPrimitive() || !structure.equals(st.getAsString())
+                            ? "model structure (gates or sparse paths)"
+                    : null;
+            if (mismatch != null) {
+                LOG.debug("{}: not loaded, written for another {}", file, mismatch);
                 return -1;
             }
             int n = 0;

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * dense path is timed once (at half density: its time does not depend on the masks), every sparse path at several
  * densities (random and clustered cells; with a channel gate and a batch above 1 also with per-sample patterns, so
  * that the per-pattern cost can be fitted). A time is the fastest of {@code runs} runs after one warm-up run: the run
- * least disturbed by other work on shared cores, for dense and sparse alike.
+ * least disturbed by other work on shared cores, for dense and sparse alike. Immutable: one calibrator may serve
+ * several threads, each timing on its own kernels.
  */
 final class Calibrator {
 
@@ -55,15 +56,19 @@ final class Calibrator {
         try (Kernels.Scope<T> scope = k.openScope()) {
             T x = k.importHost(data, xs);
             double dense = time(k, w, x, xs, synthetic(plan, batch, 0.5, false, 0.5, false, r), DensePath.INSTANCE);
+            // every path is fitted on the same decisions
+            List<Masks> masks = new ArrayList<>();
+            for (double[] st : settings(plan.mode(), batch)) {
+                Masks mk = synthetic(plan, batch, st[0], st[1] > 0, st[2], st[3] > 0, r);
+                if (!mk.allCellsClosed()) {
+                    masks.add(mk);
+                }
+            }
             Map<ExecutionPath, LinearCostModel> models = new EnumMap<>(ExecutionPath.class);
             for (ExecutionPath p : candidates) {
                 List<double[]> features = new ArrayList<>();
                 List<Double> times = new ArrayList<>();
-                for (double[] st : settings(plan.mode(), batch)) {
-                    Masks mk = synthetic(plan, batch, st[0], st[1] > 0, st[2], st[3] > 0, r);
-                    if (mk.allCellsClosed()) {
-                        continue;
-                    }
+                for (Masks mk : masks) {
                     features.add(PathFeatures.of(p, mk));
                     times.add(time(k, w, x, xs, mk, PathSelector.strategy(p)));
                 }
@@ -135,7 +140,7 @@ final class Calibrator {
             } else {
                 int open = Math.max(1, (int) Math.round(spatialDensity * per));
                 for (int b = 0; b < batch; b++) {
-                    int[] order = clustered ? identity(per) : shuffled(per, r);
+                    int[] order = clustered ? Permutations.identity(per) : Permutations.shuffled(per, r);
                     for (int c = 0; c < open; c++) {
                         cells[b * per + order[c]] = 1;
                     }
@@ -147,10 +152,10 @@ final class Calibrator {
             int groups = plan.channelGroups();
             channels = new float[batch * groups];
             int open = Math.max(1, (int) Math.round(channelDensity * groups));
-            int[] order = shuffled(groups, r);
+            int[] order = Permutations.shuffled(groups, r);
             for (int b = 0; b < batch; b++) {
                 if (perSamplePatterns && b > 0) {
-                    order = shuffled(groups, r);
+                    order = Permutations.shuffled(groups, r);
                 }
                 for (int c = 0; c < open; c++) {
                     channels[b * groups + order[c]] = 1;
@@ -160,22 +165,4 @@ final class Calibrator {
         return new Masks(plan, batch, cells, channels);
     }
 
-    private static int[] identity(int n) {
-        int[] o = new int[n];
-        for (int i = 0; i < n; i++) {
-            o[i] = i;
-        }
-        return o;
-    }
-
-    private static int[] shuffled(int n, Random r) {
-        int[] o = identity(n);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = o[i];
-            o[i] = o[j];
-            o[j] = t;
-        }
-        return o;
-    }
 }

@@ -1,27 +1,23 @@
 package org.laudnet.core.exec;
 
-import org.laudnet.core.util.Checks;
-
 /**
- * Settings of an executor.
+ * Settings of an executor. (How path costs are calibrated is a setting of the runtime the executors share: see
+ * {@link CalibrationSettings}.) Immutable and thread-safe.
  *
  * @param policy which paths gated blocks may take (default {@link PathPolicy#AUTO})
- * @param calibrationRuns timed runs per calibration point, the fastest counts (default 5)
- * @param calibrationSeed seed of the synthetic calibration inputs and masks (default 7)
  */
-public record ExecutorOptions(PathPolicy policy, int calibrationRuns, long calibrationSeed) {
+public record ExecutorOptions(PathPolicy policy) {
 
     /** Validates the fields. */
     public ExecutorOptions {
         if (policy == null) {
             throw new IllegalArgumentException("policy must not be null");
         }
-        Checks.positive("calibrationRuns", calibrationRuns);
     }
 
-    /** The defaults: AUTO, 5 calibration runs, seed 7. */
+    /** The defaults: AUTO. */
     public static ExecutorOptions defaults() {
-        return new ExecutorOptions(PathPolicy.AUTO, 5, 7L);
+        return new ExecutorOptions(PathPolicy.AUTO);
     }
 
     /**
@@ -31,6 +27,6 @@ public record ExecutorOptions(PathPolicy policy, int calibrationRuns, long calib
      * @return the options
      */
     public ExecutorOptions withPolicy(PathPolicy newPolicy) {
-        return new ExecutorOptions(newPolicy, calibrationRuns, calibrationSeed);
+        return new ExecutorOptions(newPolicy);
     }
 }

@@ -8,7 +8,8 @@ import org.laudnet.core.util.Checks;
 /**
  * Replaces the gates' decisions after the maskers ran (benchmarks and checks that measure a network at imposed
  * densities; the maskers' cost is still paid). Returning the given decisions unchanged leaves a block as its gates
- * decided.
+ * decided. Called on the thread of the executor it is set on; an override shared by executors of several threads
+ * must be thread-safe (the {@link #density} override is, though its random choices then depend on the calls' order).
  */
 public interface GateOverride {
 
@@ -83,17 +84,7 @@ public interface GateOverride {
             }
 
             private int[] shuffled(int n) {
-                int[] o = new int[n];
-                for (int i = 0; i < n; i++) {
-                    o[i] = i;
-                }
-                for (int i = n - 1; i > 0; i--) {
-                    int j = random.nextInt(i + 1);
-                    int t = o[i];
-                    o[i] = o[j];
-                    o[j] = t;
-                }
-                return o;
+                return Permutations.shuffled(n, random);
             }
         };
     }

@@ -7,7 +7,8 @@ import org.laudnet.core.cost.BlockDensities;
 /**
  * What the gates of a network decided in one call and what it cost: per block the path taken and the densities
  * (batch means and per sample), and the network's MACs per image against the static network's (stem, head and
- * maskers included; method section 3: {@code F_dyn / F_static}).
+ * maskers included; method section 3: {@code F_dyn / F_static}). Immutable (its arrays are copied in and its
+ * accessors' arrays are the record's own: do not modify them) and thread-safe.
  *
  * @param blocks the per-block reports, in network order
  * @param stageOfBlock the stage index (from 0) of every block
@@ -91,7 +92,9 @@ public record GateReport(
     }
 
     /**
-     * Returns the report of one image of the batch (its densities and MACs; the paths are the batch's).
+     * Returns the report of one image of the batch, as for a batch of that image alone: its MACs and MACs ratio, and
+     * per block its densities, MACs ratio and gate units ({@link ExecutionReport#sample}); the paths and predicted
+     * times are the batch's.
      *
      * @param sample the image's index
      * @return the single-image report
@@ -100,10 +103,7 @@ public record GateReport(
         if (sample < 0 || sample >= batch()) {
             throw new IllegalArgumentException("sample must be in [0, " + batch() + "), got " + sample);
         }
-        List<ExecutionReport> one = blocks.stream().map(r -> new ExecutionReport(r.mode(), r.path(), 1,
-                r.activeUnits(), r.totalUnits(), r.patternGroups(), r.sampleDensities().get(sample),
-                List.of(r.sampleDensities().get(sample)), r.macsRatio(), r.predictedSparseMs(),
-                r.predictedDenseMs())).toList();
+        List<ExecutionReport> one = blocks.stream().map(r -> r.sample(sample)).toList();
         return new GateReport(one, stageOfBlock, sampleDynamicMacs[sample], staticMacs,
                 new double[] {sampleDynamicMacs[sample]});
     }

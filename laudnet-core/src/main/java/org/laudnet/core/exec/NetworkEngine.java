@@ -2,6 +2,7 @@ package org.laudnet.core.exec;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.plan.InferencePlan;
 import org.slf4j.Logger;
@@ -24,6 +25,8 @@ final class NetworkEngine<T> implements AutoCloseable {
     final PlanRuntime<T> runtime;
     final Kernels<T> k;
     final List<BlockEngine> blocks;
+    private final boolean anySparsePath;
+    private final int[] stageOfBlock;
     private final ExecutorOptions options;
     private PhaseTimer timer;
     private GateOverride override;
@@ -37,6 +40,8 @@ final class NetworkEngine<T> implements AutoCloseable {
             list.add(new BlockEngine(w, runtime.backend()));
         }
         this.blocks = List.copyOf(list);
+        this.anySparsePath = blocks.stream().anyMatch(b -> !b.candidates.isEmpty());
+        this.stageOfBlock = runtime.stageOfBlock();
     }
 
     void setPhaseTimer(PhaseTimer timer) {
@@ -101,18 +106,7 @@ final class NetworkEngine<T> implements AutoCloseable {
 
     /** Returns the calibration the policy needs at this batch size (computing it once per model), or null. */
     private List<BlockCalibration> calibrationFor(int batch, PathPolicy policy) {
-        if (policy != PathPolicy.AUTO && policy != PathPolicy.SPARSE) {
-            return null;
-        }
-        boolean any = blocks.stream().anyMatch(b -> !b.candidates.isEmpty());
-        if (!any) {
-            return null;
-        }
-        CalibrationStore store = runtime.calibrations();
-        if (policy == PathPolicy.SPARSE) {
-            return store.get(batch).orElse(null);
-        }
-        return store.getOrCompute(batch, () -> {
+        return runtime.calibrations().forCall(batch, policy, anySparsePath, () -> {
             LOG.info("calibrating the path costs of {} blocks at batch size {} on {} (PlanRuntime.calibrate does this"
                     + " ahead of time)", blocks.size(), batch, runtime.backend().id());
             return calibrate(batch);
@@ -120,14 +114,15 @@ final class NetworkEngine<T> implements AutoCloseable {
     }
 
     /**
-     * Measures every block's paths at a batch size.
+     * Measures every block's paths at a batch size, with the runtime's {@link CalibrationSettings}.
      *
      * @param batch the batch size
      * @return one calibration per block
      */
     List<BlockCalibration> calibrate(int batch) {
         long t0 = System.nanoTime();
-        Calibrator calibrator = new Calibrator(options.calibrationRuns(), options.calibrationSeed());
+        CalibrationSettings settings = runtime.calibrationSettings();
+        Calibrator calibrator = new Calibrator(settings.runs(), settings.seed());
         List<BlockCalibration> list = new ArrayList<>();
         for (BlockEngine b : blocks) {
             list.add(calibrator.calibrate(k, b.weights, b.candidates, batch));
@@ -146,18 +141,18 @@ final class NetworkEngine<T> implements AutoCloseable {
      */
     GateReport report(List<ExecutionReport> reports, int batch) {
         InferencePlan p = runtime.plan();
-        double fixed = p.stemMacs() + p.headMacs();
         double[] samples = new double[batch];
         double mean = 0;
+        List<BlockDensities> densities = new ArrayList<>(reports.size());
         for (int b = 0; b < batch; b++) {
-            double macs = fixed;
-            for (int i = 0; i < reports.size(); i++) {
-                macs += p.blocks().get(i).cost().dynamicMacs(reports.get(i).sampleDensities().get(b));
+            densities.clear();
+            for (ExecutionReport r : reports) {
+                densities.add(r.sampleDensities().get(b));
             }
-            samples[b] = macs;
-            mean += macs / batch;
+            samples[b] = p.dynamicMacs(densities);
+            mean += samples[b] / batch;
         }
-        return new GateReport(reports, runtime.stageOfBlock(), mean, p.staticMacs(), samples);
+        return new GateReport(reports, stageOfBlock, mean, p.staticMacs(), samples);
     }
 
     private void lap(String phase) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.laudnet.core.util.Checks;
 
 /**
  * Eval-mode inference of an {@link org.laudnet.core.plan.InferencePlan} on its runtime's backend, with the gates
@@ -86,11 +87,7 @@ public final class NetworkExecutor implements AutoCloseable {
             throw new IllegalArgumentException("images must be float32, got " + images.getDataType());
         }
         int batch = checkShape(images.getShape());
-        try (NDArray sum = images.sum()) {
-            if (!Float.isFinite(sum.getFloat())) {
-                throw new IllegalArgumentException("images contain NaN or infinite values");
-            }
-        }
+        checkFinite(images);
         return runArray(engine, images, batch, checkPolicy(policy));
     }
 
@@ -120,9 +117,7 @@ public final class NetworkExecutor implements AutoCloseable {
         if (images == null) {
             throw new IllegalArgumentException("images must not be null");
         }
-        if (batch <= 0) {
-            throw new IllegalArgumentException("batch must be positive, got " + batch);
-        }
+        Checks.positive("batch", batch);
         Nchw xs = engine.inputShape(batch);
         if (images.length != (long) xs.size()) {
             throw new IllegalArgumentException("images must hold B x C x S x S = " + batch + " x " + xs.channels()
@@ -164,6 +159,22 @@ public final class NetworkExecutor implements AutoCloseable {
             logits = k.exportHost(out, batch * classes);
         }
         return new HostExecution(logits, batch, classes, e.report(reports, batch));
+    }
+
+    /** Rejects NaN and infinite elements (checked element-wise: a sum of large finite values may overflow). */
+    private static void checkFinite(NDArray images) {
+        long nan;
+        long inf;
+        try (NDArray isNan = images.isNaN();
+                NDArray nanCount = isNan.countNonzero();
+                NDArray isInf = images.isInfinite();
+                NDArray infCount = isInf.countNonzero()) {
+            nan = nanCount.getLong();
+            inf = infCount.getLong();
+        }
+        if (nan > 0 || inf > 0) {
+            throw new IllegalArgumentException("images contain " + nan + " NaN and " + inf + " infinite value(s)");
+        }
     }
 
     private int checkShape(Shape s) {

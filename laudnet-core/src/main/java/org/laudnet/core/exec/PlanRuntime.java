@@ -9,7 +9,8 @@ import org.laudnet.core.util.Checks;
  * An {@link InferencePlan} bound to a {@link Backend}: the plan's weights uploaded once, the path-cost calibrations,
  * and a factory of executors. This is the shared, thread-safe part of a deployed model: create one per model and
  * backend, then one {@link NetworkExecutor} per thread ({@link #newExecutor()}); N executors share one copy of the
- * weights (and of every cached channel slice) and one calibration per batch size.
+ * weights (and of every cached channel slice) and one calibration per batch size, measured with the runtime's
+ * {@link CalibrationSettings}.
  *
  * <p>Calibration: under {@link PathPolicy#AUTO} an executor needs, per batch size, each gated block's measured path
  * costs. The first call at a new batch size measures them (once per runtime; concurrent callers wait for it); call
@@ -24,20 +25,23 @@ public final class PlanRuntime<T> implements AutoCloseable {
     private final Backend<T> backend;
     private final PlanWeights weights;
     private final CalibrationStore calibrations;
-    private final int[] stageOfBlock;
+    private final CalibrationSettings calibrationSettings;
     private volatile boolean closed;
 
-    private PlanRuntime(InferencePlan plan, Backend<T> backend, int calibrationCapacity) {
+    private PlanRuntime(InferencePlan plan, Backend<T> backend, int calibrationCapacity,
+            CalibrationSettings calibrationSettings) {
         this.plan = plan;
         this.backend = backend;
         this.weights = new PlanWeights(plan, backend);
         this.calibrations = new CalibrationStore(backend.id(), CalibrationStore.machineFingerprint(backend),
-                plan.blocks().size(), calibrationCapacity);
-        this.stageOfBlock = plan.blocks().stream().mapToInt(BlockPlan::stage).toArray();
+                CalibrationStore.structureFingerprint(plan, backend.spatialSchedules()), plan.blocks().size(),
+                calibrationCapacity);
+        this.calibrationSettings = calibrationSettings;
     }
 
     /**
-     * Uploads a plan's weights to a backend. The runtime owns the backend from now on and closes it.
+     * Uploads a plan's weights to a backend, with the default calibration capacity and settings. The runtime owns the
+     * backend from now on and closes it.
      *
      * @param plan the plan
      * @param backend the backend
@@ -45,7 +49,7 @@ public final class PlanRuntime<T> implements AutoCloseable {
      * @return the runtime
      */
     public static <T> PlanRuntime<T> create(InferencePlan plan, Backend<T> backend) {
-        return create(plan, backend, CalibrationStore.DEFAULT_CAPACITY);
+        return create(plan, backend, CalibrationStore.DEFAULT_CAPACITY, CalibrationSettings.defaults());
     }
 
     /**
@@ -58,12 +62,43 @@ public final class PlanRuntime<T> implements AutoCloseable {
      * @return the runtime
      */
     public static <T> PlanRuntime<T> create(InferencePlan plan, Backend<T> backend, int calibrationCapacity) {
-        if (plan == null || backend == null) {
-            throw new IllegalArgumentException("plan and backend must not be null");
+        return create(plan, backend, calibrationCapacity, CalibrationSettings.defaults());
+    }
+
+    /**
+     * Uploads a plan's weights to a backend, measuring path costs with the given settings.
+     *
+     * @param plan the plan
+     * @param backend the backend (owned by the runtime from now on)
+     * @param calibrationSettings how path costs are measured, for every executor of the runtime
+     * @param <T> the backend's tensor type
+     * @return the runtime
+     */
+    public static <T> PlanRuntime<T> create(InferencePlan plan, Backend<T> backend,
+            CalibrationSettings calibrationSettings) {
+        return create(plan, backend, CalibrationStore.DEFAULT_CAPACITY, calibrationSettings);
+    }
+
+    /**
+     * Uploads a plan's weights to a backend, keeping calibrations for at most {@code calibrationCapacity} batch sizes,
+     * measured with the given settings.
+     *
+     * @param plan the plan
+     * @param backend the backend (owned by the runtime from now on)
+     * @param calibrationCapacity the most batch sizes whose calibration is kept, positive
+     * @param calibrationSettings how path costs are measured, for every executor of the runtime
+     * @param <T> the backend's tensor type
+     * @return the runtime
+     * @throws IllegalArgumentException for a null argument or a capacity that is not positive
+     */
+    public static <T> PlanRuntime<T> create(InferencePlan plan, Backend<T> backend, int calibrationCapacity,
+            CalibrationSettings calibrationSettings) {
+        if (plan == null || backend == null || calibrationSettings == null) {
+            throw new IllegalArgumentException("plan, backend and calibrationSettings must not be null");
         }
         Checks.positive("calibrationCapacity", calibrationCapacity);
         try {
-            return new PlanRuntime<>(plan, backend, calibrationCapacity);
+            return new PlanRuntime<>(plan, backend, calibrationCapacity, calibrationSettings);
         } catch (RuntimeException e) {
             backend.close();
             throw e;
@@ -85,9 +120,14 @@ public final class PlanRuntime<T> implements AutoCloseable {
         return calibrations;
     }
 
-    /** Returns the stage index (from 0) of every block. */
+    /** Returns how this runtime measures path costs. */
+    public CalibrationSettings calibrationSettings() {
+        return calibrationSettings;
+    }
+
+    /** Returns the stage index (from 0) of every block (a new array, derived from the plan). */
     public int[] stageOfBlock() {
-        return stageOfBlock.clone();
+        return plan.blocks().stream().mapToInt(BlockPlan::stage).toArray();
     }
 
     PlanWeights weights() {

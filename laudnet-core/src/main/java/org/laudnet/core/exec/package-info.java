@@ -33,8 +33,9 @@
  * </ul>
  *
  * Path costs are linear models {@code t = c0 + sum_k c_k f_k} ({@link LinearCostModel}) over each path's work
- * features, fitted by the {@code Calibrator} per block and batch size on synthetic inputs ({@link BlockCalibration})
- * and kept in a {@link CalibrationStore} (computed once per batch size, saved to and loaded from JSON).
+ * features, fitted by the {@code Calibrator} per block and batch size on synthetic inputs ({@link BlockCalibration},
+ * measured as the runtime's {@link CalibrationSettings} say) and kept in a {@link CalibrationStore} (computed once per
+ * batch size, saved to and loaded from JSON).
  * {@code BlockEngine} and {@code NetworkEngine} tie this together for one executor.
  *
  * <h2>Fronts and thread safety</h2>

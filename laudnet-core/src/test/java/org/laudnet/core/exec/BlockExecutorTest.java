@@ -1,19 +1,24 @@
 package org.laudnet.core.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -201,6 +206,59 @@ class BlockExecutorTest extends ManagedTest {
                     () -> ex.runWithMasks(x, m.ones(new Shape(2, 1, 4, 4)), null, PathPolicy.AUTO));
             TestArrays.assertClose(plain.run(ps, x, false).output(), ex.run(x).output(), TOL, "static block");
         }
+    }
+
+    @Test
+    void masksOfAnotherDataTypeAreNotLeaked() {
+        GatedResidualBlock b = block(BOTTLENECK_ID, GateSpec.both(2, 4), 3);
+        try (BlockExecutor ex = BlockExecutor.builder().setBlock(b).setManager(m).build()) {
+            NDArray x = TestArrays.randn(m, 1, new Shape(2, 64, 8, 8));
+            NDArray sm = TestArrays.randomMask(m, 7, ex.spatialMaskShape(2).orElseThrow(), 0.5)
+                    .toType(DataType.FLOAT64, false);
+            NDArray cm = m.ones(ex.channelMaskShape(2).orElseThrow(), DataType.INT32);
+            ex.runWithMasks(x, sm, cm, PathPolicy.SPARSE).output().close();
+            int before = m.getManagedArrays().size();
+            for (int i = 0; i < 10; i++) {
+                ex.runWithMasks(x, sm, cm, PathPolicy.SPARSE).output().close();
+            }
+            assertEquals(before, m.getManagedArrays().size(), "converted masks leaked into their manager");
+        }
+    }
+
+    @Test
+    void anOwnBackendIsReleasedWhenTheExecutorCannotBeBuilt() {
+        GatedResidualBlock b = block(BOTTLENECK_ID, GateSpec.both(2, 4), 3);
+        List<NDManager> backendManagers = new ArrayList<>();
+        // the executor's DJL backend lives in a sub-manager of this one, where every weight upload fails
+        NDManager parent = forwarding(m, false, sub -> {
+            backendManagers.add(sub);
+            return forwarding(sub, true, s -> s);
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> BlockExecutor.builder().setBlock(b).setManager(parent).build());
+        assertEquals("no memory for the weights", e.getMessage());
+        assertEquals(1, backendManagers.size());
+        assertFalse(backendManagers.get(0).isOpen(), "the executor's own backend was left open");
+    }
+
+    /**
+     * A manager that forwards every call to {@code target}, except that its {@code create} methods fail when
+     * {@code failCreate}, and the sub-managers it creates are passed through {@code onSubManager}.
+     */
+    private static NDManager forwarding(NDManager target, boolean failCreate, UnaryOperator<NDManager> onSubManager) {
+        return (NDManager) Proxy.newProxyInstance(NDManager.class.getClassLoader(), new Class<?>[] {NDManager.class},
+                (proxy, method, args) -> {
+                    if (failCreate && method.getName().equals("create")) {
+                        throw new IllegalStateException("no memory for the weights");
+                    }
+                    Object r;
+                    try {
+                        r = method.invoke(target, args);
+                    } catch (InvocationTargetException ex) {
+                        throw ex.getCause();
+                    }
+                    return method.getName().equals("newSubManager") ? onSubManager.apply((NDManager) r) : r;
+                });
     }
 
     /** The training form with imposed masks (method section 1), from the block's own layers in eval mode. */

@@ -3,6 +3,7 @@ package org.laudnet.core.exec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +25,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +36,7 @@ import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.exec.djl.DjlBackend;
 import org.laudnet.core.exec.reference.ReferenceBackend;
 import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.core.plan.PlanFile;
 import org.laudnet.core.testing.TestArrays;
@@ -44,10 +52,15 @@ class PlanRuntimeTest {
     @BeforeEach
     void open() {
         manager = NDManager.newBaseManager();
-        net = TestNets.network(new TestNets.ResidualFamily(BlockType.BOTTLENECK, StridePlacement.CONV2), 3, 8,
-                TestNets.bottleneckStages(GateSpec.both(2, 2), GateSpec.layer()));
-        TestNets.initialise(net, manager, 3);
+        net = network(GateSpec.both(2, 2), 3);
         plan = InferencePlan.of(net);
+    }
+
+    private GatedBackbone network(GateSpec firstStage, long seed) {
+        GatedBackbone n = TestNets.network(new TestNets.ResidualFamily(BlockType.BOTTLENECK, StridePlacement.CONV2), 3,
+                8, TestNets.bottleneckStages(firstStage, GateSpec.layer()));
+        TestNets.initialise(n, manager, seed);
+        return n;
     }
 
     @AfterEach
@@ -264,6 +277,163 @@ class PlanRuntimeTest {
             assertEquals(r.macsRatio(), mean, 1e-9, "the batch ratio is the mean of the images' ratios");
             assertThrows(IllegalArgumentException.class, () -> r.sample(3));
             assertThrows(IllegalArgumentException.class, () -> r.stageDensities(5, -1));
+        }
+    }
+
+    @Test
+    void calibrationSettingsAreTheRuntimesForEveryCalibration() {
+        int[] one = calibrationExports(1);
+        int[] three = calibrationExports(3);
+        // each timed point runs once to warm up, then `runs` times, each run reading one value back
+        assertTrue(one[0] > 0 && one[1] > 0, "nothing was calibrated");
+        assertEquals(2 * one[0], three[0], "PlanRuntime.calibrate must use the runtime's settings");
+        assertEquals(2 * one[1], three[1], "an executor's first AUTO call must use the runtime's settings");
+    }
+
+    /** The values read back while calibrating batch 2 ahead of time, and batch 3 in an executor's first AUTO call. */
+    private int[] calibrationExports(int runs) {
+        AtomicInteger exports = new AtomicInteger();
+        try (PlanRuntime<?> rt = PlanRuntime.create(plan, counting(new ReferenceBackend(), exports),
+                new CalibrationSettings(runs, 7L));
+                NetworkExecutor ex = rt.newExecutor()) {
+            assertEquals(runs, rt.calibrationSettings().runs());
+            rt.calibrate(2);
+            int ahead = exports.getAndSet(0);
+            float[] x = images(3, 5);
+            ex.run(x, 3);
+            int first = exports.getAndSet(0);
+            ex.run(x, 3);
+            return new int[] {ahead, first - exports.get()};
+        }
+    }
+
+    /** A backend whose kernels count their {@code exportHost} calls. */
+    @SuppressWarnings("unchecked")
+    private static <T> Backend<T> counting(Backend<T> inner, AtomicInteger exports) {
+        return (Backend<T>) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    Object r = invoke(inner, method, args);
+                    if (!method.getName().equals("newKernels")) {
+                        return r;
+                    }
+                    Kernels<T> k = (Kernels<T>) r;
+                    return Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
+                            (p, m, a) -> {
+                                if (m.getName().equals("exportHost")) {
+                                    exports.incrementAndGet();
+                                }
+                                return invoke(k, m, a);
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Test
+    void aCalibrationOfTheSameNetworkGatedOtherwiseIsNotLoaded(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("model.calibration.json");
+        try (PlanRuntime<?> rt = PlanRuntime.create(plan, new ReferenceBackend(), new CalibrationSettings(1, 7L))) {
+            rt.calibrate(2);
+            rt.calibrations().save(file);
+        }
+        InferencePlan regated = InferencePlan.of(network(GateSpec.spatial(2), 3));
+        assertEquals(plan.blocks().size(), regated.blocks().size());
+        try (PlanRuntime<?> rt = PlanRuntime.create(regated, new ReferenceBackend())) {
+            assertEquals(-1, rt.calibrations().load(file), "the calibration of other gates was accepted");
+            assertEquals(List.of(), rt.calibratedBatchSizes());
+        }
+        try (PlanRuntime<?> rt = PlanRuntime.create(InferencePlan.of(network(GateSpec.both(2, 2), 11)),
+                new ReferenceBackend())) {
+            assertEquals(1, rt.calibrations().load(file), "other weights of the same structure share calibrations");
+        }
+        JsonObject root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        root.remove("structure");
+        Files.writeString(file, root.toString());
+        try (PlanRuntime<?> rt = PlanRuntime.create(plan, new ReferenceBackend())) {
+            assertEquals(-1, rt.calibrations().load(file), "a file without a structure fingerprint was accepted");
+        }
+    }
+
+    @Test
+    void aSampleReportDescribesThatSampleAlone() {
+        // sample b opens its first min(b + 1, units) cells and channel groups
+        GateOverride staircase = new GateOverride() {
+            @Override
+            public float[] spatial(int block, BlockPlan p, int batch, float[] cells) {
+                return firstOpen(batch, cells.length / batch);
+            }
+
+            @Override
+            public float[] channel(int block, BlockPlan p, int batch, float[] groups) {
+                return firstOpen(batch, groups.length / batch);
+            }
+
+            private float[] firstOpen(int batch, int per) {
+                float[] r = new float[batch * per];
+                for (int b = 0; b < batch; b++) {
+                    for (int u = 0; u < Math.min(b + 1, per); u++) {
+                        r[b * per + u] = 1f;
+                    }
+                }
+                return r;
+            }
+        };
+        int batch = 3;
+        try (PlanRuntime<?> rt = PlanRuntime.create(plan, new ReferenceBackend());
+                NetworkExecutor ex = rt.newExecutor()) {
+            ex.setGateOverride(staircase);
+            GateReport r = ex.run(images(batch, 8), batch, PathPolicy.SPARSE).report();
+            for (int b = 0; b < batch; b++) {
+                GateReport one = r.sample(b);
+                assertEquals(r.sampleMacsRatio(b), one.macsRatio(), 1e-12);
+                for (int i = 0; i < plan.blocks().size(); i++) {
+                    ExecutionReport all = r.blocks().get(i);
+                    ExecutionReport mine = one.blocks().get(i);
+                    String where = "sample " + b + ", block " + i + " " + all.mode();
+                    int units = all.totalUnits() / batch;
+                    assertEquals(1, mine.batch(), where);
+                    assertEquals(units, mine.totalUnits(), where);
+                    assertEquals(Math.min(b + 1, units), mine.activeUnits(), where);
+                    assertEquals(1, mine.patternGroups(), where);
+                    assertEquals(all.sampleDensities().get(b), mine.densities(), where);
+                    assertEquals(plan.blocks().get(i).cost().ratio(mine.densities()), mine.macsRatio(), 1e-12, where);
+                    assertEquals(all.path(), mine.path(), where);
+                }
+            }
+            assertNotEquals(r.blocks().get(0).macsRatio(), r.sample(0).blocks().get(0).macsRatio(), 1e-6,
+                    "the samples differ, so the first sample's block ratio is not the batch's");
+            assertNotEquals(r.sample(0).blocks().get(0).macsRatio(), r.sample(2).blocks().get(0).macsRatio(), 1e-6);
+        }
+    }
+
+    @Test
+    void largeFiniteImagesAreAcceptedAndNonFiniteOnesRejectedElementWise() {
+        try (PlanRuntime<?> rt = PlanRuntime.create(plan, new ReferenceBackend());
+                NetworkExecutor ex = rt.newExecutor()) {
+            float[] v = new float[192];
+            // finite, but their float sum overflows
+            v[0] = 3e38f;
+            v[1] = 3e38f;
+            NDArray large = manager.create(v, new Shape(1, 3, 8, 8));
+            assertEquals(new Shape(1, 5), ex.run(large, PathPolicy.DENSE).logits().getShape());
+            v[7] = Float.NaN;
+            v[9] = Float.NEGATIVE_INFINITY;
+            NDArray bad = manager.create(v, new Shape(1, 3, 8, 8));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ex.run(bad));
+            assertTrue(e.getMessage().contains("1 NaN and 1 infinite"), e.getMessage());
+            // the same on the host path
+            v[7] = 0f;
+            v[9] = 0f;
+            assertEquals(5, ex.run(v, 1, PathPolicy.DENSE).logits().length);
+            v[7] = Float.NaN;
+            e = assertThrows(IllegalArgumentException.class, () -> ex.run(v, 1));
+            assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("index 7"), e.getMessage());
         }
     }
 }

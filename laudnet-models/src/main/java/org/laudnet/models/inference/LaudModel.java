@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety, DJL's way: the model is shared by any number of threads; create one predictor per thread (a
  * predictor is not thread-safe, and is cheap: N predictors share one copy of the weights). Calibration (see
  * {@link #calibrate}) is computed once per model and batch size; a calibration file beside the model file
- * ({@code <file>.calibration.json}) is loaded when it was measured on the same backend and machine.
+ * ({@code <file>.calibration.json}) is loaded when it was measured on the same backend and machine for the same gates.
  *
  * <p>Its DJL {@link ai.djl.Model} form is {@link #asDjlModel()}; DJL's {@code Criteria} loads it too:
  * {@code Criteria.builder().setTypes(Image.class, Classifications.class).optModelPath(path)
@@ -343,8 +343,8 @@ public final class LaudModel implements AutoCloseable {
         try {
             int n = rt.calibrations().load(calibration);
             if (n < 0) {
-                LOG.info("{} was measured on another backend or machine; calibrating afresh when needed",
-                        calibration);
+                LOG.info("{} was measured on another backend or machine, or for other gates; calibrating afresh"
+                        + " when needed", calibration);
             } else {
                 LOG.debug("loaded {} calibrated batch sizes from {}", n, calibration);
             }

@@ -29,6 +29,7 @@ import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.exec.Backend;
+import org.laudnet.core.exec.CalibrationSettings;
 import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.ExecutionReport;
 import org.laudnet.core.exec.ExecutorOptions;
@@ -253,8 +254,8 @@ class NetworkExecutorEquivalenceTest extends ManagedTest {
         InferencePlan plan = InferencePlan.of(net);
         assertEquals(n, plan.blocks().size());
         assertEquals(net.staticMacs(), plan.staticMacs());
-        try (PlanRuntime<?> runtime = PlanRuntime.create(plan, backendKind.create(m));
-                NetworkExecutor ex = runtime.newExecutor(new ExecutorOptions(PathPolicy.AUTO, 1, 7L))) {
+        try (PlanRuntime<?> runtime = PlanRuntime.create(plan, backendKind.create(m), new CalibrationSettings(1, 7L));
+                NetworkExecutor ex = runtime.newExecutor(new ExecutorOptions(PathPolicy.AUTO))) {
             for (PathPolicy policy : policies(runtime.backend().spatialSchedules(), auto)) {
                 String what = net.getFamily() + " on " + backendKind + " under " + policy;
                 NetworkExecution r = ex.run(x, policy);
@@ -333,9 +334,10 @@ class NetworkExecutorEquivalenceTest extends ManagedTest {
     @EnumSource(BackendKind.class)
     void executorsShareTheRuntimeAndBatchSizesVary(BackendKind backendKind) {
         GatedBackbone net = network(Net.REGNETY, 8);
-        try (PlanRuntime<?> runtime = PlanRuntime.create(InferencePlan.of(net), backendKind.create(m));
-                NetworkExecutor a = runtime.newExecutor(new ExecutorOptions(PathPolicy.SPARSE, 1, 7L));
-                NetworkExecutor b = runtime.newExecutor(new ExecutorOptions(PathPolicy.DENSE, 1, 7L))) {
+        try (PlanRuntime<?> runtime = PlanRuntime.create(InferencePlan.of(net), backendKind.create(m),
+                new CalibrationSettings(1, 7L));
+                NetworkExecutor a = runtime.newExecutor(new ExecutorOptions(PathPolicy.SPARSE));
+                NetworkExecutor b = runtime.newExecutor(new ExecutorOptions(PathPolicy.DENSE))) {
             for (int batch : new int[] {1, 2, 5}) {
                 NDArray x = TestArrays.randn(m, 20 + batch, new Shape(batch, 3, 32, 32));
                 NDArray want = net.run(ps, x, false).logits();
