@@ -1,6 +1,6 @@
 package org.laudnet.core.plan;
 
-import java.io.IOException;
+import org.laudnet.core.io.LaudInputException;
 
 /**
  * Thrown by {@link PlanFile} when the bytes it reads are not a valid inference plan of a supported format version:
@@ -8,15 +8,9 @@ import java.io.IOException;
  * count or code, trailing bytes, or layers that do not form a consistent plan. The message is
  * {@code "<source>: <problem>"}, naming the file (or stream) and the offending value.
  */
-public class PlanFormatException extends IOException {
+public class PlanFormatException extends LaudInputException {
 
     private static final long serialVersionUID = 1L;
-
-    /** The file or stream the plan was read from. */
-    private final String source;
-
-    /** What is wrong with it. */
-    private final String problem;
 
     /**
      * Creates the exception.
@@ -25,9 +19,7 @@ public class PlanFormatException extends IOException {
      * @param problem what is wrong with it, naming the offending value
      */
     public PlanFormatException(String source, String problem) {
-        super(source + ": " + problem);
-        this.source = source;
-        this.problem = problem;
+        super(source, problem);
     }
 
     /**
@@ -39,18 +31,6 @@ public class PlanFormatException extends IOException {
      * @param cause the underlying exception
      */
     public PlanFormatException(String source, String problem, Throwable cause) {
-        super(source + ": " + problem, cause);
-        this.source = source;
-        this.problem = problem;
-    }
-
-    /** Returns the file or stream the plan was read from. */
-    public String source() {
-        return source;
-    }
-
-    /** Returns the problem, without the source. */
-    public String problem() {
-        return problem;
+        super(source, problem, cause);
     }
 }

@@ -86,22 +86,23 @@ public final class ImageInputs {
      */
     public static BufferedImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IOException(file + ": no such image file");
+            throw new ImageInputException(String.valueOf(file), "no such image file");
         }
         long size = Files.size(file);
         if (size > MAX_ENCODED_BYTES) {
-            throw new IOException(file + ": " + size + " bytes, more than the limit of " + MAX_ENCODED_BYTES);
+            throw new ImageInputException(String.valueOf(file), size + " bytes, more than the limit of "
+                    + MAX_ENCODED_BYTES);
         }
         return decode(Files.readAllBytes(file), file.toString());
     }
 
     private static byte[] readBounded(InputStream in) throws IOException {
         if (in == null) {
-            throw new IOException("image stream must not be null");
+            throw new ImageInputException("image stream", "must not be null");
         }
         byte[] b = in.readNBytes(MAX_ENCODED_BYTES + 1);
         if (b.length > MAX_ENCODED_BYTES) {
-            throw new IOException("image stream: more than " + MAX_ENCODED_BYTES + " bytes");
+            throw new ImageInputException("image stream", "more than " + MAX_ENCODED_BYTES + " bytes");
         }
         return b;
     }
@@ -116,12 +117,12 @@ public final class ImageInputs {
      */
     public static BufferedImage decode(byte[] bytes, String source) throws IOException {
         if (bytes == null || bytes.length == 0) {
-            throw new IOException(source + ": empty");
+            throw new ImageInputException(source, "empty");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
-                throw new IOException(source + ": not a decodable image (supported: JPEG, PNG, BMP, GIF)");
+                throw new ImageInputException(source, "not a decodable image (supported: JPEG, PNG, BMP, GIF)");
             }
             ImageReader reader = readers.next();
             try {
@@ -129,16 +130,16 @@ public final class ImageInputs {
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);
                 if (w <= 0 || h <= 0 || w * h > MAX_PIXELS) {
-                    throw new IOException(source + ": declares " + w + " x " + h + " = " + w * h
+                    throw new ImageInputException(source, "declares " + w + " x " + h + " = " + w * h
                             + " pixels, outside (0, " + MAX_PIXELS + "]");
                 }
                 BufferedImage image = reader.read(0);
                 if (image == null) {
-                    throw new IOException(source + ": not a decodable image");
+                    throw new ImageInputException(source, "not a decodable image");
                 }
                 return image;
             } catch (RuntimeException e) {
-                throw new IOException(source + ": cannot decode the image: " + e.getMessage(), e);
+                throw new ImageInputException(source, "cannot decode the image: " + e.getMessage(), e);
             } finally {
                 reader.dispose();
             }
@@ -147,12 +148,12 @@ public final class ImageInputs {
 
     private static BufferedImage checked(BufferedImage image) throws IOException {
         if (image == null) {
-            throw new IOException("image must not be null");
+            throw new ImageInputException("image", "must not be null");
         }
         long px = (long) image.getWidth() * image.getHeight();
         if (px <= 0 || px > MAX_PIXELS) {
-            throw new IOException("image has " + image.getWidth() + " x " + image.getHeight() + " pixels, outside (0, "
-                    + MAX_PIXELS + "]");
+            throw new ImageInputException("image", "has " + image.getWidth() + " x " + image.getHeight()
+                    + " pixels, outside (0, " + MAX_PIXELS + "]");
         }
         return image;
     }
@@ -167,15 +168,15 @@ public final class ImageInputs {
      */
     public static BufferedImage fromImage(Image image) throws IOException {
         if (image == null) {
-            throw new IOException("image must not be null");
+            throw new ImageInputException("image", "must not be null");
         }
         if (image.getWrappedImage() instanceof BufferedImage b) {
             return checked(b);
         }
         long px = (long) image.getWidth() * image.getHeight();
         if (px <= 0 || px > MAX_PIXELS) {
-            throw new IOException("image has " + image.getWidth() + " x " + image.getHeight() + " pixels, outside (0, "
-                    + MAX_PIXELS + "]");
+            throw new ImageInputException("image", "has " + image.getWidth() + " x " + image.getHeight()
+                    + " pixels, outside (0, " + MAX_PIXELS + "]");
         }
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray hwc = image.toNDArray(m, Image.Flag.COLOR).toType(DataType.INT32, false);

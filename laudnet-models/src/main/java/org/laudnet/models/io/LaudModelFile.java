@@ -137,6 +137,8 @@ public final class LaudModelFile {
                 net.saveParameters(dos);
             }
             payload = bos.toByteArray();
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot serialise the network's parameters", e);
         }
@@ -162,6 +164,8 @@ public final class LaudModelFile {
                 out.writeLong(crc.getValue());
                 out.flush();
             });
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot write the model file", e);
         }
@@ -262,6 +266,8 @@ public final class LaudModelFile {
                     throw new WeightFileException(file, in.available() + " parameter bytes left unread");
                 }
             }
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException | MalformedModelException | RuntimeException e) {
             throw new WeightFileException(file, "cannot load the parameters: " + e.getMessage(), e);
         }
@@ -279,6 +285,8 @@ public final class LaudModelFile {
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new WeightFileException(file, "file does not exist", e);
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot read the model file", e);
         }

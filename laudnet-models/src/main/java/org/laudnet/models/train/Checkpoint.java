@@ -286,6 +286,8 @@ public final class Checkpoint {
             int from = HEADER + (int) len + 8;
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, from, (int) optLen))) {
                 optimizer = OptimizerState.read(in);
+            } catch (CheckpointException e) {
+                throw e;
             } catch (IOException | IllegalArgumentException e) {
                 throw new CheckpointException(file, "corrupt optimizer state: " + e.getMessage(), e);
             }

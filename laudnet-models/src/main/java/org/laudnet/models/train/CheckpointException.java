@@ -1,10 +1,10 @@
 package org.laudnet.models.train;
 
-import java.io.IOException;
+import org.laudnet.core.io.LaudInputException;
 import java.nio.file.Path;
 
 /** A checkpoint file that cannot be used (bad magic, unknown version, truncated, corrupt); the message names it. */
-public final class CheckpointException extends IOException {
+public final class CheckpointException extends LaudInputException {
 
     private static final long serialVersionUID = 1L;
 
@@ -18,7 +18,7 @@ public final class CheckpointException extends IOException {
      * @param cause the underlying error, or null
      */
     public CheckpointException(Path file, String problem, Throwable cause) {
-        super("checkpoint " + file + ": " + problem, cause);
+        super("checkpoint " + file, problem, cause);
         this.file = file;
     }
 

@@ -50,6 +50,8 @@ public final class ImageNetLabels {
             text = Files.readString(labelsJson, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new WeightFileException(labelsJson, "file not found", e);
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(labelsJson, "cannot read: " + e, e);
         }

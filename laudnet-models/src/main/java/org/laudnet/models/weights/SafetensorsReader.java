@@ -67,6 +67,8 @@ public final class SafetensorsReader {
     public static List<SafetensorsEntry> readEntries(Path file) throws WeightFileException {
         try (FileChannel ch = open(file)) {
             return readHeader(file, ch).entries();
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot read: " + e, e);
         }
@@ -91,6 +93,8 @@ public final class SafetensorsReader {
             TensorFile result = TensorFile.of(tensors, header.metadata());
             LOG.debug("read {} tensors ({} values) from {}", result.size(), result.totalValues(), file);
             return result;
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot read: " + e, e);
         }
@@ -107,6 +111,8 @@ public final class SafetensorsReader {
             return FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new WeightFileException(file, "file not found", e);
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot open: " + e, e);
         }

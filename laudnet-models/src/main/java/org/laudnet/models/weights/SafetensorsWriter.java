@@ -82,6 +82,8 @@ public final class SafetensorsWriter {
             }
             tmp = null;
             LOG.debug("wrote {} tensors ({} values) to {}", tensors.size(), tensors.totalValues(), file);
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot write: " + e, e);
         } finally {

@@ -155,6 +155,8 @@ public final class TfjsLayersModel {
             text = Files.readString(modelJson, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new WeightFileException(modelJson, "file not found", e);
+        } catch (WeightFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new WeightFileException(modelJson, "cannot read: " + e, e);
         }
@@ -362,6 +364,8 @@ public final class TfjsLayersModel {
             }
             try {
                 sizes[i] = Files.size(shard);
+            } catch (WeightFileException e) {
+                throw e;
             } catch (IOException e) {
                 throw new WeightFileException(shard, "cannot read size: " + e, e);
             }
@@ -643,6 +647,8 @@ public final class TfjsLayersModel {
                         current = null;
                     }
                 }
+            } catch (WeightFileException e) {
+                throw e;
             } catch (IOException e) {
                 throw new WeightFileException(currentPath, tensor, "cannot read weight shard: " + e, e);
             } finally {
@@ -655,6 +661,8 @@ public final class TfjsLayersModel {
             if (current != null) {
                 try {
                     current.close();
+                } catch (WeightFileException e) {
+                    throw e;
                 } catch (IOException e) {
                     throw new WeightFileException(currentPath, "cannot close weight shard: " + e, e);
                 }

@@ -2,13 +2,14 @@ package org.laudnet.models.weights;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.laudnet.core.io.LaudInputException;
 
 /**
  * A weight, label or tensor file that cannot be read or written: missing, truncated, malformed, or inconsistent with
  * its own header. The message always names the file and, when the problem belongs to one tensor (or one shard), that
- * tensor or shard.
+ * tensor or shard. Part of the {@link LaudInputException} hierarchy.
  */
-public class WeightFileException extends Exception {
+public class WeightFileException extends LaudInputException {
 
     /** Serialization version. */
     private static final long serialVersionUID = 1L;
@@ -46,18 +47,10 @@ public class WeightFileException extends Exception {
      * @param cause the underlying exception, or {@code null}
      */
     public WeightFileException(Path file, String tensor, String detail, Throwable cause) {
-        super(message(file, tensor, detail), cause);
+        super(file == null ? "<no file>" : file.toString(),
+                tensor == null ? detail : "tensor '" + tensor + "': " + detail, cause);
         this.file = file;
         this.tensor = tensor;
-    }
-
-    private static String message(Path file, String tensor, String detail) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(file == null ? "<no file>" : file.toString());
-        if (tensor != null) {
-            sb.append(": tensor '").append(tensor).append('\'');
-        }
-        return sb.append(": ").append(detail).toString();
     }
 
     /**

@@ -113,25 +113,25 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
         try {
             JsonElement e = JsonParser.parseString(json);
             if (!e.isJsonObject()) {
-                throw new ProfileFormatException(source + ": a CPU latency profile must be a JSON object");
+                throw new ProfileFormatException(source, "a CPU latency profile must be a JSON object");
             }
             root = e.getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-            throw new ProfileFormatException(source + ": not valid JSON: " + e.getMessage(), e);
+            throw new ProfileFormatException(source, "not valid JSON: " + e.getMessage(), e);
         }
         JsonElement v = root.get("formatVersion");
         if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-            throw new ProfileFormatException(source + ": formatVersion is missing; not a CPU latency profile");
+            throw new ProfileFormatException(source, "formatVersion is missing; not a CPU latency profile");
         }
         int version = v.getAsInt();
         if (version != FORMAT_VERSION) {
-            throw new ProfileFormatException(source + ": formatVersion " + version + " is not supported (this build"
+            throw new ProfileFormatException(source, "formatVersion " + version + " is not supported (this build"
                     + " reads version " + FORMAT_VERSION + "); recalibrate with 'laudnet calibrate'");
         }
         try {
             return GSON.fromJson(root, CpuLatencyProfile.class);
         } catch (JsonParseException | IllegalArgumentException e) {
-            throw new ProfileFormatException(source + ": invalid profile: " + e.getMessage(), e);
+            throw new ProfileFormatException(source, "invalid profile: " + e.getMessage(), e);
         }
     }
 

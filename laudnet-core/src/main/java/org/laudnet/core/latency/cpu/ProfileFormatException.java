@@ -1,28 +1,30 @@
 package org.laudnet.core.latency.cpu;
 
-import java.io.IOException;
+import org.laudnet.core.io.LaudInputException;
 
 /** A CPU latency profile file that cannot be used: malformed JSON, an unknown format version or missing terms. */
-public final class ProfileFormatException extends IOException {
+public final class ProfileFormatException extends LaudInputException {
 
     private static final long serialVersionUID = 1L;
 
     /**
      * Creates the exception.
      *
-     * @param message what is wrong, naming the file and the offending field or value
+     * @param source the profile file or stream
+     * @param problem what is wrong, naming the offending field or value
      */
-    public ProfileFormatException(String message) {
-        super(message);
+    public ProfileFormatException(String source, String problem) {
+        super(source, problem);
     }
 
     /**
      * Creates the exception with a cause.
      *
-     * @param message what is wrong, naming the file
+     * @param source the profile file or stream
+     * @param problem what is wrong
      * @param cause the parser's exception
      */
-    public ProfileFormatException(String message, Throwable cause) {
-        super(message, cause);
+    public ProfileFormatException(String source, String problem, Throwable cause) {
+        super(source, problem, cause);
     }
 }
