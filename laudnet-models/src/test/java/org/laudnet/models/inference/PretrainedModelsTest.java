@@ -3,7 +3,6 @@ package org.laudnet.models.inference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.testing.RealAssets;
 import org.laudnet.models.imagenet.ImagePreprocessing;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
@@ -40,8 +40,8 @@ class PretrainedModelsTest {
     @BeforeAll
     static void load() throws WeightFileException {
         cache = AssetCache.defaultCache();
-        assumeTrue(cache.hasResNet50() && Files.isRegularFile(cache.photo("eagle")),
-                "ImageNet ResNet-50 or photos not in " + cache.root() + "; run scripts/fetch-assets");
+        RealAssets.require(cache.resnet50ModelJson(), cache.imageNetLabelsJson(), cache.photo("eagle"),
+                cache.photo("dog"), cache.photo("grace_hopper"));
         model = PretrainedModels.load(PretrainedModels.RESNET50_IMAGENET);
         classifier = model.newClassifier(Path.class, 5);
     }
