@@ -15,7 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.GateSpec;
@@ -37,13 +37,16 @@ class PretrainedModelsTest {
     private static LaudModel model;
     private static LaudPredictor<Path, GatedClassifications> classifier;
 
-    @BeforeAll
-    static void load() throws WeightFileException {
+    /** Requires the assets before each test (so that each is reported), then loads the model once. */
+    @BeforeEach
+    void load() throws WeightFileException {
         cache = AssetCache.defaultCache();
         RealAssets.require(cache.resnet50ModelJson(), cache.imageNetLabelsJson(), cache.photo("eagle"),
                 cache.photo("dog"), cache.photo("grace_hopper"));
-        model = PretrainedModels.load(PretrainedModels.RESNET50_IMAGENET);
-        classifier = model.newClassifier(Path.class, 5);
+        if (model == null) {
+            model = PretrainedModels.load(PretrainedModels.RESNET50_IMAGENET);
+            classifier = model.newClassifier(Path.class, 5);
+        }
     }
 
     @AfterAll

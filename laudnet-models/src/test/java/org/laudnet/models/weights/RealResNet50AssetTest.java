@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.testing.RealAssets;
 
@@ -18,14 +18,16 @@ import org.laudnet.core.testing.RealAssets;
  */
 class RealResNet50AssetTest {
 
-    private static AssetCache cache;
     private static TfjsLayersModel model;
+    private final AssetCache cache = AssetCache.defaultCache();
 
-    @BeforeAll
-    static void load() throws WeightFileException {
-        cache = AssetCache.defaultCache();
-        RealAssets.require(cache.resnet50ModelJson());
-        model = cache.readResNet50();
+    /** Requires the assets before each test (so that each is reported), then reads the model once. */
+    @BeforeEach
+    void load() throws WeightFileException {
+        RealAssets.require(cache.resnet50ModelJson(), cache.imageNetLabelsJson());
+        if (model == null) {
+            model = cache.readResNet50();
+        }
     }
 
     @Test
