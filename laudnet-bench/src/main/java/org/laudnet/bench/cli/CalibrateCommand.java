@@ -1,5 +1,6 @@
 package org.laudnet.bench.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -37,7 +38,12 @@ public final class CalibrateCommand implements Callable<Integer> {
         Path file = out;
         if (file == null) {
             // refuse an unusable home before the measurement, not after it
-            LaudnetHome.current().requireWritable();
+            try {
+                LaudnetHome.current().requireWritable();
+            } catch (IOException | IllegalStateException e) {
+                System.err.println("laudnet calibrate: " + e.getMessage());
+                return 2;
+            }
             file = CpuLatencyProfile.defaultLocation();
         }
         CpuCalibrator.Settings settings = CpuCalibrator.Settings.defaults(quick);
