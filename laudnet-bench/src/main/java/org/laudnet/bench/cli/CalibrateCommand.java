@@ -1,10 +1,12 @@
 package org.laudnet.bench.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.latency.cpu.CpuLatencyProfile;
+import org.laudnet.core.util.LaudnetHome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,7 +18,8 @@ import picocli.CommandLine.Option;
         name = "calibrate",
         mixinStandardHelpOptions = true,
         description = "Measures the CPU executor on this machine and writes the CPU latency profile"
-                + " (default: $LAUDNET_HOME/cpu-profile.json, else ~/.laudnet/cpu-profile.json).")
+                + " (default: " + CpuLatencyProfile.DEFAULT_FILE_NAME + " in the LAUDNet home: " + LaudnetHome.RULE
+                + ").")
 public final class CalibrateCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "Profile file to write.")
@@ -32,7 +35,17 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream con = System.out;
-        Path file = out != null ? out : CpuLatencyProfile.defaultLocation();
+        Path file = out;
+        if (file == null) {
+            // refuse an unusable home before the measurement, not after it
+            try {
+                LaudnetHome.current().requireWritable();
+            } catch (IOException | IllegalStateException e) {
+                System.err.println("laudnet calibrate: " + e.getMessage());
+                return 2;
+            }
+            file = CpuLatencyProfile.defaultLocation();
+        }
         CpuCalibrator.Settings settings = CpuCalibrator.Settings.defaults(quick);
         CpuCalibrator calibrator = new CpuCalibrator(settings, line -> {
             con.println(line);

@@ -14,6 +14,7 @@ import org.laudnet.bench.experiment.ExperimentConfig;
 import org.laudnet.bench.experiment.FashionMnistExperiment;
 import org.laudnet.bench.experiment.ModelResult;
 import org.laudnet.bench.experiment.ResultsReport;
+import org.laudnet.core.util.LaudnetHome;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.weights.AssetCache;
 import picocli.CommandLine.Command;
@@ -67,7 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         PrintStream o = System.out;
         o.println("LAUDNet demo: static vs latency-aware dynamic network on Fashion-MNIST (CPU)");
-        Path dir = ensureFashionMnist(AssetCache.defaultCache());
+        Path dir = ensureFashionMnist(LaudnetHome.current());
         ExperimentConfig c = ExperimentConfig.demo(dir, out);
         o.printf(Locale.ROOT, "Plan: train the static net %d epochs on %d images, fine-tune %s LAUD variants"
                 + " (t = 0.5) %d epochs each, evaluate on %d test images, measure latency.%n", c.staticEpochs(),
@@ -117,16 +118,19 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * Returns the Fashion-MNIST directory of the cache, running {@code scripts/fetch-assets fashion-mnist} first if a
-     * file is missing (the script is looked up next to the installed jar and in the working directory).
+     * Returns the Fashion-MNIST directory of the asset cache in a LAUDNet home, running
+     * {@code scripts/fetch-assets fashion-mnist} first if a file is missing (the script is looked up next to the
+     * installed jar and in the working directory, and is given the home as {@code LAUDNET_HOME}, so that it fills the
+     * directory this process reads).
      *
-     * @param cache the asset cache
+     * @param home the LAUDNet home
      * @return the directory holding the four IDX files
-     * @throws IOException if the data is missing and cannot be fetched (the message says how to fetch it)
+     * @throws IOException if the data is missing and cannot be fetched (the message says how to fetch it), or the
+     *     home is not writable (the message names it and its setting)
      * @throws InterruptedException if interrupted while fetching
      */
-    static Path ensureFashionMnist(AssetCache cache) throws IOException, InterruptedException {
-        Path dir = cache.fashionMnistDir();
+    static Path ensureFashionMnist(LaudnetHome home) throws IOException, InterruptedException {
+        Path dir = AssetCache.in(home).fashionMnistDir();
         if (hasFashionMnist(dir)) {
             return dir;
         }
@@ -137,10 +141,11 @@ public final class DemoCommand implements Callable<Integer> {
         if (script == null) {
             throw new IOException("Fashion-MNIST is missing from " + dir + ": " + how);
         }
+        home.requireWritable();
         System.out.println("Fashion-MNIST not found in " + dir + "; fetching it with " + script + " ...");
         List<String> cmd = new ArrayList<>(List.of(script.toString(), "fashion-mnist"));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-        pb.environment().put("LAUDNET_HOME", cache.root().toString());
+        pb.environment().put(LaudnetHome.ENV, home.directory().toString());
         int code = pb.start().waitFor();
         if (code != 0 || !hasFashionMnist(dir)) {
             throw new IOException("fetching Fashion-MNIST failed (exit " + code + "): " + how);

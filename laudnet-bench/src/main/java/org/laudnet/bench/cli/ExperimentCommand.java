@@ -9,7 +9,7 @@ import org.laudnet.bench.experiment.ExperimentConfig;
 import org.laudnet.bench.experiment.FashionMnistExperiment;
 import org.laudnet.bench.experiment.ResultsReport;
 import org.laudnet.core.block.GateMode;
-import org.laudnet.models.weights.AssetCache;
+import org.laudnet.core.util.LaudnetHome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,7 +53,8 @@ public final class ExperimentCommand implements Callable<Integer> {
                 description = "Output directory (default: ${DEFAULT-VALUE}).")
         Path out;
 
-        @Option(names = "--data", description = "Fashion-MNIST directory (default: the asset cache's).")
+        @Option(names = "--data", description = "Fashion-MNIST directory (default: fashion-mnist in the LAUDNet"
+                + " home: " + LaudnetHome.RULE + ").")
         Path data;
 
         @Option(names = "--train-images", description = "Training images used (default: 20000; quick: 256).")
@@ -96,7 +97,7 @@ public final class ExperimentCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Path dir = data != null ? data : DemoCommand.ensureFashionMnist(AssetCache.defaultCache());
+            Path dir = data != null ? data : DemoCommand.ensureFashionMnist(LaudnetHome.current());
             ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out) : ExperimentConfig.full(dir, out, staticEpochs, epochs);
             if (trainImages != null) {
                 c = c.withImages(trainImages, c.testImages());

@@ -1,6 +1,7 @@
 package org.laudnet.bench.cli;
 
 import java.util.concurrent.Callable;
+import org.laudnet.core.util.LaudnetHome;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,6 +13,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "laudnet 0.1.0",
         description = "LAUDNet for Java: latency-aware dynamic networks (spatial, channel and layer skipping) on DJL.",
+        footer = {"", "Pretrained weights, photos, Fashion-MNIST (scripts/fetch-assets) and the CPU profile live in the"
+            + " LAUDNet home: " + LaudnetHome.RULE + "."},
         subcommands = {DemoCommand.class, ExperimentCommand.class, FinetuneCommand.class, ClassifyCommand.class,
             SearchCommand.class, BenchCommand.class, CalibrateCommand.class, LatencyCommand.class,
             CommandLine.HelpCommand.class})

@@ -13,7 +13,9 @@ import org.laudnet.core.latency.HardwareSpec;
 import org.laudnet.core.latency.LatencyPredictor;
 import org.laudnet.core.latency.TiledRooflineModel;
 import org.laudnet.core.latency.cpu.CpuLatencyModel;
+import org.laudnet.core.latency.cpu.CpuLatencyProfile;
 import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.util.LaudnetHome;
 import org.laudnet.models.latency.NetworkLatencyEstimator;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
@@ -44,8 +46,8 @@ public final class SearchCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "0.5", description = "Target density t (default: ${DEFAULT-VALUE}).")
     double target;
 
-    @Option(names = "--profile", description = "CPU profile for --hardware cpu (default:"
-            + " $LAUDNET_HOME/cpu-profile.json, else ~/.laudnet/cpu-profile.json).")
+    @Option(names = "--profile", description = "CPU profile for --hardware cpu (default: "
+            + CpuLatencyProfile.DEFAULT_FILE_NAME + " in the LAUDNet home: " + LaudnetHome.RULE + ").")
     Path profile;
 
     @Option(names = "--batch", description = "Batch size (default: the preset's, 128 desktop / 1 embedded; 1 on cpu).")

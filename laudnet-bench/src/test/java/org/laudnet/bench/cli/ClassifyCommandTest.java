@@ -2,7 +2,6 @@ package org.laudnet.bench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -16,7 +15,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -27,6 +25,7 @@ import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.StageSpec;
 import org.laudnet.core.net.StemSpec;
+import org.laudnet.core.testing.RealAssets;
 import org.laudnet.models.imagenet.ImagePreprocessing;
 import org.laudnet.models.io.LaudModelFile;
 import org.laudnet.models.io.LoadedNetwork;
@@ -210,8 +209,7 @@ class ClassifyCommandTest {
     @Test
     void savedResNet50RecordsTheCaffePreprocessingAndTheImageNetLabels() throws Exception {
         AssetCache cache = AssetCache.defaultCache();
-        assumeTrue(cache.hasResNet50() && Files.isRegularFile(cache.imageNetLabelsJson()),
-                "ImageNet ResNet-50 not in " + cache.root() + "; run scripts/fetch-assets");
+        RealAssets.require(cache.resnet50ModelJson(), cache.imageNetLabelsJson());
         Path model = dir.resolve("resnet50.laud");
         PrintStream saved = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -2,7 +2,6 @@ package org.laudnet.bench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -15,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.testing.RealAssets;
 import org.laudnet.models.imagenet.ImagePreprocessing;
 import org.laudnet.models.inference.GatedClassifications;
 import org.laudnet.models.inference.LaudModel;
@@ -32,8 +32,8 @@ class FinetuneCommandTest {
     @Test
     void finetunesTheKerasResNet50IntoAModelThatClassifyAndTheModelApiRun() throws Exception {
         AssetCache cache = AssetCache.defaultCache();
-        assumeTrue(cache.hasResNet50() && Files.isRegularFile(cache.photo("eagle")),
-                "ImageNet ResNet-50 or photos not in " + cache.root() + "; run scripts/fetch-assets");
+        RealAssets.require(cache.resnet50ModelJson(), cache.imageNetLabelsJson(), cache.photo("eagle"),
+                cache.photo("horses"));
         Path data = dir.resolve("data");
         Files.createDirectories(data.resolve("bald_eagle"));
         Files.createDirectories(data.resolve("sorrel"));

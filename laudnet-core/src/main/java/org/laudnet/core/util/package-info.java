@@ -6,6 +6,8 @@
  *       offending parameter and its value (positive, in range, divides, rank, no NaN).
  *   <li>{@link ScalarOps}: arithmetic between an array and a constant that is safe under autograd: the constant is
  *       created in the manager of the array, so it lives until the backward pass has read it.
+ *   <li>{@link LaudnetHome}: the one rule for the directory of fetched assets and measured profiles
+ *       ({@code -Dlaudnet.home}, else {@code $LAUDNET_HOME}, else {@code $HOME/.laudnet}).
  * </ul>
  *
  * Stateless and thread-safe.

@@ -2,15 +2,16 @@ package org.laudnet.models.weights;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
+import org.laudnet.core.util.LaudnetHome;
 
 /**
  * Locations in the local asset cache that {@code scripts/fetch-assets} fills (it downloads and verifies the files;
  * this class only computes paths and checks presence, it never touches the network).
  *
- * <p>The cache root is the system property {@value #HOME_PROPERTY} if set, else the environment variable
- * {@value #HOME_ENV}, else {@code ~/.laudnet}. Layout:
+ * <p>The default cache is the LAUDNet home, {@link LaudnetHome#current()}: the system property {@code laudnet.home}
+ * if set, else the environment variable {@code LAUDNET_HOME}, else {@code $HOME/.laudnet} (the rule, written once,
+ * that {@code scripts/fetch-assets} applies too). Layout:
  * <pre>
  * resnet50-imagenet/model.json, group1-shard{1..25}of25.bin, labels.json   Keras ResNet-50 (TF.js layers model)
  * photos/{dog,eagle,giraffe,horses,kite,person,grace_hopper}.jpg          natural photos
@@ -21,10 +22,6 @@ import java.util.List;
  */
 public record AssetCache(Path root) {
 
-    /** System property that overrides the cache root. */
-    public static final String HOME_PROPERTY = "laudnet.home";
-    /** Environment variable that sets the cache root. */
-    public static final String HOME_ENV = "LAUDNET_HOME";
     /** Names of the photos in {@code photos/}, without the {@code .jpg} extension. */
     public static final List<String> PHOTOS =
             List.of("dog", "eagle", "giraffe", "horses", "kite", "person", "grace_hopper");
@@ -37,20 +34,23 @@ public record AssetCache(Path root) {
     }
 
     /**
-     * The cache at its default location (property, then environment variable, then {@code ~/.laudnet}).
+     * The cache in the LAUDNet home of this process ({@link LaudnetHome#current()}).
      *
      * @return the cache
+     * @throws IllegalStateException if the LAUDNet home setting is a relative path (the message names the setting)
      */
     public static AssetCache defaultCache() {
-        String prop = System.getProperty(HOME_PROPERTY);
-        if (prop != null && !prop.isBlank()) {
-            return new AssetCache(Paths.get(prop));
-        }
-        String env = System.getenv(HOME_ENV);
-        if (env != null && !env.isBlank()) {
-            return new AssetCache(Paths.get(env));
-        }
-        return new AssetCache(Paths.get(System.getProperty("user.home"), ".laudnet"));
+        return in(LaudnetHome.current());
+    }
+
+    /**
+     * The cache in a LAUDNet home.
+     *
+     * @param home the home directory
+     * @return the cache rooted at {@code home.directory()}
+     */
+    public static AssetCache in(LaudnetHome home) {
+        return new AssetCache(home.directory());
     }
 
     /**

@@ -12,8 +12,9 @@
  *       network, convolution biases folded into the BatchNorm running means; {@link TorchvisionImporter}: ResNet and
  *       RegNetY weights named as torchvision's {@code state_dict}, as safetensors, both ways. Every name and shape is
  *       checked before any parameter is written; gates keep their fresh (open) initialisation.
- *   <li>{@link AssetCache} (the local asset directory: {@value AssetCache#HOME_PROPERTY}, else
- *       {@value AssetCache#HOME_ENV}, else {@code ~/.laudnet}) and {@link ImageNetLabels} (class names).
+ *   <li>{@link AssetCache} (the local asset directory, by default the LAUDNet home of
+ *       {@link org.laudnet.core.util.LaudnetHome}: {@code -Dlaudnet.home}, else {@code $LAUDNET_HOME}, else
+ *       {@code $HOME/.laudnet}) and {@link ImageNetLabels} (class names).
  * </ul>
  *
  * Every unreadable or inconsistent file is a {@link WeightFileException} naming the file and, where it applies, the

@@ -2,13 +2,12 @@ package org.laudnet.models.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,13 +18,15 @@ import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.StageSpec;
 import org.laudnet.core.net.StemSpec;
+import org.laudnet.core.testing.RealAssets;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.train.EpochStats;
 import org.laudnet.models.train.FineTuneConfig;
 import org.laudnet.models.train.LaudTrainer;
 import org.laudnet.models.train.LossConfig;
+import org.laudnet.models.weights.AssetCache;
 
-/** Uses the real Fashion-MNIST files under {@code ${LAUDNET_HOME:-~/.laudnet}/fashion-mnist} when present. */
+/** Uses the real Fashion-MNIST files of the asset cache ({@code scripts/fetch-assets fashion-mnist}). */
 class FashionMnistRealDataTest {
 
     @BeforeEach
@@ -34,21 +35,16 @@ class FashionMnistRealDataTest {
     }
 
     private static Path dir() {
-        String home = System.getenv("LAUDNET_HOME");
-        Path base = home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".laudnet");
-        return base.resolve("fashion-mnist");
+        return AssetCache.defaultCache().fashionMnistDir();
     }
 
-    private static void assumeFiles(String... names) {
-        for (String n : names) {
-            assumeTrue(Files.isRegularFile(dir().resolve(n)),
-                    "Fashion-MNIST file " + dir().resolve(n) + " is not present (run the data fetch script)");
-        }
+    private static void requireFiles(String... names) {
+        RealAssets.require(Arrays.stream(names).map(dir()::resolve).toArray(Path[]::new));
     }
 
     @Test
     void testSplitHasTenThousandImagesOfTenBalancedClasses() throws IOException {
-        assumeFiles(IdxDataset.TEST_IMAGES, IdxDataset.TEST_LABELS);
+        requireFiles(IdxDataset.TEST_IMAGES, IdxDataset.TEST_LABELS);
         IdxDataset ds = IdxDataset.builder().setDirectory(dir(), false)
                 .optNormalization(Normalization.fashionMnist()).setSampling(100, false).build();
         assertEquals(10_000, ds.size());
@@ -73,7 +69,7 @@ class FashionMnistRealDataTest {
 
     @Test
     void shortTrainingRunLearnsWellAboveChance() throws IOException, TranslateException {
-        assumeFiles(IdxDataset.TRAIN_IMAGES, IdxDataset.TRAIN_LABELS, IdxDataset.TEST_IMAGES, IdxDataset.TEST_LABELS);
+        requireFiles(IdxDataset.TRAIN_IMAGES, IdxDataset.TRAIN_LABELS, IdxDataset.TEST_IMAGES, IdxDataset.TEST_LABELS);
         int batch = 32;
         int count = 1024;
         int epochs = 2;

@@ -3,7 +3,6 @@ package org.laudnet.models.inference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -16,11 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.testing.RealAssets;
 import org.laudnet.models.imagenet.ImagePreprocessing;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
@@ -37,13 +37,16 @@ class PretrainedModelsTest {
     private static LaudModel model;
     private static LaudPredictor<Path, GatedClassifications> classifier;
 
-    @BeforeAll
-    static void load() throws WeightFileException {
+    /** Requires the assets before each test (so that each is reported), then loads the model once. */
+    @BeforeEach
+    void load() throws WeightFileException {
         cache = AssetCache.defaultCache();
-        assumeTrue(cache.hasResNet50() && Files.isRegularFile(cache.photo("eagle")),
-                "ImageNet ResNet-50 or photos not in " + cache.root() + "; run scripts/fetch-assets");
-        model = PretrainedModels.load(PretrainedModels.RESNET50_IMAGENET);
-        classifier = model.newClassifier(Path.class, 5);
+        RealAssets.require(cache.resnet50ModelJson(), cache.imageNetLabelsJson(), cache.photo("eagle"),
+                cache.photo("dog"), cache.photo("grace_hopper"));
+        if (model == null) {
+            model = PretrainedModels.load(PretrainedModels.RESNET50_IMAGENET);
+            classifier = model.newClassifier(Path.class, 5);
+        }
     }
 
     @AfterAll

@@ -2,13 +2,11 @@ package org.laudnet.models.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -23,6 +21,7 @@ import org.laudnet.core.exec.djl.DjlBackend;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.NetworkResult;
 import org.laudnet.core.plan.InferencePlan;
+import org.laudnet.core.testing.RealAssets;
 import org.laudnet.core.testing.TestArrays;
 import org.laudnet.models.imagenet.ImagePreprocessing;
 import org.laudnet.models.inference.ImageInputs;
@@ -42,8 +41,7 @@ class RealModelFileTest {
     @Test
     void savedGatedResNet50RunsSparselyWithTheSameLogits() throws WeightFileException, IOException {
         AssetCache cache = AssetCache.defaultCache();
-        assumeTrue(cache.hasResNet50() && Files.isRegularFile(cache.photo("eagle")),
-                "ImageNet ResNet-50 or photos not in " + cache.root() + "; run scripts/fetch-assets");
+        RealAssets.require(cache.resnet50ModelJson(), cache.imageNetLabelsJson(), cache.photo("eagle"));
         Path file = dir.resolve("resnet50-gated.laud");
         ImageNetLabels labels = ImageNetLabels.load(cache.imageNetLabelsJson());
         try (LaudModel pretrained = PretrainedModels.load(PretrainedModels.RESNET50_IMAGENET, cache,

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.testing.RealAssets;
 import org.laudnet.models.imagenet.ImagePreprocessing;
 import org.laudnet.models.inference.GatedClassifications;
 import org.laudnet.models.inference.LatencyComparison;
@@ -111,7 +111,7 @@ class FineTuningTest {
 
     @Test
     void resNet18FromSafetensorsIsFineTunedSavedLoadedAndResumed() throws Exception {
-        assumeTrue(hasImageNetLabels(), "ImageNet labels not in the asset cache; run scripts/fetch-assets");
+        RealAssets.require(AssetCache.defaultCache().imageNetLabelsJson());
         Path data = dir.resolve("data");
         // ImageNet class names: the labels are those classes (tabby 281, golden retriever 207)
         imageFolder(data, List.of("golden_retriever", "tabby"), 4);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.laudnet.core.util.LaudnetHome;
 
 class AssetCacheTest {
 
@@ -35,17 +36,9 @@ class AssetCacheTest {
     }
 
     @Test
-    void systemPropertyOverridesDefault() {
-        String old = System.getProperty(AssetCache.HOME_PROPERTY);
-        try {
-            System.setProperty(AssetCache.HOME_PROPERTY, dir.toString());
-            assertEquals(dir, AssetCache.defaultCache().root());
-        } finally {
-            if (old == null) {
-                System.clearProperty(AssetCache.HOME_PROPERTY);
-            } else {
-                System.setProperty(AssetCache.HOME_PROPERTY, old);
-            }
-        }
+    void defaultCacheIsTheLaudnetHome() {
+        assertEquals(LaudnetHome.current().directory(), AssetCache.defaultCache().root());
+        LaudnetHome home = LaudnetHome.from(p -> p.equals(LaudnetHome.PROPERTY) ? dir.toString() : null, e -> null);
+        assertEquals(dir.resolve("resnet50-imagenet/model.json"), AssetCache.in(home).resnet50ModelJson());
     }
 }

@@ -3,38 +3,31 @@ package org.laudnet.models.weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.laudnet.core.testing.RealAssets;
 
 /**
- * Reads the real Keras ResNet-50 ImageNet weights from the asset cache ({@code scripts/fetch-assets weights}); skipped
- * when the cache does not hold them.
+ * Reads the real Keras ResNet-50 ImageNet weights from the asset cache ({@code scripts/fetch-assets weights}); without
+ * them it fails on CI and is skipped elsewhere ({@link RealAssets}).
  */
 class RealResNet50AssetTest {
 
-    private static AssetCache cache;
     private static TfjsLayersModel model;
+    private final AssetCache cache = AssetCache.defaultCache();
 
-    @BeforeAll
-    static void load() throws WeightFileException {
-        cache = AssetCache.defaultCache();
-        if (cache.hasResNet50()) {
+    /** Requires the assets before each test (so that each is reported), then reads the model once. */
+    @BeforeEach
+    void load() throws WeightFileException {
+        RealAssets.require(cache.resnet50ModelJson(), cache.imageNetLabelsJson());
+        if (model == null) {
             model = cache.readResNet50();
         }
-    }
-
-    /** Skips each test, with the reason in the report, when the asset is absent. */
-    @BeforeEach
-    void requireAsset() {
-        assumeTrue(model != null, "ResNet-50 asset not found at " + cache.resnet50ModelJson()
-                + "; run scripts/fetch-assets weights (or set LAUDNET_HOME)");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
+import org.laudnet.core.util.LaudnetHome;
 
 /**
  * A calibrated CPU latency profile: the machine it was measured on and one fitted {@link LinearTerm} per {@link
@@ -29,6 +30,9 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * earlier executor and must be recalibrated.
      */
     public static final int FORMAT_VERSION = 2;
+
+    /** File name of the profile in the LAUDNet home ({@link #defaultLocation()}). */
+    public static final String DEFAULT_FILE_NAME = "cpu-profile.json";
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .create();
@@ -163,14 +167,14 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
     }
 
     /**
-     * Returns the default profile location: {@code $LAUDNET_HOME/cpu-profile.json}, or {@code
-     * ~/.laudnet/cpu-profile.json} when {@code LAUDNET_HOME} is unset.
+     * Returns the default profile location: {@value #DEFAULT_FILE_NAME} in the LAUDNet home
+     * ({@link LaudnetHome#current()}: {@code -Dlaudnet.home}, else {@code $LAUDNET_HOME}, else
+     * {@code $HOME/.laudnet}).
+     *
+     * @return the default profile file
+     * @throws IllegalStateException if the LAUDNet home setting is a relative path (the message names the setting)
      */
     public static Path defaultLocation() {
-        String home = System.getenv("LAUDNET_HOME");
-        Path dir = home != null && !home.isBlank()
-                ? Path.of(home)
-                : Path.of(System.getProperty("user.home"), ".laudnet");
-        return dir.resolve("cpu-profile.json");
+        return LaudnetHome.current().file(DEFAULT_FILE_NAME);
     }
 }
