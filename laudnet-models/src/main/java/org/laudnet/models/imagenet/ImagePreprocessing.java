@@ -16,8 +16,8 @@ import org.laudnet.core.util.Checks;
  * this allocates is the {@code cropSize x cropSize} crop, whatever the input's size or shape (a {@code 1 x 3000}
  * image, whose resized form would be {@code 256 x 768000} pixels, costs the same as a square one). That region is at
  * least one source pixel wide and high, so a very thin image is cropped from its centre pixels rather than from an
- * empty region. The limits on what a classifier accepts (pixels, aspect ratio) are
- * {@code org.laudnet.models.inference.ImageInputs}'. Model files record their preprocessing, so that a loaded model
+ * empty region. What a classifier accepts (pixels, aspect ratio) is bounded before this, by
+ * {@code org.laudnet.models.inference.ImageInputs}. Model files record their preprocessing, so that a loaded model
  * classifies images exactly as it was trained. Immutable and thread-safe.
  *
  * @param resizeShorter the shorter side after resizing, at least {@code cropSize}

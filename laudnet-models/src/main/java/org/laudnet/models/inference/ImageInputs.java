@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *       images to classify;</li>
  *   <li>an image must decode completely: a truncated file (the decoder fails on the missing data, or reports it with
  *       a warning such as JPEG's "Premature end of JPEG file" or "Missing EOI marker", where it would otherwise return
- *       the partial image with grey rows) is refused rather than classified from what was decoded. Other decoder
- *       warnings are logged.</li>
+ *       the image with its missing part filled in) is refused rather than classified from what was decoded. Other
+ *       decoder warnings are logged.</li>
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -56,7 +56,7 @@ public final class ImageInputs {
     /** The most pixels an image may declare (40 megapixels). */
     public static final long MAX_PIXELS = 40_000_000L;
 
-    /** The most the longer side of an image may be, as a multiple of the shorter (32: 32:1 is the widest shape). */
+    /** The most the longer side of an image may be, as a multiple of the shorter: 32, so 32:1 is the widest shape. */
     public static final int MAX_ASPECT_RATIO = 32;
 
     private ImageInputs() {}

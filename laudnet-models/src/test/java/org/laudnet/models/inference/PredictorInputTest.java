@@ -138,8 +138,8 @@ class PredictorInputTest {
             assertEquals(LABELS.size(), out.logits().length);
             assertEquals(1, out.gateReport().batch());
             String[][] cases = {
-                {"1, 3, 16, 16", "got rank 4 (1, 3, 16, 16) instead of rank 3 (one image; predictors stack images into a"
-                    + " batch)"},
+                {"1, 3, 16, 16", "got rank 4 (1, 3, 16, 16) instead of rank 3 (one image; predictors stack images"
+                    + " into a batch)"},
                 {"4, 16, 16", "got 4 channels instead of 3 in (4, 16, 16)"},
                 {"3, 16, 15", "got 16 x 15 instead of the network's input size 16 x 16 in (3, 16, 15)"}};
             for (String[] c : cases) {
