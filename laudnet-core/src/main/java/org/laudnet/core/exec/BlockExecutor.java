@@ -23,6 +23,10 @@ import org.laudnet.core.util.Checks;
  * are not seen). It runs on the DJL/PyTorch backend, created under the builder's manager, unless another backend is
  * given. Calibrations are the executor's own (one per batch size). Not thread-safe: one executor per thread. Every
  * call works in a scope closed before it returns; the output is owned by the input's manager.
+ *
+ * <p>Inputs are checked for shape (an empty batch is refused) but their values are not scanned: the executor times
+ * blocks for calibration and benchmarks, where a scan per call would bias the measurement. Untrusted inputs enter
+ * through {@link NetworkExecutor#run(NDArray)}, which refuses NaN and infinite values once per call.
  */
 public final class BlockExecutor implements AutoCloseable {
 
@@ -209,6 +213,9 @@ public final class BlockExecutor implements AutoCloseable {
         }
         Checks.rank("x", x, 4, "(B, Cin, Hin, Win)");
         Shape s = x.getShape();
+        if (s.get(0) == 0) {
+            throw new IllegalArgumentException("empty batch: batch size 0 in x of shape " + s);
+        }
         BlockGeometry g = plan.geometry();
         if (s.get(1) != g.inChannels() || s.get(2) != g.inHeight() || s.get(3) != g.inWidth()) {
             throw new IllegalArgumentException("x must have shape (B, " + g.inChannels() + ", " + g.inHeight() + ", "

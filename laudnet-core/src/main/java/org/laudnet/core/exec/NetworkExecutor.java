@@ -61,9 +61,13 @@ public final class NetworkExecutor implements AutoCloseable {
     /**
      * Runs the network on a batch of images held by the engine.
      *
-     * @param images {@code (B, C, S, S)} float32, finite, with the plan's {@code C} and {@code S}
+     * <p>The input is checked once, before any work: an empty batch ({@code "empty batch: batch size 0"}), a wrong
+     * rank, channel count or image size, and a NaN or infinite value (element-wise, naming the sample and the
+     * position; large finite values are accepted) are refused with an {@link IllegalArgumentException}.
+     *
+     * @param images {@code (B, C, S, S)} float32, finite, with the plan's {@code C} and {@code S}, {@code B >= 1}
      * @return the logits {@code (B, classes)} (owned by the images' manager) and the gate report
-     * @throws IllegalArgumentException if the shape, the data type or a value is invalid
+     * @throws IllegalArgumentException if the shape, the data type or a value is invalid (the message says which)
      * @throws IllegalStateException if the executor is closed
      */
     public NetworkExecution run(NDArray images) {
@@ -86,8 +90,8 @@ public final class NetworkExecutor implements AutoCloseable {
         if (images.getDataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("images must be float32, got " + images.getDataType());
         }
-        int batch = checkShape(images.getShape());
-        checkFinite(images);
+        int batch = InputChecks.batchOf(images.getShape(), engine.inputShape(1));
+        InputChecks.requireFinite(images, engine.inputShape(batch));
         return runArray(engine, images, batch, checkPolicy(policy));
     }
 
@@ -117,19 +121,14 @@ public final class NetworkExecutor implements AutoCloseable {
         if (images == null) {
             throw new IllegalArgumentException("images must not be null");
         }
-        Checks.positive("batch", batch);
+        InputChecks.batch(batch);
         Nchw xs = engine.inputShape(batch);
         if (images.length != (long) xs.size()) {
             throw new IllegalArgumentException("images must hold B x C x S x S = " + batch + " x " + xs.channels()
                     + " x " + xs.height() + " x " + xs.width() + " = " + (long) xs.size() + " values, got "
                     + images.length);
         }
-        for (int i = 0; i < images.length; i++) {
-            if (!Float.isFinite(images[i])) {
-                throw new IllegalArgumentException("images contain a non-finite value (" + images[i] + ") at index "
-                        + i);
-            }
-        }
+        InputChecks.requireFinite(images, xs);
         return runHost(engine, images, batch, checkPolicy(policy));
     }
 
@@ -159,32 +158,6 @@ public final class NetworkExecutor implements AutoCloseable {
             logits = k.exportHost(out, batch * classes);
         }
         return new HostExecution(logits, batch, classes, e.report(reports, batch));
-    }
-
-    /** Rejects NaN and infinite elements (checked element-wise: a sum of large finite values may overflow). */
-    private static void checkFinite(NDArray images) {
-        long nan;
-        long inf;
-        try (NDArray isNan = images.isNaN();
-                NDArray nanCount = isNan.countNonzero();
-                NDArray isInf = images.isInfinite();
-                NDArray infCount = isInf.countNonzero()) {
-            nan = nanCount.getLong();
-            inf = infCount.getLong();
-        }
-        if (nan > 0 || inf > 0) {
-            throw new IllegalArgumentException("images contain " + nan + " NaN and " + inf + " infinite value(s)");
-        }
-    }
-
-    private int checkShape(Shape s) {
-        Nchw one = engine.inputShape(1);
-        if (s.dimension() != 4 || s.get(0) <= 0 || s.get(0) > Integer.MAX_VALUE || s.get(1) != one.channels()
-                || s.get(2) != one.height() || s.get(3) != one.width()) {
-            throw new IllegalArgumentException("images must have shape (B, " + one.channels() + ", " + one.height()
-                    + ", " + one.width() + "), got " + s);
-        }
-        return (int) s.get(0);
     }
 
     private static PathPolicy checkPolicy(PathPolicy policy) {

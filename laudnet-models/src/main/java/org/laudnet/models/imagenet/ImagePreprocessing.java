@@ -12,9 +12,13 @@ import org.laudnet.core.util.Checks;
  * (bilinear), centre-crop {@code cropSize x cropSize}, take the channels in {@code channelOrder}, then per channel
  * {@code (v - mean[c]) / std[c]} on 0..255 pixel values. Output layout {@code (C, cropSize, cropSize)}.
  *
- * <p>Only the source region that the crop keeps is scaled (never the whole image at the resized size), so a very long
- * or very large image costs no more memory than the crop. Model files record their preprocessing, so that a loaded
- * model classifies images exactly as it was trained. Immutable and thread-safe.
+ * <p>Only the source region that the crop keeps is scaled (never the whole image at the resized size): the one image
+ * this allocates is the {@code cropSize x cropSize} crop, whatever the input's size or shape (a {@code 1 x 3000}
+ * image, whose resized form would be {@code 256 x 768000} pixels, costs the same as a square one). That region is at
+ * least one source pixel wide and high, so a very thin image is cropped from its centre pixels rather than from an
+ * empty region. What a classifier accepts (pixels, aspect ratio) is bounded before this, by
+ * {@code org.laudnet.models.inference.ImageInputs}. Model files record their preprocessing, so that a loaded model
+ * classifies images exactly as it was trained. Immutable and thread-safe.
  *
  * @param resizeShorter the shorter side after resizing, at least {@code cropSize}
  * @param cropSize the centre crop side (the network's input size)
@@ -137,13 +141,12 @@ public record ImagePreprocessing(int resizeShorter, int cropSize, ChannelOrder c
         }
         double scale = resizeShorter / (double) Math.min(w, h);
         double side = cropSize / scale;
-        double sx0 = (w - side) / 2;
-        double sy0 = (h - side) / 2;
+        int[] xs = sourceSpan(w, side);
+        int[] ys = sourceSpan(h, side);
         BufferedImage crop = new BufferedImage(cropSize, cropSize, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = crop.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(image, 0, 0, cropSize, cropSize, (int) Math.round(sx0), (int) Math.round(sy0),
-                (int) Math.round(sx0 + side), (int) Math.round(sy0 + side), null);
+        g.drawImage(image, 0, 0, cropSize, cropSize, xs[0], ys[0], xs[1], ys[1], null);
         g.dispose();
         int plane = cropSize * cropSize;
         float[] out = new float[channels() * plane];
@@ -169,6 +172,21 @@ public record ImagePreprocessing(int resizeShorter, int cropSize, ChannelOrder c
             }
         }
         return out;
+    }
+
+    /**
+     * The centred source interval {@code [from, to)} of one axis that the crop scales: {@code side} source pixels,
+     * rounded, and at least one (a side below a pixel would otherwise round to an empty interval and draw nothing).
+     */
+    private static int[] sourceSpan(int size, double side) {
+        double start = (size - side) / 2;
+        int from = (int) Math.round(start);
+        int to = (int) Math.round(start + side);
+        if (to <= from) {
+            from = Math.min(Math.max((int) Math.floor(size / 2.0 - 0.5), 0), size - 1);
+            to = from + 1;
+        }
+        return new int[] {from, to};
     }
 
     /** {@inheritDoc} */

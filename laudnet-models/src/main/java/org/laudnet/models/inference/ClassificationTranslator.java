@@ -77,15 +77,17 @@ public final class ClassificationTranslator<I> implements Translator<I, GatedCla
     }
 
     /**
-     * Decodes and preprocesses one input.
+     * Decodes and preprocesses one input; whatever the decoder, the image must be within the limits of
+     * {@link ImageInputs} (pixels, aspect ratio).
      *
-     * @throws TranslateException if the input is not a decodable image or exceeds the size limits
+     * @throws TranslateException if the input is refused: its cause is then the {@link ImageInputException} (or the
+     *     decoder's {@link IOException}) and its message the cause's, which names the source and the problem
      */
     @Override
     public NDList processInput(TranslatorContext ctx, I input) throws TranslateException {
         float[] values;
         try {
-            values = preprocessing.apply(decoder.decode(input));
+            values = preprocessing.apply(ImageInputs.checkLimits(decoder.decode(input), "image"));
         } catch (IOException | IllegalArgumentException e) {
             throw new TranslateException(e.getMessage(), e);
         }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
+import java.util.List;
 import org.laudnet.core.exec.ExecutorOptions;
 import org.laudnet.core.exec.GateReport;
 import org.laudnet.core.exec.NetworkExecution;
@@ -38,6 +39,24 @@ public final class LaudPredictor<I, O> extends Predictor<I, O> {
     LaudPredictor(LaudDjlModel model, Translator<I, O> translator, PlanRuntime<?> runtime, ExecutorOptions options) {
         super(model, translator, Device.cpu(), false);
         this.executor = runtime.newExecutor(options);
+    }
+
+    /**
+     * Predicts a batch of inputs (stacked into one call of the network).
+     *
+     * @param inputs the inputs, at least one
+     * @return one output per input, in order
+     * @throws TranslateException for an empty list ({@code "empty batch: batch size 0"}), or if an input is refused:
+     *     the cause is then the translator's exception (an {@link ImageInputException} for a refused image, an
+     *     {@link IllegalArgumentException} for a refused tensor) and the message names the problem
+     */
+    @Override
+    public List<O> batchPredict(List<I> inputs) throws TranslateException {
+        if (inputs == null || inputs.isEmpty()) {
+            String problem = "empty batch: batch size 0";
+            throw new TranslateException(problem, new IllegalArgumentException(problem));
+        }
+        return super.batchPredict(inputs);
     }
 
     /**

@@ -36,15 +36,30 @@ public final class TensorTranslator implements Translator<NDArray, GatedOutput> 
     }
 
     /**
-     * Checks and passes one image tensor.
+     * Checks and passes one image tensor. Its values are checked once for the whole batch, by the executor: a NaN or
+     * an infinity is refused there, naming the sample (the input's position in the batch).
      *
-     * @throws IllegalArgumentException if the tensor does not have the network's input shape
+     * @throws IllegalArgumentException if the tensor does not have the network's input shape (the message says whether
+     *     the rank, the channel count or the size is wrong)
      */
     @Override
     public NDList processInput(TranslatorContext ctx, NDArray input) {
-        if (input == null || !input.getShape().equals(shape)) {
-            throw new IllegalArgumentException("input must have shape " + shape + ", got "
-                    + (input == null ? "null" : input.getShape()));
+        String want = "input must have shape (C, S, S) = " + shape;
+        if (input == null) {
+            throw new IllegalArgumentException(want + ", got null");
+        }
+        Shape s = input.getShape();
+        if (s.dimension() != 3) {
+            throw new IllegalArgumentException(want + ": got rank " + s.dimension() + " " + s
+                    + " instead of rank 3 (one image; predictors stack images into a batch)");
+        }
+        if (s.get(0) != shape.get(0)) {
+            throw new IllegalArgumentException(want + ": got " + s.get(0) + " channels instead of " + shape.get(0)
+                    + " in " + s);
+        }
+        if (s.get(1) != shape.get(1) || s.get(2) != shape.get(2)) {
+            throw new IllegalArgumentException(want + ": got " + s.get(1) + " x " + s.get(2) + " instead of the"
+                    + " network's input size " + shape.get(1) + " x " + shape.get(2) + " in " + s);
         }
         return new NDList(input);
     }
