@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import org.laudnet.core.util.Checks;
 
 /**
  * Eval-mode inference of an {@link org.laudnet.core.plan.InferencePlan} on its runtime's backend, with the gates
