@@ -4,15 +4,22 @@
 #   scripts/gpu-check.sh bundle    build .gpu-bundle/ here: a jlink Java runtime, the laudnet-cuda jar with its PTX,
 #                                  laudnet-core with DJL's api jar and gson (no engine native), the JCuda jars with
 #                                  natives, SLF4J, and the PyTorch peer script (< 60 MB)
-#   scripts/gpu-check.sh run       on the GPU machine, from the repository root, with .gpu-bundle/ present: every CUDA
-#                                  primitive vs the reference, seeded ResNet-50 and RegNetY in every gate mode on the
-#                                  CUDA backend vs the reference backend, latency, the PyTorch peer; writes
-#                                  docs/results/gpu.md (and copies it with the logs into $OUT when set)
+#   scripts/gpu-check.sh run       on the GPU machine, from the repository root, with .gpu-bundle/ present (under 5
+#                                  minutes): every CUDA primitive vs the reference, seeded LAUD ResNet-50 and
+#                                  RegNetY-800MF in every gate mode (and ResNet-18/34/101, RegNetY-400MF) on the CUDA
+#                                  backend vs the reference backend, latency of static and LAUD ResNet-101/50, the
+#                                  PyTorch/cuDNN peer and the targets; writes docs/results/gpu.md (and copies it with
+#                                  the logs into $OUT when set)
 #   scripts/gpu-check.sh dry-run   the bundle's Java part with --dry-run plus the peer's NumPy format check: no GPU,
 #                                  no torch needed; writes laudnet-cuda/target/gpu-work/dry-run.md
 #
 # Environment: GPU_BUNDLE (bundle folder, default .gpu-bundle), GPU_WORK (scratch, default
-# laudnet-cuda/target/gpu-work), GPU_CHECK_ARGS (extra GpuCheck options, e.g. "--batches 1 --runs 10").
+# laudnet-cuda/target/gpu-work), GPU_CHECK_ARGS (extra GpuCheck options, e.g. "--batches 1 --runs 10"),
+# GPU_PEER_ARGS (extra gpu_peer.py options, e.g. "--batches 64").
+#
+# Time budget of `run` (5 minutes in all): the Java part is stopped after JAVA_TIMEOUT_S (its latency measurements stop
+# at LATENCY_LIMIT_S and report the rest as skipped), the peer after PEER_TIMEOUT_S (its timing stops at
+# PEER_LIMIT_S).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +27,10 @@ BUNDLE="${GPU_BUNDLE:-$ROOT/.gpu-bundle}"
 WORK="${GPU_WORK:-$ROOT/laudnet-cuda/target/gpu-work}"
 MAIN=org.laudnet.cuda.check.GpuCheck
 LIMIT_BYTES=$((60 * 1000 * 1000))
+JAVA_TIMEOUT_S=225
+LATENCY_LIMIT_S=185
+PEER_TIMEOUT_S=60
+PEER_LIMIT_S=45
 
 die() { echo "gpu-check: $*" >&2; exit 1; }
 
@@ -29,17 +40,19 @@ bundle() {
     local jlink_bin=jlink
     [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/jlink" ] && jlink_bin="$JAVA_HOME/bin/jlink"
     cd "$ROOT"
-    echo "gpu-check: building laudnet-cuda"
-    mvn -B -q -o -pl laudnet-cuda -am install -DskipTests || mvn -B -q -pl laudnet-cuda -am install -DskipTests
     rm -rf "$BUNDLE"
     mkdir -p "$BUNDLE/lib"
     # The folder ignores itself, so that it never ends up in a commit.
     printf '*\n' > "$BUNDLE/.gitignore"
     # Runtime classpath: laudnet-core (plans, engine, reference backend), DJL's api jar and its gson (the engine's
-    # interfaces name NDArray; no engine native is loaded), JCuda with its natives, SLF4J.
+    # interfaces name NDArray; no engine native is loaded), JCuda with its natives, SLF4J. One reactor build packages
+    # laudnet-core and laudnet-cuda and copies their dependencies (laudnet-core's jar from the reactor): nothing is
+    # installed into the local Maven repository.
     local deps="$BUNDLE/deps"
-    (cd laudnet-cuda && mvn -B -q -o dependency:copy-dependencies -DincludeScope=test \
+    local build=(-B -q -pl laudnet-cuda -am package -DskipTests dependency:copy-dependencies -DincludeScope=test
         -DexcludeGroupIds=ai.djl.pytorch,org.junit.jupiter,org.junit.platform -DoutputDirectory="$deps")
+    echo "gpu-check: building laudnet-core and laudnet-cuda"
+    mvn -o "${build[@]}" || mvn "${build[@]}"
     local a f
     for a in laudnet-core api gson jcuda jcuda-natives slf4j-api slf4j-simple; do
         f=$(ls "$deps" | grep -E "^$a-[0-9]" | grep -v -e '-tests.jar' | head -1)
@@ -51,7 +64,10 @@ bundle() {
     jar=$(ls laudnet-cuda/target/laudnet-cuda-*.jar | grep -v -e '-tests.jar' -e '-sources.jar' | head -1)
     [ -f "$jar" ] || die "laudnet-cuda jar not found"
     cp "$jar" "$BUNDLE/lib/"
-    unzip -l "$jar" | grep -q 'org/laudnet/cuda/ptx/laudnet_sm_90.ptx' || die "$jar lacks the PTX"
+    local t
+    for t in compute_70 sm_75 sm_80 sm_86 sm_89 sm_90; do
+        unzip -l "$jar" | grep -q "org/laudnet/cuda/ptx/laudnet_$t.ptx" || die "$jar lacks the $t PTX"
+    done
     unzip -l "$jar" | grep -q 'META-INF/services/org.laudnet.core.exec.BackendProvider' \
         || die "$jar lacks the backend provider registration"
     if ls "$BUNDLE/lib" | grep -q -e pytorch -e '^jna-'; then
@@ -103,15 +119,16 @@ run() {
     echo "gpu-check: Java part"
     # shellcheck disable=SC2086
     set +e
-    timeout 230 "$BUNDLE/jre/bin/java" -Xmx16g -cp "$BUNDLE/lib/*" $MAIN --work "$WORK" \
-        --report "$WORK/java-report.md" --time-limit-s 170 ${GPU_CHECK_ARGS:-} 2>&1 | tee "$WORK/java.log"
+    timeout $JAVA_TIMEOUT_S "$BUNDLE/jre/bin/java" -Xmx16g -cp "$BUNDLE/lib/*" $MAIN --work "$WORK" \
+        --report "$WORK/java-report.md" --time-limit-s $LATENCY_LIMIT_S ${GPU_CHECK_ARGS:-} 2>&1 | tee "$WORK/java.log"
     java_rc=${PIPESTATUS[0]}
     set -e
     echo "gpu-check: PyTorch peer"
-    if [ -f "$WORK/static/plan.json" ]; then
+    if ls "$WORK"/*/plan.json > /dev/null 2>&1; then
         set +e
-        timeout 100 python3 "$BUNDLE/gpu_peer.py" --work "$WORK" --report "$WORK/python-report.md" 2>&1 \
-            | tee "$WORK/python.log"
+        # shellcheck disable=SC2086
+        timeout $PEER_TIMEOUT_S python3 "$BUNDLE/gpu_peer.py" --work "$WORK" --report "$WORK/python-report.md" \
+            --time-limit-s $PEER_LIMIT_S ${GPU_PEER_ARGS:-} 2>&1 | tee "$WORK/python.log"
         py_rc=${PIPESTATUS[0]}
         set -e
     else
@@ -147,7 +164,7 @@ run() {
     if [ -n "${OUT:-}" ]; then
         mkdir -p "$OUT"
         cp "$report" "$OUT/gpu.md"
-        cp "$WORK"/*.log "$WORK"/*-report.md "$OUT/" 2>/dev/null || true
+        cp "$WORK"/*.log "$WORK"/*-report.md "$WORK"/*.csv "$OUT/" 2>/dev/null || true
     fi
     echo "gpu-check: wrote $report in $((SECONDS - start)) s"
     [ $java_rc = 0 ] && [ $py_rc = 0 ]

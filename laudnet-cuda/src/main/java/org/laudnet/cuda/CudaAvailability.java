@@ -9,9 +9,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Probes once whether the CUDA driver can be used from this JVM and caches the answer with a human-readable reason.
  *
- * <p>The probe calls {@code cuInit(0)} and {@code cuDeviceGetCount}. On a machine without an NVIDIA driver JCuda's
- * native library cannot link against {@code libcuda.so}; that {@link LinkageError} (and any driver error) is caught,
- * so this class never throws on CPU-only machines. The result never changes during the life of the JVM.
+ * <p>The probe calls {@code cuInit(0)}, {@code cuDeviceGetCount} and {@code cuDriverGetVersion}; a driver older than
+ * the shipped kernels need ({@link DriverRequirements#problem}: CUDA 11.8, Linux driver 520.61.05) makes CUDA
+ * unavailable with a reason naming both versions. On a machine without an NVIDIA driver JCuda's native library cannot
+ * link against {@code libcuda.so}; that {@link LinkageError} (and any driver error) is caught, so this class never
+ * throws on CPU-only machines. The result never changes during the life of the JVM.
  *
  * <p>Thread-safe: the probe runs once, in the class initialisation of a holder, whichever thread asks first.
  */
@@ -67,6 +69,9 @@ public final class CudaAvailability {
                     s = new Status(false, "cuDeviceGetCount returned " + CUresult.stringFor(rc), 0, version[0]);
                 } else if (count[0] == 0) {
                     s = new Status(false, "no CUDA device: cuDeviceGetCount returned 0", 0, version[0]);
+                } else if (DriverRequirements.problem(version[0]).isPresent()) {
+                    s = new Status(false, count[0] + " CUDA device(s), but "
+                            + DriverRequirements.problem(version[0]).get(), 0, version[0]);
                 } else {
                     s = new Status(true, count[0] + " CUDA device(s), driver API " + version[0] / 1000 + "."
                             + (version[0] % 1000) / 10, count[0], version[0]);

@@ -6,10 +6,11 @@ import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
@@ -20,12 +21,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The LAUDNet kernels loaded into one {@link CudaContext}.
  *
- * <p>Loading picks the shipped PTX of the highest architecture not above the device's compute capability
- * ({@link PtxCatalog#selectArchitecture}). When no shipped PTX fits (compute capability 7.0) or the driver rejects it
- * (the shipped PTX has ISA 9.0 from CUDA 13 and needs a CUDA 13 driver), the kernel source is compiled at run time with
- * NVRTC for the device's own {@code compute_XX}. If that is impossible too, loading fails with an
- * {@link IllegalStateException} that names what is missing. Function handles are looked up once per {@link Kernel}
- * and cached.
+ * <p>Loading tries the shipped PTX of {@link PtxCatalog#candidates}: the device's own architecture or the highest
+ * shipped one below it, then the {@code compute_70} baseline (PTX ISA 7.8 from CUDA 11.8: drivers from R520 on JIT it
+ * for every GPU from V100 on). Only when the driver rejects all of them, or the device is older than compute
+ * capability 7.0, is the kernel source compiled at run time with NVRTC for the device's own {@code compute_XX}. If that
+ * is impossible too, loading fails with an {@link IllegalStateException} that names every attempt. Function handles
+ * are looked up once per {@link Kernel} and cached.
  *
  * <p>Thread safety: {@link #function} and {@link #launch} may be called from any thread (the handle cache is
  * synchronized; every launch makes the context current on the calling thread and queues on the context's one stream).
@@ -50,11 +51,13 @@ public final class KernelModule implements AutoCloseable {
     }
 
     /**
-     * Loads the kernels for the context's device.
+     * Loads the kernels for the context's device: the first shipped PTX of {@link PtxCatalog#candidates} that the
+     * driver accepts, else NVRTC.
      *
      * @param context the context
      * @return the module
-     * @throws IllegalStateException if neither shipped PTX nor NVRTC can provide code for the device
+     * @throws IllegalStateException if neither shipped PTX nor NVRTC can provide code for the device (the message
+     *     names every attempt and why it failed)
      */
     public static KernelModule load(CudaContext context) {
         if (context == null) {
@@ -62,29 +65,34 @@ public final class KernelModule implements AutoCloseable {
         }
         context.makeCurrent();
         ComputeCapability cc = context.computeCapability();
-        Optional<Integer> sm = PtxCatalog.selectArchitecture(cc);
-        String shippedProblem;
-        if (sm.isPresent()) {
-            CUmodule module = new CUmodule();
-            int r = cuModuleLoadData(module, nulTerminated(PtxCatalog.readPtx(sm.get())));
-            if (r == CUresult.CUDA_SUCCESS) {
-                String origin = "shipped PTX sm_" + sm.get();
-                LOG.info("Loaded LAUDNet kernels for {} from {}", context.deviceName(), origin);
-                return new KernelModule(context, module, ComputeCapability.ofSm(sm.get()), origin);
-            }
-            if (r != CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION && r != CUresult.CUDA_ERROR_INVALID_PTX
-                    && r != CUresult.CUDA_ERROR_JIT_COMPILER_NOT_FOUND) {
-                Cu.check(r, "cuModuleLoadData", "shipped PTX sm_" + sm.get());
-            }
-            shippedProblem = "the driver rejected shipped PTX sm_" + sm.get() + " (" + CUresult.stringFor(r)
-                    + "; it is ISA " + PtxCatalog.readManifest().getProperty("nvcc.release", "?")
-                    + " and needs a driver of that CUDA release or newer)";
-        } else {
-            shippedProblem = "no shipped PTX for compute capability " + cc + " (shipped: sm_"
-                    + PtxCatalog.SHIPPED_ARCHITECTURES.toString().replace(", ", ", sm_").replace("[", "")
-                            .replace("]", "")
-                    + ")";
+        List<String> problems = new ArrayList<>();
+        List<PtxTarget> candidates = PtxCatalog.candidates(cc);
+        if (candidates.isEmpty()) {
+            problems.add("no shipped PTX for compute capability " + cc + " (shipped: " + PtxCatalog.SHIPPED
+                    + ", the oldest for compute capability " + PtxCatalog.BASELINE.capability() + ")");
         }
+        for (PtxTarget t : candidates) {
+            CUmodule module = new CUmodule();
+            int r = cuModuleLoadData(module, nulTerminated(PtxCatalog.readPtx(t)));
+            if (r == CUresult.CUDA_SUCCESS) {
+                String origin = "shipped PTX " + t.name();
+                if (!problems.isEmpty()) {
+                    LOG.warn("{}; loaded {} instead", String.join("; ", problems), origin);
+                }
+                LOG.info("Loaded LAUDNet kernels for {} (compute capability {}) from {}", context.deviceName(), cc,
+                        origin);
+                return new KernelModule(context, module, t.capability(), origin);
+            }
+            if (!isJitRejection(r)) {
+                Cu.check(r, "cuModuleLoadData", "shipped PTX " + t.name());
+            }
+            problems.add("the driver rejected shipped PTX " + t.name() + " (" + CUresult.stringFor(r) + "; it is PTX"
+                    + " ISA " + PtxCatalog.readManifest().getProperty("ptx.isa", "?") + " from CUDA "
+                    + PtxCatalog.readManifest().getProperty("nvcc.release", "?") + " and needs driver "
+                    + DriverRequirements.MIN_LINUX_DRIVER + " (CUDA " + PtxCatalog.formatDriverVersion(
+                            DriverRequirements.MIN_DRIVER_VERSION) + ") or newer)");
+        }
+        String shippedProblem = String.join("; ", problems);
         LOG.info("{}; compiling the kernels with NVRTC for compute_{}", shippedProblem, cc.smNumber());
         String ptx;
         try {
@@ -96,6 +104,13 @@ public final class KernelModule implements AutoCloseable {
         CUmodule module = new CUmodule();
         Cu.check(cuModuleLoadData(module, nulTerminated(ptx)), "cuModuleLoadData", "NVRTC PTX compute_" + cc.smNumber());
         return new KernelModule(context, module, cc, "NVRTC compute_" + cc.smNumber());
+    }
+
+    /** Whether a {@code cuModuleLoadData} result says the driver cannot JIT this PTX (another file may still load). */
+    static boolean isJitRejection(int result) {
+        return result == CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION || result == CUresult.CUDA_ERROR_INVALID_PTX
+                || result == CUresult.CUDA_ERROR_JIT_COMPILER_NOT_FOUND || result == CUresult.CUDA_ERROR_NO_BINARY_FOR_GPU
+                || result == CUresult.CUDA_ERROR_INVALID_IMAGE;
     }
 
     private static byte[] nulTerminated(String ptx) {
@@ -113,7 +128,8 @@ public final class KernelModule implements AutoCloseable {
         return target;
     }
 
-    /** Returns where the code came from, e.g. {@code "shipped PTX sm_86"} or {@code "NVRTC compute_70"}. */
+    /** Returns where the code came from, e.g. {@code "shipped PTX sm_86"}, {@code "shipped PTX compute_70"} or
+     * {@code "NVRTC compute_61"}. */
     public String origin() {
         return origin;
     }

@@ -5,9 +5,10 @@ import jcuda.nvrtc.nvrtcProgram;
 import jcuda.nvrtc.nvrtcResult;
 
 /**
- * Runtime compilation of the kernel source to PTX with NVRTC, for GPUs that no shipped PTX serves (compute capability
- * 7.0, V100) or whose driver is older than the shipped PTX's ISA version. JCuda's NVRTC binding needs
- * {@code libnvrtc.so.12} from a CUDA 12 toolkit on the library path.
+ * Runtime compilation of the kernel source to PTX with NVRTC: the last resort, for GPUs older than every shipped PTX
+ * (compute capability below 7.0) or a driver that rejects every shipped file. JCuda's NVRTC binding needs
+ * {@code libnvrtc.so.12} from a CUDA 12 toolkit on the library path, and NVRTC 12 emits PTX ISA 8.0 or newer, which
+ * only a CUDA 12 driver loads.
  */
 final class NvrtcCompiler {
 

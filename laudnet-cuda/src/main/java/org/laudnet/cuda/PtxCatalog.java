@@ -4,18 +4,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The kernel binaries shipped in this jar: PTX compiled by nvcc for {@code sm_75, sm_80, sm_86, sm_89, sm_90} under
- * {@code /org/laudnet/cuda/ptx/laudnet_sm_XX.ptx}, a manifest ({@code ptx-manifest.properties}: nvcc release, flags,
- * SHA-256 of each kernel source and of each PTX file), and the CUDA C source itself for runtime compilation.
+ * The kernel binaries shipped in this jar: PTX compiled by the CUDA 11.8 toolkit (PTX ISA 7.8, which every driver from
+ * R520 on can JIT: {@link DriverRequirements}) for the generic baseline {@code compute_70} and for {@code sm_75, sm_80, sm_86, sm_89, sm_90}
+ * under {@code /org/laudnet/cuda/ptx/laudnet_<target>.ptx}, a manifest ({@code ptx-manifest.properties}: toolkit
+ * release, ISA, flags, SHA-256 of each kernel source and of each PTX file), and the CUDA C source itself for runtime
+ * compilation. The TF32 tensor-core kernels are compiled only where {@code __CUDA_ARCH__ >= 800}; the baseline and
+ * {@code sm_75} run their fp32 core for TF32 requests.
  *
- * <p>A device of compute capability {@code c} loads the PTX of the highest shipped architecture {@code <= c} (the
- * driver JIT-compiles PTX forward to newer GPUs). Older devices (V100, {@code sm_70}) have no shipped PTX and are
- * served by NVRTC runtime compilation of {@link #readKernelSource()}.
+ * <p>A device of compute capability {@code c} tries, in order ({@link #candidates}): the PTX of its own architecture,
+ * else of the highest shipped architecture below it (the driver JIT-compiles PTX forward to newer GPUs), then the
+ * {@code compute_70} baseline. NVRTC runtime compilation is the last resort ({@link KernelModule#load}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -27,53 +32,60 @@ public final class PtxCatalog {
     public static final String SOURCE_RESOURCE = "/org/laudnet/cuda/src/laudnet_kernels.cu";
     /** File name of the manifest inside {@link #PTX_DIR}. */
     public static final String MANIFEST_NAME = "ptx-manifest.properties";
-    /** The shipped architectures, ascending, as {@code sm_XX} numbers. */
-    public static final List<Integer> SHIPPED_ARCHITECTURES = List.of(75, 80, 86, 89, 90);
+    /** The generic baseline every GPU from compute capability 7.0 (V100) on can load. */
+    public static final PtxTarget BASELINE = PtxTarget.compute(70);
+    /** The shipped PTX files: the baseline, then the architecture-specific ones ascending. */
+    public static final List<PtxTarget> SHIPPED = List.of(BASELINE, PtxTarget.sm(75), PtxTarget.sm(80),
+            PtxTarget.sm(86), PtxTarget.sm(89), PtxTarget.sm(90));
+    /** The highest PTX ISA version a shipped file may declare, times ten ({@code 78} for ISA 7.8, CUDA 11.8). */
+    public static final int MAX_PTX_ISA = 78;
+
+    private static final Pattern VERSION = Pattern.compile("(?m)^\\.version\\s+(\\d+)\\.(\\d)\\s*$");
+    private static final Pattern TARGET = Pattern.compile("(?m)^\\.target\\s+sm_(\\d+)\\s*$");
 
     private PtxCatalog() {}
 
     /**
-     * Chooses the PTX for a device: the highest shipped architecture not above its compute capability.
+     * Returns the shipped PTX a device tries, in order: its own architecture's or the highest shipped one below it,
+     * then the {@link #BASELINE}. Empty for devices older than the baseline (compute capability below 7.0).
      *
      * @param capability the device's compute capability
-     * @return the {@code sm_XX} number, or empty when the device is older than every shipped PTX
+     * @return the targets to try, best first, without repetition
      */
-    public static Optional<Integer> selectArchitecture(ComputeCapability capability) {
+    public static List<PtxTarget> candidates(ComputeCapability capability) {
         if (capability == null) {
             throw new IllegalArgumentException("capability must not be null");
         }
-        Integer best = null;
-        for (int sm : SHIPPED_ARCHITECTURES) {
-            if (sm <= capability.smNumber()) {
-                best = sm;
+        List<PtxTarget> r = new ArrayList<>(2);
+        if (capability.smNumber() < BASELINE.sm()) {
+            return r;
+        }
+        PtxTarget best = null;
+        for (PtxTarget t : SHIPPED) {
+            if (!t.baseline() && t.sm() <= capability.smNumber()) {
+                best = t;
             }
         }
-        return Optional.ofNullable(best);
-    }
-
-    /**
-     * Returns the file name of one PTX file.
-     *
-     * @param sm the {@code sm_XX} number
-     * @return {@code laudnet_sm_XX.ptx}
-     */
-    public static String fileName(int sm) {
-        return "laudnet_sm_" + sm + ".ptx";
+        if (best != null) {
+            r.add(best);
+        }
+        r.add(BASELINE);
+        return List.copyOf(r);
     }
 
     /**
      * Reads one shipped PTX file.
      *
-     * @param sm a shipped {@code sm_XX} number
+     * @param target a shipped target
      * @return the PTX text
-     * @throws IllegalArgumentException if {@code sm} is not shipped
+     * @throws IllegalArgumentException if {@code target} is not shipped
      * @throws IllegalStateException if the resource is missing from the classpath
      */
-    public static String readPtx(int sm) {
-        if (!SHIPPED_ARCHITECTURES.contains(sm)) {
-            throw new IllegalArgumentException("sm must be one of " + SHIPPED_ARCHITECTURES + ", got " + sm);
+    public static String readPtx(PtxTarget target) {
+        if (!SHIPPED.contains(target)) {
+            throw new IllegalArgumentException("target must be one of " + SHIPPED + ", got " + target);
         }
-        return readText(PTX_DIR + fileName(sm));
+        return readText(PTX_DIR + target.fileName());
     }
 
     /** Returns the CUDA C source of the kernels (for NVRTC). */
@@ -90,6 +102,46 @@ public final class PtxCatalog {
             throw new UncheckedIOException("cannot read " + PTX_DIR + MANIFEST_NAME, e);
         }
         return p;
+    }
+
+    /**
+     * Returns the ISA version a PTX text declares ({@code .version X.Y}), times ten.
+     *
+     * @param ptx PTX text
+     * @return e.g. {@code 78} for {@code .version 7.8}
+     * @throws IllegalArgumentException if the text has no {@code .version} line
+     */
+    public static int declaredIsa(String ptx) {
+        Matcher m = VERSION.matcher(ptx);
+        if (!m.find()) {
+            throw new IllegalArgumentException("PTX text has no '.version X.Y' line");
+        }
+        return 10 * Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2));
+    }
+
+    /**
+     * Returns the architecture a PTX text declares ({@code .target sm_XX}).
+     *
+     * @param ptx PTX text
+     * @return e.g. {@code 70}
+     * @throws IllegalArgumentException if the text has no {@code .target sm_XX} line
+     */
+    public static int declaredTarget(String ptx) {
+        Matcher m = TARGET.matcher(ptx);
+        if (!m.find()) {
+            throw new IllegalArgumentException("PTX text has no '.target sm_XX' line");
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    /**
+     * Formats a {@code cuDriverGetVersion} value.
+     *
+     * @param driverVersion e.g. {@code 11080}
+     * @return e.g. {@code "11.8"}
+     */
+    public static String formatDriverVersion(int driverVersion) {
+        return driverVersion / 1000 + "." + (driverVersion % 1000) / 10;
     }
 
     private static String readText(String resource) {

@@ -2,6 +2,8 @@ package org.laudnet.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,10 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -25,23 +28,27 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Checks the committed PTX against the kernel sources: resources present for every architecture, every entry point in
- * every file, the manifest's source hashes equal to the current sources (stale PTX fails the build), and, when nvcc
- * ran during this build, the committed PTX byte-equal to nvcc's output.
+ * Checks the committed PTX against the kernel sources and the drivers it must load on: resources present for every
+ * shipped target with every entry point, PTX ISA at most 7.8 (CUDA 11.8: drivers from R520 on) and the target the
+ * manifest names, the manifest's hashes equal to the files and its source hashes equal to the current sources (stale
+ * PTX fails the build), TF32 tensor-core code only from {@code sm_80}, and, when the CUDA 11.8 nvcc ran during this
+ * build, the committed PTX byte-equal to nvcc's output. {@link PtxAssemblyTest} assembles the files with ptxas.
  */
 class PtxResourcesTest {
 
     private static final Path CUDA_SRC = Path.of("src", "main", "cuda");
-    private static final Path COMMITTED = Path.of("src", "main", "resources", "org", "laudnet", "cuda", "ptx");
+    static final Path COMMITTED = Path.of("src", "main", "resources", "org", "laudnet", "cuda", "ptx");
     private static final Path GENERATED = Path.of("target", "generated-ptx");
     private static final Pattern ENTRY = Pattern.compile("\\.entry\\s+(\\w+)\\(");
     private static final Pattern SHARED = Pattern.compile("\\.shared\\s+\\.align\\s+\\d+\\s+\\.b8\\s+(\\w+)\\[(\\d+)\\];");
 
     @Test
-    void everyArchitectureShipsPtxWithEveryEntryPoint() {
-        for (int sm : PtxCatalog.SHIPPED_ARCHITECTURES) {
-            String ptx = PtxCatalog.readPtx(sm);
-            assertTrue(ptx.contains(".target sm_" + sm + "\n"), "target line of sm_" + sm);
+    void everyShippedTargetHasPtxWithEveryEntryPoint() {
+        assertEquals(List.of("compute_70", "sm_75", "sm_80", "sm_86", "sm_89", "sm_90"),
+                PtxCatalog.SHIPPED.stream().map(PtxTarget::name).toList());
+        for (PtxTarget t : PtxCatalog.SHIPPED) {
+            String ptx = PtxCatalog.readPtx(t);
+            assertEquals(t.sm(), PtxCatalog.declaredTarget(ptx), "target line of " + t);
             Set<String> entries = new TreeSet<>();
             Matcher m = ENTRY.matcher(ptx);
             while (m.find()) {
@@ -51,15 +58,43 @@ class PtxResourcesTest {
             for (Kernel k : Kernel.values()) {
                 expected.add(k.entryName());
             }
-            assertEquals(expected, entries, "entry points of sm_" + sm);
+            assertEquals(expected, entries, "entry points of " + t);
+        }
+    }
+
+    @Test
+    void everyCommittedPtxDeclaresIsaAtMost78AndTheManifestsTarget() throws IOException {
+        Properties manifest = load(COMMITTED.resolve(PtxCatalog.MANIFEST_NAME));
+        assertEquals("11.8", manifest.getProperty("nvcc.release"), "toolkit release of the committed PTX");
+        assertEquals("7.8", manifest.getProperty("ptx.isa"));
+        List<PtxTarget> listed = Arrays.stream(manifest.getProperty("targets").split(",")).map(PtxTarget::parse)
+                .toList();
+        assertEquals(PtxCatalog.SHIPPED, listed, "targets of the manifest");
+        Set<String> files = new TreeSet<>();
+        try (Stream<Path> list = Files.list(COMMITTED)) {
+            list.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".ptx")).forEach(files::add);
+        }
+        assertEquals(new TreeSet<>(listed.stream().map(PtxTarget::fileName).toList()), files,
+                "committed PTX files are exactly the manifest's targets");
+        for (PtxTarget t : listed) {
+            String ptx = Files.readString(COMMITTED.resolve(t.fileName()));
+            int isa = PtxCatalog.declaredIsa(ptx);
+            assertTrue(isa <= PtxCatalog.MAX_PTX_ISA, t + " declares PTX ISA " + isa / 10 + "." + isa % 10
+                    + ", above 7.8: drivers older than CUDA " + isa / 10 + "." + isa % 10 + " could not load it");
+            assertEquals(78, isa, t + " ISA as the manifest says");
+            assertEquals(t.sm(), PtxCatalog.declaredTarget(ptx), t + " target");
+            assertTrue(ptx.contains("Cuda compilation tools, release 11.8, " + manifest.getProperty("nvcc.version")),
+                    t + " header names the manifest's nvcc");
         }
     }
 
     @Test
     void tensorCoreInstructionsOnlyFromSm80() {
-        assertTrue(!PtxCatalog.readPtx(75).contains("wmma"), "sm_75 must use the fp32 fallback");
+        for (PtxTarget t : List.of(PtxCatalog.BASELINE, PtxTarget.sm(75))) {
+            assertFalse(PtxCatalog.readPtx(t).contains("wmma"), t + " must use the fp32 core");
+        }
         for (int sm : new int[] {80, 86, 89, 90}) {
-            String ptx = PtxCatalog.readPtx(sm);
+            String ptx = PtxCatalog.readPtx(PtxTarget.sm(sm));
             // A tile is stored [k][m] (column-major A), B tile [k][n] (row-major B).
             assertTrue(ptx.contains("wmma.mma.sync.aligned.col.row.m16n16k8.f32.tf32.tf32.f32"), "TF32 WMMA in sm_" + sm);
         }
@@ -67,12 +102,11 @@ class PtxResourcesTest {
 
     @Test
     void staticSharedMemoryMatchesTheHostConstants() {
-        for (int sm : new int[] {75, 80, 90}) {
-            Map<String, Integer> shared = sharedBytesPerEntry(PtxCatalog.readPtx(sm));
-            ComputeCapability cc = ComputeCapability.ofSm(sm);
+        for (PtxTarget t : List.of(PtxCatalog.BASELINE, PtxTarget.sm(75), PtxTarget.sm(80), PtxTarget.sm(90))) {
+            Map<String, Integer> shared = sharedBytesPerEntry(PtxCatalog.readPtx(t));
             for (Kernel k : Kernel.values()) {
-                assertEquals(k.staticSharedBytes(cc), shared.getOrDefault(k.entryName(), 0),
-                        k.entryName() + " on sm_" + sm);
+                assertEquals(k.staticSharedBytes(t.capability()), shared.getOrDefault(k.entryName(), 0),
+                        k.entryName() + " in " + t);
             }
         }
         assertEquals(8704, Kernel.GEMM_SHARED_BYTES_FP32);
@@ -96,42 +130,38 @@ class PtxResourcesTest {
         assertEquals(present, listed, "kernel sources listed in the PTX manifest");
         for (String name : present) {
             assertEquals(manifest.getProperty("source." + name), sha256(Files.readAllBytes(CUDA_SRC.resolve(name))),
-                    name + " changed since the committed PTX was generated: run src/main/cuda/build-ptx.sh "
-                            + "src/main/cuda target --update-committed src/main/resources/org/laudnet/cuda/ptx");
+                    name + " changed since the committed PTX was generated: run scripts/build-ptx.sh");
         }
     }
 
     @Test
     void committedPtxMatchesTheManifestAndTheClasspath() throws IOException {
         Properties manifest = load(COMMITTED.resolve(PtxCatalog.MANIFEST_NAME));
-        assertEquals("75,80,86,89,90", manifest.getProperty("arches"));
         long total = 0;
-        for (int sm : PtxCatalog.SHIPPED_ARCHITECTURES) {
-            byte[] committed = Files.readAllBytes(COMMITTED.resolve(PtxCatalog.fileName(sm)));
+        for (PtxTarget t : PtxCatalog.SHIPPED) {
+            byte[] committed = Files.readAllBytes(COMMITTED.resolve(t.fileName()));
             total += committed.length;
-            assertEquals(manifest.getProperty("ptx.sm_" + sm), sha256(committed), "hash of committed sm_" + sm);
-            if (!Files.isDirectory(GENERATED)) {
-                assertArrayEquals(committed, PtxCatalog.readPtx(sm).getBytes(StandardCharsets.UTF_8),
-                        "without nvcc the jar ships the committed sm_" + sm);
-            }
+            assertEquals(manifest.getProperty("ptx." + t.name()), sha256(committed), "hash of committed " + t);
+            assertArrayEquals(committed, PtxCatalog.readPtx(t).getBytes(StandardCharsets.UTF_8),
+                    "the jar ships the committed " + t);
         }
         assertTrue(total < 4_000_000, "committed PTX totals " + total + " bytes");
-        assertEquals(PtxCatalog.readManifest().getProperty("source.laudnet_kernels.cu"),
-                manifest.getProperty("source.laudnet_kernels.cu"));
+        assertEquals(manifest, PtxCatalog.readManifest(), "the jar ships the committed manifest");
     }
 
     @Test
     void freshNvccOutputEqualsTheCommittedPtx() throws IOException {
-        Assumptions.assumeTrue(Files.isDirectory(GENERATED), "nvcc was not on PATH during this build");
+        Assumptions.assumeTrue(Files.isRegularFile(GENERATED.resolve(PtxCatalog.MANIFEST_NAME)),
+                "no nvcc of CUDA 11.8 was installed during this build (scripts/build-ptx.sh installs it)");
         Properties committed = load(COMMITTED.resolve(PtxCatalog.MANIFEST_NAME));
         Properties fresh = load(GENERATED.resolve(PtxCatalog.MANIFEST_NAME));
-        Assumptions.assumeTrue(committed.getProperty("nvcc.release").equals(fresh.getProperty("nvcc.release")),
-                "nvcc " + fresh.getProperty("nvcc.release") + " differs from the committed PTX's "
-                        + committed.getProperty("nvcc.release"));
-        for (int sm : PtxCatalog.SHIPPED_ARCHITECTURES) {
-            assertArrayEquals(Files.readAllBytes(COMMITTED.resolve(PtxCatalog.fileName(sm))),
-                    Files.readAllBytes(GENERATED.resolve(PtxCatalog.fileName(sm))),
-                    "committed sm_" + sm + " is stale: regenerate it with build-ptx.sh --update-committed");
+        Assumptions.assumeTrue(committed.getProperty("nvcc.version").equals(fresh.getProperty("nvcc.version")),
+                "nvcc " + fresh.getProperty("nvcc.version") + " differs from the committed PTX's "
+                        + committed.getProperty("nvcc.version"));
+        for (PtxTarget t : PtxCatalog.SHIPPED) {
+            assertArrayEquals(Files.readAllBytes(COMMITTED.resolve(t.fileName())),
+                    Files.readAllBytes(GENERATED.resolve(t.fileName())),
+                    "committed " + t + " is stale: regenerate it with scripts/build-ptx.sh");
         }
     }
 
@@ -145,14 +175,40 @@ class PtxResourcesTest {
     }
 
     @Test
-    void architectureSelectionPicksHighestNotAboveTheDevice() {
-        assertEquals(Optional.empty(), PtxCatalog.selectArchitecture(new ComputeCapability(7, 0)));
-        assertEquals(Optional.of(75), PtxCatalog.selectArchitecture(new ComputeCapability(7, 5)));
-        assertEquals(Optional.of(80), PtxCatalog.selectArchitecture(new ComputeCapability(8, 0)));
-        assertEquals(Optional.of(86), PtxCatalog.selectArchitecture(new ComputeCapability(8, 7)));
-        assertEquals(Optional.of(89), PtxCatalog.selectArchitecture(new ComputeCapability(8, 9)));
-        assertEquals(Optional.of(90), PtxCatalog.selectArchitecture(new ComputeCapability(9, 0)));
-        assertEquals(Optional.of(90), PtxCatalog.selectArchitecture(new ComputeCapability(12, 0)));
+    void candidatesAreTheExactOrBestLowerArchitectureThenTheBaseline() {
+        PtxTarget c70 = PtxCatalog.BASELINE;
+        assertEquals(List.of(), PtxCatalog.candidates(new ComputeCapability(6, 1)));
+        assertEquals(List.of(c70), PtxCatalog.candidates(new ComputeCapability(7, 0)));
+        assertEquals(List.of(c70), PtxCatalog.candidates(new ComputeCapability(7, 2)));
+        assertEquals(List.of(PtxTarget.sm(75), c70), PtxCatalog.candidates(new ComputeCapability(7, 5)));
+        assertEquals(List.of(PtxTarget.sm(80), c70), PtxCatalog.candidates(new ComputeCapability(8, 0)));
+        assertEquals(List.of(PtxTarget.sm(86), c70), PtxCatalog.candidates(new ComputeCapability(8, 6)));
+        assertEquals(List.of(PtxTarget.sm(86), c70), PtxCatalog.candidates(new ComputeCapability(8, 7)));
+        assertEquals(List.of(PtxTarget.sm(89), c70), PtxCatalog.candidates(new ComputeCapability(8, 9)));
+        assertEquals(List.of(PtxTarget.sm(90), c70), PtxCatalog.candidates(new ComputeCapability(9, 0)));
+        assertEquals(List.of(PtxTarget.sm(90), c70), PtxCatalog.candidates(new ComputeCapability(12, 0)));
+    }
+
+    @Test
+    void targetNamesAndIsaParsing() {
+        assertEquals(PtxTarget.compute(70), PtxTarget.parse("compute_70"));
+        assertEquals("laudnet_sm_86.ptx", PtxTarget.parse("sm_86").fileName());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PtxTarget.parse("sm86"));
+        assertTrue(e.getMessage().contains("'sm86'"), e.getMessage());
+        assertEquals(90, PtxCatalog.declaredIsa("//\n.version 9.0\n.target sm_75\n"));
+        assertEquals(75, PtxCatalog.declaredTarget("//\n.version 9.0\n.target sm_75\n"));
+        assertThrows(IllegalArgumentException.class, () -> PtxCatalog.declaredIsa(".target sm_75\n"));
+        assertEquals("11.8", PtxCatalog.formatDriverVersion(11080));
+        assertEquals("12.6", PtxCatalog.formatDriverVersion(12060));
+    }
+
+    @Test
+    void driverRejectionsOfOnePtxLetTheLoaderTryTheNext() {
+        assertTrue(KernelModule.isJitRejection(jcuda.driver.CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION));
+        assertTrue(KernelModule.isJitRejection(jcuda.driver.CUresult.CUDA_ERROR_INVALID_PTX));
+        assertTrue(KernelModule.isJitRejection(jcuda.driver.CUresult.CUDA_ERROR_NO_BINARY_FOR_GPU));
+        assertFalse(KernelModule.isJitRejection(jcuda.driver.CUresult.CUDA_ERROR_OUT_OF_MEMORY));
+        assertFalse(KernelModule.isJitRejection(jcuda.driver.CUresult.CUDA_SUCCESS));
     }
 
     /**
@@ -198,7 +254,7 @@ class PtxResourcesTest {
         return p;
     }
 
-    private static String sha256(byte[] data) {
+    static String sha256(byte[] data) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         } catch (NoSuchAlgorithmException e) {

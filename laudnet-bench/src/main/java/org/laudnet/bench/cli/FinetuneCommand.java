@@ -20,6 +20,7 @@ import org.laudnet.models.train.FineTuning;
 import org.laudnet.models.train.FineTuningListener;
 import org.laudnet.models.train.FineTuningResult;
 import org.laudnet.models.train.LabelSource;
+import org.laudnet.models.train.TrainingDevice;
 import org.laudnet.models.train.WeightSource;
 import org.laudnet.models.weights.AssetCache;
 import picocli.CommandLine;
@@ -121,6 +122,12 @@ public final class FinetuneCommand implements Callable<Integer> {
                     + " measurement) (default: ${DEFAULT-VALUE}).")
     int latencyRuns;
 
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|auto",
+            description = "Where to train: cpu, gpu (a CUDA GPU of DJL's PyTorch engine; refused with the reason"
+                    + " when it has none) or auto (the GPU when there is one) (default: ${DEFAULT-VALUE}). A GPU needs"
+                    + " a CUDA build of PyTorch 2.7.1 for DJL: see the README, \"Fine-tuning on a GPU\".")
+    String device;
+
     @Option(names = "--image-size", defaultValue = "224",
             description = "Input side (centre crop; images resized to S * 256 / 224 first) (default:"
                     + " ${DEFAULT-VALUE}).")
@@ -130,6 +137,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FineTuning fineTuning = fineTuning();
         PrintStream o = System.out;
+        o.println("training on " + describe(fineTuning.device().resolve()) + " (--device " + fineTuning.device()
+                + ")");
         FineTuningResult r = fineTuning.run();
         o.printf(Locale.ROOT, "trained %d epoch(s) (%d in all)%s%n", r.epochsTrained(), r.epochs(),
                 r.epochsTrained() == 0 ? ": the checkpoint already held them all" : "");
@@ -168,6 +177,7 @@ public final class FinetuneCommand implements Callable<Integer> {
             Map.entry("learningRate", "--lr"),
             Map.entry("target", "--target"),
             Map.entry("latencyRuns", "--latency-runs"),
+            Map.entry("device", "--device"),
             Map.entry("cropSize", "--image-size"));
 
     /**
@@ -200,6 +210,12 @@ public final class FinetuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad("--labels must be auto, imagenet or teacher, got '" + labels + "'");
         }
+        TrainingDevice trainingDevice;
+        try {
+            trainingDevice = TrainingDevice.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw bad("--device must be cpu, gpu or auto, got '" + device + "'");
+        }
         Path model = out != null ? out : Path.of("laudnet-" + architecture.id() + ".laud");
         FineTuning.Builder b = FineTuning.builder()
                 .setArchitecture(architecture)
@@ -215,6 +231,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                 .optLabels(labelSource)
                 .optSeed(seed)
                 .optLatencyRuns(latencyRuns)
+                .optDevice(trainingDevice)
                 .optImageSize(Math.max(imageSize, Math.round(imageSize * 256f / 224f)), imageSize)
                 .optListener(new Printer(System.out, architecture.id()))
                 .optSettingNames(OPTION_NAMES);
@@ -232,6 +249,10 @@ public final class FinetuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
+    }
+
+    private static String describe(ai.djl.Device d) {
+        return d.isGpu() ? "GPU " + d.getDeviceId() + " (PyTorch CUDA)" : "the CPU";
     }
 
     private GateSpec[] stageGates() {

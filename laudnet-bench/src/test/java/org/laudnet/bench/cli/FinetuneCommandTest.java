@@ -107,6 +107,16 @@ class FinetuneCommandTest {
         assertError("--target must be in (0, 1], got 1.5", "--data", d, "--target", "1.5");
         assertError("--latency-runs must be non-negative, got -1", "--data", d, "--latency-runs", "-1");
         assertError("--image-size must be at least 32, got 16", "--data", d, "--image-size", "16");
+        assertError("--device must be cpu, gpu or auto, got 'tpu'", "--data", d, "--device", "tpu");
+    }
+
+    @Test
+    void gpuTrainingWithoutAGpuIsRefusedWithTheReasonAndTheWayToGetOne() throws Exception {
+        assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "this engine has a GPU");
+        String d = Files.createDirectories(dir.resolve("data/a")).getParent().toString();
+        assertError("--device gpu: no CUDA GPU for training: the PyTorch 2.7.1 engine DJL loaded is a CPU build",
+                "--data", d, "--device", "gpu");
+        assertError("pytorch-native-cu128:2.7.1:linux-x86_64", "--data", d, "--device", "GPU");
     }
 
     private static void assertError(String message, String... args) {

@@ -29,14 +29,17 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>every CUDA primitive against {@code ReferenceOps} on random data ({@link KernelCheck}), FP32 and TF32;
  *   <li>the plan file: seeded gated networks written, read back and rewritten byte-identically ({@link PlanFile});
- *   <li>the seeded ResNet-50 and RegNetY networks ({@link Networks}) in every gate mode through {@link PlanRuntime} on
- *       the CUDA backend against the reference backend ({@link NetworkCheck#equivalence});
- *   <li>the static ResNet-50 exported as {@code .npy} for the PyTorch peer ({@link PeerExport});
- *   <li>CUDA latency at densities 0.25 / 0.5 / 1.0 ({@link NetworkCheck#latency}).
+ *   <li>the seeded LAUD ResNet-50 and RegNetY-800MF ({@link Networks}) in every gate mode through {@link PlanRuntime}
+ *       on the CUDA backend against the reference backend ({@link NetworkCheck#equivalence}), then ResNet-18/34/101
+ *       and RegNetY-400MF at imposed densities;
+ *   <li>the static ResNet-50 and ResNet-101 exported as {@code .npy} for the PyTorch peer ({@link PeerExport});
+ *   <li>CUDA latency of static and LAUD ResNet-101 / ResNet-50 at densities 0.25 / 0.5 / 1.0
+ *       ({@link NetworkCheck#latency}).
  * </ol>
  *
  * <p>Usage: {@code GpuCheck [--dry-run] [--work DIR] [--report FILE] [--input-size N] [--check-size N]
- * [--batches 1,8] [--runs N] [--warmup N] [--time-limit-s N] [--threads N]}. With {@code --dry-run}, or when the CUDA
+ * [--batches 1,8] [--latency-batches 64,1] [--runs N] [--runs-large N] [--warmup N] [--time-limit-s N]
+ * [--threads N] [--main-architectures-only]}. With {@code --dry-run}, or when the CUDA
  * probe finds no usable GPU, the GPU parts are reported as not run (with the reason) and the reference parts, the plan
  * file and the export run. Exit status 0 when every comparison that counts passed, 1 otherwise, 2 for bad arguments.
  *
@@ -54,18 +57,28 @@ public final class GpuCheck {
      * @param report the Markdown report
      * @param inputSize image side of the plan file, export (with a GPU) and latency parts
      * @param checkSize image side of the equivalence part (and of the export without a GPU)
-     * @param batches batch sizes of the equivalence and latency parts
-     * @param runs timed runs per latency measurement
-     * @param warmup untimed runs before them
+     * @param batches batch sizes of the equivalence part
+     * @param latencyBatches batch sizes of the latency part, in measuring order
+     * @param runs timed runs per latency measurement of a small batch
+     * @param runsLarge timed runs per latency measurement of a batch of {@value NetworkCheck#LARGE_BATCH} or more
+     * @param warmup untimed runs before those of a small batch
      * @param timeLimitSeconds latency measurements stop after this many seconds of the check
      * @param threads threads of the reference runs
+     * @param otherArchitectures whether the equivalence part also runs ResNet-18/34/101 and RegNetY-400MF
      */
-    record Options(boolean dryRun, Path work, Path report, int inputSize, int checkSize, int[] batches, int runs,
-            int warmup, int timeLimitSeconds, int threads) {}
+    record Options(boolean dryRun, Path work, Path report, int inputSize, int checkSize, int[] batches,
+            int[] latencyBatches, int runs, int runsLarge, int warmup, int timeLimitSeconds, int threads,
+            boolean otherArchitectures) {}
+
+    /** Input side of the equivalence runs of the architectures beyond ResNet-50 and RegNetY-800MF. */
+    static final int OTHER_ARCHITECTURES_SIZE = 32;
+    /** Batch of those runs. */
+    static final int OTHER_ARCHITECTURES_BATCH = 2;
 
     private final Options opt;
     private final Report md = new Report();
     private final long startNanos = System.nanoTime();
+    private volatile boolean finished;
 
     private GpuCheck(Options opt) {
         this.opt = opt;
@@ -95,11 +108,32 @@ public final class GpuCheck {
      */
     static int run(Options opt) {
         GpuCheck c = new GpuCheck(opt);
+        // A check stopped from outside (the script's time limit) still leaves what it found so far.
+        Thread hook = new Thread(() -> {
+            if (!c.finished) {
+                c.md.line("");
+                c.md.line(String.format(Locale.ROOT, "**Java check stopped from outside after %.1f s; the report ends"
+                        + " here.**", c.elapsed()));
+                try {
+                    c.md.write(opt.report());
+                } catch (IOException e) {
+                    LOG.error("cannot write the report {}", opt.report(), e);
+                }
+            }
+        }, "gpu-check-report");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             Files.createDirectories(opt.work());
             c.execute();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            c.finished = true;
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs
+            }
         }
         return c.md.failed() ? 1 : 0;
     }
@@ -111,10 +145,13 @@ public final class GpuCheck {
         int input = 224;
         int check = 64;
         int[] batches = {1, 8};
+        int[] latencyBatches = {64, 1};
         int runs = 20;
+        int runsLarge = 8;
         int warmup = 5;
-        int limit = 200;
+        int limit = 185;
         int threads = Runtime.getRuntime().availableProcessors();
+        boolean others = true;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -125,10 +162,14 @@ public final class GpuCheck {
                 case "--check-size" -> check = positive(value(args, ++i, a), a);
                 case "--batches" -> batches = Arrays.stream(value(args, ++i, a).split(","))
                         .mapToInt(s -> positive(s.trim(), "--batches")).toArray();
+                case "--latency-batches" -> latencyBatches = Arrays.stream(value(args, ++i, a).split(","))
+                        .mapToInt(s -> positive(s.trim(), "--latency-batches")).toArray();
                 case "--runs" -> runs = positive(value(args, ++i, a), a);
+                case "--runs-large" -> runsLarge = positive(value(args, ++i, a), a);
                 case "--warmup" -> warmup = nonNegative(value(args, ++i, a), a);
                 case "--time-limit-s" -> limit = positive(value(args, ++i, a), a);
                 case "--threads" -> threads = positive(value(args, ++i, a), a);
+                case "--main-architectures-only" -> others = false;
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -141,7 +182,8 @@ public final class GpuCheck {
         if (report == null) {
             report = work.resolve("java-report.md");
         }
-        return new Options(dry, work, report, input, check, batches, runs, warmup, limit, threads);
+        return new Options(dry, work, report, input, check, batches, latencyBatches, runs, runsLarge, warmup, limit,
+                threads, others);
     }
 
     private static String value(String[] args, int i, String name) {
@@ -196,7 +238,13 @@ public final class GpuCheck {
             kernels(module, notRun);
             planFile();
             NetworkCheck networks = new NetworkCheck(opt, md, startNanos);
-            networks.equivalence(module, notRun);
+            networks.equivalence(module, notRun, "LAUD ResNet-50 and RegNetY-800MF: CUDA backend vs reference backend",
+                    Networks.all(), opt.checkSize(), opt.batches(), true);
+            if (opt.otherArchitectures()) {
+                networks.equivalence(module, notRun, "Every other architecture (ResNet-18/34 basic blocks, ResNet-101,"
+                        + " RegNetY-400MF, extra gate settings): CUDA backend vs reference backend",
+                        otherArchitectures(), OTHER_ARCHITECTURES_SIZE, new int[] {OTHER_ARCHITECTURES_BATCH}, false);
+            }
             export(module);
             networks.latency(module, notRun);
         } catch (RuntimeException e) {
@@ -221,6 +269,13 @@ public final class GpuCheck {
             md.write(opt.report());
             LOG.info("report written to {}", opt.report());
         }
+    }
+
+    /** The gated variants of every architecture but those of {@link Networks#all()}. */
+    static List<Networks.Variant> otherArchitectures() {
+        List<String> checked = Networks.all().stream().map(Networks.Variant::label).toList();
+        return Networks.everyArchitecture().stream().filter(v -> !checked.contains(v.label()) && !v.isStatic())
+                .toList();
     }
 
     private void kernels(KernelModule module, String notRun) {
@@ -270,28 +325,32 @@ public final class GpuCheck {
     private void export(KernelModule module) throws IOException {
         int batch = 2;
         int size = module == null ? opt.checkSize() : opt.inputSize();
-        InferencePlan plan = Networks.resnet50().get(0).plan(size);
-        Path dir = opt.work().resolve("static");
-        float[] x = Networks.images(batch, size, 7);
         String[] sources = module != null ? new String[] {"fp32", "tf32"} : new String[] {"cpu"};
-        PeerExport.write(dir, plan, x, batch, sources);
-        if (module != null) {
-            for (Precision p : Precision.values()) {
-                try (PlanRuntime<?> rt = PlanRuntime.create(plan, CudaBackend.on(module, p))) {
-                    HostExecution e = NetworkCheck.run(rt, x, batch, PathPolicy.DENSE, Double.NaN);
-                    PeerExport.writeLogits(dir, p.name().toLowerCase(Locale.ROOT), e.logits(), batch, e.classes());
-                }
-            }
-        } else {
-            try (PlanRuntime<float[]> rt = PlanRuntime.create(plan, new ReferenceBackend())) {
-                HostExecution e = NetworkCheck.run(rt, x, batch, PathPolicy.DENSE, Double.NaN);
-                PeerExport.writeLogits(dir, "cpu", e.logits(), batch, e.classes());
-            }
-        }
         md.line("### Export for the PyTorch peer");
         md.line("");
-        md.line("Static ResNet-50 (the seeded weights, BatchNorm folded) at " + size + "x" + size + ", batch " + batch
-                + ": weights, input and Java logits (" + String.join(", ", sources) + ") as .npy in `" + dir + "`.");
+        for (Networks.Variant v : List.of(Networks.resnet50().get(0), Networks.resnet101().get(0))) {
+            InferencePlan plan = v.plan(size);
+            Path dir = opt.work().resolve(plan.architecture());
+            float[] x = Networks.images(batch, size, 7);
+            PeerExport.write(dir, v.network(), plan, x, batch, sources);
+            if (module != null) {
+                for (Precision p : Precision.values()) {
+                    try (PlanRuntime<?> rt = PlanRuntime.create(plan, CudaBackend.on(module, p))) {
+                        HostExecution e = NetworkCheck.run(rt, x, batch, PathPolicy.DENSE, Double.NaN);
+                        PeerExport.writeLogits(dir, p.name().toLowerCase(Locale.ROOT), e.logits(), batch,
+                                e.classes());
+                    }
+                }
+            } else {
+                try (PlanRuntime<float[]> rt = PlanRuntime.create(plan, new ReferenceBackend())) {
+                    HostExecution e = NetworkCheck.run(rt, x, batch, PathPolicy.DENSE, Double.NaN);
+                    PeerExport.writeLogits(dir, "cpu", e.logits(), batch, e.classes());
+                }
+            }
+            md.line("- Static " + v.network() + " (the seeded weights, BatchNorm folded) at " + size + "x" + size
+                    + ", batch " + batch + ": weights, input and Java logits (" + String.join(", ", sources)
+                    + ") as .npy in `" + dir + "`.");
+        }
         md.line("");
     }
 

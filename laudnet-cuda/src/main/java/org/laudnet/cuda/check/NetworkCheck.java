@@ -1,5 +1,9 @@
 package org.laudnet.cuda.check;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -11,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.laudnet.core.block.GateMode;
 import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.ExecutionReport;
 import org.laudnet.core.exec.ExecutorOptions;
@@ -35,6 +40,10 @@ final class NetworkCheck {
 
     /** Densities of the latency measurements. */
     static final double[] DENSITIES = {0.25, 0.5, 1.0};
+    /** Batches from this size on are timed with {@code --runs-large} runs after {@value #LARGE_WARMUP} warm-ups. */
+    static final int LARGE_BATCH = 16;
+    /** Warm-up calls before the timed runs of a large batch. */
+    static final int LARGE_WARMUP = 2;
     /** The density imposed in the equivalence runs with fixed decisions. */
     static final double FORCED_DENSITY = 0.5;
     private static final long OVERRIDE_SEED = 5;
@@ -84,25 +93,31 @@ final class NetworkCheck {
     }
 
     /**
-     * Compares every variant on the CUDA backend (FP32 and TF32, SPARSE and DENSE policies) with the reference
-     * backend's masked-dense logits; without a module only the reference runs (both policies, compared with each
-     * other).
+     * Compares variants on the CUDA backend (FP32 and TF32, SPARSE and DENSE policies) with the reference backend's
+     * masked-dense logits; without a module only the reference runs (both policies, compared with each other).
      *
      * @param module the loaded kernels, or null
      * @param notRun why the CUDA parts do not run (when {@code module} is null)
+     * @param title the section's title
+     * @param variants the variants
+     * @param size the input side
+     * @param batches the batch sizes
+     * @param maskerDecisions whether to run with the maskers' own decisions too (else only imposed ones)
      * @throws InterruptedException if interrupted while waiting for the reference runs
      */
-    void equivalence(KernelModule module, String notRun) throws InterruptedException {
-        int size = opt.checkSize();
-        md.line("### Seeded networks: CUDA backend vs reference backend");
+    void equivalence(KernelModule module, String notRun, String title, List<Networks.Variant> variants, int size,
+            int[] batches, boolean maskerDecisions) throws InterruptedException {
+        md.line("### " + title);
         md.line("");
-        md.line("Input " + size + "x" + size + ", batches " + Arrays.toString(opt.batches())
+        md.line("Input " + size + "x" + size + ", batches " + Arrays.toString(batches)
                 + "; every network through `PlanRuntime`. Reference: `ReferenceBackend` (double accumulation) under"
                 + " the DENSE policy (the masked-dense forward) and the SPARSE policy. CUDA: `CudaBackend` under SPARSE"
                 + " (the mode's sparse path: spatial HALO, channel slices, layer gather/scatter) and DENSE, FP32 and"
                 + " TF32. Decisions fixed with `GateOverride.density(" + FORCED_DENSITY + ", " + OVERRIDE_SEED + ")`"
-                + " (identical on both sides; these rows must pass), then the maskers' own (they count when both sides"
-                + " decided alike; a near-tie flip is informative). Error: max |logit - reference| / max |reference|;"
+                + " (identical on both sides; these rows must pass)"
+                + (maskerDecisions ? ", then the maskers' own (they count when both sides decided alike; a near-tie"
+                        + " flip is informative)" : "")
+                + ". Error: max |logit - reference| / max |reference|;"
                 + " FP32 tolerance " + KernelCheck.FP32_TOLERANCE + " (counts), TF32 " + KernelCheck.TF32_TOLERANCE
                 + " (informative).");
         if (module == null) {
@@ -113,11 +128,11 @@ final class NetworkCheck {
         md.line("| network / variant | batch | decisions | MACs ratio | paths (sparse policy) | ref. sparse vs dense "
                 + "| CUDA FP32 sparse | CUDA FP32 dense | CUDA TF32 sparse | CUDA TF32 dense | result |");
         md.line("|---|---|---|---|---|---|---|---|---|---|---|");
-        List<Networks.Variant> variants = Networks.all();
         List<Case> cases = new ArrayList<>();
         for (Networks.Variant v : variants) {
-            for (int batch : opt.batches()) {
-                for (boolean forced : v.isStatic() ? new boolean[] {false} : new boolean[] {true, false}) {
+            for (int batch : batches) {
+                for (boolean forced : v.isStatic() ? new boolean[] {false}
+                        : maskerDecisions ? new boolean[] {true, false} : new boolean[] {true}) {
                     cases.add(new Case(v, batch, forced));
                 }
             }
@@ -217,94 +232,117 @@ final class NetworkCheck {
     }
 
     /**
-     * Measures the CUDA latency of every variant at {@link #DENSITIES} (TF32 and FP32, each batch size): the static
-     * network, then per gated variant the AUTO policy after {@link PlanRuntime#calibrate}, the forced SPARSE path and
-     * the DENSE path.
+     * The networks of the latency part in measuring order, each as its static, layer, channel and spatial variants:
+     * ResNet-101, then ResNet-50.
+     *
+     * @return the networks
+     */
+    static List<List<Networks.Variant>> latencyNetworks() {
+        List<List<Networks.Variant>> r = new ArrayList<>();
+        for (List<Networks.Variant> network : List.of(Networks.resnet101(), Networks.resnet50())) {
+            r.add(network.stream().filter(v -> v.mode() != GateMode.BOTH).toList());
+        }
+        return r;
+    }
+
+    /**
+     * Measures the CUDA latency of ResNet-101 and ResNet-50 ({@link #latencyNetworks()}): per batch size (the largest
+     * first), network and arithmetic (TF32, then FP32) the static network, then the layer, channel and spatial
+     * variants at {@link #DENSITIES} under the AUTO policy (after {@link PlanRuntime#calibrate}) and the forced
+     * SPARSE path. Writes the tables and {@code java-latency.csv} in the work folder (rewritten after every table, so
+     * that a run stopped by its time limit keeps what it measured).
      *
      * @param module the loaded kernels, or null
      * @param notRun why the measurements do not run (when {@code module} is null)
+     * @throws IOException if the CSV cannot be written
      */
-    void latency(KernelModule module, String notRun) {
+    void latency(KernelModule module, String notRun) throws IOException {
         int size = opt.inputSize();
         md.line("### Latency at " + size + "x" + size);
         md.line("");
         if (module == null) {
-            md.line("CUDA latency of every variant at densities 0.25 / 0.5 / 1.0: " + notRun + ".");
+            md.line("CUDA latency of static and LAUD ResNet-101 / ResNet-50 (layer, channel, spatial S=4-4-2-1) at"
+                    + " densities 0.25 / 0.5 / 1.0, batches " + Arrays.toString(opt.latencyBatches()) + ", TF32 and"
+                    + " FP32: " + notRun + ".");
             md.line("");
             return;
         }
         md.line("Host-to-host wall-clock time of `NetworkExecutor.run(float[], batch)` (input upload, gates with their "
-                + "read-backs, host planning, logits download), " + opt.warmup() + " warm-up calls, median (min) of "
-                + opt.runs() + " runs, ms. Densities imposed by `GateOverride.density(d, 11)` (the same decisions in "
-                + "every run). AUTO: the runtime's calibrated choice per block (`PlanRuntime.calibrate` first); "
-                + "SPARSE: the mode's sparse path forced; DENSE: masked dense.");
+                + "read-backs, host planning, logits download), median (min) in ms of " + opt.runs() + " runs after "
+                + opt.warmup() + " warm-up calls (batches of " + LARGE_BATCH + " or more: " + opt.runsLarge()
+                + " runs after " + LARGE_WARMUP + "). Densities imposed by `GateOverride.density(d, 11)` (the same"
+                + " decisions in every run). AUTO: the runtime's calibrated choice per block (`PlanRuntime.calibrate`"
+                + " first); SPARSE: the mode's sparse path forced. Measurements stop " + opt.timeLimitSeconds()
+                + " s after the check started; later rows read `skipped (time limit)`.");
         md.line("");
-        for (Precision p : new Precision[] {Precision.TF32, Precision.FP32}) {
-            for (List<Networks.Variant> network : List.of(Networks.resnet50(), Networks.regNetY())) {
-                latencyTables(module, network, p, size);
-            }
-        }
-    }
-
-    private void latencyTables(KernelModule module, List<Networks.Variant> network, Precision p, int size) {
-        int[] batches = opt.batches();
-        StringBuilder[] tables = new StringBuilder[batches.length];
-        double[] staticMs = new double[batches.length];
-        for (int bi = 0; bi < batches.length; bi++) {
-            tables[bi] = new StringBuilder("#### " + network.get(0).network() + ", batch " + batches[bi] + ", " + p
-                    + "\n\n| variant | density | AUTO ms | AUTO paths | SPARSE ms | DENSE ms | AUTO vs static |\n"
-                    + "|---|---|---|---|---|---|---|\n");
-        }
-        for (Networks.Variant v : network) {
-            InferencePlan plan = latencyPlans.computeIfAbsent(v.label(), k -> v.plan(size));
-            try (PlanRuntime<?> rt = PlanRuntime.create(plan, CudaBackend.on(module, p))) {
-                for (int bi = 0; bi < batches.length; bi++) {
-                    int batch = batches[bi];
-                    float[] x = Networks.images(batch, size, 3);
-                    StringBuilder t = tables[bi];
-                    if (overTime()) {
-                        t.append("| ").append(v.name()).append(" | | skipped (time limit) | | | | |\n");
-                        continue;
-                    }
-                    if (v.isStatic()) {
-                        double[] ms = time(rt, x, batch, PathPolicy.DENSE, Double.NaN);
-                        staticMs[bi] = ms[0];
-                        t.append(String.format(Locale.ROOT, "| static | 1 | %.3f (%.3f) | DENSE | - | %.3f | 1.00 |%n",
-                                ms[0], ms[1], ms[0]));
-                        continue;
-                    }
-                    long c0 = System.nanoTime();
-                    rt.calibrate(batch);
-                    double calibration = (System.nanoTime() - c0) / 1e9;
-                    double[] dense = time(rt, x, batch, PathPolicy.DENSE, FORCED_DENSITY);
-                    for (double d : DENSITIES) {
-                        if (overTime()) {
-                            t.append("| ").append(v.name()).append(" | ").append(d)
-                                    .append(" | skipped (time limit) | | | | |\n");
-                            continue;
-                        }
-                        double[] auto = time(rt, x, batch, PathPolicy.AUTO, d);
-                        GateReport report = run(rt, x, batch, PathPolicy.AUTO, d).report();
-                        double[] sparse = time(rt, x, batch, PathPolicy.SPARSE, d);
-                        t.append(String.format(Locale.ROOT, "| %s | %.2f | %.3f (%.3f) | %s | %.3f (%.3f) | %.3f | %.2f"
-                                + " |%n", v.name(), d, auto[0], auto[1], paths(report), sparse[0], sparse[1], dense[0],
-                                staticMs[bi] > 0 ? auto[0] / staticMs[bi] : Double.NaN));
-                    }
-                    t.append(String.format(Locale.ROOT, "| %s | | calibrated in %.1f s | | | | |%n", v.name(),
-                            calibration));
+        List<String> csv = new ArrayList<>();
+        csv.add("network,batch,precision,variant,mode,density,auto_ms,auto_min_ms,sparse_ms,paths");
+        Path file = opt.work().resolve("java-latency.csv");
+        for (int batch : opt.latencyBatches()) {
+            for (List<Networks.Variant> network : latencyNetworks()) {
+                for (Precision p : new Precision[] {Precision.TF32, Precision.FP32}) {
+                    latencyTable(module, network, p, batch, size, csv);
+                    Files.write(file, csv, StandardCharsets.UTF_8);
                 }
             }
         }
-        for (StringBuilder t : tables) {
-            md.line(t.toString());
-        }
     }
 
-    /** Median and minimum of {@code opt.runs()} timed calls after {@code opt.warmup()} untimed ones, ms. */
-    private double[] time(PlanRuntime<?> rt, float[] x, int batch, PathPolicy policy, double density) {
+    private void latencyTable(KernelModule module, List<Networks.Variant> network, Precision p, int batch, int size,
+            List<String> csv) {
+        String name = network.get(0).network();
+        StringBuilder t = new StringBuilder("#### " + name + ", batch " + batch + ", " + p + "\n\n| variant | density"
+                + " | AUTO ms | AUTO paths | SPARSE ms | AUTO vs static |\n|---|---|---|---|---|---|\n");
+        int runs = batch >= LARGE_BATCH ? opt.runsLarge() : opt.runs();
+        int warmup = batch >= LARGE_BATCH ? LARGE_WARMUP : opt.warmup();
+        double staticMs = Double.NaN;
+        float[] x = Networks.images(batch, size, 3);
+        for (Networks.Variant v : network) {
+            if (overTime()) {
+                t.append("| ").append(v.name()).append(" | | skipped (time limit) | | | |\n");
+                continue;
+            }
+            InferencePlan plan = latencyPlans.computeIfAbsent(v.label(), k -> v.plan(size));
+            try (PlanRuntime<?> rt = PlanRuntime.create(plan, CudaBackend.on(module, p))) {
+                if (v.isStatic()) {
+                    double[] ms = time(rt, x, batch, PathPolicy.DENSE, Double.NaN, runs, warmup);
+                    staticMs = ms[0];
+                    t.append(String.format(Locale.ROOT, "| static | 1 | %.3f (%.3f) | DENSE | - | 1.00 |%n", ms[0],
+                            ms[1]));
+                    csv.add(String.format(Locale.ROOT, "%s,%d,%s,static,NONE,1,%.4f,%.4f,,DENSE", name, batch, p,
+                            ms[0], ms[1]));
+                    continue;
+                }
+                long c0 = System.nanoTime();
+                rt.calibrate(batch);
+                double calibration = (System.nanoTime() - c0) / 1e9;
+                for (double d : DENSITIES) {
+                    if (overTime()) {
+                        t.append("| ").append(v.name()).append(" | ").append(d)
+                                .append(" | skipped (time limit) | | | |\n");
+                        continue;
+                    }
+                    double[] auto = time(rt, x, batch, PathPolicy.AUTO, d, runs, warmup);
+                    String paths = paths(run(rt, x, batch, PathPolicy.AUTO, d).report());
+                    double[] sparse = time(rt, x, batch, PathPolicy.SPARSE, d, runs, warmup);
+                    t.append(String.format(Locale.ROOT, "| %s | %.2f | %.3f (%.3f) | %s | %.3f (%.3f) | %.2f |%n",
+                            v.name(), d, auto[0], auto[1], paths, sparse[0], sparse[1], auto[0] / staticMs));
+                    csv.add(String.format(Locale.ROOT, "%s,%d,%s,%s,%s,%.2f,%.4f,%.4f,%.4f,%s", name, batch, p,
+                            v.name(), v.mode(), d, auto[0], auto[1], sparse[0], paths.replace(",", ";")));
+                }
+                t.append(String.format(Locale.ROOT, "| %s | | calibrated in %.1f s | | | |%n", v.name(),
+                        calibration));
+            }
+        }
+        md.line(t.toString());
+    }
+
+    /** Median and minimum of {@code runs} timed calls after {@code warmup} untimed ones, ms. */
+    private static double[] time(PlanRuntime<?> rt, float[] x, int batch, PathPolicy policy, double density, int runs,
+            int warmup) {
         try (NetworkExecutor ex = rt.newExecutor(ExecutorOptions.defaults().withPolicy(policy))) {
-            double[] ms = new double[opt.runs()];
-            for (int i = -opt.warmup(); i < ms.length; i++) {
+            double[] ms = new double[runs];
+            for (int i = -warmup; i < ms.length; i++) {
                 ex.setGateOverride(Double.isNaN(density) ? null : GateOverride.density(density, 11));
                 long t0 = System.nanoTime();
                 ex.run(x, batch);

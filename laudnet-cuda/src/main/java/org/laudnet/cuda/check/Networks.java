@@ -8,10 +8,11 @@ import org.laudnet.core.gate.ChannelMaskerKind;
 import org.laudnet.core.plan.InferencePlan;
 
 /**
- * The seeded networks and gate variants the GPU check runs ({@link SeededPlans}): a ResNet-50 and a RegNetY-shaped
- * network (grouped 3x3 convolutions, squeeze-excitation), each static and with SPATIAL, CHANNEL, BOTH and LAYER
- * gates on every stage. Input sides must be multiples of 32 (so that every stage's granularity divides its output).
- * Stateless and thread-safe.
+ * The seeded networks and gate variants ({@link SeededPlans}): ResNet-18/34/50/101 and RegNetY-400MF/800MF, each static
+ * and with SPATIAL, CHANNEL, BOTH and LAYER gates on every stage. The GPU check's equivalence part runs ResNet-50 and
+ * RegNetY-800MF ({@link #all()}), its latency part ResNet-50 and ResNet-101; the tests run every architecture
+ * ({@link #everyArchitecture()}). Input sides must be multiples of 32 (so that every stage's granularity divides its
+ * output). Stateless and thread-safe.
  */
 public final class Networks {
 
@@ -66,8 +67,24 @@ public final class Networks {
 
     /** Returns the ResNet-50 variants: static; spatial S=4-4-2-1; channel G=4; both; layer. */
     static List<Variant> resnet50() {
-        Builder b = SeededPlans::resnet50;
-        String n = "ResNet-50";
+        return resNet(SeededPlans.ResNetShape.R50);
+    }
+
+    /** Returns the ResNet-101 variants: static; spatial S=4-4-2-1; channel G=4; both; layer. */
+    static List<Variant> resnet101() {
+        return resNet(SeededPlans.ResNetShape.R101);
+    }
+
+    /**
+     * Returns the variants of a ResNet: static; spatial S=4-4-2-1; channel G=4 (MLP-2 masker); both S=4-4-2-1 G=4;
+     * layer.
+     *
+     * @param shape the depth
+     * @return the variants
+     */
+    static List<Variant> resNet(SeededPlans.ResNetShape shape) {
+        Builder b = (seed, size, classes, gates) -> SeededPlans.resNet(shape, seed, size, classes, gates);
+        String n = "ResNet-" + shape.depth();
         return List.of(
                 new Variant(n, "static", GateMode.NONE, stages(GateSpec.none()), b),
                 new Variant(n, "spatial S=4-4-2-1", GateMode.SPATIAL, new GateSpec[] {GateSpec.spatial(4),
@@ -78,13 +95,21 @@ public final class Networks {
                 new Variant(n, "layer", GateMode.LAYER, stages(GateSpec.layer()), b));
     }
 
-    /**
-     * Returns the RegNetY variants: static; spatial S=4-2-1-1; channel G=4 (conv-linear masker); both (MLP-2
-     * masker); layer.
-     */
+    /** Returns the RegNetY-800MF variants ({@link #regNetY(SeededPlans.RegNetShape)}). */
     static List<Variant> regNetY() {
-        Builder b = SeededPlans::regNetY;
-        String n = "RegNetY";
+        return regNetY(SeededPlans.RegNetShape.Y_800MF);
+    }
+
+    /**
+     * Returns the variants of a RegNetY: static; spatial S=4-2-1-1; channel G=4 (conv-linear masker); both (MLP-2
+     * masker); layer.
+     *
+     * @param shape the variant
+     * @return the variants
+     */
+    static List<Variant> regNetY(SeededPlans.RegNetShape shape) {
+        Builder b = (seed, size, classes, gates) -> SeededPlans.regNetY(shape, seed, size, classes, gates);
+        String n = shape.name();
         return List.of(
                 new Variant(n, "static", GateMode.NONE, stages(GateSpec.none()), b),
                 new Variant(n, "spatial S=4-2-1-1", GateMode.SPATIAL, new GateSpec[] {GateSpec.spatial(4),
@@ -96,9 +121,51 @@ public final class Networks {
                 new Variant(n, "layer", GateMode.LAYER, stages(GateSpec.layer()), b));
     }
 
-    /** Returns every variant of both networks, ResNet-50 first. */
+    /**
+     * Variants of gate settings the main variants leave out, on ResNet-18 and RegNetY-400MF: two spatial mask groups
+     * (masked dense with per-group cells) and the MLP-1 channel masker (on RegNetY-400MF with G=2: sliced where a
+     * channel group holds whole convolution groups, masked dense where it splits them).
+     *
+     * @return the variants
+     */
+    static List<Variant> gateSettings() {
+        SeededPlans.ResNetShape r18 = SeededPlans.ResNetShape.R18;
+        Builder resnet = (seed, size, classes, gates) -> SeededPlans.resNet(r18, seed, size, classes, gates);
+        SeededPlans.RegNetShape y4 = SeededPlans.RegNetShape.Y_400MF;
+        Builder regnet = (seed, size, classes, gates) -> SeededPlans.regNetY(y4, seed, size, classes, gates);
+        return List.of(
+                new Variant("ResNet-18", "spatial S=2-2-1-1 gs=2", GateMode.SPATIAL, new GateSpec[] {
+                    GateSpec.spatial(2).withSpatialGroups(2), GateSpec.spatial(2).withSpatialGroups(2),
+                    GateSpec.spatial(1).withSpatialGroups(2), GateSpec.spatial(1).withSpatialGroups(2)}, resnet),
+                new Variant("ResNet-18", "channel G=8 MLP-1", GateMode.CHANNEL,
+                        stages(GateSpec.channel(8).withMaskerKind(ChannelMaskerKind.MLP_1)), resnet),
+                new Variant(y4.name(), "spatial S=1 gs=2", GateMode.SPATIAL,
+                        stages(GateSpec.spatial(1).withSpatialGroups(2)), regnet),
+                new Variant(y4.name(), "channel G=2 MLP-1", GateMode.CHANNEL,
+                        stages(GateSpec.channel(2).withMaskerKind(ChannelMaskerKind.MLP_1)), regnet));
+    }
+
+    /** Returns the variants of the GPU check's equivalence part: ResNet-50, then RegNetY-800MF. */
     static List<Variant> all() {
         return java.util.stream.Stream.concat(resnet50().stream(), regNetY().stream()).toList();
+    }
+
+    /**
+     * Returns the variants of every architecture: ResNet-18, 34, 50, 101, RegNetY-400MF and 800MF in every mode, then
+     * {@link #gateSettings()}.
+     *
+     * @return the variants
+     */
+    static List<Variant> everyArchitecture() {
+        List<Variant> v = new java.util.ArrayList<>();
+        for (SeededPlans.ResNetShape r : List.of(SeededPlans.ResNetShape.R18, SeededPlans.ResNetShape.R34,
+                SeededPlans.ResNetShape.R50, SeededPlans.ResNetShape.R101)) {
+            v.addAll(resNet(r));
+        }
+        v.addAll(regNetY(SeededPlans.RegNetShape.Y_400MF));
+        v.addAll(regNetY(SeededPlans.RegNetShape.Y_800MF));
+        v.addAll(gateSettings());
+        return List.copyOf(v);
     }
 
     private static GateSpec[] stages(GateSpec g) {

@@ -15,7 +15,7 @@ import org.laudnet.core.plan.SqueezeExcitationPlan;
  * {@code java_logits_<source>.npy}, and {@code plan.json}:
  *
  * <pre>
- *   {"input_size": S, "batch": B, "max_pool_padding": p (-1 without max pool),
+ *   {"name": network name, "input_size": S, "batch": B, "max_pool_padding": p (-1 without max pool),
  *    "stem": conv, "head": conv,
  *    "blocks": [{"conv1": conv, "conv2": conv, "conv3": conv, "downsample": conv | null,
  *                "se": {"fc1": conv, "fc2": conv} | null}, ...],
@@ -33,6 +33,7 @@ final class PeerExport {
      * Writes the plan's weights, the input and {@code plan.json}.
      *
      * @param dir the destination folder (created)
+     * @param name the network's name, e.g. {@code "ResNet-101"}
      * @param plan a static bottleneck plan
      * @param images the input {@code (B, C, S, S)}
      * @param batch {@code B}
@@ -40,12 +41,13 @@ final class PeerExport {
      * @throws IOException if writing fails
      * @throws IllegalArgumentException if the plan has gates or basic blocks
      */
-    static void write(Path dir, InferencePlan plan, float[] images, int batch, String... logitSources)
+    static void write(Path dir, String name, InferencePlan plan, float[] images, int batch, String... logitSources)
             throws IOException {
         Files.createDirectories(dir);
         Npy.write(dir.resolve("input.npy"), images, batch, plan.inputChannels(), plan.inputSize(), plan.inputSize());
         StringBuilder json = new StringBuilder();
-        json.append("{\n  \"input_size\": ").append(plan.inputSize()).append(",\n  \"batch\": ").append(batch)
+        json.append("{\n  \"name\": \"").append(name).append("\",\n  \"input_size\": ").append(plan.inputSize())
+                .append(",\n  \"batch\": ").append(batch)
                 .append(",\n  \"max_pool_padding\": ").append(plan.maxPool() ? plan.maxPoolPadding() : -1)
                 .append(",\n  \"stem\": ").append(conv(dir, "stem", plan.stem()))
                 .append(",\n  \"head\": ").append(conv(dir, "head", plan.head()))

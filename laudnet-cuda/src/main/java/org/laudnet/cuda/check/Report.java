@@ -7,7 +7,8 @@ import java.nio.file.Path;
 
 /**
  * The Markdown report of a GPU check and its verdict: lines are appended in order, and any part that finds a
- * comparison out of tolerance marks the report failed. Not thread-safe.
+ * comparison out of tolerance marks the report failed. Thread-safe (a shutdown hook may write it while the check
+ * appends).
  */
 final class Report {
 
@@ -19,7 +20,7 @@ final class Report {
      *
      * @param s the text, without the newline
      */
-    void line(String s) {
+    synchronized void line(String s) {
         md.append(s).append('\n');
     }
 
@@ -29,23 +30,23 @@ final class Report {
      * @param pass whether it passed
      * @return {@code pass}
      */
-    boolean check(boolean pass) {
+    synchronized boolean check(boolean pass) {
         failed |= !pass;
         return pass;
     }
 
     /** Marks the report failed. */
-    void fail() {
+    synchronized void fail() {
         failed = true;
     }
 
     /** Returns whether a comparison failed. */
-    boolean failed() {
+    synchronized boolean failed() {
         return failed;
     }
 
     /** Returns the text so far. */
-    String text() {
+    synchronized String text() {
         return md.toString();
     }
 
@@ -55,7 +56,7 @@ final class Report {
      * @param file the destination (its folder is created)
      * @throws IOException if writing fails
      */
-    void write(Path file) throws IOException {
+    synchronized void write(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

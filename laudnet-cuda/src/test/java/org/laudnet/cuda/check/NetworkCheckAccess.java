@@ -11,9 +11,12 @@ public final class NetworkCheckAccess {
 
     private NetworkCheckAccess() {}
 
-    /** Returns the labels ({@code "network / variant"}) of every variant the GPU check runs. */
+    /**
+     * Returns the labels ({@code "network / variant"}) of every seeded variant: ResNet-18/34/50/101 and
+     * RegNetY-400MF/800MF in every gate mode, and the extra gate settings ({@link Networks#everyArchitecture()}).
+     */
     public static List<String> variantNames() {
-        return Networks.all().stream().map(Networks.Variant::label).toList();
+        return Networks.everyArchitecture().stream().map(Networks.Variant::label).toList();
     }
 
     /**
@@ -24,7 +27,7 @@ public final class NetworkCheckAccess {
      * @return the plan
      */
     public static InferencePlan plan(String label, int size) {
-        return Networks.all().stream().filter(v -> v.label().equals(label)).findFirst()
+        return Networks.everyArchitecture().stream().filter(v -> v.label().equals(label)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no variant " + label)).plan(size);
     }
 

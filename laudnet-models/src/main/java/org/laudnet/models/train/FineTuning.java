@@ -1,5 +1,6 @@
 package org.laudnet.models.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -100,6 +101,7 @@ public final class FineTuning {
     private final int cropSize;
     private final AssetCache cache;
     private final FineTuningListener listener;
+    private final TrainingDevice device;
 
     private FineTuning(Builder b) {
         this.architecture = b.architecture;
@@ -122,6 +124,7 @@ public final class FineTuning {
         this.cropSize = b.cropSize;
         this.cache = b.cache;
         this.listener = b.listener;
+        this.device = b.device;
     }
 
     /** Returns a builder. */
@@ -174,6 +177,11 @@ public final class FineTuning {
         return checkpoint;
     }
 
+    /** Returns where the run trains ({@link Builder#optDevice}). */
+    public TrainingDevice device() {
+        return device;
+    }
+
     /**
      * Runs the fine-tuning: loads the weights, trains (or resumes), evaluates, writes the model and measures its
      * latency.
@@ -220,7 +228,9 @@ public final class FineTuning {
                 preprocessing, trainClasses, source, (int) train.size(),
                 validation == null ? 0 : (int) validation.size(), steps, epochs));
         ModelMetadata metadata = new ModelMetadata(preprocessing, imagenet == null ? List.of() : imagenet.names());
-        try (NDManager manager = NDManager.newBaseManager()) {
+        Device trainOn = device.resolve();
+        LOG.info("training on {} (device {})", trainOn, device);
+        try (NDManager manager = NDManager.newBaseManager(trainOn)) {
             GumbelTemperature tau = annealedTemperature(epochs * steps);
             GatedBackbone teacher = network(read, classes, GateMode.NONE, null, manager);
             GatedBackbone student = network(read, classes, null, tau, manager);
@@ -241,6 +251,7 @@ public final class FineTuning {
         EpochWatcher watcher = new EpochWatcher(student, metadata, validation == null ? null : best, steps);
         try (LaudTrainer trainer = LaudTrainer.builder()
                 .setNetwork(student)
+                .optDevice(manager.getDevice())
                 .optTemperature(tau)
                 .optTeacher(teacher)
                 .setLoss(LossConfig.paper(target, epochs))
@@ -383,7 +394,7 @@ public final class FineTuning {
         LaudModel.Options cpu = new LaudModel.Options(DeviceKind.CPU, PathPolicy.AUTO, false);
         try (LaudModel s = LaudModel.of(staticNet, metadata, cpu);
                 LaudModel g = LaudModel.of(gated, metadata, cpu);
-                NDManager m = manager.newSubManager()) {
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
             NDArray x = data.get(m, 0).getData().head().expandDims(0);
             LatencyComparison result = LatencyComparison.measure(s, g, x, LATENCY_WARMUP, latencyRuns);
             for (Path model : models) {
@@ -458,6 +469,7 @@ public final class FineTuning {
         private int cropSize = 224;
         private AssetCache cache = AssetCache.defaultCache();
         private FineTuningListener listener = new FineTuningListener() {};
+        private TrainingDevice device = TrainingDevice.AUTO;
         private Map<String, String> settingNames = Map.of();
 
         private Builder() {}
@@ -470,6 +482,22 @@ public final class FineTuning {
          */
         public Builder setArchitecture(Architecture architecture) {
             this.architecture = architecture;
+            return this;
+        }
+
+        /**
+         * Sets where to train (default {@link TrainingDevice#AUTO}: a CUDA GPU when DJL's PyTorch engine has one, else
+         * the CPU). {@link #build()} refuses {@link TrainingDevice#GPU} when the engine sees no GPU, saying how to get
+         * one. The latency measured after training is the CPU inference engine's either way.
+         *
+         * @param device the device choice
+         * @return this builder
+         */
+        public Builder optDevice(TrainingDevice device) {
+            if (device == null) {
+                throw new IllegalArgumentException("device must not be null");
+            }
+            this.device = device;
             return this;
         }
 
@@ -711,7 +739,8 @@ public final class FineTuning {
          * Validates the settings and returns the fine-tuning.
          *
          * @return the fine-tuning
-         * @throws IllegalArgumentException naming the setting and value that are missing or invalid
+         * @throws IllegalArgumentException naming the setting and value that are missing or invalid, or GPU training
+         *     asked for where DJL's PyTorch engine sees no GPU (the message says how to get one)
          */
         public FineTuning build() {
             if (architecture == null) {
@@ -765,6 +794,13 @@ public final class FineTuning {
             if (resume && !Files.isRegularFile(ckpt)) {
                 throw new IllegalArgumentException(name("resume") + " needs the checkpoint " + ckpt
                         + ", which does not exist");
+            }
+            if (device == TrainingDevice.GPU) {
+                try {
+                    device.resolve();
+                } catch (IllegalStateException e) {
+                    throw new IllegalArgumentException(name("device") + " gpu: " + e.getMessage(), e);
+                }
             }
             return new FineTuning(this);
         }

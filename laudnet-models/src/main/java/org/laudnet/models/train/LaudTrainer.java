@@ -89,7 +89,7 @@ public final class LaudTrainer implements AutoCloseable {
         CostModel cost = b.costModel == null ? MacsCostModel.of(network) : b.costModel;
         this.loss = new LaudLoss(b.lossConfig, cost, LaudLoss.modes(network), progress);
         this.stats = new EpochStatsListener(loss, LaudLoss.modes(network), StageLayout.of(network));
-        this.model = Model.newInstance("laudnet");
+        this.model = b.device == null ? Model.newInstance("laudnet") : Model.newInstance("laudnet", b.device);
         model.setBlock(network);
         if (!network.isInitialized()) {
             network.initialize(model.getNDManager(), DataType.FLOAT32, inputShape(1));
@@ -178,6 +178,7 @@ public final class LaudTrainer implements AutoCloseable {
             pendingOptimizerState = null;
         }
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(loss)
+                .optDevices(new Device[] {model.getNDManager().getDevice()})
                 .optOptimizer(optimizer)
                 .addTrainingListeners(stats, progress);
         for (TrainingListener l : listeners) {
@@ -411,9 +412,26 @@ public final class LaudTrainer implements AutoCloseable {
         private Path checkpointFile;
         private boolean teacherLabels;
         private long noiseSeed = 7L;
+        private Device device;
         private final List<TrainingListener> listeners = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Sets the device the model's parameters and every batch live on (default: the engine's default device, a
+         * GPU when the PyTorch native library is a CUDA build and sees one). A network that is already initialised
+         * must live on it.
+         *
+         * @param device the device, e.g. {@code Device.gpu()}
+         * @return this builder
+         */
+        public Builder optDevice(Device device) {
+            if (device == null) {
+                throw new IllegalArgumentException("device must not be null");
+            }
+            this.device = device;
+            return this;
+        }
 
         /**
          * Adds a training listener (e.g. a progress display). It is notified after the trainer's own listeners, so
