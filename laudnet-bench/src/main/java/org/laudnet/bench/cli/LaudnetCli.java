@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "LAUDNet for Java: latency-aware dynamic networks (spatial, channel and layer skipping) on DJL.",
         subcommands = {DemoCommand.class, ExperimentCommand.class, FinetuneCommand.class, ClassifyCommand.class,
             SearchCommand.class, BenchCommand.class, CalibrateCommand.class, LatencyCommand.class,
-            CommandLine.HelpCommand.class})
+            FuzzCommand.class, CommandLine.HelpCommand.class})
 public final class LaudnetCli implements Callable<Integer> {
 
     /** Prints the usage when no subcommand is given. */
