@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.laudnet.bench.fuzz.CaseResult;
 import org.laudnet.bench.fuzz.FuzzFormat;
 import org.laudnet.bench.fuzz.FuzzListener;
 import org.laudnet.bench.fuzz.FuzzReport;
@@ -80,14 +79,6 @@ public final class FuzzCommand implements Callable<Integer> {
                 formats.stream().map(FuzzFormat::id).toList(), cases, seed, timeoutSeconds);
         long t0 = System.nanoTime();
         FuzzReport report = Fuzzer.run(formats, settings, commandLine(), new FuzzListener() {
-            @Override
-            public void caseDone(CaseResult r, int casesInKind) {
-                if (r.outcome() == org.laudnet.bench.fuzz.Outcome.FAILURE) {
-                    con.printf("  FAILURE %s %s #%d: %s%n", r.format().id(), r.kind().id(), r.index(),
-                            r.detail().length() > 300 ? r.detail().substring(0, 297) + "..." : r.detail());
-                }
-            }
-
             @Override
             public void kindDone(FuzzFormat f, MutationKind k, OutcomeCounts c) {
                 con.printf(Locale.ROOT, "%-12s %-18s %5d cases: %5d accepted %5d refused %5d failures  (%.0f s)%n",

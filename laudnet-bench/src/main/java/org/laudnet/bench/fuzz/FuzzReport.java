@@ -23,6 +23,9 @@ import java.util.Map;
 public record FuzzReport(List<FormatReport> formats, FuzzSettings settings, String command, String machine,
         Instant finished) {
 
+    /** Failures listed in the markdown report per format and mutation kind (all are counted). */
+    public static final int FAILURES_PER_KIND = 5;
+
     /** Copies the list. */
     public FuzzReport {
         formats = List.copyOf(formats);
@@ -68,8 +71,8 @@ public record FuzzReport(List<FormatReport> formats, FuzzSettings settings, Stri
     }
 
     /**
-     * Renders the refusal examples (up to {@value FormatReport#EXAMPLES_PER_KIND} per format and kind) and every
-     * failure, for the console.
+     * Renders the refusal examples (up to {@value FormatReport#EXAMPLES_PER_KIND} per format and kind) and the
+     * failures (up to {@value #FAILURES_PER_KIND} per format and kind, then their count), for the console.
      *
      * @return the text
      */
@@ -84,17 +87,26 @@ public record FuzzReport(List<FormatReport> formats, FuzzSettings settings, Stri
             }
         }
         for (FormatReport f : formats) {
-            for (CaseResult r : f.failures()) {
-                s.append("FAILURE ").append(f.format().id()).append(' ').append(r.kind().id()).append(" #")
-                        .append(r.index()).append(" (").append(oneLine(r.description(), 200)).append("): ")
-                        .append(oneLine(r.detail(), 400)).append('\n');
+            for (MutationKind k : f.counts().keySet()) {
+                List<CaseResult> of = f.failures().stream().filter(r -> r.kind() == k).toList();
+                for (CaseResult r : of.subList(0, Math.min(FAILURES_PER_KIND, of.size()))) {
+                    s.append("FAILURE ").append(f.format().id()).append(' ').append(r.kind().id()).append(" #")
+                            .append(r.index()).append(" (").append(oneLine(r.description(), 200)).append("): ")
+                            .append(oneLine(r.detail(), 400)).append('\n');
+                }
+                if (of.size() > FAILURES_PER_KIND) {
+                    s.append("FAILURE ").append(f.format().id()).append(' ').append(k.id()).append(": ")
+                            .append(of.size() - FAILURES_PER_KIND).append(" more\n");
+                }
             }
         }
         return s.toString();
     }
 
     /**
-     * Renders the markdown report.
+     * Renders the markdown report: summary, command, machine and settings, the outcome table, the formats with their
+     * seeds and times, the mutation kinds, refusal examples and the failures (at most {@value #FAILURES_PER_KIND} per
+     * format and kind).
      *
      * @return the report
      */
@@ -108,9 +120,11 @@ public record FuzzReport(List<FormatReport> formats, FuzzSettings settings, Stri
         s.append("- Finished: ").append(finished.truncatedTo(ChronoUnit.SECONDS)).append('\n');
         s.append(String.format(Locale.ROOT, "- Settings: %d cases per mutation kind, seed %d, %d s timeout per case"
                 + "%n%n", settings.casesPerKind(), settings.seed(), settings.timeout().toSeconds()));
-        s.append("Outcomes: **accepted** (the reader returned a valid object: every parameter initialised and finite,"
-                + " a forward pass runs), **refused** (the format's `LaudInputException` subclass, with a message naming"
-                + " the input's path), **failure** (any other exception or error, a timeout, an allocation beyond the"
+        s.append("Outcomes: **accepted** (the reader returned an object that passes the format's checks: a network"
+                + " with every parameter initialised, float32 and finite whose forward pass gives one logit per class;"
+                + " a plan that runs on the reference backend; finite TF.js weights and profile terms; an image within"
+                + " the pixel cap), **refused** (the format's `LaudInputException` subclass, with a message naming the"
+                + " input's path), **failure** (any other exception or error, a timeout, an allocation beyond the"
                 + " input's budget, a defective object, accepted input that must be refused, or a file written next"
                 + " to the input). Seeds are generated from small networks and tensors; checksums are recomputed"
                 + " where a mutation should reach the code behind them.\n\n");
@@ -149,12 +163,21 @@ public record FuzzReport(List<FormatReport> formats, FuzzSettings settings, Stri
         s.append("## Failures\n\n");
         if (!hasFailures()) {
             s.append("None.\n");
+        } else {
+            s.append("At most ").append(FAILURES_PER_KIND).append(" per format and mutation kind.\n\n");
         }
         for (FormatReport f : formats) {
-            for (CaseResult r : f.failures()) {
-                s.append("- ").append(f.format().id()).append(' ').append(r.kind().id()).append(" #")
-                        .append(r.index()).append(" (").append(oneLine(r.description(), 200).replace("`", "'"))
-                        .append("): `").append(oneLine(r.detail(), 500).replace("`", "'")).append("`\n");
+            for (MutationKind k : f.counts().keySet()) {
+                List<CaseResult> of = f.failures().stream().filter(r -> r.kind() == k).toList();
+                for (CaseResult r : of.subList(0, Math.min(FAILURES_PER_KIND, of.size()))) {
+                    s.append("- ").append(f.format().id()).append(' ').append(r.kind().id()).append(" #")
+                            .append(r.index()).append(" (").append(oneLine(r.description(), 200).replace("`", "'"))
+                            .append("): `").append(oneLine(r.detail(), 400).replace("`", "'")).append("`\n");
+                }
+                if (of.size() > FAILURES_PER_KIND) {
+                    s.append("- ").append(f.format().id()).append(' ').append(k.id()).append(": ")
+                            .append(of.size() - FAILURES_PER_KIND).append(" more\n");
+                }
             }
         }
         return s.toString();
@@ -202,9 +225,32 @@ public record FuzzReport(List<FormatReport> formats, FuzzSettings settings, Stri
         return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
-    /** Collapses whitespace runs (messages can span lines) and abbreviates. */
+    /**
+     * Collapses whitespace runs (messages can span lines), writes control characters and unpaired surrogates (which a
+     * mutated input can put into a message) as {@code \\uXXXX}, and abbreviates.
+     */
     static String oneLine(String s, int max) {
         String o = s == null ? "" : s.replaceAll("\\s+", " ").trim();
-        return o.length() <= max ? o : o.substring(0, max - 3) + "...";
+        StringBuilder b = new StringBuilder(o.length());
+        for (int i = 0; i < o.length(); i++) {
+            char c = o.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < o.length()
+                    && Character.isLowSurrogate(o.charAt(i + 1));
+            if (pair) {
+                b.append(c).append(o.charAt(++i));
+            } else if (Character.isSurrogate(c) || Character.isISOControl(c)) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        if (b.length() <= max) {
+            return b.toString();
+        }
+        int cut = max - 3;
+        if (Character.isHighSurrogate(b.charAt(cut - 1))) {
+            cut--;
+        }
+        return b.substring(0, cut) + "...";
     }
 }

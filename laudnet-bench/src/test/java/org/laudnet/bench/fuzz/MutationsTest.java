@@ -96,4 +96,12 @@ class MutationsTest {
         }
         assertEquals("{\"a\":{\"b\":[1,2,3],\"c\":\"x\"},\"d\":0}", root.toString(), "the input is not modified");
     }
+
+    @Test
+    void reportLinesAreWritableWhateverAMessageHolds() {
+        assertEquals("a\\ud800b\\u0001 c", FuzzReport.oneLine("a\ud800b\u0001\n  c", 100));
+        assertEquals("x\ud83d\ude00", FuzzReport.oneLine("x\ud83d\ude00", 100), "pairs are kept");
+        assertEquals("abcd...", FuzzReport.oneLine("abcdefghij", 7));
+        assertEquals("abc...", FuzzReport.oneLine("abc\ud83d\ude00xyz", 7), "a pair is not cut in half");
+    }
 }
