@@ -396,6 +396,9 @@ public final class PlanFile {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
+        if (Files.isDirectory(file)) {
+            throw new PlanFormatException(file.toString(), "is a directory, not a plan file");
+        }
         try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
             return new PlanFileReader(Channels.newInputStream(ch), file.toString(), ch.size()).plan();
         }

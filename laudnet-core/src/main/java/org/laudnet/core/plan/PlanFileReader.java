@@ -73,6 +73,13 @@ final class PlanFileReader {
                     + " while reading " + where, e);
         } catch (IllegalArgumentException e) {
             throw new PlanFormatException(source, "inconsistent plan, " + where + ": " + e.getMessage(), e);
+        } catch (PlanFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new PlanFormatException(source, "cannot read " + where + " at byte " + offset + ": " + e, e);
+        } catch (RuntimeException e) {
+            // the records validate with IllegalArgumentException; anything else the bytes provoke is refused alike
+            throw new PlanFormatException(source, "inconsistent plan, " + where + ": " + e, e);
         }
     }
 

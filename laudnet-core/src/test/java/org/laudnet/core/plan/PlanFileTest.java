@@ -718,6 +718,13 @@ class PlanFileTest {
     }
 
     @Test
+    void aDirectoryInPlaceOfThePlanIsAFormatError() throws IOException {
+        Path d = Files.createDirectories(dir.resolve("model.plan"));
+        PlanFormatException e = assertThrows(PlanFormatException.class, () -> PlanFile.read(d));
+        assertMessage(e, d.toString(), "is a directory");
+    }
+
+    @Test
     void sourceNameAppearsInEveryMessage() throws IOException {
         byte[] b = bytes(fullPlan());
         Function<byte[], PlanFormatException> read = x -> assertThrows(PlanFormatException.class,

@@ -23,6 +23,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.zip.CRC32;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.GatedNetwork;
@@ -56,7 +57,10 @@ import org.slf4j.LoggerFactory;
  * <p>Loading checks the magic, the version, the lengths against the file size and the checksum before it parses
  * anything, rebuilds the architecture from the header (whose sizes are bounded: stages, blocks, channels, input side,
  * classes), checks that the payload is large enough for the parameters the header implies before it allocates them,
- * initialises the network and loads the parameters; any failure is a {@link WeightFileException} naming the file.
+ * initialises the network as the payload records (its input shape), checks that the payload has exactly the structure
+ * of that network's own parameter stream and only finite values ({@link ParameterStreamCheck}: no count or length field
+ * of the payload can make DJL allocate, and no parameter can be missing, mis-shaped or NaN) and then loads the
+ * parameters; any failure is a {@link WeightFileException} naming the file (and the parameter, when one is concerned).
  * Writing goes to a temporary file in the target directory, is forced to disk, and is then moved over the target
  * (atomically where the file system allows), so a reader never sees a half-written file. The Gumbel temperature is a
  * training-time setting and is not stored (a loaded network has the constant temperature 1). Stateless and thread-safe.
@@ -72,6 +76,9 @@ public final class LaudModelFile {
     private static final Logger LOG = LoggerFactory.getLogger(LaudModelFile.class);
     private static final byte[] MAGIC = {'L', 'A', 'U', 'D', 'N', 'E', 'T', 0};
     private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 64L;
+
+    /** The largest batch size a model file's parameter stream may record for the network's input. */
+    static final int MAX_RECORDED_BATCH = 1 << 16;
 
     /** The fewest bytes a parameter takes in DJL's parameter stream (8-bit types; this library writes float32). */
     private static final int MIN_BYTES_PER_PARAMETER = 1;
@@ -179,7 +186,8 @@ public final class LaudModelFile {
      * @param manager owner of the network's parameters
      * @return the network and its metadata
      * @throws WeightFileException if the file is missing, not a LAUD model file, of an unknown version, truncated,
-     *     corrupt, of an unknown architecture, or its header or parameters do not describe a valid network
+     *     corrupt, of an unknown architecture, or its header or parameters do not describe a valid network (a
+     *     parameter that is missing, mis-shaped or not finite is named)
      */
     public static LoadedNetwork load(Path file, NDManager manager) throws WeightFileException {
         return load(file, manager, ArchitectureRegistry.standard());
@@ -194,7 +202,7 @@ public final class LaudModelFile {
      * @return the network and its metadata
      * @throws WeightFileException if the file is missing, not a LAUD model file, of an unknown version, truncated,
      *     corrupt, of an architecture the registry does not know, or its header or parameters do not describe a
-     *     valid network
+     *     valid network (a parameter that is missing, mis-shaped or not finite is named)
      */
     public static LoadedNetwork load(Path file, NDManager manager, ArchitectureRegistry registry)
             throws WeightFileException {
@@ -242,29 +250,47 @@ public final class LaudModelFile {
         JsonObject header = parse(file, new String(bytes, headerStart, headerLength, StandardCharsets.UTF_8));
         ModelHeader.Decoded decoded;
         GatedBackbone net;
+        double minParameters;
         try {
             decoded = ModelHeader.decode(header, version, registry, file);
             net = decoded.build();
-        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
-            throw new WeightFileException(file, "header does not describe a valid network: " + e.getMessage(), e);
+            minParameters = ModelHeader.minParameters(net);
+        } catch (RuntimeException e) {
+            // the builders report invalid settings as IllegalArgumentException; anything else a header provokes in
+            // them is refused the same way, with its class named
+            throw new WeightFileException(file, "header does not describe a valid network: "
+                    + (e instanceof IllegalArgumentException ? "" : e.getClass().getSimpleName() + ": ")
+                    + e.getMessage(), e);
         }
         // initialising allocates (and fills) every parameter: first make sure the file can hold them
-        double minParameters = ModelHeader.minParameters(net);
         if (minParameters * MIN_BYTES_PER_PARAMETER > payloadLength) {
             throw new WeightFileException(file, String.format(Locale.ROOT, "the header describes a network of at"
                     + " least %.0f parameters (%d classes, input %d x %d), but the file has only %d parameter bytes",
                     minParameters, net.getNumClasses(), net.getInputSize(), net.getInputSize(), payloadLength));
         }
-        int size = net.getInputSize();
-        int channels = net.getStem().inChannels();
+        Shape input = recordedInput(file, net, bytes, payloadStart, (int) payloadLength);
         try {
-            net.initialize(manager, DataType.FLOAT32, new Shape(1, channels, size, size));
-            try (DataInputStream in = new DataInputStream(
-                    new ByteArrayInputStream(bytes, payloadStart, (int) payloadLength))) {
-                net.loadParameters(manager, in);
-                if (in.available() != 0) {
-                    throw new WeightFileException(file, in.available() + " parameter bytes left unread");
-                }
+            net.initialize(manager, DataType.FLOAT32, input);
+        } catch (RuntimeException e) {
+            throw new WeightFileException(file, "cannot initialise the network the header describes: "
+                    + e.getMessage(), e);
+        }
+        // the parameter stream must have exactly the structure of the network just built, with finite values,
+        // before DJL reads it (DJL allocates what the stream's own length fields declare)
+        Optional<ParameterStreamCheck.Problem> problem =
+                ParameterStreamCheck.verify(net, bytes, payloadStart, (int) payloadLength);
+        if (problem.isPresent()) {
+            ParameterStreamCheck.Problem p = problem.get();
+            throw new WeightFileException(file, p.parameter(), "cannot load the parameters: "
+                    + (p.kind() == ParameterStreamCheck.ProblemKind.NON_FINITE ? ""
+                            : "the parameter stream does not match the network the header describes: ")
+                    + p.detail() + " (byte " + (payloadStart + p.offset()) + " of the file)", null);
+        }
+        try (DataInputStream in = new DataInputStream(
+                new ByteArrayInputStream(bytes, payloadStart, (int) payloadLength))) {
+            net.loadParameters(manager, in);
+            if (in.available() != 0) {
+                throw new WeightFileException(file, in.available() + " parameter bytes left unread");
             }
         } catch (WeightFileException e) {
             throw e;
@@ -275,7 +301,36 @@ public final class LaudModelFile {
         return new LoadedNetwork(net, decoded.metadata());
     }
 
+    /**
+     * The input shape the network in the payload was initialised with: DJL records it in the parameter stream, and
+     * the network must be initialised alike for its stream to be compared. It must be {@code (B, C, S, S)} with the
+     * header's channels and input side and {@code 1 <= B <= }{@value #MAX_RECORDED_BATCH}.
+     */
+    private static Shape recordedInput(Path file, GatedBackbone net, byte[] bytes, int offset, int length)
+            throws WeightFileException {
+        Shape[] shapes;
+        try {
+            shapes = ParameterStreamCheck.recordedInputShapes(bytes, offset, length);
+        } catch (IllegalArgumentException e) {
+            throw new WeightFileException(file, "cannot load the parameters: the parameter stream does not start "
+                    + "with the network's input shape: " + e.getMessage(), e);
+        }
+        int size = net.getInputSize();
+        int channels = net.getStem().inChannels();
+        Shape s = shapes.length == 1 ? shapes[0] : null;
+        if (s == null || s.dimension() != 4 || s.get(0) < 1 || s.get(0) > MAX_RECORDED_BATCH || s.get(1) != channels
+                || s.get(2) != size || s.get(3) != size) {
+            throw new WeightFileException(file, "cannot load the parameters: the parameter stream records the input "
+                    + "shapes " + Arrays.toString(shapes) + ", the header describes one input (B, " + channels + ", "
+                    + size + ", " + size + ") with 1 <= B <= " + MAX_RECORDED_BATCH);
+        }
+        return s;
+    }
+
     private static byte[] readAll(Path file) throws WeightFileException {
+        if (Files.isDirectory(file)) {
+            throw new WeightFileException(file, "is a directory, not a model file");
+        }
         try {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.CRC32;
+import org.laudnet.models.io.ParameterStreamCheck;
 
 /**
  * Training checkpoints: the block's parameters ({@link Block#saveParameters}) with the {@link CheckpointState}.
@@ -37,6 +38,11 @@ import java.util.zip.CRC32;
  * any) is copied to {@code <file>.prev}, and the temporary file is renamed over {@code <file>} with
  * {@link StandardCopyOption#ATOMIC_MOVE}. A failure at any point leaves the previous checkpoint intact.
  *
+ * <p>Reading treats the file as untrusted: its size, the declared lengths and the checksum are checked before anything
+ * is parsed, the optimizer state's arrays are bounded by the bytes that hold them, and before the parameters are loaded
+ * into a block their stream must have exactly the structure of the block's own parameters with finite values
+ * ({@link ParameterStreamCheck}); every refusal is a {@link CheckpointException} naming the file.
+ *
  * <p>The optimizer state (SGD momentum, AdamW moments and per-parameter update counts of a {@link StatefulOptimizer})
  * is saved keyed by parameter name, so a resumed run continues with the same buffers.
  */
@@ -50,6 +56,9 @@ public final class Checkpoint {
 
     private static final byte[] MAGIC = "LAUDCKPT".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER = 8 + 4 + 4 + 4 + 4 + 8;
+
+    /** The largest checkpoint file read, in bytes (the whole file is held in one array). */
+    static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 64L;
 
     /** Writes a checkpoint payload; used to inject the parameter stream. */
     @FunctionalInterface
@@ -199,6 +208,16 @@ public final class Checkpoint {
             }
             shapes.put(p.getKey(), p.getValue().getArray().getShape());
         }
+        // the payload must have exactly the structure of the block's own parameters, with finite values, before DJL
+        // reads it (DJL allocates what the stream's length fields declare and accepts any shape)
+        Optional<ParameterStreamCheck.Problem> mismatch =
+                ParameterStreamCheck.verify(block, c.payload(), 0, c.payload().length);
+        if (mismatch.isPresent()) {
+            ParameterStreamCheck.Problem p = mismatch.get();
+            throw new CheckpointException(file, p.kind() == ParameterStreamCheck.ProblemKind.NON_FINITE
+                    ? "parameter '" + p.parameter() + "' is not finite: " + p.describe()
+                    : "parameters do not fit the block: " + p.describe(), null);
+        }
         ByteArrayOutputStream backup = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(backup)) {
             block.saveParameters(out);
@@ -243,6 +262,17 @@ public final class Checkpoint {
      * @throws IOException if the file cannot be read
      */
     public static CheckpointContent read(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        if (Files.isDirectory(file)) {
+            throw new CheckpointException(file, "is a directory, not a checkpoint file", null);
+        }
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new CheckpointException(file, "has " + size + " bytes, more than a checkpoint may have ("
+                    + MAX_FILE_BYTES + ")", null);
+        }
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length >= MAGIC.length && !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
             throw new CheckpointException(file, "not a LAUDNet checkpoint (bad magic)", null);
@@ -285,12 +315,20 @@ public final class Checkpoint {
         if (optLen > 0) {
             int from = HEADER + (int) len + 8;
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, from, (int) optLen))) {
-                optimizer = OptimizerState.read(in);
+                optimizer = OptimizerState.read(in, optLen);
+                if (in.available() != 0) {
+                    throw new CheckpointException(file, "corrupt optimizer state: " + in.available()
+                            + " bytes follow it", null);
+                }
             } catch (CheckpointException e) {
                 throw e;
             } catch (IOException | IllegalArgumentException e) {
                 throw new CheckpointException(file, "corrupt optimizer state: " + e.getMessage(), e);
             }
+        }
+        if (!(temperature > 0) || Float.isInfinite(temperature)) {
+            throw new CheckpointException(file, "corrupt state: the Gumbel temperature must be finite and positive, got "
+                    + temperature, null);
         }
         CheckpointState state;
         try {

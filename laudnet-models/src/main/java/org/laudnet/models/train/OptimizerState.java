@@ -100,8 +100,25 @@ public record OptimizerState(String algorithm, Map<String, ParameterSlots> param
      * @throws IOException if the stream ends early or holds impossible counts (the message names the field)
      */
     public static OptimizerState read(DataInputStream in) throws IOException {
+        return read(in, Long.MAX_VALUE);
+    }
+
+    /**
+     * Reads a state written by {@link #write} from a stream that holds at most {@code maxBytes} bytes of it: no slot is
+     * allocated before it is checked to fit in the bytes that remain.
+     *
+     * @param in the stream
+     * @param maxBytes the most bytes the state can occupy (e.g. its length in a checkpoint)
+     * @return the state
+     * @throws IOException if the stream ends early or holds impossible counts, or a slot would need more bytes than
+     *     remain (the message names the field)
+     */
+    public static OptimizerState read(DataInputStream in, long maxBytes) throws IOException {
+        long left = maxBytes;
         String algorithm = in.readUTF();
+        left -= utfBytes(algorithm);
         int count = in.readInt();
+        left -= 4;
         if (count < 0) {
             throw new IOException("optimizer state: negative parameter count " + count);
         }
@@ -110,6 +127,7 @@ public record OptimizerState(String algorithm, Map<String, ParameterSlots> param
             String name = in.readUTF();
             int updates = in.readInt();
             int rank = in.readInt();
+            left -= utfBytes(name) + 8;
             if (rank < 0 || rank > 8) {
                 throw new IOException("optimizer state of " + name + ": impossible rank " + rank);
             }
@@ -130,6 +148,13 @@ public record OptimizerState(String algorithm, Map<String, ParameterSlots> param
             if (slotCount < 0 || slotCount > 4) {
                 throw new IOException("optimizer state of " + name + ": impossible slot count " + slotCount);
             }
+            left -= 8L * rank + 4;
+            if (4L * slotCount * n > left) {
+                throw new IOException("optimizer state of " + name + ": " + slotCount + " slots of shape "
+                        + Arrays.toString(shape) + " need " + 4L * slotCount * n + " bytes, only " + Math.max(0, left)
+                        + " remain");
+            }
+            left -= 4L * slotCount * n;
             float[][] slots = new float[slotCount][];
             for (int s = 0; s < slotCount; s++) {
                 slots[s] = new float[(int) n];
@@ -144,5 +169,15 @@ public record OptimizerState(String algorithm, Map<String, ParameterSlots> param
             }
         }
         return new OptimizerState(algorithm, params);
+    }
+
+    /** The bytes {@code writeUTF} writes for a string: a 2-byte length and the modified UTF-8 encoding. */
+    private static long utfBytes(String s) {
+        long n = 2;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c >= 0x0001 && c <= 0x007F ? 1 : c <= 0x07FF ? 2 : 3;
+        }
+        return n;
     }
 }

@@ -52,6 +52,21 @@ public record NamedTensor(String name, long[] shape, float[] data) {
     }
 
     /**
+     * Returns the index of the first value that is NaN or infinite, for weight readers that refuse such values.
+     *
+     * @param values the values
+     * @return the index of the first non-finite value, or -1 if every value is finite
+     */
+    public static int firstNonFinite(float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * The number of elements of a shape, {@code prod(shape)} (1 for the empty shape).
      *
      * @param shape the dimensions

@@ -6,7 +6,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
@@ -38,8 +41,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The reader validates the whole header before reading data: the header length fits the file, every dtype is one of
  * {@link SafetensorsDType}, {@code end_t - begin_t == prod(shape_t) * size(dtype_t)}, every range lies inside the data
- * section, ranges do not overlap, and together they cover the data section without holes. Every violation is a
- * {@link WeightFileException} naming the file and the tensor. Values of every dtype are returned as {@code float}.
+ * section, ranges do not overlap, together they cover the data section without holes, and no tensor name appears
+ * twice. The header length is checked against the file size before the header is read, and each tensor's size against
+ * its range before its array is allocated, so no file can make the reader allocate more than it holds. Every violation
+ * is a {@link WeightFileException} naming the file and the tensor. Values of every dtype are returned as {@code float}; they
+ * are not checked for finiteness here (a tensor file may hold any values), but every importer that loads them into a
+ * network refuses NaN and infinite weights ({@link TorchvisionImporter}). Stateless and thread-safe.
  */
 public final class SafetensorsReader {
 
@@ -148,20 +155,12 @@ public final class SafetensorsReader {
         } catch (CharacterCodingException e) {
             throw new WeightFileException(file, "header is not valid UTF-8", e);
         }
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(json);
-        } catch (JsonParseException e) {
-            throw new WeightFileException(file, "header is not valid JSON: " + e.getMessage(), e);
-        }
-        if (!root.isJsonObject()) {
-            throw new WeightFileException(file, "header must be a JSON object, got " + abbreviate(root));
-        }
+        Map<String, JsonElement> root = parseObject(file, json);
         long dataStart = 8 + headerLen;
         long dataSize = size - dataStart;
         Map<String, String> metadata = new LinkedHashMap<>();
         List<SafetensorsEntry> entries = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> m : root.getAsJsonObject().entrySet()) {
+        for (Map.Entry<String, JsonElement> m : root.entrySet()) {
             if (METADATA_KEY.equals(m.getKey())) {
                 parseMetadata(file, m.getValue(), metadata);
             } else {
@@ -171,6 +170,37 @@ public final class SafetensorsReader {
         entries.sort(Comparator.comparingLong(SafetensorsEntry::begin).thenComparingLong(SafetensorsEntry::end));
         checkCoverage(file, entries, dataSize);
         return new Header(List.copyOf(entries), metadata, dataStart);
+    }
+
+    /**
+     * Parses the header's top-level object, refusing a name that appears twice (a generic JSON parser would keep only
+     * the last one, silently dropping a tensor).
+     */
+    private static Map<String, JsonElement> parseObject(Path file, String json) throws WeightFileException {
+        Map<String, JsonElement> out = new LinkedHashMap<>();
+        try (JsonReader r = new JsonReader(new StringReader(json))) {
+            if (r.peek() != JsonToken.BEGIN_OBJECT) {
+                throw new WeightFileException(file, "header must be a JSON object, got "
+                        + abbreviate(JsonParser.parseString(json)));
+            }
+            r.beginObject();
+            while (r.hasNext()) {
+                String name = r.nextName();
+                JsonElement value = JsonParser.parseReader(r);
+                if (out.put(name, value) != null) {
+                    throw new WeightFileException(file, name, "the header names this tensor twice", null);
+                }
+            }
+            r.endObject();
+            if (r.peek() != JsonToken.END_DOCUMENT) {
+                throw new WeightFileException(file, "header is not valid JSON: text follows its object");
+            }
+        } catch (WeightFileException e) {
+            throw e;
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            throw new WeightFileException(file, "header is not valid JSON: " + e.getMessage(), e);
+        }
+        return out;
     }
 
     private static void parseMetadata(Path file, JsonElement value, Map<String, String> out)
@@ -190,6 +220,9 @@ public final class SafetensorsReader {
 
     private static SafetensorsEntry parseEntry(Path file, String name, JsonElement value, long dataSize)
             throws WeightFileException {
+        if (name.isBlank()) {
+            throw new WeightFileException(file, "the header has a tensor with a blank name '" + name + "'");
+        }
         if (!value.isJsonObject()) {
             throw new WeightFileException(file, name, "header entry must be a JSON object, got "
                     + abbreviate(value), null);

@@ -9,8 +9,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -42,10 +44,19 @@ import org.slf4j.LoggerFactory;
  * {@code [out, in, kh, kw]} / {@code [out, in]} layouts used by DJL.
  *
  * <p>Only float32 weights without quantisation are supported.
+ *
+ * <p>The files are untrusted input: {@code model.json} is bounded ({@value #MAX_MODEL_JSON_BYTES} bytes); every shard
+ * path must stay inside the directory of {@code model.json} (absolute paths, {@code ../} and links leading outside are
+ * refused, so a model cannot make the reader open other files); the shards' sizes must match the manifest exactly
+ * before any weight array is allocated; and every weight must be finite. Each refusal is a {@link WeightFileException}
+ * naming the file and, where one is concerned, the weight or shard. Instances are immutable and thread-safe.
  */
 public final class TfjsLayersModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(TfjsLayersModel.class);
+
+    /** The largest {@code model.json} read, in bytes (a topology of a few hundred layers takes well under 1 MiB). */
+    public static final long MAX_MODEL_JSON_BYTES = 64L << 20;
 
     /** The shard size the TF.js converter uses unless told otherwise, in bytes. */
     static final long DEFAULT_SHARD_BYTES = 4L * 1024 * 1024;
@@ -151,12 +162,22 @@ public final class TfjsLayersModel {
 
     private static JsonObject parseJson(Path modelJson) throws WeightFileException {
         String text;
+        if (Files.isDirectory(modelJson)) {
+            throw new WeightFileException(modelJson, "is a directory, not a model.json file");
+        }
         try {
+            long size = Files.size(modelJson);
+            if (size > MAX_MODEL_JSON_BYTES) {
+                throw new WeightFileException(modelJson, "has " + size + " bytes, more than the limit of "
+                        + MAX_MODEL_JSON_BYTES + " for a model.json");
+            }
             text = Files.readString(modelJson, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new WeightFileException(modelJson, "file not found", e);
         } catch (WeightFileException e) {
             throw e;
+        } catch (CharacterCodingException e) {
+            throw new WeightFileException(modelJson, "is not valid UTF-8 text", e);
         } catch (IOException e) {
             throw new WeightFileException(modelJson, "cannot read: " + e, e);
         }
@@ -204,7 +225,7 @@ public final class TfjsLayersModel {
         }
         try {
             return new KerasLayer(name, className, inbound, parseConfig(config));
-        } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
+        } catch (RuntimeException e) {
             throw new WeightFileException(file, "layer '" + name + "' has a malformed config: " + e.getMessage(), e);
         }
     }
@@ -278,11 +299,14 @@ public final class TfjsLayersModel {
         }
         Path dir = modelJson.toAbsolutePath().getParent();
         List<Path> shards = new ArrayList<>();
-        for (JsonElement pe : pathsEl.getAsJsonArray()) {
+        JsonArray paths = pathsEl.getAsJsonArray();
+        for (int i = 0; i < paths.size(); i++) {
+            JsonElement pe = paths.get(i);
             if (!isString(pe)) {
-                throw new WeightFileException(modelJson, "weightsManifest[" + g + "].paths holds a non-string: " + pe);
+                throw new WeightFileException(modelJson, "weightsManifest[" + g + "].paths holds a non-string: "
+                        + abbreviate(pe.toString()));
             }
-            shards.add(dir.resolve(pe.getAsString()).normalize());
+            shards.add(shardPath(modelJson, dir, "weightsManifest[" + g + "].paths[" + i + "]", pe.getAsString()));
         }
         List<String> names = new ArrayList<>();
         List<long[]> shapes = new ArrayList<>();
@@ -293,8 +317,8 @@ public final class TfjsLayersModel {
                         + we);
             }
             JsonObject w = we.getAsJsonObject();
-            String name = optString(w, "name").orElseThrow(() -> new WeightFileException(modelJson,
-                    "weightsManifest[" + g + "] has a weight without a name"));
+            String name = optString(w, "name").filter(n -> !n.isBlank()).orElseThrow(() -> new WeightFileException(
+                    modelJson, "weightsManifest[" + g + "] has a weight without a name (or a blank one)"));
             String dtype = optString(w, "dtype").orElse("float32");
             if (!dtype.equals("float32")) {
                 throw new WeightFileException(modelJson, name, "unsupported dtype '" + dtype
@@ -319,10 +343,57 @@ public final class TfjsLayersModel {
             for (int i = 0; i < names.size(); i++) {
                 float[] data = new float[(int) SafetensorsReader.elementCount(shapes.get(i))];
                 in.readFloats(data, names.get(i));
+                int bad = NamedTensor.firstNonFinite(data);
+                if (bad >= 0) {
+                    throw new WeightFileException(modelJson, names.get(i), "value " + bad + " of shape "
+                            + Arrays.toString(shapes.get(i)) + " is " + data[bad] + " (weights must be finite)", null);
+                }
                 out.add(new NamedTensor(names.get(i), shapes.get(i), data));
             }
         }
         return out;
+    }
+
+    /**
+     * Resolves a shard path of the manifest inside the directory of {@code model.json}: a path that is absolute, not
+     * a valid path, leaves the directory ({@code ../}), or names a link to a file outside it is refused, so that a
+     * model file can make the reader open nothing but its own shards.
+     */
+    private static Path shardPath(Path modelJson, Path dir, String where, String path) throws WeightFileException {
+        Path relative;
+        try {
+            relative = dir.getFileSystem().getPath(path);
+        } catch (InvalidPathException e) {
+            throw new WeightFileException(modelJson, where + " is not a valid path: '" + abbreviate(path) + "'", e);
+        }
+        if (path.isEmpty() || relative.isAbsolute() || relative.getRoot() != null) {
+            throw new WeightFileException(modelJson, where + " must be a file name relative to the directory of "
+                    + modelJson.getFileName() + ", got '" + abbreviate(path) + "'");
+        }
+        Path shard = dir.resolve(relative).normalize();
+        if (!shard.startsWith(dir.normalize()) || shard.equals(dir.normalize())) {
+            throw new WeightFileException(modelJson, where + " '" + abbreviate(path) + "' leaves the directory "
+                    + dir + " of the model");
+        }
+        if (Files.exists(shard)) {
+            try {
+                Path real = shard.toRealPath();
+                if (!real.startsWith(dir.toRealPath())) {
+                    throw new WeightFileException(modelJson, where + " '" + abbreviate(path) + "' links to " + real
+                            + ", outside the directory " + dir + " of the model");
+                }
+            } catch (WeightFileException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new WeightFileException(modelJson, where + " '" + abbreviate(path) + "' cannot be resolved: "
+                        + e.getMessage(), e);
+            }
+        }
+        return shard;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
     private static long[] shapeOf(Path modelJson, String name, JsonElement el) throws WeightFileException {

@@ -55,9 +55,9 @@ import org.laudnet.models.resnet.ResNetFamily;
  * also DJL's, so values are copied unchanged. Tensors named {@code *.num_batches_tracked} (a training counter) are
  * accepted and ignored. Gates are not part of torchvision files and keep their fresh (open) initialisation.
  *
- * <p>Every name and shape is checked before any parameter is written: a missing tensor, a tensor the network has no
- * place for, or a shape mismatch raises a {@link WeightFileException} naming the file, the tensor and the expected vs
- * actual shape, and leaves the network untouched. Stateless; a network must not be trained while it is imported into.
+ * <p>Every name, shape and value is checked before any parameter is written: a missing tensor, a tensor the network has
+ * no place for, a shape mismatch or a NaN or infinite value raises a {@link WeightFileException} naming the file, the
+ * tensor and the expected vs actual shape (or the offending value), and leaves the network untouched. Stateless; a network must not be trained while it is imported into.
  */
 public final class TorchvisionImporter {
 
@@ -83,8 +83,8 @@ public final class TorchvisionImporter {
      *
      * @param file the safetensors file with torchvision ResNet names
      * @param net an initialised network (stride on the 3x3 convolution, no convolution biases)
-     * @throws WeightFileException if the file is unreadable, or a tensor is missing, unknown or mis-shaped (nothing is
-     *     written then)
+     * @throws WeightFileException if the file is unreadable, or a tensor is missing, unknown, mis-shaped or holds a NaN
+     *     or infinite value (nothing is written then)
      * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
      */
     public static void loadResNet(Path file, GatedNetwork net) throws WeightFileException {
@@ -97,7 +97,8 @@ public final class TorchvisionImporter {
      * @param tensors the tensors
      * @param source the file they came from (named in errors)
      * @param net an initialised network (stride on the 3x3 convolution, no convolution biases)
-     * @throws WeightFileException if a tensor is missing, unknown or mis-shaped (nothing is written then)
+     * @throws WeightFileException if a tensor is missing, unknown, mis-shaped or holds a NaN or infinite value (nothing
+     *     is written then)
      * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
      */
     public static void loadResNet(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
@@ -109,8 +110,8 @@ public final class TorchvisionImporter {
      *
      * @param file the safetensors file with torchvision RegNet names
      * @param net an initialised network
-     * @throws WeightFileException if the file is unreadable, or a tensor is missing, unknown or mis-shaped (nothing is
-     *     written then)
+     * @throws WeightFileException if the file is unreadable, or a tensor is missing, unknown, mis-shaped or holds a NaN
+     *     or infinite value (nothing is written then)
      * @throws IllegalArgumentException if the network is not an initialised RegNetY
      */
     public static void loadRegNet(Path file, GatedNetwork net) throws WeightFileException {
@@ -123,7 +124,8 @@ public final class TorchvisionImporter {
      * @param tensors the tensors
      * @param source the file they came from (named in errors)
      * @param net an initialised network
-     * @throws WeightFileException if a tensor is missing, unknown or mis-shaped (nothing is written then)
+     * @throws WeightFileException if a tensor is missing, unknown, mis-shaped or holds a NaN or infinite value (nothing
+     *     is written then)
      * @throws IllegalArgumentException if the network is not an initialised RegNetY
      */
     public static void loadRegNet(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
@@ -187,6 +189,11 @@ public final class TorchvisionImporter {
             if (!Arrays.equals(expected, t.shape())) {
                 throw new WeightFileException(source, b.name(), "expected shape " + Arrays.toString(expected)
                         + " but the file has " + Arrays.toString(t.shape()), null);
+            }
+            int bad = NamedTensor.firstNonFinite(t.data());
+            if (bad >= 0) {
+                throw new WeightFileException(source, b.name(), "value " + bad + " of shape "
+                        + Arrays.toString(t.shape()) + " is " + t.data()[bad] + " (weights must be finite)", null);
             }
             targets.add(target);
             values.add(t.data());

@@ -93,4 +93,59 @@ class IdxReaderTest {
         IOException mi = assertThrows(IOException.class, () -> IdxReader.readLabels(missing));
         assertTrue(mi.getMessage().contains(missing.toString()), mi.getMessage());
     }
+
+    /** Reads images and returns the refusal's message, checking that it names the file. */
+    private static String refusal(Path file) {
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxReader.readImages(file));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void headersDeclaringMoreThanTheFileCanHoldAreRefusedBeforeAllocating() throws IOException {
+        // 20 bytes declaring 2^31 - 9 pixels: refused against the file size, no 2 GiB array
+        Path raw = write(dir.resolve("huge.idx"), idx(IdxReader.IMAGES_MAGIC, new int[] {1, 46_341, 46_340},
+                new byte[4]), false);
+        assertTrue(refusal(raw).contains("truncated: the header announces 2147441940 data bytes, the file holds 4 "
+                + "after its 16-byte header"), refusal(raw));
+        // a gzip file cannot expand beyond DEFLATE's ratio
+        Path gz = write(dir.resolve("huge.idx.gz"), idx(IdxReader.IMAGES_MAGIC, new int[] {1000, 1000, 1000},
+                new byte[16]), true);
+        assertTrue(refusal(gz).contains("more than a gzip file of " + Files.size(gz) + " bytes can hold"),
+                refusal(gz));
+        Path labels = write(dir.resolve("labels.idx"), idx(IdxReader.LABELS_MAGIC, new int[] {Integer.MAX_VALUE},
+                new byte[3]), false);
+        IdxFormatException l = assertThrows(IdxFormatException.class, () -> IdxReader.readLabels(labels));
+        assertTrue(l.getMessage().contains("truncated: the header announces 2147483647 data bytes"), l.getMessage());
+        // a product that overflows 64 bits is not mistaken for a small one
+        Path overflow = write(dir.resolve("overflow.idx"), idx(IdxReader.IMAGES_MAGIC,
+                new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, new byte[1]), false);
+        assertTrue(refusal(overflow).contains("too large"), refusal(overflow));
+        Path zero = write(dir.resolve("zero.idx"), idx(IdxReader.IMAGES_MAGIC, new int[] {3, 0, 4}, new byte[0]),
+                false);
+        assertTrue(refusal(zero).contains("images must have positive rows and cols, got 0x4"), refusal(zero));
+    }
+
+    @Test
+    void corruptGzipStreamsAndDirectoriesAreRefusedNamingTheFile() throws IOException {
+        byte[] noise = new byte[32];
+        new java.util.Random(5).nextBytes(noise);
+        byte[] img = idx(IdxReader.IMAGES_MAGIC, new int[] {2, 4, 4}, noise);
+        Path good = write(dir.resolve("good.idx.gz"), img, true);
+        byte[] gz = Files.readAllBytes(good);
+        byte[] flipped = gz.clone();
+        flipped[gz.length - 6] ^= 0x10; // inside the CRC-32 of the gzip trailer
+        Path crc = dir.resolve("crc.idx.gz");
+        Files.write(crc, flipped);
+        assertTrue(refusal(crc).contains("corrupt gzip stream"), refusal(crc));
+        Path cut = dir.resolve("cut.idx.gz");
+        Files.write(cut, Arrays.copyOf(gz, gz.length - 12));
+        assertTrue(refusal(cut).contains("truncated"), refusal(cut));
+        Path header = dir.resolve("header.idx.gz");
+        Files.write(header, Arrays.copyOf(gz, 5));
+        assertTrue(refusal(header).contains("gzip header"), refusal(header));
+        Path directory = Files.createDirectories(dir.resolve("dir.idx"));
+        assertTrue(refusal(directory).contains("is a directory"), refusal(directory));
+        assertEquals(2, IdxReader.readImages(good).count());
+    }
 }

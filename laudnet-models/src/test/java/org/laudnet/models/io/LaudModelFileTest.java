@@ -459,6 +459,77 @@ class LaudModelFileTest {
         }
     }
 
+    @Test
+    void nonFiniteWeightsAreRefusedNamingTheParameter() throws IOException, WeightFileException {
+        GatedBackbone net = gatedResNet();
+        byte[] bytes = saved(net, "good.laud");
+        byte[] payload = payload(bytes);
+        List<ParameterStreamCheck.Entry> entries = ParameterStreamCheck.layout(net, payload, 0, payload.length);
+        for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY}) {
+            ParameterStreamCheck.Entry e = entries.get(entries.size() / 2);
+            byte[] p = payload.clone();
+            ByteBuffer.wrap(p).order(java.nio.ByteOrder.nativeOrder()).putFloat((int) e.dataOffset() + 8, bad);
+            Path file = dir.resolve("nan.laud");
+            Files.write(file, modelBytes(2, header(bytes).toString(), p));
+            WeightFileException x = assertMessage(file, "value 2 of shape " + e.shape() + " is " + bad);
+            assertEquals(java.util.Optional.of(e.parameter()), x.tensor());
+            assertTrue(x.getMessage().contains("tensor '" + e.parameter() + "'"), x.getMessage());
+        }
+    }
+
+    @Test
+    void parameterStreamsUnlikeTheHeadersNetworkAreRefusedBeforeDjlReadsThem() throws IOException,
+            WeightFileException {
+        GatedBackbone net = gatedResNet();
+        byte[] bytes = saved(net, "good.laud");
+        byte[] payload = payload(bytes);
+        ParameterStreamCheck.Entry e = ParameterStreamCheck.layout(net, payload, 0, payload.length).get(5);
+        int rank = e.shape().dimension();
+        int rankAt = (int) e.dataOffset() - 4 - 1 - (4 + 8 * rank + 4 + 2 * rank);
+
+        // a rank DJL would allocate a long[2^31 - 1] for, with a valid checksum
+        byte[] huge = payload.clone();
+        ByteBuffer.wrap(huge).putInt(rankAt, Integer.MAX_VALUE);
+        Path hugeFile = dir.resolve("huge-rank.laud");
+        Files.write(hugeFile, modelBytes(2, header(bytes).toString(), huge));
+        WeightFileException x = assertMessage(hugeFile, "the parameter stream does not match the network the "
+                + "header describes");
+        assertEquals(java.util.Optional.of(e.parameter()), x.tensor());
+
+        // a data length DJL would allocate a 2 GiB direct buffer for
+        byte[] length = payload.clone();
+        ByteBuffer.wrap(length).putInt((int) e.dataOffset() - 4, Integer.MAX_VALUE - 8);
+        Path lengthFile = dir.resolve("huge-length.laud");
+        Files.write(lengthFile, modelBytes(2, header(bytes).toString(), length));
+        assertMessage(lengthFile, "does not match the network");
+
+        // a parameter marked absent: DJL would skip it and keep the fresh network's random values
+        byte[] absent = payload.clone();
+        absent[(int) e.headerOffset() + 1] = 'N';
+        Path absentFile = dir.resolve("absent.laud");
+        Files.write(absentFile, modelBytes(2, header(bytes).toString(), absent));
+        assertMessage(absentFile, "does not match the network");
+
+        // a recorded input shape that is not the header's (1 .. 65536, channels, size, size)
+        byte[] input = payload.clone();
+        ByteBuffer.wrap(input).putLong(9 + 8, 5);
+        Path inputFile = dir.resolve("input.laud");
+        Files.write(inputFile, modelBytes(2, header(bytes).toString(), input));
+        assertMessage(inputFile, "records the input shapes [(1, 5, 32, 32)]");
+    }
+
+    @Test
+    void aNetworkInitialisedForAnotherBatchSizeRoundTrips() throws IOException, WeightFileException {
+        GatedBackbone net = LaudResNet.builder()
+                .setStages(BlockType.BASIC, List.of(new StageSpec(1, 8, 8, 1, GateSpec.spatial(2))))
+                .optStem(StemSpec.small(3, 8)).optInputSize(16).optNumClasses(3).build();
+        net.initialize(m, DataType.FLOAT32, new Shape(32, 3, 16, 16));
+        randomize(net, 12);
+        Path file = dir.resolve("batch32.laud");
+        LaudModelFile.save(file, net);
+        assertSameOutputs(net, LaudModelFile.load(file, m).network(), m, 5);
+    }
+
     private WeightFileException assertMessage(Path file, String text) {
         WeightFileException e = assertThrows(WeightFileException.class, () -> LaudModelFile.load(file, m));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains(text), e.getMessage());

@@ -168,4 +168,57 @@ class CheckpointTest {
         CheckpointException t = assertThrows(CheckpointException.class, () -> Checkpoint.loadAll(cut, net, m));
         assertTrue(t.getMessage().contains(cut.toString()) && t.getMessage().contains("truncated"), t.getMessage());
     }
+
+    /** Recomputes a checkpoint's trailing CRC-32 after an edit. */
+    private static byte[] resealed(byte[] b) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 0, b.length - 8);
+        java.nio.ByteBuffer.wrap(b).putLong(b.length - 8, crc.getValue());
+        return b;
+    }
+
+    @Test
+    void nonFiniteParametersAndStatesAreRefusedAndTheBlockKeepsItsOwn() throws IOException {
+        Path file = dir.resolve("n.ckpt");
+        Checkpoint.save(file, net, new CheckpointState(2, 20, 0.5f));
+        byte[] good = Files.readAllBytes(file);
+        int payloadLength = (int) java.nio.ByteBuffer.wrap(good).getLong(24);
+        java.util.List<org.laudnet.models.io.ParameterStreamCheck.Entry> entries =
+                org.laudnet.models.io.ParameterStreamCheck.layout(net, good, 32, payloadLength);
+        org.laudnet.models.io.ParameterStreamCheck.Entry e = entries.get(1);
+        byte[] nan = good.clone();
+        java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.nativeOrder())
+                .putFloat(32 + (int) e.dataOffset(), Float.NaN);
+        Path nanFile = dir.resolve("nan.ckpt");
+        Files.write(nanFile, resealed(nan));
+        float[] own = firstWeight(net);
+        CheckpointException x = assertThrows(CheckpointException.class, () -> Checkpoint.load(nanFile, net, m));
+        assertTrue(x.getMessage().contains(nanFile.toString()) && x.getMessage().contains("parameter '"
+                + e.parameter() + "' is not finite") && x.getMessage().contains("value 0 of shape " + e.shape()
+                + " is NaN"), x.getMessage());
+        assertArrayEquals(own, firstWeight(net));
+
+        byte[] temperature = good.clone();
+        java.nio.ByteBuffer.wrap(temperature).putFloat(20, Float.NaN);
+        Path tFile = dir.resolve("temperature.ckpt");
+        Files.write(tFile, resealed(temperature));
+        CheckpointException t = assertThrows(CheckpointException.class, () -> Checkpoint.read(tFile));
+        assertTrue(t.getMessage().contains("the Gumbel temperature must be finite and positive, got NaN"),
+                t.getMessage());
+
+        // a rank field that would make DJL allocate a long[2^31 - 1] is refused before DJL reads anything
+        byte[] rank = good.clone();
+        int rankAt = 32 + (int) e.dataOffset() - 4 - 1 - (4 + 8 * e.shape().dimension() + 4
+                + 2 * e.shape().dimension());
+        java.nio.ByteBuffer.wrap(rank).putInt(rankAt, Integer.MAX_VALUE);
+        Path rankFile = dir.resolve("rank.ckpt");
+        Files.write(rankFile, resealed(rank));
+        CheckpointException r = assertThrows(CheckpointException.class, () -> Checkpoint.load(rankFile, net, m));
+        assertTrue(r.getMessage().contains("parameters do not fit the block: parameter '" + e.parameter() + "'"),
+                r.getMessage());
+
+        Path directory = Files.createDirectories(dir.resolve("dir.ckpt"));
+        CheckpointException d = assertThrows(CheckpointException.class, () -> Checkpoint.load(directory, net, m));
+        assertTrue(d.getMessage().contains(directory + ": is a directory"), d.getMessage());
+    }
 }

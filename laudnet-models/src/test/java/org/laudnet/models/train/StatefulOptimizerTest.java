@@ -194,6 +194,16 @@ class StatefulOptimizerTest {
                 new DataInputStream(new ByteArrayInputStream(Arrays.copyOf(all, all.length - 3)))));
         assertThrows(IllegalArgumentException.class, () -> new OptimizerState.ParameterSlots(1, new long[] {2, 3},
                 List.of(new float[5])));
+        // a dimension that declares more slot values than the bytes that remain is refused before allocating
+        byte[] huge = all.clone();
+        int dims = 2 + "SGD".length() + 4 + 2 + name.length() + 4 + 4;
+        java.nio.ByteBuffer.wrap(huge).putLong(dims, 1L << 29);
+        IOException e = assertThrows(IOException.class, () -> OptimizerState.read(
+                new DataInputStream(new ByteArrayInputStream(huge)), huge.length));
+        assertTrue(e.getMessage().contains("1 slots of shape [536870912, 3] need 6442450944 bytes, only 24 remain"),
+                e.getMessage());
+        assertEquals(st.parameters().keySet(), OptimizerState.read(new DataInputStream(new ByteArrayInputStream(all)),
+                all.length).parameters().keySet());
     }
 
     private static double maxDiff(float[] a, float[] b) {

@@ -224,6 +224,24 @@ class SafetensorsReaderTest {
         assertEquals(0, f.totalValues());
     }
 
+    @Test
+    void repeatedAndBlankTensorNamesAreRefused() throws IOException {
+        String twice = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        Path file = write("twice.safetensors", LittleEndianBytes.safetensors(twice, new byte[8]));
+        WeightFileException e = assertThrows(WeightFileException.class, () -> SafetensorsReader.read(file));
+        assertMessage(e, "twice.safetensors", "tensor 'w'", "names this tensor twice");
+        assertEquals(Optional.of("w"), e.tensor());
+        String blank = "{\" \":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        Path file2 = write("blank.safetensors", LittleEndianBytes.safetensors(blank, new byte[4]));
+        e = assertThrows(WeightFileException.class, () -> SafetensorsReader.read(file2));
+        assertMessage(e, "blank.safetensors", "blank name");
+        String trailing = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}} {}";
+        Path file3 = write("text.safetensors", LittleEndianBytes.safetensors(trailing, new byte[4]));
+        e = assertThrows(WeightFileException.class, () -> SafetensorsReader.read(file3));
+        assertMessage(e, "text.safetensors", "not valid JSON");
+    }
+
     private Path write(String name, byte[] bytes) throws IOException {
         Path file = dir.resolve(name);
         Files.write(file, bytes);

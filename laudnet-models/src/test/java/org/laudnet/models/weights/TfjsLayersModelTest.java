@@ -152,6 +152,49 @@ class TfjsLayersModelTest {
     }
 
     @Test
+    void shardPathsLeavingTheModelDirectoryAreRefused() throws Exception {
+        Path json = writeModel("float32", 100);
+        String manifest = Files.readString(json);
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.copy(dir.resolve("group1-shard1of1.bin"), outside.resolve("w.bin"));
+        Path model = Files.createDirectories(dir.resolve("model"));
+        Files.copy(dir.resolve("group1-shard1of1.bin"), model.resolve("group1-shard1of1.bin"));
+        for (String path : new String[] {"../outside/w.bin", outside.resolve("w.bin").toString(),
+            "sub/../../outside/w.bin", "", ".", "a\\u0000b"}) {
+            Path m = model.resolve("model.json");
+            Files.writeString(m, manifest.replace("\"group1-shard1of1.bin\"", "\"" + path + "\""),
+                    StandardCharsets.UTF_8);
+            WeightFileException e = assertThrows(WeightFileException.class, () -> TfjsLayersModel.read(m));
+            assertMessage(e, m.toString(), "weightsManifest[0].paths[0]");
+        }
+        Files.createSymbolicLink(model.resolve("linked.bin"), outside.resolve("w.bin"));
+        Path m = model.resolve("model.json");
+        Files.writeString(m, manifest.replace("group1-shard1of1.bin", "linked.bin"), StandardCharsets.UTF_8);
+        WeightFileException e = assertThrows(WeightFileException.class, () -> TfjsLayersModel.read(m));
+        assertMessage(e, "weightsManifest[0].paths[0] 'linked.bin' links to", "outside the directory");
+        // the same shard inside the directory reads
+        Files.writeString(m, manifest, StandardCharsets.UTF_8);
+        assertEquals(VALUES, TfjsLayersModel.read(m).weights().totalValues());
+    }
+
+    @Test
+    void nonFiniteWeightsAndBlankNamesAreRefused() throws Exception {
+        Path json = writeModel("float32", 100);
+        Path shard = dir.resolve("group1-shard1of1.bin");
+        byte[] b = Files.readAllBytes(shard);
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(4 * 23, Float.NaN);
+        Files.write(shard, b);
+        WeightFileException e = assertThrows(WeightFileException.class, () -> TfjsLayersModel.read(json));
+        assertMessage(e, "tensor 'fc/bias'", "value 1 of shape [3] is NaN");
+        Files.writeString(json, Files.readString(json).replace("\"name\": \"fc/bias\"", "\"name\": \" \""));
+        e = assertThrows(WeightFileException.class, () -> TfjsLayersModel.read(json));
+        assertMessage(e, "weightsManifest[0] has a weight without a name (or a blank one)");
+        Path directory = Files.createDirectories(dir.resolve("model.json.d"));
+        e = assertThrows(WeightFileException.class, () -> TfjsLayersModel.read(directory));
+        assertMessage(e, "is a directory");
+    }
+
+    @Test
     void missingShardIsNamed() throws Exception {
         Path json = writeModel("float32", 40, 40, 20);
         Files.delete(dir.resolve("group1-shard2of3.bin"));

@@ -231,6 +231,23 @@ class TorchvisionImporterTest {
         assertTrue(e.getMessage().contains("layer5.0.conv1.weight") && e.getMessage().contains("no parameter"),
                 e.getMessage());
 
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            List<NamedTensor> nonFinite = new ArrayList<>();
+            for (NamedTensor t : good) {
+                float[] v = t.data().clone();
+                if (t.name().equals("layer2.0.conv2.weight")) {
+                    v[7] = bad;
+                }
+                nonFinite.add(new NamedTensor(t.name(), t.shape(), v));
+            }
+            Path f4 = dir.resolve("nan.safetensors");
+            SafetensorsWriter.write(f4, TensorFile.of(nonFinite));
+            e = assertThrows(WeightFileException.class, () -> TorchvisionImporter.loadResNet(f4, target));
+            assertTrue(e.getMessage().contains(f4.toString()) && e.getMessage().contains("value 7 of shape ")
+                    && e.getMessage().contains(" is " + bad + " (weights must be finite)"), e.getMessage());
+            assertEquals("layer2.0.conv2.weight", e.tensor().orElseThrow());
+        }
+
         assertArrayEquals(before, target.getHead().getParameters().get("weight").getArray().toFloatArray());
         assertArrayEquals(stemBefore, target.getStemConv().getParameters().get("weight").getArray().toFloatArray());
 

@@ -6,12 +6,21 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.laudnet.core.util.LaudnetHome;
 
 /**
@@ -33,6 +42,9 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
 
     /** File name of the profile in the LAUDNet home ({@link #defaultLocation()}). */
     public static final String DEFAULT_FILE_NAME = "cpu-profile.json";
+
+    /** The largest profile file read, in bytes (a profile takes a few KiB). */
+    public static final long MAX_FILE_BYTES = 1L << 20;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .create();
@@ -110,32 +122,99 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * @param json the JSON text
      * @param source a name for messages (the file)
      * @return the profile
-     * @throws ProfileFormatException for malformed JSON, a missing or unknown {@code formatVersion}, or invalid terms
+     * @throws ProfileFormatException for malformed JSON, a name repeated within an object, a missing or unknown
+     *     {@code formatVersion}, or invalid terms
      */
     public static CpuLatencyProfile fromJson(String json, String source) throws ProfileFormatException {
         JsonObject root;
         try {
+            String duplicate = duplicateName(json);
+            if (duplicate != null) {
+                throw new ProfileFormatException(source, "the name " + duplicate + " appears twice in one object "
+                        + "(which value holds is ambiguous)");
+            }
             JsonElement e = JsonParser.parseString(json);
             if (!e.isJsonObject()) {
                 throw new ProfileFormatException(source, "a CPU latency profile must be a JSON object");
             }
             root = e.getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
+        } catch (ProfileFormatException e) {
+            throw e;
+        } catch (JsonParseException | IllegalStateException | IOException e) {
             throw new ProfileFormatException(source, "not valid JSON: " + e.getMessage(), e);
         }
         JsonElement v = root.get("formatVersion");
         if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
             throw new ProfileFormatException(source, "formatVersion is missing; not a CPU latency profile");
         }
-        int version = v.getAsInt();
+        int version;
+        try {
+            version = v.getAsBigDecimal().intValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ProfileFormatException(source, "formatVersion must be an integer, got " + v, e);
+        }
         if (version != FORMAT_VERSION) {
             throw new ProfileFormatException(source, "formatVersion " + version + " is not supported (this build"
                     + " reads version " + FORMAT_VERSION + "); recalibrate with 'laudnet calibrate'");
         }
         try {
-            return GSON.fromJson(root, CpuLatencyProfile.class);
-        } catch (JsonParseException | IllegalArgumentException e) {
-            throw new ProfileFormatException(source, "invalid profile: " + e.getMessage(), e);
+            CpuLatencyProfile p = GSON.fromJson(root, CpuLatencyProfile.class);
+            if (p == null) {
+                throw new ProfileFormatException(source, "invalid profile: empty");
+            }
+            return p;
+        } catch (RuntimeException e) {
+            // Gson reports a record's IllegalArgumentException wrapped in its own RuntimeException; what the records do
+            // not validate themselves (a null map key, a null list element) is refused alike
+            throw new ProfileFormatException(source, "invalid profile: " + reason(e), e);
+        }
+    }
+
+    /** The message of the innermost IllegalArgumentException in a cause chain (a record's validation), else e's. */
+    private static String reason(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NumberFormatException) {
+                return "a malformed number (" + t.getMessage() + ")";
+            }
+            if (t instanceof IllegalArgumentException && t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return e instanceof JsonParseException ? e.getMessage() : e.toString();
+    }
+
+    /**
+     * Returns the first member name that appears twice in one object of a JSON text (as its path), or null: a JSON
+     * parser keeps one of the values silently, so a profile with a repeated term or field is ambiguous.
+     */
+    private static String duplicateName(String json) throws IOException {
+        try (JsonReader r = new JsonReader(new StringReader(json))) {
+            r.setStrictness(Strictness.LENIENT);
+            Deque<Set<String>> names = new ArrayDeque<>();
+            while (true) {
+                JsonToken t = r.peek();
+                switch (t) {
+                    case BEGIN_OBJECT -> {
+                        r.beginObject();
+                        names.push(new HashSet<>());
+                    }
+                    case END_OBJECT -> {
+                        r.endObject();
+                        names.pop();
+                    }
+                    case BEGIN_ARRAY -> r.beginArray();
+                    case END_ARRAY -> r.endArray();
+                    case NAME -> {
+                        if (!names.peek().add(r.nextName())) {
+                            return r.getPath();
+                        }
+                    }
+                    case END_DOCUMENT -> {
+                        return null;
+                    }
+                    default -> r.skipValue();
+                }
+            }
         }
     }
 
@@ -145,11 +224,26 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * @param file the JSON file
      * @return the profile
      * @throws java.nio.file.NoSuchFileException if the file does not exist
-     * @throws ProfileFormatException if it is not a valid profile of this format version
+     * @throws ProfileFormatException if it is a directory, larger than {@value #MAX_FILE_BYTES} bytes, not UTF-8 text, or
+     *     not a valid profile of this format version
      * @throws IOException if reading fails
      */
     public static CpuLatencyProfile read(Path file) throws IOException {
-        return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        if (Files.isDirectory(file)) {
+            throw new ProfileFormatException(file.toString(), "is a directory, not a CPU latency profile");
+        }
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new ProfileFormatException(file.toString(), "has " + size + " bytes, more than the limit of "
+                    + MAX_FILE_BYTES + " for a CPU latency profile");
+        }
+        String json;
+        try {
+            json = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new ProfileFormatException(file.toString(), "is not valid UTF-8 text", e);
+        }
+        return fromJson(json, file.toString());
     }
 
     /**

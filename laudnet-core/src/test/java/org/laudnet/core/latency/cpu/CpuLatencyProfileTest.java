@@ -55,4 +55,36 @@ class CpuLatencyProfileTest {
         assertThrows(IllegalArgumentException.class, () -> new CpuLatencyProfile(1, p.machine(), p.terms()));
         assertThrows(IllegalArgumentException.class, () -> LinearTerm.of(List.of("a"), 1, -1));
     }
+
+    @Test
+    void repeatedNamesDirectoriesAndNonTextAreRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+        String json = CpuLatencyModelTest.handProfile().toJson();
+        // a term written twice: a JSON parser would silently keep one of the two
+        int at = json.indexOf("\"POOL\"");
+        String twice = json.substring(0, at) + json.substring(at, json.indexOf('}', at) + 1) + ", "
+                + json.substring(at);
+        ProfileFormatException d = assertThrows(ProfileFormatException.class,
+                () -> CpuLatencyProfile.fromJson(twice, "twice.json"));
+        assertTrue(d.getMessage().contains("twice.json: the name $.terms.POOL appears twice"), d.getMessage());
+        ProfileFormatException v = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
+                json.replace("\"formatVersion\": 2", "\"formatVersion\": 2.5"), "v.json"));
+        assertTrue(v.getMessage().contains("formatVersion must be an integer, got 2.5"), v.getMessage());
+        ProfileFormatException c = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
+                json.replaceFirst("\"coefficients\": \\[", "\"coefficients\": [NaN, "), "nan.json"));
+        assertTrue(c.getMessage().contains("nan.json: invalid profile: coefficients must hold the intercept"),
+                c.getMessage());
+
+        Path directory = Files.createDirectories(dir.resolve("profile.json"));
+        ProfileFormatException e = assertThrows(ProfileFormatException.class,
+                () -> CpuLatencyProfile.read(directory));
+        assertTrue(e.getMessage().contains(directory + ": is a directory"), e.getMessage());
+        Path binary = dir.resolve("binary.json");
+        Files.write(binary, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'});
+        ProfileFormatException b = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.read(binary));
+        assertTrue(b.getMessage().contains(binary + ": is not valid UTF-8 text"), b.getMessage());
+        Path large = dir.resolve("large.json");
+        Files.write(large, new byte[(int) CpuLatencyProfile.MAX_FILE_BYTES + 1]);
+        ProfileFormatException l = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.read(large));
+        assertTrue(l.getMessage().contains("more than the limit of 1048576"), l.getMessage());
+    }
 }
