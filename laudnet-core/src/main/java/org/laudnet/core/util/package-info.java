@@ -6,6 +6,8 @@
  *       offending parameter and its value (positive, in range, divides, rank, no NaN).
  *   <li>{@link ScalarOps}: arithmetic between an array and a constant that is safe under autograd: the constant is
  *       created in the manager of the array, so it lives until the backward pass has read it.
+ *   <li>{@link ArrayWrites}: values written into an existing array (imported or copied parameters) as an in-place
+ *       copy, without DJL's buffer-swapping {@code set}, which makes PyTorch print a deprecation warning.
  * </ul>
  *
  * Stateless and thread-safe.
