@@ -6,7 +6,9 @@ import java.util.concurrent.Callable;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.latency.cpu.CpuLatencyProfile;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code laudnet calibrate}: times the CPU inference engine's operators and paths on this machine and writes the CPU
@@ -18,6 +20,9 @@ import picocli.CommandLine.Option;
         description = "Measures the CPU executor on this machine and writes the CPU latency profile"
                 + " (default: $LAUDNET_HOME/cpu-profile.json, else ~/.laudnet/cpu-profile.json).")
 public final class CalibrateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--out", description = "Profile file to write.")
     Path out;
@@ -33,6 +38,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream con = System.out;
         Path file = out != null ? out : CpuLatencyProfile.defaultLocation();
+        InputFiles.outputFile(spec, out != null ? "--out" : "the profile location", file);
+        InputFiles.outputFile(spec, "--samples", samples);
         CpuCalibrator.Settings settings = CpuCalibrator.Settings.defaults(quick);
         CpuCalibrator calibrator = new CpuCalibrator(settings, line -> {
             con.println(line);

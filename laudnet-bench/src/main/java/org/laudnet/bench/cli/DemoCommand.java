@@ -17,7 +17,9 @@ import org.laudnet.bench.experiment.ResultsReport;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.weights.AssetCache;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code laudnet demo}: the end-to-end demonstration. Checks (and if needed fetches) Fashion-MNIST, trains a small
@@ -34,6 +36,9 @@ import picocli.CommandLine.Option;
                 + " minutes on 2 cores)."
                 + " With --gates: one gated ResNet-50 bottleneck per mode on a random batch instead.")
 public final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--gates", description = "Run the single-block gate demo (training vs eval masks per mode).")
     boolean gates;
@@ -62,9 +67,15 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.positive(spec, "--batch", batch);
+        if (!(tau > 0 && Float.isFinite(tau))) {
+            throw OptionChecks.bad(spec, "--tau must be positive and finite, got " + tau);
+        }
+        OptionChecks.finite(spec, "--keep-bias-shift", keepBiasShift);
         if (gates) {
             return gateDemo(System.out);
         }
+        InputFiles.outputDirectory(spec, "--out", out);
         PrintStream o = System.out;
         o.println("LAUDNet demo: static vs latency-aware dynamic network on Fashion-MNIST (CPU)");
         Path dir = ensureFashionMnist(AssetCache.defaultCache());
@@ -122,7 +133,8 @@ public final class DemoCommand implements Callable<Integer> {
      *
      * @param cache the asset cache
      * @return the directory holding the four IDX files
-     * @throws IOException if the data is missing and cannot be fetched (the message says how to fetch it)
+     * @throws EnvironmentException if the data is missing and cannot be fetched (the message says how to fetch it)
+     * @throws IOException if the fetch script cannot be started
      * @throws InterruptedException if interrupted while fetching
      */
     static Path ensureFashionMnist(AssetCache cache) throws IOException, InterruptedException {
@@ -135,7 +147,7 @@ public final class DemoCommand implements Callable<Integer> {
                 + " dataset-fashion-mnist package), or put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,"
                 + " t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz into " + dir;
         if (script == null) {
-            throw new IOException("Fashion-MNIST is missing from " + dir + ": " + how);
+            throw new EnvironmentException("Fashion-MNIST is missing from " + dir + ": " + how);
         }
         System.out.println("Fashion-MNIST not found in " + dir + "; fetching it with " + script + " ...");
         List<String> cmd = new ArrayList<>(List.of(script.toString(), "fashion-mnist"));
@@ -143,7 +155,7 @@ public final class DemoCommand implements Callable<Integer> {
         pb.environment().put("LAUDNET_HOME", cache.root().toString());
         int code = pb.start().waitFor();
         if (code != 0 || !hasFashionMnist(dir)) {
-            throw new IOException("fetching Fashion-MNIST failed (exit " + code + "): " + how);
+            throw new EnvironmentException("fetching Fashion-MNIST failed (exit " + code + "): " + how);
         }
         return dir;
     }
