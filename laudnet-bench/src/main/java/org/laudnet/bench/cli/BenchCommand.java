@@ -42,6 +42,9 @@ public final class BenchCommand implements Runnable {
             description = "Dense vs dynamic ResNet-50 bottlenecks (all four stages) on this CPU.")
     public static final class Blocks implements Callable<Integer> {
 
+        @CommandLine.Spec
+        private CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--json", description = "JSON output file (default: markdown file with .json).")
         private Path json;
 
@@ -95,12 +98,27 @@ public final class BenchCommand implements Runnable {
         /** Runs the benchmark and writes the reports. */
         @Override
         public Integer call() throws Exception {
+            OptionChecks.positive(spec, "--runs", runs);
+            OptionChecks.nonNegative(spec, "--warmup", warmup);
+            for (int b : batches) {
+                OptionChecks.positive(spec, "--batches", b);
+            }
+            for (double d : densities) {
+                OptionChecks.fraction(spec, "--densities", d);
+            }
+            OptionChecks.fraction(spec, "--profile-density", profileDensity);
             List<BlockBenchmark.StageShape> shapes = new ArrayList<>();
             for (int st : stages) {
                 if (st < 1 || st > BlockBenchmark.RESNET50_STAGES.size()) {
-                    throw new IllegalArgumentException("--stages must lie in 1..4, got " + st);
+                    throw OptionChecks.bad(spec, "--stages must lie in 1.." + BlockBenchmark.RESNET50_STAGES.size()
+                            + ", got " + st);
                 }
                 shapes.add(BlockBenchmark.RESNET50_STAGES.get(st - 1));
+            }
+            Path jsonFile = json != null ? json : Path.of(markdown.toString().replaceAll("\\.md$", "") + ".json");
+            InputFiles.outputFile(spec, "--markdown", markdown);
+            if (!profileOnly) {
+                InputFiles.outputFile(spec, "--json", jsonFile);
             }
             BlockBenchmark.Config config = quick
                     ? new BlockBenchmark.Config(5, 2, new int[] {1}, new double[] {0.5, 1.0}, shapes, 42L)
@@ -111,7 +129,6 @@ public final class BenchCommand implements Runnable {
                     ? BlockProfile.run(shapes, config.batches(), profileDensity, config.runs(), config.warmup(), 42L,
                             profilePolicy)
                     : List.of();
-            Path jsonFile = json != null ? json : Path.of(markdown.toString().replaceAll("\\.md$", "") + ".json");
             bench.writeMarkdown(rows, prof, note, markdown);
             if (!profileOnly) {
                 bench.writeJson(rows, jsonFile);

@@ -8,7 +8,9 @@ import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.latency.cpu.CpuLatencyProfile;
 import org.laudnet.core.util.LaudnetHome;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code laudnet calibrate}: times the CPU inference engine's operators and paths on this machine and writes the CPU
@@ -21,6 +23,9 @@ import picocli.CommandLine.Option;
                 + " (default: " + CpuLatencyProfile.DEFAULT_FILE_NAME + " in the LAUDNet home: " + LaudnetHome.RULE
                 + ").")
 public final class CalibrateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--out", description = "Profile file to write.")
     Path out;
@@ -46,6 +51,8 @@ public final class CalibrateCommand implements Callable<Integer> {
             }
             file = CpuLatencyProfile.defaultLocation();
         }
+        InputFiles.outputFile(spec, out != null ? "--out" : "the profile location", file);
+        InputFiles.outputFile(spec, "--samples", samples);
         CpuCalibrator.Settings settings = CpuCalibrator.Settings.defaults(quick);
         CpuCalibrator calibrator = new CpuCalibrator(settings, line -> {
             con.println(line);

@@ -26,11 +26,14 @@ import org.laudnet.models.inference.ImageInputs;
 import org.laudnet.models.inference.LaudModel;
 import org.laudnet.models.inference.LaudPredictor;
 import org.laudnet.models.inference.PretrainedModels;
+import org.laudnet.models.train.Architecture;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code laudnet classify}: the top-k classes of images with a LAUD model, through the model API: a saved model file
@@ -48,6 +51,9 @@ import picocli.CommandLine.Parameters;
                 + " labels it records, or the pretrained ResNet-50 of the asset cache (scripts/fetch-assets weights;"
                 + " Keras/Caffe preprocessing: shorter side 256, centre crop 224, BGR mean subtraction).")
 public final class ClassifyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--weights", defaultValue = PretrainedModels.RESNET50_IMAGENET,
             description = "Pretrained model when no --model is given; 'resnet50-imagenet' is the Keras ResNet-50"
@@ -105,19 +111,24 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (images.isEmpty() && save == null) {
-            throw new IllegalArgumentException("at least one IMAGE is required (unless --save is given)");
+            throw OptionChecks.bad(spec, "at least one IMAGE is required (unless --save is given)");
         }
-        if (top <= 0) {
-            throw new IllegalArgumentException("--top must be positive, got " + top);
-        }
+        OptionChecks.positive(spec, "--top", top);
         if (model != null && (gates != null || save != null)) {
-            throw new IllegalArgumentException("--model cannot be combined with --gates or --save, got --model "
-                    + model);
+            throw OptionChecks.bad(spec, "--model cannot be combined with --gates or --save, got --model " + model);
+        }
+        GateSpec[] specs = model != null ? null : pretrainedGates();
+        InputFiles.outputFile(spec, "--save", save);
+        if (model != null) {
+            InputFiles.file("--model", model);
+        }
+        for (Path image : images) {
+            InputFiles.file(null, image);
         }
         LaudModel.Options options = LaudModel.Options.defaults()
                 .withPolicy(mode == RunMode.MASKED ? PathPolicy.AUTO : mode.policy());
         PrintStream out = System.out;
-        try (LaudModel m = model != null ? LaudModel.load(model, options) : pretrained(options)) {
+        try (LaudModel m = model != null ? LaudModel.load(model, options) : pretrained(options, specs)) {
             if (save != null) {
                 m.save(save);
                 out.printf("saved %s%n", save);
@@ -138,20 +149,43 @@ public final class ClassifyCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * Loads the pretrained model; its argument errors ({@code name ...}, {@code stageGates ...}) name the options
-     * instead.
-     */
-    private LaudModel pretrained(LaudModel.Options options) throws Exception {
-        GateSpec[] specs = gates == null ? new GateSpec[0]
-                : gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
+    /** Checks {@code --weights} and parses {@code --gates} for the pretrained model, naming the options. */
+    private GateSpec[] pretrainedGates() {
+        if (!PretrainedModels.NAMES.contains(weights)) {
+            throw OptionChecks.bad(spec, "--weights must be one of " + PretrainedModels.NAMES + ", got '" + weights
+                    + "'");
+        }
+        if (gates == null) {
+            return new GateSpec[0];
+        }
+        if (gates.size() != Architecture.STAGES) {
+            throw OptionChecks.bad(spec, "--gates must be empty or have " + Architecture.STAGES + " specs (one per"
+                    + " ResNet-50 stage), got " + String.join(",", gates));
+        }
         try {
-            return PretrainedModels.load(weights, AssetCache.defaultCache(), options, specs);
+            return gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
+        } catch (IllegalArgumentException e) {
+            throw OptionChecks.bad(spec, "--gates " + String.join(",", gates) + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Loads the pretrained model; weights missing from the asset cache are an {@link EnvironmentException}, and the
+     * library's argument errors ({@code name ...}, {@code stageGates ...}) become parameter errors naming the options.
+     */
+    private LaudModel pretrained(LaudModel.Options options, GateSpec[] specs) throws Exception {
+        AssetCache cache = AssetCache.defaultCache();
+        if (weights.equals(PretrainedModels.RESNET50_IMAGENET) && !cache.hasResNet50()) {
+            throw new EnvironmentException("the ImageNet ResNet-50 is not in " + cache.resnet50Dir()
+                    + "; fetch it with 'scripts/fetch-assets weights'");
+        }
+        try {
+            return PretrainedModels.load(weights, cache, options, specs);
         } catch (IllegalArgumentException e) {
             String m = String.valueOf(e.getMessage());
             for (Map.Entry<String, String> n : Map.of("name ", "--weights ", "stageGates ", "--gates ").entrySet()) {
                 if (m.startsWith(n.getKey())) {
-                    throw new IllegalArgumentException(n.getValue() + m.substring(n.getKey().length()), e);
+                    throw OptionChecks.bad(spec, n.getValue() + m.substring(n.getKey().length()));
                 }
             }
             throw e;

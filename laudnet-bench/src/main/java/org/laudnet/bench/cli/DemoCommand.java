@@ -18,7 +18,9 @@ import org.laudnet.core.util.LaudnetHome;
 import org.laudnet.models.data.IdxDataset;
 import org.laudnet.models.weights.AssetCache;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code laudnet demo}: the end-to-end demonstration. Checks (and if needed fetches) Fashion-MNIST, trains a small
@@ -35,6 +37,9 @@ import picocli.CommandLine.Option;
                 + " minutes on 2 cores)."
                 + " With --gates: one gated ResNet-50 bottleneck per mode on a random batch instead.")
 public final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--gates", description = "Run the single-block gate demo (training vs eval masks per mode).")
     boolean gates;
@@ -63,9 +68,15 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.positive(spec, "--batch", batch);
+        if (!(tau > 0 && Float.isFinite(tau))) {
+            throw OptionChecks.bad(spec, "--tau must be positive and finite, got " + tau);
+        }
+        OptionChecks.finite(spec, "--keep-bias-shift", keepBiasShift);
         if (gates) {
             return gateDemo(System.out);
         }
+        InputFiles.outputDirectory(spec, "--out", out);
         PrintStream o = System.out;
         o.println("LAUDNet demo: static vs latency-aware dynamic network on Fashion-MNIST (CPU)");
         Path dir = ensureFashionMnist(LaudnetHome.current());
@@ -125,8 +136,9 @@ public final class DemoCommand implements Callable<Integer> {
      *
      * @param home the LAUDNet home
      * @return the directory holding the four IDX files
-     * @throws IOException if the data is missing and cannot be fetched (the message says how to fetch it), or the
-     *     home is not writable (the message names it and its setting)
+     * @throws EnvironmentException if the data is missing and cannot be fetched (the message says how to fetch it)
+     * @throws IOException if the home is not writable (the message names it and its setting), or the fetch script
+     *     cannot be started
      * @throws InterruptedException if interrupted while fetching
      */
     static Path ensureFashionMnist(LaudnetHome home) throws IOException, InterruptedException {
@@ -139,7 +151,7 @@ public final class DemoCommand implements Callable<Integer> {
                 + " dataset-fashion-mnist package), or put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,"
                 + " t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz into " + dir;
         if (script == null) {
-            throw new IOException("Fashion-MNIST is missing from " + dir + ": " + how);
+            throw new EnvironmentException("Fashion-MNIST is missing from " + dir + ": " + how);
         }
         home.requireWritable();
         System.out.println("Fashion-MNIST not found in " + dir + "; fetching it with " + script + " ...");
@@ -148,7 +160,7 @@ public final class DemoCommand implements Callable<Integer> {
         pb.environment().put(LaudnetHome.ENV, home.directory().toString());
         int code = pb.start().waitFor();
         if (code != 0 || !hasFashionMnist(dir)) {
-            throw new IOException("fetching Fashion-MNIST failed (exit " + code + "): " + how);
+            throw new EnvironmentException("fetching Fashion-MNIST failed (exit " + code + "): " + how);
         }
         return dir;
     }

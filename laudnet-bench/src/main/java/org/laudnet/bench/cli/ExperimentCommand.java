@@ -2,16 +2,21 @@ package org.laudnet.bench.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.laudnet.bench.experiment.ExperimentConfig;
 import org.laudnet.bench.experiment.FashionMnistExperiment;
 import org.laudnet.bench.experiment.ResultsReport;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.util.LaudnetHome;
+import org.laudnet.models.data.IdxDataset;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code laudnet experiment}: reproducible experiments that write a results report. */
 @Command(
@@ -78,6 +83,19 @@ public final class ExperimentCommand implements Callable<Integer> {
                 description = "Target latency ratios t of those variants, comma-separated (default: 0.5).")
         List<Float> latencyTargets;
 
+        @Spec
+        CommandSpec spec;
+
+        /** The options' names in the errors of {@link ExperimentConfig}: each field mapped to the option setting it. */
+        private static final Map<String, String> OPTION_NAMES = Map.of(
+                "trainImages", "--train-images",
+                "staticEpochs", "--static-epochs",
+                "fineTuneEpochs", "--epochs",
+                "modes", "--modes",
+                "targets", "--targets",
+                "latencyModes", "--latency-modes",
+                "latencyTargets", "--latency-targets");
+
         /** Gate modes by name (any case); {@code none} alone means no modes. */
         static List<GateMode> parseModes(String option, List<String> names) {
             if (names.size() == 1 && names.get(0).equalsIgnoreCase("none")) {
@@ -97,20 +115,27 @@ public final class ExperimentCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Path dir = data != null ? data : DemoCommand.ensureFashionMnist(LaudnetHome.current());
-            ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out) : ExperimentConfig.full(dir, out, staticEpochs, epochs);
+            OptionChecks.positive(spec, "--epochs", epochs);
+            OptionChecks.positive(spec, "--static-epochs", staticEpochs);
             if (trainImages != null) {
-                c = c.withImages(trainImages, c.testImages());
+                OptionChecks.positive(spec, "--train-images", trainImages);
             }
-            if (modes != null || targets != null) {
-                c = c.withVariants(modes != null ? parseModes("--modes", modes) : c.modes(),
-                        targets != null ? targets : c.targets());
+            for (List<Float> ts : Arrays.asList(targets, latencyTargets)) {
+                for (Float t : ts == null ? List.<Float>of() : ts) {
+                    OptionChecks.fraction(spec, ts == targets ? "--targets" : "--latency-targets", t);
+                }
             }
-            if (latencyModes != null || latencyTargets != null) {
-                c = c.withLatencyVariants(latencyModes != null ? parseModes("--latency-modes", latencyModes)
-                        : c.latencyModes(),
-                        latencyTargets != null ? latencyTargets : c.latencyTargets());
+            if (data != null) {
+                InputFiles.directory("--data", data);
+                for (String f : List.of(IdxDataset.TRAIN_IMAGES, IdxDataset.TRAIN_LABELS, IdxDataset.TEST_IMAGES,
+                        IdxDataset.TEST_LABELS)) {
+                    InputFiles.file("--data", data.resolve(f));
+                }
             }
+            InputFiles.outputDirectory(spec, "--out", out);
+            config(data != null ? data : Path.of("."));  // the options' errors before anything is fetched
+            Path dir = data != null ? data : DemoCommand.ensureFashionMnist(LaudnetHome.current());
+            ExperimentConfig c = config(dir);
             FashionMnistExperiment.Result r = new FashionMnistExperiment(c, System.out::println).run();
             System.out.println();
             System.out.print(ResultsReport.table(r));
@@ -120,7 +145,41 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (r.masks() != null) {
                 System.out.println("masks:  " + r.masks().toAbsolutePath());
             }
+            System.out.printf(Locale.ROOT, "total %.0f s%n", r.totalSeconds());
             return 0;
+        }
+
+        /**
+         * The run's configuration from the options; its validation errors, which name a field and its value, become
+         * parameter errors naming the option.
+         */
+        private ExperimentConfig config(Path dir) {
+            try {
+                ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out)
+                        : ExperimentConfig.full(dir, out, staticEpochs, epochs);
+                if (trainImages != null) {
+                    c = c.withImages(trainImages, c.testImages());
+                }
+                if (modes != null || targets != null) {
+                    c = c.withVariants(modes != null ? parseModes("--modes", modes) : c.modes(),
+                            targets != null ? targets : c.targets());
+                }
+                if (latencyModes != null || latencyTargets != null) {
+                    c = c.withLatencyVariants(latencyModes != null ? parseModes("--latency-modes", latencyModes)
+                            : c.latencyModes(),
+                            latencyTargets != null ? latencyTargets : c.latencyTargets());
+                }
+                return c;
+            } catch (IllegalArgumentException e) {
+                String m = String.valueOf(e.getMessage());
+                for (Map.Entry<String, String> n : OPTION_NAMES.entrySet()) {
+                    if (m.startsWith(n.getKey() + " ")) {
+                        m = n.getValue() + m.substring(n.getKey().length());
+                        break;
+                    }
+                }
+                throw OptionChecks.bad(spec, m);
+            }
         }
     }
 }

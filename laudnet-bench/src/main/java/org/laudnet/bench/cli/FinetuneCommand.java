@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.io.LaudInputException;
 import org.laudnet.models.inference.LatencyComparison;
 import org.laudnet.models.train.Architecture;
 import org.laudnet.models.train.CheckpointState;
@@ -136,6 +137,12 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         FineTuning fineTuning = fineTuning();
+        AssetCache cache = AssetCache.defaultCache();
+        if (WeightSource.parse(weights, cache).kind() == WeightSource.Kind.KERAS_RESNET50_IMAGENET
+                && !cache.hasResNet50()) {
+            throw new EnvironmentException("the ImageNet ResNet-50 is not in " + cache.resnet50Dir()
+                    + "; fetch it with 'scripts/fetch-assets weights'");
+        }
         PrintStream o = System.out;
         o.println("training on " + describe(fineTuning.device().resolve()) + " (--device " + fineTuning.device()
                 + ")");
@@ -182,9 +189,10 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     /**
      * Parses the options and describes the run; {@link FineTuning.Builder#build()} validates the settings, and its
-     * errors, which name the option and its value, become parameter errors.
+     * errors, which name the option and its value, become parameter errors. Input files and directories that are
+     * missing, unreadable or of the wrong kind are refused first.
      */
-    FineTuning fineTuning() {
+    FineTuning fineTuning() throws LaudInputException {
         Architecture architecture;
         try {
             architecture = Architecture.parse(arch);
@@ -197,8 +205,18 @@ public final class FinetuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad("--weights must be resnet50-imagenet or a .safetensors file, got '" + weights + "'");
         }
-        if (source.kind() == WeightSource.Kind.TORCHVISION && !Files.isRegularFile(source.file())) {
-            throw bad("--weights " + weights + ": no such file");
+        if (source.kind() == WeightSource.Kind.TORCHVISION) {
+            InputFiles.file("--weights", source.file());
+        }
+        InputFiles.directory("--data", data);
+        if (val != null) {
+            InputFiles.directory("--val", val);
+        }
+        InputFiles.outputFile(spec, "--out", out);
+        if (!resume) {
+            InputFiles.outputFile(spec, "--checkpoint", checkpoint);
+        } else if (checkpoint != null && Files.exists(checkpoint)) {
+            InputFiles.file("--checkpoint", checkpoint);
         }
         if (valSplit != null && valSplit == 0) {
             // the builder reads a split of 0 as none; the option has no such value

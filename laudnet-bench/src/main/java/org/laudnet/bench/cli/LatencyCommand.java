@@ -1,5 +1,6 @@
 package org.laudnet.bench.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.laudnet.bench.latency.LatencyValidation;
+import org.laudnet.core.io.LaudInputException;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.latency.cpu.CpuLatencyModel;
 import org.laudnet.core.latency.cpu.CpuLatencyProfile;
@@ -33,26 +35,27 @@ public final class LatencyCommand implements Runnable {
     }
 
     /**
-     * Reads the CPU profile or fails with a message naming the file and the calibrate command.
+     * Reads the CPU profile or fails with a message naming the file (and, where it is missing, the calibrate command).
      *
-     * @param file the profile file, or null for the default location
+     * @param file the profile file (an option's value), or null for the default location
      * @return the profile
-     * @throws IllegalStateException when the file is missing or not a valid profile (the message names the file
-     *     and the calibrate command)
+     * @throws EnvironmentException when no file is given and the default location has no profile (the message names
+     *     the calibrate command)
+     * @throws LaudInputException when the given file is missing, unreadable or a directory, or (a
+     *     {@link org.laudnet.core.latency.cpu.ProfileFormatException}) not a valid profile
+     * @throws IOException when reading the file fails otherwise
      */
-    static CpuLatencyProfile loadProfile(Path file) {
+    static CpuLatencyProfile loadProfile(Path file) throws IOException {
         Path f = file != null ? file : CpuLatencyProfile.defaultLocation();
-        if (!Files.isRegularFile(f)) {
-            throw new IllegalStateException("no CPU latency profile at " + f
-                    + "; create it with 'scripts/laudnet calibrate" + (file != null ? " --out " + f : "") + "'");
+        if (file != null) {
+            InputFiles.file("--profile", file);
+        } else if (!Files.exists(f)) {
+            throw new EnvironmentException("no CPU latency profile at " + f
+                    + "; create it with 'scripts/laudnet calibrate' (or give one with --profile)");
+        } else {
+            InputFiles.file("CPU latency profile", f);
         }
-        CpuLatencyProfile p;
-        try {
-            p = CpuLatencyProfile.read(f);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot use the CPU latency profile " + f + ": " + e.getMessage()
-                    + "; recreate it with 'scripts/laudnet calibrate" + (file != null ? " --out " + f : "") + "'", e);
-        }
+        CpuLatencyProfile p = CpuLatencyProfile.read(f);
         CpuLatencyProfile.Machine now = CpuCalibrator.machine("check");
         CpuLatencyProfile.Machine then = p.machine();
         if (now.threads() != then.threads() || !now.ompWaitPolicy().equals(then.ompWaitPolicy())
@@ -70,6 +73,9 @@ public final class LatencyCommand implements Runnable {
             description = "Measures gated blocks off the calibration grid and compares them with the CPU profile's"
                     + " predictions (MAPE, Spearman); writes markdown and JSON.")
     public static final class Validate implements Callable<Integer> {
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--profile", description = "Profile file (default: the calibrate command's default).")
         private Path profile;
@@ -91,13 +97,15 @@ public final class LatencyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintStream con = System.out;
-            CpuLatencyProfile p;
-            try {
-                p = loadProfile(profile);
-            } catch (IllegalStateException e) {
-                System.err.println("laudnet latency validate: " + e.getMessage());
-                return 2;
+            OptionChecks.positive(spec, "--runs", runs);
+            OptionChecks.nonNegative(spec, "--warmup", warmup);
+            if (profile != null) {
+                InputFiles.file("--profile", profile);
             }
+            Path jsonFile = json != null ? json : Path.of(markdown.toString().replaceAll("\\.md$", "") + ".json");
+            InputFiles.outputFile(spec, "--markdown", markdown);
+            InputFiles.outputFile(spec, "--json", jsonFile);
+            CpuLatencyProfile p = loadProfile(profile);
             Path profileFile = profile != null ? profile : CpuLatencyProfile.defaultLocation();
             CpuLatencyModel model = new CpuLatencyModel(p);
             List<LatencyValidation.Point> points = LatencyValidation.points();
@@ -117,7 +125,6 @@ public final class LatencyCommand implements Runnable {
             });
             List<LatencyValidation.Row> rows = v.run(model, points);
             env.put("load average at end", loadAverage());
-            Path jsonFile = json != null ? json : Path.of(markdown.toString().replaceAll("\\.md$", "") + ".json");
             v.writeMarkdown(rows, p, profileFile, env, markdown);
             v.writeJson(rows, p, env, jsonFile);
             con.printf(Locale.ROOT, "%d configurations: MAPE %.1f%%, Spearman %.3f; wrote %s and %s%n", rows.size(),

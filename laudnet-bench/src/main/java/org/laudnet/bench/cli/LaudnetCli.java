@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code laudnet} command line: the entry point of {@code scripts/laudnet}. Each subcommand has {@code --help}.
+ * Failures are reported once for all subcommands ({@link ErrorReporter}): one line on standard error and an
+ * {@link ExitCode}; {@code --verbose} adds the stack trace.
  */
 @Command(
         name = "laudnet",
@@ -33,7 +35,22 @@ public final class LaudnetCli implements Callable<Integer> {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        int code = new CommandLine(new LaudnetCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
-        System.exit(code);
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Returns the command line with every subcommand, its error reporting ({@link ErrorReporter}: one line and an
+     * {@link ExitCode} per failure, {@code --verbose} on every command) and the exit codes in the root's help.
+     *
+     * @return a new command line; not thread-safe, use one per call
+     */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new LaudnetCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        ErrorReporter reporter = new ErrorReporter();
+        cli.setParameterExceptionHandler(reporter);
+        cli.setExecutionExceptionHandler(reporter);
+        ErrorReporter.addVerboseOption(cli);
+        cli.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
+        return cli;
     }
 }

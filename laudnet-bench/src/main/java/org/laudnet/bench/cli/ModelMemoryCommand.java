@@ -15,9 +15,12 @@ import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.util.AtomicFiles;
 import org.laudnet.models.inference.LaudModel;
 import org.laudnet.models.inference.PretrainedModels;
+import org.laudnet.models.train.Architecture;
 import org.laudnet.models.weights.AssetCache;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code laudnet bench model-memory}: runs {@link ModelMemoryBenchmark} on a model file, or on the pretrained ImageNet
@@ -27,6 +30,9 @@ import picocli.CommandLine.Option;
         description = "Resident memory and calibration time of one LaudModel shared by predictor threads, and over"
                 + " repeated load/close cycles (Linux).")
 public final class ModelMemoryCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "FILE.laud",
             description = "The model file (default: the pretrained ResNet-50 with the gates of --gates).")
@@ -67,13 +73,46 @@ public final class ModelMemoryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream o = System.out;
+        OptionChecks.positive(spec, "--threads", threads);
+        OptionChecks.positive(spec, "--calls", calls);
+        OptionChecks.positive(spec, "--rounds", rounds);
+        OptionChecks.nonNegative(spec, "--cycles", cycles);
+        for (int b : calibrate) {
+            OptionChecks.positive(spec, "--calibrate", b);
+        }
+        GateSpec[] specs;
+        try {
+            specs = gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
+        } catch (IllegalArgumentException e) {
+            throw OptionChecks.bad(spec, "--gates " + String.join(",", gates) + ": " + e.getMessage());
+        }
+        if (model == null && specs.length != 0 && specs.length != Architecture.STAGES) {
+            throw OptionChecks.bad(spec, "--gates must be empty or have " + Architecture.STAGES + " specs (one per"
+                    + " ResNet-50 stage), got " + String.join(",", gates));
+        }
+        if (model != null) {
+            InputFiles.file("--model", model);
+        }
         AssetCache cache = AssetCache.defaultCache();
-        Path img = image != null ? image : cache.photo("eagle");
+        Path img;
+        if (image != null) {
+            img = InputFiles.file("--image", image);
+        } else {
+            img = cache.photo("eagle");
+            if (!Files.isRegularFile(img)) {
+                throw new EnvironmentException("the photo " + img + " is missing; fetch it with"
+                        + " 'scripts/fetch-assets photos' (or give an image with --image)");
+            }
+        }
+        InputFiles.outputFile(spec, "--markdown", markdown);
+        if (model == null && !cache.hasResNet50()) {
+            throw new EnvironmentException("the ImageNet ResNet-50 is not in " + cache.resnet50Dir()
+                    + "; fetch it with 'scripts/fetch-assets weights' (or give a model with --model)");
+        }
         Path file = model;
         Path temp = null;
         try {
             if (file == null) {
-                GateSpec[] specs = gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
                 temp = Files.createTempFile("laudnet-memory-", ".laud");
                 try (LaudModel pretrained = PretrainedModels.load(PretrainedModels.RESNET50_IMAGENET, specs)) {
                     pretrained.save(temp);

@@ -3,6 +3,8 @@ package org.laudnet.bench.cli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.cost.BlockGeometry;
@@ -20,7 +22,9 @@ import org.laudnet.models.latency.NetworkLatencyEstimator;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code laudnet search}: picks per-stage spatial granularity and channel groups by predicted latency at a target
@@ -33,6 +37,13 @@ import picocli.CommandLine.Option;
         description = "Picks per-stage spatial granularity (and channel groups) that minimise predicted latency at the"
                 + " target density, and prints per stage every candidate with predicted static and dynamic latency.")
 public final class SearchCommand implements Callable<Integer> {
+
+    /** The architectures {@code --arch} accepts, by name. */
+    private static final Map<String, ResNetDepth> ARCHITECTURES = Map.of("resnet18", ResNetDepth.RESNET18,
+            "resnet34", ResNetDepth.RESNET34, "resnet50", ResNetDepth.RESNET50, "resnet101", ResNetDepth.RESNET101);
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--arch", defaultValue = "resnet50",
             description = "resnet18, resnet34, resnet50 or resnet101 (default: ${DEFAULT-VALUE}).")
@@ -57,28 +68,47 @@ public final class SearchCommand implements Callable<Integer> {
     int inputSize;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintStream out = System.out;
-        ResNetDepth depth = ResNetDepth.of(Integer.parseInt(arch.toLowerCase().replace("resnet", "")));
-        GatedNetwork net = LaudResNet.builder().setDepth(depth).optInputSize(inputSize).build();
-        List<BlockGeometry> blocks = net.getBlocks().stream().map(AbstractGatedBlock::getGeometry).toList();
-        if (hardware.equalsIgnoreCase("cpu")) {
-            CpuLatencyModel model;
+        ResNetDepth depth = ARCHITECTURES.get(arch.toLowerCase(Locale.ROOT));
+        if (depth == null) {
+            throw OptionChecks.bad(spec, "--arch must be one of resnet18, resnet34, resnet50, resnet101, got '" + arch
+                    + "'");
+        }
+        boolean cpu = hardware.equalsIgnoreCase("cpu");
+        List<HardwareSpec> presets = List.of();
+        if (!cpu) {
             try {
-                model = new CpuLatencyModel(LatencyCommand.loadProfile(profile));
-            } catch (IllegalStateException e) {
-                System.err.println("laudnet search: " + e.getMessage());
-                return 2;
+                presets = hardware.equalsIgnoreCase("all") ? HardwareSpec.presets()
+                        : List.of(HardwareSpec.preset(hardware));
+            } catch (IllegalArgumentException e) {
+                throw OptionChecks.bad(spec, "--hardware must be v100, rtx3090, rtx3060, tx2, nano, a100, h100, h200,"
+                        + " all or cpu, got '" + hardware + "'");
             }
+        }
+        OptionChecks.fraction(spec, "--target", target);
+        if (batch != null) {
+            OptionChecks.positive(spec, "--batch", batch);
+        }
+        OptionChecks.positive(spec, "--input-size", inputSize);
+        if (profile != null) {
+            InputFiles.file("--profile", profile);
+        }
+        GatedNetwork net;
+        try {
+            net = LaudResNet.builder().setDepth(depth).optInputSize(inputSize).build();
+        } catch (IllegalArgumentException e) {
+            throw OptionChecks.bad(spec, "--input-size " + inputSize + ": " + e.getMessage());
+        }
+        List<BlockGeometry> blocks = net.getBlocks().stream().map(AbstractGatedBlock::getGeometry).toList();
+        if (cpu) {
+            CpuLatencyModel model = new CpuLatencyModel(LatencyCommand.loadProfile(profile));
             int b = batch == null ? 1 : batch;
             print(out, model, net, blocks, b, String.format("%s on this CPU, batch %d, target density %.2f (%s)",
                     depth, b, target, model.name()));
             return 0;
         }
-        List<HardwareSpec> specs = hardware.equalsIgnoreCase("all")
-                ? HardwareSpec.presets()
-                : List.of(HardwareSpec.preset(hardware));
-        for (HardwareSpec hw : specs) {
+        for (HardwareSpec hw : presets) {
             int b = batch == null ? hw.defaultBatch() : batch;
             print(out, new TiledRooflineModel(hw), net, blocks, b, String.format(
                     "%s on %s, batch %d, target density %.2f (analytical tiled-roofline model)",

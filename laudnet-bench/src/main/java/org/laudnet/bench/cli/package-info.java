@@ -7,5 +7,11 @@
  * {@link SearchCommand} (per-stage granularity by predicted latency), {@link BenchCommand} ({@code bench blocks}),
  * {@link CalibrateCommand} (the CPU latency profile of this machine) and {@link LatencyCommand}
  * ({@code latency validate}). Each subcommand has {@code --help}.
+ *
+ * <p>Failures are handled once, at the root: commands check their options ({@link OptionChecks}) and files
+ * ({@link InputFiles}) before they start and otherwise just throw (picocli's parameter exceptions, the library's
+ * {@link org.laudnet.core.io.LaudInputException}s, an {@link EnvironmentException} for a missing asset or profile);
+ * {@link ErrorReporter} prints one line naming the command and the value at fault ({@code --verbose}: and the stack
+ * trace) and exits with the {@link ExitCode} of the failure.
  */
 package org.laudnet.bench.cli;

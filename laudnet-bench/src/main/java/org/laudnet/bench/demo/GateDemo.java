@@ -14,6 +14,7 @@ import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.gate.GumbelTemperature;
+import org.laudnet.core.util.ArrayWrites;
 
 /**
  * Runs one gated ResNet-50 bottleneck (layer1, Cin 256, width 64, 56x56) per mode in training and eval mode and
@@ -111,6 +112,6 @@ public final class GateDemo {
         for (int i = 0; i < values.length / 2; i++) {
             values[i] += keepBiasShift;
         }
-        last.set(values);
+        ArrayWrites.write(last, values);
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.laudnet.bench.viz.AccuracyLatencyPlot;
@@ -206,7 +207,8 @@ public final class FashionMnistExperiment {
                 loadBefore,
                 config.outDir().resolve(REPORT), plot, maskData == null ? null : masks);
         Files.writeString(result.report(), ResultsReport.markdown(result));
-        LOG.info("experiment finished in {} s, report {}", totalSeconds, result.report());
+        LOG.debug("experiment finished in {} s, report {}", String.format(Locale.ROOT, "%.1f", totalSeconds),
+                result.report());
         return result;
     }
 

@@ -15,6 +15,7 @@ import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.core.net.StageSpec;
 import org.laudnet.core.net.StemSpec;
+import org.laudnet.core.util.ArrayWrites;
 import org.laudnet.models.resnet.LaudResNet;
 
 /**
@@ -124,7 +125,7 @@ public final class FashionMnistNets {
                 throw new IllegalArgumentException("parameter '" + p.getKey() + "' has shape " + from.getShape()
                         + " in the source and " + to.getShape() + " in the target");
             }
-            from.copyTo(to);
+            ArrayWrites.copy(from, to);
             copied++;
         }
         return copied;

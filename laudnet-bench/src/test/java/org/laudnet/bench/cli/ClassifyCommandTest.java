@@ -119,7 +119,7 @@ class ClassifyCommandTest {
                 for (int i = 0; i < v.length; i++) {
                     v[i] = p.getKey().endsWith("bias") ? 0f : (float) r.nextGaussian();
                 }
-                a.set(v);
+                org.laudnet.core.util.ArrayWrites.write(a, v);
             }
             LaudModelFile.save(model, net);
         }

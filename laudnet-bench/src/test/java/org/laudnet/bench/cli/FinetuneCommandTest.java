@@ -86,8 +86,7 @@ class FinetuneCommandTest {
         assertError("--weights must be resnet50-imagenet or a .safetensors file, got 'weights.bin'",
                 "--arch", "resnet18", "--weights", "weights.bin", "--data", d);
         assertError("Missing required option: '--data=DIR'");
-        assertError("--data must be an existing directory, got " + dir.resolve("none"),
-                "--data", dir.resolve("none").toString());
+        assertError("--data " + dir.resolve("none") + ": no such directory", "--data", dir.resolve("none").toString());
         assertError("--val-split must be in (0, 1), got 1.5", "--data", d, "--val-split", "1.5");
         assertError("--val and --val-split exclude each other", "--data", d, "--val-split", "0.2", "--val", d);
         assertError("--gates must give one spec per stage (4), got layer,layer", "--data", d, "--gates",
@@ -99,7 +98,7 @@ class FinetuneCommandTest {
                 dir.resolve("m.laud").toString(), "--resume");
         // the settings the fine-tuning builder validates, named as options
         assertError("--val-split must be in (0, 1), got 0.0", "--data", d, "--val-split", "0");
-        assertError("--val must be an existing directory, got " + dir.resolve("none"), "--data", d, "--val",
+        assertError("--val " + dir.resolve("none") + ": no such directory", "--data", d, "--val",
                 dir.resolve("none").toString());
         assertError("--epochs must be positive, got 0", "--data", d, "--epochs", "0");
         assertError("--batch must be positive, got -1", "--data", d, "--batch", "-1");

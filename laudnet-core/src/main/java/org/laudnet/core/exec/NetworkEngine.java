@@ -127,8 +127,13 @@ final class NetworkEngine<T> implements AutoCloseable {
         for (BlockEngine b : blocks) {
             list.add(calibrator.calibrate(k, b.weights, b.candidates, batch));
         }
-        LOG.info("calibrated {} blocks at batch size {} in {} s", blocks.size(), batch,
-                String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+        long measured = blocks.stream().filter(b -> !b.candidates.isEmpty()).count();
+        if (measured > 0) {
+            LOG.info("calibrated {} blocks at batch size {} in {} s", measured, batch,
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+        } else {
+            LOG.debug("nothing to calibrate at batch size {}: no block has a sparse path", batch);
+        }
         return list;
     }
 

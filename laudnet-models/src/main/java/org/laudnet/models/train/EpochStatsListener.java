@@ -123,12 +123,37 @@ public final class EpochStatsListener extends TrainingListenerAdapter {
                 costSum / n, correct / n, densitySum / n, ratioSum / n, temp,
                 seconds > 0 ? images / seconds : Double.NaN, valAccuracy, valRatio, stages);
         history.add(s);
-        LOG.info(String.format(java.util.Locale.ROOT, "epoch %d: loss %.4f (ce %.4f, kd %.4f, cost %.4f), train acc"
-                        + " %.4f, density %.3f, MACs ratio %.3f, tau %.3f, %.1f img/s, val acc %.4f, val MACs ratio"
-                        + " %.3f; per stage (density/MACs ratio) %s",
-                s.epoch(), s.loss(), s.ce(), s.kd(), s.cost(), s.accuracy(), s.density(), s.macsRatio(),
-                s.temperature(), s.imagesPerSecond(), s.valAccuracy(), s.valMacsRatio(), formatStages(stages)));
+        if (LOG.isInfoEnabled()) {
+            LOG.info(describe(s));
+        }
         reset();
+    }
+
+    /**
+     * Describes an epoch in one line: loss parts, training accuracy, density, MACs ratio, throughput and the per-stage
+     * statistics, plus the Gumbel temperature and the validation results only where the epoch had them (they are NaN
+     * when no temperature schedule drives the gates or no validation ran).
+     *
+     * @param s the epoch's statistics
+     * @return the line, e.g. {@code "epoch 0: loss 0.5794 (ce 0.5794, kd 0.0000, cost 0.0000), train acc 0.7886, ..."}
+     */
+    public static String describe(EpochStats s) {
+        StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "epoch %d: loss %.4f (ce %.4f,"
+                        + " kd %.4f, cost %.4f), train acc %.4f, density %.3f, MACs ratio %.3f", s.epoch(), s.loss(),
+                s.ce(), s.kd(), s.cost(), s.accuracy(), s.density(), s.macsRatio()));
+        if (Double.isFinite(s.temperature())) {
+            line.append(String.format(java.util.Locale.ROOT, ", tau %.3f", s.temperature()));
+        }
+        if (Double.isFinite(s.imagesPerSecond())) {
+            line.append(String.format(java.util.Locale.ROOT, ", %.1f img/s", s.imagesPerSecond()));
+        }
+        if (Double.isFinite(s.valAccuracy())) {
+            line.append(String.format(java.util.Locale.ROOT, ", val acc %.4f", s.valAccuracy()));
+        }
+        if (Double.isFinite(s.valMacsRatio())) {
+            line.append(String.format(java.util.Locale.ROOT, ", val MACs ratio %.3f", s.valMacsRatio()));
+        }
+        return line.append("; per stage (density/MACs ratio) ").append(formatStages(s.stages())).toString();
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.core.net.NetworkResult;
+import org.laudnet.core.util.ArrayWrites;
 import org.laudnet.models.data.ImageFolderDataset;
 
 /** The evaluation and parameter copy of a {@link FineTuning} run. Stateless. */
@@ -71,7 +72,7 @@ final class FineTuningEvaluation {
                 throw new IllegalArgumentException("parameter " + p.getKey() + " " + target.getShape()
                         + " has no counterpart of the same shape in the gated network");
             }
-            s.getArray().copyTo(target);
+            ArrayWrites.copy(s.getArray(), target);
         }
     }
 }

@@ -10,6 +10,7 @@ import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.util.ArrayWrites;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
 import org.laudnet.models.resnet.ResNetFamily;
@@ -84,7 +85,7 @@ public final class KerasResNet50Importer {
         }
         l.dense(net.getHead(), "fc1000");
         for (Assignment a : plan) {
-            a.target().set(a.values());
+            ArrayWrites.write(a.target(), a.values());
         }
     }
 

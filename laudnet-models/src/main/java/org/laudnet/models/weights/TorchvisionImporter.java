@@ -18,6 +18,7 @@ import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.net.BlockFamily;
 import org.laudnet.core.net.GatedNetwork;
+import org.laudnet.core.util.ArrayWrites;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.regnet.RegNetYFamily;
 import org.laudnet.models.resnet.LaudResNet;
@@ -199,7 +200,7 @@ public final class TorchvisionImporter {
             values.add(t.data());
         }
         for (int i = 0; i < targets.size(); i++) {
-            targets.get(i).set(values.get(i));
+            ArrayWrites.write(targets.get(i), values.get(i));
         }
     }
 
