@@ -367,7 +367,7 @@ class CliErrorsTest {
 
     @Test
     void missingAssetsAndProfilesAreEnvironmentErrors() {
-        String old = System.getProperty(AssetCache.HOME_PROPERTY);
+        String old = System.getProperty(org.laudnet.core.util.LaudnetHome.PROPERTY);
         Path empty = tmp.resolve("empty-home");
         Map<List<String>, String> expected = new java.util.LinkedHashMap<>();
         expected.put(List.of("classify", expand("$IMAGE")), "the ImageNet ResNet-50 is not in " + empty);
@@ -377,7 +377,7 @@ class CliErrorsTest {
         expected.put(List.of("bench", "model-memory", "--image", expand("$IMAGE")),
                 "the ImageNet ResNet-50 is not in " + empty);
         try {
-            System.setProperty(AssetCache.HOME_PROPERTY, empty.toString());
+            System.setProperty(org.laudnet.core.util.LaudnetHome.PROPERTY, empty.toString());
             for (Map.Entry<List<String>, String> e : expected.entrySet()) {
                 Run r = run(e.getKey());
                 assertEquals(ExitCode.ENVIRONMENT.code(), r.code(), e.getKey() + ": " + r.err());
@@ -387,9 +387,9 @@ class CliErrorsTest {
             }
         } finally {
             if (old == null) {
-                System.clearProperty(AssetCache.HOME_PROPERTY);
+                System.clearProperty(org.laudnet.core.util.LaudnetHome.PROPERTY);
             } else {
-                System.setProperty(AssetCache.HOME_PROPERTY, old);
+                System.setProperty(org.laudnet.core.util.LaudnetHome.PROPERTY, old);
             }
         }
         assumeTrue(!Files.exists(CpuLatencyProfile.defaultLocation()), "this machine has a CPU profile");

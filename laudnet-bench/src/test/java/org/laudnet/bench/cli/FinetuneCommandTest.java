@@ -111,7 +111,7 @@ class FinetuneCommandTest {
 
     @Test
     void gpuTrainingWithoutAGpuIsRefusedWithTheReasonAndTheWayToGetOne() throws Exception {
-        assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "this engine has a GPU");
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "this engine has a GPU");
         String d = Files.createDirectories(dir.resolve("data/a")).getParent().toString();
         assertError("--device gpu: no CUDA GPU for training: the PyTorch 2.7.1 engine DJL loaded is a CPU build",
                 "--data", d, "--device", "gpu");
