@@ -38,8 +38,6 @@ public final class ModelMemoryBenchmark {
     /** Classifications per load/close cycle. */
     public static final int CALLS_PER_CYCLE = 20;
 
-    private static final Path STATUS = Path.of("/proc/self/status");
-
     private ModelMemoryBenchmark() {}
 
     /**
@@ -119,13 +117,7 @@ public final class ModelMemoryBenchmark {
      * @throws IOException if {@code /proc/self/status} cannot be read or has no {@code VmRSS} line (not Linux)
      */
     public static long rssMb() throws IOException {
-        for (String line : Files.readAllLines(STATUS)) {
-            if (line.startsWith("VmRSS:")) {
-                String kb = line.substring("VmRSS:".length()).replace("kB", "").trim();
-                return Long.parseLong(kb) / 1024;
-            }
-        }
-        throw new IOException(STATUS + " has no VmRSS line: resident memory is measured on Linux only");
+        return ProcessMemory.rssKb() / 1024;
     }
 
     /**

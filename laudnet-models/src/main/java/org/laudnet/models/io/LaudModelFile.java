@@ -61,8 +61,11 @@ import org.slf4j.LoggerFactory;
  * of that network's own parameter stream and only finite values ({@link ParameterStreamCheck}: no count or length field
  * of the payload can make DJL allocate, and no parameter can be missing, mis-shaped or NaN) and then loads the
  * parameters; any failure is a {@link WeightFileException} naming the file (and the parameter, when one is concerned).
- * Writing goes to a temporary file in the target directory, is forced to disk, and is then moved over the target
- * (atomically where the file system allows), so a reader never sees a half-written file. The Gumbel temperature is a
+ * Writing is atomic and crash-safe through {@link AtomicFiles}: the file goes to a temporary file beside the target
+ * ({@code .<name>.<random>.tmp}), is forced to disk and is then renamed over the target, so a reader, or the next run
+ * after the writing process was killed at any moment, finds either the complete previous model file or the complete
+ * new one; a temporary file left by a killed writer is never read, and the next save of the same target deletes it.
+ * The Gumbel temperature is a
  * training-time setting and is not stored (a loaded network has the constant temperature 1). Stateless and thread-safe.
  */
 public final class LaudModelFile {
@@ -112,7 +115,8 @@ public final class LaudModelFile {
     }
 
     /**
-     * Saves an initialised network with its metadata, describing its architecture with the given registry.
+     * Saves an initialised network with its metadata, describing its architecture with the given registry. The file
+     * is replaced atomically; see the class description for what a reader sees if the writer is killed.
      *
      * @param file the target file (replaced if it exists)
      * @param net the network

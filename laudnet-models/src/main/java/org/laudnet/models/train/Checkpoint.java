@@ -12,17 +12,15 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.CRC32;
+import org.laudnet.core.util.AtomicFiles;
 import org.laudnet.models.io.ParameterStreamCheck;
 
 /**
@@ -34,9 +32,12 @@ import org.laudnet.models.io.ParameterStreamCheck;
  * before it (int64). Version 1 files (written before the optimizer state was saved: no optimizer-state length) are
  * still read; they resume with a fresh optimizer.
  *
- * <p>Writing is atomic: the checkpoint goes to {@code <file>.tmp}, is forced to disk, the current {@code <file>} (if
- * any) is copied to {@code <file>.prev}, and the temporary file is renamed over {@code <file>} with
- * {@link StandardCopyOption#ATOMIC_MOVE}. A failure at any point leaves the previous checkpoint intact.
+ * <p>Writing is atomic and crash-safe through {@link AtomicFiles}: the current {@code <file>} (if any) is first copied
+ * to {@code <file>.prev} atomically, then the new checkpoint is written to a temporary file beside {@code <file>}
+ * ({@code .<name>.<random>.tmp}), forced to disk and renamed over {@code <file>}. Whenever the writing process stops
+ * (an exception, or a kill at any moment), {@code <file>} and {@code <file>.prev} each hold a complete checkpoint: the
+ * previous one or the new one, which {@link #load} verifies by its CRC-32. A temporary file a killed writer left
+ * behind is never read, and the next {@link #save} of the same file deletes it.
  *
  * <p>Reading treats the file as untrusted: its size, the declared lengths and the checksum are checked before anything
  * is parsed, the optimizer state's arrays are bounded by the bytes that hold them, and before the parameters are loaded
@@ -69,7 +70,8 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     /**
-     * Atomically writes a checkpoint, keeping the replaced one as {@code <file>.prev}.
+     * Atomically writes a checkpoint, keeping the replaced one as {@code <file>.prev}; crash-safe (see the class
+     * description): a stale temporary file of an earlier, killed write is deleted first.
      *
      * @param file the checkpoint file
      * @param block the initialised block whose parameters are saved
@@ -81,7 +83,8 @@ public final class Checkpoint {
     }
 
     /**
-     * Atomically writes a checkpoint with the optimizer's state, keeping the replaced one as {@code <file>.prev}.
+     * Atomically writes a checkpoint with the optimizer's state, keeping the replaced one as {@code <file>.prev};
+     * crash-safe (see the class description).
      *
      * @param file the checkpoint file
      * @param block the initialised block whose parameters are saved
@@ -139,26 +142,11 @@ public final class Checkpoint {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        Path tmp = sibling(file, ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(all.toByteArray());
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            if (Files.exists(file)) {
-                Path prevTmp = sibling(file, ".prev.tmp");
-                Files.copy(file, prevTmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(prevTmp, sibling(file, ".prev"), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+        byte[] bytes = all.toByteArray();
+        if (Files.exists(file)) {
+            AtomicFiles.write(sibling(file, ".prev"), os -> Files.copy(file, os));
         }
+        AtomicFiles.write(file, os -> os.write(bytes));
     }
 
     /**

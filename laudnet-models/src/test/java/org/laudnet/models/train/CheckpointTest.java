@@ -2,7 +2,6 @@ package org.laudnet.models.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +14,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,12 @@ class CheckpointTest {
         m.close();
     }
 
+    private List<String> names() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
     private float[] firstWeight(GatedBackbone n) {
         return n.getParameters().get(0).getValue().getArray().toFloatArray();
     }
@@ -58,7 +65,7 @@ class CheckpointTest {
         CheckpointState s = Checkpoint.load(file, net, m);
         assertEquals(new CheckpointState(3, 42, 0.75f), s);
         assertArrayEquals(before, firstWeight(net));
-        assertFalse(Files.exists(Checkpoint.sibling(file, ".tmp")));
+        assertEquals(List.of("a.ckpt"), names());
     }
 
     @Test
@@ -68,6 +75,21 @@ class CheckpointTest {
         byte[] first = Files.readAllBytes(file);
         Checkpoint.save(file, net, new CheckpointState(2, 20, 1f));
         assertArrayEquals(first, Files.readAllBytes(Checkpoint.sibling(file, ".prev")));
+        assertEquals(2, Checkpoint.read(file).state().epoch());
+        assertEquals(1, Checkpoint.read(Checkpoint.sibling(file, ".prev")).state().epoch());
+        assertEquals(List.of("b.ckpt", "b.ckpt.prev"), names());
+    }
+
+    @Test
+    void staleTemporaryFilesOfAKilledSaveAreRemovedByTheNextSave() throws IOException {
+        Path file = dir.resolve("e.ckpt");
+        Checkpoint.save(file, net, new CheckpointState(1, 10, 1f));
+        // what a save killed before its renames leaves: temporary files of the checkpoint and of its .prev copy
+        Files.write(dir.resolve(".e.ckpt.5xk2p0.tmp"), new byte[] {'L', 'A', 'U'});
+        Files.write(dir.resolve(".e.ckpt.prev.9a.tmp"), new byte[0]);
+        assertEquals(1, Checkpoint.load(file, net, m).epoch());
+        Checkpoint.save(file, net, new CheckpointState(2, 20, 1f));
+        assertEquals(List.of("e.ckpt", "e.ckpt.prev"), names());
         assertEquals(2, Checkpoint.read(file).state().epoch());
         assertEquals(1, Checkpoint.read(Checkpoint.sibling(file, ".prev")).state().epoch());
     }
@@ -84,8 +106,7 @@ class CheckpointTest {
                 }));
         assertEquals("disk full", e.getMessage());
         assertArrayEquals(good, Files.readAllBytes(file));
-        assertFalse(Files.exists(Checkpoint.sibling(file, ".tmp")));
-        assertFalse(Files.exists(Checkpoint.sibling(file, ".prev")));
+        assertEquals(List.of("c.ckpt"), names());
     }
 
     @Test
