@@ -15,8 +15,11 @@ import org.laudnet.bench.fuzz.FuzzSettings;
 import org.laudnet.bench.fuzz.Fuzzer;
 import org.laudnet.bench.fuzz.MutationKind;
 import org.laudnet.bench.fuzz.OutcomeCounts;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code laudnet fuzz}: damages valid files of each format the library reads (truncation, bit flips, absurd lengths,
@@ -31,6 +34,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Fuzzes the file readers: N cases per mutation kind of each format; exit 1 on any failure.")
 public final class FuzzCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--format", required = true, description = "laud, plan, safetensors, tfjs, checkpoint, idx, "
             + "image, profile, pth or all.")
@@ -58,6 +64,11 @@ public final class FuzzCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream con = System.out;
+        OptionChecks.positive(spec, "--cases", cases);
+        OptionChecks.positive(spec, "--timeout", timeoutSeconds);
+        if (out != null) {
+            InputFiles.outputFile(spec, "--out", out);
+        }
         List<FuzzFormat> formats;
         FuzzSettings settings;
         try {
@@ -66,14 +77,12 @@ public final class FuzzCommand implements Callable<Integer> {
             settings = new FuzzSettings(cases, seed, Duration.ofSeconds(timeoutSeconds), kinds(), keep,
                     keep != null);
         } catch (IllegalArgumentException e) {
-            System.err.println("laudnet fuzz: " + e.getMessage());
-            return 2;
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         if (formats.contains(FuzzFormat.PTH)) {
-            System.err.println("laudnet fuzz: no .pth reader in this build: PyTorch .pth (pickle) files are not read,"
-                    + " so there is nothing to fuzz; convert the weights to safetensors with torchvision names and"
-                    + " use --format safetensors");
-            return 2;
+            throw new CommandLine.ParameterException(spec.commandLine(), "--format pth: no .pth reader in this build:"
+                    + " PyTorch .pth (pickle) files are not read, so there is nothing to fuzz; convert the weights to"
+                    + " safetensors with torchvision names and use --format safetensors");
         }
         con.printf("fuzzing %s: %d cases per mutation kind, seed %d, %d s timeout per case%n",
                 formats.stream().map(FuzzFormat::id).toList(), cases, seed, timeoutSeconds);

@@ -93,14 +93,16 @@ class CliErrorsTest {
             // calibrate writes only and has no numeric option
             "calibrate", EnumSet.of(Kind.MISSING_FILE, Kind.BAD_VALUE, Kind.NOT_A_NUMBER, Kind.UNKNOWN_ARCH),
             // latency validate times a fixed set of blocks
-            "latency validate", EnumSet.of(Kind.UNKNOWN_ARCH));
+            "latency validate", EnumSet.of(Kind.UNKNOWN_ARCH),
+            // fuzz generates its own inputs and writes only its report
+            "fuzz", EnumSet.of(Kind.MISSING_FILE, Kind.UNKNOWN_ARCH));
 
     static Stream<Case> cases() {
         List<Case> l = new ArrayList<>();
         ExitCode usage = ExitCode.USAGE;
         ExitCode input = ExitCode.INPUT;
         for (String cmd : List.of("demo", "experiment fashion-mnist", "classify", "search", "bench blocks",
-                "bench model-memory", "calibrate", "latency validate")) {
+                "bench model-memory", "calibrate", "latency validate", "fuzz")) {
             l.add(c(cmd, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", "--frobnicate"));
         }
         // (without its required --data, finetune names that first)
@@ -177,6 +179,15 @@ class CliErrorsTest {
         l.add(c("calibrate", Kind.WRONG_TYPE, usage, "--out $DIR: is a directory, not a file", "--out", "$DIR"));
         l.add(c("calibrate", Kind.UNREADABLE, usage, "--out $UNREADABLE_DIR/p.json", "--out",
                 "$UNREADABLE_DIR/p.json"));
+
+        l.add(c("fuzz", Kind.WRONG_TYPE, usage, "--out $DIR: is a directory, not a file", "--format", "laud", "--out",
+                "$DIR"));
+        l.add(c("fuzz", Kind.UNREADABLE, usage, "--out $UNREADABLE_DIR/f.md", "--format", "laud", "--out",
+                "$UNREADABLE_DIR/f.md"));
+        l.add(c("fuzz", Kind.BAD_VALUE, usage, "--cases must be positive, got -1", "--format", "laud", "--cases",
+                "-1"));
+        l.add(c("fuzz", Kind.BAD_VALUE, usage, "--format pth: no .pth reader in this build", "--format", "pth"));
+        l.add(c("fuzz", Kind.NOT_A_NUMBER, usage, "'x'", "--format", "laud", "--cases", "x"));
 
         String lv = "latency validate";
         l.add(c(lv, Kind.MISSING_FILE, input, "--profile $MISSING: no such file", "--profile", "$MISSING"));

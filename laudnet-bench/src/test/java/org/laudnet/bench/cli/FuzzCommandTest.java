@@ -30,7 +30,7 @@ class FuzzCommandTest {
         try {
             System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            code = new CommandLine(new LaudnetCli()).execute(args);
+            code = LaudnetCli.commandLine().execute(args);
         } finally {
             System.setOut(out);
             System.setErr(err);
