@@ -27,7 +27,10 @@ import org.laudnet.models.inference.LaudModel;
 import org.laudnet.models.io.ModelMetadata;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.resnet.ResNetDepth;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,6 +43,9 @@ import picocli.CommandLine.Option;
         description = "Resident memory, heap and live DJL managers/arrays over a long run of batch-1 inferences of"
                 + " one predictor; reports the RSS growth after warm-up (Linux).")
 public final class NativeMemoryCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "FILE.laud",
             description = "The model file (default: a gated ResNet of --depth with seeded random weights).")
@@ -101,6 +107,17 @@ public final class NativeMemoryCommand implements Callable<Integer> {
     /** Runs the benchmark. */
     @Override
     public Integer call() throws Exception {
+        if (model != null) {
+            InputFiles.file("--model", model);
+        }
+        if (model == null && !java.util.List.of(18, 34, 50, 101).contains(depth)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--depth must be 18, 34, 50 or 101, got "
+                    + depth);
+        }
+        OptionChecks.positive(spec, "--inferences", inferences);
+        OptionChecks.positive(spec, "--input-size", inputSize);
+        OptionChecks.positive(spec, "--classes", classes);
+        InputFiles.outputFile(spec, "--markdown", markdown);
         PrintStream o = System.out;
         OptionalDouble density = gateDensity != null ? OptionalDouble.of(gateDensity)
                 : model == null && !ownGates ? OptionalDouble.of(0.5) : OptionalDouble.empty();

@@ -102,7 +102,7 @@ class CliErrorsTest {
         ExitCode usage = ExitCode.USAGE;
         ExitCode input = ExitCode.INPUT;
         for (String cmd : List.of("demo", "experiment fashion-mnist", "classify", "search", "bench blocks",
-                "bench model-memory", "calibrate", "latency validate", "fuzz")) {
+                "bench model-memory", "bench native-memory", "calibrate", "latency validate")) {
             l.add(c(cmd, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", "--frobnicate"));
         }
         // (without its required --data, finetune names that first)
@@ -180,6 +180,15 @@ class CliErrorsTest {
         l.add(c("calibrate", Kind.UNREADABLE, usage, "--out $UNREADABLE_DIR/p.json", "--out",
                 "$UNREADABLE_DIR/p.json"));
 
+        String nm = "bench native-memory";
+        l.add(c(nm, Kind.MISSING_FILE, input, "--model $MISSING: no such file", "--model", "$MISSING"));
+        l.add(c(nm, Kind.WRONG_TYPE, input, "--model $DIR: is a directory", "--model", "$DIR"));
+        l.add(c(nm, Kind.UNREADABLE, input, "--model $UNREADABLE: is not readable", "--model", "$UNREADABLE"));
+        l.add(c(nm, Kind.BAD_VALUE, usage, "--inferences must be positive, got -1", "--inferences", "-1"));
+        l.add(c(nm, Kind.NOT_A_NUMBER, usage, "'x'", "--inferences", "x"));
+        l.add(c(nm, Kind.UNKNOWN_ARCH, usage, "--depth must be 18, 34, 50 or 101, got 19", "--depth", "19"));
+        l.add(c("fuzz", Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", "--format", "laud",
+                "--frobnicate"));
         l.add(c("fuzz", Kind.WRONG_TYPE, usage, "--out $DIR: is a directory, not a file", "--format", "laud", "--out",
                 "$DIR"));
         l.add(c("fuzz", Kind.UNREADABLE, usage, "--out $UNREADABLE_DIR/f.md", "--format", "laud", "--out",
