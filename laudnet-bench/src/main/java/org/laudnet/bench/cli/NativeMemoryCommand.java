@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "native-memory", mixinStandardHelpOptions = true,
         description = "Resident memory, heap and live DJL managers/arrays over a long run of batch-1 inferences of"
-                + " one predictor; reports the RSS growth after warm-up (Linux).")
+                + " one predictor; reports the RSS growth after warm-up (Linux). For native memory alone, fix and"
+                + " pre-touch the heap: LAUDNET_JAVA_OPTS=\"-Xms768m -Xmx768m -XX:+AlwaysPreTouch\".")
 public final class NativeMemoryCommand implements Callable<Integer> {
 
     @Spec
@@ -147,7 +148,9 @@ public final class NativeMemoryCommand implements Callable<Integer> {
             r = NativeMemoryBenchmark.run(closing, description, s, o::println);
         }
         String threadsEnv = System.getenv("LAUDNET_THREADS");
+        String javaOpts = System.getenv("LAUDNET_JAVA_OPTS");
         String command = (threadsEnv != null ? "LAUDNET_THREADS=" + threadsEnv + " " : "")
+                + (javaOpts != null && !javaOpts.isBlank() ? "LAUDNET_JAVA_OPTS=\"" + javaOpts.trim() + "\" " : "")
                 + "scripts/laudnet bench native-memory"
                 + (model != null ? " --model " + model.getFileName()
                         : " --depth " + depth + " --input-size " + inputSize + " --classes " + classes + " --gates "

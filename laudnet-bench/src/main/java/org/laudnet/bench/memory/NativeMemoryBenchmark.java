@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -27,8 +28,10 @@ import org.laudnet.models.inference.LaudPredictor;
  * manager (or on one of {@code distinctInputs} inputs in turn). Before the first call, every {@code interval} calls,
  * after {@code warmup} calls and at the end, a garbage collection runs and a {@link Sample} records the process's
  * resident set size ({@link ProcessMemory#rssKb}), the JVM heap in use, and the live DJL managers and arrays of the
- * engine ({@link DjlResources}). The result compares the RSS at the end with the RSS after warm-up
- * ({@link #RSS_GROWTH_LIMIT_PERCENT}). Linux only (RSS comes from {@code /proc}).
+ * engine ({@link DjlResources}), and the JVM's direct buffers. The result compares the RSS at the end with the RSS
+ * after warm-up ({@link #RSS_GROWTH_LIMIT_PERCENT}). After the last sample the C library's native heap is trimmed
+ * ({@link ProcessMemory#trimNativeHeap}) and the RSS read once more: it tells memory still in use from memory freed
+ * but kept by the allocator. Linux only (RSS comes from {@code /proc}).
  *
  * <p>Networks with untrained gates (random weights) can run with {@link RandomGates} decisions instead of their own,
  * so that the sparse paths and their caches are exercised with changing masks.
@@ -40,6 +43,9 @@ public final class NativeMemoryBenchmark {
 
     /** The largest RSS growth from the end of warm-up to the end that counts as flat, percent. */
     public static final double RSS_GROWTH_LIMIT_PERCENT = 5.0;
+
+    private static final int SETTLE_MILLIS = 500;
+    private static final int SETTLE_STEP_MILLIS = 25;
 
     private NativeMemoryBenchmark() {}
 
@@ -82,11 +88,20 @@ public final class NativeMemoryBenchmark {
      * @param calls inferences done so far
      * @param rssKb the process's resident set size, KiB
      * @param heapUsedBytes JVM heap in use
+     * @param heapCommittedBytes JVM heap committed
+     * @param directBytes memory of the JVM's direct byte buffers
      * @param managers live NDManagers of the engine ({@code -1} if not countable)
      * @param arrays live NDArrays of the engine
      * @param msPerInference mean wall time per inference since the previous sample (0 for the first sample)
      */
-    public record Sample(int calls, long rssKb, long heapUsedBytes, int managers, int arrays, double msPerInference) {}
+    public record Sample(int calls, long rssKb, long heapUsedBytes, long heapCommittedBytes, long directBytes,
+            int managers, int arrays, double msPerInference) {
+
+        /** Returns the RSS less the committed heap, KiB: native memory, plus heap pages not yet touched. */
+        public long rssOutsideHeapKb() {
+            return rssKb - heapCommittedBytes / 1024;
+        }
+    }
 
     /**
      * The measurements.
@@ -95,13 +110,19 @@ public final class NativeMemoryBenchmark {
      * @param samples in call order, the first before any call
      * @param warmup the calls after which the reference sample was taken
      * @param paths how often each execution path ran (blocks x calls)
+     * @param rssTrimmedKb the RSS at the end after a trim of the native heap ({@link ProcessMemory#trimNativeHeap}),
+     *     KiB, or empty where the JVM cannot trim
      */
-    public record Result(String model, List<Sample> samples, int warmup, Map<ExecutionPath, Long> paths) {
+    public record Result(String model, List<Sample> samples, int warmup, Map<ExecutionPath, Long> paths,
+            OptionalLong rssTrimmedKb) {
 
         /** Copies the lists. */
         public Result {
             samples = List.copyOf(samples);
             paths = Map.copyOf(paths);
+            if (rssTrimmedKb == null) {
+                rssTrimmedKb = OptionalLong.empty();
+            }
         }
 
         /** Returns the sample taken after warm-up. */
@@ -160,6 +181,7 @@ public final class NativeMemoryBenchmark {
         DjlResources resources = DjlResources.of(engine);
         List<Sample> samples = new ArrayList<>();
         Map<ExecutionPath, Long> paths = new EnumMap<>(ExecutionPath.class);
+        OptionalLong trimmed = OptionalLong.empty();
         RandomGates gates = s.gateDensity().isPresent() ? new RandomGates(s.gateDensity().getAsDouble()) : null;
         try (NDManager inputs = engine.newBaseManager();
                 LaudPredictor<NDArray, GatedOutput> predictor = model.newTensorPredictor()) {
@@ -196,8 +218,13 @@ public final class NativeMemoryBenchmark {
                     since = System.nanoTime();
                 }
             }
+            if (ProcessMemory.trimNativeHeap()) {
+                trimmed = OptionalLong.of(ProcessMemory.rssKb());
+                progress.accept(String.format(Locale.ROOT, "after trimming the native heap: RSS %.1f MiB",
+                        trimmed.getAsLong() / 1024.0));
+            }
         }
-        return new Result(description, samples, s.warmup(), paths);
+        return new Result(description, samples, s.warmup(), paths, trimmed);
     }
 
     private static float[] gaussian(Random random, int n) {
@@ -213,13 +240,37 @@ public final class NativeMemoryBenchmark {
 
     private static Sample sample(int calls, double ms, DjlResources resources) throws IOException {
         System.gc();
+        settleDirectBuffers();
         DjlResources.Counts c = resources.count();
-        return new Sample(calls, ProcessMemory.rssKb(), ProcessMemory.heapUsedBytes(), c.managers(), c.arrays(), ms);
+        return new Sample(calls, ProcessMemory.rssKb(), ProcessMemory.heapUsedBytes(),
+                ProcessMemory.heapCommittedBytes(), ProcessMemory.directBufferBytes(), c.managers(), c.arrays(), ms);
+    }
+
+    /**
+     * Waits (at most {@value #SETTLE_MILLIS} ms) until the direct buffers the collection found unreachable are freed:
+     * their cleaner runs on its own thread after the collection.
+     */
+    private static void settleDirectBuffers() {
+        long previous = ProcessMemory.directBufferBytes();
+        for (int waited = 0; waited < SETTLE_MILLIS; waited += SETTLE_STEP_MILLIS) {
+            try {
+                Thread.sleep(SETTLE_STEP_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = ProcessMemory.directBufferBytes();
+            if (now == previous) {
+                return;
+            }
+            previous = now;
+        }
     }
 
     private static String line(Sample s) {
-        return String.format(Locale.ROOT, "%6d calls: RSS %7.1f MiB, heap %6.1f MiB, %4d NDManagers, %5d NDArrays%s",
-                s.calls(), s.rssKb() / 1024.0, s.heapUsedBytes() / 1048576.0, s.managers(), s.arrays(),
+        return String.format(Locale.ROOT, "%6d calls: RSS %7.1f MiB, heap %6.1f of %6.1f MiB, direct %5.1f MiB, %4d"
+                + " NDManagers, %5d NDArrays%s", s.calls(), s.rssKb() / 1024.0, s.heapUsedBytes() / 1048576.0,
+                s.heapCommittedBytes() / 1048576.0, s.directBytes() / 1048576.0, s.managers(), s.arrays(),
                 s.calls() == 0 ? "" : String.format(Locale.ROOT, ", %.2f ms/inference", s.msPerInference()));
     }
 
@@ -256,15 +307,19 @@ public final class NativeMemoryBenchmark {
                 .append(" (seed ").append(s.seed()).append("), each made in a call-scoped NDManager\n");
         sb.append("- Samples (every ").append(s.interval()).append(" calls, after warm-up at ").append(s.warmup())
                 .append(" calls, at the end), each after `System.gc()`: RSS = VmRSS of /proc/self/status;"
-                        + " heap = JVM heap in use; NDManagers and NDArrays = live managers below the engine's system"
+                        + " heap = JVM heap in use / committed (resident once touched: the collector enlarging the"
+                        + " heap raises the RSS); RSS - heap = RSS less the committed heap; direct = the JVM's direct"
+                        + " byte buffers; NDManagers and NDArrays = live managers below the engine's system"
                         + " manager and the arrays they hold, in the whole process (arrays: DJL's"
                         + " `getManagedArrays()`; managers: DJL's manager tree, read by reflection, as DJL has no"
                         + " public count)\n\n");
-        sb.append("| calls | RSS MiB | heap MiB | NDManagers | NDArrays | ms / inference |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| calls | RSS MiB | heap used / committed MiB | RSS - heap MiB | direct MiB | NDManagers | NDArrays"
+                + " | ms / inference |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Sample x : r.samples()) {
-            sb.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %s | %d | %s |%n", x.calls(),
-                    x.rssKb() / 1024.0, x.heapUsedBytes() / 1048576.0,
+            sb.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f / %.1f | %.1f | %.1f | %s | %d | %s |%n",
+                    x.calls(), x.rssKb() / 1024.0, x.heapUsedBytes() / 1048576.0, x.heapCommittedBytes() / 1048576.0,
+                    x.rssOutsideHeapKb() / 1024.0, x.directBytes() / 1048576.0,
                     x.managers() < 0 ? "n/a" : String.valueOf(x.managers()), x.arrays(),
                     x.calls() == 0 ? "" : String.format(Locale.ROOT, "%.2f", x.msPerInference())));
         }
@@ -275,8 +330,26 @@ public final class NativeMemoryBenchmark {
                 + " MiB; growth %+.2f %% (%+.1f MiB): %s the %.0f %% limit%n", w.calls(), w.rssKb() / 1024.0,
                 e.calls(), e.rssKb() / 1024.0, r.rssGrowthPercent(), (e.rssKb() - w.rssKb()) / 1024.0,
                 r.rssWithinLimit() ? "within" : "NOT within", RSS_GROWTH_LIMIT_PERCENT));
-        sb.append(String.format(Locale.ROOT, "- JVM heap in use: %.1f MiB after warm-up, %.1f MiB at the end%n",
-                w.heapUsedBytes() / 1048576.0, e.heapUsedBytes() / 1048576.0));
+        if (r.rssTrimmedKb().isPresent()) {
+            long t = r.rssTrimmedKb().getAsLong();
+            sb.append(String.format(Locale.ROOT, "- RSS at the end after trimming the native heap (glibc"
+                    + " `malloc_trim` through `System.trim_native_heap`): %.1f MiB, %+.2f %% against the RSS after"
+                    + " warm-up; %.1f MiB of the final RSS were memory freed but kept by the allocator%n", t / 1024.0,
+                    100.0 * (t - w.rssKb()) / w.rssKb(), (e.rssKb() - t) / 1024.0));
+        }
+        sb.append(String.format(Locale.ROOT, "- RSS less the committed heap: %.1f MiB after warm-up, %.1f MiB at the"
+                + " end (%+.2f %%)%n", w.rssOutsideHeapKb() / 1024.0, e.rssOutsideHeapKb() / 1024.0,
+                100.0 * (e.rssOutsideHeapKb() - w.rssOutsideHeapKb()) / w.rssOutsideHeapKb()));
+        sb.append(String.format(Locale.ROOT, "- JVM heap in use: %.1f MiB after warm-up, %.1f MiB at the end;"
+                + " committed: %.1f MiB after warm-up, %.1f MiB at the end%n", w.heapUsedBytes() / 1048576.0,
+                e.heapUsedBytes() / 1048576.0, w.heapCommittedBytes() / 1048576.0,
+                e.heapCommittedBytes() / 1048576.0));
+        if (e.heapCommittedBytes() != w.heapCommittedBytes()) {
+            sb.append(String.format(Locale.ROOT, "- The JVM resized its heap by %+.1f MiB after warm-up, which moves"
+                    + " the RSS by up to as much without any native allocation: for a figure of native memory alone,"
+                    + " run with a fixed, pre-touched heap (`LAUDNET_JAVA_OPTS=\"-Xms768m -Xmx768m"
+                    + " -XX:+AlwaysPreTouch\"`)%n", (e.heapCommittedBytes() - w.heapCommittedBytes()) / 1048576.0));
+        }
         sb.append(String.format(Locale.ROOT, "- Live NDManagers: %s after warm-up, %s at the end; live NDArrays: %d"
                 + " after warm-up, %d at the end%n", w.managers() < 0 ? "n/a" : w.managers(),
                 e.managers() < 0 ? "n/a" : e.managers(), w.arrays(), e.arrays()));

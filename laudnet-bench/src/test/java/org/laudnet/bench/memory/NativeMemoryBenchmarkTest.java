@@ -68,11 +68,13 @@ class NativeMemoryBenchmarkTest {
         }
 
         assertEquals(List.of(0, 40, 80, 120), r.samples().stream().map(NativeMemoryBenchmark.Sample::calls).toList());
-        assertEquals(4, progress.size(), String.join("\n", progress));
+        assertEquals(4 + (r.rssTrimmedKb().isPresent() ? 1 : 0), progress.size(), String.join("\n", progress));
         assertEquals(40, r.warm().calls());
         assertEquals(120, r.end().calls());
         for (NativeMemoryBenchmark.Sample x : r.samples()) {
-            assertTrue(x.rssKb() > 0 && x.heapUsedBytes() > 0 && x.managers() > 0 && x.arrays() > 0, x.toString());
+            assertTrue(x.rssKb() > 0 && x.heapUsedBytes() > 0 && x.heapCommittedBytes() >= x.heapUsedBytes()
+                    && x.directBytes() >= 0 && x.managers() > 0 && x.arrays() > 0, x.toString());
+            assertEquals(x.rssKb() - x.heapCommittedBytes() / 1024, x.rssOutsideHeapKb());
             assertTrue(x.calls() == 0 || x.msPerInference() > 0, x.toString());
         }
         // every sample after warm-up: the same live managers and arrays (4 inputs with their gate decisions in turn,
@@ -93,9 +95,16 @@ class NativeMemoryBenchmarkTest {
         assertTrue(md.startsWith("# Native memory over 120 inferences of one predictor"), md);
         assertTrue(md.contains("- Model: tiny gated ResNet; path policy SPARSE"), md);
         assertTrue(md.contains("4 random input tensors in turn"), md);
-        assertTrue(md.contains(String.format(Locale.ROOT, "| 80 | %.1f |", r.samples().get(2).rssKb() / 1024.0)),
-                md);
+        NativeMemoryBenchmark.Sample at80 = r.samples().get(2);
+        assertTrue(md.contains(String.format(Locale.ROOT, "| 80 | %.1f | %.1f / %.1f | %.1f |", at80.rssKb() / 1024.0,
+                at80.heapUsedBytes() / 1048576.0, at80.heapCommittedBytes() / 1048576.0,
+                at80.rssOutsideHeapKb() / 1024.0)), md);
         assertTrue(md.contains((r.rssWithinLimit() ? "within" : "NOT within") + " the 5 % limit"), md);
+        if (r.rssTrimmedKb().isPresent()) {
+            assertTrue(r.rssTrimmedKb().getAsLong() > 0);
+            assertTrue(md.contains(String.format(Locale.ROOT, "after trimming the native heap (glibc `malloc_trim`"
+                    + " through `System.trim_native_heap`): %.1f MiB", r.rssTrimmedKb().getAsLong() / 1024.0)), md);
+        }
         assertTrue(md.contains("live NDArrays: " + r.warm().arrays() + " after warm-up, " + r.end().arrays()
                 + " at the end"), md);
     }
