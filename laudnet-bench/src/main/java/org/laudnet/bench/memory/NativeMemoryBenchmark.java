@@ -27,11 +27,11 @@ import org.laudnet.models.inference.LaudPredictor;
  * tensor predictor ({@link LaudModel#newTensorPredictor()}), each on a fresh input tensor made in a call-scoped
  * manager (or on one of {@code distinctInputs} inputs in turn). Before the first call, every {@code interval} calls,
  * after {@code warmup} calls and at the end, a garbage collection runs and a {@link Sample} records the process's
- * resident set size ({@link ProcessMemory#rssKb}), the JVM heap in use, and the live DJL managers and arrays of the
- * engine ({@link DjlResources}), and the JVM's direct buffers. The result compares the RSS at the end with the RSS
- * after warm-up ({@link #RSS_GROWTH_LIMIT_PERCENT}). After the last sample the C library's native heap is trimmed
- * ({@link ProcessMemory#trimNativeHeap}) and the RSS read once more: it tells memory still in use from memory freed
- * but kept by the allocator. Linux only (RSS comes from {@code /proc}).
+ * resident set size ({@link ProcessMemory#rssKb}), the JVM heap in use and committed, the JVM's direct buffers, and
+ * the live DJL managers and arrays of the engine ({@link DjlResources}). The result compares the RSS at the end with
+ * the RSS after warm-up ({@link #RSS_GROWTH_LIMIT_PERCENT}). After the last sample the C library's native heap is
+ * trimmed ({@link ProcessMemory#trimNativeHeap}) and the RSS read once more: it tells memory still in use from memory
+ * freed but kept by the allocator. Linux only (RSS comes from {@code /proc}).
  *
  * <p>Networks with untrained gates (random weights) can run with {@link RandomGates} decisions instead of their own,
  * so that the sparse paths and their caches are exercised with changing masks.

@@ -105,6 +105,8 @@ class NativeMemoryBenchmarkTest {
             assertTrue(md.contains(String.format(Locale.ROOT, "after trimming the native heap (glibc `malloc_trim`"
                     + " through `System.trim_native_heap`): %.1f MiB", r.rssTrimmedKb().getAsLong() / 1024.0)), md);
         }
+        assertEquals(r.end().heapCommittedBytes() != r.warm().heapCommittedBytes(),
+                md.contains("The JVM resized its heap"), md);
         assertTrue(md.contains("live NDArrays: " + r.warm().arrays() + " after warm-up, " + r.end().arrays()
                 + " at the end"), md);
     }
