@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,9 +22,6 @@ import org.laudnet.core.exec.SpatialSchedule;
 import org.laudnet.core.exec.reference.ReferenceBackend;
 import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.plan.InferencePlan;
-import org.laudnet.cuda.CudaContext;
-import org.laudnet.cuda.CudaTestSupport;
-import org.laudnet.cuda.KernelModule;
 import org.laudnet.cuda.Precision;
 import org.laudnet.cuda.check.KernelCheck;
 import org.laudnet.cuda.check.NetworkCheckAccess;
@@ -35,32 +30,7 @@ import org.laudnet.cuda.check.NetworkCheckAccess;
  * Whole seeded networks through {@link PlanRuntime} on the CUDA backend against the reference backend, in every gate
  * mode and both policies. Skipped, with the probe's reason, without a usable GPU.
  */
-class CudaBackendTest {
-
-    private static CudaContext context;
-    private static KernelModule module;
-
-    /** Skips the test, with the probe's reason, without a usable GPU; loads the kernels once otherwise. */
-    @BeforeEach
-    void load() {
-        CudaTestSupport.assumeCuda();
-        if (module == null) {
-            context = CudaContext.currentOrPrimary(0);
-            module = KernelModule.load(context);
-        }
-    }
-
-    @AfterAll
-    static void unload() {
-        if (module != null) {
-            module.close();
-        }
-        if (context != null) {
-            context.close();
-        }
-        module = null;
-        context = null;
-    }
+class CudaBackendTest extends CudaModuleTestBase {
 
     static Stream<Arguments> cases() {
         return NetworkCheckAccess.variantNames().stream()

@@ -9,8 +9,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
@@ -18,10 +16,7 @@ import org.laudnet.core.exec.PatchPlan;
 import org.laudnet.core.exec.SpatialGeometry;
 import org.laudnet.core.exec.SpatialSchedule;
 import org.laudnet.core.plan.FoldedConv;
-import org.laudnet.cuda.CudaContext;
-import org.laudnet.cuda.CudaTestSupport;
 import org.laudnet.cuda.DeviceBuffer;
-import org.laudnet.cuda.KernelModule;
 import org.laudnet.cuda.Precision;
 import org.laudnet.cuda.check.KernelCheck;
 
@@ -29,32 +24,7 @@ import org.laudnet.cuda.check.KernelCheck;
  * Every CUDA primitive against {@code ReferenceOps} ({@link KernelCheck}), and the kernels' scopes, pool and errors.
  * Skipped, with the probe's reason, without a usable GPU (and with {@code -DskipCudaTests=true}).
  */
-class CudaKernelsTest {
-
-    private static CudaContext context;
-    private static KernelModule module;
-
-    /** Skips the test, with the probe's reason, without a usable GPU; loads the kernels once otherwise. */
-    @BeforeEach
-    void load() {
-        CudaTestSupport.assumeCuda();
-        if (module == null) {
-            context = CudaContext.currentOrPrimary(0);
-            module = KernelModule.load(context);
-        }
-    }
-
-    @AfterAll
-    static void unload() {
-        if (module != null) {
-            module.close();
-        }
-        if (context != null) {
-            context.close();
-        }
-        module = null;
-        context = null;
-    }
+class CudaKernelsTest extends CudaModuleTestBase {
 
     @Test
     void everyPrimitiveMatchesTheReferenceInFp32() {

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.Trainer;
-import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -248,7 +247,7 @@ public final class FineTuning {
             Files.createDirectories(parent);
         }
         Files.createDirectories(checkpoint.toAbsolutePath().getParent());
-        EpochWatcher watcher = new EpochWatcher(student, metadata, validation == null ? null : best, steps);
+        EpochWatcher watcher = new EpochWatcher(listener, student, metadata, validation == null ? null : best, steps);
         try (LaudTrainer trainer = LaudTrainer.builder()
                 .setNetwork(student)
                 .optDevice(manager.getDevice())
@@ -401,49 +400,6 @@ public final class FineTuning {
                 g.saveCalibration(LaudModel.calibrationFile(model));
             }
             return result;
-        }
-    }
-
-    /** Reports batches and epochs to the listener, and writes the best model when the validation top-1 improves. */
-    private final class EpochWatcher extends TrainingListenerAdapter {
-        private final GatedNetwork student;
-        private final ModelMetadata metadata;
-        private final Path bestFile;
-        private final int steps;
-        private LaudTrainer owner;
-        private int batch;
-        private double best = Double.NEGATIVE_INFINITY;
-
-        EpochWatcher(GatedNetwork student, ModelMetadata metadata, Path bestFile, int steps) {
-            this.student = student;
-            this.metadata = metadata;
-            this.bestFile = bestFile;
-            this.steps = steps;
-        }
-
-        @Override
-        public void onTrainingBatch(Trainer trainer, BatchData batchData) {
-            batch++;
-            listener.onBatch(owner.getProgress().epoch(), batch, steps, batchData.getBatch().getSize());
-        }
-
-        @Override
-        public void onEpoch(Trainer trainer) {
-            batch = 0;
-            List<EpochStats> h = owner.history();
-            EpochStats s = h.get(h.size() - 1);
-            Optional<Path> saved = Optional.empty();
-            if (bestFile != null && s.valAccuracy() > best) {
-                try {
-                    LaudModelFile.save(bestFile, student, metadata);
-                } catch (WeightFileException e) {
-                    throw new IllegalStateException("cannot write the best model " + bestFile + ": "
-                            + e.getMessage(), e);
-                }
-                best = s.valAccuracy();
-                saved = Optional.of(bestFile);
-            }
-            listener.onEpoch(s, saved);
         }
     }
 
