@@ -54,7 +54,8 @@ import org.laudnet.models.resnet.ResNetFamily;
  * BatchNorm suffixes map {@code weight -> gamma}, {@code bias -> beta}, {@code running_mean -> runningMean},
  * {@code running_var -> runningVar}; layouts are PyTorch's (OIHW kernels, {@code [out, in]} linear weights), which are
  * also DJL's, so values are copied unchanged. Tensors named {@code *.num_batches_tracked} (a training counter) are
- * accepted and ignored. Gates are not part of torchvision files and keep their fresh (open) initialisation.
+ * accepted and ignored. Gates are not part of torchvision files and keep their fresh (open) initialisation, unless
+ * the file names them as the LAUDNet reference does ({@link GateNames#LAUDNET}, ResNets only).
  *
  * <p>Every name, shape and value is checked before any parameter is written: a missing tensor, a tensor the network has
  * no place for, a shape mismatch or a NaN or infinite value raises a {@link WeightFileException} naming the file, the
@@ -185,6 +186,22 @@ public final class TorchvisionImporter {
      */
     public static TensorFile exportResNet(GatedNetwork net) {
         return export(resNetBindings(net, GateNames.FRESH));
+    }
+
+    /**
+     * Returns a ResNet's parameters under torchvision names, with its gates under the LAUDNet reference's names when
+     * {@code gates} is {@link GateNames#LAUDNET}.
+     *
+     * @param net an initialised ResNet (stride on the 3x3 convolution, no convolution biases)
+     * @param gates whether to include the gates
+     * @return the tensors, in module order (each block's gates after its convolutions)
+     * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
+     */
+    public static TensorFile exportResNet(GatedNetwork net, GateNames gates) {
+        if (gates == null) {
+            throw new IllegalArgumentException("gates must not be null");
+        }
+        return export(resNetBindings(net, gates));
     }
 
     /**
