@@ -195,7 +195,6 @@ class CliErrorsTest {
                 "$UNREADABLE_DIR/f.md"));
         l.add(c("fuzz", Kind.BAD_VALUE, usage, "--cases must be positive, got -1", "--format", "laud", "--cases",
                 "-1"));
-        l.add(c("fuzz", Kind.BAD_VALUE, usage, "--format pth: no .pth reader in this build", "--format", "pth"));
         l.add(c("fuzz", Kind.NOT_A_NUMBER, usage, "'x'", "--format", "laud", "--cases", "x"));
 
         String lv = "latency validate";

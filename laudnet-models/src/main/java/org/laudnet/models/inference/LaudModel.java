@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.Backends;
 import org.laudnet.core.exec.DeviceKind;
@@ -252,6 +253,27 @@ public final class LaudModel implements AutoCloseable {
      */
     public static LaudModel fromPyTorch(Path file, Architecture architecture, List<String> labels, Options options,
             GateSpec... stageGates) throws WeightFileException {
+        if (labels == null) {
+            throw new IllegalArgumentException("labels must not be null");
+        }
+        return fromPyTorch(file, architecture, classes -> labels, options, stageGates);
+    }
+
+    /**
+     * As {@link #fromPyTorch(Path, Architecture, List, Options, GateSpec...)}, with the class names chosen for the
+     * number of classes the checkpoint's classifier has (e.g. the ImageNet names for 1000 classes, none otherwise).
+     *
+     * @param file the checkpoint ({@code .pth}, {@code .pt}, {@code .pth.tar})
+     * @param architecture the architecture the state dict belongs to
+     * @param labels the class names for a number of classes (one per class, or an empty list); must not return null
+     * @param options how the model runs
+     * @param stageGates nothing for the static network, or one gate spec per stage
+     * @return the model; the caller closes it
+     * @throws WeightFileException if the checkpoint is refused or does not fit
+     * @throws IllegalArgumentException for null arguments, a wrong number of stage gates or labels that do not fit
+     */
+    public static LaudModel fromPyTorch(Path file, Architecture architecture, IntFunction<List<String>> labels,
+            Options options, GateSpec... stageGates) throws WeightFileException {
         if (file == null || architecture == null || labels == null || options == null || stageGates == null) {
             throw new IllegalArgumentException("file, architecture, labels, options and stageGates must not be null");
         }
@@ -271,7 +293,8 @@ public final class LaudModel implements AutoCloseable {
         if (stageGates.length > 0) {
             builder.optStageGates(stageGates);
         }
-        ModelMetadata metadata = new ModelMetadata(ImagePreprocessing.torchvision(), labels);
+        ModelMetadata metadata = new ModelMetadata(ImagePreprocessing.torchvision(),
+                labels.apply((int) fc.shape()[0]));
         String name = baseName(file).replaceAll("\\.(pth|pt|tar)$", "").replaceAll("\\.pth$", "");
         return create(name, metadata, options, manager -> {
             GatedBackbone net = builder.build();
