@@ -69,12 +69,40 @@ final class RestrictedUnpickler {
     private final Set<Object> orderedDicts = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, TorchStorage> storageCache = new HashMap<>();
     private int pos;
+    private final boolean dryRun;
+
+    /** What a dry run returns for a tensor: its view was checked, nothing was read or allocated. */
+    static final Object CHECKED_TENSOR = new Object();
 
     RestrictedUnpickler(Path file, byte[] data, StorageSource storages, long elementBudget) {
+        this(file, data, 0, storages, elementBudget, false);
+    }
+
+    /**
+     * A reader of the pickle that starts at {@code start}.
+     *
+     * @param dryRun check every tensor's view against its persistent id without reading storages or allocating
+     *     tensors (they become {@link #CHECKED_TENSOR}); the storages the pickle references are then known from
+     *     {@link #storages()} (the legacy format stores them after the pickle)
+     */
+    RestrictedUnpickler(Path file, byte[] data, int start, StorageSource storages, long elementBudget,
+            boolean dryRun) {
         this.file = file;
         this.data = data;
+        this.pos = start;
         this.storages = storages;
         this.views = new TensorViews(file, elementBudget);
+        this.dryRun = dryRun;
+    }
+
+    /** Returns the offset after the last opcode read (after {@code STOP} once {@link #read} returned). */
+    int position() {
+        return pos;
+    }
+
+    /** Returns the storages the pickle referenced, by key. */
+    Map<String, TorchStorage> storages() {
+        return Collections.unmodifiableMap(storageCache);
     }
 
     /**
@@ -289,14 +317,21 @@ final class RestrictedUnpickler {
                     throw error("_rebuild_tensor_v2 at offset " + at + " takes (storage, offset, size, stride,"
                             + " requires_grad, hooks[, metadata]), got " + describeArgs(t));
                 }
-                return views.materialize(s, offset, longs(t.get(2), "size", at), longs(t.get(3), "stride", at));
+                long[] size = longs(t.get(2), "size", at);
+                long[] stride = longs(t.get(3), "stride", at);
+                if (dryRun) {
+                    views.check(s, offset, size, stride);
+                    return CHECKED_TENSOR;
+                }
+                return views.materialize(s, offset, size, stride);
             }
             case REBUILD_PARAMETER -> {
-                if (t.size() != 3 || !(t.get(0) instanceof TorchTensor tensor) || !(t.get(1) instanceof Boolean)) {
+                if (t.size() != 3 || !(t.get(0) instanceof TorchTensor || t.get(0) == CHECKED_TENSOR)
+                        || !(t.get(1) instanceof Boolean)) {
                     throw error("_rebuild_parameter at offset " + at + " takes (tensor, requires_grad, hooks), got "
                             + describeArgs(t));
                 }
-                return tensor;
+                return t.get(0);
             }
             case STORAGE -> throw new UnsafePickleException(file, g.name(), "REDUCE at offset " + at
                     + " constructs a storage; storages come from persistent ids only");
@@ -305,11 +340,15 @@ final class RestrictedUnpickler {
     }
 
     private Object persistent(Object pid, int at) throws TorchCheckpointException {
-        if (!(pid instanceof PickleTuple t) || t.size() != 5 || !"storage".equals(t.get(0))
+        if (pid instanceof PickleTuple legacy && legacy.size() == 6 && legacy.get(5) != null) {
+            throw error("persistent id at offset " + at + " is a view of a storage (legacy view metadata); re-save the"
+                    + " file with PyTorch 1.6 or later");
+        }
+        if (!(pid instanceof PickleTuple t) || t.size() < 5 || t.size() > 6 || !"storage".equals(t.get(0))
                 || !(t.get(1) instanceof Global g) || g.kind() != Allowed.STORAGE || !(t.get(2) instanceof String key)
                 || !(t.get(3) instanceof String) || !(t.get(4) instanceof Long numel)) {
             throw error("persistent id at offset " + at + " must be ('storage', torch.<Type>Storage, key, location,"
-                    + " numel), got " + (pid instanceof PickleTuple t2 ? describeArgs(t2) : type(pid)));
+                    + " numel[, None]), got " + (pid instanceof PickleTuple t2 ? describeArgs(t2) : type(pid)));
         }
         if (!key.matches("[A-Za-z0-9_]{1,64}")) {
             throw error("storage key '" + abbreviate(key) + "' at offset " + at + " must be 1 to 64 letters, digits"

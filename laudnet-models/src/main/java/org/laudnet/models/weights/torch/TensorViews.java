@@ -21,7 +21,12 @@ final class TensorViews {
         this.budget = elementBudget;
     }
 
-    TorchTensor materialize(TorchStorage s, long offset, long[] size, long[] stride) throws TorchCheckpointException {
+    /**
+     * Checks a view against its storage's element count and charges its elements to the budget, without reading.
+     *
+     * @return the number of elements
+     */
+    long check(TorchStorage s, long offset, long[] size, long[] stride) throws TorchCheckpointException {
         String what = "view of storage " + s.key() + " (" + s.dtype() + " x " + s.numel() + ") with offset " + offset
                 + ", size " + Arrays.toString(size) + ", stride " + Arrays.toString(stride);
         if (size.length != stride.length) {
@@ -54,7 +59,11 @@ final class TensorViews {
                     + " left); re-save the tensors with .contiguous()");
         }
         budget -= n;
-        int count = (int) n;
+        return n;
+    }
+
+    TorchTensor materialize(TorchStorage s, long offset, long[] size, long[] stride) throws TorchCheckpointException {
+        int count = (int) check(s, offset, size, stride);
         int rank = size.length;
         long[] index = new long[rank];
         float[] floats = s.dtype().isFloatingPoint() ? new float[count] : null;

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every size is checked before it is allocated: entries must be stored uncompressed (as {@code torch.save} writes
  * them) so their sizes are bounded by the file; {@code data.pkl} is at most {@link #MAX_PICKLE_BYTES}; a storage entry
  * must hold exactly {@code numel * element size} bytes of its persistent id; views must lie inside their storage; the
- * pickle's stack, memo, nesting and lengths are bounded. The legacy format of PyTorch before 1.6 (a bare pickle stream)
- * is refused with a message saying to re-save the file with a newer PyTorch. Every refusal is a
+ * pickle's stack, memo, nesting and lengths are bounded. The legacy format of PyTorch before 1.6
+ * (a stream of pickles followed by the storages, protocol 2, little-endian) is read too, by the same restricted
+ * reader ({@code LegacyCheckpointReader}); storage views of PyTorch before 1.0 are refused with a message saying to
+ * re-save the file with a newer PyTorch. Every refusal is a
  * {@link TorchCheckpointException} naming the file and the entry or value. Stateless and thread-safe.
  */
 public final class TorchCheckpointReader {
@@ -56,7 +58,9 @@ public final class TorchCheckpointReader {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        checkMagic(file);
+        if (checkMagic(file)) {
+            return LegacyCheckpointReader.read(file);
+        }
         try (ZipFile zip = new ZipFile(file.toFile())) {
             String prefix = archivePrefix(file, zip);
             ByteOrder order = byteOrder(file, zip, prefix);
@@ -87,22 +91,27 @@ public final class TorchCheckpointReader {
         }
     }
 
-    private static void checkMagic(Path file) throws TorchCheckpointException {
-        byte[] head = new byte[4];
+    /** Returns whether the file is in the legacy format; refuses files that are neither zip nor legacy. */
+    private static boolean checkMagic(Path file) throws TorchCheckpointException {
+        byte[] head = new byte[Math.max(4, LegacyCheckpointReader.headLength())];
         int n;
         try (InputStream in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, 4);
+            n = in.readNBytes(head, 0, head.length);
         } catch (NoSuchFileException e) {
             throw new TorchCheckpointException(file, "no such file");
         } catch (IOException e) {
             throw new TorchCheckpointException(file, null, "cannot read: " + e, e);
         }
-        if (n == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
-            return;
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+            return false;
+        }
+        if (LegacyCheckpointReader.isLegacy(head, n)) {
+            return true;
         }
         if (n >= 2 && (head[0] & 0xff) == 0x80) {
-            throw new TorchCheckpointException(file, "a checkpoint in the legacy format of PyTorch before 1.6 (a bare"
-                    + " pickle stream) is not read; re-save it with PyTorch 1.6 or later: torch.save(torch.load(f), g)");
+            throw new TorchCheckpointException(file, "a pickle stream without the magic number of PyTorch's legacy"
+                    + " format (or of another protocol) is not read; re-save it with PyTorch 1.6 or later:"
+                    + " torch.save(torch.load(f), g)");
         }
         throw new TorchCheckpointException(file, "not a PyTorch checkpoint: it does not start with a zip header"
                 + " (PK\\3\\4), got " + n + " byte(s) " + hex(head, n));

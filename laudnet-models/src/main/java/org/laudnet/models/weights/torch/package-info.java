@@ -5,8 +5,8 @@
  * <ul>
  *   <li>{@link org.laudnet.models.weights.torch.TorchCheckpointReader}: the zip container of PyTorch 1.6 and later
  *       ({@code <archive>/data.pkl}, {@code data/<key>} storages, {@code byteorder}, {@code version}); every entry
- *       stored, every size checked against the file before it is allocated; the legacy (pre-1.6) format refused with
- *       a message saying to re-save it.
+ *       stored, every size checked against the file before it is allocated; and the legacy (pre-1.6) format
+ *       (package-private {@code LegacyCheckpointReader}: pickles, then storages; views of PyTorch before 1.0 refused).
  *   <li>A restricted unpickler (package-private {@code RestrictedUnpickler}): protocol 2 to 5 binary opcodes, values
  *       built as Java objects, nothing named by the file ever resolved or executed; only
  *       {@code collections.OrderedDict}, {@code torch._utils._rebuild_tensor_v2}, {@code _rebuild_parameter},

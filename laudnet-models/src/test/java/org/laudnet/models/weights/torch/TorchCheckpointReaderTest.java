@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.laudnet.core.io.LaudInputException;
 import org.laudnet.models.weights.NamedTensor;
 import org.laudnet.models.weights.TensorFile;
@@ -30,9 +32,10 @@ class TorchCheckpointReaderTest {
         return (6 * i + j) / 4f - 2f;
     }
 
-    @Test
-    void readsEveryDtypeAndViewOfTheFixtureExactly() throws Exception {
-        Map<String, TorchTensor> d = TorchCheckpointReader.read(PthFixtures.fixture("dtypes.pth")).stateDict();
+    @ParameterizedTest
+    @ValueSource(strings = {"dtypes.pth", "legacy_dtypes.pth"})
+    void readsEveryDtypeAndViewOfTheFixtureExactly(String fixture) throws Exception {
+        Map<String, TorchTensor> d = TorchCheckpointReader.read(PthFixtures.fixture(fixture)).stateDict();
         float[] f32 = new float[24];
         float[] f64 = new float[24];
         float[] f16 = new float[24];
@@ -69,7 +72,7 @@ class TorchCheckpointReaderTest {
         check(d.get("num_batches_tracked"), TorchDType.INT64, new long[] {}, new long[] {123456789012L});
         assertEquals(19, d.size());
         // integers become floats for the importers
-        TensorFile f = TorchCheckpointReader.read(PthFixtures.fixture("dtypes.pth")).toTensorFile();
+        TensorFile f = TorchCheckpointReader.read(PthFixtures.fixture(fixture)).toTensorFile();
         assertArrayEquals(new float[] {-120, -80, -40, 0, 40, 80}, f.get("i8").data());
     }
 
@@ -113,7 +116,8 @@ class TorchCheckpointReaderTest {
         Map<String, String> cases = Map.of(
                 "hostile_os_system.pth", "posix.system",
                 "hostile_eval.pth", "__builtin__.eval", // protocol 2 spells builtins as Python 2 did
-                "hostile_subprocess.pth", "commands.call"); // protocol 2's Python 2 name of subprocess.call
+                "hostile_subprocess.pth", "commands.call", // protocol 2's Python 2 name of subprocess.call
+                "hostile_legacy.pth", "posix.system");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Path f = PthFixtures.fixture(c.getKey());
             UnsafePickleException e = assertThrows(UnsafePickleException.class, () -> TorchCheckpointReader.read(f));
@@ -189,11 +193,32 @@ class TorchCheckpointReaderTest {
     }
 
     @Test
-    void legacyTruncatedAndNonZipFilesAreRefusedWithTheReason() throws Exception {
-        TorchCheckpointException e = assertThrows(TorchCheckpointException.class,
-                () -> TorchCheckpointReader.read(PthFixtures.fixture("legacy.pth")));
-        assertTrue(e.getMessage().contains("legacy format") && e.getMessage().contains("re-save"), e.getMessage());
+    void legacyCheckpointIsReadAndItsDamageRefused() throws Exception {
+        TorchCheckpoint c = TorchCheckpointReader.read(PthFixtures.fixture("legacy.pth"));
+        assertEquals(1L, ((Map<?, ?>) c.root()).get("epoch"));
+        Map<String, TorchTensor> sd = c.stateDict();
+        assertEquals(List.of("w"), List.copyOf(sd.keySet()));
+        assertArrayEquals(new float[] {1, 1, 1}, sd.get("w").floats());
 
+        byte[] good = Files.readAllBytes(PthFixtures.fixture("legacy_dtypes.pth"));
+        for (int length : new int[] {10, 15, 21, 200, good.length / 2, good.length - 4, good.length - 1}) {
+            Path f = Files.write(dir.resolve("legacy-" + length + ".pth"), java.util.Arrays.copyOf(good, length));
+            TorchCheckpointException e = assertThrows(TorchCheckpointException.class,
+                    () -> TorchCheckpointReader.read(f), "length " + length);
+            assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+        }
+        byte[] longer = java.util.Arrays.copyOf(good, good.length + 3);
+        Path f = Files.write(dir.resolve("legacy-longer.pth"), longer);
+        TorchCheckpointException e = assertThrows(TorchCheckpointException.class, () -> TorchCheckpointReader.read(f));
+        assertTrue(e.getMessage().contains("3 bytes follow the last legacy storage"), e.getMessage());
+        Path bare = Files.write(dir.resolve("bare.pth"), new Pickle().op(']').op('.').bytes());
+        e = assertThrows(TorchCheckpointException.class, () -> TorchCheckpointReader.read(bare));
+        assertTrue(e.getMessage().contains("without the magic number"), e.getMessage());
+    }
+
+    @Test
+    void truncatedAndNonZipFilesAreRefusedWithTheReason() throws Exception {
+        TorchCheckpointException e;
         byte[] good = Files.readAllBytes(PthFixtures.fixture("tv_resnet_basic.pth"));
         for (int length : new int[] {0, 3, 4, 100, good.length / 2, good.length - 22, good.length - 1}) {
             Path f = dir.resolve("truncated-" + length + ".pth");
@@ -208,9 +233,10 @@ class TorchCheckpointReaderTest {
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
     }
 
-    @Test
-    void damagedFilesAreReadOrRefusedButNeverCrashTheReader() throws IOException {
-        byte[] good = Files.readAllBytes(PthFixtures.fixture("tv_resnet_basic.pth"));
+    @ParameterizedTest
+    @ValueSource(strings = {"tv_resnet_basic.pth", "legacy_dtypes.pth"})
+    void damagedFilesAreReadOrRefusedButNeverCrashTheReader(String fixture) throws IOException {
+        byte[] good = Files.readAllBytes(PthFixtures.fixture(fixture));
         Random r = new Random(5);
         int refused = 0;
         for (int i = 0; i < 300; i++) {
