@@ -31,8 +31,8 @@ import org.laudnet.models.weights.torch.TorchWeights;
  *       {@link ImagePreprocessing#torchvision()} input (RGB, ImageNet mean and standard deviation). The number of
  *       classes is the first dimension of the file's {@code fc.weight}.
  *   <li>{@link Kind#PYTORCH}: a PyTorch checkpoint ({@code .pth}, {@code .pt}, {@code .pth.tar}, read by
- *       {@link TorchCheckpointReader}, which refuses any pickle that is not a plain state dict) with torchvision's names
- *       or, for the ResNets, the LAUDNet reference's names including the gates; same network form and
+ *       {@link TorchCheckpointReader}, which refuses any pickle that is not a plain state dict) with torchvision's
+ *       names or, for the ResNets, the LAUDNet reference's names including the gates; same network form and
  *       {@link ImagePreprocessing#torchvision()} input as {@link Kind#TORCHVISION}. Gates of a LAUDNet checkpoint are
  *       loaded into a gated network (whose per-stage gates must be the checkpoint's) and left out of a static one
  *       (the teacher).

@@ -50,7 +50,7 @@ public enum TorchDType {
         return bytes;
     }
 
-    /** Returns whether values are floating point (read as {@code float}) rather than integers (read as {@code long}). */
+    /** Returns whether values are floating point (read as {@code float}), not integers (read as {@code long}). */
     public boolean isFloatingPoint() {
         return floating;
     }

@@ -15,8 +15,8 @@
  *       memo, nesting, lengths and materialised elements are bounded.
  *   <li>{@link org.laudnet.models.weights.torch.TorchTensor}: tensors materialised dense and row-major from any view
  *       (offset, strides, shared storages), float32/64, float16, bfloat16, integers and booleans;
- *       {@link org.laudnet.models.weights.torch.TorchCheckpoint}: the root object and its state dict ({@code state_dict}
- *       nested in a checkpoint dict, {@code module.} prefixes of {@code DataParallel} removed).
+ *       {@link org.laudnet.models.weights.torch.TorchCheckpoint}: the root object and its state dict
+ *       ({@code state_dict} nested in a checkpoint dict, {@code module.} prefixes of {@code DataParallel} removed).
  *   <li>{@link org.laudnet.models.weights.torch.TorchWeights}: the state dict for the importers, torchvision names or
  *       the LAUDNet reference's gate names ({@code masker_spatial}, {@code masker_channel}) told apart;
  *       {@link org.laudnet.models.weights.torch.TorchCheckpointWriter}: float32 state dicts that {@code torch.load}

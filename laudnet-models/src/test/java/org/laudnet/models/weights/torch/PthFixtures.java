@@ -102,7 +102,7 @@ final class PthFixtures {
             return this;
         }
 
-        /** {@code _rebuild_tensor_v2(storage(key, FloatStorage, numel), offset, size, stride, False, OrderedDict())}. */
+        /** {@code _rebuild_tensor_v2(storage(key, FloatStorage, numel), offset, size, stride, False, {})}. */
         Pickle tensor(String key, long numel, long offset, long[] size, long[] stride) {
             global("torch._utils", "_rebuild_tensor_v2").op('(');
             op('(').str("storage").global("torch", "FloatStorage").str(key).str("cpu").integer(numel).op('t')
