@@ -54,6 +54,39 @@ class PyTorchWeightSourceTest {
     }
 
     @Test
+    void laudNetCheckpointIsFineTunedIntoAModelWithTorchvisionPreprocessing() throws Exception {
+        Path file = dir.resolve("laud.pth.tar");
+        try (NDManager m = NDManager.newBaseManager()) {
+            TorchCheckpointWriter.write(file, TorchvisionImporter.exportResNet(build(m, 3, GATES), GateNames.LAUDNET));
+        }
+        Path data = dir.resolve("data");
+        for (String c : new String[] {"a", "b"}) {
+            java.nio.file.Files.createDirectories(data.resolve(c));
+            for (int i = 0; i < 2; i++) {
+                java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(80, 72,
+                        java.awt.image.BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 72; y++) {
+                    for (int x = 0; x < 80; x++) {
+                        im.setRGB(x, y, c.equals("a") ? (x * 3) << 16 | (y * 3 + i) : (y * 3) << 8 | (x + i));
+                    }
+                }
+                javax.imageio.ImageIO.write(im, "png", data.resolve(c + "/" + i + ".png").toFile());
+            }
+        }
+        Path out = dir.resolve("tuned.laud");
+        FineTuningResult r = FineTuning.builder().setArchitecture(Architecture.RESNET18)
+                .setWeights(WeightSource.pytorch(file)).optStageGates(GATES).setData(data)
+                .optImageSize(72, 64).optEpochs(1).optBatchSize(2).optLatencyRuns(0).setOutput(out).build().run();
+        assertEquals(out, r.model());
+        try (org.laudnet.models.inference.LaudModel model = org.laudnet.models.inference.LaudModel.load(out)) {
+            assertEquals(new ImagePreprocessing(72, 64, ImagePreprocessing.ChannelOrder.RGB,
+                    ImagePreprocessing.torchvision().mean(), ImagePreprocessing.torchvision().std()),
+                    model.metadata().preprocessing());
+            assertEquals(GATES[1], model.network().getBlocks().get(2).getGateSpec());
+        }
+    }
+
+    @Test
     void laudNetCheckpointLoadsGatesIntoTheStudentAndTheBackboneIntoTheStaticTeacher() throws Exception {
         Path file = dir.resolve("laud.pth.tar");
         try (NDManager m = NDManager.newBaseManager()) {
