@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * The element types of PyTorch storages this reader accepts, each with the storage class name a checkpoint's pickle
  * uses for it ({@code torch.FloatStorage} ...) and its size in bytes. Floating-point types are read as {@code float}
- * (float64 rounded to nearest; float16 and bfloat16 exactly), integer and boolean types as {@code long}.
+ * (float64 rounded to nearest; float16 and bfloat16 exactly), integer and boolean types as {@code long}. Immutable and
+ * thread-safe.
  */
 public enum TorchDType {
     /** 32-bit IEEE float. */
