@@ -29,6 +29,7 @@ import org.laudnet.models.inference.PretrainedModels;
 import org.laudnet.models.train.Architecture;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
+import org.laudnet.models.weights.torch.TorchWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,7 +39,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code laudnet classify}: the top-k classes of images with a LAUD model, through the model API: a saved model file
  * ({@code --model FILE.laud}, any architecture, with the preprocessing and labels it records) or a pretrained model
- * ({@code --weights}, optionally with fresh per-stage gates, optionally saved with {@code --save}), loaded as a
+ * ({@code --weights}: the Keras ImageNet ResNet-50, or a PyTorch checkpoint of an {@code --arch} read by the
+ * restricted checkpoint reader, with torchvision preprocessing; optionally with per-stage gates, fresh or the
+ * checkpoint's; optionally saved with {@code --save}), loaded as a
  * {@link LaudModel} and run by its classifier ({@link LaudModel#newClassifier}) under the path policy of
  * {@code --mode}; {@code --mode masked} runs the network's masked-dense eval forward instead, the reference. Prints the
  * classes with their probabilities, the MACs, per-block densities and (engine modes) the paths of every image.
@@ -48,17 +51,26 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Prints the top classes with probabilities for each image, with the MACs ratio, the per-block"
                 + " densities and paths. The model is a saved LAUD model file (--model) with the preprocessing and"
-                + " labels it records, or the pretrained ResNet-50 of the asset cache (scripts/fetch-assets weights;"
-                + " Keras/Caffe preprocessing: shorter side 256, centre crop 224, BGR mean subtraction).")
+                + " labels it records, the pretrained ResNet-50 of the asset cache (scripts/fetch-assets weights;"
+                + " Keras/Caffe preprocessing: shorter side 256, centre crop 224, BGR mean subtraction), or a PyTorch"
+                + " checkpoint with --arch (torchvision preprocessing: shorter side 256, centre crop 224, RGB,"
+                + " ImageNet mean and standard deviation).")
 public final class ClassifyCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--weights", defaultValue = PretrainedModels.RESNET50_IMAGENET,
-            description = "Pretrained model when no --model is given; 'resnet50-imagenet' is the Keras ResNet-50"
-                    + " (default: ${DEFAULT-VALUE}).")
+            paramLabel = "resnet50-imagenet|FILE.pth",
+            description = "Pretrained model when no --model is given: 'resnet50-imagenet' (the Keras ResNet-50 of the"
+                    + " asset cache) or a PyTorch checkpoint (.pth, .pt, .pth.tar: a torchvision state dict or a"
+                    + " LAUDNet checkpoint, with --arch; torchvision preprocessing) (default: ${DEFAULT-VALUE}).")
     String weights;
+
+    @Option(names = "--arch", paramLabel = "ARCH",
+            description = "Architecture of a PyTorch checkpoint given as --weights: resnet18, resnet34, resnet50,"
+                    + " resnet101, regnety-400mf or regnety-800mf.")
+    String arch;
 
     @Option(names = "--gates", split = ",",
             description = "Run the pretrained model with fresh (open) gates, one spec per stage:"
@@ -121,6 +133,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         InputFiles.outputFile(spec, "--save", save);
         if (model != null) {
             InputFiles.file("--model", model);
+        } else if (TorchWeights.isCheckpointName(weights)) {
+            InputFiles.file("--weights", Path.of(weights));
         }
         for (Path image : images) {
             InputFiles.file(null, image);
@@ -149,18 +163,32 @@ public final class ClassifyCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Checks {@code --weights} and parses {@code --gates} for the pretrained model, naming the options. */
+    /** Checks {@code --weights} and {@code --arch} and parses {@code --gates} for the pretrained model. */
     private GateSpec[] pretrainedGates() {
-        if (!PretrainedModels.NAMES.contains(weights)) {
-            throw OptionChecks.bad(spec, "--weights must be one of " + PretrainedModels.NAMES + ", got '" + weights
-                    + "'");
+        if (TorchWeights.isCheckpointName(weights)) {
+            if (arch == null) {
+                throw OptionChecks.bad(spec, "--arch is required with a PyTorch checkpoint (--weights " + weights
+                        + "): one of " + Architecture.names());
+            }
+            try {
+                Architecture.parse(arch);
+            } catch (IllegalArgumentException e) {
+                throw OptionChecks.bad(spec, "--arch must be one of " + Architecture.names() + ", got '" + arch
+                        + "'");
+            }
+        } else if (!PretrainedModels.NAMES.contains(weights)) {
+            throw OptionChecks.bad(spec, "--weights must be one of " + PretrainedModels.NAMES + " or a PyTorch"
+                    + " checkpoint (.pth, .pt, .pth.tar), got '" + weights + "'");
+        } else if (arch != null) {
+            throw OptionChecks.bad(spec, "--arch applies to PyTorch checkpoints only; --weights " + weights
+                    + " is a ResNet-50, got --arch " + arch);
         }
         if (gates == null) {
             return new GateSpec[0];
         }
         if (gates.size() != Architecture.STAGES) {
             throw OptionChecks.bad(spec, "--gates must be empty or have " + Architecture.STAGES + " specs (one per"
-                    + " ResNet-50 stage), got " + String.join(",", gates));
+                    + " stage), got " + String.join(",", gates));
         }
         try {
             return gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
@@ -175,6 +203,13 @@ public final class ClassifyCommand implements Callable<Integer> {
      */
     private LaudModel pretrained(LaudModel.Options options, GateSpec[] specs) throws Exception {
         AssetCache cache = AssetCache.defaultCache();
+        if (TorchWeights.isCheckpointName(weights)) {
+            Path json = cache.imageNetLabelsJson();
+            List<String> imageNet = Files.isRegularFile(json) ? ImageNetLabels.load(json).names() : List.of();
+            // ImageNet labels travel with a 1000-class model (e.g. into --save); other heads have none
+            return LaudModel.fromPyTorch(Path.of(weights), Architecture.parse(arch),
+                    classes -> classes == imageNet.size() ? imageNet : List.of(), options, specs);
+        }
         if (weights.equals(PretrainedModels.RESNET50_IMAGENET) && !cache.hasResNet50()) {
             throw new EnvironmentException("the ImageNet ResNet-50 is not in " + cache.resnet50Dir()
                     + "; fetch it with 'scripts/fetch-assets weights'");

@@ -56,8 +56,9 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--weights", defaultValue = "resnet50-imagenet", paramLabel = "resnet50-imagenet|FILE",
             description = "Pretrained weights: resnet50-imagenet (the Keras ImageNet ResNet-50 of the asset cache,"
-                    + " --arch resnet50 only; BGR Caffe input) or a .safetensors file with torchvision names (any"
-                    + " --arch; torchvision input) (default: ${DEFAULT-VALUE}).")
+                    + " --arch resnet50 only; BGR Caffe input), a .safetensors file with torchvision names, or a"
+                    + " PyTorch checkpoint (.pth, .pt, .pth.tar: torchvision names, or a LAUDNet checkpoint whose gates"
+                    + " --gates must match) (any --arch; torchvision input) (default: ${DEFAULT-VALUE}).")
     String weights;
 
     @Option(names = "--gates", split = ",",
@@ -203,9 +204,10 @@ public final class FinetuneCommand implements Callable<Integer> {
         try {
             source = WeightSource.parse(weights, AssetCache.defaultCache());
         } catch (IllegalArgumentException e) {
-            throw bad("--weights must be resnet50-imagenet or a .safetensors file, got '" + weights + "'");
+            throw bad("--weights must be resnet50-imagenet, a .safetensors file or a PyTorch checkpoint (.pth, .pt,"
+                    + " .pth.tar), got '" + weights + "'");
         }
-        if (source.kind() == WeightSource.Kind.TORCHVISION) {
+        if (source.kind() != WeightSource.Kind.KERAS_RESNET50_IMAGENET) {
             InputFiles.file("--weights", source.file());
         }
         InputFiles.directory("--data", data);

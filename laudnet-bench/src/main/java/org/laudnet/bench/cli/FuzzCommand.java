@@ -26,8 +26,7 @@ import picocli.CommandLine.Spec;
  * wrong magic and versions, edited headers and tensors, NaN weights, empty files, directories, escaping paths,
  * dimension bombs) and checks that every reader either returns a valid object or refuses the input with its
  * {@code LaudInputException}. Prints a progress line per mutation kind, a table and refusal examples, optionally writes
- * a markdown report, and exits 1 if any case failed (2 for usage errors and for {@code --format pth}, which this build
- * cannot read).
+ * a markdown report, and exits 1 if any case failed (2 for usage errors).
  */
 @Command(
         name = "fuzz",
@@ -78,11 +77,6 @@ public final class FuzzCommand implements Callable<Integer> {
                     keep != null);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-        if (formats.contains(FuzzFormat.PTH)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--format pth: no .pth reader in this build:"
-                    + " PyTorch .pth (pickle) files are not read, so there is nothing to fuzz; convert the weights to"
-                    + " safetensors with torchvision names and use --format safetensors");
         }
         con.printf("fuzzing %s: %d cases per mutation kind, seed %d, %d s timeout per case%n",
                 formats.stream().map(FuzzFormat::id).toList(), cases, seed, timeoutSeconds);

@@ -5,8 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The file formats the library reads, as the fuzzer names them. {@link #PTH} (PyTorch's pickle archives) is listed so
- * that the command can say plainly that this build has no reader for it. Immutable and thread-safe.
+ * The file formats the library reads, as the fuzzer names them. Immutable and thread-safe.
  */
 public enum FuzzFormat {
     /** {@code .laud} model files ({@code LaudModelFile}). */
@@ -25,8 +24,8 @@ public enum FuzzFormat {
     IMAGE("image", "images (PNG, JPEG, BMP, GIF): ImageInputs.read"),
     /** CPU latency profiles (JSON). */
     PROFILE("profile", "CPU latency profile (JSON): CpuLatencyProfile.read"),
-    /** PyTorch {@code .pth} files, which this build does not read. */
-    PTH("pth", "PyTorch .pth: no reader in this build");
+    /** PyTorch checkpoints ({@code torch.save}'s zip archive), imported into a torchvision-named ResNet. */
+    PTH("pth", "PyTorch checkpoint (.pth): TorchCheckpointReader + TorchvisionImporter.loadResNet");
 
     private final String id;
     private final String description;
@@ -57,16 +56,16 @@ public enum FuzzFormat {
     /**
      * Returns whether this build has a reader for the format.
      *
-     * @return false only for {@link #PTH}
+     * @return true for every format (this build reads them all)
      */
     public boolean readable() {
-        return this != PTH;
+        return true;
     }
 
     /**
      * Returns the formats this build reads, in declaration order.
      *
-     * @return every format but {@link #PTH}
+     * @return every format
      */
     public static List<FuzzFormat> readableFormats() {
         return Arrays.stream(values()).filter(FuzzFormat::readable).toList();

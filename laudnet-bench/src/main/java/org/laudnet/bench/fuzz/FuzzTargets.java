@@ -17,7 +17,6 @@ public final class FuzzTargets {
      * @param work a directory for temporary seed files
      * @return the target
      * @throws IOException if a seed cannot be generated
-     * @throws UnsupportedOperationException for {@link FuzzFormat#PTH}, which this build has no reader for
      */
     public static FuzzTarget create(FuzzFormat format, NDManager manager, Path work) throws IOException {
         return switch (format) {
@@ -29,9 +28,7 @@ public final class FuzzTargets {
             case IDX -> new IdxFuzzTarget();
             case IMAGE -> new ImageFuzzTarget();
             case PROFILE -> new ProfileFuzzTarget();
-            case PTH -> throw new UnsupportedOperationException("no .pth reader in this build: PyTorch pickle "
-                    + "archives are not read; convert the weights to safetensors (torchvision names) and fuzz "
-                    + "--format safetensors");
+            case PTH -> new PthFuzzTarget(manager, work);
         };
     }
 }

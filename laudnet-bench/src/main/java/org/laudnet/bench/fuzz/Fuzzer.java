@@ -20,13 +20,12 @@ public final class Fuzzer {
     /**
      * Runs the formats in order.
      *
-     * @param formats formats this build reads (not {@link FuzzFormat#PTH})
+     * @param formats the formats
      * @param settings how to run
      * @param command the command line, for the report
      * @param listener progress
      * @return the report
      * @throws IOException if a seed cannot be generated or the work directory cannot be written
-     * @throws UnsupportedOperationException for {@link FuzzFormat#PTH}
      */
     public static FuzzReport run(List<FuzzFormat> formats, FuzzSettings settings, String command,
             FuzzListener listener) throws IOException {

@@ -34,7 +34,9 @@ import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudResNet;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
+import org.laudnet.models.train.Architecture;
 import org.laudnet.models.weights.WeightFileException;
+import org.laudnet.models.weights.torch.TorchCheckpointWriter;
 import picocli.CommandLine;
 
 class ClassifyCommandTest {
@@ -154,6 +156,47 @@ class ClassifyCommandTest {
         return img;
     }
 
+    @Test
+    void pyTorchCheckpointIsClassifiedWithTorchvisionPreprocessingAndSavedWithIt() throws Exception {
+        Path pth = dir.resolve("resnet18-test.pth");
+        try (NDManager m = NDManager.newBaseManager()) {
+            GatedBackbone net = Architecture.RESNET18.torchvisionBuilder().optNumClasses(10).optSeed(2).build();
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 224, 224));
+            float[] bias = new float[10];
+            bias[7] = 20f; // the logits are the bias: class 7 at probability 1.0000 whatever the image
+            net.getHead().getParameters().get("bias").getArray().set(bias);
+            net.getHead().getParameters().get("weight").getArray().set(new float[10 * 512]);
+            TorchCheckpointWriter.write(pth, Architecture.RESNET18.exportTorchvision(net));
+        }
+        Path image = dir.resolve("pattern.png");
+        ImageIO.write(pattern(), "png", image.toFile());
+        Path saved = dir.resolve("from-pth.laud");
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            code = new CommandLine(new ClassifyCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(
+                    "--weights", pth.toString(), "--arch", "resnet18",
+                    "--gates", "spatial:4,channel:2,layer,none", "--top", "1", "--mode", "dense", "--save",
+                    saved.toString(),
+                    image.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, out);
+        assertTrue(out.contains(pth + ": resnet")
+                && out.contains("block densities d3*dc: 1.00 1.00 1.00 1.00 1.00 1.00 1.00 1.00"), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("\\s+1\\.0000\\s+7\\s*")), out);
+        LoadedNetwork back;
+        try (NDManager m = NDManager.newBaseManager()) {
+            back = LaudModelFile.load(saved, m);
+            assertEquals(ImagePreprocessing.torchvision(), back.metadata().preprocessing());
+            assertEquals(10, back.network().getNumClasses());
+        }
+    }
+
     private static String classify(Path model, Path image, String... extra) {
         PrintStream saved = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -247,8 +290,8 @@ class ClassifyCommandTest {
 
     @Test
     void pretrainedModelErrorsNameTheOptions() {
-        assertClassifyError("--weights must be one of [resnet50-imagenet], got 'resnet51'", "--weights", "resnet51",
-                "img.jpg");
+        assertClassifyError("--weights must be one of [resnet50-imagenet] or a PyTorch checkpoint (.pth, .pt,"
+                + " .pth.tar), got 'resnet51'", "--weights", "resnet51", "img.jpg");
         assertClassifyError("--gates must be empty or have 4 specs", "--gates", "layer,layer", "img.jpg");
     }
 

@@ -65,7 +65,7 @@ class CliErrorsTest {
      * @param kind the kind of bad input
      * @param args the arguments after the subcommand; {@code $MISSING}, {@code $DIR}, {@code $FILE},
      *     {@code $UNREADABLE}, {@code $UNREADABLE_DIR}, {@code $IMAGE}, {@code $DATA}, {@code $OUT},
-     *     {@code $GARBAGE} are replaced by fixture paths
+     *     {@code $GARBAGE}, {@code $HOSTILE} are replaced by fixture paths
      * @param code the expected exit code
      * @param names what the line must contain (the value at fault)
      */
@@ -124,6 +124,8 @@ class CliErrorsTest {
         l.add(c(fm, Kind.BAD_DATA, input, "$DATA/train-images-idx3-ubyte.gz: no such file", "--data", "$DATA"));
 
         l.add(c("finetune", Kind.MISSING_FILE, input, "--data $MISSING: no such directory", "--data", "$MISSING"));
+        l.add(c("finetune", Kind.MISSING_FILE, input, "--weights $MISSING.pth: no such file", "--data", "$DATA",
+                "--weights", "$MISSING.pth"));
         l.add(c("finetune", Kind.MISSING_FILE, input, "--weights $MISSING.safetensors: no such file", "--data",
                 "$DATA", "--arch", "resnet18", "--weights", "$MISSING.safetensors"));
         l.add(c("finetune", Kind.WRONG_TYPE, input, "--data $FILE: is a file, not a directory", "--data", "$FILE"));
@@ -146,6 +148,18 @@ class CliErrorsTest {
                 "$IMAGE"));
         l.add(c("classify", Kind.NOT_A_NUMBER, usage, "'x'", "--top", "x", "$IMAGE"));
         l.add(c("classify", Kind.UNKNOWN_ARCH, usage, "got 'resnet51'", "--weights", "resnet51", "$IMAGE"));
+        l.add(c("classify", Kind.UNKNOWN_ARCH, usage, "--arch must be one of resnet18", "--weights",
+                "$GARBAGE.pth", "--arch", "resnet19", "$IMAGE"));
+        l.add(c("classify", Kind.BAD_VALUE, usage, "--arch is required with a PyTorch checkpoint", "--weights",
+                "$GARBAGE.pth", "$IMAGE"));
+        l.add(c("classify", Kind.BAD_VALUE, usage, "--arch applies to PyTorch checkpoints only", "--arch",
+                "resnet50", "$IMAGE"));
+        l.add(c("classify", Kind.MISSING_FILE, input, "--weights $MISSING.pth: no such file", "--weights",
+                "$MISSING.pth", "--arch", "resnet18", "$IMAGE"));
+        l.add(c("classify", Kind.BAD_DATA, input, "$GARBAGE.pth: not a PyTorch checkpoint", "--weights",
+                "$GARBAGE.pth", "--arch", "resnet18", "$IMAGE"));
+        l.add(c("classify", Kind.BAD_DATA, input, "refused pickle global 'posix.system'", "--weights",
+                "$HOSTILE", "--arch", "resnet18", "$IMAGE"));
         l.add(c("classify", Kind.BAD_DATA, input, "$GARBAGE: not a LAUD model file", "--model", "$GARBAGE",
                 "$IMAGE"));
 
@@ -195,7 +209,6 @@ class CliErrorsTest {
                 "$UNREADABLE_DIR/f.md"));
         l.add(c("fuzz", Kind.BAD_VALUE, usage, "--cases must be positive, got -1", "--format", "laud", "--cases",
                 "-1"));
-        l.add(c("fuzz", Kind.BAD_VALUE, usage, "--format pth: no .pth reader in this build", "--format", "pth"));
         l.add(c("fuzz", Kind.NOT_A_NUMBER, usage, "'x'", "--format", "laud", "--cases", "x"));
 
         String lv = "latency validate";
@@ -221,6 +234,8 @@ class CliErrorsTest {
         Files.createDirectories(tmp.resolve("data/cats"));
         Files.writeString(tmp.resolve("file.txt"), "not a directory");
         Files.writeString(tmp.resolve("garbage.bin"), "{ this is neither a model nor a profile");
+        Files.writeString(tmp.resolve("garbage.bin.pth"), "{ this is not a checkpoint either");
+        hostilePth(tmp.resolve("hostile.pth"));
         Files.write(tmp.resolve("image.png"), png());
         unreadable = tmp.resolve("unreadable.bin");
         Files.writeString(unreadable, "secret");
@@ -228,6 +243,23 @@ class CliErrorsTest {
         unreadableDir = Files.createDirectories(tmp.resolve("locked"));
         for (Path p : List.of(unreadable, tmp.resolve("unreadable.bin.safetensors"), unreadableDir)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("---------"));
+        }
+    }
+
+    /** A torch.save-like archive whose pickle calls os.system("touch pwned") when PyTorch loads it. */
+    private static void hostilePth(Path file) throws IOException {
+        byte[] pickle = "\u0080\u0002cposix\nsystem\nX\u000b\u0000\u0000\u0000touch pwned\u0085R."
+                .getBytes(StandardCharsets.ISO_8859_1);
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+            java.util.zip.ZipEntry e = new java.util.zip.ZipEntry("hostile/data.pkl");
+            e.setMethod(java.util.zip.ZipEntry.STORED); // as torch.save writes it
+            e.setSize(pickle.length);
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(pickle);
+            e.setCrc(crc.getValue());
+            z.putNextEntry(e);
+            z.write(pickle);
+            z.closeEntry();
         }
     }
 
@@ -249,7 +281,8 @@ class CliErrorsTest {
                 .replace("$IMAGE", tmp.resolve("image.png").toString())
                 .replace("$DATA", tmp.resolve("data").toString())
                 .replace("$OUT", tmp.resolve("out").toString())
-                .replace("$GARBAGE", tmp.resolve("garbage.bin").toString());
+                .replace("$GARBAGE", tmp.resolve("garbage.bin").toString())
+                .replace("$HOSTILE", tmp.resolve("hostile.pth").toString());
     }
 
     /** What one run printed and returned. */

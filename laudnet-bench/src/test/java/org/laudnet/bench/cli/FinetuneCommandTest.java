@@ -83,8 +83,10 @@ class FinetuneCommandTest {
                 + " got 'resnet19'", "--arch", "resnet19", "--data", d);
         assertError("--weights resnet50-imagenet is a ResNet-50: it needs --arch resnet50, got --arch resnet18",
                 "--arch", "resnet18", "--weights", "resnet50-imagenet", "--data", d);
-        assertError("--weights must be resnet50-imagenet or a .safetensors file, got 'weights.bin'",
-                "--arch", "resnet18", "--weights", "weights.bin", "--data", d);
+        assertError("--weights must be resnet50-imagenet, a .safetensors file or a PyTorch checkpoint (.pth, .pt,"
+                + " .pth.tar), got 'weights.bin'", "--arch", "resnet18", "--weights", "weights.bin", "--data", d);
+        assertError("--weights " + dir.resolve("r18.pth") + ": no such file", "--arch", "resnet18", "--weights",
+                dir.resolve("r18.pth").toString(), "--data", d);
         assertError("Missing required option: '--data=DIR'");
         assertError("--data " + dir.resolve("none") + ": no such directory", "--data", dir.resolve("none").toString());
         assertError("--val-split must be in (0, 1), got 1.5", "--data", d, "--val-split", "1.5");

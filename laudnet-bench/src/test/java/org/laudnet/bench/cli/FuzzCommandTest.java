@@ -39,11 +39,10 @@ class FuzzCommandTest {
     }
 
     @Test
-    void pthIsAnsweredWithNoReaderInThisBuild() {
-        Run r = run("fuzz", "--format", "pth", "--cases", "3");
-        assertEquals(2, r.code());
-        assertTrue(r.err().contains("no .pth reader in this build"), r.err());
-        assertEquals("", r.out());
+    void pthCheckpointsAreFuzzedLikeTheOtherFormats() {
+        Run r = run("fuzz", "--format", "pth", "--cases", "3", "--kinds", "header-edit,bad-magic");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("fuzzing [pth]") && r.out().contains("header-edit"), r.out());
     }
 
     @Test

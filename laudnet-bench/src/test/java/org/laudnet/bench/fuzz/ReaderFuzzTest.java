@@ -46,6 +46,8 @@ class ReaderFuzzTest {
         KINDS.put(FuzzFormat.IDX, with(GENERIC, Set.of(MutationKind.VERSION, MutationKind.NON_FINITE)));
         KINDS.put(FuzzFormat.IMAGE, with(GENERIC, Set.of(MutationKind.VERSION, MutationKind.NON_FINITE),
                 MutationKind.DIMENSION_BOMB));
+        KINDS.put(FuzzFormat.PTH, with(GENERIC, Set.of(MutationKind.VERSION), MutationKind.HEADER_EDIT,
+                MutationKind.TENSOR_EDIT));
         KINDS.put(FuzzFormat.PROFILE, with(GENERIC, Set.of(MutationKind.LENGTH_FIELD, MutationKind.MAGIC),
                 MutationKind.HEADER_EDIT, MutationKind.TENSOR_EDIT));
     }
@@ -58,7 +60,7 @@ class ReaderFuzzTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = FuzzFormat.class, names = "PTH", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(FuzzFormat.class)
     void everyMutationKindIsAcceptedOrRefusedNeverFails(FuzzFormat format) throws IOException {
         FuzzReport report = Fuzzer.run(List.of(format), FuzzSettings.of(CASES, SEED), "test", FuzzListener.NONE);
         FormatReport f = report.formats().get(0);
@@ -69,7 +71,7 @@ class ReaderFuzzTest {
         assertEquals(KINDS.get(format), f.counts().keySet(), "the kinds " + format + " is fuzzed with");
 
         Set<String> files = Set.of("model.laud", "model.plan", "weights.safetensors", "model/", "train.ckpt",
-                "images-idx3-ubyte", "labels-idx1-ubyte", "image.", "cpu-profile.json");
+                "images-idx3-ubyte", "labels-idx1-ubyte", "image.", "cpu-profile.json", "weights.pth");
         for (Map.Entry<MutationKind, OutcomeCounts> e : f.counts().entrySet()) {
             OutcomeCounts c = e.getValue();
             assertEquals(CASES, c.total(), format + " " + e.getKey() + " cases");

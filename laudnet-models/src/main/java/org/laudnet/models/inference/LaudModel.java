@@ -3,6 +3,8 @@ package org.laudnet.models.inference;
 import ai.djl.Device;
 import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Translator;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,17 +13,27 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.Backends;
 import org.laudnet.core.exec.DeviceKind;
 import org.laudnet.core.exec.ExecutorOptions;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.exec.PlanRuntime;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.models.io.LaudModelFile;
 import org.laudnet.models.io.LoadedNetwork;
 import org.laudnet.models.io.ModelMetadata;
+import org.laudnet.models.imagenet.ImagePreprocessing;
+import org.laudnet.models.train.Architecture;
+import org.laudnet.models.weights.NamedTensor;
+import org.laudnet.models.weights.TensorFile;
+import org.laudnet.models.weights.torch.TorchCheckpointException;
+import org.laudnet.models.weights.torch.TorchCheckpointReader;
+import org.laudnet.models.weights.torch.TorchWeights;
 import org.laudnet.models.weights.WeightFileException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -219,6 +231,77 @@ public final class LaudModel implements AutoCloseable {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * Imports a PyTorch checkpoint (a torchvision {@code state_dict} such as {@code resnet50-*.pth}, or a LAUDNet
+     * reference checkpoint with its gates) as a model of an architecture's torchvision form, 224 x 224 input, with
+     * torchvision's preprocessing ({@link ImagePreprocessing#torchvision()}: shorter side 256, centre crop 224, RGB,
+     * ImageNet mean and standard deviation), recorded in the model's metadata so that a saved model keeps it. The file
+     * is read by {@link TorchCheckpointReader}, which never executes anything in it.
+     *
+     * @param file the checkpoint ({@code .pth}, {@code .pt}, {@code .pth.tar})
+     * @param architecture the architecture the state dict belongs to
+     * @param labels the class names (one per row of {@code fc.weight}), or an empty list
+     * @param options how the model runs
+     * @param stageGates nothing for the static network (torchvision weights), or one gate spec per stage: fresh (open)
+     *     gates for torchvision weights, the checkpoint's gates for a LAUDNet checkpoint
+     * @return the model; the caller closes it
+     * @throws WeightFileException if the checkpoint is refused, has no classifier {@code fc.weight}, or its tensors do
+     *     not fit the architecture and gates (missing, unexpected and mis-shaped tensors listed)
+     * @throws IllegalArgumentException for null arguments, a wrong number of stage gates or labels that do not fit
+     */
+    public static LaudModel fromPyTorch(Path file, Architecture architecture, List<String> labels, Options options,
+            GateSpec... stageGates) throws WeightFileException {
+        if (labels == null) {
+            throw new IllegalArgumentException("labels must not be null");
+        }
+        return fromPyTorch(file, architecture, classes -> labels, options, stageGates);
+    }
+
+    /**
+     * As {@link #fromPyTorch(Path, Architecture, List, Options, GateSpec...)}, with the class names chosen for the
+     * number of classes the checkpoint's classifier has (e.g. the ImageNet names for 1000 classes, none otherwise).
+     *
+     * @param file the checkpoint ({@code .pth}, {@code .pt}, {@code .pth.tar})
+     * @param architecture the architecture the state dict belongs to
+     * @param labels the class names for a number of classes (one per class, or an empty list); must not return null
+     * @param options how the model runs
+     * @param stageGates nothing for the static network, or one gate spec per stage
+     * @return the model; the caller closes it
+     * @throws WeightFileException if the checkpoint is refused or does not fit
+     * @throws IllegalArgumentException for null arguments, a wrong number of stage gates or labels that do not fit
+     */
+    public static LaudModel fromPyTorch(Path file, Architecture architecture, IntFunction<List<String>> labels,
+            Options options, GateSpec... stageGates) throws WeightFileException {
+        if (file == null || architecture == null || labels == null || options == null || stageGates == null) {
+            throw new IllegalArgumentException("file, architecture, labels, options and stageGates must not be null");
+        }
+        if (stageGates.length != 0 && stageGates.length != Architecture.STAGES) {
+            throw new IllegalArgumentException("stageGates must be empty or have " + Architecture.STAGES
+                    + " specs (one per stage), got " + stageGates.length);
+        }
+        TensorFile tensors = TorchWeights.read(file);
+        NamedTensor fc = tensors.find("fc.weight").orElseThrow(() -> new TorchCheckpointException(file, "fc.weight",
+                "tensor is missing from the state dict (the classifier's weight gives the number of classes)", null));
+        if (fc.rank() != 2) {
+            throw new TorchCheckpointException(file, "fc.weight", "expected a 2-d [classes, features] weight, got"
+                    + " shape " + java.util.Arrays.toString(fc.shape()), null);
+        }
+        GatedBackbone.BaseBuilder<?> builder = architecture.torchvisionBuilder();
+        builder.optNumClasses((int) fc.shape()[0]);
+        if (stageGates.length > 0) {
+            builder.optStageGates(stageGates);
+        }
+        ModelMetadata metadata = new ModelMetadata(ImagePreprocessing.torchvision(),
+                labels.apply((int) fc.shape()[0]));
+        String name = baseName(file).replaceAll("\\.(pth|pt|tar)$", "").replaceAll("\\.pth$", "");
+        return create(name, metadata, options, manager -> {
+            GatedBackbone net = builder.build();
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, net.getInputSize(), net.getInputSize()));
+            architecture.loadPyTorch(tensors, file, net);
+            return net;
+        });
     }
 
     /** Builds and initialises a network on the manager of the model that will own it ({@link #create}). */

@@ -15,6 +15,8 @@ import org.laudnet.models.resnet.ResNetDepth;
 import org.laudnet.models.weights.TensorFile;
 import org.laudnet.models.weights.TorchvisionImporter;
 import org.laudnet.models.weights.WeightFileException;
+import org.laudnet.models.weights.torch.TorchCheckpointException;
+import org.laudnet.models.weights.torch.TorchWeights;
 
 /**
  * The architectures that can be fine-tuned from pretrained weights ({@link FineTuning}): four ResNets and two
@@ -127,6 +129,28 @@ public enum Architecture {
     public void loadTorchvision(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
         if (depth != null) {
             TorchvisionImporter.loadResNet(tensors, source, net);
+        } else {
+            TorchvisionImporter.loadRegNet(tensors, source, net);
+        }
+    }
+
+    /**
+     * Loads the state dict of a PyTorch checkpoint into an initialised network of this architecture's torchvision
+     * form: torchvision names (gates keep their fresh initialisation), or for a ResNet the LAUDNet reference's names
+     * with the gates ({@link TorchWeights#loadResNet}).
+     *
+     * @param tensors the state dict ({@link TorchWeights#read})
+     * @param source the checkpoint (named in errors)
+     * @param net the network; its gates must be the checkpoint's when the checkpoint has gates
+     * @throws WeightFileException listing missing, unexpected and mis-shaped tensors, or when the checkpoint's gates
+     *     do not fit (nothing is written then)
+     */
+    public void loadPyTorch(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
+        if (depth != null) {
+            TorchWeights.loadResNet(tensors, source, net);
+        } else if (TorchWeights.gateNames(tensors) == TorchvisionImporter.GateNames.LAUDNET) {
+            throw new TorchCheckpointException(source, "the checkpoint holds LAUDNet gate tensors; gates are imported"
+                    + " by name for the ResNets only, not for " + id);
         } else {
             TorchvisionImporter.loadRegNet(tensors, source, net);
         }

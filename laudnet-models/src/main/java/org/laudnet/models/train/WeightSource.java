@@ -14,6 +14,8 @@ import org.laudnet.models.weights.SafetensorsReader;
 import org.laudnet.models.weights.TensorFile;
 import org.laudnet.models.weights.TfjsLayersModel;
 import org.laudnet.models.weights.WeightFileException;
+import org.laudnet.models.weights.torch.TorchCheckpointReader;
+import org.laudnet.models.weights.torch.TorchWeights;
 
 /**
  * Where the pretrained weights of a fine-tuning run come from, and what that implies for the network and its input.
@@ -28,10 +30,16 @@ import org.laudnet.models.weights.WeightFileException;
  *       {@link Architecture} in its torchvision form (ResNet "v1.5", RegNetY), with
  *       {@link ImagePreprocessing#torchvision()} input (RGB, ImageNet mean and standard deviation). The number of
  *       classes is the first dimension of the file's {@code fc.weight}.
+ *   <li>{@link Kind#PYTORCH}: a PyTorch checkpoint ({@code .pth}, {@code .pt}, {@code .pth.tar}, read by
+ *       {@link TorchCheckpointReader}, which refuses any pickle that is not a plain state dict) with torchvision's
+ *       names or, for the ResNets, the LAUDNet reference's names including the gates; same network form and
+ *       {@link ImagePreprocessing#torchvision()} input as {@link Kind#TORCHVISION}. Gates of a LAUDNet checkpoint are
+ *       loaded into a gated network (whose per-stage gates must be the checkpoint's) and left out of a static one
+ *       (the teacher).
  * </ul>
  *
  * @param kind the kind of weights
- * @param file the TF.js {@code model.json} or the safetensors file
+ * @param file the TF.js {@code model.json}, the safetensors file or the PyTorch checkpoint
  */
 public record WeightSource(Kind kind, Path file) {
 
@@ -40,7 +48,9 @@ public record WeightSource(Kind kind, Path file) {
         /** The Keras ImageNet ResNet-50 (TF.js layers model of the asset cache). */
         KERAS_RESNET50_IMAGENET,
         /** A safetensors file with torchvision parameter names. */
-        TORCHVISION
+        TORCHVISION,
+        /** A PyTorch checkpoint with torchvision or LAUDNet reference parameter names. */
+        PYTORCH
     }
 
     /** Validates the fields. */
@@ -74,7 +84,18 @@ public record WeightSource(Kind kind, Path file) {
     }
 
     /**
-     * Parses {@value PretrainedModels#RESNET50_IMAGENET} or the path of a {@code .safetensors} file.
+     * A PyTorch checkpoint with torchvision or LAUDNet reference parameter names.
+     *
+     * @param checkpoint the {@code .pth}, {@code .pt} or {@code .pth.tar} file
+     * @return the source
+     */
+    public static WeightSource pytorch(Path checkpoint) {
+        return new WeightSource(Kind.PYTORCH, checkpoint);
+    }
+
+    /**
+     * Parses {@value PretrainedModels#RESNET50_IMAGENET}, the path of a {@code .safetensors} file or the path of a
+     * PyTorch checkpoint ({@link TorchWeights#SUFFIXES}).
      *
      * @param text the text
      * @param cache the asset cache of the Keras weights
@@ -88,8 +109,12 @@ public record WeightSource(Kind kind, Path file) {
         if (text != null && text.trim().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             return torchvision(Path.of(text.trim()));
         }
+        if (TorchWeights.isCheckpointName(text)) {
+            return pytorch(Path.of(text.trim()));
+        }
         throw new IllegalArgumentException("weights must be " + PretrainedModels.RESNET50_IMAGENET
-                + " or a .safetensors file with torchvision names, got '" + text + "'");
+                + ", a .safetensors file with torchvision names or a PyTorch checkpoint (.pth, .pt, .pth.tar), got '"
+                + text + "'");
     }
 
     /**
@@ -167,12 +192,17 @@ public record WeightSource(Kind kind, Path file) {
             TfjsLayersModel model = TfjsLayersModel.read(file);
             return new Loaded(1000, net -> KerasResNet50Importer.load(model, net));
         }
-        TensorFile tensors = SafetensorsReader.read(file);
+        TensorFile tensors = kind == Kind.PYTORCH ? TorchWeights.read(file) : SafetensorsReader.read(file);
         NamedTensor fc = tensors.find("fc.weight").orElseThrow(() -> new WeightFileException(file, "fc.weight",
                 "tensor is missing from the file (the classifier's weight gives the number of classes)", null));
         if (fc.rank() != 2) {
             throw new WeightFileException(file, "fc.weight", "expected a 2-d [classes, features] weight, got rank "
                     + fc.rank(), null);
+        }
+        if (kind == Kind.PYTORCH) {
+            TensorFile backbone = TorchWeights.withoutGates(tensors);
+            return new Loaded((int) fc.shape()[0], net -> architecture.loadPyTorch(
+                    TorchWeights.hasGates(net) ? tensors : backbone, file, net));
         }
         return new Loaded((int) fc.shape()[0], net -> architecture.loadTorchvision(tensors, file, net));
     }

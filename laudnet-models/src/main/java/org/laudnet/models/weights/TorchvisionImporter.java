@@ -54,7 +54,8 @@ import org.laudnet.models.resnet.ResNetFamily;
  * BatchNorm suffixes map {@code weight -> gamma}, {@code bias -> beta}, {@code running_mean -> runningMean},
  * {@code running_var -> runningVar}; layouts are PyTorch's (OIHW kernels, {@code [out, in]} linear weights), which are
  * also DJL's, so values are copied unchanged. Tensors named {@code *.num_batches_tracked} (a training counter) are
- * accepted and ignored. Gates are not part of torchvision files and keep their fresh (open) initialisation.
+ * accepted and ignored. Gates are not part of torchvision files and keep their fresh (open) initialisation, unless
+ * the file names them as the LAUDNet reference does ({@link GateNames#LAUDNET}, ResNets only).
  *
  * <p>Every name, shape and value is checked before any parameter is written: a missing tensor, a tensor the network has
  * no place for, a shape mismatch or a NaN or infinite value raises a {@link WeightFileException} naming the file, the
@@ -103,7 +104,49 @@ public final class TorchvisionImporter {
      * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
      */
     public static void loadResNet(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
-        apply(tensors, source, resNetBindings(net));
+        apply(tensors, source, resNetBindings(net, GateNames.FRESH));
+    }
+
+    /**
+     * Loads ResNet tensors into a network, the gates too when {@code gates} is {@link GateNames#LAUDNET}.
+     *
+     * @param tensors the tensors
+     * @param source the file they came from (named in errors)
+     * @param net an initialised network (stride on the 3x3 convolution, no convolution biases)
+     * @param gates whether the gates keep their fresh initialisation or are loaded by the LAUDNet reference's names
+     * @throws WeightFileException listing every missing, unexpected and mis-shaped tensor, or naming a NaN or infinite
+     *     value (nothing is written then)
+     * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
+     */
+    public static void loadResNet(TensorFile tensors, Path source, GatedNetwork net, GateNames gates)
+            throws WeightFileException {
+        if (gates == null) {
+            throw new IllegalArgumentException("gates must not be null");
+        }
+        apply(tensors, source, resNetBindings(net, gates));
+    }
+
+    /**
+     * How the gates of a network are named in a state dict.
+     *
+     * <p>{@link #LAUDNET}: as the reference implementation's gated bottleneck names them, per block
+     * {@code layer{s}.{i}.} followed by
+     *
+     * <pre>
+     *   masker_spatial.conv.{weight,bias}          spatial or layer gate: 1x1 conv Cin -> 2 gs (keep logits first)
+     *   masker_channel.conv.{weight,bias}          channel gate, MLP-1: linear Cin -> 2 G
+     *   masker_channel.conv.{0,2}.{weight,bias}    channel gate, MLP-2: hidden and last linear
+     *   masker_channel.conv.0.weight, .conv.1.*,
+     *   masker_channel.linear.{weight,bias}        channel gate, conv-linear: 1x1 conv, BatchNorm, linear
+     * </pre>
+     *
+     * The logit layouts are ours ({@code (2, groups)}, keep first), so values are copied unchanged.
+     */
+    public enum GateNames {
+        /** The file has no gate tensors; gates keep their fresh (open) initialisation (torchvision files). */
+        FRESH,
+        /** Every gate of the network is loaded from the file by the LAUDNet reference's names. */
+        LAUDNET
     }
 
     /**
@@ -142,7 +185,23 @@ public final class TorchvisionImporter {
      * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
      */
     public static TensorFile exportResNet(GatedNetwork net) {
-        return export(resNetBindings(net));
+        return export(resNetBindings(net, GateNames.FRESH));
+    }
+
+    /**
+     * Returns a ResNet's parameters under torchvision names, with its gates under the LAUDNet reference's names when
+     * {@code gates} is {@link GateNames#LAUDNET}.
+     *
+     * @param net an initialised ResNet (stride on the 3x3 convolution, no convolution biases)
+     * @param gates whether to include the gates
+     * @return the tensors, in module order (each block's gates after its convolutions)
+     * @throws IllegalArgumentException if the network is not an initialised, torchvision-shaped ResNet
+     */
+    public static TensorFile exportResNet(GatedNetwork net, GateNames gates) {
+        if (gates == null) {
+            throw new IllegalArgumentException("gates must not be null");
+        }
+        return export(resNetBindings(net, gates));
     }
 
     /**
@@ -176,20 +235,24 @@ public final class TorchvisionImporter {
                 unknown.add(name);
             }
         }
-        if (!unknown.isEmpty()) {
-            throw new WeightFileException(source, unknown.first(), "the network has no parameter for this tensor ("
-                    + unknown.size() + " unknown tensor(s): " + abbreviate(unknown) + ")", null);
-        }
+        List<String> missing = new ArrayList<>();
+        List<String> misShaped = new ArrayList<>();
+        String first = null;
         List<NDArray> targets = new ArrayList<>(bindings.size());
         List<float[]> values = new ArrayList<>(bindings.size());
         for (Binding b : bindings) {
-            NamedTensor t = tensors.find(b.name()).orElseThrow(() -> new WeightFileException(
-                    source, b.name(), "tensor is missing from the file", null));
+            NamedTensor t = tensors.find(b.name()).orElse(null);
+            if (t == null) {
+                missing.add(b.name());
+                continue;
+            }
             NDArray target = b.array();
             long[] expected = target.getShape().getShape();
             if (!Arrays.equals(expected, t.shape())) {
-                throw new WeightFileException(source, b.name(), "expected shape " + Arrays.toString(expected)
-                        + " but the file has " + Arrays.toString(t.shape()), null);
+                misShaped.add(b.name() + ": expected shape " + Arrays.toString(expected) + " but the file has "
+                        + Arrays.toString(t.shape()));
+                first = first == null ? b.name() : first;
+                continue;
             }
             int bad = NamedTensor.firstNonFinite(t.data());
             if (bad >= 0) {
@@ -199,17 +262,34 @@ public final class TorchvisionImporter {
             targets.add(target);
             values.add(t.data());
         }
+        if (!unknown.isEmpty() || !missing.isEmpty() || !misShaped.isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            if (!misShaped.isEmpty()) {
+                parts.add(misShaped.size() + " shape mismatch(es): " + abbreviate(misShaped, "; "));
+            }
+            if (!missing.isEmpty()) {
+                parts.add(missing.size() + " tensor(s) missing from the file: " + abbreviate(missing, ", "));
+                first = first == null ? missing.get(0) : first;
+            }
+            if (!unknown.isEmpty()) {
+                parts.add(unknown.size() + " unexpected tensor(s), the network has no parameter for them: "
+                        + abbreviate(new ArrayList<>(unknown), ", "));
+                first = first == null ? unknown.first() : first;
+            }
+            throw new WeightFileException(source, first, String.join("; ", parts)
+                    + " (nothing was loaded)", null);
+        }
         for (int i = 0; i < targets.size(); i++) {
             ArrayWrites.write(targets.get(i), values.get(i));
         }
     }
 
-    private static String abbreviate(TreeSet<String> names) {
-        List<String> first = new ArrayList<>(names).subList(0, Math.min(5, names.size()));
-        return String.join(", ", first) + (names.size() > 5 ? ", ..." : "");
+    private static String abbreviate(List<String> names, String separator) {
+        List<String> first = names.subList(0, Math.min(8, names.size()));
+        return String.join(separator, first) + (names.size() > 8 ? separator + "..." : "");
     }
 
-    private static List<Binding> resNetBindings(GatedNetwork net) {
+    private static List<Binding> resNetBindings(GatedNetwork net, GateNames gates) {
         if (!(net.getFamily() instanceof ResNetFamily family)) {
             throw new IllegalArgumentException("net must be a ResNet (" + ResNetFamily.ID + "), got "
                     + describe(net.getFamily()));
@@ -240,6 +320,9 @@ public final class TorchvisionImporter {
                 }
                 if (block.getDownsample().isPresent()) {
                     convBn(list, p + "downsample.0", p + "downsample.1", block.getDownsample().get());
+                }
+                if (gates == GateNames.LAUDNET) {
+                    gateBindings(list, p, block);
                 }
             }
         }
@@ -277,6 +360,44 @@ public final class TorchvisionImporter {
         }
         linear(list, "fc", net.getHead());
         return list;
+    }
+
+    private static void gateBindings(List<Binding> list, String p, AbstractGatedBlock block) {
+        block.getSpatialGate().ifPresent(g -> {
+            Conv2d conv = layers(g, Conv2d.class).get(0);
+            convWithBias(list, p + "masker_spatial.conv", conv);
+        });
+        block.getChannelGate().ifPresent(g -> {
+            List<Linear> linears = layers(g, Linear.class);
+            String m = p + "masker_channel.";
+            switch (g.getKind()) {
+                case MLP_1 -> linear(list, m + "conv", linears.get(0));
+                case MLP_2 -> {
+                    linear(list, m + "conv.0", linears.get(0));
+                    linear(list, m + "conv.2", linears.get(1));
+                }
+                case CONV_LINEAR -> {
+                    conv(list, m + "conv.0", layers(g, Conv2d.class).get(0));
+                    bn(list, m + "conv.1", layers(g, BatchNorm.class).get(0));
+                    linear(list, m + "linear", linears.get(0));
+                }
+                default -> throw new IllegalArgumentException("channel masker kind " + g.getKind()
+                        + " has no LAUDNet reference names");
+            }
+        });
+    }
+
+    /** The layers of one type inside a block, depth first in the order they were added. */
+    private static <T extends Block> List<T> layers(Block root, Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (Block child : root.getChildren().values()) {
+            if (type.isInstance(child)) {
+                out.add(type.cast(child));
+            } else {
+                out.addAll(layers(child, type));
+            }
+        }
+        return out;
     }
 
     private static String describe(BlockFamily family) {

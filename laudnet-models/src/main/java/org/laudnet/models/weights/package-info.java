@@ -10,8 +10,9 @@
  *       {@code [in, out]} dense kernels) to DJL's OIHW and {@code [out, in]}.
  *   <li>{@link KerasResNet50Importer}: the Keras ResNet-50 ("v1") into a {@link org.laudnet.models.resnet.LaudResNet}
  *       network, convolution biases folded into the BatchNorm running means; {@link TorchvisionImporter}: ResNet and
- *       RegNetY weights named as torchvision's {@code state_dict}, as safetensors, both ways. Every name and shape is
- *       checked before any parameter is written; gates keep their fresh (open) initialisation.
+ *       RegNetY weights named as torchvision's {@code state_dict}, as safetensors or PyTorch checkpoints (subpackage
+ *       {@code torch}), both ways; ResNet gates under the LAUDNet reference's names. Every name and shape is checked
+ *       before any parameter is written; without gate tensors, gates keep their fresh (open) initialisation.
  *   <li>{@link AssetCache} (the local asset directory, by default the LAUDNet home of
  *       {@link org.laudnet.core.util.LaudnetHome}: {@code -Dlaudnet.home}, else {@code $LAUDNET_HOME}, else
  *       {@code $HOME/.laudnet}) and {@link ImageNetLabels} (class names).
