@@ -106,7 +106,7 @@ class CliErrorsTest {
         ExitCode usage = ExitCode.USAGE;
         ExitCode input = ExitCode.INPUT;
         for (String cmd : List.of("demo", "experiment fashion-mnist", "classify", "search", "bench blocks",
-                "bench model-memory", "bench native-memory", "calibrate", "latency validate")) {
+                "bench model-memory", "bench native-memory", "bench spark", "calibrate", "latency validate")) {
             l.add(c(cmd, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", "--frobnicate"));
         }
         // (without its required --data, finetune names that first)
@@ -201,6 +201,17 @@ class CliErrorsTest {
                 "-1"));
         l.add(c("fuzz", Kind.BAD_VALUE, usage, "--format pth: no .pth reader in this build", "--format", "pth"));
         l.add(c("fuzz", Kind.NOT_A_NUMBER, usage, "'x'", "--format", "laud", "--cases", "x"));
+
+        String bs = "bench spark";
+        l.add(c(bs, Kind.MISSING_FILE, input, "--gated $MISSING: no such file", "--gated", "$MISSING"));
+        l.add(c(bs, Kind.WRONG_TYPE, input, "--gated $DIR: is a directory, not a file", "--gated", "$DIR"));
+        l.add(c(bs, Kind.UNREADABLE, input, "--gated $UNREADABLE: is not readable", "--gated", "$UNREADABLE"));
+        l.add(c(bs, Kind.BAD_VALUE, usage, "--runs must be positive, got 0", "--runs", "0"));
+        l.add(c(bs, Kind.BAD_VALUE, usage, "--gates must have 4 specs (one per ResNet-50 stage), got layer",
+                "--gates", "layer"));
+        l.add(c(bs, Kind.NOT_A_NUMBER, usage, "'x'", "--images", "x"));
+        l.add(c(bs, Kind.UNKNOWN_ARCH, usage, "--weights must be one of [resnet50-imagenet], got 'resnet51'",
+                "--weights", "resnet51"));
 
         String sc = "spark-classify";
         String[] scIo = {"--model", "$IMAGE", "--input", "$DIR", "--output", "$OUT/spark"};
@@ -422,6 +433,8 @@ class CliErrorsTest {
         expected.put(List.of("finetune", "--data", expand("$DATA")), "the ImageNet ResNet-50 is not in " + empty);
         expected.put(List.of("spark-classify", "--weights", "resnet50-imagenet", "--input", expand("$DIR"), "--output",
                 expand("$OUT/spark-env")), "the ImageNet ResNet-50 is not in " + empty);
+        expected.put(List.of("bench", "spark", "--markdown", expand("$OUT/spark.md")),
+                "the ImageNet ResNet-50 is not in " + empty);
         expected.put(List.of("bench", "model-memory"), "the photo " + empty.resolve("photos/eagle.jpg")
                 + " is missing");
         expected.put(List.of("bench", "model-memory", "--image", expand("$IMAGE")),
