@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * PretrainedModels#RESNET50_IMAGENET}, read from the executor's asset cache), a {@code .laud} file on the executor's
  * local file system (a plain path or a {@code file:} URI), or a {@code .laud} file on any other Hadoop file system
  * ({@code hdfs:}, {@code s3a:}, {@code abfs:}, ...), which the executor copies once into a local temporary directory
- * (deleted when the JVM exits) with the Hadoop settings the driver captured.
+ * (deleted when the JVM exits) with the Hadoop settings the driver captured. A bare file name that does not exist in
+ * the working directory is looked up among the files the job distributed ({@code spark-submit --files model.laud},
+ * {@code SparkContext.addFile}).
  *
  * <p>The pair {@code (path, device)} is the key of {@link LaudModelCache}: one model per key and executor JVM.
  * Immutable, serializable (it travels to the executors in the task closures) and thread-safe.
@@ -138,7 +140,8 @@ public record ModelSource(String path, DeviceKind device, Map<String, String> ha
     /** The model file on this machine: the path itself, or a local copy of a remote file. */
     private Path localFile() throws IOException {
         if (!isRemote()) {
-            return "file".equals(scheme()) ? Path.of(URI.create(path)) : Path.of(path);
+            Path local = "file".equals(scheme()) ? Path.of(URI.create(path)) : Path.of(path);
+            return Files.exists(local) ? local : sparkFile(local);
         }
         Configuration conf = new Configuration();
         hadoopSettings.forEach(conf::set);
@@ -177,6 +180,18 @@ public record ModelSource(String path, DeviceKind device, Map<String, String> ha
         local.toFile().deleteOnExit();
         LOG.info("copied {} ({} bytes) to {}", path, status.getLen(), local);
         return local;
+    }
+
+    /**
+     * A relative path that does not exist here may name a file the job distributed ({@code spark-submit --files},
+     * {@code SparkContext.addFile}): Spark's copy on this node, when there is one.
+     */
+    private static Path sparkFile(Path local) {
+        if (local.isAbsolute() || local.getNameCount() != 1 || org.apache.spark.SparkEnv.get() == null) {
+            return local;
+        }
+        Path distributed = Path.of(org.apache.spark.SparkFiles.get(local.toString()));
+        return Files.isRegularFile(distributed) ? distributed : local;
     }
 
     /** The path and device, without the Hadoop settings (they may hold credentials). */

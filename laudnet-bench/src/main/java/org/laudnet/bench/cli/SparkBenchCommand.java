@@ -123,9 +123,10 @@ public final class SparkBenchCommand implements Callable<Integer> {
                 gatedFile = temp;
             }
             SparkBenchmark.Settings s = new SparkBenchmark.Settings(List.of(
-                    new SparkBenchmark.Model("static", weights),
-                    new SparkBenchmark.Model(gated != null ? "gated" : "gated (fresh gates " + String.join(",", gates)
-                            + ")", gatedFile.toAbsolutePath().toString())),
+                    new SparkBenchmark.Model("static (`" + weights + "`)", weights),
+                    new SparkBenchmark.Model(gated != null ? "gated (`" + gated.getFileName() + "`)"
+                            : "gated (`" + weights + "`, fresh gates " + String.join(",", gates) + ")",
+                            gatedFile.toAbsolutePath().toString())),
                     SparkBenchmark.read(photos), images, batch, runs, warmup, List.of("local[1]", "local[2]"));
             List<SparkBenchmark.ModelResult> rows = SparkBenchmark.run(s, o::println);
             String command = "scripts/laudnet bench spark" + (gated != null ? " --gated " + gated.getFileName()

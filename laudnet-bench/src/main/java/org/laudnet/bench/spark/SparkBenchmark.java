@@ -63,7 +63,7 @@ public final class SparkBenchmark {
     /**
      * A model of the comparison.
      *
-     * @param label its name in the report
+     * @param label its name in the report (e.g. its file name)
      * @param path its file (or pretrained name)
      */
     public record Model(String label, String path) {}
@@ -212,8 +212,8 @@ public final class SparkBenchmark {
         }
         b.append('\n').append("|---|---:|---:|").append("---:|".repeat(2 * s.masters().size())).append('\n');
         for (ModelResult r : rows) {
-            b.append(String.format(Locale.ROOT, "| %s (`%s`) | %.3f | %.2f |", r.model().label(),
-                    Path.of(r.model().path()).getFileName(), r.meanMacsRatio(), r.inProcess()));
+            b.append(String.format(Locale.ROOT, "| %s | %.3f | %.2f |", r.model().label(), r.meanMacsRatio(),
+                    r.inProcess()));
             for (double v : r.spark()) {
                 b.append(String.format(Locale.ROOT, " %.2f |", v));
             }
