@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
  * ({@link DirectoryClassification}: the {@code binaryFile} source, {@link org.laudnet.spark.LaudImageClassifier}) and
  * writes one row per file in Parquet or JSON; prints a progress line as tasks finish and a summary (images/s, errors,
  * mean MACs ratio). A local model file is loaded once before Spark starts, so that a bad file is reported before any
- * work (in local mode the tasks share that model through the JVM's {@link LaudModelCache}).
+ * work, and so is a pretrained model in local mode (the tasks of local[N] share that model through the JVM's
+ * {@link LaudModelCache}; the progress and images/s leave loading out).
  */
 @Command(
         name = "spark-classify",
@@ -105,10 +106,12 @@ public final class SparkClassifyCommand implements Callable<Integer> {
         // before the engine starts: the tasks of local[N] share the cores
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(taskThreads));
         PrintStream out = System.out;
-        // a local model file is checked (loaded) before Spark starts; in local mode the tasks use this load
-        LaudModelCache.Lease checked = weights == null && isLocal(modelPath)
-                ? LaudModelCache.jvm().acquire(ModelSource.local(localPath(modelPath).toAbsolutePath().toString(),
-                        device))
+        // a local model file is checked (loaded) before Spark starts, and so is a pretrained model in local mode: the
+        // tasks of local[N] use this load, and the progress and images/s leave loading out
+        String taskModel = weights != null ? modelPath
+                : isLocal(modelPath) ? localPath(modelPath).toAbsolutePath().toString() : modelPath;
+        LaudModelCache.Lease checked = (weights != null ? slots > 0 : isLocal(modelPath))
+                ? LaudModelCache.jvm().acquire(ModelSource.local(taskModel, device))
                 : null;
         SparkSession.Builder builder = SparkSession.builder().master(master).appName("laudnet spark-classify")
                 .config("spark.ui.enabled", "false");
@@ -118,7 +121,7 @@ public final class SparkClassifyCommand implements Callable<Integer> {
         SparkSession spark = builder.getOrCreate();
         try {
             DirectoryClassification.Settings settings = new DirectoryClassification.Settings(
-                    checked != null ? localPath(modelPath).toAbsolutePath().toString() : modelPath, absolute(input),
+                    taskModel, absolute(input),
                     absolute(output), format, batch, top, device);
             long[] last = {0};
             DirectoryClassification.Summary s = DirectoryClassification.run(spark, settings,
