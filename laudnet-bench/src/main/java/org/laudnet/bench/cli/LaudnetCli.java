@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
             + " LAUDNet home: " + LaudnetHome.RULE + "."},
         subcommands = {DemoCommand.class, ExperimentCommand.class, FinetuneCommand.class, ClassifyCommand.class,
             SearchCommand.class, BenchCommand.class, CalibrateCommand.class, LatencyCommand.class,
-            FuzzCommand.class, CommandLine.HelpCommand.class})
+            FuzzCommand.class, SparkClassifyCommand.class, CommandLine.HelpCommand.class})
 public final class LaudnetCli implements Callable<Integer> {
 
     /** Prints the usage when no subcommand is given. */

@@ -80,6 +80,10 @@ class CliErrorsTest {
         return new Case(command, kind, List.of(args), code, names);
     }
 
+    private static String[] with(String[] args, String... more) {
+        return Stream.concat(Stream.of(args), Stream.of(more)).toArray(String[]::new);
+    }
+
     /** Kinds that do not apply to a command, with the reason in a comment. */
     private static final Map<String, Set<Kind>> NOT_APPLICABLE = Map.of(
             // demo reads Fashion-MNIST from the asset cache: no input file option; its network is fixed
@@ -102,7 +106,7 @@ class CliErrorsTest {
         ExitCode usage = ExitCode.USAGE;
         ExitCode input = ExitCode.INPUT;
         for (String cmd : List.of("demo", "experiment fashion-mnist", "classify", "search", "bench blocks",
-                "bench model-memory", "bench native-memory", "calibrate", "latency validate")) {
+                "bench model-memory", "bench native-memory", "bench spark", "calibrate", "latency validate")) {
             l.add(c(cmd, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", "--frobnicate"));
         }
         // (without its required --data, finetune names that first)
@@ -210,6 +214,41 @@ class CliErrorsTest {
         l.add(c("fuzz", Kind.BAD_VALUE, usage, "--cases must be positive, got -1", "--format", "laud", "--cases",
                 "-1"));
         l.add(c("fuzz", Kind.NOT_A_NUMBER, usage, "'x'", "--format", "laud", "--cases", "x"));
+
+        String bs = "bench spark";
+        l.add(c(bs, Kind.MISSING_FILE, input, "--gated $MISSING: no such file", "--gated", "$MISSING"));
+        l.add(c(bs, Kind.WRONG_TYPE, input, "--gated $DIR: is a directory, not a file", "--gated", "$DIR"));
+        l.add(c(bs, Kind.UNREADABLE, input, "--gated $UNREADABLE: is not readable", "--gated", "$UNREADABLE"));
+        l.add(c(bs, Kind.BAD_VALUE, usage, "--runs must be positive, got 0", "--runs", "0"));
+        l.add(c(bs, Kind.BAD_VALUE, usage, "--gates must have 4 specs (one per ResNet-50 stage), got layer",
+                "--gates", "layer"));
+        l.add(c(bs, Kind.NOT_A_NUMBER, usage, "'x'", "--images", "x"));
+        l.add(c(bs, Kind.UNKNOWN_ARCH, usage, "--weights must be one of [resnet50-imagenet], got 'resnet51'",
+                "--weights", "resnet51"));
+
+        String sc = "spark-classify";
+        String[] scIo = {"--model", "$IMAGE", "--input", "$DIR", "--output", "$OUT/spark"};
+        l.add(c(sc, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", with(scIo, "--frobnicate")));
+        l.add(c(sc, Kind.MISSING_FILE, input, "--input $MISSING: no such directory", "--model", "$IMAGE", "--input",
+                "$MISSING", "--output", "$OUT/spark"));
+        l.add(c(sc, Kind.MISSING_FILE, input, "--model $MISSING: no such file", "--model", "$MISSING", "--input",
+                "$DIR", "--output", "$OUT/spark"));
+        l.add(c(sc, Kind.WRONG_TYPE, input, "--input $FILE: is a file, not a directory", "--model", "$IMAGE",
+                "--input", "$FILE", "--output", "$OUT/spark"));
+        l.add(c(sc, Kind.UNREADABLE, input, "--input $UNREADABLE_DIR: is not readable", "--model", "$IMAGE",
+                "--input", "$UNREADABLE_DIR", "--output", "$OUT/spark"));
+        l.add(c(sc, Kind.BAD_VALUE, usage, "--batch must be positive, got 0", with(scIo, "--batch", "0")));
+        l.add(c(sc, Kind.BAD_VALUE, usage, "--master local[N] needs a positive N, got 'local[0]'",
+                with(scIo, "--master", "local[0]")));
+        l.add(c(sc, Kind.BAD_VALUE, usage, "--output $DIR: already exists", "--model", "$IMAGE", "--input", "$DIR",
+                "--output", "$DIR"));
+        l.add(c(sc, Kind.BAD_VALUE, usage, "give exactly one of --model FILE.laud and --weights NAME, got both",
+                with(scIo, "--weights", "resnet50-imagenet")));
+        l.add(c(sc, Kind.NOT_A_NUMBER, usage, "'x'", with(scIo, "--batch", "x")));
+        l.add(c(sc, Kind.UNKNOWN_ARCH, usage, "--weights must be one of [resnet50-imagenet], got 'resnet51'",
+                "--weights", "resnet51", "--input", "$DIR", "--output", "$OUT/spark"));
+        l.add(c(sc, Kind.BAD_DATA, input, "$GARBAGE: not a LAUD model file", "--model", "$GARBAGE", "--input", "$DIR",
+                "--output", "$OUT/spark"));
 
         String lv = "latency validate";
         l.add(c(lv, Kind.MISSING_FILE, input, "--profile $MISSING: no such file", "--profile", "$MISSING"));
@@ -425,6 +464,10 @@ class CliErrorsTest {
         Map<List<String>, String> expected = new java.util.LinkedHashMap<>();
         expected.put(List.of("classify", expand("$IMAGE")), "the ImageNet ResNet-50 is not in " + empty);
         expected.put(List.of("finetune", "--data", expand("$DATA")), "the ImageNet ResNet-50 is not in " + empty);
+        expected.put(List.of("spark-classify", "--weights", "resnet50-imagenet", "--input", expand("$DIR"), "--output",
+                expand("$OUT/spark-env")), "the ImageNet ResNet-50 is not in " + empty);
+        expected.put(List.of("bench", "spark", "--markdown", expand("$OUT/spark.md")),
+                "the ImageNet ResNet-50 is not in " + empty);
         expected.put(List.of("bench", "model-memory"), "the photo " + empty.resolve("photos/eagle.jpg")
                 + " is missing");
         expected.put(List.of("bench", "model-memory", "--image", expand("$IMAGE")),
