@@ -116,11 +116,12 @@ public final class OneDnn {
     }
 
     private static String isaName() {
-        try {
-            dnnl.cpu_isa c = dnnl.get_effective_cpu_isa();
-            return c == null ? "isa " + dnnl.dnnl_get_effective_cpu_isa() : c.name();
-        } catch (RuntimeException e) {
-            return "isa " + dnnl.dnnl_get_effective_cpu_isa();
+        int isa = dnnl.dnnl_get_effective_cpu_isa();
+        for (dnnl.cpu_isa c : dnnl.cpu_isa.values()) {
+            if (c.value == isa) {
+                return String.valueOf(c);
+            }
         }
+        return "isa 0x" + Integer.toHexString(isa);
     }
 }

@@ -26,7 +26,9 @@ import org.laudnet.core.plan.FoldedConv;
  * {@code W x threads <= cores}. It is independent of PyTorch's thread setting ({@code ai.djl.pytorch.num_threads}),
  * which configures PyTorch's own OpenMP runtime. {@link #threads()} reports the value in effect.
  *
- * <p>Spatial schedule: {@link SpatialSchedule#HALO} only (conv1 on the gathered rows of every window position).
+ * <p>Spatial schedules: {@link SpatialSchedule#HALO} (conv1 as a matmul on the gathered rows of every window position,
+ * halos recomputed) and {@link SpatialSchedule#WINDOWS} (conv1 densely, then the windows gathered); the engine's
+ * calibration picks the faster per block.
  *
  * <p>Thread-safe: {@link #upload} and {@link #newKernels} may be called from any thread; the weights are read
  * concurrently. Each executor owns the {@link Kernels} it creates.
@@ -36,7 +38,7 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
     /** The backend's identifier, {@code "onednn"}. */
     public static final String ID = "onednn";
 
-    private static final Set<SpatialSchedule> SCHEDULES = Set.of(SpatialSchedule.HALO);
+    private static final Set<SpatialSchedule> SCHEDULES = Set.of(SpatialSchedule.HALO, SpatialSchedule.WINDOWS);
 
     private final engine eng;
     private final String description;
@@ -79,7 +81,7 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
         return OneDnn.threads();
     }
 
-    /** Returns {@code {HALO}}. */
+    /** Returns {@code {HALO, WINDOWS}}. */
     @Override
     public Set<SpatialSchedule> spatialSchedules() {
         return SCHEDULES;

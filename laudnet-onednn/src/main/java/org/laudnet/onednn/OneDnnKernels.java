@@ -39,8 +39,8 @@ import org.laudnet.core.plan.FoldedConv;
  * <p>On oneDNN: {@link #conv} (a convolution primitive with bias, and the residual sum and ReLU fused as post-ops: a
  * dense bottleneck is three primitives), {@link #maxPool} and {@link #avgPool} (pooling), {@link #mean} (average pooling over the whole map),
  * {@link #relu} and {@link #spatialEnd} (eltwise), {@link #scaleChannels} (binary multiply with a broadcast per-channel
- * factor), {@link #windowsConv1} (rows of the patch windows gathered into one contiguous buffer, then a matmul with
- * bias and ReLU), {@link #patchConv3x3Relu} (a valid convolution over the gathered windows, the patches as its batch,
+ * factor), {@link #windowsConv1} (schedule HALO: rows of the patch windows gathered into one contiguous buffer, then a
+ * matmul with bias and ReLU; schedule WINDOWS: conv1 as one dense fused convolution, then its window rows gathered), {@link #patchConv3x3Relu} (a valid convolution over the gathered windows, the patches as its batch,
  * with conv2's stride and groups) and {@link #patchConv1x1Add} (a matmul with bias on the patch rows). In Java on the
  * native buffers (row copies and per-row arithmetic, no engine call): the gathers and scatters of samples, rows and
  * patches ({@link #gatherSamples}, {@link #scatterSamplesResidualRelu}, {@link #fillInactiveRelu}, the window gather,
@@ -517,9 +517,9 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         notNull("plan", plan);
         OneDnnWeights w = weights("c1", c1);
         FoldedConv c = w.spec();
-        if (schedule != SpatialSchedule.HALO) {
-            throw new IllegalArgumentException("schedule must be one of the onednn backend's spatial schedules [HALO], "
-                    + "got " + schedule);
+        if (schedule != SpatialSchedule.HALO && schedule != SpatialSchedule.WINDOWS) {
+            throw new IllegalArgumentException("schedule must be one of the onednn backend's spatial schedules [HALO, "
+                    + "WINDOWS], got " + schedule);
         }
         requirePointwise("c1", c);
         SpatialGeometry g = plan.geometry();
@@ -531,6 +531,15 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         }
         int t = g.windowSize();
         int pb = bucket(plan.patchCount());
+        if (schedule == SpatialSchedule.WINDOWS) {
+            // conv1 densely over the map (one fused primitive), then the windows gathered from its output
+            Nchw hs = xs.withChannels(c.outChannels());
+            DnnlTensor h1 = convolve(x, xs, w, 0, null, true, hs, hs.size());
+            DnnlTensor windows = alloc(new Nchw(pb, c.outChannels(), t, t));
+            HostOps.gatherWindows(h1, hs, plan, windows);
+            release(h1);
+            return windows;
+        }
         int rows = pb * t * t;
         DnnlTensor gathered = alloc(new Nchw(pb, c.inChannels(), t, t));
         boolean[] outside = HostOps.gatherWindows(x, xs, plan, gathered);

@@ -84,6 +84,7 @@ public final class BackendsCommand implements Callable<Integer> {
                 density, runs, warmup));
         List<BackendComparison.Row> rows = c.run();
         spec.commandLine().getOut().print(c.markdown(rows, note));
+        spec.commandLine().getOut().flush();
         c.writeMarkdown(rows, note, markdown);
         return 0;
     }
