@@ -29,9 +29,10 @@ import org.laudnet.cuda.check.SeededPlans;
 
 /**
  * Seeded ResNet-50 and RegNetY-400MF networks (32 x 32 inputs, every gate mode) through {@link PlanRuntime} on the
- * oneDNN backend and on the pure-Java reference: logits within {@code 1e-4} (relative to the largest logit) at batch
- * 1 and 8, under the SPARSE and DENSE policies, at an imposed density of 0.5 and with the maskers' own decisions (when
- * both sides decided alike), taking the same paths. The SPARSE runs of the spatial and channel variants must take
+ * oneDNN backend and on the pure-Java reference (its sparse paths): logits within {@code 1e-4} (relative to the
+ * largest logit) at batch 1 and 8, under the SPARSE and DENSE policies, at an imposed density of 0.5 (and at batch 1
+ * also with the maskers' own decisions, when both sides decided alike), the SPARSE runs taking the same kinds of
+ * paths; the spatial variants also with the WINDOWS schedule forced. The SPARSE runs of the spatial and channel variants must take
  * sparse paths, so that the patch primitives and weight slices are exercised.
  */
 class OneDnnEquivalenceTest {
@@ -81,9 +82,12 @@ class OneDnnEquivalenceTest {
                 PlanRuntime<?> dnn = PlanRuntime.create(plan, OneDnnBackend.create())) {
             for (int batch : new int[] {1, 8}) {
                 float[] x = images(batch, 11 + batch);
-                for (double d : gated ? new double[] {0.5, Double.NaN} : new double[] {Double.NaN}) {
+                double[] densities = !gated ? new double[] {Double.NaN}
+                        : batch == 1 ? new double[] {0.5, Double.NaN} : new double[] {0.5};
+                for (double d : densities) {
+                    // the reference's sparse paths equal its masked-dense forward (checked in laudnet-cuda's tests)
+                    HostExecution want = run(ref, x, batch, PathPolicy.SPARSE, d);
                     for (PathPolicy policy : new PathPolicy[] {PathPolicy.SPARSE, PathPolicy.DENSE}) {
-                        HostExecution want = run(ref, x, batch, policy, d);
                         HostExecution got = run(dnn, x, batch, policy, d);
                         assertEquals(batch * CLASSES, got.logits().length);
                         if (!Double.isNaN(d) || sameDecisions(want.report(), got.report())) {
@@ -91,7 +95,9 @@ class OneDnnEquivalenceTest {
                             assertTrue(err <= 1e-4, label + ", batch " + batch + ", density " + d + ", " + policy
                                     + ": relative error " + err + "; paths " + want.report().paths() + " / "
                                     + got.report().paths());
-                            assertEquals(kinds(want.report()), kinds(got.report()), label + " paths");
+                            if (policy == PathPolicy.SPARSE) {
+                                assertEquals(kinds(want.report()), kinds(got.report()), label + " paths");
+                            }
                         }
                         if (label.contains("spatial") && policy == PathPolicy.SPARSE && !Double.isNaN(d)) {
                             HostExecution windows = run(dnn, x, batch, PathPolicy.SPATIAL_WINDOWS, d);
