@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.laudnet.bench.network.BackendComparison;
 import org.laudnet.core.exec.BackendProvider;
 import org.laudnet.core.exec.Backends;
+import org.laudnet.core.exec.PathPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,6 +43,11 @@ public final class BackendsCommand implements Callable<Integer> {
             description = "Imposed density of the gated variants (default: ${DEFAULT-VALUE}).")
     private double density;
 
+    @Option(names = "--policy", defaultValue = "AUTO",
+            description = "Path policy of the gated variants: AUTO (calibrated, dense where faster) or SPARSE "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private PathPolicy policy;
+
     @Option(names = "--runs", defaultValue = "30", description = "Timed rounds (default: ${DEFAULT-VALUE}).")
     private int runs;
 
@@ -73,6 +79,9 @@ public final class BackendsCommand implements Callable<Integer> {
                         + "'");
             }
         }
+        if (policy != PathPolicy.AUTO && policy != PathPolicy.SPARSE) {
+            throw OptionChecks.bad(spec, "--policy must be AUTO or SPARSE, got " + policy);
+        }
         List<String> known = knownBackends();
         for (String b : backends) {
             if (!known.contains(b.toLowerCase(Locale.ROOT))) {
@@ -81,7 +90,7 @@ public final class BackendsCommand implements Callable<Integer> {
         }
         InputFiles.outputFile(spec, "--markdown", markdown);
         BackendComparison c = new BackendComparison(new BackendComparison.Config(backends, variants, batches, size,
-                density, runs, warmup));
+                density, runs, warmup, policy));
         List<BackendComparison.Row> rows = c.run();
         spec.commandLine().getOut().print(c.markdown(rows, note));
         spec.commandLine().getOut().flush();

@@ -51,9 +51,11 @@ public final class BackendComparison {
      * @param density the imposed density of the gated variants
      * @param runs timed rounds
      * @param warmup untimed rounds first
+     * @param policy the path policy of the gated variants: AUTO (the engine's calibrated choice per block, dense where
+     *     that is faster) or SPARSE (the fastest sparse path of every gated block); the static variant runs DENSE
      */
     public record Config(List<String> backends, List<String> variants, int[] batches, int size, double density,
-            int runs, int warmup) {
+            int runs, int warmup, PathPolicy policy) {
 
         /** Validates the fields. */
         public Config {
@@ -80,6 +82,9 @@ public final class BackendComparison {
             if (runs <= 0 || warmup < 0) {
                 throw new IllegalArgumentException("runs must be positive and warmup non-negative, got " + runs
                         + " and " + warmup);
+            }
+            if (policy != PathPolicy.AUTO && policy != PathPolicy.SPARSE) {
+                throw new IllegalArgumentException("policy must be AUTO or SPARSE, got " + policy);
             }
             backends = List.copyOf(backends);
             variants = List.copyOf(variants);
@@ -158,7 +163,7 @@ public final class BackendComparison {
         try {
             for (PlanRuntime<?> rt : runtimes) {
                 NetworkExecutor ex = rt.newExecutor(ExecutorOptions.defaults()
-                        .withPolicy(variant.equals("static") ? PathPolicy.DENSE : PathPolicy.SPARSE));
+                        .withPolicy(variant.equals("static") ? PathPolicy.DENSE : config.policy()));
                 if (!variant.equals("static")) {
                     ex.setGateOverride(GateOverride.density(config.density(), 5));
                 }
@@ -243,9 +248,10 @@ public final class BackendComparison {
         if (note != null && !note.isBlank()) {
             sb.append(note).append("\n\n");
         }
-        sb.append(String.format(Locale.ROOT, "Input %dx%d, density %.2f for the gated variants (imposed), medians of"
-                + " %d rounds after %d warm-up rounds, backends interleaved per round; float[] in and logits out.%n",
-                config.size(), config.size(), config.density(), config.runs(), config.warmup()));
+        sb.append(String.format(Locale.ROOT, "Input %dx%d, density %.2f for the gated variants (imposed; path policy"
+                + " %s, calibrated on the warm-up), medians of %d rounds after %d warm-up rounds, backends interleaved"
+                + " per round; float[] in and logits out.%n", config.size(), config.size(), config.density(),
+                config.policy(), config.runs(), config.warmup()));
         sb.append(String.format(Locale.ROOT, "Threads: OMP_NUM_THREADS=%s (oneDNN's bundled OpenMP), "
                 + "ai.djl.pytorch.num_threads=%s; %d processors; %s %s, Java %s.%n%n",
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),

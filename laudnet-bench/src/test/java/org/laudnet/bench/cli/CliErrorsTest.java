@@ -188,6 +188,7 @@ class CliErrorsTest {
                 "$UNREADABLE_DIR/b.md"));
         l.add(c(bb, Kind.BAD_VALUE, usage, "--runs must be positive, got -1", "--runs", "-1"));
         l.add(c(bb, Kind.BAD_VALUE, usage, "--size must be a positive multiple of 32, got 100", "--size", "100"));
+        l.add(c(bb, Kind.BAD_VALUE, usage, "--policy must be AUTO or SPARSE, got DENSE", "--policy", "DENSE"));
         l.add(c(bb, Kind.NOT_A_NUMBER, usage, "'x'", "--density", "x"));
         l.add(c(bb, Kind.UNKNOWN_ARCH, usage, "--backends must be among", "--backends", "tpu"));
         l.add(c(bb, Kind.UNKNOWN_ARCH, usage, "--variants must be among", "--variants", "sideways"));
