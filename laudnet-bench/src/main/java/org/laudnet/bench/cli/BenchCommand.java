@@ -15,11 +15,12 @@ import picocli.CommandLine.Option;
  * The {@code bench} command: benchmarks of this project ({@code bench blocks}: dense vs dynamic blocks on CPU;
  * {@code bench model-memory}: memory and calibration time of one model shared by predictor threads;
  * {@code bench native-memory}: native memory and DJL resources over a long run of one predictor; {@code bench spark}:
- * images/s of the Spark transformer on local[1] and local[2] against the in-process predictor).
+ * images/s of the Spark transformer on local[1] and local[2] against the in-process predictor; {@code bench backends}:
+ * ResNet-50 through CPU backends side by side).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Blocks.class, ModelMemoryCommand.class, NativeMemoryCommand.class,
-            SparkBenchCommand.class})
+            SparkBenchCommand.class, BackendsCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

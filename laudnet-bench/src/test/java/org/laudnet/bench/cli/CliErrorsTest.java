@@ -94,6 +94,8 @@ class CliErrorsTest {
             "bench blocks", EnumSet.of(Kind.MISSING_FILE, Kind.UNKNOWN_ARCH),
             // model-memory runs a model file or the pretrained ResNet-50
             "bench model-memory", EnumSet.of(Kind.UNKNOWN_ARCH),
+            // bench backends writes only (its networks are generated from a seed)
+            "bench backends", EnumSet.of(Kind.MISSING_FILE),
             // calibrate writes only and has no numeric option
             "calibrate", EnumSet.of(Kind.MISSING_FILE, Kind.BAD_VALUE, Kind.NOT_A_NUMBER, Kind.UNKNOWN_ARCH),
             // latency validate times a fixed set of blocks
@@ -106,7 +108,8 @@ class CliErrorsTest {
         ExitCode usage = ExitCode.USAGE;
         ExitCode input = ExitCode.INPUT;
         for (String cmd : List.of("demo", "experiment fashion-mnist", "classify", "search", "bench blocks",
-                "bench model-memory", "bench native-memory", "bench spark", "calibrate", "latency validate")) {
+                "bench model-memory", "bench native-memory", "bench spark", "bench backends", "calibrate",
+                "latency validate")) {
             l.add(c(cmd, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", "--frobnicate"));
         }
         // (without its required --data, finetune names that first)
@@ -197,6 +200,17 @@ class CliErrorsTest {
         l.add(c("calibrate", Kind.WRONG_TYPE, usage, "--out $DIR: is a directory, not a file", "--out", "$DIR"));
         l.add(c("calibrate", Kind.UNREADABLE, usage, "--out $UNREADABLE_DIR/p.json", "--out",
                 "$UNREADABLE_DIR/p.json"));
+
+        String bb = "bench backends";
+        l.add(c(bb, Kind.WRONG_TYPE, usage, "--markdown $DIR: is a directory, not a file", "--markdown", "$DIR"));
+        l.add(c(bb, Kind.UNREADABLE, usage, "--markdown $UNREADABLE_DIR/b.md", "--markdown",
+                "$UNREADABLE_DIR/b.md"));
+        l.add(c(bb, Kind.BAD_VALUE, usage, "--runs must be positive, got -1", "--runs", "-1"));
+        l.add(c(bb, Kind.BAD_VALUE, usage, "--size must be a positive multiple of 32, got 100", "--size", "100"));
+        l.add(c(bb, Kind.BAD_VALUE, usage, "--policy must be AUTO or SPARSE, got DENSE", "--policy", "DENSE"));
+        l.add(c(bb, Kind.NOT_A_NUMBER, usage, "'x'", "--density", "x"));
+        l.add(c(bb, Kind.UNKNOWN_ARCH, usage, "--backends must be among", "--backends", "tpu"));
+        l.add(c(bb, Kind.UNKNOWN_ARCH, usage, "--variants must be among", "--variants", "sideways"));
 
         String nm = "bench native-memory";
         l.add(c(nm, Kind.MISSING_FILE, input, "--model $MISSING: no such file", "--model", "$MISSING"));

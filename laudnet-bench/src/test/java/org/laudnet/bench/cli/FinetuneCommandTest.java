@@ -48,7 +48,7 @@ class FinetuneCommandTest {
         assertTrue(out.matches("(?s).*top-1 \\d\\.\\d{4} on 2 training images .*agreement with the static teacher"
                 + " \\d\\.\\d{4}.*"), out);
         assertTrue(out.matches("(?s).*MACs ratio \\d\\.\\d{3} \\(eval.*"), out);
-        assertTrue(out.matches("(?s).*latency at batch 1 on djl-cpu, \\d+ threads: static \\d+\\.\\d\\d ms, gated"
+        assertTrue(out.matches("(?s).*latency at batch 1 on (djl-cpu|onednn), \\d+ threads: static \\d+\\.\\d\\d ms, gated"
                 + " \\d+\\.\\d\\d ms, ratio \\d+\\.\\d{3}.*"), out);
         assertTrue(out.contains("model: " + model.toAbsolutePath()), out);
         Path ckpt = dir.resolve("out/resnet50-laud.ckpt");

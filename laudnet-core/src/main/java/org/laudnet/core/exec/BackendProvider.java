@@ -22,6 +22,17 @@ public interface BackendProvider {
     DeviceKind deviceKind();
 
     /**
+     * Returns how a CPU backend ranks against the built-in DJL/PyTorch CPU backend (rank 0) when {@link Backends}
+     * picks the fastest available CPU backend: a provider whose rank is higher is preferred where it is available.
+     * Ignored for GPU providers.
+     *
+     * @return the rank; 0 (the default) never displaces the DJL backend
+     */
+    default int cpuRank() {
+        return 0;
+    }
+
+    /**
      * Probes whether the backend can run on this machine. Never throws; may be called often (cache the probe).
      *
      * @return the availability and its reason

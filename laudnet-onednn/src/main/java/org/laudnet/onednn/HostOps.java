@@ -1,0 +1,227 @@
+package org.laudnet.onednn;
+
+import java.util.Arrays;
+import org.laudnet.core.exec.Nchw;
+import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.SpatialCells;
+import org.laudnet.core.exec.SpatialGeometry;
+
+/**
+ * The primitives of the oneDNN backend that are row copies and per-row arithmetic on {@code nhwc} tensors, done in
+ * Java on the native buffers: each position's channels are one contiguous row, so gathers and scatters are bulk row
+ * copies. Arguments are checked by the caller. Stateless and thread-safe.
+ */
+final class HostOps {
+
+    private HostOps() {}
+
+    /**
+     * Gathers the input rows of every window position of the active patches into {@code out}: rows
+     * {@code (p, ty, tx)}, {@code C} values each. Rows outside the image are zeroed and reported.
+     *
+     * @return per window row of the real patches, whether it lies outside the image
+     */
+    static boolean[] gatherWindows(DnnlTensor x, Nchw xs, PatchPlan plan, DnnlTensor out) {
+        SpatialGeometry g = plan.geometry();
+        int t = g.windowSize();
+        int c = xs.channels();
+        int h = xs.height();
+        int w = xs.width();
+        int[] list = plan.patches();
+        boolean[] outside = new boolean[plan.patchCount() * t * t];
+        float[] zeros = new float[t * c];
+        for (int p = 0; p < plan.patchCount(); p++) {
+            int b = list[3 * p];
+            int y0 = g.windowOrigin(list[3 * p + 1]);
+            int x0 = g.windowOrigin(list[3 * p + 2]);
+            int lo = Math.max(0, -x0);
+            int hi = Math.min(t, w - x0);
+            for (int ty = 0; ty < t; ty++) {
+                int row = (p * t + ty) * t;
+                int iy = y0 + ty;
+                if (iy < 0 || iy >= h || hi <= lo) {
+                    out.buf.put(row * c, zeros, 0, t * c);
+                    Arrays.fill(outside, row, row + t, true);
+                    continue;
+                }
+                if (lo > 0) {
+                    out.buf.put(row * c, zeros, 0, lo * c);
+                    Arrays.fill(outside, row, row + lo, true);
+                }
+                out.buf.put((row + lo) * c, x.buf, ((b * h + iy) * w + x0 + lo) * c, (hi - lo) * c);
+                if (hi < t) {
+                    out.buf.put((row + hi) * c, zeros, 0, (t - hi) * c);
+                    Arrays.fill(outside, row + hi, row + t, true);
+                }
+            }
+        }
+        return outside;
+    }
+
+    /** Zeroes the flagged rows of {@code y} ({@code c} values each). */
+    static void zeroRows(DnnlTensor y, boolean[] rows, int c) {
+        float[] zeros = new float[c];
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r]) {
+                y.buf.put(r * c, zeros, 0, c);
+            }
+        }
+    }
+
+    /**
+     * Adds the conv3 rows of the patches {@code y} ({@code (Pb, S, S)} rows of {@code cout}) into the accumulator at
+     * their output positions inside the image.
+     */
+    static void scatterAddPatches(DnnlTensor y, PatchPlan plan, int cout, DnnlTensor acc) {
+        SpatialGeometry g = plan.geometry();
+        int s = g.cellSize();
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int[] list = plan.patches();
+        float[] src = new float[s * cout];
+        float[] dst = new float[s * cout];
+        for (int p = 0; p < plan.patchCount(); p++) {
+            int b = list[3 * p];
+            int py0 = list[3 * p + 1] * s;
+            int px0 = list[3 * p + 2] * s;
+            int cols = Math.min(s, ow - px0);
+            int n = cols * cout;
+            for (int oy = 0; oy < s && py0 + oy < oh; oy++) {
+                y.buf.get((p * s + oy) * s * cout, src, 0, n);
+                int at = ((b * oh + py0 + oy) * ow + px0) * cout;
+                acc.buf.get(at, dst, 0, n);
+                for (int i = 0; i < n; i++) {
+                    dst[i] += src[i];
+                }
+                acc.buf.put(at, dst, 0, n);
+            }
+        }
+    }
+
+    /** Per sample, the mean of the patch rows inside the output, into {@code y (B, C, 1, 1)}. */
+    static void patchMeans(DnnlTensor patches, PatchPlan plan, int channels, DnnlTensor y) {
+        SpatialGeometry g = plan.geometry();
+        int s = g.cellSize();
+        double[] sums = new double[plan.batch() * channels];
+        long[] counts = new long[plan.batch()];
+        int[] list = plan.patches();
+        float[] row = new float[s * channels];
+        for (int p = 0; p < plan.patchCount(); p++) {
+            int b = list[3 * p];
+            int rows = Math.min(s, g.outHeight() - list[3 * p + 1] * s);
+            int cols = Math.min(s, g.outWidth() - list[3 * p + 2] * s);
+            counts[b] += (long) rows * cols;
+            for (int oy = 0; oy < rows; oy++) {
+                patches.buf.get((p * s + oy) * s * channels, row, 0, cols * channels);
+                for (int ox = 0; ox < cols; ox++) {
+                    for (int c = 0; c < channels; c++) {
+                        sums[b * channels + c] += row[ox * channels + c];
+                    }
+                }
+            }
+        }
+        float[] out = new float[sums.length];
+        for (int b = 0; b < plan.batch(); b++) {
+            for (int c = 0; c < channels; c++) {
+                out[b * channels + c] = (float) (sums[b * channels + c] / Math.max(counts[b], 1));
+            }
+        }
+        y.buf.put(0, out, 0, out.length);
+    }
+
+    /** Multiplies each real patch's rows by its sample's {@code sigmoid(scale[b, :])}, in place. */
+    static void scalePatchesSigmoid(DnnlTensor patches, PatchPlan plan, int channels, DnnlTensor scale) {
+        float[] logits = scale.values();
+        double[] f = new double[logits.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = 1.0 / (1.0 + Math.exp(-logits[i]));
+        }
+        int area = plan.geometry().cellSize() * plan.geometry().cellSize();
+        int[] list = plan.patches();
+        float[] v = new float[area * channels];
+        for (int p = 0; p < plan.patchCount(); p++) {
+            int fb = list[3 * p] * channels;
+            patches.buf.get(p * area * channels, v, 0, v.length);
+            for (int r = 0; r < area; r++) {
+                for (int c = 0; c < channels; c++) {
+                    v[r * channels + c] = (float) (v[r * channels + c] * f[fb + c]);
+                }
+            }
+            patches.buf.put(p * area * channels, v, 0, v.length);
+        }
+    }
+
+    /** The mean of each sample's channels over its computed positions ({@code M2}), into {@code y (B, C, 1, 1)}. */
+    static void maskedMean(DnnlTensor h, Nchw hs, SpatialCells cells, DnnlTensor y) {
+        int c = hs.channels();
+        float[] row = new float[c];
+        float[] out = new float[hs.batch() * c];
+        for (int b = 0; b < hs.batch(); b++) {
+            double[] sum = new double[c];
+            long count = 0;
+            for (int yy = 0; yy < hs.height(); yy++) {
+                for (int xx = 0; xx < hs.width(); xx++) {
+                    if (!cells.computed(b, yy, xx)) {
+                        continue;
+                    }
+                    count++;
+                    h.buf.get(((b * hs.height() + yy) * hs.width() + xx) * c, row, 0, c);
+                    for (int k = 0; k < c; k++) {
+                        sum[k] += row[k];
+                    }
+                }
+            }
+            for (int k = 0; k < c; k++) {
+                out[b * c + k] = (float) (sum[k] / Math.max(count, 1));
+            }
+        }
+        y.buf.put(0, out, 0, out.length);
+    }
+
+    /** {@code out[samples[i]] = ReLU(identity[samples[i]] + branch[i])}. */
+    static void scatterSamplesResidualRelu(DnnlTensor branch, int[] samples, DnnlTensor identity, DnnlTensor out) {
+        int per = branch.shape.perSample();
+        float[] a = new float[per];
+        float[] b = new float[per];
+        for (int i = 0; i < samples.length; i++) {
+            branch.buf.get(i * per, a, 0, per);
+            identity.buf.get(samples[i] * per, b, 0, per);
+            for (int k = 0; k < per; k++) {
+                a[k] = Math.max(a[k] + b[k], 0f);
+            }
+            out.buf.put(samples[i] * per, a, 0, per);
+        }
+    }
+
+    /** {@code out = ReLU(identity)} at every element whose cell is closed. */
+    static void fillInactiveRelu(DnnlTensor identity, Nchw shape, SpatialCells cells, DnnlTensor out) {
+        int c = shape.channels();
+        int groupWidth = c / cells.groups();
+        float[] in = new float[c];
+        float[] o = new float[c];
+        for (int b = 0; b < shape.batch(); b++) {
+            for (int y = 0; y < shape.height(); y++) {
+                for (int x = 0; x < shape.width(); x++) {
+                    int at = ((b * shape.height() + y) * shape.width() + x) * c;
+                    boolean any = false;
+                    for (int q = 0; q < cells.groups() && !any; q++) {
+                        any = !cells.kept(b, q * groupWidth, c, y, x);
+                    }
+                    if (!any) {
+                        continue;
+                    }
+                    identity.buf.get(at, in, 0, c);
+                    out.buf.get(at, o, 0, c);
+                    for (int q = 0; q < cells.groups(); q++) {
+                        if (!cells.kept(b, q * groupWidth, c, y, x)) {
+                            for (int k = q * groupWidth; k < (q + 1) * groupWidth; k++) {
+                                o[k] = Math.max(in[k], 0f);
+                            }
+                        }
+                    }
+                    out.buf.put(at, o, 0, c);
+                }
+            }
+        }
+    }
+}

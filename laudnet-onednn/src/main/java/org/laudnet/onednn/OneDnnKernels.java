@@ -1,0 +1,743 @@
+package org.laudnet.onednn;
+
+import static org.laudnet.core.exec.KernelArgs.notNull;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.binary;
+import org.bytedeco.dnnl.eltwise_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.matmul;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.pooling_forward;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.KernelArgs;
+import org.laudnet.core.exec.Kernels;
+import org.laudnet.core.exec.Nchw;
+import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.SpatialCells;
+import org.laudnet.core.exec.SpatialGeometry;
+import org.laudnet.core.exec.SpatialSchedule;
+import org.laudnet.core.plan.FoldedConv;
+
+/**
+ * The primitives of the {@link OneDnnBackend} on {@link DnnlTensor}s ({@code nhwc} fp32 in native memory, from the
+ * imported input to the exported logits: no layout conversion between blocks).
+ *
+ * <p>On oneDNN: {@link #conv} (a convolution primitive with bias, and the residual sum and ReLU fused as post-ops: a
+ * dense bottleneck is three primitives), {@link #maxPool} and {@link #avgPool} (pooling), {@link #mean} (average pooling over the whole map),
+ * {@link #relu} and {@link #spatialEnd} (eltwise), {@link #scaleChannels} (binary multiply with a broadcast per-channel
+ * factor), {@link #windowsConv1} (schedule HALO: rows of the patch windows gathered into one contiguous buffer, then a
+ * matmul with bias and ReLU; schedule WINDOWS: conv1 as one dense fused convolution, then its window rows gathered), {@link #patchConv3x3Relu} (a valid convolution over the gathered windows, the patches as its batch,
+ * with conv2's stride and groups) and {@link #patchConv1x1Add} (a matmul with bias on the patch rows). In Java on the
+ * native buffers (row copies and per-row arithmetic, no engine call): the gathers and scatters of samples, rows and
+ * patches ({@link #gatherSamples}, {@link #scatterSamplesResidualRelu}, {@link #fillInactiveRelu}, the window gather,
+ * the scatter-add of {@link #patchConv1x1Add}), {@link #maskedMean}, {@link #patchMeans},
+ * {@link #scalePatchesSigmoid} and the transfers.
+ *
+ * <p>Primitive cache: every primitive is created once per shape (convolution: its geometry, batch and input size,
+ * whether residual and ReLU are fused; patch primitives: the patch count rounded up to a bucket, see
+ * {@link #bucket}) and kept for the life of the kernels object, with its argument memories; a call only points the
+ * memories at the tensors' buffers. Buffers come from a {@link BufferPool}.
+ *
+ * <p>Not thread-safe: one executor owns a kernels object. Weights are shared and read concurrently.
+ */
+final class OneDnnKernels implements Kernels<DnnlTensor> {
+
+    private static final int ARG_SRC = dnnl.DNNL_ARG_SRC;
+    private static final int ARG_DST = dnnl.DNNL_ARG_DST;
+    private static final int ARG_WEIGHTS = dnnl.DNNL_ARG_WEIGHTS;
+    private static final int ARG_BIAS = dnnl.DNNL_ARG_BIAS;
+    private static final int ARG_SRC_1 = dnnl.DNNL_ARG_SRC_1;
+    /** The second input of the first (binary) post-op. */
+    private static final int ARG_POST_OP_0_SRC_1 = dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1;
+
+    private final OneDnnBackend backend;
+    private final engine eng;
+    private final stream strm;
+    private final BufferPool pool = new BufferPool();
+    private final Map<Object, Prim> cache = new HashMap<>();
+    private final ArrayDeque<Frame> frames = new ArrayDeque<>();
+    private boolean closed;
+
+    OneDnnKernels(OneDnnBackend backend, engine eng) {
+        this.backend = backend;
+        this.eng = eng;
+        this.strm = new stream(eng);
+        frames.push(new Frame(null));
+    }
+
+    // ------------------------------------------------------------------------------------------------ scopes
+
+    /** A scope: the tensors and temporary weights created in it. */
+    private final class Frame implements Scope<DnnlTensor> {
+        private final Frame parent;
+        private final int depth;
+        private final List<DnnlTensor> tensors = new ArrayList<>();
+        private final List<OneDnnWeights> temporaries = new ArrayList<>();
+        private boolean open = true;
+
+        Frame(Frame parent) {
+            this.parent = parent;
+            this.depth = parent == null ? 0 : parent.depth + 1;
+        }
+
+        @Override
+        public DnnlTensor keep(DnnlTensor t) {
+            if (!open) {
+                throw new IllegalStateException("cannot keep a tensor in a closed scope");
+            }
+            notNull("t", t);
+            if (t.owner == -1) {
+                throw new IllegalArgumentException("t was released");
+            }
+            if (t.owner > depth) {
+                throw new IllegalArgumentException("t belongs to a scope opened inside the one that keeps it");
+            }
+            if (t.owner != depth) {
+                return t; // already owned by an enclosing scope (an in-place result), or out of ownership
+            }
+            tensors.remove(t);
+            if (parent != null) {
+                parent.tensors.add(t);
+                t.owner = parent.depth;
+            } else {
+                t.owner = -2; // out of the kernels' ownership: freed when unreachable
+            }
+            return t;
+        }
+
+        @Override
+        public void close() {
+            if (!open) {
+                return;
+            }
+            if (frames.peek() != this) {
+                throw new IllegalStateException("scopes must close innermost first");
+            }
+            open = false;
+            frames.pop();
+            for (DnnlTensor t : tensors) {
+                if (t.owner == depth) {
+                    t.owner = -1;
+                    pool.give(t.data);
+                }
+            }
+            tensors.clear();
+            for (OneDnnWeights w : temporaries) {
+                w.close();
+            }
+            temporaries.clear();
+        }
+    }
+
+    @Override
+    public Scope<DnnlTensor> openScope() {
+        ensureOpen();
+        Frame f = new Frame(frames.peek());
+        frames.push(f);
+        return f;
+    }
+
+    @Override
+    public void release(DnnlTensor t) {
+        if (t == null || t.owner < 0) {
+            return;
+        }
+        for (Frame f : frames) {
+            if (f.depth == t.owner) {
+                f.tensors.remove(t);
+                t.owner = -1;
+                pool.give(t.data);
+                return;
+            }
+        }
+    }
+
+    /** Allocates a tensor of the current scope. */
+    DnnlTensor alloc(Nchw shape) {
+        return alloc(shape, shape.size());
+    }
+
+    private DnnlTensor alloc(Nchw shape, long floats) {
+        Frame f = frames.peek();
+        DnnlTensor t = new DnnlTensor(pool.take(floats), shape, f.depth);
+        f.tensors.add(t);
+        return t;
+    }
+
+    // ------------------------------------------------------------------------------------------------ transfers
+
+    @Override
+    public DnnlTensor importArray(NDArray x, Nchw shape) {
+        ensureOpen();
+        float[] v = KernelArgs.hostValues(x, shape);
+        DnnlTensor t = alloc(shape);
+        t.putNchw(v);
+        return t;
+    }
+
+    @Override
+    public DnnlTensor importHost(float[] data, Nchw shape) {
+        ensureOpen();
+        notNull("shape", shape);
+        if (data == null || data.length < shape.size()) {
+            throw new IllegalArgumentException("data must hold at least B*C*H*W = " + shape.size()
+                    + " values for shape " + shape + ", got " + (data == null ? "null" : data.length));
+        }
+        DnnlTensor t = alloc(shape);
+        t.putNchw(data);
+        return t;
+    }
+
+    @Override
+    public NDArray exportArray(DnnlTensor t, Nchw shape, NDManager target) {
+        ensureOpen();
+        notNull("target", target);
+        requireTensor("t", t, shape);
+        return target.create(t.toNchw(), new Shape(shape.batch(), shape.channels(), shape.height(), shape.width()));
+    }
+
+    @Override
+    public float[] exportHost(DnnlTensor t, int count) {
+        ensureOpen();
+        notNull("t", t);
+        if (count < 0 || count > t.shape.size()) {
+            throw new IllegalArgumentException("count must be in [0, " + t.shape.size() + "] (the tensor's size), got "
+                    + count);
+        }
+        float[] all = t.toNchw();
+        return count == all.length ? all : java.util.Arrays.copyOf(all, count);
+    }
+
+    @Override
+    public ConvWeights temporary(FoldedConv conv) {
+        ensureOpen();
+        OneDnnWeights w = new OneDnnWeights(conv, eng);
+        frames.peek().temporaries.add(w);
+        return w;
+    }
+
+    // ------------------------------------------------------------------------------------------------ dense
+
+    /** A convolution primitive's shape. */
+    private record ConvKey(int out, int in, int kernel, int stride, int padding, int groups, int batch, int height,
+            int width, boolean residual, boolean relu) {}
+
+    @Override
+    public DnnlTensor conv(DnnlTensor x, Nchw xs, ConvWeights w, DnnlTensor residual, boolean relu) {
+        ensureOpen();
+        OneDnnWeights ow = weights("w", w);
+        FoldedConv c = ow.spec();
+        requireTensor("x", x, xs);
+        if (xs.channels() != c.inChannels()) {
+            throw new IllegalArgumentException("xs.channels must equal the convolution's input channels "
+                    + c.inChannels() + ", got " + xs.channels());
+        }
+        Nchw os = new Nchw(xs.batch(), c.outChannels(), outSize(xs.height(), c, c.padding()),
+                outSize(xs.width(), c, c.padding()));
+        if (residual != null) {
+            requireTensor("residual", residual, os);
+        }
+        return convolve(x, xs, ow, c.padding(), residual, relu, os, os.size());
+    }
+
+    private static int outSize(int in, FoldedConv c, int padding) {
+        int o = (in + 2 * padding - c.kernel()) / c.stride() + 1;
+        if (o <= 0) {
+            throw new IllegalArgumentException("the input side " + in + " is too small for a " + c.kernel() + "x"
+                    + c.kernel() + " convolution with padding " + padding);
+        }
+        return o;
+    }
+
+    /** Runs a convolution into a new tensor of shape {@code os} (buffer of {@code floats} values). */
+    private DnnlTensor convolve(DnnlTensor x, Nchw xs, OneDnnWeights w, int padding, DnnlTensor residual,
+            boolean relu, Nchw os, long floats) {
+        FoldedConv c = w.spec();
+        ConvKey key = new ConvKey(c.outChannels(), c.inChannels(), c.kernel(), c.stride(), padding, c.groups(),
+                xs.batch(), xs.height(), xs.width(), residual != null, relu);
+        Prim p = cache.get(key);
+        if (p == null) {
+            p = createConv(key, w, os);
+            cache.put(key, p);
+        }
+        DnnlTensor y = alloc(os, floats);
+        FloatPointer wp = w.in(w.plainConvDesc(), p.weightsDesc, strm);
+        if (residual == null) {
+            p.run(strm, x.data, wp, w.bias(), y.data);
+        } else {
+            p.run(strm, x.data, wp, w.bias(), y.data, residual.data);
+        }
+        return y;
+    }
+
+    private Prim createConv(ConvKey k, OneDnnWeights w, Nchw os) {
+        memory.desc src = nhwc(k.batch, k.in, k.height, k.width);
+        memory.desc dst = nhwc(os.batch(), os.channels(), os.height(), os.width());
+        long[] wdims = k.groups == 1 ? new long[] {k.out, k.in, k.kernel, k.kernel}
+                : new long[] {k.groups, k.out / k.groups, k.in / k.groups, k.kernel, k.kernel};
+        memory.desc wany = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
+        memory.desc bias = new memory.desc(new long[] {k.out}, memory.data_type.f32, memory.format_tag.x);
+        post_ops ops = new post_ops();
+        if (k.residual) {
+            ops.append_binary(dnnl.algorithm.binary_add, dst);
+        }
+        if (k.relu) {
+            ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
+        }
+        primitive_attr attr = new primitive_attr();
+        attr.set_post_ops(ops);
+        long[] strides = {k.stride, k.stride};
+        long[] pad = {k.padding, k.padding};
+        convolution_forward.primitive_desc pd = new convolution_forward.primitive_desc(eng,
+                dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct, src, wany, bias, dst, strides, pad,
+                pad, attr, false);
+        memory.desc wd = pd.weights_desc();
+        int[] args = k.residual ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
+                : new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST};
+        memory.desc[] descs = k.residual ? new memory.desc[] {src, wd, bias, dst, dst}
+                : new memory.desc[] {src, wd, bias, dst};
+        return new Prim(Prim.create(pd), wd, eng, args, descs);
+    }
+
+    /** A pooling primitive's shape. */
+    private record PoolKey(boolean max, int batch, int channels, int height, int width, int kernel, int stride,
+            int padding) {}
+
+    @Override
+    public DnnlTensor maxPool(DnnlTensor x, Nchw xs, int kernel, int stride, int padding) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        if (kernel <= 0 || stride <= 0 || padding < 0 || padding >= kernel) {
+            throw new IllegalArgumentException("maxPool needs kernel > 0, stride > 0 and 0 <= padding < kernel, got "
+                    + "kernel " + kernel + ", stride " + stride + ", padding " + padding);
+        }
+        return pool(new PoolKey(true, xs.batch(), xs.channels(), xs.height(), xs.width(), kernel, stride, padding), x);
+    }
+
+    @Override
+    public DnnlTensor avgPool(DnnlTensor x, Nchw xs, int kernel) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        if (kernel <= 0 || xs.height() % kernel != 0 || xs.width() % kernel != 0) {
+            throw new IllegalArgumentException("avgPool's kernel must be positive and divide H x W = " + xs.height()
+                    + " x " + xs.width() + ", got " + kernel);
+        }
+        return pool(new PoolKey(false, xs.batch(), xs.channels(), xs.height(), xs.width(), kernel, kernel, 0), x);
+    }
+
+    private DnnlTensor pool(PoolKey k, DnnlTensor x) {
+        int oh = (k.height + 2 * k.padding - k.kernel) / k.stride + 1;
+        int ow = (k.width + 2 * k.padding - k.kernel) / k.stride + 1;
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("the input " + k.height + " x " + k.width + " is smaller than the "
+                    + k.kernel + " x " + k.kernel + " pooling window");
+        }
+        Nchw os = new Nchw(k.batch, k.channels, oh, ow);
+        Prim p = cache.get(k);
+        if (p == null) {
+            memory.desc src = nhwc(k.batch, k.channels, k.height, k.width);
+            memory.desc dst = nhwc(k.batch, k.channels, oh, ow);
+            pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(eng,
+                    dnnl.prop_kind.forward_inference,
+                    k.max ? dnnl.algorithm.pooling_max : dnnl.algorithm.pooling_avg_exclude_padding, src, dst,
+                    new long[] {k.stride, k.stride}, new long[] {k.kernel, k.kernel}, new long[] {0, 0},
+                    new long[] {k.padding, k.padding}, new long[] {k.padding, k.padding});
+            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {src, dst});
+            cache.put(k, p);
+        }
+        DnnlTensor y = alloc(os);
+        p.run(strm, x.data, y.data);
+        return y;
+    }
+
+    @Override
+    public DnnlTensor mean(DnnlTensor x, Nchw xs) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        if (xs.height() != xs.width()) {
+            // a global mean as one average pooling window needs a square map; the engine only uses square maps
+            throw new IllegalArgumentException("mean needs a square map, got " + xs.height() + " x " + xs.width());
+        }
+        return pool(new PoolKey(false, xs.batch(), xs.channels(), xs.height(), xs.width(), xs.height(), 1, 0), x);
+    }
+
+    /** An element-wise ReLU's size. */
+    private record ReluKey(long size) {}
+
+    @Override
+    public DnnlTensor relu(DnnlTensor x, Nchw xs) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        DnnlTensor y = alloc(xs);
+        reluInto(x, y, xs.size());
+        return y;
+    }
+
+    private void reluInto(DnnlTensor x, DnnlTensor y, long size) {
+        ReluKey k = new ReluKey(size);
+        Prim p = cache.get(k);
+        if (p == null) {
+            memory.desc d = new memory.desc(new long[] {size}, memory.data_type.f32, memory.format_tag.x);
+            eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(eng,
+                    dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_relu, d, d, 0f, 0f);
+            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {d, d});
+            cache.put(k, p);
+        }
+        p.run(strm, x.data, y.data);
+    }
+
+    /** A per-channel multiply's shape. */
+    private record ScaleKey(int batch, int channels, int height, int width) {}
+
+    @Override
+    public DnnlTensor scaleChannels(DnnlTensor h, Nchw hs, DnnlTensor scale, boolean sigmoid) {
+        ensureOpen();
+        requireTensor("h", h, hs);
+        Nchw ss = new Nchw(hs.batch(), hs.channels(), 1, 1);
+        requireTensor("scale", scale, ss);
+        DnnlTensor factors = scale;
+        if (sigmoid) {
+            float[] v = scale.values();
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (1.0 / (1.0 + Math.exp(-v[i])));
+            }
+            factors = alloc(ss);
+            factors.buf.put(0, v, 0, v.length);
+        }
+        ScaleKey k = new ScaleKey(hs.batch(), hs.channels(), hs.height(), hs.width());
+        Prim p = cache.get(k);
+        if (p == null) {
+            memory.desc src0 = nhwc(k.batch, k.channels, k.height, k.width);
+            memory.desc src1 = nhwc(k.batch, k.channels, 1, 1);
+            binary.primitive_desc pd = new binary.primitive_desc(eng, dnnl.algorithm.binary_mul, src0, src1, src0);
+            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_SRC_1, ARG_DST},
+                    new memory.desc[] {src0, src1, src0});
+            cache.put(k, p);
+        }
+        p.run(strm, h.data, factors.data, h.data);
+        if (factors != scale) {
+            release(factors);
+        }
+        return h;
+    }
+
+    @Override
+    public DnnlTensor maskedMean(DnnlTensor h, Nchw hs, SpatialCells cells) {
+        ensureOpen();
+        requireTensor("h", h, hs);
+        KernelArgs.requireCells(cells, hs, false);
+        DnnlTensor y = alloc(new Nchw(hs.batch(), hs.channels(), 1, 1));
+        HostOps.maskedMean(h, hs, cells, y);
+        return y;
+    }
+
+    @Override
+    public DnnlTensor gatherSamples(DnnlTensor x, Nchw xs, int[] samples) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        KernelArgs.requireSamples(samples, xs.batch());
+        DnnlTensor y = alloc(xs.withBatch(samples.length));
+        int per = xs.perSample();
+        for (int i = 0; i < samples.length; i++) {
+            y.buf.put(i * per, x.buf, samples[i] * per, per);
+        }
+        return y;
+    }
+
+    @Override
+    public void scatterSamplesResidualRelu(DnnlTensor branch, Nchw branchShape, int[] samples, DnnlTensor identity,
+            DnnlTensor out) {
+        ensureOpen();
+        requireTensor("branch", branch, branchShape);
+        notNull("samples", samples);
+        if (samples.length != branchShape.batch()) {
+            throw new IllegalArgumentException("samples must list one index per branch sample (" + branchShape.batch()
+                    + "), got " + samples.length);
+        }
+        notNull("identity", identity);
+        notNull("out", out);
+        Nchw full = identity.shape;
+        if (!full.withBatch(branchShape.batch()).equals(branchShape) || !out.shape.equals(full)) {
+            throw new IllegalArgumentException("identity and out must be " + branchShape.withBatch(full.batch())
+                    + " to match the branch " + branchShape + ", got " + full + " and " + out.shape);
+        }
+        KernelArgs.requireSamples(samples, full.batch());
+        HostOps.scatterSamplesResidualRelu(branch, samples, identity, out);
+    }
+
+    @Override
+    public void fillInactiveRelu(DnnlTensor identity, Nchw shape, SpatialCells cells, DnnlTensor out) {
+        ensureOpen();
+        requireTensor("identity", identity, shape);
+        requireTensor("out", out, shape);
+        KernelArgs.requireCells(cells, shape, true);
+        HostOps.fillInactiveRelu(identity, shape, cells, out);
+    }
+
+    // ------------------------------------------------------------------------------------------------ patches
+
+    /**
+     * Returns the patch count a patch primitive is created for: {@code P} rounded up to the next of 1, 2, 4, 8, then a
+     * multiple of 8 (so a kernels object creates at most {@code 3 + P_max / 8} primitives per patch shape). The extra
+     * rows are computed on whatever the buffers hold and never read.
+     *
+     * @param patches {@code P >= 1}
+     * @return the bucket
+     */
+    static int bucket(int patches) {
+        if (patches <= 1) {
+            return 1;
+        }
+        if (patches <= 8) {
+            return Integer.highestOneBit(patches - 1) << 1;
+        }
+        return (patches + 7) / 8 * 8;
+    }
+
+    /** A matmul's shape: rows, inner and output widths, whether ReLU is fused. */
+    private record MatmulKey(int rows, int in, int out, boolean relu) {}
+
+    @Override
+    public DnnlTensor windowsConv1(DnnlTensor x, Nchw xs, PatchPlan plan, ConvWeights c1, SpatialSchedule schedule) {
+        ensureOpen();
+        notNull("plan", plan);
+        OneDnnWeights w = weights("c1", c1);
+        FoldedConv c = w.spec();
+        if (schedule != SpatialSchedule.HALO && schedule != SpatialSchedule.WINDOWS) {
+            throw new IllegalArgumentException("schedule must be one of the onednn backend's spatial schedules [HALO, "
+                    + "WINDOWS], got " + schedule);
+        }
+        requirePointwise("c1", c);
+        SpatialGeometry g = plan.geometry();
+        requireTensor("x", x, xs);
+        if (xs.batch() != plan.batch() || xs.height() != g.inHeight() || xs.width() != g.inWidth()
+                || xs.channels() != c.inChannels()) {
+            throw new IllegalArgumentException("xs must be (" + plan.batch() + ", " + c.inChannels() + ", "
+                    + g.inHeight() + ", " + g.inWidth() + ") to match the plan and c1, got " + xs);
+        }
+        int t = g.windowSize();
+        int pb = bucket(plan.patchCount());
+        if (schedule == SpatialSchedule.WINDOWS) {
+            // conv1 densely over the map (one fused primitive), then the windows gathered from its output
+            Nchw hs = xs.withChannels(c.outChannels());
+            DnnlTensor h1 = convolve(x, xs, w, 0, null, true, hs, hs.size());
+            DnnlTensor windows = alloc(new Nchw(pb, c.outChannels(), t, t));
+            HostOps.gatherWindows(h1, hs, plan, windows);
+            release(h1);
+            return windows;
+        }
+        int rows = pb * t * t;
+        DnnlTensor gathered = alloc(new Nchw(pb, c.inChannels(), t, t));
+        boolean[] outside = HostOps.gatherWindows(x, xs, plan, gathered);
+        DnnlTensor windows = matmul(gathered, rows, w, true, new Nchw(pb, c.outChannels(), t, t));
+        release(gathered);
+        HostOps.zeroRows(windows, outside, c.outChannels());
+        return windows;
+    }
+
+    /** Runs {@code y = [ReLU](x W^T + b)} on {@code rows} rows of a 1x1 convolution's weights. */
+    private DnnlTensor matmul(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw outShape) {
+        FoldedConv c = w.spec();
+        MatmulKey k = new MatmulKey(rows, c.inChannels(), c.outChannels(), relu);
+        Prim p = cache.get(k);
+        if (p == null) {
+            memory.desc src = new memory.desc(new long[] {rows, k.in}, memory.data_type.f32, memory.format_tag.ab);
+            memory.desc wany = new memory.desc(new long[] {k.in, k.out}, memory.data_type.f32, memory.format_tag.any);
+            memory.desc bias = new memory.desc(new long[] {1, k.out}, memory.data_type.f32, memory.format_tag.ab);
+            memory.desc dst = new memory.desc(new long[] {rows, k.out}, memory.data_type.f32, memory.format_tag.ab);
+            primitive_attr attr = new primitive_attr();
+            if (relu) {
+                post_ops ops = new post_ops();
+                ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
+                attr.set_post_ops(ops);
+            }
+            matmul.primitive_desc pd = new matmul.primitive_desc(eng, src, wany, bias, dst, attr, false);
+            memory.desc wd = pd.weights_desc();
+            p = new Prim(Prim.create(pd), wd, eng, new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST},
+                    new memory.desc[] {src, wd, bias, dst});
+            cache.put(k, p);
+        }
+        DnnlTensor y = alloc(outShape, (long) rows * k.out);
+        p.run(strm, x.data, w.in(w.plainMatmulDesc(), p.weightsDesc, strm), w.bias(), y.data);
+        return y;
+    }
+
+    @Override
+    public DnnlTensor patchConv3x3Relu(DnnlTensor windows, PatchPlan plan, ConvWeights c2) {
+        ensureOpen();
+        notNull("plan", plan);
+        notNull("windows", windows);
+        OneDnnWeights w = weights("c2", c2);
+        FoldedConv c = w.spec();
+        SpatialGeometry g = plan.geometry();
+        if (c.kernel() != 3) {
+            throw new IllegalArgumentException("c2 must be a 3x3 convolution, got kernel " + c.kernel());
+        }
+        if (c.stride() != g.stride()) {
+            throw new IllegalArgumentException("c2's stride must equal the plan's stride " + g.stride() + ", got "
+                    + c.stride());
+        }
+        int t = g.windowSize();
+        Nchw ws = new Nchw(bucket(plan.patchCount()), c.inChannels(), t, t);
+        if (!windows.shape.equals(ws)) {
+            throw new IllegalArgumentException("windows must be the windows of this plan and c2's input channels "
+                    + ws + ", got " + windows.shape);
+        }
+        int s = g.cellSize();
+        Nchw os = new Nchw(ws.batch(), c.outChannels(), s, s);
+        return convolve(windows, ws, w, 0, null, true, os, os.size());
+    }
+
+    @Override
+    public DnnlTensor patchMeans(DnnlTensor patches, PatchPlan plan, int channels) {
+        ensureOpen();
+        notNull("plan", plan);
+        requirePatches(patches, plan, channels);
+        DnnlTensor y = alloc(new Nchw(plan.batch(), channels, 1, 1));
+        HostOps.patchMeans(patches, plan, channels, y);
+        return y;
+    }
+
+    @Override
+    public DnnlTensor scalePatchesSigmoid(DnnlTensor patches, PatchPlan plan, int channels, DnnlTensor scale) {
+        ensureOpen();
+        notNull("plan", plan);
+        requirePatches(patches, plan, channels);
+        requireTensor("scale", scale, new Nchw(plan.batch(), channels, 1, 1));
+        HostOps.scalePatchesSigmoid(patches, plan, channels, scale);
+        return patches;
+    }
+
+    @Override
+    public DnnlTensor spatialBegin(DnnlTensor identity, Nchw shape) {
+        ensureOpen();
+        requireTensor("identity", identity, shape);
+        DnnlTensor acc = alloc(shape);
+        acc.buf.put(0, identity.buf, 0, shape.size());
+        return acc;
+    }
+
+    @Override
+    public void patchConv1x1Add(DnnlTensor patches, PatchPlan plan, ConvWeights c3, DnnlTensor accumulator) {
+        ensureOpen();
+        notNull("plan", plan);
+        OneDnnWeights w = weights("c3", c3);
+        FoldedConv c = w.spec();
+        requirePointwise("c3", c);
+        requirePatches(patches, plan, c.inChannels());
+        requireTensor("accumulator", accumulator, plan.outputShape(c.outChannels()));
+        int s = plan.geometry().cellSize();
+        int rows = patches.shape.batch() * s * s;
+        DnnlTensor y = matmul(patches, rows, w, false, new Nchw(patches.shape.batch(), c.outChannels(), s, s));
+        HostOps.scatterAddPatches(y, plan, c.outChannels(), accumulator);
+        release(y);
+    }
+
+    @Override
+    public DnnlTensor spatialEnd(DnnlTensor accumulator, Nchw shape) {
+        ensureOpen();
+        requireTensor("accumulator", accumulator, shape);
+        reluInto(accumulator, accumulator, shape.size());
+        return accumulator;
+    }
+
+    /** Releases the cached primitives and pooled buffers (tensors still in open scopes too). Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Frame f : frames) {
+            for (DnnlTensor t : f.tensors) {
+                if (t.owner >= 0) {
+                    t.owner = -1;
+                    t.data.close();
+                }
+            }
+            for (OneDnnWeights w : f.temporaries) {
+                w.close();
+            }
+        }
+        frames.clear();
+        for (Prim p : cache.values()) {
+            p.close();
+        }
+        cache.clear();
+        pool.close();
+        strm.close();
+    }
+
+    /** Returns the number of cached primitives (for tests). */
+    int cachedPrimitives() {
+        return cache.size();
+    }
+
+    /** Returns how many buffers were allocated fresh (for tests). */
+    long allocations() {
+        return pool.allocations();
+    }
+
+    // ------------------------------------------------------------------------------------------------ checks
+
+    private static memory.desc nhwc(int b, int c, int h, int w) {
+        return new memory.desc(new long[] {b, c, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
+    }
+
+    private void requirePatches(DnnlTensor patches, PatchPlan plan, int channels) {
+        notNull("patches", patches);
+        int s = plan.geometry().cellSize();
+        Nchw want = new Nchw(bucket(plan.patchCount()), channels, s, s);
+        if (!patches.shape.equals(want)) {
+            throw new IllegalArgumentException("patches must be the patch outputs of this plan " + want + ", got "
+                    + patches.shape);
+        }
+    }
+
+    private static void requirePointwise(String name, FoldedConv c) {
+        if (c.kernel() != 1 || c.groups() != 1 || c.stride() != 1) {
+            throw new IllegalArgumentException(name + " must be an ungrouped 1x1 convolution with stride 1, got "
+                    + "kernel " + c.kernel() + ", groups " + c.groups() + ", stride " + c.stride());
+        }
+    }
+
+    private static void requireTensor(String name, DnnlTensor t, Nchw shape) {
+        notNull(name, t);
+        notNull("shape of " + name, shape);
+        if (t.owner == -1) {
+            throw new IllegalArgumentException(name + " was released");
+        }
+        if (!t.shape.equals(shape)) {
+            throw new IllegalArgumentException(name + " must have shape " + shape + ", got " + t.shape);
+        }
+    }
+
+    private OneDnnWeights weights(String name, ConvWeights w) {
+        if (w instanceof OneDnnWeights o) {
+            return o;
+        }
+        throw new IllegalArgumentException(name + " must be weights of the onednn backend (OneDnnWeights), got "
+                + (w == null ? "null" : w.getClass().getName()));
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the onednn kernels are closed");
+        }
+        backend.ensureOpen();
+    }
+}

@@ -1,0 +1,135 @@
+package org.laudnet.onednn;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.plan.FoldedConv;
+
+/**
+ * The oneDNN backend's form of a folded convolution: the plan's weights and bias copied once into native memory, and
+ * the weights reordered into each layout a primitive asks for ({@code memory::format_tag::any}: blocked layouts such as
+ * {@code OIhw16i16o}, or the packed matmul layout of a 1x1 convolution on gathered rows). A reorder happens once per
+ * layout, the first time a primitive of that layout runs, and is shared by every executor: one copy per layout per
+ * model, whatever the number of workers (a convolution typically needs one or two: the dense primitive's and the
+ * patch primitive's).
+ *
+ * <p>Thread-safe: the reordered copies are created under the weights' lock and read concurrently afterwards.
+ */
+public final class OneDnnWeights implements ConvWeights, AutoCloseable {
+
+    private final FoldedConv spec;
+    private final engine eng;
+    private final FloatPointer plainWeights;
+    private final FloatPointer biasValues;
+    private final List<Layout> layouts = new ArrayList<>();
+    private boolean closed;
+
+    private record Layout(memory.desc desc, FloatPointer storage) {}
+
+    OneDnnWeights(FoldedConv spec, engine eng) {
+        if (spec == null) {
+            throw new IllegalArgumentException("conv must not be null");
+        }
+        this.spec = spec;
+        this.eng = eng;
+        float[] w = spec.weight();
+        this.plainWeights = new FloatPointer(w.length);
+        plainWeights.put(w, 0, w.length);
+        float[] b = spec.bias();
+        this.biasValues = new FloatPointer(b.length);
+        biasValues.put(b, 0, b.length);
+    }
+
+    /** Returns the convolution these weights hold. */
+    @Override
+    public FoldedConv spec() {
+        return spec;
+    }
+
+    /** Returns the bias values ({@code O} floats). */
+    FloatPointer bias() {
+        return biasValues;
+    }
+
+    /** Returns the descriptor of the plain convolution weights: {@code oihw}, or {@code goihw} when grouped. */
+    memory.desc plainConvDesc() {
+        int k = spec.kernel();
+        int g = spec.groups();
+        if (g == 1) {
+            return new memory.desc(new long[] {spec.outChannels(), spec.inChannels(), k, k}, memory.data_type.f32,
+                    memory.format_tag.oihw);
+        }
+        return new memory.desc(new long[] {g, spec.outChannels() / g, spec.inChannels() / g, k, k},
+                memory.data_type.f32, memory.format_tag.goihw);
+    }
+
+    /** Returns the descriptor of the weights as a matmul {@code B} operand {@code (I, O)} (an ungrouped 1x1 conv). */
+    memory.desc plainMatmulDesc() {
+        return new memory.desc(new long[] {spec.inChannels(), spec.outChannels()}, memory.data_type.f32,
+                memory.format_tag.ba);
+    }
+
+    /**
+     * Returns the weights in the layout {@code want}, reordering them from {@code plain} the first time.
+     *
+     * @param plain the descriptor of the plain weights ({@link #plainConvDesc()} or {@link #plainMatmulDesc()})
+     * @param want the layout a primitive asks for
+     * @param s the caller's stream (the reorder runs and completes on it)
+     * @return the weights' storage in that layout
+     */
+    synchronized FloatPointer in(memory.desc plain, memory.desc want, stream s) {
+        if (closed) {
+            throw new IllegalStateException("the oneDNN weights of " + spec + " are closed");
+        }
+        for (Layout l : layouts) {
+            if (l.desc.equals(want)) {
+                return l.storage;
+            }
+        }
+        FloatPointer storage;
+        if (want.equals(plain)) {
+            storage = plainWeights;
+        } else {
+            storage = new FloatPointer((want.get_size() + 3) / 4);
+            try (memory src = new memory(plain, eng, plainWeights); memory dst = new memory(want, eng, storage);
+                    reorder r = new reorder(src, dst)) {
+                r.execute(s, src, dst);
+                s._wait();
+            }
+        }
+        layouts.add(new Layout(want, storage));
+        return storage;
+    }
+
+    /** Returns how many layouts the weights are held in besides the plain copy. */
+    synchronized int layoutCount() {
+        return layouts.size();
+    }
+
+    /** Frees the native copies. Idempotent; the weights must not be used afterwards. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Layout l : layouts) {
+            if (l.storage != plainWeights) {
+                l.storage.close();
+            }
+        }
+        layouts.clear();
+        biasValues.close();
+        plainWeights.close();
+    }
+
+    @Override
+    public String toString() {
+        return "OneDnnWeights[" + spec + "]";
+    }
+}

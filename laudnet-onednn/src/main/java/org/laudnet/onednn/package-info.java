@@ -1,0 +1,6 @@
+/**
+ * The oneDNN CPU backend of the inference engine: {@link org.laudnet.onednn.OneDnnBackend} (id {@code onednn}) and
+ * its kernels on oneDNN 3.x through the org.bytedeco Java presets, offered to {@code Backends} by
+ * {@link org.laudnet.onednn.OneDnnBackendProvider} as the preferred CPU backend where its natives load.
+ */
+package org.laudnet.onednn;

@@ -1,0 +1,228 @@
+package org.laudnet.onednn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.Kernels;
+import org.laudnet.core.exec.Nchw;
+import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.SpatialGeometry;
+import org.laudnet.core.exec.SpatialSchedule;
+import org.laudnet.core.exec.reference.ReferenceOps;
+import org.laudnet.core.exec.reference.ReferenceWeights;
+import org.laudnet.core.plan.FoldedConv;
+
+/**
+ * The oneDNN kernels against {@link ReferenceOps}: fused convolutions (strided, padded, grouped, with residual and
+ * ReLU), pools and means, a whole spatial block of patch primitives; the primitive cache (a repeated call creates no
+ * primitive and allocates no buffer); weights reordered once and shared by two executors; argument errors.
+ */
+class OneDnnKernelsTest {
+
+    private static OneDnnBackend backend;
+
+    @BeforeAll
+    static void open() {
+        backend = OneDnnBackend.create();
+    }
+
+    @AfterAll
+    static void close() {
+        backend.close();
+    }
+
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+
+    private static FoldedConv conv(int out, int in, int k, int stride, int pad, int groups, long seed) {
+        float[] w = random(out * in / groups * k * k, seed);
+        float scale = (float) Math.sqrt(2.0 / (in / groups * k * k));
+        for (int i = 0; i < w.length; i++) {
+            w[i] *= scale;
+        }
+        return new FoldedConv(out, in, k, stride, pad, groups, w, random(out, seed + 1));
+    }
+
+    private static void close(float[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + " length");
+        double diff = 0;
+        double scale = 1e-12;
+        for (int i = 0; i < want.length; i++) {
+            diff = Math.max(diff, Math.abs(want[i] - got[i]));
+            scale = Math.max(scale, Math.abs(want[i]));
+        }
+        assertTrue(diff / scale <= tol, what + ": relative error " + diff / scale);
+    }
+
+    @Test
+    void convolutionsWithFusedResidualAndReluMatchTheReference() {
+        int[][] cases = {
+            // out, in, k, stride, pad, groups, H
+            {16, 3, 7, 2, 3, 1, 20}, {32, 16, 1, 1, 0, 1, 9}, {32, 32, 3, 2, 1, 4, 10}, {24, 32, 1, 2, 0, 1, 8},
+            {10, 64, 1, 1, 0, 1, 1}};
+        try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+            for (int[] c : cases) {
+                FoldedConv fc = conv(c[0], c[1], c[2], c[3], c[4], c[5], c[0] * 31L + c[1]);
+                Nchw xs = new Nchw(2, c[1], c[6], c[6]);
+                float[] x = random(xs.size(), 7);
+                Nchw os = ReferenceOps.convOutputShape(xs, fc);
+                float[] res = random(os.size(), 9);
+                ConvWeights w = backend.upload(fc);
+                for (boolean relu : new boolean[] {false, true}) {
+                    for (boolean residual : new boolean[] {false, true}) {
+                        float[] want = ReferenceOps.conv2d(x, xs, fc, residual ? res : null, relu);
+                        DnnlTensor y = k.conv(k.importHost(x, xs), xs, w, residual ? k.importHost(res, os) : null,
+                                relu);
+                        close(want, k.exportHost(y, os.size()), 1e-5, "conv " + fc + " relu " + relu
+                                + " residual " + residual);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void poolsAndMeansMatchTheReference() {
+        Nchw xs = new Nchw(3, 8, 12, 12);
+        float[] x = random(xs.size(), 3);
+        try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+            DnnlTensor t = k.importHost(x, xs);
+            close(ReferenceOps.maxPool2d(x, xs, 3, 2, 1), k.exportHost(k.maxPool(t, xs, 3, 2, 1), 3 * 8 * 6 * 6), 0,
+                    "max pool");
+            close(ReferenceOps.avgPool2d(x, xs, 4), k.exportHost(k.avgPool(t, xs, 4), 3 * 8 * 3 * 3), 1e-6,
+                    "avg pool");
+            close(ReferenceOps.globalAvgPool(x, xs), k.exportHost(k.mean(t, xs), 3 * 8), 1e-6, "mean");
+            close(ReferenceOps.relu(x, xs), k.exportHost(k.relu(t, xs), xs.size()), 0, "relu");
+            float[] scale = random(3 * 8, 4);
+            close(ReferenceOps.scaleChannels(x, xs, scale, true),
+                    k.exportHost(k.scaleChannels(k.importHost(x, xs), xs, k.importHost(scale, new Nchw(3, 8, 1, 1)),
+                            true), xs.size()), 1e-6, "scale channels");
+        }
+    }
+
+    @Test
+    void aSpatialBlockOfPatchPrimitivesMatchesTheReference() {
+        int cin = 32;
+        int c1 = 16;
+        int cout = 32;
+        for (int stride : new int[] {1, 2}) {
+            Nchw xs = new Nchw(2, cin, 14, 14);
+            SpatialGeometry g = SpatialGeometry.of(14, 14, stride, 2);
+            int m = g.gridSize();
+            int[] mask = new int[2 * m * m];
+            Random r = new Random(stride);
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = r.nextInt(2);
+            }
+            PatchPlan plan = PatchPlan.fromMask(mask, 2, g);
+            FoldedConv f1 = conv(c1, cin, 1, 1, 0, 1, 1);
+            FoldedConv f2 = conv(c1, c1, 3, stride, 1, 2, 2);
+            FoldedConv f3 = conv(cout, c1, 1, 1, 0, 1, 3);
+            float[] x = random(xs.size(), 5);
+            Nchw os = plan.outputShape(cout);
+            float[] identity = random(os.size(), 6);
+            float[] acc = identity.clone();
+            float[] win = ReferenceOps.gatherConv1x1Relu(x, xs, plan, f1);
+            float[] patches = ReferenceOps.patchConv3x3Relu(win, plan, f2);
+            ReferenceOps.patchConv1x1Add(patches, plan, f3, acc);
+            float[] want = ReferenceOps.relu(acc, os);
+            for (SpatialSchedule schedule : backend.spatialSchedules()) {
+                try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+                    DnnlTensor a = k.spatialBegin(k.importHost(identity, os), os);
+                    DnnlTensor w = k.windowsConv1(k.importHost(x, xs), xs, plan, backend.upload(f1), schedule);
+                    DnnlTensor p = k.patchConv3x3Relu(w, plan, backend.upload(f2));
+                    close(ReferenceOps.patchMeans(patches, plan, c1), k.exportHost(k.patchMeans(p, plan, c1), 2 * c1),
+                            1e-5, "patch means");
+                    k.patchConv1x1Add(p, plan, backend.upload(f3), a);
+                    close(want, k.exportHost(k.spatialEnd(a, os), os.size()), 1e-5, "spatial block, stride " + stride
+                            + ", " + schedule);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRepeatedCallCreatesNoPrimitiveAndAllocatesNoBuffer() {
+        FoldedConv fc = conv(64, 32, 3, 1, 1, 1, 11);
+        ConvWeights w = backend.upload(fc);
+        Nchw xs = new Nchw(1, 32, 14, 14);
+        float[] x = random(xs.size(), 1);
+        try (OneDnnKernels k = (OneDnnKernels) backend.newKernels()) {
+            int primitives = 0;
+            long allocations = 0;
+            for (int call = 0; call < 3; call++) {
+                try (Kernels.Scope<DnnlTensor> s = k.openScope()) {
+                    DnnlTensor t = k.importHost(x, xs);
+                    DnnlTensor y = k.conv(t, xs, w, null, true);
+                    k.maxPool(y, new Nchw(1, 64, 14, 14), 3, 2, 1);
+                }
+                if (call == 1) {
+                    primitives = k.cachedPrimitives();
+                    allocations = k.allocations();
+                }
+            }
+            assertEquals(2, primitives, "one convolution and one pooling primitive");
+            assertEquals(primitives, k.cachedPrimitives(), "no primitive created by a repeated call");
+            assertEquals(allocations, k.allocations(), "no buffer allocated by a repeated call");
+        }
+    }
+
+    @Test
+    void twoExecutorsShareOneReorderedCopyOfTheWeights() {
+        FoldedConv fc = conv(64, 64, 3, 1, 1, 1, 12);
+        OneDnnWeights w = (OneDnnWeights) backend.upload(fc);
+        Nchw xs = new Nchw(1, 64, 8, 8);
+        float[] x = random(xs.size(), 2);
+        float[][] out = new float[2][];
+        for (int worker = 0; worker < 2; worker++) {
+            try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+                out[worker] = k.exportHost(k.conv(k.importHost(x, xs), xs, w, null, false), 64 * 64);
+            }
+        }
+        assertEquals(1, w.layoutCount(), "one layout for both executors");
+        close(out[0], out[1], 0, "both executors");
+    }
+
+    @Test
+    void patchBucketsRoundUpTheActiveRowCount() {
+        int[][] want = {{1, 1}, {2, 2}, {3, 4}, {5, 8}, {8, 8}, {9, 16}, {17, 24}, {196, 200}};
+        for (int[] w : want) {
+            assertEquals(w[1], OneDnnKernels.bucket(w[0]), "bucket of " + w[0]);
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        FoldedConv fc = conv(8, 4, 1, 1, 0, 1, 13);
+        Nchw xs = new Nchw(1, 4, 4, 4);
+        try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+            DnnlTensor t = k.importHost(random(xs.size(), 1), xs);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.conv(t, xs, new ReferenceWeights(fc), null, false));
+            assertTrue(e.getMessage().contains("w must be weights of the onednn backend"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> k.conv(t, new Nchw(1, 4, 5, 5),
+                    backend.upload(fc), null, false));
+            assertTrue(e.getMessage().contains("x must have shape"), e.getMessage());
+            SpatialGeometry g = SpatialGeometry.of(4, 4, 1, 2);
+            PatchPlan plan = PatchPlan.fromMask(new int[] {1, 0, 0, 1}, 1, g);
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> k.windowsConv1(t, xs, plan, backend.upload(fc), SpatialSchedule.M1));
+            assertTrue(e.getMessage().contains("M1"), e.getMessage());
+            k.release(t);
+            e = assertThrows(IllegalArgumentException.class, () -> k.relu(t, xs));
+            assertTrue(e.getMessage().contains("released"), e.getMessage());
+        }
+    }
+}
