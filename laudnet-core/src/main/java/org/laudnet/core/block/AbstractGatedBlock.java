@@ -16,6 +16,7 @@ import ai.djl.util.PairList;
 import java.util.Optional;
 import org.laudnet.core.cost.BlockCost;
 import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.cost.MaskerMacsConvention;
 import org.laudnet.core.gate.ChannelGate;
 import org.laudnet.core.gate.GateResult;
 import org.laudnet.core.gate.SpatialGate;
@@ -44,9 +45,11 @@ import org.laudnet.core.util.ScalarOps;
  * squeeze-excitation. {@code M3} is the spatial (or layer) gate's mask nearest-upsampled to {@code Hout x Wout};
  * {@code pool_M2(h)[b, c] = sum_p h[b, c, p] M2[b, p] / max(sum_p M2[b, p], 1)} averages over the positions the block
  * computes ({@code M2 = M3}, the union over spatial mask groups; the plain global average without a spatial gate), so
- * that the sparse inference paths reproduce it exactly. Densities: {@code d3 = d2 = mean(M3)} (conv2 is counted on
- * the same positions as conv3), {@code d1 = mean(expand(M3))} (conv1's positions that conv2 reads, {@link MaskOps#expandForConv3x3}), {@code dc = mean(channelMask)}; the dynamic
- * MACs follow {@link BlockCost} (squeeze-excitation included).
+ * that the sparse inference paths reproduce it exactly. Densities: {@code d3 = mean(M3)} (per mask group, conv3's
+ * output channels of group {@code q} follow group {@code q}'s mask), {@code d2 = mean(U)} and
+ * {@code d1 = mean(expand(U))} with {@code U = max over groups of M3}: conv2 and conv1 compute every position some
+ * group keeps (the union, as the reference and every sparse executor do; {@link MaskOps#expandForConv3x3}),
+ * {@code dc = mean(channelMask)}; the dynamic MACs follow {@link BlockCost} (squeeze-excitation included).
  *
  * <p>Output of {@link #forward}: the named NDList of a {@link BlockResult} (block output first). Blocks are immutable
  * after build; parameters are shared like every DJL block's.
@@ -170,9 +173,31 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
         return gateSpec;
     }
 
-    /** Returns the block's MAC terms, maskers and squeeze-excitation included. */
+    /** Returns the block's MAC terms, maskers and squeeze-excitation included (maskers counted physically). */
     public BlockCost getCost() {
         return cost;
+    }
+
+    /**
+     * Returns the block's MAC terms with the maskers counted under a convention (see {@link MaskerMacsConvention});
+     * {@link MaskerMacsConvention#PHYSICAL} gives {@link #getCost()}.
+     *
+     * @param convention how masker MACs are counted
+     * @return the cost terms
+     */
+    public BlockCost getCost(MaskerMacsConvention convention) {
+        if (convention == MaskerMacsConvention.PHYSICAL) {
+            return cost;
+        }
+        long masker = 0;
+        if (spatialGate != null) {
+            masker += spatialGate.maskerMacs(geometry.inHeight(), geometry.inWidth(), convention);
+        }
+        if (channelGate != null) {
+            masker += channelGate.maskerMacs(geometry.inHeight(), geometry.inWidth(), convention);
+        }
+        return new BlockCost(cost.type(), cost.conv1Macs(), cost.conv2Macs(), cost.conv3Macs(), cost.downsampleMacs(),
+                masker, cost.seMacs());
     }
 
     /** Returns the squeeze width {@code q} of the squeeze-excitation, 0 when the block has none. */
@@ -281,26 +306,31 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
             h = apply(bn3, ps, apply(conv3, ps, h, training), training);
         }
         NDArray d1;
+        NDArray d2;
         NDArray d3;
         if (spatial != null) {
             h = MaskOps.applySpatial(h, m3);
+            // conv1 and conv2 compute every position that any mask group keeps: the union over groups
+            NDArray union = m3.getShape().get(1) == 1 ? m3 : m3.max(new int[] {1}, true);
             NDArray m1 = MaskOps.expandForConv3x3(
-                    m3, geometry.conv2Stride(), geometry.conv1OutHeight(), geometry.conv1OutWidth());
+                    union, geometry.conv2Stride(), geometry.conv1OutHeight(), geometry.conv1OutWidth());
             d3 = spatial.density();
+            d2 = union == m3 ? d3 : union.mean();
             d1 = m1.mean();
         } else {
             d3 = manager.create(1f);
-            d1 = manager.create(1f);
+            d2 = d3;
+            d1 = d3;
         }
         NDArray dc = channel == null ? manager.create(1f) : channel.density();
         NDArray y = Activation.relu(h.add(identity));
-        NDArray macs = cost.dynamicMacs(d1, d3, d3, dc);
+        NDArray macs = cost.dynamicMacs(d1, d2, d3, dc);
         return new BlockResult(
                 y,
                 Optional.ofNullable(spatial).map(GateResult::mask),
                 Optional.ofNullable(channel).map(GateResult::mask),
                 d1,
-                d3,
+                d2,
                 d3,
                 dc,
                 macs);

@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import java.util.Random;
+import org.laudnet.core.cost.MaskerMacsConvention;
 import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.plan.SpatialMasker;
 import org.laudnet.core.util.Checks;
@@ -110,16 +111,34 @@ public final class SpatialGate extends AbstractBlock {
     }
 
     /**
-     * MACs of the masker for an input of {@code H x W}: the pooling reads ({@code Cin H W}, none when not pooled)
-     * plus the 1x1 convolution ({@code Cin * 2 gs * m * m}).
+     * MACs of the masker for an input of {@code H x W} as it computes them ({@link MaskerMacsConvention#PHYSICAL}): the
+     * pooling reads ({@code Cin H W}, none when not pooled) plus the 1x1 convolution ({@code Cin * 2 gs * m * m}).
      *
      * @param height input height {@code H}
      * @param width input width {@code W}
      * @return the masker MACs
      */
     public long maskerMacs(int height, int width) {
+        return maskerMacs(height, width, MaskerMacsConvention.PHYSICAL);
+    }
+
+    /**
+     * MACs of the masker for an input of {@code H x W} under a counting convention:
+     * {@code PHYSICAL = Cin H W [pooled] + 2 gs Cin m^2}, {@code REFERENCE = Cin m^2 + (2 gs Cin + Cin) m^2} (the
+     * reference implementation's count, see {@link MaskerMacsConvention}).
+     *
+     * @param height input height {@code H}
+     * @param width input width {@code W}
+     * @param convention the counting convention
+     * @return the masker MACs
+     */
+    public long maskerMacs(int height, int width, MaskerMacsConvention convention) {
+        long cells = (long) maskSize * maskSize;
+        if (convention == MaskerMacsConvention.REFERENCE) {
+            return inputChannels * cells + (2L * groups * inputChannels + inputChannels) * cells;
+        }
         long pool = height == maskSize && width == maskSize ? 0 : (long) inputChannels * height * width;
-        return pool + (long) inputChannels * 2 * groups * maskSize * maskSize;
+        return pool + (long) inputChannels * 2 * groups * cells;
     }
 
     /**

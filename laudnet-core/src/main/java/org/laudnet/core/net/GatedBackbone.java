@@ -100,7 +100,7 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
         this.blocks = Collections.unmodifiableList(list);
         head = addChildBlock("fc", Linear.builder().setUnits(numClasses).build());
         this.stemMacs = stem.macs(inputSize);
-        this.headMacs = (long) channels * numClasses;
+        this.headMacs = StemSpec.headMacs(channels, size, size, numClasses);
         this.staticMacs = stemMacs + macs + headMacs;
     }
 

@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.laudnet.core.cost.MaskerMacsConvention;
 import org.laudnet.core.plan.ChannelMasker;
 import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.testing.ManagedTest;
@@ -55,6 +56,9 @@ class GateBlocksTest extends ManagedTest {
         // training: P(keep) = sigmoid(5) ~ 0.993 per cell
         assertTrue(g.gate(ps, x, true).density().getFloat() > 0.9f);
         assertEquals(16L * 8 * 8 + 16L * 4 * 4 * 4, g.maskerMacs(8, 8));
+        assertEquals(g.maskerMacs(8, 8), g.maskerMacs(8, 8, MaskerMacsConvention.PHYSICAL));
+        // the reference: Cin m^2 for the pool plus (2 gs Cin + Cin) m^2 for the 1x1 convolution
+        assertEquals(16L * 16 + (2L * 2 * 16 + 16) * 16, g.maskerMacs(8, 8, MaskerMacsConvention.REFERENCE));
     }
 
     @ParameterizedTest

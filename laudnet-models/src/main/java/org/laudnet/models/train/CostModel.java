@@ -35,6 +35,18 @@ public interface CostModel {
      */
     NDArray dynamicCost(int block, NDArray d1, NDArray d2, NDArray d3, NDArray dc);
 
+    /**
+     * Returns the part of a block's dynamic cost that its gates' maskers pay whatever they decide; the per-block
+     * ratio of {@link org.laudnet.core.cost.BlockRatioForm#MASKERS_IN_BOTH} adds it to the denominator. 0 by default
+     * (a cost model whose dense cost already holds the maskers, or that cannot separate them).
+     *
+     * @param block block index in network order
+     * @return a non-negative cost
+     */
+    default double maskerCost(int block) {
+        return 0;
+    }
+
     /** Returns the cost paid densely by every input outside the residual blocks (stem, head). */
     double fixedCost();
 
