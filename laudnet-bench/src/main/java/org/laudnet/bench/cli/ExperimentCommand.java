@@ -15,6 +15,7 @@ import org.laudnet.core.util.LaudnetHome;
 import org.laudnet.models.data.IdxDataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -85,6 +86,9 @@ public final class ExperimentCommand implements Callable<Integer> {
 
         @Spec
         CommandSpec spec;
+
+        @Mixin
+        LossFormOptions lossForm = new LossFormOptions();
 
         /** The options' names in the errors of {@link ExperimentConfig}: each field mapped to the option setting it. */
         private static final Map<String, String> OPTION_NAMES = Map.of(
@@ -157,6 +161,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             try {
                 ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out)
                         : ExperimentConfig.full(dir, out, staticEpochs, epochs);
+                c = c.withLossForm(lossForm.form(spec));
                 if (trainImages != null) {
                     c = c.withImages(trainImages, c.testImages());
                 }

@@ -27,6 +27,7 @@ import org.laudnet.models.weights.AssetCache;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -103,6 +104,9 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--lr", defaultValue = "0.001", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
+
+    @Mixin
+    LossFormOptions lossForm = new LossFormOptions();
 
     @Option(names = "--target", defaultValue = "0.5", description = "Target MACs ratio t (default: ${DEFAULT-VALUE}).")
     float target;
@@ -246,6 +250,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                 .optBatchSize(batch)
                 .optLearningRate(lr)
                 .optTarget(target)
+                .optLossForm(lossForm.form(spec))
                 .optLabels(labelSource)
                 .optSeed(seed)
                 .optLatencyRuns(latencyRuns)

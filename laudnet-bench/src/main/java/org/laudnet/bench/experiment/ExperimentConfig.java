@@ -7,6 +7,7 @@ import java.util.Locale;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.util.Checks;
+import org.laudnet.models.train.LossForm;
 
 /**
  * Settings of a Fashion-MNIST run of {@link FashionMnistExperiment}.
@@ -29,6 +30,7 @@ import org.laudnet.core.util.Checks;
  * @param latencyRuns timed rounds per latency measurement at batch 1 (batch 64 uses a third of them), positive
  * @param maskImages test images shown in the mask picture, positive
  * @param policy path policy of the inference engine when measuring latency ({@code AUTO}: calibrated cost models)
+ * @param lossForm the loss variant of every fine-tuning run ({@link LossForm#REFERENCE} unless chosen)
  */
 public record ExperimentConfig(
         Path dataDir,
@@ -45,7 +47,34 @@ public record ExperimentConfig(
         long seed,
         int latencyRuns,
         int maskImages,
-        PathPolicy policy) {
+        PathPolicy policy,
+        LossForm lossForm) {
+
+    /**
+     * Creates a config with the reference loss form.
+     *
+     * @param dataDir data directory
+     * @param outDir output directory
+     * @param trainImages training images
+     * @param testImages test images
+     * @param batch batch size
+     * @param staticEpochs epochs of the static network
+     * @param fineTuneEpochs epochs of every fine-tuning run
+     * @param modes MACs-cost gate modes
+     * @param targets MACs targets
+     * @param latencyModes latency-cost gate modes
+     * @param latencyTargets latency targets
+     * @param seed the seed
+     * @param latencyRuns timed rounds per latency measurement
+     * @param maskImages images of the mask picture
+     * @param policy the path policy
+     */
+    public ExperimentConfig(Path dataDir, Path outDir, int trainImages, int testImages, int batch, int staticEpochs,
+            int fineTuneEpochs, List<GateMode> modes, List<Float> targets, List<GateMode> latencyModes,
+            List<Float> latencyTargets, long seed, int latencyRuns, int maskImages, PathPolicy policy) {
+        this(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs, modes, targets,
+                latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, LossForm.REFERENCE);
+    }
 
     /** Validates every field. */
     public ExperimentConfig {
@@ -61,6 +90,9 @@ public record ExperimentConfig(
         Checks.positive("maskImages", maskImages);
         if (policy == null) {
             throw new IllegalArgumentException("policy must not be null");
+        }
+        if (lossForm == null) {
+            throw new IllegalArgumentException("lossForm must not be null");
         }
         if (modes == null || targets == null || latencyModes == null || latencyTargets == null) {
             throw new IllegalArgumentException("modes, targets, latencyModes and latencyTargets must not be null");
@@ -194,7 +226,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withEpochs(int staticEpochs, int fineTuneEpochs) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
     }
 
     /**
@@ -205,7 +237,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withPolicy(PathPolicy policy) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
     }
 
     /**
@@ -217,7 +249,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withImages(int train, int test) {
         return new ExperimentConfig(dataDir, outDir, train, test, batch, staticEpochs, fineTuneEpochs, modes,
-                targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
     }
 
     /**
@@ -229,7 +261,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withVariants(List<GateMode> modes, List<Float> targets) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
     }
 
     /**
@@ -241,6 +273,17 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withLatencyVariants(List<GateMode> latencyModes, List<Float> latencyTargets) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
+    }
+
+    /**
+     * Returns a copy with another loss form.
+     *
+     * @param form the loss variant
+     * @return the copy
+     */
+    public ExperimentConfig withLossForm(LossForm form) {
+        return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, form);
     }
 }

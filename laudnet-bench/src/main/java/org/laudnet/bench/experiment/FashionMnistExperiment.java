@@ -266,7 +266,7 @@ public final class FashionMnistExperiment {
             float target, String label, CostModel cost) {
         LossConfig loss = teacher == null
                 ? new LossConfig(0f, 1f, 0f, 1f, 0f, epochs)
-                : LossConfig.paper(target, epochs);
+                : LossConfig.paper(target, epochs).withForm(config.lossForm());
         FineTuneConfig ft = teacher == null
                 ? FineTuneConfig.adamW(epochs, steps, 3e-3f).withMultipliers(1f, 1f)
                 : FineTuneConfig.adamW(epochs, steps, 1e-3f).withMultipliers(1f, 10f);
