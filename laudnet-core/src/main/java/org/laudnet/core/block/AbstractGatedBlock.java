@@ -314,7 +314,10 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
             NDArray union = m3.getShape().get(1) == 1 ? m3 : m3.max(new int[] {1}, true);
             NDArray m1 = MaskOps.expandForConv3x3(
                     union, geometry.conv2Stride(), geometry.conv1OutHeight(), geometry.conv1OutWidth());
-            d3 = spatial.density();
+            boolean even = geometry.outHeight() % spatialGate.getMaskSize() == 0
+                    && geometry.outWidth() % spatialGate.getMaskSize() == 0;
+            // uneven cells (granularity not dividing the output) cover different pixel counts: count pixels
+            d3 = even ? spatial.density() : m3.mean();
             d2 = union == m3 ? d3 : union.mean();
             d1 = m1.mean();
         } else {
@@ -507,11 +510,9 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
             GateMode mode = gateSpec.mode();
             if (mode.hasSpatialGate()) {
                 int m = gateSpec.maskSize(g.outHeight());
-                if (mode != GateMode.LAYER) {
-                    Checks.divides("spatialGranularity", gateSpec.spatialGranularity(),
-                            "block output width", g.outWidth());
-                    Checks.divides("mask size (output size / spatialGranularity)", m,
-                            "block input height", g.inHeight());
+                if (m > g.outWidth()) {
+                    throw new IllegalArgumentException("mask size " + m + " exceeds the block output width "
+                            + g.outWidth());
                 }
                 Checks.divides("spatialGroups", gateSpec.spatialGroups(), "outChannels", g.outChannels());
             }

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.mask.MaskOps;
 import org.laudnet.core.plan.BlockPlan;
 
 /**
@@ -38,12 +39,11 @@ final class Masks {
     Masks(BlockPlan plan, int batch, float[] cells, float[] channels) {
         this.plan = plan;
         this.batch = batch;
-        this.cells = cells == null ? null
-                : new SpatialCells(cells, batch, plan.spatialGroups(), plan.maskSize(), plan.granularity());
+        this.cells = cells == null ? null : grid(plan, batch, cells);
         this.channels = channels;
         int a = 0;
         if (cells != null) {
-            for (float c : cells) {
+            for (float c : this.cells.cells()) {
                 a += c != 0f ? 1 : 0;
             }
             if (plan.mode() != GateMode.LAYER) {
@@ -68,6 +68,41 @@ final class Masks {
         this.sampleDensities = List.of(perSample);
         this.densities = new BlockDensities(clamp(d1 / batch), clamp(d2 / batch), clamp(d3 / batch),
                 clamp(dc / batch));
+    }
+
+    /**
+     * The executors' cell grid of a call: the gate's {@code (B, gs, m, m)} decisions as they are for even cells; for
+     * uneven cells ({@link BlockPlan#evenCells()} false) expanded to the per-pixel grid {@code (B, gs, Hout, Hout)}
+     * by nearest interpolation ({@link MaskOps#nearestIndex}), which cell size 1 then executes exactly. Decisions
+     * already on the per-pixel grid (a gate override's) are taken as they are.
+     */
+    private static SpatialCells grid(BlockPlan plan, int batch, float[] cells) {
+        int gs = plan.spatialGroups();
+        if (plan.evenCells()) {
+            return new SpatialCells(cells, batch, gs, plan.maskSize(), plan.granularity());
+        }
+        int m = plan.maskSize();
+        int h = plan.executionGridSize();
+        if (cells.length == batch * gs * h * h) {
+            return new SpatialCells(cells, batch, gs, h, 1);
+        }
+        if (cells.length != batch * gs * m * m) {
+            throw new IllegalArgumentException("spatial decisions must hold " + batch * gs * m * m + " cells (B, gs, "
+                    + m + ", " + m + "), got " + cells.length);
+        }
+        int[] src = new int[h];
+        for (int y = 0; y < h; y++) {
+            src[y] = MaskOps.nearestIndex(y, m, h);
+        }
+        float[] out = new float[batch * gs * h * h];
+        for (int bq = 0; bq < batch * gs; bq++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < h; x++) {
+                    out[(bq * h + y) * h + x] = cells[(bq * m + src[y]) * m + src[x]];
+                }
+            }
+        }
+        return new SpatialCells(out, batch, gs, h, 1);
     }
 
     private static double clamp(double v) {

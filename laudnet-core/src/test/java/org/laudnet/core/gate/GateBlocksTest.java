@@ -197,8 +197,11 @@ class GateBlocksTest extends ManagedTest {
         e = assertThrows(IllegalArgumentException.class, () -> g.gate(ps, m.zeros(new Shape(3, 16, 8)), false));
         assertTrue(e.getMessage().contains("rank 4") && e.getMessage().contains("(3, 16, 8)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> g.gate(ps, m.zeros(new Shape(1, 16, 6, 6)), false));
-        assertTrue(e.getMessage().contains("maskSize = 4") && e.getMessage().contains("6"), e.getMessage());
+                () -> g.gate(ps, m.zeros(new Shape(1, 16, 3, 3)), false));
+        assertEquals("maskSize (4) exceeds the input 3x3", e.getMessage());
+        // a mask size that does not divide the input pools adaptively, as the reference
+        assertArrayEquals(new long[] {1, 2, 4, 4}, g.gate(ps, m.zeros(new Shape(1, 16, 6, 6)), false).mask()
+                .getShape().getShape());
         e = assertThrows(IllegalArgumentException.class,
                 () -> g.gate(ps, m.zeros(new Shape(1, 15, 8, 8)), false));
         assertTrue(e.getMessage().contains("16") && e.getMessage().contains("15"), e.getMessage());
