@@ -62,8 +62,9 @@ public final class FinetuneCommand implements Callable<Integer> {
     String weights;
 
     @Option(names = "--gates", split = ",",
-            description = "Gates, one spec per stage: none, layer, spatial:S, channel:G or both:S:G,"
-                    + " e.g. --gates spatial:4,spatial:4,spatial:2,layer.")
+            description = "Gates, one spec per stage: none, layer, spatial:S, channel:G or both:S:G, the channel"
+                    + " granularity as G or groups=G (number of groups) or cpg=K (channels per group, the reference's"
+                    + " channel_dyn_granularity), e.g. --gates spatial:4,spatial:4,spatial:2,layer.")
     List<String> gates;
 
     @Option(names = "--mode",
@@ -289,7 +290,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                         + String.join(",", gates));
             }
             try {
-                return gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
+                return ClassifyCommand.parseGates(gates, Architecture.parse(arch));
             } catch (IllegalArgumentException e) {
                 throw bad("--gates " + String.join(",", gates) + ": " + e.getMessage());
             }
