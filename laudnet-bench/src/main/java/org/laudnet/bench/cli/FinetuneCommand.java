@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.io.LaudInputException;
 import org.laudnet.models.inference.LatencyComparison;
@@ -108,6 +109,13 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Mixin
     LossFormOptions lossForm = new LossFormOptions();
+
+    @Option(names = "--channel-mask-placement", defaultValue = "after-activation",
+            paramLabel = "after-activation|before-norm",
+            description = "Where channel gates apply their mask: after-activation (ReLU(BN(conv)) x mask, skipped"
+                    + " channels are 0) or before-norm (the reference's ReLU(BN(conv x mask)); ResNets only)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String channelMaskPlacement;
 
     @Option(names = "--target", defaultValue = "0.5", description = "Target MACs ratio t (default: ${DEFAULT-VALUE}).")
     float target;
@@ -280,6 +288,20 @@ public final class FinetuneCommand implements Callable<Integer> {
     }
 
     private GateSpec[] stageGates() {
+        ChannelMaskPlacement placement = switch (channelMaskPlacement.trim().toLowerCase(Locale.ROOT)) {
+            case "after-activation" -> ChannelMaskPlacement.AFTER_ACTIVATION;
+            case "before-norm" -> ChannelMaskPlacement.BEFORE_NORM;
+            default -> throw bad("--channel-mask-placement must be after-activation or before-norm, got '"
+                    + channelMaskPlacement + "'");
+        };
+        GateSpec[] g = parsedStageGates();
+        for (int s = 0; s < g.length; s++) {
+            g[s] = g[s].withChannelMaskPlacement(placement);
+        }
+        return g;
+    }
+
+    private GateSpec[] parsedStageGates() {
         if (gates != null && mode != null) {
             throw bad("--gates and --mode exclude each other, got --gates " + String.join(",", gates) + " and --mode "
                     + mode.name().toLowerCase(Locale.ROOT));

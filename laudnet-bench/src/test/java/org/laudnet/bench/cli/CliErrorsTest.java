@@ -137,6 +137,9 @@ class CliErrorsTest {
         l.add(c("finetune", Kind.UNKNOWN_ARCH, usage, "got 'resnet19'", "--data", "$DATA", "--arch", "resnet19"));
         l.add(c("finetune", Kind.BAD_VALUE, usage, "--kd-weighting must be ce-plus-kd or convex, got 'half'",
                 "--data", "$DATA", "--kd-weighting", "half"));
+        l.add(c("finetune", Kind.BAD_VALUE, usage,
+                "--channel-mask-placement must be after-activation or before-norm, got 'inside'", "--data", "$DATA",
+                "--channel-mask-placement", "inside"));
         l.add(c("finetune", Kind.BAD_VALUE, usage, "--loss-form must be reference or project-original, got 'x'",
                 "--data", "$DATA", "--loss-form", "x"));
         l.add(c(fm, Kind.BAD_VALUE, usage, "--block-ratio must be maskers-in-both or dense-denominator, got 'y'",

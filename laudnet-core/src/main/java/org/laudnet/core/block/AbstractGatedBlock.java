@@ -36,6 +36,7 @@ import org.laudnet.core.util.ScalarOps;
  *   identity = downsample ? BN_d(conv1x1_s(x)) : x
  *   h = ReLU(BN1(conv1(x)))                        * channelMask                 (B, w, H1, W1)
  *   h = ReLU(BN2(conv2_3x3_groups(h)))             * channelMask                 (B, w, Hout, Wout)
+ *   (with ChannelMaskPlacement.BEFORE_NORM, the reference's: h = ReLU(BN1(conv1(x) * channelMask)), likewise conv2)
  *   h = h * sigmoid(fc2(ReLU(fc1(pool_M2(h)))))    (only with squeeze-excitation, fc1: w -> q, fc2: q -> w)
  *   h = BN3(conv3(h))                              * M3                          (B, Cout, Hout, Wout)
  *   y = ReLU(h + identity)
@@ -289,14 +290,25 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
                 ? null
                 : MaskOps.upsampleNearest(spatial.mask(), geometry.outHeight(), geometry.outWidth());
 
-        NDArray h = Activation.relu(apply(bn1, ps, apply(conv1, ps, x, training), training));
-        if (channel != null) {
+        // the reference's placement masks the convolution's output before BN; this project's the activation
+        boolean beforeNorm = channel != null
+                && gateSpec.channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM;
+        NDArray z = apply(conv1, ps, x, training);
+        if (beforeNorm) {
+            z = MaskOps.applyChannel(z, channel.mask());
+        }
+        NDArray h = Activation.relu(apply(bn1, ps, z, training));
+        if (channel != null && !beforeNorm) {
             h = MaskOps.applyChannel(h, channel.mask());
         }
-        h = apply(bn2, ps, apply(conv2, ps, h, training), training);
+        z = apply(conv2, ps, h, training);
+        if (beforeNorm && conv3 != null) {
+            z = MaskOps.applyChannel(z, channel.mask());
+        }
+        h = apply(bn2, ps, z, training);
         if (conv3 != null) {
             h = Activation.relu(h);
-            if (channel != null) {
+            if (channel != null && !beforeNorm) {
                 h = MaskOps.applyChannel(h, channel.mask());
             }
             if (seFc1 != null) {
@@ -516,10 +528,16 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
                 }
                 Checks.divides("spatialGroups", gateSpec.spatialGroups(), "outChannels", g.outChannels());
             }
+            int q = seChannels(g);
             if (mode.hasChannelGate()) {
                 Checks.divides("channelGroups", gateSpec.channelGroups(), "width", g.width());
+                if (gateSpec.channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM
+                        && (convBias || g.convGroups() != 1 || q > 0)) {
+                    throw new IllegalArgumentException("channelMaskPlacement BEFORE_NORM needs convolutions without"
+                            + " bias, an ungrouped 3x3 convolution and no squeeze-excitation, got convBias "
+                            + convBias + ", convGroups " + g.convGroups() + ", squeeze width " + q);
+                }
             }
-            int q = seChannels(g);
             if (q < 0 || (q > 0 && g.type() != BlockType.BOTTLENECK)) {
                 throw new IllegalArgumentException("squeeze-excitation needs a bottleneck and a positive width, got"
                         + " type " + g.type() + " and q = " + q);

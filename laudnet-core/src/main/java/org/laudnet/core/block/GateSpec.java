@@ -13,14 +13,37 @@ import org.laudnet.core.util.Checks;
  * @param spatialGroups {@code gs}: mask channel groups of the spatial gate (1 in the paper's ResNets)
  * @param channelGroups {@code G}: channel groups of CHANNEL and BOTH (must divide the block width); ignored otherwise
  * @param maskerKind the channel masker architecture
+ * @param channelMaskPlacement where the channel mask acts (CHANNEL and BOTH); {@link
+ *     ChannelMaskPlacement#AFTER_ACTIVATION} for the other modes
  */
 public record GateSpec(
-        GateMode mode, int spatialGranularity, int spatialGroups, int channelGroups, ChannelMaskerKind maskerKind) {
+        GateMode mode, int spatialGranularity, int spatialGroups, int channelGroups, ChannelMaskerKind maskerKind,
+        ChannelMaskPlacement channelMaskPlacement) {
+
+    /**
+     * Creates a spec with the channel mask after the activation ({@link ChannelMaskPlacement#AFTER_ACTIVATION}).
+     *
+     * @param mode the paradigm
+     * @param spatialGranularity {@code S}
+     * @param spatialGroups {@code gs}
+     * @param channelGroups {@code G}
+     * @param maskerKind the channel masker architecture
+     */
+    public GateSpec(
+            GateMode mode, int spatialGranularity, int spatialGroups, int channelGroups, ChannelMaskerKind maskerKind) {
+        this(mode, spatialGranularity, spatialGroups, channelGroups, maskerKind, ChannelMaskPlacement.AFTER_ACTIVATION);
+    }
 
     /** Validates the fields that the mode uses. */
     public GateSpec {
         if (mode == null) {
             throw new IllegalArgumentException("mode must not be null");
+        }
+        if (channelMaskPlacement == null) {
+            throw new IllegalArgumentException("channelMaskPlacement must not be null");
+        }
+        if (!mode.hasChannelGate()) {
+            channelMaskPlacement = ChannelMaskPlacement.AFTER_ACTIVATION;
         }
         if (maskerKind == null) {
             throw new IllegalArgumentException("maskerKind must not be null");
@@ -84,7 +107,7 @@ public record GateSpec(
      * @return the new spec
      */
     public GateSpec withMaskerKind(ChannelMaskerKind kind) {
-        return new GateSpec(mode, spatialGranularity, spatialGroups, channelGroups, kind);
+        return new GateSpec(mode, spatialGranularity, spatialGroups, channelGroups, kind, channelMaskPlacement);
     }
 
     /**
@@ -94,7 +117,17 @@ public record GateSpec(
      * @return the new spec
      */
     public GateSpec withSpatialGroups(int groups) {
-        return new GateSpec(mode, spatialGranularity, groups, channelGroups, maskerKind);
+        return new GateSpec(mode, spatialGranularity, groups, channelGroups, maskerKind, channelMaskPlacement);
+    }
+
+    /**
+     * Returns this spec with another channel mask placement (no effect for modes without a channel gate).
+     *
+     * @param placement where the channel mask acts
+     * @return the new spec
+     */
+    public GateSpec withChannelMaskPlacement(ChannelMaskPlacement placement) {
+        return new GateSpec(mode, spatialGranularity, spatialGroups, channelGroups, maskerKind, placement);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.laudnet.core.plan;
 import ai.djl.training.ParameterStore;
 import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.cost.BlockCost;
@@ -112,6 +113,11 @@ public record BlockPlan(
             require(evenCells() || geometry.outHeight() == geometry.outWidth(), "uneven mask cells (spatial"
                     + " granularity " + gate.spatialGranularity() + " not dividing the output) need a square output,"
                     + " got " + geometry.outHeight() + "x" + geometry.outWidth());
+        }
+        if (channelMasker != null && gate.channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM) {
+            require(conv2.groups() == 1 && squeezeExcitation == null, "channelMaskPlacement BEFORE_NORM needs an"
+                    + " ungrouped 3x3 convolution and no squeeze-excitation, got conv2 groups " + conv2.groups()
+                    + (squeezeExcitation == null ? "" : " and a squeeze-excitation"));
         }
         if (channelMasker != null) {
             require(channelMasker.inChannels() == geometry.inChannels()
