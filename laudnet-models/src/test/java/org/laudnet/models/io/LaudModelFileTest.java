@@ -395,11 +395,11 @@ class LaudModelFileTest {
         Files.writeString(text, "hello, world");
         assertMessage(text, "bad magic");
 
-        byte[] v3 = bytes.clone();
-        ByteBuffer.wrap(v3).putInt(8, 3);
-        Path version = dir.resolve("v3.laud");
-        Files.write(version, v3);
-        assertMessage(version, "unsupported format version 3");
+        byte[] v4 = bytes.clone();
+        ByteBuffer.wrap(v4).putInt(8, 4);
+        Path version = dir.resolve("v4.laud");
+        Files.write(version, v4);
+        assertMessage(version, "unsupported format version 4");
 
         byte[] huge = bytes.clone();
         ByteBuffer.wrap(huge).putInt(12, LaudModelFile.MAX_HEADER_BYTES + 1);
