@@ -63,7 +63,8 @@ import org.laudnet.core.util.AtomicFiles;
  * Enumerations are stored as stable codes, independent of declaration order (one table per enumeration serves both
  * directions): block type {@code BOTTLENECK = 0, BASIC = 1}; stride placement {@code CONV2 = 0, CONV1 = 1}; gate mode
  * {@code NONE = 0, SPATIAL = 1, CHANNEL = 2, BOTH = 3, LAYER = 4}; channel masker kind {@code MLP_1 = 0, MLP_2 = 1,
- * CONV_LINEAR = 2}; channel mask placement {@code AFTER_ACTIVATION = 0, BEFORE_NORM = 1}. Of a block's {@link BlockCost} only {@code maskerMacs} and {@code seMacs} are stored; the reader
+ * CONV_LINEAR = 2}; channel mask placement {@code AFTER_ACTIVATION = 0, BEFORE_NORM = 1}. Of a block's
+ * {@link BlockCost} only {@code maskerMacs} and {@code seMacs} are stored; the reader
  * recomputes the other terms with {@link BlockCost#of(BlockGeometry, long, long)}, and the writer refuses a plan whose
  * cost differs from that recomputation, so a plan always reads back equal to what was written.
  *
@@ -84,9 +85,9 @@ import org.laudnet.core.util.AtomicFiles;
 public final class PlanFile {
 
     /**
-     * The newest format version; versions 2 and 3 are read. Version 3 adds the channel mask placement to every gate and
-     * is written only for a plan that uses the reference's placement ({@link ChannelMaskPlacement#BEFORE_NORM}), so that
-     * a reader without it refuses such a plan; every other plan is written as version 2.
+     * The newest format version; versions 2 and 3 are read. Version 3 adds the channel mask placement to every gate
+     * and is written only for a plan that uses the reference's placement ({@link ChannelMaskPlacement#BEFORE_NORM}),
+     * so that a reader without it refuses such a plan; every other plan is written as version 2.
      */
     public static final int VERSION = 3;
 

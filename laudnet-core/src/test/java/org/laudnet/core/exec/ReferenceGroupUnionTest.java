@@ -36,7 +36,8 @@ class ReferenceGroupUnionTest extends ManagedTest {
 
     private static List<Case> cases() throws IOException {
         List<Case> out = new ArrayList<>();
-        try (InputStream in = ReferenceGroupUnionTest.class.getResourceAsStream("/org/laudnet/core/fidelity/group-union.txt");
+        try (InputStream in = ReferenceGroupUnionTest.class.getResourceAsStream(
+                        "/org/laudnet/core/fidelity/group-union.txt");
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             int[] head = null;

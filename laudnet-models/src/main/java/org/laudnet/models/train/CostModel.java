@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDArray;
  * The cost that the training loss budgets: per block a dense cost and a dynamic cost that is a differentiable
  * function of the block's densities, plus the cost that every input pays in full (stem, head).
  *
- * <p>Block ratio {@code r_b = dynamicCost_b / denseCost_b}; network ratio
+ * <p>Block ratio {@code r_b = dynamicCost_b / (denseCost_b + maskerCost_b)} (the reference's form;
+ * {@code / denseCost_b} with {@link org.laudnet.core.cost.BlockRatioForm#DENSE_DENOMINATOR}); network ratio
  * {@code F_dyn / F_static = (fixedCost + sum_b dynamicCost_b) / (fixedCost + sum_b denseCost_b)}
  * (method section 3). {@link MacsCostModel} counts multiply-accumulates; a latency model plugs in the same way.
  */
