@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.util.Checks;
@@ -31,6 +32,7 @@ import org.laudnet.models.train.LossForm;
  * @param maskImages test images shown in the mask picture, positive
  * @param policy path policy of the inference engine when measuring latency ({@code AUTO}: calibrated cost models)
  * @param lossForm the loss variant of every fine-tuning run ({@link LossForm#REFERENCE} unless chosen)
+ * @param channelMaskPlacement where the channel gates apply their mask ({@code AFTER_ACTIVATION} unless chosen)
  */
 public record ExperimentConfig(
         Path dataDir,
@@ -48,7 +50,8 @@ public record ExperimentConfig(
         int latencyRuns,
         int maskImages,
         PathPolicy policy,
-        LossForm lossForm) {
+        LossForm lossForm,
+        ChannelMaskPlacement channelMaskPlacement) {
 
     /**
      * Creates a config with the reference loss form.
@@ -73,7 +76,8 @@ public record ExperimentConfig(
             int fineTuneEpochs, List<GateMode> modes, List<Float> targets, List<GateMode> latencyModes,
             List<Float> latencyTargets, long seed, int latencyRuns, int maskImages, PathPolicy policy) {
         this(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs, modes, targets,
-                latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, LossForm.REFERENCE);
+                latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, LossForm.REFERENCE,
+                ChannelMaskPlacement.AFTER_ACTIVATION);
     }
 
     /** Validates every field. */
@@ -91,8 +95,8 @@ public record ExperimentConfig(
         if (policy == null) {
             throw new IllegalArgumentException("policy must not be null");
         }
-        if (lossForm == null) {
-            throw new IllegalArgumentException("lossForm must not be null");
+        if (lossForm == null || channelMaskPlacement == null) {
+            throw new IllegalArgumentException("lossForm and channelMaskPlacement must not be null");
         }
         if (modes == null || targets == null || latencyModes == null || latencyTargets == null) {
             throw new IllegalArgumentException("modes, targets, latencyModes and latencyTargets must not be null");
@@ -226,7 +230,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withEpochs(int staticEpochs, int fineTuneEpochs) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -237,7 +241,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withPolicy(PathPolicy policy) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -249,7 +253,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withImages(int train, int test) {
         return new ExperimentConfig(dataDir, outDir, train, test, batch, staticEpochs, fineTuneEpochs, modes,
-                targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
+                targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -261,7 +265,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withVariants(List<GateMode> modes, List<Float> targets) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -273,7 +277,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withLatencyVariants(List<GateMode> latencyModes, List<Float> latencyTargets) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -284,6 +288,19 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withLossForm(LossForm form) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, form);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, form,
+                channelMaskPlacement);
+    }
+
+    /**
+     * Returns a copy with another channel mask placement.
+     *
+     * @param placement where the channel gates apply their mask
+     * @return the copy
+     */
+    public ExperimentConfig withChannelMaskPlacement(ChannelMaskPlacement placement) {
+        return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm,
+                placement);
     }
 }

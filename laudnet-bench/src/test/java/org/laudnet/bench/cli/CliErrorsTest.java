@@ -142,6 +142,9 @@ class CliErrorsTest {
                 "--channel-mask-placement", "inside"));
         l.add(c("finetune", Kind.BAD_VALUE, usage, "--loss-form must be reference or project-original, got 'x'",
                 "--data", "$DATA", "--loss-form", "x"));
+        l.add(c(fm, Kind.BAD_VALUE, usage,
+                "--channel-mask-placement must be after-activation or before-norm, got 'z'",
+                "--channel-mask-placement", "z"));
         l.add(c(fm, Kind.BAD_VALUE, usage, "--block-ratio must be maskers-in-both or dense-denominator, got 'y'",
                 "--block-ratio", "y"));
 
