@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.laudnet.core.block.ChannelGranularity;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.exec.GateReport;
 import org.laudnet.core.exec.PathPolicy;
@@ -191,7 +192,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + " stage), got " + String.join(",", gates));
         }
         try {
-            return gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
+            return parseGates(gates, Architecture.RESNET50);
         } catch (IllegalArgumentException e) {
             throw OptionChecks.bad(spec, "--gates " + String.join(",", gates) + ": " + e.getMessage());
         }
@@ -328,27 +329,74 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     /**
      * Parses one stage's gate spec: {@code none}, {@code layer}, {@code spatial:S}, {@code channel:G} or
-     * {@code both:S:G}.
+     * {@code both:S:G}, with the channel granularity given as groups only ({@code G} or {@code groups=G}).
      *
      * @param text the spec
      * @return the gate spec
      * @throws IllegalArgumentException naming the spec when it is not one of these
      */
     static GateSpec parseGate(String text) {
+        return parseGate(text, 0);
+    }
+
+    /**
+     * Parses one stage's gate spec: {@code none}, {@code layer}, {@code spatial:S}, {@code channel:C} or
+     * {@code both:S:C}, where the channel granularity {@code C} is the number of groups ({@code G} or
+     * {@code groups=G}) or, as the reference implementation gives it, the channels per group ({@code cpg=K}, which
+     * needs the stage width: {@code G = width / K}; see {@link ChannelGranularity}).
+     *
+     * @param text the spec
+     * @param stageWidth the stage's block width {@code w}, or 0 when unknown (then {@code cpg=K} is refused)
+     * @return the gate spec
+     * @throws IllegalArgumentException naming the spec when it is not one of these
+     */
+    static GateSpec parseGate(String text, int stageWidth) {
         String[] parts = text.trim().toLowerCase(Locale.ROOT).split(":");
         try {
             return switch (parts[0]) {
                 case "none" -> GateSpec.none();
                 case "layer" -> GateSpec.layer();
                 case "spatial" -> GateSpec.spatial(Integer.parseInt(parts[1]));
-                case "channel" -> GateSpec.channel(Integer.parseInt(parts[1]));
-                case "both" -> GateSpec.both(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+                case "channel" -> GateSpec.channel(groups(parts[1], stageWidth));
+                case "both" -> GateSpec.both(Integer.parseInt(parts[1]), groups(parts[2], stageWidth));
                 default -> throw new IllegalArgumentException("gate spec '" + text
-                        + "' must be none, layer, spatial:S, channel:G or both:S:G");
+                        + "' must be none, layer, spatial:S, channel:G or both:S:G (G or groups=G groups, or"
+                        + " cpg=K channels per group)");
             };
         } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
             throw new IllegalArgumentException("gate spec '" + text
-                    + "' must be none, layer, spatial:S, channel:G or both:S:G", e);
+                    + "' must be none, layer, spatial:S, channel:G or both:S:G (G or groups=G groups, or cpg=K"
+                    + " channels per group)", e);
         }
+    }
+
+    private static int groups(String text, int stageWidth) {
+        ChannelGranularity c = ChannelGranularity.parse(text);
+        if (c.kind() == ChannelGranularity.Kind.GROUPS) {
+            return c.value();
+        }
+        if (stageWidth <= 0) {
+            throw new IllegalArgumentException("'" + text + "' (channels per group) needs the stage width, which"
+                    + " this command does not know; give the number of groups");
+        }
+        return c.groups(stageWidth);
+    }
+
+    /**
+     * Parses one gate spec per stage of an architecture, resolving channels-per-group granularities with its stage
+     * widths.
+     *
+     * @param texts one spec per stage
+     * @param architecture the architecture
+     * @return the gate specs
+     * @throws IllegalArgumentException naming the first bad spec
+     */
+    static GateSpec[] parseGates(List<String> texts, Architecture architecture) {
+        int[] widths = architecture.stageWidths();
+        GateSpec[] out = new GateSpec[texts.size()];
+        for (int s = 0; s < out.length; s++) {
+            out[s] = parseGate(texts.get(s), s < widths.length ? widths[s] : 0);
+        }
+        return out;
     }
 }

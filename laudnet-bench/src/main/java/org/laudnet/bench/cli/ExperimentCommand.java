@@ -10,11 +10,13 @@ import java.util.concurrent.Callable;
 import org.laudnet.bench.experiment.ExperimentConfig;
 import org.laudnet.bench.experiment.FashionMnistExperiment;
 import org.laudnet.bench.experiment.ResultsReport;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.util.LaudnetHome;
 import org.laudnet.models.data.IdxDataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -85,6 +87,15 @@ public final class ExperimentCommand implements Callable<Integer> {
 
         @Spec
         CommandSpec spec;
+
+        @Mixin
+        LossFormOptions lossForm = new LossFormOptions();
+
+        @Option(names = "--channel-mask-placement", defaultValue = "after-activation",
+                paramLabel = "after-activation|before-norm",
+                description = "Where channel gates apply their mask: after-activation (ReLU(BN(conv)) x mask) or"
+                        + " before-norm (the reference's ReLU(BN(conv x mask))) (default: ${DEFAULT-VALUE}).")
+        String channelMaskPlacement;
 
         /** The options' names in the errors of {@link ExperimentConfig}: each field mapped to the option setting it. */
         private static final Map<String, String> OPTION_NAMES = Map.of(
@@ -157,6 +168,13 @@ public final class ExperimentCommand implements Callable<Integer> {
             try {
                 ExperimentConfig c = quick ? ExperimentConfig.quick(dir, out)
                         : ExperimentConfig.full(dir, out, staticEpochs, epochs);
+                c = c.withLossForm(lossForm.form(spec));
+                c = c.withChannelMaskPlacement(switch (channelMaskPlacement.trim().toLowerCase(Locale.ROOT)) {
+                    case "after-activation" -> ChannelMaskPlacement.AFTER_ACTIVATION;
+                    case "before-norm" -> ChannelMaskPlacement.BEFORE_NORM;
+                    default -> throw OptionChecks.bad(spec, "--channel-mask-placement must be after-activation or"
+                            + " before-norm, got '" + channelMaskPlacement + "'");
+                });
                 if (trainImages != null) {
                     c = c.withImages(trainImages, c.testImages());
                 }

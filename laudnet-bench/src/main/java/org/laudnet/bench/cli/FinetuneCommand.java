@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.io.LaudInputException;
 import org.laudnet.models.inference.LatencyComparison;
@@ -27,6 +28,7 @@ import org.laudnet.models.weights.AssetCache;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -62,8 +64,9 @@ public final class FinetuneCommand implements Callable<Integer> {
     String weights;
 
     @Option(names = "--gates", split = ",",
-            description = "Gates, one spec per stage: none, layer, spatial:S, channel:G or both:S:G,"
-                    + " e.g. --gates spatial:4,spatial:4,spatial:2,layer.")
+            description = "Gates, one spec per stage: none, layer, spatial:S, channel:G or both:S:G, the channel"
+                    + " granularity as G or groups=G (number of groups) or cpg=K (channels per group, the reference's"
+                    + " channel_dyn_granularity), e.g. --gates spatial:4,spatial:4,spatial:2,layer.")
     List<String> gates;
 
     @Option(names = "--mode",
@@ -104,6 +107,16 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--lr", defaultValue = "0.001", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
+
+    @Mixin
+    LossFormOptions lossForm = new LossFormOptions();
+
+    @Option(names = "--channel-mask-placement", defaultValue = "after-activation",
+            paramLabel = "after-activation|before-norm",
+            description = "Where channel gates apply their mask: after-activation (ReLU(BN(conv)) x mask, skipped"
+                    + " channels are 0) or before-norm (the reference's ReLU(BN(conv x mask)); ResNets only)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String channelMaskPlacement;
 
     @Option(names = "--target", defaultValue = "0.5", description = "Target MACs ratio t (default: ${DEFAULT-VALUE}).")
     float target;
@@ -248,6 +261,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                 .optBatchSize(batch)
                 .optLearningRate(lr)
                 .optTarget(target)
+                .optLossForm(lossForm.form(spec))
                 .optLabels(labelSource)
                 .optSeed(seed)
                 .optLatencyRuns(latencyRuns)
@@ -276,6 +290,20 @@ public final class FinetuneCommand implements Callable<Integer> {
     }
 
     private GateSpec[] stageGates() {
+        ChannelMaskPlacement placement = switch (channelMaskPlacement.trim().toLowerCase(Locale.ROOT)) {
+            case "after-activation" -> ChannelMaskPlacement.AFTER_ACTIVATION;
+            case "before-norm" -> ChannelMaskPlacement.BEFORE_NORM;
+            default -> throw bad("--channel-mask-placement must be after-activation or before-norm, got '"
+                    + channelMaskPlacement + "'");
+        };
+        GateSpec[] g = parsedStageGates();
+        for (int s = 0; s < g.length; s++) {
+            g[s] = g[s].withChannelMaskPlacement(placement);
+        }
+        return g;
+    }
+
+    private GateSpec[] parsedStageGates() {
         if (gates != null && mode != null) {
             throw bad("--gates and --mode exclude each other, got --gates " + String.join(",", gates) + " and --mode "
                     + mode.name().toLowerCase(Locale.ROOT));
@@ -286,7 +314,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                         + String.join(",", gates));
             }
             try {
-                return gates.stream().map(ClassifyCommand::parseGate).toArray(GateSpec[]::new);
+                return ClassifyCommand.parseGates(gates, Architecture.parse(arch));
             } catch (IllegalArgumentException e) {
                 throw bad("--gates " + String.join(",", gates) + ": " + e.getMessage());
             }

@@ -4,9 +4,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.util.Checks;
+import org.laudnet.models.train.LossForm;
 
 /**
  * Settings of a Fashion-MNIST run of {@link FashionMnistExperiment}.
@@ -29,6 +31,8 @@ import org.laudnet.core.util.Checks;
  * @param latencyRuns timed rounds per latency measurement at batch 1 (batch 64 uses a third of them), positive
  * @param maskImages test images shown in the mask picture, positive
  * @param policy path policy of the inference engine when measuring latency ({@code AUTO}: calibrated cost models)
+ * @param lossForm the loss variant of every fine-tuning run ({@link LossForm#REFERENCE} unless chosen)
+ * @param channelMaskPlacement where the channel gates apply their mask ({@code AFTER_ACTIVATION} unless chosen)
  */
 public record ExperimentConfig(
         Path dataDir,
@@ -45,7 +49,36 @@ public record ExperimentConfig(
         long seed,
         int latencyRuns,
         int maskImages,
-        PathPolicy policy) {
+        PathPolicy policy,
+        LossForm lossForm,
+        ChannelMaskPlacement channelMaskPlacement) {
+
+    /**
+     * Creates a config with the reference loss form.
+     *
+     * @param dataDir data directory
+     * @param outDir output directory
+     * @param trainImages training images
+     * @param testImages test images
+     * @param batch batch size
+     * @param staticEpochs epochs of the static network
+     * @param fineTuneEpochs epochs of every fine-tuning run
+     * @param modes MACs-cost gate modes
+     * @param targets MACs targets
+     * @param latencyModes latency-cost gate modes
+     * @param latencyTargets latency targets
+     * @param seed the seed
+     * @param latencyRuns timed rounds per latency measurement
+     * @param maskImages images of the mask picture
+     * @param policy the path policy
+     */
+    public ExperimentConfig(Path dataDir, Path outDir, int trainImages, int testImages, int batch, int staticEpochs,
+            int fineTuneEpochs, List<GateMode> modes, List<Float> targets, List<GateMode> latencyModes,
+            List<Float> latencyTargets, long seed, int latencyRuns, int maskImages, PathPolicy policy) {
+        this(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs, modes, targets,
+                latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, LossForm.REFERENCE,
+                ChannelMaskPlacement.AFTER_ACTIVATION);
+    }
 
     /** Validates every field. */
     public ExperimentConfig {
@@ -61,6 +94,9 @@ public record ExperimentConfig(
         Checks.positive("maskImages", maskImages);
         if (policy == null) {
             throw new IllegalArgumentException("policy must not be null");
+        }
+        if (lossForm == null || channelMaskPlacement == null) {
+            throw new IllegalArgumentException("lossForm and channelMaskPlacement must not be null");
         }
         if (modes == null || targets == null || latencyModes == null || latencyTargets == null) {
             throw new IllegalArgumentException("modes, targets, latencyModes and latencyTargets must not be null");
@@ -194,7 +230,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withEpochs(int staticEpochs, int fineTuneEpochs) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -205,7 +241,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withPolicy(PathPolicy policy) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -217,7 +253,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withImages(int train, int test) {
         return new ExperimentConfig(dataDir, outDir, train, test, batch, staticEpochs, fineTuneEpochs, modes,
-                targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -229,7 +265,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withVariants(List<GateMode> modes, List<Float> targets) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
     }
 
     /**
@@ -241,6 +277,30 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withLatencyVariants(List<GateMode> latencyModes, List<Float> latencyTargets) {
         return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
-                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy);
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm, channelMaskPlacement);
+    }
+
+    /**
+     * Returns a copy with another loss form.
+     *
+     * @param form the loss variant
+     * @return the copy
+     */
+    public ExperimentConfig withLossForm(LossForm form) {
+        return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, form,
+                channelMaskPlacement);
+    }
+
+    /**
+     * Returns a copy with another channel mask placement.
+     *
+     * @param placement where the channel gates apply their mask
+     * @return the copy
+     */
+    public ExperimentConfig withChannelMaskPlacement(ChannelMaskPlacement placement) {
+        return new ExperimentConfig(dataDir, outDir, trainImages, testImages, batch, staticEpochs, fineTuneEpochs,
+                modes, targets, latencyModes, latencyTargets, seed, latencyRuns, maskImages, policy, lossForm,
+                placement);
     }
 }

@@ -158,7 +158,8 @@ public final class FashionMnistExperiment {
                 String name = v.name();
                 int total = config.fineTuneEpochs() * steps;
                 GumbelTemperature tau = GateSchedules.annealed(total);
-                GatedBackbone net = FashionMnistNets.build(mode, tau, config.seed() + 101);
+                GatedBackbone net = FashionMnistNets.build(mode, tau, config.seed() + 101,
+                        config.channelMaskPlacement());
                 CostModel cost = v.cost() == TrainingCost.LATENCY
                         ? latencyCosts.computeIfAbsent(mode, this::measuredLatencyCost)
                         : null;
@@ -236,7 +237,8 @@ public final class FashionMnistExperiment {
     private LatencyCostModel measuredLatencyCost(GateMode mode) {
         long t = System.nanoTime();
         int runs = Math.max(3, config.latencyRuns() / 10);
-        GatedBackbone net = FashionMnistNets.build(mode, GumbelTemperature.constant(1f), config.seed());
+        GatedBackbone net = FashionMnistNets.build(mode, GumbelTemperature.constant(1f), config.seed(),
+                config.channelMaskPlacement());
         MeasuredBlockLatency tables;
         try (NDManager m = NDManager.newBaseManager()) {
             net.initialize(m, DataType.FLOAT32, new Shape(1, 1, net.getInputSize(), net.getInputSize()));
@@ -266,7 +268,7 @@ public final class FashionMnistExperiment {
             float target, String label, CostModel cost) {
         LossConfig loss = teacher == null
                 ? new LossConfig(0f, 1f, 0f, 1f, 0f, epochs)
-                : LossConfig.paper(target, epochs);
+                : LossConfig.paper(target, epochs).withForm(config.lossForm());
         FineTuneConfig ft = teacher == null
                 ? FineTuneConfig.adamW(epochs, steps, 3e-3f).withMultipliers(1f, 1f)
                 : FineTuneConfig.adamW(epochs, steps, 1e-3f).withMultipliers(1f, 10f);

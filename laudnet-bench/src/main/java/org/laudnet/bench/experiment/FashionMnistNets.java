@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.net.GatedBackbone;
@@ -79,12 +80,27 @@ public final class FashionMnistNets {
      * @return the network
      */
     public static GatedBackbone build(GateMode mode, GumbelTemperature temperature, long seed) {
+        return build(mode, temperature, seed, ChannelMaskPlacement.AFTER_ACTIVATION);
+    }
+
+    /**
+     * Builds the network (not initialised) with a channel mask placement.
+     *
+     * @param mode the gating of every stage
+     * @param temperature the shared Gumbel temperature
+     * @param seed seed of the gates' noise
+     * @param placement where channel gates apply their mask
+     * @return the network
+     */
+    public static GatedBackbone build(GateMode mode, GumbelTemperature temperature, long seed,
+            ChannelMaskPlacement placement) {
         return LaudResNet.builder()
                 .setStages(BlockType.BASIC, List.of(
                         new StageSpec(BLOCKS_PER_STAGE, 16, 16, 1, GateSpec.none()),
                         new StageSpec(BLOCKS_PER_STAGE, 32, 32, 2, GateSpec.none()),
                         new StageSpec(BLOCKS_PER_STAGE, 64, 64, 2, GateSpec.none())))
                 .optStageGates(gates(mode))
+                .optChannelMaskPlacement(placement)
                 .optStem(StemSpec.small(1, 16))
                 .optInputSize(SIZE)
                 .optNumClasses(CLASSES)

@@ -1,6 +1,7 @@
 package org.laudnet.bench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -32,6 +33,7 @@ import org.laudnet.models.io.LoadedNetwork;
 import org.laudnet.models.io.ModelMetadata;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.resnet.LaudResNet;
+import org.laudnet.models.train.Architecture;
 import org.laudnet.models.weights.AssetCache;
 import org.laudnet.models.weights.ImageNetLabels;
 import org.laudnet.models.train.Architecture;
@@ -43,6 +45,23 @@ class ClassifyCommandTest {
 
     @TempDir
     Path dir;
+
+    @Test
+    void gateSpecsAcceptGroupsAndChannelsPerGroup() {
+        assertEquals(GateSpec.channel(4), ClassifyCommand.parseGate("channel:4"));
+        assertEquals(GateSpec.channel(4), ClassifyCommand.parseGate("channel:groups=4"));
+        assertEquals(GateSpec.both(2, 8), ClassifyCommand.parseGate("both:2:cpg=16", 128));
+        // ResNet-50's stage widths 64, 128, 256, 512: 2 channels per group (the reference's granularity 2)
+        GateSpec[] g = ClassifyCommand.parseGates(List.of("channel:cpg=2", "channel:cpg=2", "layer", "channel:2"),
+                Architecture.RESNET50);
+        assertEquals(GateSpec.channel(32), g[0]);
+        assertEquals(GateSpec.channel(64), g[1]);
+        assertEquals(GateSpec.layer(), g[2]);
+        assertEquals(GateSpec.channel(2), g[3]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ClassifyCommand.parseGate("channel:cpg=2"));
+        assertTrue(e.getMessage().contains("needs the stage width"), e.getMessage());
+    }
 
     @Test
     void savedModelIsClassifiedWithDensitiesAndMacs() throws IOException, WeightFileException {

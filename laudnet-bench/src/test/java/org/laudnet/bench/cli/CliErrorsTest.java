@@ -144,6 +144,18 @@ class CliErrorsTest {
                 "--target", "2"));
         l.add(c("finetune", Kind.NOT_A_NUMBER, usage, "'x'", "--data", "$DATA", "--lr", "x"));
         l.add(c("finetune", Kind.UNKNOWN_ARCH, usage, "got 'resnet19'", "--data", "$DATA", "--arch", "resnet19"));
+        l.add(c("finetune", Kind.BAD_VALUE, usage, "--kd-weighting must be ce-plus-kd or convex, got 'half'",
+                "--data", "$DATA", "--kd-weighting", "half"));
+        l.add(c("finetune", Kind.BAD_VALUE, usage,
+                "--channel-mask-placement must be after-activation or before-norm, got 'inside'", "--data", "$DATA",
+                "--channel-mask-placement", "inside"));
+        l.add(c("finetune", Kind.BAD_VALUE, usage, "--loss-form must be reference or project-original, got 'x'",
+                "--data", "$DATA", "--loss-form", "x"));
+        l.add(c(fm, Kind.BAD_VALUE, usage,
+                "--channel-mask-placement must be after-activation or before-norm, got 'z'",
+                "--channel-mask-placement", "z"));
+        l.add(c(fm, Kind.BAD_VALUE, usage, "--block-ratio must be maskers-in-both or dense-denominator, got 'y'",
+                "--block-ratio", "y"));
 
         l.add(c("classify", Kind.MISSING_FILE, input, "$MISSING: no such file", "$MISSING"));
         l.add(c("classify", Kind.MISSING_FILE, input, "--model $MISSING: no such file", "--model", "$MISSING",

@@ -16,6 +16,7 @@ import ai.djl.util.PairList;
 import java.util.Optional;
 import org.laudnet.core.cost.BlockCost;
 import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.cost.MaskerMacsConvention;
 import org.laudnet.core.gate.ChannelGate;
 import org.laudnet.core.gate.GateResult;
 import org.laudnet.core.gate.SpatialGate;
@@ -35,6 +36,7 @@ import org.laudnet.core.util.ScalarOps;
  *   identity = downsample ? BN_d(conv1x1_s(x)) : x
  *   h = ReLU(BN1(conv1(x)))                        * channelMask                 (B, w, H1, W1)
  *   h = ReLU(BN2(conv2_3x3_groups(h)))             * channelMask                 (B, w, Hout, Wout)
+ *   (with ChannelMaskPlacement.BEFORE_NORM, the reference's: h = ReLU(BN1(conv1(x) * channelMask)), likewise conv2)
  *   h = h * sigmoid(fc2(ReLU(fc1(pool_M2(h)))))    (only with squeeze-excitation, fc1: w -> q, fc2: q -> w)
  *   h = BN3(conv3(h))                              * M3                          (B, Cout, Hout, Wout)
  *   y = ReLU(h + identity)
@@ -44,9 +46,11 @@ import org.laudnet.core.util.ScalarOps;
  * squeeze-excitation. {@code M3} is the spatial (or layer) gate's mask nearest-upsampled to {@code Hout x Wout};
  * {@code pool_M2(h)[b, c] = sum_p h[b, c, p] M2[b, p] / max(sum_p M2[b, p], 1)} averages over the positions the block
  * computes ({@code M2 = M3}, the union over spatial mask groups; the plain global average without a spatial gate), so
- * that the sparse inference paths reproduce it exactly. Densities: {@code d3 = d2 = mean(M3)} (conv2 is counted on
- * the same positions as conv3), {@code d1 = mean(expand(M3))} (conv1's positions that conv2 reads, {@link MaskOps#expandForConv3x3}), {@code dc = mean(channelMask)}; the dynamic
- * MACs follow {@link BlockCost} (squeeze-excitation included).
+ * that the sparse inference paths reproduce it exactly. Densities: {@code d3 = mean(M3)} (per mask group, conv3's
+ * output channels of group {@code q} follow group {@code q}'s mask), {@code d2 = mean(U)} and
+ * {@code d1 = mean(expand(U))} with {@code U = max over groups of M3}: conv2 and conv1 compute every position some
+ * group keeps (the union, as the reference and every sparse executor do; {@link MaskOps#expandForConv3x3}),
+ * {@code dc = mean(channelMask)}; the dynamic MACs follow {@link BlockCost} (squeeze-excitation included).
  *
  * <p>Output of {@link #forward}: the named NDList of a {@link BlockResult} (block output first). Blocks are immutable
  * after build; parameters are shared like every DJL block's.
@@ -170,9 +174,31 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
         return gateSpec;
     }
 
-    /** Returns the block's MAC terms, maskers and squeeze-excitation included. */
+    /** Returns the block's MAC terms, maskers and squeeze-excitation included (maskers counted physically). */
     public BlockCost getCost() {
         return cost;
+    }
+
+    /**
+     * Returns the block's MAC terms with the maskers counted under a convention (see {@link MaskerMacsConvention});
+     * {@link MaskerMacsConvention#PHYSICAL} gives {@link #getCost()}.
+     *
+     * @param convention how masker MACs are counted
+     * @return the cost terms
+     */
+    public BlockCost getCost(MaskerMacsConvention convention) {
+        if (convention == MaskerMacsConvention.PHYSICAL) {
+            return cost;
+        }
+        long masker = 0;
+        if (spatialGate != null) {
+            masker += spatialGate.maskerMacs(geometry.inHeight(), geometry.inWidth(), convention);
+        }
+        if (channelGate != null) {
+            masker += channelGate.maskerMacs(geometry.inHeight(), geometry.inWidth(), convention);
+        }
+        return new BlockCost(cost.type(), cost.conv1Macs(), cost.conv2Macs(), cost.conv3Macs(), cost.downsampleMacs(),
+                masker, cost.seMacs());
     }
 
     /** Returns the squeeze width {@code q} of the squeeze-excitation, 0 when the block has none. */
@@ -264,14 +290,25 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
                 ? null
                 : MaskOps.upsampleNearest(spatial.mask(), geometry.outHeight(), geometry.outWidth());
 
-        NDArray h = Activation.relu(apply(bn1, ps, apply(conv1, ps, x, training), training));
-        if (channel != null) {
+        // the reference's placement masks the convolution's output before BN; this project's the activation
+        boolean beforeNorm = channel != null
+                && gateSpec.channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM;
+        NDArray z = apply(conv1, ps, x, training);
+        if (beforeNorm) {
+            z = MaskOps.applyChannel(z, channel.mask());
+        }
+        NDArray h = Activation.relu(apply(bn1, ps, z, training));
+        if (channel != null && !beforeNorm) {
             h = MaskOps.applyChannel(h, channel.mask());
         }
-        h = apply(bn2, ps, apply(conv2, ps, h, training), training);
+        z = apply(conv2, ps, h, training);
+        if (beforeNorm && conv3 != null) {
+            z = MaskOps.applyChannel(z, channel.mask());
+        }
+        h = apply(bn2, ps, z, training);
         if (conv3 != null) {
             h = Activation.relu(h);
-            if (channel != null) {
+            if (channel != null && !beforeNorm) {
                 h = MaskOps.applyChannel(h, channel.mask());
             }
             if (seFc1 != null) {
@@ -281,26 +318,34 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
             h = apply(bn3, ps, apply(conv3, ps, h, training), training);
         }
         NDArray d1;
+        NDArray d2;
         NDArray d3;
         if (spatial != null) {
             h = MaskOps.applySpatial(h, m3);
+            // conv1 and conv2 compute every position that any mask group keeps: the union over groups
+            NDArray union = m3.getShape().get(1) == 1 ? m3 : m3.max(new int[] {1}, true);
             NDArray m1 = MaskOps.expandForConv3x3(
-                    m3, geometry.conv2Stride(), geometry.conv1OutHeight(), geometry.conv1OutWidth());
-            d3 = spatial.density();
+                    union, geometry.conv2Stride(), geometry.conv1OutHeight(), geometry.conv1OutWidth());
+            boolean even = geometry.outHeight() % spatialGate.getMaskSize() == 0
+                    && geometry.outWidth() % spatialGate.getMaskSize() == 0;
+            // uneven cells (granularity not dividing the output) cover different pixel counts: count pixels
+            d3 = even ? spatial.density() : m3.mean();
+            d2 = union == m3 ? d3 : union.mean();
             d1 = m1.mean();
         } else {
             d3 = manager.create(1f);
-            d1 = manager.create(1f);
+            d2 = d3;
+            d1 = d3;
         }
         NDArray dc = channel == null ? manager.create(1f) : channel.density();
         NDArray y = Activation.relu(h.add(identity));
-        NDArray macs = cost.dynamicMacs(d1, d3, d3, dc);
+        NDArray macs = cost.dynamicMacs(d1, d2, d3, dc);
         return new BlockResult(
                 y,
                 Optional.ofNullable(spatial).map(GateResult::mask),
                 Optional.ofNullable(channel).map(GateResult::mask),
                 d1,
-                d3,
+                d2,
                 d3,
                 dc,
                 macs);
@@ -477,18 +522,22 @@ public abstract class AbstractGatedBlock extends AbstractBlock {
             GateMode mode = gateSpec.mode();
             if (mode.hasSpatialGate()) {
                 int m = gateSpec.maskSize(g.outHeight());
-                if (mode != GateMode.LAYER) {
-                    Checks.divides("spatialGranularity", gateSpec.spatialGranularity(),
-                            "block output width", g.outWidth());
-                    Checks.divides("mask size (output size / spatialGranularity)", m,
-                            "block input height", g.inHeight());
+                if (m > g.outWidth()) {
+                    throw new IllegalArgumentException("mask size " + m + " exceeds the block output width "
+                            + g.outWidth());
                 }
                 Checks.divides("spatialGroups", gateSpec.spatialGroups(), "outChannels", g.outChannels());
             }
+            int q = seChannels(g);
             if (mode.hasChannelGate()) {
                 Checks.divides("channelGroups", gateSpec.channelGroups(), "width", g.width());
+                if (gateSpec.channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM
+                        && (convBias || g.convGroups() != 1 || q > 0)) {
+                    throw new IllegalArgumentException("channelMaskPlacement BEFORE_NORM needs convolutions without"
+                            + " bias, an ungrouped 3x3 convolution and no squeeze-excitation, got convBias "
+                            + convBias + ", convGroups " + g.convGroups() + ", squeeze width " + q);
+                }
             }
-            int q = seChannels(g);
             if (q < 0 || (q > 0 && g.type() != BlockType.BOTTLENECK)) {
                 throw new IllegalArgumentException("squeeze-excitation needs a bottleneck and a positive width, got"
                         + " type " + g.type() + " and q = " + q);

@@ -22,7 +22,9 @@ import org.laudnet.core.util.ScalarOps;
  * d2} (the channel gate thins conv1's outputs, hence conv2's inputs), no conv3.
  *
  * <p>{@link #denseMacs()} is the static block (every density 1, no maskers); {@link #dynamicMacs(BlockDensities)}
- * includes the maskers. The block ratio of the training loss is {@code r_b = dynamic / dense}.
+ * includes the maskers. The block ratio of the training loss is {@link #ratio(BlockDensities, BlockRatioForm)}:
+ * {@code r_b = dynamic / (dense + maskers)} as in the reference implementation, or {@code dynamic / dense}.
+ * {@link #ratio(BlockDensities)} is the ratio against the static block that execution reports show.
  *
  * @param type the block family
  * @param conv1Macs dense MACs of conv1
@@ -123,7 +125,19 @@ public record BlockCost(
     }
 
     /**
-     * Returns {@code r_b = dynamic / dense}.
+     * Returns the block ratio in the given form: {@code dynamic / (dense + maskers)} for
+     * {@link BlockRatioForm#MASKERS_IN_BOTH}, {@code dynamic / dense} for {@link BlockRatioForm#DENSE_DENOMINATOR}.
+     *
+     * @param d the densities
+     * @param form the denominator's form
+     * @return the block's MACs ratio
+     */
+    public double ratio(BlockDensities d, BlockRatioForm form) {
+        return dynamicMacs(d) / form.denominator(denseMacs(), maskerMacs);
+    }
+
+    /**
+     * Returns {@code dynamic / dense}: the ratio against the static block, as execution reports show it.
      *
      * @param d the densities
      * @return the block's MACs ratio

@@ -14,9 +14,10 @@
  * </pre>
  *
  * (a basic block has two 3x3 convolutions and {@code conv2 * dc * d2}). {@link BlockCost#denseMacs()} is the static
- * block (no maskers); the block ratio of the training loss is {@code r_b = dynamic / dense}, available on doubles and,
- * for the loss, on scalar arrays so that gradients reach the gates.
+ * block (no maskers); the block ratio of the training loss is {@code r_b = dynamic / (dense + maskers)}
+ * ({@link BlockRatioForm}; the masker count follows a {@link MaskerMacsConvention}), available on doubles and, for the
+ * loss, on scalar arrays so that gradients reach the gates.
  *
- * <p>Every type is an immutable record; thread-safe.
+ * <p>Every type is an immutable record or enum; thread-safe.
  */
 package org.laudnet.core.cost;

@@ -2,6 +2,7 @@ package org.laudnet.core.exec;
 
 import java.util.BitSet;
 import java.util.function.Function;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.plan.SqueezeExcitationPlan;
@@ -34,6 +35,9 @@ record BranchWeights(ConvWeights c1, ConvWeights c2, ConvWeights c3, ConvWeights
         int groups = plan.channelGroups();
         int count = pattern.cardinality();
         SqueezeExcitationPlan se = plan.squeezeExcitation();
+        if (count < groups && plan.gate().channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM) {
+            return beforeNorm(plan, pattern, upload);
+        }
         if (count == groups) {
             return new BranchWeights(upload.apply(plan.conv1()), upload.apply(plan.conv2()),
                     plan.conv3() == null ? null : upload.apply(plan.conv3()),
@@ -74,6 +78,82 @@ record BranchWeights(ConvWeights c1, ConvWeights c2, ConvWeights c3, ConvWeights
         }
         return new BranchWeights(upload.apply(c1), upload.apply(c2), c3 == null ? null : upload.apply(c3),
                 s == null ? null : upload.apply(s.fc1()), s == null ? null : upload.apply(s.fc2()), inner);
+    }
+
+    /**
+     * The branch of a pattern under the reference's placement ({@link ChannelMaskPlacement#BEFORE_NORM}): a skipped
+     * channel {@code k} of conv1 outputs the constant {@code c1_k = ReLU(b1_k)} (the folded bias is {@code BN1(0)},
+     * the convolutions having no bias), which conv2 reads inside the image and not in its zero padding. conv1 gets one
+     * extra output filter with zero weights and bias 1, a channel that is 1 wherever conv1 is computed and 0 where a
+     * path zero-pads or re-zeroes the out-of-image halo; conv2 reads it with the weights
+     * {@code sum_{k skipped} c1_k W2[:, k]}. A skipped conv2 output {@code j} is {@code c2_j = ReLU(b2_j)}
+     * everywhere, which conv3 (1x1) reads as the bias {@code b3 + sum_{j skipped} c2_j W3[:, j]}. For a basic block
+     * the extra channel feeds conv2, whose outputs are all kept.
+     */
+    private static BranchWeights beforeNorm(BlockPlan plan, BitSet pattern, Function<FoldedConv, ConvWeights> upload) {
+        FoldedConv conv1 = plan.conv1();
+        FoldedConv conv2 = plan.conv2();
+        int w = plan.width();
+        int[] idx = channels(pattern, w / plan.channelGroups());
+        boolean[] open = new boolean[w];
+        for (int k : idx) {
+            open[k] = true;
+        }
+        int n = idx.length;
+        // conv1: the open filters and the constant-one filter
+        int cin = conv1.inChannels();
+        int per1 = cin * conv1.kernel() * conv1.kernel();
+        float[] w1 = new float[(n + 1) * per1];
+        float[] b1 = new float[n + 1];
+        for (int o = 0; o < n; o++) {
+            System.arraycopy(conv1.weight(), idx[o] * per1, w1, o * per1, per1);
+            b1[o] = conv1.bias()[idx[o]];
+        }
+        b1[n] = 1f;
+        FoldedConv c1 = new FoldedConv(n + 1, cin, conv1.kernel(), conv1.stride(), conv1.padding(), 1, w1, b1);
+        // conv2: the open inputs and the constant channel; the open outputs (bottleneck) or all (basic)
+        int[] outs = plan.bottleneck() ? idx : null;
+        int o2 = outs == null ? conv2.outChannels() : n;
+        int kk = conv2.kernel() * conv2.kernel();
+        float[] w2 = new float[Math.max(o2, 1) * (n + 1) * kk];
+        float[] b2 = new float[Math.max(o2, 1)];
+        for (int o = 0; o < o2; o++) {
+            int src = outs == null ? o : outs[o];
+            b2[o] = conv2.bias()[src];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(conv2.weight(), (src * w + idx[i]) * kk, w2, (o * (n + 1) + i) * kk, kk);
+            }
+            for (int k = 0; k < w; k++) {
+                float c = Math.max(0f, conv1.bias()[k]);
+                if (open[k] || c == 0f) {
+                    continue;
+                }
+                for (int t = 0; t < kk; t++) {
+                    w2[(o * (n + 1) + n) * kk + t] += c * conv2.weight()[(src * w + k) * kk + t];
+                }
+            }
+        }
+        // no open output: a phantom output with zero weights that conv3 ignores
+        FoldedConv c2 = new FoldedConv(Math.max(o2, 1), n + 1, conv2.kernel(), conv2.stride(), conv2.padding(), 1,
+                w2, b2);
+        FoldedConv c3 = null;
+        if (plan.bottleneck()) {
+            FoldedConv conv3 = plan.conv3();
+            int cout = conv3.outChannels();
+            float[] b3 = conv3.bias().clone();
+            for (int j = 0; j < w; j++) {
+                float c = Math.max(0f, conv2.bias()[j]);
+                if (open[j] || c == 0f) {
+                    continue;
+                }
+                for (int o = 0; o < cout; o++) {
+                    b3[o] += c * conv3.weight()[o * w + j];
+                }
+            }
+            c3 = n == 0 ? conv3.zeroWeights(cout, 1, b3) : conv3.slice(null, idx).withBias(b3);
+        }
+        return new BranchWeights(upload.apply(c1), upload.apply(c2), c3 == null ? null : upload.apply(c3), null,
+                null, n + 1);
     }
 
     /** The channels of the open groups, ascending: group {@code q} holds {@code [q per, (q + 1) per)}. */

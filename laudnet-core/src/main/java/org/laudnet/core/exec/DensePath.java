@@ -1,5 +1,7 @@
 package org.laudnet.core.exec;
 
+import org.laudnet.core.block.ChannelMaskPlacement;
+
 /**
  * {@link ExecutionPath#DENSE}: the whole branch on the whole batch, gates applied by multiplication (the masked-dense
  * form; the static block when every gate is open). Channel masks multiply conv1's and conv2's activated outputs; closed
@@ -10,7 +12,10 @@ package org.laudnet.core.exec;
  *   y = ReLU(identity)                       at elements whose cell is closed
  * </pre>
  *
- * which equals {@code ReLU(identity + branch * M3)}. The squeeze-excitation pools over the computed positions.
+ * which equals {@code ReLU(identity + branch * M3)}. The squeeze-excitation pools over the computed positions. Under
+ * the reference's channel mask placement ({@link ChannelMaskPlacement#BEFORE_NORM}) a skipped channel is a constant,
+ * not a product, so the branch runs per channel pattern with that pattern's weights ({@link BranchWeights}) on every
+ * position instead.
  */
 final class DensePath implements BlockPath {
 
@@ -26,6 +31,16 @@ final class DensePath implements BlockPath {
     @Override
     public <T> T execute(BlockCall<T> c) {
         Masks m = c.masks;
+        if (!m.allChannelsOpen() && c.plan.gate().channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM) {
+            // the reference's placement is no multiplication of the activations: run each channel pattern's branch
+            // (whose skipped channels carry their constants) on all positions, then close the closed cells
+            T y = SampleGroupPath.CHANNEL.execute(c);
+            if (!m.allCellsOpen()) {
+                c.k.fillInactiveRelu(c.identity(), c.outShape, m.cells, y);
+                c.lap("scatter");
+            }
+            return y;
+        }
         T cm = null;
         if (!m.allChannelsOpen()) {
             int w = c.plan.width();

@@ -1,5 +1,6 @@
 package org.laudnet.core.exec;
 
+import org.laudnet.core.mask.MaskOps;
 import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.plan.ChannelMasker;
 import org.laudnet.core.plan.SpatialMasker;
@@ -11,7 +12,8 @@ import org.laudnet.core.plan.SpatialMasker;
  *
  * <ul>
  *   <li>spatial ({@code m > 1}): {@code avgPool_k(conv1x1(x))} (the 1x1 convolution commutes with the average pool,
- *       and on {@code 2 gs} channels the pool reads far less), read back, keep rule;
+ *       and on {@code 2 gs} channels the pool reads far less), read back, keep rule; when {@code m} does not divide
+ *       the input the {@code 2 gs} logit maps are read back whole and pooled adaptively on the host;
  *   <li>layer ({@code m = 1}) and MLP channel maskers: the global mean of {@code x} (computed once for both), read
  *       back, the small linear layers on the host;
  *   <li>conv-linear channel masker: {@code mean(ReLU(conv1x1(x)))} on the backend, its linear layer on the host.
@@ -43,12 +45,19 @@ final class GateEvaluator {
                 cells = sm.keepFromPooled(pooledInput, batch);
             } else {
                 int outs = 2 * sm.groups();
+                int m = sm.maskSize();
                 T logits = k.conv(x, xs, w.spatialMasker, null, false);
-                int pool = xs.height() / sm.maskSize();
-                if (pool > 1) {
-                    logits = k.avgPool(logits, new Nchw(batch, outs, xs.height(), xs.width()), pool);
+                if (xs.height() % m == 0 && xs.width() % m == 0) {
+                    int pool = xs.height() / m;
+                    if (pool > 1) {
+                        logits = k.avgPool(logits, new Nchw(batch, outs, xs.height(), xs.width()), pool);
+                    }
+                    cells = sm.keep(k.exportHost(logits, batch * outs * m * m), batch);
+                } else {
+                    // uneven bins: the 2 gs logit maps come back whole and are pooled adaptively on the host
+                    float[] full = k.exportHost(logits, batch * outs * xs.height() * xs.width());
+                    cells = sm.keep(adaptivePool(full, batch * outs, xs.height(), xs.width(), m), batch);
                 }
-                cells = sm.keep(k.exportHost(logits, batch * outs * sm.maskSize() * sm.maskSize()), batch);
             }
         }
         float[] channels = null;
@@ -68,5 +77,31 @@ final class GateEvaluator {
             }
         }
         return new Masks(plan, batch, cells, channels);
+    }
+
+    /**
+     * Adaptive average pooling on the host of {@code planes} maps of {@code h x w} to {@code m x m}: bin {@code i}
+     * covers rows {@code [floor(i h / m), ceil((i + 1) h / m))} ({@link MaskOps#adaptiveStart}), likewise columns.
+     */
+    static float[] adaptivePool(float[] maps, int planes, int h, int w, int m) {
+        float[] out = new float[planes * m * m];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < m; i++) {
+                int r0 = MaskOps.adaptiveStart(i, h, m);
+                int r1 = MaskOps.adaptiveEnd(i, h, m);
+                for (int j = 0; j < m; j++) {
+                    int c0 = MaskOps.adaptiveStart(j, w, m);
+                    int c1 = MaskOps.adaptiveEnd(j, w, m);
+                    double sum = 0;
+                    for (int r = r0; r < r1; r++) {
+                        for (int c = c0; c < c1; c++) {
+                            sum += maps[(p * h + r) * w + c];
+                        }
+                    }
+                    out[(p * m + i) * m + j] = (float) (sum / ((r1 - r0) * (c1 - c0)));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -19,7 +19,9 @@ public interface GateOverride {
      * @param block the block index
      * @param plan the block
      * @param batch the batch size
-     * @param cells the gates' decisions, 0/1 {@code (B, gs, m, m)}
+     * @param cells the gates' decisions, 0/1 {@code (B, gs, m, m)}; for uneven cells ({@link BlockPlan#evenCells()}
+     *     false) the per-pixel grid {@code (B, gs, Hout, Hout)} that the executors run
+     *     ({@link BlockPlan#executionGridSize()})
      * @return the decisions to use, same length
      */
     float[] spatial(int block, BlockPlan plan, int batch, float[] cells);

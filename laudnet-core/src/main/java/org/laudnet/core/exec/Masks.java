@@ -9,6 +9,7 @@ import java.util.Map;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.mask.MaskOps;
 import org.laudnet.core.plan.BlockPlan;
 
 /**
@@ -31,19 +32,18 @@ final class Masks {
     private int[] union;
     /** Open union cells per sample, null until needed. */
     private int[] openCells;
-    /** Dilated-mask pixels per sample (max over groups), null until needed or without a spatial gate. */
+    /** Dilated-mask pixels per sample (union over groups), null until needed or without a spatial gate. */
     private int[] m1Pixels;
     private Map<BitSet, int[]> patterns;
 
     Masks(BlockPlan plan, int batch, float[] cells, float[] channels) {
         this.plan = plan;
         this.batch = batch;
-        this.cells = cells == null ? null
-                : new SpatialCells(cells, batch, plan.spatialGroups(), plan.maskSize(), plan.granularity());
+        this.cells = cells == null ? null : grid(plan, batch, cells);
         this.channels = channels;
         int a = 0;
         if (cells != null) {
-            for (float c : cells) {
+            for (float c : this.cells.cells()) {
                 a += c != 0f ? 1 : 0;
             }
             if (plan.mode() != GateMode.LAYER) {
@@ -54,18 +54,55 @@ final class Masks {
         BlockDensities[] perSample = new BlockDensities[batch];
         int[] stamps = m1Pixels == null ? null : new int[conv1Height() * conv1Width()];
         double d1 = 0;
+        double d2 = 0;
         double d3 = 0;
         double dc = 0;
         for (int b = 0; b < batch; b++) {
             BlockDensities d = sampleDensities(b, stamps);
             perSample[b] = d;
             d1 += d.d1();
+            d2 += d.d2();
             d3 += d.d3();
             dc += d.dc();
         }
         this.sampleDensities = List.of(perSample);
-        this.densities = new BlockDensities(clamp(d1 / batch), clamp(d3 / batch), clamp(d3 / batch),
+        this.densities = new BlockDensities(clamp(d1 / batch), clamp(d2 / batch), clamp(d3 / batch),
                 clamp(dc / batch));
+    }
+
+    /**
+     * The executors' cell grid of a call: the gate's {@code (B, gs, m, m)} decisions as they are for even cells; for
+     * uneven cells ({@link BlockPlan#evenCells()} false) expanded to the per-pixel grid {@code (B, gs, Hout, Hout)}
+     * by nearest interpolation ({@link MaskOps#nearestIndex}), which cell size 1 then executes exactly. Decisions
+     * already on the per-pixel grid (a gate override's) are taken as they are.
+     */
+    private static SpatialCells grid(BlockPlan plan, int batch, float[] cells) {
+        int gs = plan.spatialGroups();
+        if (plan.evenCells()) {
+            return new SpatialCells(cells, batch, gs, plan.maskSize(), plan.granularity());
+        }
+        int m = plan.maskSize();
+        int h = plan.executionGridSize();
+        if (cells.length == batch * gs * h * h) {
+            return new SpatialCells(cells, batch, gs, h, 1);
+        }
+        if (cells.length != batch * gs * m * m) {
+            throw new IllegalArgumentException("spatial decisions must hold " + batch * gs * m * m + " cells (B, gs, "
+                    + m + ", " + m + "), got " + cells.length);
+        }
+        int[] src = new int[h];
+        for (int y = 0; y < h; y++) {
+            src[y] = MaskOps.nearestIndex(y, m, h);
+        }
+        float[] out = new float[batch * gs * h * h];
+        for (int bq = 0; bq < batch * gs; bq++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < h; x++) {
+                    out[(bq * h + y) * h + x] = cells[(bq * m + src[y]) * m + src[x]];
+                }
+            }
+        }
+        return new SpatialCells(out, batch, gs, h, 1);
     }
 
     private static double clamp(double v) {
@@ -96,18 +133,23 @@ final class Masks {
             open += cells.cells()[b * per + c] != 0f ? 1 : 0;
         }
         double d3 = open / (double) per;
+        int mm = cells.maskSize() * cells.maskSize();
+        int unionOpen = 0;
+        for (int c = 0; c < mm; c++) {
+            boolean any = false;
+            for (int q = 0; q < cells.groups() && !any; q++) {
+                any = cells.cells()[b * per + q * mm + c] != 0f;
+            }
+            unionOpen += any ? 1 : 0;
+        }
+        // conv1 and conv2 compute every position that some mask group keeps (the union); conv3 per group
+        double d2 = unionOpen / (double) mm;
         if (plan.mode() == GateMode.LAYER) {
-            return new BlockDensities(d3, d3, d3, dc);
+            return new BlockDensities(d2, d2, d3, dc);
         }
-        double d1 = 0;
-        int max = 0;
-        for (int q = 0; q < cells.groups(); q++) {
-            int n = dilatedCount(b, q, stamps);
-            d1 += n / (double) conv1Pixels();
-            max = Math.max(max, n);
-        }
-        m1Pixels[b] = max;
-        return new BlockDensities(clamp(d1 / cells.groups()), d3, d3, dc);
+        int n = dilatedUnionCount(b, stamps);
+        m1Pixels[b] = n;
+        return new BlockDensities(clamp(n / (double) conv1Pixels()), d2, d3, dc);
     }
 
     private long conv1Pixels() {
@@ -126,13 +168,13 @@ final class Masks {
     }
 
     /**
-     * Counts the positions of conv1's output that conv2 reads for one sample and mask group: the group's cells placed
-     * on the stride-{@code s} grid and dilated by the 3x3 window ({@code M1}).
+     * Counts the positions of conv1's output that conv2 reads for one sample: the union over mask groups of the cells,
+     * placed on the stride-{@code s} grid and dilated by the 3x3 window ({@code M1}).
      *
      * @param stamps scratch of {@code h1 w1} ints: a position is marked when it holds this call's stamp, so the
      *     scratch needs no clearing between calls
      */
-    private int dilatedCount(int b, int q, int[] stamps) {
+    private int dilatedUnionCount(int b, int[] stamps) {
         BlockGeometry g = plan.geometry();
         int m = cells.maskSize();
         int s = cells.cellSize();
@@ -140,25 +182,27 @@ final class Masks {
         int h1 = conv1Height();
         int w1 = conv1Width();
         int k = s2 * (s - 1) + 3;
-        int stamp = b * cells.groups() + q + 1;
+        int stamp = b + 1;
         int count = 0;
-        int base = (b * cells.groups() + q) * m * m;
-        for (int c = 0; c < m * m; c++) {
-            if (cells.cells()[base + c] == 0f) {
-                continue;
-            }
-            int r0 = s2 * (c / m) * s - 1;
-            int c0 = s2 * (c % m) * s - 1;
-            for (int a = 0; a < k; a++) {
-                int rr = r0 + a;
-                if (rr < 0 || rr >= h1) {
+        for (int q = 0; q < cells.groups(); q++) {
+            int base = (b * cells.groups() + q) * m * m;
+            for (int c = 0; c < m * m; c++) {
+                if (cells.cells()[base + c] == 0f) {
                     continue;
                 }
-                for (int bb = 0; bb < k; bb++) {
-                    int cc = c0 + bb;
-                    if (cc >= 0 && cc < w1 && stamps[rr * w1 + cc] != stamp) {
-                        stamps[rr * w1 + cc] = stamp;
-                        count++;
+                int r0 = s2 * (c / m) * s - 1;
+                int c0 = s2 * (c % m) * s - 1;
+                for (int a = 0; a < k; a++) {
+                    int rr = r0 + a;
+                    if (rr < 0 || rr >= h1) {
+                        continue;
+                    }
+                    for (int bb = 0; bb < k; bb++) {
+                        int cc = c0 + bb;
+                        if (cc >= 0 && cc < w1 && stamps[rr * w1 + cc] != stamp) {
+                            stamps[rr * w1 + cc] = stamp;
+                            count++;
+                        }
                     }
                 }
             }
@@ -210,9 +254,7 @@ final class Masks {
             int[] counts = new int[batch];
             int[] stamps = new int[conv1Height() * conv1Width()];
             for (int s = 0; s < batch; s++) {
-                for (int q = 0; q < cells.groups(); q++) {
-                    counts[s] = Math.max(counts[s], dilatedCount(s, q, stamps));
-                }
+                counts[s] = dilatedUnionCount(s, stamps);
             }
             m1Pixels = counts;
         }

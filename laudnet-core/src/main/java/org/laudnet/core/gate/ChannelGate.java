@@ -17,6 +17,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import java.util.Random;
+import org.laudnet.core.cost.MaskerMacsConvention;
 import org.laudnet.core.plan.ChannelMasker;
 import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.util.Checks;
@@ -149,20 +150,37 @@ public final class ChannelGate extends AbstractBlock {
     }
 
     /**
-     * MACs of the masker for an input of {@code H x W}, pooling reads included: MLP-1 {@code Cin H W + Cin 2G};
-     * MLP-2 {@code Cin H W + Cin h + h 2G}; conv-linear {@code Cin h H W + h H W + h 2G} with {@code h = Cin / r}.
+     * MACs of the masker for an input of {@code H x W}, pooling reads included, as it computes them
+     * ({@link MaskerMacsConvention#PHYSICAL}): MLP-1 {@code Cin H W + Cin 2G}; MLP-2 {@code Cin H W + Cin h + h 2G};
+     * conv-linear {@code Cin h H W + h H W + h 2G} with {@code h = Cin / r}.
      *
      * @param height input height {@code H}
      * @param width input width {@code W}
      * @return the masker MACs
      */
     public long maskerMacs(int height, int width) {
+        return maskerMacs(height, width, MaskerMacsConvention.PHYSICAL);
+    }
+
+    /**
+     * MACs of the masker under a counting convention. The MLP maskers count alike in both; the conv-linear masker
+     * counts {@code Cin h H W + h H W + h 2G} physically and {@code h H W + Cin h + h 2G} in the reference
+     * implementation (its 1x1 convolution once, not per pixel; see {@link MaskerMacsConvention}).
+     *
+     * @param height input height {@code H}
+     * @param width input width {@code W}
+     * @param convention the counting convention
+     * @return the masker MACs
+     */
+    public long maskerMacs(int height, int width, MaskerMacsConvention convention) {
         long px = (long) height * width;
         long out = 2L * groups;
         return switch (kind) {
             case MLP_1 -> inputChannels * px + inputChannels * out;
             case MLP_2 -> inputChannels * px + (long) inputChannels * hidden + hidden * out;
-            case CONV_LINEAR -> (long) inputChannels * hidden * px + hidden * px + hidden * out;
+            case CONV_LINEAR -> convention == MaskerMacsConvention.REFERENCE
+                    ? hidden * px + (long) inputChannels * hidden + hidden * out
+                    : (long) inputChannels * hidden * px + hidden * px + hidden * out;
         };
     }
 

@@ -7,11 +7,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import java.util.Random;
+import org.laudnet.core.cost.MaskerMacsConvention;
+import org.laudnet.core.mask.MaskOps;
 import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.plan.SpatialMasker;
 import org.laudnet.core.util.Checks;
@@ -22,7 +23,7 @@ import org.laudnet.core.util.Checks;
  * <p>Input: the block input {@code x} of shape {@code (B, Cin, H, W)}. Computation:
  *
  * <pre>
- *   p      = avgPool(x) to (B, Cin, m, m)          (skipped when m == H)
+ *   p      = adaptiveAvgPool(x) to (B, Cin, m, m)  (skipped when m == H)
  *   logits = conv1x1(p) + bias : Cin -> 2 gs, reshaped to (B, 2, gs, m, m)   (0 = keep, 1 = skip)
  *   mask   = hard Gumbel keep (training) or keep >= skip (eval)              -> (B, gs, m, m)
  * </pre>
@@ -30,8 +31,9 @@ import org.laudnet.core.util.Checks;
  * The keep-logit bias starts at +5 and the skip-logit bias at 0, and the 1x1 convolution's weights at 0, so a fresh
  * gate's logits equal its biases: every gate starts open whatever the scale of the features, and a network with fresh
  * gates computes its static function. Gradients still reach the weights from the first step. The mask cell {@code (i,
- * j)} covers the {@code S x S} output pixels of the block with {@code S = Hout / m} (the spatial granularity). The
- * pooling needs {@code H} and {@code W} to be multiples of {@code m}.
+ * j)} covers the {@code S x S} output pixels of the block with {@code S = Hout / m} (the spatial granularity). When
+ * {@code m} does not divide {@code H} the pooling is adaptive (bins {@code [floor(i H / m), ceil((i + 1) H / m))},
+ * {@link MaskOps#adaptiveAvgPool}) and the cells uneven ({@link MaskOps#upsampleNearest}), as in the reference.
  *
  * <p>Output: the named NDList of a {@link GateResult}.
  */
@@ -110,16 +112,34 @@ public final class SpatialGate extends AbstractBlock {
     }
 
     /**
-     * MACs of the masker for an input of {@code H x W}: the pooling reads ({@code Cin H W}, none when not pooled)
-     * plus the 1x1 convolution ({@code Cin * 2 gs * m * m}).
+     * MACs of the masker for an input of {@code H x W} as it computes them ({@link MaskerMacsConvention#PHYSICAL}): the
+     * pooling reads ({@code Cin H W}, none when not pooled) plus the 1x1 convolution ({@code Cin * 2 gs * m * m}).
      *
      * @param height input height {@code H}
      * @param width input width {@code W}
      * @return the masker MACs
      */
     public long maskerMacs(int height, int width) {
+        return maskerMacs(height, width, MaskerMacsConvention.PHYSICAL);
+    }
+
+    /**
+     * MACs of the masker for an input of {@code H x W} under a counting convention:
+     * {@code PHYSICAL = Cin H W [pooled] + 2 gs Cin m^2}, {@code REFERENCE = Cin m^2 + (2 gs Cin + Cin) m^2} (the
+     * reference implementation's count, see {@link MaskerMacsConvention}).
+     *
+     * @param height input height {@code H}
+     * @param width input width {@code W}
+     * @param convention the counting convention
+     * @return the masker MACs
+     */
+    public long maskerMacs(int height, int width, MaskerMacsConvention convention) {
+        long cells = (long) maskSize * maskSize;
+        if (convention == MaskerMacsConvention.REFERENCE) {
+            return inputChannels * cells + (2L * groups * inputChannels + inputChannels) * cells;
+        }
         long pool = height == maskSize && width == maskSize ? 0 : (long) inputChannels * height * width;
-        return pool + (long) inputChannels * 2 * groups * maskSize * maskSize;
+        return pool + (long) inputChannels * 2 * groups * cells;
     }
 
     /**
@@ -149,11 +169,10 @@ public final class SpatialGate extends AbstractBlock {
         }
         int h = (int) s.get(2);
         int w = (int) s.get(3);
-        int kh = Checks.divides("maskSize", maskSize, "input height", h);
-        int kw = Checks.divides("maskSize", maskSize, "input width", w);
-        NDArray pooled = kh == 1 && kw == 1
-                ? x
-                : Pool.avgPool2d(x, new Shape(kh, kw), new Shape(kh, kw), new Shape(0, 0), false, true);
+        if (maskSize > h || maskSize > w) {
+            throw new IllegalArgumentException("maskSize (" + maskSize + ") exceeds the input " + h + "x" + w);
+        }
+        NDArray pooled = MaskOps.adaptiveAvgPool(x, maskSize, maskSize);
         NDArray raw = conv.forward(parameterStore, new NDList(pooled), training).head();
         NDArray logits = raw.reshape(s.get(0), 2, groups, maskSize, maskSize);
         NDArray mask = training

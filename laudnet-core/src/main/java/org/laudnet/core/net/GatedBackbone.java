@@ -20,6 +20,7 @@ import java.util.List;
 import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.BatchNormBuilder;
 import org.laudnet.core.block.BlockResult;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.util.Checks;
 
@@ -100,7 +101,7 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
         this.blocks = Collections.unmodifiableList(list);
         head = addChildBlock("fc", Linear.builder().setUnits(numClasses).build());
         this.stemMacs = stem.macs(inputSize);
-        this.headMacs = (long) channels * numClasses;
+        this.headMacs = StemSpec.headMacs(channels, size, size, numClasses);
         this.staticMacs = stemMacs + macs + headMacs;
     }
 
@@ -380,6 +381,27 @@ public final class GatedBackbone extends AbstractBlock implements GatedNetwork {
                 throw new IllegalArgumentException("set the stage table before the stage gates");
             }
             StageSpec.applyGates(stages, gates);
+            return self();
+        }
+
+        /**
+         * Sets where every stage's channel gate applies its mask (default {@link
+         * ChannelMaskPlacement#AFTER_ACTIVATION}; {@link ChannelMaskPlacement#BEFORE_NORM} is the reference
+         * implementation's {@code conv * mask -> BN -> ReLU}). Applies to the stage gates set so far, so call it after
+         * {@link #optStageGates}.
+         *
+         * @param placement the placement
+         * @return this builder
+         * @throws IllegalArgumentException if no stage table is set or the placement is null
+         */
+        public T optChannelMaskPlacement(ChannelMaskPlacement placement) {
+            if (stages == null) {
+                throw new IllegalArgumentException("set the stage table before the channel mask placement");
+            }
+            if (placement == null) {
+                throw new IllegalArgumentException("placement must not be null");
+            }
+            stages.replaceAll(st -> st.withGate(st.gate().withChannelMaskPlacement(placement)));
             return self();
         }
 

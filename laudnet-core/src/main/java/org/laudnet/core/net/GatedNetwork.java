@@ -104,10 +104,10 @@ public interface GatedNetwork extends Block {
      */
     NetworkResult run(ParameterStore ps, NDArray x, boolean training);
 
-    /** Returns the MACs of the stem. */
+    /** Returns the MACs of the stem: its convolution and, with one, the max pool's {@code 9 C Hp Wp}. */
     long stemMacs();
 
-    /** Returns the MACs of the head. */
+    /** Returns the MACs of the head: the global average pool's {@code C H W}, the classifier's {@code C K + K}. */
     long headMacs();
 
     /** Returns the MACs of the static network (every density 1, maskers excluded). */

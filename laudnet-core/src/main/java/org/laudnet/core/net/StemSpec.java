@@ -58,7 +58,9 @@ public record StemSpec(int inChannels, int channels, int kernel, int stride, boo
     }
 
     /**
-     * Returns the MACs of the stem convolution for an input side (the pool costs no MACs).
+     * Returns the operations of the stem for an input side: the convolution's MACs plus, with a max pool, its
+     * {@code 9 C Hp Wp} comparisons (one per window element, as the reference implementation counts a max pool):
+     * {@code Cimg C k^2 Hc Wc + 9 C Hp Wp}.
      *
      * @param inputSize input side
      * @return MACs
@@ -66,6 +68,33 @@ public record StemSpec(int inChannels, int channels, int kernel, int stride, boo
     public long macs(int inputSize) {
         int pad = kernel / 2;
         long out = (inputSize + 2L * pad - kernel) / stride + 1;
-        return (long) inChannels * channels * kernel * kernel * out * out;
+        long conv = (long) inChannels * channels * kernel * kernel * out * out;
+        return maxPool ? conv + maxPoolMacs(channels, outputSize(inputSize)) : conv;
+    }
+
+    /**
+     * Returns the operations of a 3x3 max pool with {@code channels} channels and an output side {@code outSize}:
+     * {@code 9 C outSize^2}.
+     *
+     * @param channels pooled channels
+     * @param outSize output side of the pool
+     * @return the count
+     */
+    public static long maxPoolMacs(int channels, int outSize) {
+        return 9L * channels * outSize * outSize;
+    }
+
+    /**
+     * Returns the operations of the classifier head on a {@code (C, H, W)} feature map: the global average pool's
+     * {@code C H W} reads, the linear layer's {@code C K} MACs and its {@code K} bias additions.
+     *
+     * @param channels {@code C}
+     * @param height {@code H} of the last feature map
+     * @param width {@code W} of the last feature map
+     * @param classes {@code K}
+     * @return the count
+     */
+    public static long headMacs(int channels, int height, int width, int classes) {
+        return (long) channels * height * width + (long) channels * classes + classes;
     }
 }

@@ -3,6 +3,7 @@ package org.laudnet.core.plan;
 import ai.djl.training.ParameterStore;
 import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.cost.BlockCost;
@@ -109,6 +110,14 @@ public record BlockPlan(
                     && spatialMasker.groups() == gate.spatialGroups(), "the spatial masker must read "
                     + geometry.inChannels() + " channels into a " + m + "^2 mask of " + gate.spatialGroups()
                     + " groups, got " + spatialMasker);
+            require(evenCells() || geometry.outHeight() == geometry.outWidth(), "uneven mask cells (spatial"
+                    + " granularity " + gate.spatialGranularity() + " not dividing the output) need a square output,"
+                    + " got " + geometry.outHeight() + "x" + geometry.outWidth());
+        }
+        if (channelMasker != null && gate.channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM) {
+            require(conv2.groups() == 1 && squeezeExcitation == null, "channelMaskPlacement BEFORE_NORM needs an"
+                    + " ungrouped 3x3 convolution and no squeeze-excitation, got conv2 groups " + conv2.groups()
+                    + (squeezeExcitation == null ? "" : " and a squeeze-excitation"));
         }
         if (channelMasker != null) {
             require(channelMasker.inChannels() == geometry.inChannels()
@@ -182,9 +191,38 @@ public record BlockPlan(
         return channelMasker == null ? 1 : channelMasker.groups();
     }
 
-    /** Returns the output pixels per mask cell side: {@code Hout / m} (0 without a spatial gate). */
+    /**
+     * Returns the output pixels per cell side of the grid the executors run on: {@code Hout / m} when the cells are
+     * even ({@link #evenCells()}); 1 when they are not, for then the gate's {@code m x m} decisions are expanded to a
+     * per-pixel grid by nearest interpolation before execution (0 without a spatial gate).
+     */
     public int granularity() {
-        return spatialMasker == null ? 0 : geometry.outHeight() / spatialMasker.maskSize();
+        if (spatialMasker == null) {
+            return 0;
+        }
+        return evenCells() ? geometry.outHeight() / spatialMasker.maskSize() : 1;
+    }
+
+    /**
+     * Returns whether every mask cell covers the same number of output pixels: {@code m} divides {@code Hout} and
+     * {@code Wout} (always true without a spatial gate and for a layer gate). When false the gate's spatial
+     * granularity does not divide the output, as the reference implementation allows (adaptive pooling, nearest
+     * interpolation, see {@link GateSpec#maskSize}).
+     */
+    public boolean evenCells() {
+        if (spatialMasker == null) {
+            return true;
+        }
+        int m = spatialMasker.maskSize();
+        return geometry.outHeight() % m == 0 && geometry.outWidth() % m == 0;
+    }
+
+    /** Returns the side of the executors' cell grid: {@code m} for even cells, {@code Hout} otherwise (0 without). */
+    public int executionGridSize() {
+        if (spatialMasker == null) {
+            return 0;
+        }
+        return evenCells() ? spatialMasker.maskSize() : geometry.outHeight();
     }
 
     /** Returns the channels of the branch's last convolution's input ({@code w}) that a channel gate thins. */

@@ -348,6 +348,21 @@ public final class FoldedConv {
     }
 
     /**
+     * Returns this convolution with another bias (same weights and layout).
+     *
+     * @param bias the bias, {@code outChannels} elements (copied)
+     * @return the convolution
+     * @throws IllegalArgumentException if the bias has the wrong length
+     */
+    public FoldedConv withBias(float[] bias) {
+        if (bias == null || bias.length != outChannels) {
+            throw new IllegalArgumentException("bias must have " + outChannels + " elements, got "
+                    + (bias == null ? "null" : bias.length));
+        }
+        return new FoldedConv(outChannels, inChannels, kernel, stride, padding, groups, weight, bias.clone());
+    }
+
+    /**
      * Checks the layout of a plan layer: kernel side, stride, padding and groups (the channels are checked by the
      * caller). Executors rely on these fields, so plan records check them when they are built.
      *

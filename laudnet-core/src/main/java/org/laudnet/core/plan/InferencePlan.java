@@ -124,15 +124,24 @@ public record InferencePlan(
         return stemOutSize(stem, inputSize, maxPool, maxPoolPadding);
     }
 
-    /** Returns the MACs of the stem convolution per image. */
+    /**
+     * Returns the operations of the stem per image: the convolution's MACs plus the max pool's {@code 9 C Hp Wp}
+     * (as {@link org.laudnet.core.net.StemSpec#macs(int)}).
+     */
     public long stemMacs() {
         int s = stem.outSize(inputSize);
-        return stem.macsPerPixel() * s * s;
+        long conv = stem.macsPerPixel() * s * s;
+        return maxPool ? conv + StemSpec.maxPoolMacs(stem.outChannels(), stemOutSize()) : conv;
     }
 
-    /** Returns the MACs of the head per image. */
+    /**
+     * Returns the operations of the head per image: the global average pool's {@code C H W} reads, the linear layer's
+     * {@code C K} MACs and {@code K} bias additions (as {@link org.laudnet.core.net.StemSpec#headMacs}).
+     */
     public long headMacs() {
-        return head.macsPerPixel();
+        int side = blocks.isEmpty() ? stemOutSize() : blocks.get(blocks.size() - 1).geometry().outHeight();
+        int wide = blocks.isEmpty() ? stemOutSize() : blocks.get(blocks.size() - 1).geometry().outWidth();
+        return StemSpec.headMacs(head.inChannels(), side, wide, head.outChannels());
     }
 
     /** Returns the MACs of the static network per image: stem, every block dense, head (maskers excluded). */

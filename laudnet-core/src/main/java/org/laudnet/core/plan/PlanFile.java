@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.StridePlacement;
@@ -33,7 +34,8 @@ import org.laudnet.core.util.AtomicFiles;
  *
  * <pre>
  * file      := "LAUDPLAN"                 8 ASCII magic bytes
- *              int32 version              {@value #VERSION}; version 1 was the old laudnet-cuda format (not read)
+ *              int32 version              {@value #VERSION} or {@value #PLACEMENT_FREE_VERSION} (without the
+ *                                         channel mask placement); version 1 was the old laudnet-cuda format (not read)
  *              string architecture        e.g. "resnet"
  *              int32 inputChannels, int32 inputSize
  *              int32 maxPool (0 or 1), int32 maxPoolPadding
@@ -52,7 +54,7 @@ import org.laudnet.core.util.AtomicFiles;
  * geometry  := int32 blockType, inChannels, width, outChannels, inHeight, inWidth, stride, convGroups,
  *              int32 stridePlacement                       (a {@link BlockGeometry})
  * gate      := int32 gateMode, spatialGranularity, spatialGroups, channelGroups, int32 maskerKind
- *                                                          (a {@link GateSpec})
+ *              [int32 channelMaskPlacement, version 3 only]  (a {@link GateSpec})
  * se        := conv fc1, conv fc2                          (a {@link SqueezeExcitationPlan})
  * spatial   := conv, int32 maskSize, int32 groups          (a {@link SpatialMasker})
  * channel   := int32 kind, int32 groups, conv first, opt(conv second)   (a {@link ChannelMasker})
@@ -61,7 +63,8 @@ import org.laudnet.core.util.AtomicFiles;
  * Enumerations are stored as stable codes, independent of declaration order (one table per enumeration serves both
  * directions): block type {@code BOTTLENECK = 0, BASIC = 1}; stride placement {@code CONV2 = 0, CONV1 = 1}; gate mode
  * {@code NONE = 0, SPATIAL = 1, CHANNEL = 2, BOTH = 3, LAYER = 4}; channel masker kind {@code MLP_1 = 0, MLP_2 = 1,
- * CONV_LINEAR = 2}. Of a block's {@link BlockCost} only {@code maskerMacs} and {@code seMacs} are stored; the reader
+ * CONV_LINEAR = 2}; channel mask placement {@code AFTER_ACTIVATION = 0, BEFORE_NORM = 1}. Of a block's
+ * {@link BlockCost} only {@code maskerMacs} and {@code seMacs} are stored; the reader
  * recomputes the other terms with {@link BlockCost#of(BlockGeometry, long, long)}, and the writer refuses a plan whose
  * cost differs from that recomputation, so a plan always reads back equal to what was written.
  *
@@ -81,8 +84,15 @@ import org.laudnet.core.util.AtomicFiles;
  */
 public final class PlanFile {
 
-    /** The format version this class writes and reads. */
-    public static final int VERSION = 2;
+    /**
+     * The newest format version; versions 2 and 3 are read. Version 3 adds the channel mask placement to every gate
+     * and is written only for a plan that uses the reference's placement ({@link ChannelMaskPlacement#BEFORE_NORM}),
+     * so that a reader without it refuses such a plan; every other plan is written as version 2.
+     */
+    public static final int VERSION = 3;
+
+    /** The version written for plans without the reference's channel mask placement (read as well). */
+    public static final int PLACEMENT_FREE_VERSION = 2;
 
     /** The version of the old laudnet-cuda plan format, which is recognised and rejected. */
     public static final int OLD_CUDA_VERSION = 1;
@@ -239,7 +249,9 @@ public final class PlanFile {
     private static void writeValidated(InferencePlan plan, OutputStream out) throws IOException {
         Writer w = new Writer(out);
         w.bytes(MAGIC);
-        w.int32(VERSION);
+        boolean placement = plan.blocks().stream()
+                .anyMatch(b -> b.gate().channelMaskPlacement() != ChannelMaskPlacement.AFTER_ACTIVATION);
+        w.int32(placement ? VERSION : PLACEMENT_FREE_VERSION);
         byte[] arch = plan.architecture().getBytes(StandardCharsets.UTF_8);
         w.int32(arch.length);
         w.bytes(arch);
@@ -266,6 +278,9 @@ public final class PlanFile {
             w.int32(gate.spatialGroups());
             w.int32(gate.channelGroups());
             w.int32(MASKER_KIND.code(gate.maskerKind()));
+            if (placement) {
+                w.int32(MASK_PLACEMENT.code(gate.channelMaskPlacement()));
+            }
             w.conv(b.conv1());
             w.conv(b.conv2());
             w.optConv(b.conv3());
@@ -444,6 +459,10 @@ public final class PlanFile {
     /** The stable codes of {@link GateMode}. */
     static final Codes<GateMode> GATE_MODE = new Codes<>("gate mode", GateMode.class,
             GateMode.NONE, GateMode.SPATIAL, GateMode.CHANNEL, GateMode.BOTH, GateMode.LAYER);
+
+    /** The stable codes of {@link ChannelMaskPlacement}. */
+    static final Codes<ChannelMaskPlacement> MASK_PLACEMENT = new Codes<>("channel mask placement",
+            ChannelMaskPlacement.class, ChannelMaskPlacement.AFTER_ACTIVATION, ChannelMaskPlacement.BEFORE_NORM);
 
     /** The stable codes of {@link ChannelMaskerKind}. */
     static final Codes<ChannelMaskerKind> MASKER_KIND = new Codes<>("channel masker kind", ChannelMaskerKind.class,

@@ -8,11 +8,13 @@ import static org.laudnet.core.plan.PlanFile.GATE_MODE;
 import static org.laudnet.core.plan.PlanFile.hex;
 import static org.laudnet.core.plan.PlanFile.MAGIC;
 import static org.laudnet.core.plan.PlanFile.MASKER_KIND;
+import static org.laudnet.core.plan.PlanFile.MASK_PLACEMENT;
 import static org.laudnet.core.plan.PlanFile.MAX_ARCHITECTURE_BYTES;
 import static org.laudnet.core.plan.PlanFile.MAX_ARRAY_FLOATS;
 import static org.laudnet.core.plan.PlanFile.MAX_BLOCKS;
 import static org.laudnet.core.plan.PlanFile.MIN_BLOCK_BYTES;
 import static org.laudnet.core.plan.PlanFile.OLD_CUDA_VERSION;
+import static org.laudnet.core.plan.PlanFile.PLACEMENT_FREE_VERSION;
 import static org.laudnet.core.plan.PlanFile.STREAM_ARRAY_START;
 import static org.laudnet.core.plan.PlanFile.STRIDE_PLACEMENT;
 import static org.laudnet.core.plan.PlanFile.VERSION;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.StridePlacement;
@@ -58,6 +61,8 @@ final class PlanFileReader {
     private long offset;
     /** What is being read, for messages. */
     private String where = "header";
+    /** The format version of the file being read. */
+    private int version;
 
     PlanFileReader(InputStream in, String source, long length) {
         this.in = in;
@@ -96,10 +101,11 @@ final class PlanFileReader {
                     + "re-export the plan from its trained network with InferencePlan.of and PlanFile.write "
                     + "(format version " + VERSION + ")");
         }
-        if (version != VERSION) {
-            throw error(at, "unsupported plan format version " + version + "; this reader reads version "
-                    + VERSION);
+        if (version != VERSION && version != PLACEMENT_FREE_VERSION) {
+            throw error(at, "unsupported plan format version " + version + "; this reader reads versions "
+                    + PLACEMENT_FREE_VERSION + " and " + VERSION);
         }
+        this.version = version;
         String architecture = string();
         where = "header";
         int inputChannels = int32();
@@ -173,6 +179,8 @@ final class PlanFileReader {
         int spatialGroups = int32();
         int channelGroups = int32();
         ChannelMaskerKind maskerKind = code(MASKER_KIND);
+        ChannelMaskPlacement maskPlacement = version >= VERSION ? code(MASK_PLACEMENT)
+                : ChannelMaskPlacement.AFTER_ACTIVATION;
         where = at + " conv1";
         FoldedConv conv1 = conv();
         where = at + " conv2";
@@ -204,7 +212,7 @@ final class PlanFileReader {
         return () -> {
             BlockGeometry g = new BlockGeometry(type, inChannels, width, outChannels, inHeight, inWidth, stride,
                     convGroups, placement);
-            GateSpec gate = new GateSpec(mode, granularity, spatialGroups, channelGroups, maskerKind);
+            GateSpec gate = new GateSpec(mode, granularity, spatialGroups, channelGroups, maskerKind, maskPlacement);
             return new BlockPlan(g, gate, conv1, conv2, conv3, downsample,
                     se ? new SqueezeExcitationPlan(fc1, fc2) : null,
                     spatial ? new SpatialMasker(spatialConv, maskSize, maskGroups) : null,

@@ -140,9 +140,11 @@ class GatedResidualBlockTest extends ManagedTest {
     void invalidConfigurationsNameTheField() {
         BlockGeometry g = BlockGeometry.bottleneck(32, 16, 16, 2); // output 8x8
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GatedResidualBlock.builder().setGeometry(g).optGateSpec(GateSpec.spatial(3)).build());
-        assertTrue(e.getMessage().contains("spatialGranularity = 3") && e.getMessage().contains("8"),
-                e.getMessage());
+                () -> GatedResidualBlock.builder().setGeometry(g).optGateSpec(GateSpec.spatial(9)).build());
+        assertEquals("spatialGranularity (9) must not exceed the block output size (8)", e.getMessage());
+        // a granularity that does not divide the output gives floor(8 / 3) = 2 uneven cells, as the reference
+        assertEquals(2, GatedResidualBlock.builder().setGeometry(g).optGateSpec(GateSpec.spatial(3)).build()
+                .getSpatialGate().orElseThrow().getMaskSize());
         e = assertThrows(IllegalArgumentException.class,
                 () -> GatedResidualBlock.builder().setGeometry(g).optGateSpec(GateSpec.channel(5)).build());
         assertTrue(e.getMessage().contains("channelGroups = 5") && e.getMessage().contains("16"), e.getMessage());

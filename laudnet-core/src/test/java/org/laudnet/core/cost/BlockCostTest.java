@@ -29,6 +29,10 @@ class BlockCostTest {
         double expected = conv1 * 0.75 * 0.6 + conv2 * 0.75 * 0.75 * 0.5 + conv3 * 0.75 * 0.5 + ds + 1000;
         assertEquals(expected, c.dynamicMacs(d), 1e-3);
         assertEquals(expected / c.denseMacs(), c.ratio(d), 1e-12);
+        assertEquals(expected / c.denseMacs(), c.ratio(d, BlockRatioForm.DENSE_DENOMINATOR), 1e-12);
+        // the reference's r_b = (sparse + masker) / (dense + masker): an all-open block is exactly 1
+        assertEquals(expected / (c.denseMacs() + 1000), c.ratio(d, BlockRatioForm.MASKERS_IN_BOTH), 1e-12);
+        assertEquals(1.0, c.ratio(BlockDensities.FULL, BlockRatioForm.MASKERS_IN_BOTH), 1e-15);
         assertEquals(c.denseMacs() + 1000, c.dynamicMacs(BlockDensities.FULL), 1e-6);
     }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.cost.BlockDensities;
@@ -99,10 +100,89 @@ class EngineEquivalenceTest {
     @ParameterizedTest(name = "{0} {1} / {2} on {3}")
     @MethodSource("cases")
     void everyPolicyEqualsTheMaskedDenseForward(Net netCase, GateSpec g1, GateSpec g2, String backendName) {
+        check(netCase, g1, g2, backendName, 8);
+    }
+
+    /** Input 14: stage outputs 14 and 7, so granularities 4 and 2 give uneven 3 x 3 masks (as in the reference). */
+    private static final int UNEVEN_SIZE = 14;
+
+    static Stream<Arguments> unevenCases() {
+        GateSpec[][] gates = {
+            {GateSpec.spatial(4), GateSpec.spatial(2)},
+            {GateSpec.both(4, 2), GateSpec.both(2, 2)},
+            {GateSpec.spatial(4).withSpatialGroups(2), GateSpec.spatial(3)},
+        };
+        List<Arguments> list = new ArrayList<>();
+        for (Net net : List.of(
+                new Net("bottleneck-14", g -> TestNets.network(new TestNets.ResidualFamily(BlockType.BOTTLENECK,
+                        StridePlacement.CONV2), 3, UNEVEN_SIZE, TestNets.bottleneckStages(g[0], g[1]))),
+                new Net("basic-14", g -> TestNets.network(new TestNets.ResidualFamily(BlockType.BASIC,
+                        StridePlacement.CONV2), 1, UNEVEN_SIZE, TestNets.basicStages(g[0], g[1]))))) {
+            for (GateSpec[] g : gates) {
+                for (String backend : List.of("djl", "java")) {
+                    list.add(Arguments.of(net, g[0], g[1], backend));
+                }
+            }
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} / {2} on {3}")
+    @MethodSource("unevenCases")
+    void unevenCellsEqualTheMaskedDenseForward(Net netCase, GateSpec g1, GateSpec g2, String backendName) {
+        GatedBackbone net = netCase.build().apply(new GateSpec[] {g1, g2});
+        assertTrue(net.getBlocks().stream().anyMatch(b -> b.getGeometry().outHeight()
+                % b.getSpatialGate().orElseThrow().getMaskSize() != 0), "the case has uneven cells");
+        check(netCase, g1, g2, backendName, UNEVEN_SIZE);
+    }
+
+    static Stream<Arguments> beforeNormCases() {
+        GateSpec[][] gates = {
+            {GateSpec.channel(2), GateSpec.channel(4)},
+            {GateSpec.both(2, 2), GateSpec.both(1, 4)},
+            {GateSpec.channel(4), GateSpec.both(2, 2).withSpatialGroups(2)},
+        };
+        List<Arguments> list = new ArrayList<>();
+        for (Net net : List.of(BOTTLENECK, BOTTLENECK_V1, BASIC)) {
+            for (GateSpec[] g : gates) {
+                for (String backend : List.of("djl", "java")) {
+                    list.add(Arguments.of(net, g[0].withChannelMaskPlacement(ChannelMaskPlacement.BEFORE_NORM),
+                            g[1].withChannelMaskPlacement(ChannelMaskPlacement.BEFORE_NORM), backend));
+                }
+            }
+        }
+        return list.stream();
+    }
+
+    /**
+     * The reference's channel mask placement ({@code conv * mask -> BN -> ReLU}): every path equals the masked-dense
+     * forward, whose skipped channels carry {@code ReLU(BN(0))}, and the result differs from the default placement's.
+     */
+    @ParameterizedTest(name = "{0} {1} / {2} on {3}")
+    @MethodSource("beforeNormCases")
+    void referenceChannelPlacementEqualsTheMaskedDenseForward(Net netCase, GateSpec g1, GateSpec g2,
+            String backendName) {
+        check(netCase, g1, g2, backendName, 8);
+        GatedBackbone reference = netCase.build().apply(new GateSpec[] {g1, g2});
+        GatedBackbone ours = netCase.build().apply(new GateSpec[] {
+            g1.withChannelMaskPlacement(ChannelMaskPlacement.AFTER_ACTIVATION),
+            g2.withChannelMaskPlacement(ChannelMaskPlacement.AFTER_ACTIVATION)});
+        TestNets.initialise(reference, manager, 11);
+        TestNets.initialise(ours, manager, 11);
+        NDArray x = TestArrays.randn(manager, 5, new Shape(3, reference.getStem().inChannels(), 8, 8));
+        ParameterStore ps = new ParameterStore(manager, false);
+        NetworkResult a = reference.run(ps, x, false);
+        NetworkResult b = ours.run(ps, x, false);
+        assertTrue(a.blocks().stream().anyMatch(d -> d.dc().getFloat() < 1f), "some channels are skipped");
+        float diff = a.logits().sub(b.logits()).abs().max().getFloat();
+        assertTrue(diff > 1e-3f, "the placements differ on random BatchNorm statistics, max diff " + diff);
+    }
+
+    private void check(Net netCase, GateSpec g1, GateSpec g2, String backendName, int size) {
         GatedBackbone net = netCase.build().apply(new GateSpec[] {g1, g2});
         TestNets.initialise(net, manager, 11);
         int batch = 3;
-        NDArray x = TestArrays.randn(manager, 5, new Shape(batch, net.getStem().inChannels(), 8, 8));
+        NDArray x = TestArrays.randn(manager, 5, new Shape(batch, net.getStem().inChannels(), size, size));
         NetworkResult expected = net.run(new ParameterStore(manager, false), x, false);
         InferencePlan plan = InferencePlan.of(net);
         try (PlanRuntime<?> runtime = PlanRuntime.create(plan, backend(backendName));
@@ -126,6 +206,7 @@ class EngineEquivalenceTest {
                     NetworkResult.BlockDensityResult d = expected.blocks().get(i);
                     ExecutionReport b = report.blocks().get(i);
                     assertEquals(d.d3().getFloat(), b.densities().d3(), 1e-6, what + " block " + i + " d3");
+                    assertEquals(d.d2().getFloat(), b.densities().d2(), 1e-6, what + " block " + i + " d2");
                     assertEquals(d.d1().getFloat(), b.densities().d1(), 1e-6, what + " block " + i + " d1");
                     assertEquals(d.dc().getFloat(), b.densities().dc(), 1e-6, what + " block " + i + " dc");
                 }

@@ -61,7 +61,8 @@ class MasksTest extends ManagedTest {
             for (int b = 0; b < batch; b++) {
                 double dc = channelDensity(plan, channels, b);
                 int m1 = cells == null ? (int) conv1Pixels(plan) : 0;
-                double d1 = 0;
+                double d1 = 1;
+                double d2 = 1;
                 double d3 = 1;
                 if (cells != null) {
                     int open = 0;
@@ -69,12 +70,8 @@ class MasksTest extends ManagedTest {
                         open += cells[b * gs * mm + c] != 0f ? 1 : 0;
                     }
                     d3 = open / (double) (gs * mm);
-                    for (int q = 0; q < gs; q++) {
-                        int n = dilated(plan, cells, b, q);
-                        m1 = Math.max(m1, n);
-                        d1 += n / (double) conv1Pixels(plan);
-                    }
-                    d1 = spec.mode() == GateMode.LAYER ? d3 : Math.max(0, Math.min(1, d1 / gs));
+                    // conv1 and conv2 run on the union over mask groups (as the reference counts them)
+                    float[] unionCells = new float[batch * mm];
                     int union = 0;
                     for (int c = 0; c < mm; c++) {
                         boolean any = false;
@@ -82,12 +79,14 @@ class MasksTest extends ManagedTest {
                             any |= cells[(b * gs + q) * mm + c] != 0f;
                         }
                         union += any ? 1 : 0;
+                        unionCells[b * mm + c] = any ? 1f : 0f;
                     }
+                    d2 = union / (double) mm;
+                    m1 = dilated(plan, unionCells, 1, b, 0);
+                    d1 = spec.mode() == GateMode.LAYER ? d2 : Math.min(1, m1 / (double) conv1Pixels(plan));
                     assertEquals(union, mk.openCells(b), what + " open cells of sample " + b);
-                } else {
-                    d1 = 1;
                 }
-                assertEquals(new BlockDensities(d1, d3, d3, dc), perSample.get(b), what + " sample " + b);
+                assertEquals(new BlockDensities(d1, d2, d3, dc), perSample.get(b), what + " sample " + b);
                 assertEquals(m1, mk.m1Pixels(b), what + " M1 pixels of sample " + b);
                 c1 += m1 * (double) g.inChannels() * g.width() * dc;
             }
@@ -138,8 +137,8 @@ class MasksTest extends ManagedTest {
         return plan.bottleneck() ? g.conv1Pixels() : g.outPixels();
     }
 
-    /** conv1 outputs conv2 reads for one sample and group, marked pixel by pixel. */
-    private static int dilated(BlockPlan plan, float[] cells, int b, int q) {
+    /** conv1 outputs conv2 reads for one sample and group of {@code groups}, marked pixel by pixel. */
+    private static int dilated(BlockPlan plan, float[] cells, int groups, int b, int q) {
         BlockGeometry g = plan.geometry();
         int m = plan.maskSize();
         int s = plan.granularity();
@@ -149,7 +148,7 @@ class MasksTest extends ManagedTest {
         boolean[] needed = new boolean[h1 * w1];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
-                if (cells[((b * plan.spatialGroups() + q) * m + i) * m + j] == 0f) {
+                if (cells[((b * groups + q) * m + i) * m + j] == 0f) {
                     continue;
                 }
                 for (int y = i * s; y < (i + 1) * s; y++) {

@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.laudnet.core.cost.MaskerMacsConvention;
 import org.laudnet.core.plan.ChannelMasker;
 import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.testing.ManagedTest;
@@ -55,6 +56,9 @@ class GateBlocksTest extends ManagedTest {
         // training: P(keep) = sigmoid(5) ~ 0.993 per cell
         assertTrue(g.gate(ps, x, true).density().getFloat() > 0.9f);
         assertEquals(16L * 8 * 8 + 16L * 4 * 4 * 4, g.maskerMacs(8, 8));
+        assertEquals(g.maskerMacs(8, 8), g.maskerMacs(8, 8, MaskerMacsConvention.PHYSICAL));
+        // the reference: Cin m^2 for the pool plus (2 gs Cin + Cin) m^2 for the 1x1 convolution
+        assertEquals(16L * 16 + (2L * 2 * 16 + 16) * 16, g.maskerMacs(8, 8, MaskerMacsConvention.REFERENCE));
     }
 
     @ParameterizedTest
@@ -193,8 +197,11 @@ class GateBlocksTest extends ManagedTest {
         e = assertThrows(IllegalArgumentException.class, () -> g.gate(ps, m.zeros(new Shape(3, 16, 8)), false));
         assertTrue(e.getMessage().contains("rank 4") && e.getMessage().contains("(3, 16, 8)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> g.gate(ps, m.zeros(new Shape(1, 16, 6, 6)), false));
-        assertTrue(e.getMessage().contains("maskSize = 4") && e.getMessage().contains("6"), e.getMessage());
+                () -> g.gate(ps, m.zeros(new Shape(1, 16, 3, 3)), false));
+        assertEquals("maskSize (4) exceeds the input 3x3", e.getMessage());
+        // a mask size that does not divide the input pools adaptively, as the reference
+        assertArrayEquals(new long[] {1, 2, 4, 4}, g.gate(ps, m.zeros(new Shape(1, 16, 6, 6)), false).mask()
+                .getShape().getShape());
         e = assertThrows(IllegalArgumentException.class,
                 () -> g.gate(ps, m.zeros(new Shape(1, 15, 8, 8)), false));
         assertTrue(e.getMessage().contains("16") && e.getMessage().contains("15"), e.getMessage());

@@ -102,9 +102,17 @@ class MaskOpsTest {
             0, 0, 1, 1,
             0, 0, 1, 1};
         assertArrayEquals(expected, MaskOps.upsampleNearest(g, 4, 4).toFloatArray());
+        // 2 cells on 5 rows: nearest interpolation gives rows 0-2 to cell 0 and rows 3-4 to cell 1
+        float[] uneven = {
+            1, 1, 0, 0,
+            1, 1, 0, 0,
+            1, 1, 0, 0,
+            0, 0, 1, 1,
+            0, 0, 1, 1};
+        assertArrayEquals(uneven, MaskOps.upsampleNearest(g, 5, 4).toFloatArray());
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> MaskOps.upsampleNearest(g, 5, 4));
-        assertTrue(e.getMessage().contains("5"), e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> MaskOps.upsampleNearest(g, 1, 4));
+        assertEquals("mask grid 2x2 exceeds the target 1x4", e.getMessage());
     }
 
     @Test

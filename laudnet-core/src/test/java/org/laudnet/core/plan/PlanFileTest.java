@@ -32,6 +32,7 @@ import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.StridePlacement;
@@ -293,12 +294,38 @@ class PlanFileTest {
     }
 
     @Test
+    void referenceChannelPlacementIsWrittenAsVersion3AndReadBack() throws IOException {
+        InferencePlan full = fullPlan();
+        List<BlockPlan> blocks = new ArrayList<>(full.blocks());
+        BlockPlan b = blocks.get(2);
+        blocks.set(2, new BlockPlan(b.geometry(), b.gate().withChannelMaskPlacement(ChannelMaskPlacement.BEFORE_NORM),
+                b.conv1(), b.conv2(), b.conv3(), b.downsample(), b.squeezeExcitation(), b.spatialMasker(),
+                b.channelMasker(), b.cost(), b.stage()));
+        InferencePlan plan = new InferencePlan(full.architecture(), full.inputChannels(), full.inputSize(),
+                full.stem(), full.maxPool(), full.maxPoolPadding(), blocks, full.head());
+        byte[] b3 = bytes(plan);
+        assertEquals(3, ByteBuffer.wrap(b3).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        InferencePlan read = readBytes(b3);
+        assertEquals(plan, read);
+        assertEquals(ChannelMaskPlacement.BEFORE_NORM, read.blocks().get(2).gate().channelMaskPlacement());
+        assertEquals(ChannelMaskPlacement.AFTER_ACTIVATION, read.blocks().get(4).gate().channelMaskPlacement());
+        // the placement needs an ungrouped 3x3 convolution without squeeze-excitation (block 0 has both)
+        BlockPlan b0 = full.blocks().get(0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BlockPlan(b0.geometry(),
+                b0.gate().withChannelMaskPlacement(ChannelMaskPlacement.BEFORE_NORM), b0.conv1(), b0.conv2(),
+                b0.conv3(), b0.downsample(), b0.squeezeExcitation(), b0.spatialMasker(), b0.channelMasker(),
+                b0.cost(), b0.stage()));
+        assertTrue(e.getMessage().contains("BEFORE_NORM"), e.getMessage());
+    }
+
+    @Test
     void layoutStartsWithMagicVersionAndArchitecture() throws IOException {
         byte[] b = bytes(fullPlan());
         assertEquals("LAUDPLAN", new String(b, 0, 8, StandardCharsets.US_ASCII));
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(PlanFile.VERSION, bb.getInt(8));
-        assertEquals(2, PlanFile.VERSION);
+        assertEquals(PlanFile.PLACEMENT_FREE_VERSION, bb.getInt(8));
+        assertEquals(2, PlanFile.PLACEMENT_FREE_VERSION);
+        assertEquals(3, PlanFile.VERSION);
         assertEquals(ARCH.length(), bb.getInt(12));
         assertEquals(ARCH, new String(b, 16, ARCH.length(), StandardCharsets.UTF_8));
         assertEquals(6, bb.getInt(block0Offset(fullPlan()) - 4), "block count");
@@ -395,7 +422,7 @@ class PlanFileTest {
     @Test
     void unknownVersionIsRejected() throws IOException {
         PlanFormatException e = readFails(patchInt(bytes(fullPlan()), 8, 99));
-        assertMessage(e, SOURCE, "unsupported", "version 99", "version 2");
+        assertMessage(e, SOURCE, "unsupported", "version 99", "versions 2 and 3");
         assertMessage(readFails(patchInt(bytes(fullPlan()), 8, -5)), "unsupported", "version -5");
     }
 

@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.zip.CRC32;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.core.util.AtomicFiles;
@@ -70,8 +71,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class LaudModelFile {
 
-    /** The format version written (versions 1 and 2 are read). */
-    public static final int FORMAT_VERSION = 2;
+    /**
+     * The newest format version (versions 1 to 3 are read). Version 3 is written only for a network whose channel
+     * gates use the reference's mask placement ({@code ChannelMaskPlacement.BEFORE_NORM}, recorded in the stage's
+     * gate), so that a reader that does not know the placement refuses the file instead of running it wrongly; every
+     * other network is written as version 2.
+     */
+    public static final int FORMAT_VERSION = 3;
+
+    /** The version written for networks without the reference's channel mask placement. */
+    static final int PLACEMENT_FREE_VERSION = 2;
 
     /** The largest header accepted, in bytes. */
     public static final int MAX_HEADER_BYTES = 16 << 20;
@@ -153,12 +162,14 @@ public final class LaudModelFile {
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot serialise the network's parameters", e);
         }
-        write(file, headerBytes, payload);
+        boolean beforeNorm = net.getStages().stream()
+                .anyMatch(st -> st.gate().channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM);
+        write(file, beforeNorm ? FORMAT_VERSION : PLACEMENT_FREE_VERSION, headerBytes, payload);
         LOG.debug("saved {} {} ({} header bytes, {} parameter bytes)", net.getFamily().id(), file, headerBytes.length,
                 payload.length);
     }
 
-    private static void write(Path file, byte[] headerBytes, byte[] payload) throws WeightFileException {
+    private static void write(Path file, int version, byte[] headerBytes, byte[] payload) throws WeightFileException {
         CRC32 crc = new CRC32();
         crc.update(headerBytes);
         crc.update(payload);
@@ -167,7 +178,7 @@ public final class LaudModelFile {
             AtomicFiles.write(file, os -> {
                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os));
                 out.write(MAGIC);
-                out.writeInt(FORMAT_VERSION);
+                out.writeInt(version);
                 out.writeInt(headerBytes.length);
                 out.write(headerBytes);
                 out.writeLong(payload.length);
@@ -223,7 +234,7 @@ public final class LaudModelFile {
             throw new WeightFileException(file, "truncated: " + bytes.length + " bytes end inside the preamble");
         }
         int version = buf.getInt();
-        if (version != 1 && version != FORMAT_VERSION) {
+        if (version < 1 || version > FORMAT_VERSION) {
             throw new WeightFileException(file, "unsupported format version " + version + " (this library reads 1 to "
                     + FORMAT_VERSION + ")");
         }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.laudnet.core.block.AbstractGatedBlock;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.cost.BlockCost;
@@ -24,7 +25,8 @@ import org.laudnet.models.weights.WeightFileException;
 
 /**
  * The JSON header of a model file: the architecture (id and family settings), the stem, the stage specs with their
- * gates, the backbone settings and the optional metadata. Writes format version 2; reads versions 1 and 2. Stateless.
+ * gates, the backbone settings and the optional metadata. Writes format version 2 (3 when a gate records the
+ * reference's channel mask placement, {@code channelMaskPlacement}); reads versions 1 to 3. Stateless.
  *
  * <p>Version 2:
  *
@@ -126,6 +128,9 @@ final class ModelHeader {
             gate.addProperty("spatialGroups", g.spatialGroups());
             gate.addProperty("channelGroups", g.channelGroups());
             gate.addProperty("maskerKind", g.maskerKind().name());
+            if (g.channelMaskPlacement() != ChannelMaskPlacement.AFTER_ACTIVATION) {
+                gate.addProperty("channelMaskPlacement", g.channelMaskPlacement().name());
+            }
             o.add("gate", gate);
             arr.add(o);
         }
@@ -164,7 +169,7 @@ final class ModelHeader {
      * Decodes a header.
      *
      * @param h the JSON object
-     * @param version the file's format version (1 or 2)
+     * @param version the file's format version (1 to 3)
      * @param registry where the architecture is looked up
      * @param file the file (named in errors)
      * @return the decoded header
@@ -212,7 +217,10 @@ final class ModelHeader {
             GateSpec gate = new GateSpec(JsonFields.enumValue(GateMode.class, g, "mode"),
                     JsonFields.integer(g, "spatialGranularity"), JsonFields.integer(g, "spatialGroups"),
                     JsonFields.integer(g, "channelGroups"), JsonFields.enumValue(ChannelMaskerKind.class, g,
-                            "maskerKind"));
+                            "maskerKind"),
+                    version >= 3 && g.has("channelMaskPlacement")
+                            ? JsonFields.enumValue(ChannelMaskPlacement.class, g, "channelMaskPlacement")
+                            : ChannelMaskPlacement.AFTER_ACTIVATION);
             StageSpec st = new StageSpec(JsonFields.integer(o, "blocks"), channels(o, "width", "stages[" + i + "]"),
                     channels(o, "outChannels", "stages[" + i + "]"), JsonFields.integer(o, "stride"), gate);
             blocks += st.blocks();

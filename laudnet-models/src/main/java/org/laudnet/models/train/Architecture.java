@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.net.StageSpec;
 import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.models.regnet.LaudRegNet;
 import org.laudnet.models.regnet.RegNetVariant;
@@ -190,5 +191,15 @@ public enum Architecture {
             };
         }
         return g;
+    }
+
+    /**
+     * Returns the inner width {@code w} of every stage's blocks (what a channel gate's groups partition), e.g. 64,
+     * 128, 256, 512 for the ResNets.
+     *
+     * @return one width per stage
+     */
+    public int[] stageWidths() {
+        return torchvisionBuilder().build().getStages().stream().mapToInt(StageSpec::width).toArray();
     }
 }

@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDArray;
  * The cost that the training loss budgets: per block a dense cost and a dynamic cost that is a differentiable
  * function of the block's densities, plus the cost that every input pays in full (stem, head).
  *
- * <p>Block ratio {@code r_b = dynamicCost_b / denseCost_b}; network ratio
+ * <p>Block ratio {@code r_b = dynamicCost_b / (denseCost_b + maskerCost_b)} (the reference's form;
+ * {@code / denseCost_b} with {@link org.laudnet.core.cost.BlockRatioForm#DENSE_DENOMINATOR}); network ratio
  * {@code F_dyn / F_static = (fixedCost + sum_b dynamicCost_b) / (fixedCost + sum_b denseCost_b)}
  * (method section 3). {@link MacsCostModel} counts multiply-accumulates; a latency model plugs in the same way.
  */
@@ -34,6 +35,18 @@ public interface CostModel {
      * @return the scalar dynamic cost
      */
     NDArray dynamicCost(int block, NDArray d1, NDArray d2, NDArray d3, NDArray dc);
+
+    /**
+     * Returns the part of a block's dynamic cost that its gates' maskers pay whatever they decide; the per-block
+     * ratio of {@link org.laudnet.core.cost.BlockRatioForm#MASKERS_IN_BOTH} adds it to the denominator. 0 by default
+     * (a cost model whose dense cost already holds the maskers, or that cannot separate them).
+     *
+     * @param block block index in network order
+     * @return a non-negative cost
+     */
+    default double maskerCost(int block) {
+        return 0;
+    }
 
     /** Returns the cost paid densely by every input outside the residual blocks (stem, head). */
     double fixedCost();

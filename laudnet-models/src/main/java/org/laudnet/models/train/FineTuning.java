@@ -93,6 +93,7 @@ public final class FineTuning {
     private final int batchSize;
     private final float learningRate;
     private final float target;
+    private final LossForm lossForm;
     private final LabelSource labels;
     private final long seed;
     private final int latencyRuns;
@@ -116,6 +117,7 @@ public final class FineTuning {
         this.batchSize = b.batchSize;
         this.learningRate = b.learningRate;
         this.target = b.target;
+        this.lossForm = b.lossForm;
         this.labels = b.labels;
         this.seed = b.seed;
         this.latencyRuns = b.latencyRuns;
@@ -253,7 +255,7 @@ public final class FineTuning {
                 .optDevice(manager.getDevice())
                 .optTemperature(tau)
                 .optTeacher(teacher)
-                .setLoss(LossConfig.paper(target, epochs))
+                .setLoss(LossConfig.paper(target, epochs).withForm(lossForm))
                 .setConfig(FineTuneConfig.sgd(epochs, steps, learningRate))
                 .optCheckpointFile(checkpoint)
                 .optTeacherLabels(teacherLabels)
@@ -418,6 +420,7 @@ public final class FineTuning {
         private int batchSize = 8;
         private float learningRate = 1e-3f;
         private float target = 0.5f;
+        private LossForm lossForm = LossForm.REFERENCE;
         private LabelSource labels = LabelSource.AUTO;
         private long seed = 1;
         private int latencyRuns = 20;
@@ -594,6 +597,20 @@ public final class FineTuning {
          */
         public Builder optTarget(float target) {
             this.target = target;
+            return this;
+        }
+
+        /**
+         * Sets the loss variant (default {@link LossForm#REFERENCE}, the reference training script's loss).
+         *
+         * @param form the loss form
+         * @return this builder
+         */
+        public Builder optLossForm(LossForm form) {
+            if (form == null) {
+                throw new IllegalArgumentException("lossForm must not be null");
+            }
+            this.lossForm = form;
             return this;
         }
 

@@ -13,20 +13,22 @@ import org.laudnet.core.net.NetworkResult;
 import org.laudnet.core.util.ScalarOps;
 
 /**
- * The LAUDNet training loss (method section 3), one DJL {@link Loss}:
+ * The LAUDNet training loss (method section 3), one DJL {@link Loss}. With the default {@link LossForm#REFERENCE}:
  *
  * <pre>
- *   Loss   = (1 - a) * CE(y, z) + a * T^2 * KL(softmax(z_t / T) || softmax(z / T)) + lambda * L_cost
- *   L_cost = mean_{b gated} [ max(0, r_b - ub)^2 + max(0, lb - r_b)^2 ] + (F_dyn / F_static - t)^2
- *            + mean_{b in BOTH mode} (dc_b - sqrt(t))^2
+ *   Loss   = CE(y, z) + a * T^2 * KL(softmax(z_t / T) || softmax(z / T)) + lambda * L_cost
+ *   L_cost = mean_{b} [ max(0, r_b - ub)^2 + max(0, lb - r_b)^2 ] + (F_dyn / F_static - t)^2
+ *   r_b    = dynamicCost_b / (denseCost_b + maskerCost_b)
  * </pre>
  *
- * with {@code r_b = dynamicCost_b / denseCost_b} and {@code F_dyn / F_static} from the {@link CostModel} evaluated on the
- * network's per-block densities, and {@code lb, ub} from {@link DensityBounds} at the epoch of the
- * {@link TrainingProgress}. Cross entropy uses label smoothing {@code eps}: target {@code (1 - eps) * onehot + eps / K}.
- * KL is averaged over the batch. Without teacher logits the distillation term is dropped and CE has weight 1.
- * Static blocks (mode NONE) do not enter the per-block bound term (their ratio is 1 by construction) but do count in
- * the network ratio.
+ * with {@code F_dyn / F_static} from the {@link CostModel} evaluated on the network's per-block densities, and
+ * {@code lb, ub} from {@link DensityBounds} at the epoch of the {@link TrainingProgress}. The {@link LossForm} of the
+ * config selects, one by one, this project's original choices: {@code (1 - a) * CE} ({@link
+ * DistillationWeighting#CONVEX}), an extra {@code + mean_{b in BOTH mode} (dc_b - sqrt(t))^2}, the bound term averaged
+ * over gated blocks only ({@link BoundAveraging#GATED_BLOCKS}; with {@link BoundAveraging#ALL_BLOCKS} static blocks
+ * enter at their constant ratio), and {@code r_b = dynamicCost_b / denseCost_b}. Cross entropy uses label smoothing
+ * {@code eps}: target {@code (1 - eps) * onehot + eps / K}. KL is averaged over the batch. Without teacher logits the
+ * distillation term is dropped and CE has weight 1. Static blocks always count in the network ratio.
  *
  * <p>Inputs of {@link #evaluate}: {@code labels} = class indices {@code (B)} first, optionally the teacher's logits
  * {@code (B, K)} named {@value #TEACHER_LOGITS}; {@code predictions} = the named result of a {@link GatedNetwork}'s
@@ -74,7 +76,10 @@ public final class LaudLoss extends Loss {
      * @return the loss
      */
     public static LaudLoss forNetwork(GatedNetwork net, LossConfig config, TrainingProgress progress) {
-        return new LaudLoss(config, MacsCostModel.of(net), modes(net), progress);
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
+        return new LaudLoss(config, MacsCostModel.of(net, config.form().maskerMacs()), modes(net), progress);
     }
 
     /**
@@ -138,7 +143,8 @@ public final class LaudLoss extends Loss {
         if (teacher != null) {
             kd = distillation(logits, teacher, config.temperature());
             float t2 = config.temperature() * config.temperature();
-            total = ScalarOps.mul(ce, 1 - config.alpha()).add(ScalarOps.mul(kd, config.alpha() * t2));
+            float ceWeight = config.form().distillation().crossEntropyWeight(config.alpha());
+            total = ScalarOps.mul(ce, ceWeight).add(ScalarOps.mul(kd, config.alpha() * t2));
         } else {
             kd = logits.getManager().create(0f);
             total = ce;
@@ -205,6 +211,7 @@ public final class LaudLoss extends Loss {
                     "predictions hold " + r.blocks().size() + " blocks, the cost model " + n);
         }
         DensityBounds bounds = currentBounds();
+        LossForm form = config.form();
         NDArray dynTotal = null;
         List<NDArray> boundTerms = new ArrayList<>();
         List<NDArray> channelTerms = new ArrayList<>();
@@ -214,13 +221,14 @@ public final class LaudLoss extends Loss {
             NDArray dyn = costModel.dynamicCost(b, d.d1(), d.d2(), d.d3(), d.dc());
             dynTotal = dynTotal == null ? dyn : dynTotal.add(dyn);
             GateMode mode = blockModes.get(b);
-            if (mode != GateMode.NONE) {
-                NDArray rb = ScalarOps.div(dyn, costModel.denseCost(b));
+            if (mode != GateMode.NONE || form.boundAveraging() == BoundAveraging.ALL_BLOCKS) {
+                double denominator = form.blockRatio().denominator(costModel.denseCost(b), costModel.maskerCost(b));
+                NDArray rb = ScalarOps.div(dyn, denominator);
                 NDArray over = ScalarOps.maximum(rb.sub((float) bounds.upper()), 0);
                 NDArray under = ScalarOps.maximum(rb.neg().add((float) bounds.lower()), 0);
                 boundTerms.add(over.square().add(under.square()));
             }
-            if (mode == GateMode.BOTH) {
+            if (mode == GateMode.BOTH && form.channelDensityTerm()) {
                 channelTerms.add(d.dc().sub(sqrtT).square());
             }
         }

@@ -86,7 +86,9 @@ public final class LaudTrainer implements AutoCloseable {
         this.teacherLabels = b.teacherLabels;
         this.noiseSeed = b.noiseSeed;
         this.progress = new TrainingProgress(b.temperature);
-        CostModel cost = b.costModel == null ? MacsCostModel.of(network) : b.costModel;
+        CostModel cost = b.costModel == null
+                ? MacsCostModel.of(network, b.lossConfig.form().maskerMacs())
+                : b.costModel;
         this.loss = new LaudLoss(b.lossConfig, cost, LaudLoss.modes(network), progress);
         this.stats = new EpochStatsListener(loss, LaudLoss.modes(network), StageLayout.of(network));
         this.model = b.device == null ? Model.newInstance("laudnet") : Model.newInstance("laudnet", b.device);

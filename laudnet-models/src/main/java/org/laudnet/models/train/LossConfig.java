@@ -9,12 +9,33 @@ package org.laudnet.models.train;
  * @param target {@code t}: target ratio {@code F_dyn / F_static}, in (0, 1] (paper 0.5)
  * @param labelSmoothing {@code eps} of the cross entropy, in [0, 1)
  * @param totalEpochs epochs of the whole run, positive (sets the bounds schedule)
+ * @param form the variant choices where this project and the reference differ ({@link LossForm#REFERENCE} by
+ *     default)
  */
 public record LossConfig(
-        float alpha, float temperature, float lambda, float target, float labelSmoothing, int totalEpochs) {
+        float alpha, float temperature, float lambda, float target, float labelSmoothing, int totalEpochs,
+        LossForm form) {
+
+    /**
+     * Creates a config with the reference loss form ({@link LossForm#REFERENCE}).
+     *
+     * @param alpha {@code a}
+     * @param temperature {@code T}
+     * @param lambda the cost weight
+     * @param target {@code t}
+     * @param labelSmoothing {@code eps}
+     * @param totalEpochs epochs of the run
+     */
+    public LossConfig(
+            float alpha, float temperature, float lambda, float target, float labelSmoothing, int totalEpochs) {
+        this(alpha, temperature, lambda, target, labelSmoothing, totalEpochs, LossForm.REFERENCE);
+    }
 
     /** Validates every field. */
     public LossConfig {
+        if (form == null) {
+            throw new IllegalArgumentException("form must not be null");
+        }
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
         }
@@ -36,7 +57,7 @@ public record LossConfig(
     }
 
     /**
-     * The paper's recipe: {@code a = 0.5, T = 4, lambda = 10}, no label smoothing.
+     * The paper's recipe: {@code a = 0.5, T = 4, lambda = 10}, no label smoothing, the reference loss form.
      *
      * @param target target ratio {@code t}
      * @param totalEpochs epochs of the run
@@ -53,7 +74,7 @@ public record LossConfig(
      * @return the copy
      */
     public LossConfig withLambda(float lambda) {
-        return new LossConfig(alpha, temperature, lambda, target, labelSmoothing, totalEpochs);
+        return new LossConfig(alpha, temperature, lambda, target, labelSmoothing, totalEpochs, form);
     }
 
     /**
@@ -63,6 +84,16 @@ public record LossConfig(
      * @return the copy
      */
     public LossConfig withLabelSmoothing(float labelSmoothing) {
-        return new LossConfig(alpha, temperature, lambda, target, labelSmoothing, totalEpochs);
+        return new LossConfig(alpha, temperature, lambda, target, labelSmoothing, totalEpochs, form);
+    }
+
+    /**
+     * Returns a copy with another loss form.
+     *
+     * @param form the variant choices
+     * @return the copy
+     */
+    public LossConfig withForm(LossForm form) {
+        return new LossConfig(alpha, temperature, lambda, target, labelSmoothing, totalEpochs, form);
     }
 }

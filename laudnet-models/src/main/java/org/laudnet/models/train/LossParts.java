@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDArray;
 /**
  * The terms of the {@link LaudLoss} for one batch, all scalar arrays (differentiable where noted).
  *
- * @param total {@code (1 - a) * ce + a * T^2 * kd + lambda * cost} (or {@code ce + lambda * cost} without a teacher);
+ * @param total {@code w_ce * ce + a * T^2 * kd + lambda * cost} with {@code w_ce = 1} (reference form) or
+ *     {@code 1 - a} ({@link DistillationWeighting#CONVEX}); {@code ce + lambda * cost} without a teacher;
  *     differentiable
  * @param ce cross entropy (with label smoothing if configured)
  * @param kd {@code KL(softmax(z_teacher / T) || softmax(z / T))}, batch mean, without the {@code T^2} factor; 0 without

@@ -2,8 +2,8 @@ package org.laudnet.models.train;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
-import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.cost.BlockCost;
+import org.laudnet.core.cost.MaskerMacsConvention;
 import org.laudnet.core.net.GatedNetwork;
 
 /**
@@ -45,8 +45,22 @@ public final class MacsCostModel implements CostModel {
      * @return its MACs cost model
      */
     public static MacsCostModel of(GatedNetwork net) {
-        return new MacsCostModel(
-                net.getBlocks().stream().map(AbstractGatedBlock::getCost).toList(), net.stemMacs() + net.headMacs());
+        return of(net, MaskerMacsConvention.PHYSICAL);
+    }
+
+    /**
+     * Creates the model of a network with the maskers counted under a convention.
+     *
+     * @param net the network
+     * @param convention how masker MACs are counted
+     * @return its MACs cost model
+     */
+    public static MacsCostModel of(GatedNetwork net, MaskerMacsConvention convention) {
+        if (convention == null) {
+            throw new IllegalArgumentException("convention must not be null");
+        }
+        return new MacsCostModel(net.getBlocks().stream().map(b -> b.getCost(convention)).toList(),
+                net.stemMacs() + net.headMacs());
     }
 
     /** {@inheritDoc} */
@@ -65,6 +79,12 @@ public final class MacsCostModel implements CostModel {
     @Override
     public NDArray dynamicCost(int block, NDArray d1, NDArray d2, NDArray d3, NDArray dc) {
         return costs.get(block).dynamicMacs(d1, d2, d3, dc);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double maskerCost(int block) {
+        return costs.get(block).maskerMacs();
     }
 
     /** {@inheritDoc} */

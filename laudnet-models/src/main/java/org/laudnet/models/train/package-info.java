@@ -1,15 +1,16 @@
 /**
  * Latency-aware training of gated networks on DJL's {@link ai.djl.training.Trainer} (method sections 2 and 3).
  *
- * <p>{@link LaudLoss} is the LAUDNet loss:
+ * <p>{@link LaudLoss} is the LAUDNet loss, by default in the reference implementation's form ({@link LossForm}):
  *
  * <pre>
- *   Loss   = (1 - a) CE(y, z) + a T^2 KL(softmax(z_t / T) || softmax(z / T)) + lambda L_cost
- *   L_cost = mean_{b gated} [max(0, r_b - ub)^2 + max(0, lb - r_b)^2] + (F_dyn / F_static - t)^2
- *            + mean_{b in BOTH} (dc_b - sqrt(t))^2
+ *   Loss   = CE(y, z) + a T^2 KL(softmax(z_t / T) || softmax(z / T)) + lambda L_cost
+ *   L_cost = mean_{b} [max(0, r_b - ub)^2 + max(0, lb - r_b)^2] + (F_dyn / F_static - t)^2
  * </pre>
  *
- * with {@code r_b = dynamicCost_b / denseCost_b} from a {@link CostModel} ({@link MacsCostModel}: the
+ * ({@link LossForm#PROJECT_ORIGINAL}: {@code (1 - a) CE}, the mean over gated blocks, {@code r_b} against the dense
+ * cost and {@code + mean_{b in BOTH} (dc_b - sqrt(t))^2}), with
+ * {@code r_b = dynamicCost_b / (denseCost_b + maskerCost_b)} from a {@link CostModel} ({@link MacsCostModel}: the
  * {@link org.laudnet.core.cost.BlockCost} MACs; {@link LatencyCostModel}: block latencies predicted for a target
  * hardware or measured on this machine, interpolated piecewise-linearly in the densities), the bounds
  * {@link DensityBounds} ({@code lb, ub} opening from {@code t} to 0 and 1 over the first third of the run) and the

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.StridePlacement;
 import org.laudnet.core.gate.ChannelMaskerKind;
@@ -137,7 +138,7 @@ class LaudModelFileTest {
         LaudModelFile.save(file, net, new ModelMetadata(prep, SEVEN));
         assertTrue(Files.isRegularFile(file));
         JsonObject header = header(Files.readAllBytes(file));
-        assertEquals(LaudModelFile.FORMAT_VERSION, ByteBuffer.wrap(Files.readAllBytes(file)).getInt(8));
+        assertEquals(LaudModelFile.PLACEMENT_FREE_VERSION, ByteBuffer.wrap(Files.readAllBytes(file)).getInt(8));
         assertEquals("resnet", header.get("architecture").getAsString());
         assertEquals("CONV1", header.getAsJsonObject("family").get("stridePlacement").getAsString());
         try (NDManager other = NDManager.newBaseManager()) {
@@ -156,6 +157,30 @@ class LaudModelFileTest {
         }
         try (var files = Files.list(file.getParent())) {
             assertEquals(List.of(file), files.toList(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void referenceChannelPlacementIsRecordedAsVersion3() throws WeightFileException, IOException {
+        GatedBackbone net = LaudResNet.builder()
+                .setStages(BlockType.BOTTLENECK, List.of(
+                        new StageSpec(1, 8, 32, 1, GateSpec.both(2, 4)),
+                        new StageSpec(1, 16, 64, 2, GateSpec.channel(2))))
+                .optChannelMaskPlacement(ChannelMaskPlacement.BEFORE_NORM)
+                .optStem(StemSpec.small(3, 16)).optInputSize(16).optNumClasses(7).build();
+        net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
+        randomize(net, 5);
+        Path file = dir.resolve("before-norm.laud");
+        LaudModelFile.save(file, net);
+        assertEquals(3, ByteBuffer.wrap(Files.readAllBytes(file)).getInt(8));
+        assertEquals("BEFORE_NORM", header(Files.readAllBytes(file)).getAsJsonArray("stages").get(1)
+                .getAsJsonObject().getAsJsonObject("gate").get("channelMaskPlacement").getAsString());
+        try (NDManager other = NDManager.newBaseManager()) {
+            GatedBackbone loaded = LaudModelFile.load(file, other).network();
+            assertEquals(net.getStages(), loaded.getStages());
+            assertEquals(ChannelMaskPlacement.BEFORE_NORM, loaded.getBlocks().get(1).getGateSpec()
+                    .channelMaskPlacement());
+            assertSameOutputs(net, loaded, other, 3);
         }
     }
 
@@ -370,11 +395,11 @@ class LaudModelFileTest {
         Files.writeString(text, "hello, world");
         assertMessage(text, "bad magic");
 
-        byte[] v3 = bytes.clone();
-        ByteBuffer.wrap(v3).putInt(8, 3);
-        Path version = dir.resolve("v3.laud");
-        Files.write(version, v3);
-        assertMessage(version, "unsupported format version 3");
+        byte[] v4 = bytes.clone();
+        ByteBuffer.wrap(v4).putInt(8, 4);
+        Path version = dir.resolve("v4.laud");
+        Files.write(version, v4);
+        assertMessage(version, "unsupported format version 4");
 
         byte[] huge = bytes.clone();
         ByteBuffer.wrap(huge).putInt(12, LaudModelFile.MAX_HEADER_BYTES + 1);

@@ -139,7 +139,7 @@ class LaudRegNetTest extends ManagedTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> GatedRegNetYBlock.builder().setChannels(8, 20, 20).setInput(8, 1).setGroupWidth(8).build());
         assertTrue(e.getMessage().contains("groupWidth"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> small(GateSpec.spatial(3), GateSpec.none(),
+        e = assertThrows(IllegalArgumentException.class, () -> small(GateSpec.spatial(1000), GateSpec.none(),
                 GateSpec.none()));
         assertTrue(e.getMessage().contains("stage 1") && e.getMessage().contains("spatialGranularity"),
                 e.getMessage());

@@ -104,10 +104,10 @@ class LaudResNetTest extends ManagedTest {
     void invalidConfigurationNamesStageBlockAndField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LaudResNet.builder().setDepth(ResNetDepth.RESNET50)
-                        .optStageGates(GateSpec.spatial(4), GateSpec.spatial(4), GateSpec.spatial(4),
+                        .optStageGates(GateSpec.spatial(4), GateSpec.spatial(4), GateSpec.spatial(15),
                                 GateSpec.spatial(4))
                         .build());
-        assertTrue(e.getMessage().contains("stage 3 block 0") && e.getMessage().contains("spatialGranularity = 4")
+        assertTrue(e.getMessage().contains("stage 3 block 0") && e.getMessage().contains("spatialGranularity (15)")
                 && e.getMessage().contains("14"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> LaudResNet.builder().setDepth(ResNetDepth.RESNET50).optStageGates(GateSpec.layer()));

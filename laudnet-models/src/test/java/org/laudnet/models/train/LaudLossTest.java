@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.block.GateMode;
+import org.laudnet.core.cost.BlockRatioForm;
 import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.NetworkResult;
@@ -151,7 +152,7 @@ class LaudLossTest {
     @Test
     void costTermAtEpochZeroPinsEveryBlockToTheTarget() {
         TrainingProgress progress = new TrainingProgress(null);
-        LaudLoss loss = loss(new LossConfig(0.5f, 2f, 10f, 0.5f, 0f, 10), progress);
+        LaudLoss loss = loss(new LossConfig(0.5f, 2f, 10f, 0.5f, 0f, 10, LossForm.PROJECT_ORIGINAL), progress);
         LossParts p = loss.parts(labels(false), result(m.create(0.2f)).toNDList());
         // lb = ub = 0.5: block terms (0.5-0.2)^2 = 0.09 and (0.5-0.4)^2 = 0.01, mean 0.05;
         // network (0.48-0.5)^2 = 0.0004; BOTH channel term (0.5 - sqrt(0.5))^2
@@ -168,9 +169,89 @@ class LaudLossTest {
     void costTermAfterTheReleaseKeepsOnlyTheNetworkTarget() {
         TrainingProgress progress = new TrainingProgress(null);
         progress.restore(5, 0);
-        LaudLoss loss = loss(new LossConfig(0.5f, 2f, 10f, 0.5f, 0f, 10), progress);
+        LaudLoss loss = loss(new LossConfig(0.5f, 2f, 10f, 0.5f, 0f, 10, LossForm.PROJECT_ORIGINAL), progress);
         LossParts p = loss.parts(labels(false), result(m.create(0.2f)).toNDList());
         assertEquals(0.0004 + Math.pow(0.5 - Math.sqrt(0.5), 2), p.cost().getFloat(), 1e-6);
+        LaudLoss reference = loss(new LossConfig(0.5f, 2f, 10f, 0.5f, 0f, 10), progress);
+        assertEquals(0.0004, reference.parts(labels(false), result(m.create(0.2f)).toNDList()).cost().getFloat(),
+                1e-7);
+    }
+
+    @Test
+    void referenceFormHasNoChannelDensityTerm() {
+        LaudLoss loss = loss(LossConfig.paper(0.5f, 10), new TrainingProgress(null));
+        assertEquals(LossForm.REFERENCE, loss.getConfig().form());
+        LossParts p = loss.parts(labels(false), result(m.create(0.2f)).toNDList());
+        // the reference's SparsityCriterion_bounds: block bounds 0.05 and network 0.0004, nothing for BOTH mode
+        assertEquals(0.05 + 0.0004, p.cost().getFloat(), 1e-6);
+        LaudLoss withTerm = loss(LossConfig.paper(0.5f, 10).withForm(LossForm.REFERENCE.withChannelDensityTerm(true)),
+                new TrainingProgress(null));
+        assertEquals(0.05 + 0.0004 + Math.pow(0.5 - Math.sqrt(0.5), 2),
+                withTerm.parts(labels(false), result(m.create(0.2f)).toNDList()).cost().getFloat(), 1e-6);
+    }
+
+    /** As LINEAR with masker costs 20 (block 0) and 0 (block 1) paid on top of the dynamic cost. */
+    private static final CostModel WITH_MASKERS = new CostModel() {
+        @Override
+        public int numBlocks() {
+            return 2;
+        }
+
+        @Override
+        public double denseCost(int block) {
+            return LINEAR.denseCost(block);
+        }
+
+        @Override
+        public NDArray dynamicCost(int block, NDArray d1, NDArray d2, NDArray d3, NDArray dc) {
+            return LINEAR.dynamicCost(block, d1, d2, d3, dc).add((float) maskerCost(block));
+        }
+
+        @Override
+        public double maskerCost(int block) {
+            return block == 0 ? 20 : 0;
+        }
+
+        @Override
+        public double fixedCost() {
+            return 100;
+        }
+    };
+
+    @Test
+    void blockRatioPutsMaskersInBothTermsByDefault() {
+        TrainingProgress progress = new TrainingProgress(null);
+        List<GateMode> modes = List.of(GateMode.SPATIAL, GateMode.SPATIAL);
+        LaudLoss reference = new LaudLoss(LossConfig.paper(0.5f, 10), WITH_MASKERS, modes, progress);
+        LaudLoss dense = new LaudLoss(LossConfig.paper(0.5f, 10)
+                .withForm(LossForm.REFERENCE.withBlockRatio(BlockRatioForm.DENSE_DENOMINATOR)), WITH_MASKERS, modes,
+                progress);
+        // block 0: dynamic 100 * 0.2 + 20 = 40; r = 40 / (100 + 20) = 1/3 (reference) or 40 / 100 = 0.4;
+        // block 1: 300 * 0.8 * 0.5 = 120, r = 0.4; network (100 + 40 + 120) / 500 = 0.52
+        double network = Math.pow(0.52 - 0.5, 2);
+        double refBounds = (Math.pow(0.5 - 1.0 / 3, 2) + 0.01) / 2;
+        assertEquals(refBounds + network,
+                reference.parts(labels(false), result(m.create(0.2f)).toNDList()).cost().getFloat(), 1e-6);
+        assertEquals((0.01 + 0.01) / 2 + network,
+                dense.parts(labels(false), result(m.create(0.2f)).toNDList()).cost().getFloat(), 1e-6);
+        assertEquals(0.52, reference.parts(labels(false), result(m.create(0.2f)).toNDList()).ratio().getFloat(),
+                1e-6);
+    }
+
+    @Test
+    void boundTermAveragesOverAllBlocksByDefault() {
+        TrainingProgress progress = new TrainingProgress(null);
+        List<GateMode> modes = List.of(GateMode.NONE, GateMode.BOTH);
+        LaudLoss all = new LaudLoss(LossConfig.paper(0.5f, 10), LINEAR, modes, progress);
+        LaudLoss gated = new LaudLoss(LossConfig.paper(0.5f, 10)
+                .withForm(LossForm.REFERENCE.withBoundAveraging(BoundAveraging.GATED_BLOCKS)), LINEAR, modes,
+                progress);
+        // block 0 static at r = 1: (1 - 0.5)^2 = 0.25; block 1 r = 0.4: 0.01; network (100 + 100 + 120) / 500 = 0.64
+        double network = Math.pow(0.64 - 0.5, 2);
+        assertEquals((0.25 + 0.01) / 2 + network,
+                all.parts(labels(false), result(m.create(1f)).toNDList()).cost().getFloat(), 1e-6);
+        assertEquals(0.01 + network, gated.parts(labels(false), result(m.create(1f)).toNDList()).cost().getFloat(),
+                1e-6);
     }
 
     @Test
@@ -182,9 +263,14 @@ class LaudLossTest {
         assertTrue(p.hasTeacher());
         assertEquals(handKl(2), p.kd().getFloat(), 1e-5);
         assertEquals(handCe(0.1), p.ce().getFloat(), 1e-5);
-        double expected = 0.75 * handCe(0.1) + 0.25 * 4 * handKl(2) + 3 * p.cost().getFloat();
+        // the reference's main.py: CE at weight 1 plus alpha T^2 KD
+        double expected = handCe(0.1) + 0.25 * 4 * handKl(2) + 3 * p.cost().getFloat();
         assertEquals(expected, p.total().getFloat(), 1e-5);
         assertEquals(expected, loss.evaluate(labels(true), result(m.create(0.2f)).toNDList()).getFloat(), 1e-5);
+        LaudLoss convex = loss(new LossConfig(0.25f, 2f, 3f, 0.5f, 0.1f, 10,
+                LossForm.REFERENCE.withDistillation(DistillationWeighting.CONVEX)), progress);
+        LossParts c = convex.parts(labels(true), result(m.create(0.2f)).toNDList());
+        assertEquals(0.75 * handCe(0.1) + 0.25 * 4 * handKl(2) + 3 * c.cost().getFloat(), c.total().getFloat(), 1e-5);
     }
 
     @Test
