@@ -14,10 +14,12 @@ import picocli.CommandLine.Option;
 /**
  * The {@code bench} command: benchmarks of this project ({@code bench blocks}: dense vs dynamic blocks on CPU;
  * {@code bench model-memory}: memory and calibration time of one model shared by predictor threads;
- * {@code bench native-memory}: native memory and DJL resources over a long run of one predictor).
+ * {@code bench native-memory}: native memory and DJL resources over a long run of one predictor; {@code bench serve}:
+ * the HTTP model server under load).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Blocks.class, ModelMemoryCommand.class, NativeMemoryCommand.class})
+        subcommands = {BenchCommand.Blocks.class, ModelMemoryCommand.class, NativeMemoryCommand.class,
+            BenchServeCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
