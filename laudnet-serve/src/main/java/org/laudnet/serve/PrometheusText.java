@@ -1,6 +1,5 @@
 package org.laudnet.serve;
 
-import java.util.Locale;
 import java.util.Map;
 import org.laudnet.models.serving.ErrorKind;
 import org.laudnet.models.serving.LatencyHistogram;
@@ -94,6 +93,6 @@ final class PrometheusText {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);
         }
-        return String.format(Locale.ROOT, "%.6g", v);
+        return Double.toString(v);
     }
 }

@@ -422,8 +422,10 @@ public final class LaudService<I> implements AutoCloseable {
         }
         long timeoutMs = options.requestTimeout().toMillis();
         try {
-            r.timeout = timer.schedule(() -> fail(r, new RequestTimeoutException(timeoutMs), ErrorKind.TIMEOUT),
-                    options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            r.timeout = timer.schedule(() -> {
+                fail(r, new RequestTimeoutException(timeoutMs), ErrorKind.TIMEOUT);
+                queue.remove(r); // a timed-out request frees its place in the queue at once
+            }, options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // the timer stopped: the service is closing and the request is answered by the draining workers
         }
