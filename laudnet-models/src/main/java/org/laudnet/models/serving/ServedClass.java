@@ -1,7 +1,7 @@
 package org.laudnet.models.serving;
 
 /**
- * One class of a served prediction.
+ * One class of a served prediction. Immutable and thread-safe.
  *
  * @param index the class index in the network's output
  * @param label the class name (the model's label, or the index as text)
