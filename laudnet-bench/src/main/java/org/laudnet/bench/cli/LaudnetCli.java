@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         footer = {"", "Pretrained weights, photos, Fashion-MNIST (scripts/fetch-assets) and the CPU profile live in the"
             + " LAUDNet home: " + LaudnetHome.RULE + "."},
         subcommands = {DemoCommand.class, ExperimentCommand.class, FinetuneCommand.class, ClassifyCommand.class,
-            SearchCommand.class, BenchCommand.class, CalibrateCommand.class, LatencyCommand.class,
+            SearchCommand.class, ServeCommand.class, BenchCommand.class, CalibrateCommand.class, LatencyCommand.class,
             FuzzCommand.class, SparkClassifyCommand.class, CommandLine.HelpCommand.class})
 public final class LaudnetCli implements Callable<Integer> {
 

@@ -109,7 +109,7 @@ class CliErrorsTest {
         ExitCode input = ExitCode.INPUT;
         for (String cmd : List.of("demo", "experiment fashion-mnist", "classify", "search", "bench blocks",
                 "bench model-memory", "bench native-memory", "bench spark", "bench backends", "calibrate",
-                "latency validate")) {
+                "latency validate", "serve", "bench serve")) {
             l.add(c(cmd, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", "--frobnicate"));
         }
         // (without its required --data, finetune names that first)
@@ -275,6 +275,28 @@ class CliErrorsTest {
                 "--weights", "resnet51", "--input", "$DIR", "--output", "$OUT/spark"));
         l.add(c(sc, Kind.BAD_DATA, input, "$GARBAGE: not a LAUD model file", "--model", "$GARBAGE", "--input", "$DIR",
                 "--output", "$OUT/spark"));
+        l.add(c("serve", Kind.MISSING_FILE, input, "--model $MISSING: no such file", "--model", "$MISSING"));
+        l.add(c("serve", Kind.WRONG_TYPE, input, "--model $DIR: is a directory", "--model", "$DIR"));
+        l.add(c("serve", Kind.UNREADABLE, input, "--model $UNREADABLE: is not readable", "--model", "$UNREADABLE"));
+        l.add(c("serve", Kind.BAD_VALUE, usage, "--max-batch must be in [1, 16], got 0", "--max-batch", "0"));
+        l.add(c("serve", Kind.BAD_VALUE, usage, "--port must be in [0, 65535], got 70000", "--port", "70000"));
+        l.add(c("serve", Kind.BAD_VALUE, usage, "--workers must be positive, got 0", "--workers", "0"));
+        l.add(c("serve", Kind.NOT_A_NUMBER, usage, "'x'", "--timeout-ms", "x"));
+        l.add(c("serve", Kind.UNKNOWN_ARCH, usage, "got 'resnet51'", "--weights", "resnet51"));
+        l.add(c("serve", Kind.BAD_VALUE, usage, "gate spec 'diagonal'", "--gates", "diagonal,none,none,none"));
+        String bsv = "bench serve";
+        l.add(c(bsv, Kind.MISSING_FILE, input, "--gated-model $MISSING: no such file", "--gated-model", "$MISSING"));
+        l.add(c(bsv, Kind.MISSING_FILE, input, "--images $MISSING: no such directory", "--images", "$MISSING"));
+        l.add(c(bsv, Kind.WRONG_TYPE, input, "--images $FILE: is a file, not a directory", "--images", "$FILE"));
+        l.add(c(bsv, Kind.UNREADABLE, input, "--gated-model $UNREADABLE: is not readable", "--gated-model",
+                "$UNREADABLE"));
+        l.add(c(bsv, Kind.UNREADABLE, usage, "--markdown $UNREADABLE_DIR/s.md", "--markdown",
+                "$UNREADABLE_DIR/s.md"));
+        l.add(c(bsv, Kind.BAD_VALUE, usage, "--requests must be positive, got -1", "--requests", "-1"));
+        l.add(c(bsv, Kind.BAD_VALUE, usage, "--max-batch must be in [1, 16], got 17", "--max-batch", "1,17"));
+        l.add(c(bsv, Kind.NOT_A_NUMBER, usage, "'x'", "--clients", "x"));
+        l.add(c(bsv, Kind.UNKNOWN_ARCH, usage, "--variants must be static and/or gated, got 'resnet19'",
+                "--variants", "resnet19"));
 
         String lv = "latency validate";
         l.add(c(lv, Kind.MISSING_FILE, input, "--profile $MISSING: no such file", "--profile", "$MISSING"));
@@ -466,12 +488,12 @@ class CliErrorsTest {
     @Test
     void unknownSubcommandsAndOptionsAreUsageErrors() {
         Map<List<String>, String> expected = Map.of(
-                List.of("serve"), "laudnet: unknown subcommand 'serve'",
+                List.of("frobnicate"), "laudnet: unknown subcommand 'frobnicate'",
                 List.of("--bogus"), "laudnet: unknown option '--bogus' (see laudnet --help)",
                 List.of("bench", "blocs"), "laudnet bench: unknown subcommand 'blocs'; did you mean 'blocks'?",
                 List.of("experiment", "cifar"), "laudnet experiment: unknown subcommand 'cifar'",
                 List.of("latency", "predict"), "laudnet latency: unknown subcommand 'predict'",
-                List.of("help", "serve"), "laudnet: Unknown subcommand 'serve'",
+                List.of("help", "frobnicate"), "laudnet: Unknown subcommand 'frobnicate'",
                 List.of("search", "resnet50"), "laudnet search: unexpected argument 'resnet50'",
                 List.of("finetune", "--frobnicate"), "laudnet finetune: Missing required option: '--data=DIR'");
         for (Map.Entry<List<String>, String> e : expected.entrySet()) {
