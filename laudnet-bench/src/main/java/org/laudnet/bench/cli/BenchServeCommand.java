@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Load test of 'laudnet serve' on loopback: throughput, latency, errors, RSS and batch sizes per"
                 + " model, worker count, batching and concurrency; the in-process service as the baseline; a run with"
-                + " 10 % bad requests; optionally a long RSS run (--long-run 10000).")
+                + " 10 %% bad requests; optionally a long RSS run (--long-run 10000).")
 public final class BenchServeCommand implements Callable<Integer> {
 
     @Spec
