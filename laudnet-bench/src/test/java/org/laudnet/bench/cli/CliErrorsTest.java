@@ -166,6 +166,8 @@ class CliErrorsTest {
         l.add(c("classify", Kind.BAD_VALUE, usage, "gate spec 'diagonal'", "--gates", "diagonal,none,none,none",
                 "$IMAGE"));
         l.add(c("classify", Kind.NOT_A_NUMBER, usage, "'x'", "--top", "x", "$IMAGE"));
+        l.add(c("classify", Kind.BAD_VALUE, usage, "--channel-mask-placement must be after-activation or"
+                + " before-norm, got 'inside'", "--channel-mask-placement", "inside", "$IMAGE"));
         l.add(c("classify", Kind.UNKNOWN_ARCH, usage, "got 'resnet51'", "--weights", "resnet51", "$IMAGE"));
         l.add(c("classify", Kind.UNKNOWN_ARCH, usage, "--arch must be one of resnet18", "--weights",
                 "$GARBAGE.pth", "--arch", "resnet19", "$IMAGE"));
