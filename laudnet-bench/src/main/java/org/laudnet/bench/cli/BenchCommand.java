@@ -16,11 +16,12 @@ import picocli.CommandLine.Option;
  * {@code bench model-memory}: memory and calibration time of one model shared by predictor threads;
  * {@code bench native-memory}: native memory and DJL resources over a long run of one predictor; {@code bench spark}:
  * images/s of the Spark transformer on local[1] and local[2] against the in-process predictor; {@code bench backends}:
- * ResNet-50 through CPU backends side by side; {@code bench serve}: the HTTP model server under load).
+ * ResNet-50 through CPU backends side by side; {@code bench serve}: the HTTP model server under load;
+ * {@code bench gated-model}: the pretrained ResNet-50 with synthetic gates at a target density, for those benchmarks).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Blocks.class, ModelMemoryCommand.class, NativeMemoryCommand.class,
-            SparkBenchCommand.class, BackendsCommand.class, BenchServeCommand.class})
+            SparkBenchCommand.class, BackendsCommand.class, BenchServeCommand.class, GatedModelCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

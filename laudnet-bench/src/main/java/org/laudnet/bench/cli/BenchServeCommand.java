@@ -55,7 +55,8 @@ public final class BenchServeCommand implements Callable<Integer> {
     List<String> gates;
 
     @Option(names = "--gated-model", paramLabel = "FILE.laud",
-            description = "A fine-tuned LAUD ResNet-50 to serve as the gated variant instead.")
+            description = "A LAUD ResNet-50 to serve as the gated variant instead: fine-tuned, or with synthetic gates"
+                    + " that skip from 'bench gated-model'.")
     Path gatedModel;
 
     @Option(names = "--images", paramLabel = "DIR", description = "Images to send (JPEG/PNG; default: the photos of"

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.laudnet.core.block.ChannelGranularity;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.exec.GateReport;
 import org.laudnet.core.exec.PathPolicy;
@@ -78,6 +79,13 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + " none, layer, spatial:S, channel:G or both:S:G, e.g. --gates layer,channel:4,spatial:2,none.")
     List<String> gates;
 
+    @Option(names = "--channel-mask-placement", paramLabel = "after-activation|before-norm",
+            description = "Where channel gates apply their mask: after-activation (ReLU(BN(conv)) x mask, skipped"
+                    + " channels are 0) or before-norm (the reference's ReLU(BN(conv x mask)); ResNets only)."
+                    + " Default: before-norm for a LAUDNet checkpoint with channel gates (the reference's"
+                    + " semantics), the gate specs' after-activation otherwise.")
+    String channelMaskPlacement;
+
     @Option(names = "--top", defaultValue = "5", description = "How many classes to print (default: ${DEFAULT-VALUE}).")
     int top;
 
@@ -127,9 +135,11 @@ public final class ClassifyCommand implements Callable<Integer> {
             throw OptionChecks.bad(spec, "at least one IMAGE is required (unless --save is given)");
         }
         OptionChecks.positive(spec, "--top", top);
-        if (model != null && (gates != null || save != null)) {
-            throw OptionChecks.bad(spec, "--model cannot be combined with --gates or --save, got --model " + model);
+        if (model != null && (gates != null || save != null || channelMaskPlacement != null)) {
+            throw OptionChecks.bad(spec, "--model cannot be combined with --gates, --channel-mask-placement or"
+                    + " --save, got --model " + model);
         }
+        ChannelMaskPlacement placement = placement();
         GateSpec[] specs = model != null ? null : pretrainedGates();
         InputFiles.outputFile(spec, "--save", save);
         if (model != null) {
@@ -143,7 +153,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         LaudModel.Options options = LaudModel.Options.defaults()
                 .withPolicy(mode == RunMode.MASKED ? PathPolicy.AUTO : mode.policy());
         PrintStream out = System.out;
-        try (LaudModel m = model != null ? LaudModel.load(model, options) : pretrained(options, specs)) {
+        try (LaudModel m = model != null ? LaudModel.load(model, options) : pretrained(options, placement, specs)) {
             if (save != null) {
                 m.save(save);
                 out.printf("saved %s%n", save);
@@ -162,6 +172,19 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Parses {@code --channel-mask-placement}; null when not given (chosen by the weights). */
+    private ChannelMaskPlacement placement() {
+        if (channelMaskPlacement == null) {
+            return null;
+        }
+        return switch (channelMaskPlacement.trim().toLowerCase(Locale.ROOT)) {
+            case "after-activation" -> ChannelMaskPlacement.AFTER_ACTIVATION;
+            case "before-norm" -> ChannelMaskPlacement.BEFORE_NORM;
+            default -> throw OptionChecks.bad(spec, "--channel-mask-placement must be after-activation or"
+                    + " before-norm, got '" + channelMaskPlacement + "'");
+        };
     }
 
     /** Checks {@code --weights} and {@code --arch} and parses {@code --gates} for the pretrained model. */
@@ -202,14 +225,20 @@ public final class ClassifyCommand implements Callable<Integer> {
      * Loads the pretrained model; weights missing from the asset cache are an {@link EnvironmentException}, and the
      * library's argument errors ({@code name ...}, {@code stageGates ...}) become parameter errors naming the options.
      */
-    private LaudModel pretrained(LaudModel.Options options, GateSpec[] specs) throws Exception {
+    private LaudModel pretrained(LaudModel.Options options, ChannelMaskPlacement placement, GateSpec[] specs)
+            throws Exception {
         AssetCache cache = AssetCache.defaultCache();
         if (TorchWeights.isCheckpointName(weights)) {
             Path json = cache.imageNetLabelsJson();
             List<String> imageNet = Files.isRegularFile(json) ? ImageNetLabels.load(json).names() : List.of();
             // ImageNet labels travel with a 1000-class model (e.g. into --save); other heads have none
             return LaudModel.fromPyTorch(Path.of(weights), Architecture.parse(arch),
-                    classes -> classes == imageNet.size() ? imageNet : List.of(), options, specs);
+                    classes -> classes == imageNet.size() ? imageNet : List.of(), options, placement, specs);
+        }
+        if (placement != null) {
+            for (int s = 0; s < specs.length; s++) {
+                specs[s] = specs[s].withChannelMaskPlacement(placement);
+            }
         }
         if (weights.equals(PretrainedModels.RESNET50_IMAGENET) && !cache.hasResNet50()) {
             throw new EnvironmentException("the ImageNet ResNet-50 is not in " + cache.resnet50Dir()

@@ -39,7 +39,8 @@ public final class SparkBenchCommand implements Callable<Integer> {
     String weights;
 
     @Option(names = "--gated", paramLabel = "FILE.laud",
-            description = "The gated model file (default: the pretrained model with the fresh gates of --gates).")
+            description = "The gated model file, e.g. a fine-tuned LAUD model or one whose gates skip made by 'bench"
+                    + " gated-model' (default: the pretrained model with the fresh gates of --gates).")
     Path gated;
 
     @Option(names = "--gates", split = ",", defaultValue = "layer,channel:4,layer,layer",

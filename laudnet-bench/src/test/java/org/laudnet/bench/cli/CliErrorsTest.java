@@ -101,7 +101,9 @@ class CliErrorsTest {
             // latency validate times a fixed set of blocks
             "latency validate", EnumSet.of(Kind.UNKNOWN_ARCH),
             // fuzz generates its own inputs and writes only its report
-            "fuzz", EnumSet.of(Kind.MISSING_FILE, Kind.UNKNOWN_ARCH));
+            "fuzz", EnumSet.of(Kind.MISSING_FILE, Kind.UNKNOWN_ARCH),
+            // bench gated-model takes the pretrained ResNet-50 only (unknown gate specs are bad values)
+            "bench gated-model", EnumSet.of(Kind.UNKNOWN_ARCH));
 
     static Stream<Case> cases() {
         List<Case> l = new ArrayList<>();
@@ -166,6 +168,8 @@ class CliErrorsTest {
         l.add(c("classify", Kind.BAD_VALUE, usage, "gate spec 'diagonal'", "--gates", "diagonal,none,none,none",
                 "$IMAGE"));
         l.add(c("classify", Kind.NOT_A_NUMBER, usage, "'x'", "--top", "x", "$IMAGE"));
+        l.add(c("classify", Kind.BAD_VALUE, usage, "--channel-mask-placement must be after-activation or"
+                + " before-norm, got 'inside'", "--channel-mask-placement", "inside", "$IMAGE"));
         l.add(c("classify", Kind.UNKNOWN_ARCH, usage, "got 'resnet51'", "--weights", "resnet51", "$IMAGE"));
         l.add(c("classify", Kind.UNKNOWN_ARCH, usage, "--arch must be one of resnet18", "--weights",
                 "$GARBAGE.pth", "--arch", "resnet19", "$IMAGE"));
@@ -297,6 +301,25 @@ class CliErrorsTest {
         l.add(c(bsv, Kind.NOT_A_NUMBER, usage, "'x'", "--clients", "x"));
         l.add(c(bsv, Kind.UNKNOWN_ARCH, usage, "--variants must be static and/or gated, got 'resnet19'",
                 "--variants", "resnet19"));
+
+        String gm = "bench gated-model";
+        String[] gmArgs = {"--gates", "layer,channel:4,spatial:2,spatial:1", "--out", "$OUT/g.laud"};
+        // (without its required --gates and --out, gated-model names those first)
+        l.add(c(gm, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", with(gmArgs, "--frobnicate")));
+        l.add(c(gm, Kind.MISSING_FILE, input, "--images $MISSING: no such directory",
+                with(gmArgs, "--images", "$MISSING")));
+        l.add(c(gm, Kind.WRONG_TYPE, input, "--images $FILE: is a file, not a directory",
+                with(gmArgs, "--images", "$FILE")));
+        l.add(c(gm, Kind.UNREADABLE, usage, "--out $UNREADABLE_DIR/g.laud", "--gates",
+                "layer,channel:4,spatial:2,spatial:1", "--out", "$UNREADABLE_DIR/g.laud"));
+        l.add(c(gm, Kind.BAD_VALUE, usage, "--density must be in (0, 1], got 1.5", with(gmArgs, "--density", "1.5")));
+        l.add(c(gm, Kind.BAD_VALUE, usage, "--samples must be at most 256, got 1000",
+                with(gmArgs, "--samples", "1000")));
+        l.add(c(gm, Kind.BAD_VALUE, usage, "--gates must give at least one stage a gate, got none,none,none,none",
+                "--gates", "none,none,none,none", "--out", "$OUT/g.laud"));
+        l.add(c(gm, Kind.BAD_VALUE, usage, "gate spec 'diagonal'", "--gates", "diagonal,none,none,none", "--out",
+                "$OUT/g.laud"));
+        l.add(c(gm, Kind.NOT_A_NUMBER, usage, "'x'", with(gmArgs, "--seed", "x")));
 
         String lv = "latency validate";
         l.add(c(lv, Kind.MISSING_FILE, input, "--profile $MISSING: no such file", "--profile", "$MISSING"));

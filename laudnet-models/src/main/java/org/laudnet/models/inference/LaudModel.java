@@ -20,6 +20,7 @@ import org.laudnet.core.exec.DeviceKind;
 import org.laudnet.core.exec.ExecutorOptions;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.exec.PlanRuntime;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.net.GatedNetwork;
@@ -245,7 +246,9 @@ public final class LaudModel implements AutoCloseable {
      * @param labels the class names (one per row of {@code fc.weight}), or an empty list
      * @param options how the model runs
      * @param stageGates nothing for the static network (torchvision weights), or one gate spec per stage: fresh (open)
-     *     gates for torchvision weights, the checkpoint's gates for a LAUDNet checkpoint
+     *     gates for torchvision weights, the checkpoint's gates for a LAUDNet checkpoint (whose channel gates then
+     *     use the reference's mask placement, see {@link #fromPyTorch(Path, Architecture, IntFunction, Options,
+     *     ChannelMaskPlacement, GateSpec...)})
      * @return the model; the caller closes it
      * @throws WeightFileException if the checkpoint is refused, has no classifier {@code fc.weight}, or its tensors do
      *     not fit the architecture and gates (missing, unexpected and mis-shaped tensors listed)
@@ -274,6 +277,28 @@ public final class LaudModel implements AutoCloseable {
      */
     public static LaudModel fromPyTorch(Path file, Architecture architecture, IntFunction<List<String>> labels,
             Options options, GateSpec... stageGates) throws WeightFileException {
+        return fromPyTorch(file, architecture, labels, options, null, stageGates);
+    }
+
+    /**
+     * As {@link #fromPyTorch(Path, Architecture, IntFunction, Options, GateSpec...)}, with the channel gates' mask
+     * placement chosen: null picks it by the file ({@link TorchWeights#resolvePlacement}: the reference's
+     * {@link ChannelMaskPlacement#BEFORE_NORM} for a LAUDNet-named checkpoint with channel gates, so that it computes
+     * what the reference computes; torchvision-named files keep the specs' placements); a placement applies to every
+     * channel-gated stage.
+     *
+     * @param file the checkpoint ({@code .pth}, {@code .pt}, {@code .pth.tar})
+     * @param architecture the architecture the state dict belongs to
+     * @param labels the class names for a number of classes (one per class, or an empty list); must not return null
+     * @param options how the model runs
+     * @param placement where channel gates apply their mask, or null to choose by the file
+     * @param stageGates nothing for the static network, or one gate spec per stage
+     * @return the model; the caller closes it
+     * @throws WeightFileException if the checkpoint is refused or does not fit
+     * @throws IllegalArgumentException for null arguments, a wrong number of stage gates or labels that do not fit
+     */
+    public static LaudModel fromPyTorch(Path file, Architecture architecture, IntFunction<List<String>> labels,
+            Options options, ChannelMaskPlacement placement, GateSpec... stageGates) throws WeightFileException {
         if (file == null || architecture == null || labels == null || options == null || stageGates == null) {
             throw new IllegalArgumentException("file, architecture, labels, options and stageGates must not be null");
         }
@@ -291,7 +316,7 @@ public final class LaudModel implements AutoCloseable {
         GatedBackbone.BaseBuilder<?> builder = architecture.torchvisionBuilder();
         builder.optNumClasses((int) fc.shape()[0]);
         if (stageGates.length > 0) {
-            builder.optStageGates(stageGates);
+            builder.optStageGates(TorchWeights.resolvePlacement(tensors, placement, stageGates));
         }
         ModelMetadata metadata = new ModelMetadata(ImagePreprocessing.torchvision(),
                 labels.apply((int) fc.shape()[0]));

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.laudnet.core.block.ChannelMaskPlacement;
+import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.net.GatedNetwork;
 import org.laudnet.models.weights.NamedTensor;
 import org.laudnet.models.weights.TensorFile;
@@ -78,6 +80,35 @@ public final class TorchWeights {
      */
     public static boolean hasGates(GatedNetwork net) {
         return net.getBlocks().stream().anyMatch(b -> b.getSpatialGate().isPresent() || b.getChannelGate().isPresent());
+    }
+
+    /**
+     * The stage gates an import builds for a checkpoint, with the channel mask placement resolved: an explicit
+     * {@code placement} is applied to every stage (it has no effect on stages without a channel gate); without one,
+     * a LAUDNet-named checkpoint ({@link GateNames#LAUDNET}) whose gates include a channel gate gets the reference's
+     * placement {@link ChannelMaskPlacement#BEFORE_NORM} on its channel-gated stages, since the reference trained it
+     * with {@code ReLU(BN(conv x mask))} and only that placement reproduces its outputs; torchvision-named files
+     * keep the specs as given.
+     *
+     * @param tensors the state dict
+     * @param placement the caller's placement, or null to choose by the file's naming
+     * @param gates the stage gates (possibly none)
+     * @return new specs, one per given spec
+     */
+    public static GateSpec[] resolvePlacement(TensorFile tensors, ChannelMaskPlacement placement, GateSpec... gates) {
+        GateSpec[] out = gates.clone();
+        ChannelMaskPlacement p = placement;
+        if (p == null) {
+            boolean channel = java.util.Arrays.stream(gates).anyMatch(g -> g.mode().hasChannelGate());
+            if (!channel || gateNames(tensors) != GateNames.LAUDNET) {
+                return out;
+            }
+            p = ChannelMaskPlacement.BEFORE_NORM;
+        }
+        for (int s = 0; s < out.length; s++) {
+            out[s] = out[s].withChannelMaskPlacement(p);
+        }
+        return out;
     }
 
     /**

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.laudnet.core.block.BlockType;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.gate.ChannelMaskerKind;
 import org.laudnet.core.net.GatedBackbone;
@@ -113,6 +114,58 @@ class TorchImportTest {
             assertEquals(densities[b], r.blocks().get(b).d3().getFloat(), 1e-6f, "block " + b);
         }
         assertTrue(densities[0] > 0 && densities[0] < 1 && densities[1] == 0, "the fixture mixes keep and skip");
+    }
+
+    /** The channel-gated reference network of laudnet_ref_channel.pth (one channel per group, one-layer MLP maskers). */
+    private static final GateSpec[] REFERENCE_CHANNEL_GATES = {
+        GateSpec.channel(2).withMaskerKind(ChannelMaskerKind.MLP_1),
+        GateSpec.both(2, 4).withMaskerKind(ChannelMaskerKind.MLP_1),
+        GateSpec.channel(8).withMaskerKind(ChannelMaskerKind.MLP_1), GateSpec.spatial(1)};
+
+    @Test
+    void laudNetChannelCheckpointGetsTheReferencePlacementAndReproducesTheReferenceOutputs() throws Exception {
+        Path file = PthFixtures.fixture("laudnet_ref_channel.pth");
+        TensorFile tensors = TorchWeights.read(file);
+        GateSpec[] resolved = TorchWeights.resolvePlacement(tensors, null, REFERENCE_CHANNEL_GATES);
+        for (int s = 0; s < 3; s++) {
+            assertEquals(ChannelMaskPlacement.BEFORE_NORM, resolved[s].channelMaskPlacement(), "stage " + s);
+        }
+        Map<String, TorchTensor> io = TorchCheckpointReader.read(PthFixtures.fixture("laudnet_ref_channel.io.pth"))
+                .stateDict();
+        GatedBackbone net = laudNet(resolved);
+        TorchWeights.loadResNet(tensors, file, net);
+        NetworkResult r = net.run(ps, input(io), false);
+        float[] expected = io.get("output").floats();
+        assertArrayEquals(expected, r.logits().toFloatArray(), 2e-5f);
+        float[] dc = io.get("channel_densities").floats();
+        for (int b = 0; b < 3; b++) {
+            assertEquals(dc[b], r.blocks().get(b).dc().mean().getFloat(), 1e-6f, "block " + b);
+        }
+        assertTrue(dc[0] > 0 && dc[0] < 1, "the fixture keeps some channels and skips others");
+
+        // an explicit choice is kept: our placement computes something else on the same weights
+        GateSpec[] ours = TorchWeights.resolvePlacement(tensors, ChannelMaskPlacement.AFTER_ACTIVATION,
+                REFERENCE_CHANNEL_GATES);
+        assertEquals(ChannelMaskPlacement.AFTER_ACTIVATION, ours[0].channelMaskPlacement());
+        GatedBackbone other = laudNet(ours);
+        TorchWeights.loadResNet(tensors, file, other);
+        float[] logits = other.run(ps, input(io), false).logits().toFloatArray();
+        double diff = 0;
+        for (int i = 0; i < logits.length; i++) {
+            diff = Math.max(diff, Math.abs(logits[i] - expected[i]));
+        }
+        assertTrue(diff > 1e-3, "after-activation should differ from the reference, max difference " + diff);
+    }
+
+    @Test
+    void torchvisionNamedFilesKeepTheGivenPlacement() throws Exception {
+        TensorFile tv = TorchWeights.read(PthFixtures.fixture("tv_resnet_basic.pth"));
+        GateSpec[] gates = {GateSpec.channel(2), GateSpec.none(), GateSpec.layer(), GateSpec.spatial(1)};
+        GateSpec[] resolved = TorchWeights.resolvePlacement(tv, null, gates);
+        assertEquals(ChannelMaskPlacement.AFTER_ACTIVATION, resolved[0].channelMaskPlacement());
+        assertArrayEquals(gates, resolved);
+        GateSpec[] explicit = TorchWeights.resolvePlacement(tv, ChannelMaskPlacement.BEFORE_NORM, gates);
+        assertEquals(ChannelMaskPlacement.BEFORE_NORM, explicit[0].channelMaskPlacement());
     }
 
     @Test
