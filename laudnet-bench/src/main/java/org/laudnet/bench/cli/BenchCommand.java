@@ -13,11 +13,13 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code bench} command: benchmarks of this project ({@code bench blocks}: dense vs dynamic blocks on CPU;
+ * {@code bench network}: whole gated networks against the static one;
  * {@code bench model-memory}: memory and calibration time of one model shared by predictor threads;
  * {@code bench native-memory}: native memory and DJL resources over a long run of one predictor).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Blocks.class, ModelMemoryCommand.class, NativeMemoryCommand.class})
+        subcommands = {BenchCommand.Blocks.class, NetworkCommand.class, ModelMemoryCommand.class,
+            NativeMemoryCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -9,7 +9,8 @@ package org.laudnet.core.exec;
  *   <li>{@link #SKIP}: every gate closed; the output is {@code ReLU(identity)} (the branch is not run).
  *   <li>{@link #LAYER}: the branch ran only for the samples whose layer gate is open.
  *   <li>{@link #CHANNEL}: the branch ran with weight slices of the active channel groups, per group pattern.
- *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}, {@link #SPATIAL_ROWS}: conv2 and conv3 ran on the active
+ *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}, {@link #SPATIAL_ROWS}: conv2 and conv3
+ *       ran on the active
  *       patches only, conv1's windows by the {@link SpatialSchedule} of the same name (channel-sliced in BOTH mode).
  * </ul>
  */

@@ -10,7 +10,8 @@ package org.laudnet.core.exec;
  *   <li>{@link #DENSE}: always the (masked) dense path.
  *   <li>{@link #SPARSE}: always the sparse path of the block's mode (the spatial schedule by the cost models when
  *       calibrated for the batch size, otherwise the backend's first schedule).
- *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}, {@link #SPATIAL_ROWS}: a spatial schedule, forced for SPATIAL
+ *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}, {@link #SPATIAL_ROWS}: a spatial
+ *       schedule, forced for SPATIAL
  *       and BOTH bottlenecks that can run sparse (the backend must support the schedule); other gated blocks behave as
  *       under {@link #SPARSE}.
  * </ul>

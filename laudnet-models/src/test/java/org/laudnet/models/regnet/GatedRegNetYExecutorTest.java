@@ -64,7 +64,8 @@ class GatedRegNetYExecutorTest extends ManagedTest {
         REFERENCE;
 
         List<SpatialSchedule> schedules() {
-            return this == DJL ? List.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1, SpatialSchedule.ROWS) : List.of(SpatialSchedule.HALO);
+            return this == DJL ? List.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1, SpatialSchedule.ROWS)
+                    : List.of(SpatialSchedule.HALO);
         }
     }
 

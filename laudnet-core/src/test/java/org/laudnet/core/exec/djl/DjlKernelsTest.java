@@ -102,7 +102,8 @@ class DjlKernelsTest {
         assertEquals("djl-cpu", backend.id());
         assertTrue(backend.description().contains("PyTorch"), backend.description());
         assertTrue(backend.description().contains("intra-op threads"), backend.description());
-        assertEquals(EnumSet.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1, SpatialSchedule.ROWS), backend.spatialSchedules());
+        assertEquals(EnumSet.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1, SpatialSchedule.ROWS),
+                backend.spatialSchedules());
         FoldedConv c = DjlNaive.conv(new Random(1), 6, 4, 1, 1, 0, 1);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
@@ -597,7 +598,8 @@ class DjlKernelsTest {
         float[] x = DjlNaive.random(r, xs.size());
         float[] id = DjlNaive.random(r, os.size());
         float[] sum = id.clone();
-        for (SpatialSchedule sched : new SpatialSchedule[] {SpatialSchedule.M1, SpatialSchedule.WINDOWS, SpatialSchedule.ROWS}) {
+        for (SpatialSchedule sched : new SpatialSchedule[] {SpatialSchedule.M1, SpatialSchedule.WINDOWS,
+            SpatialSchedule.ROWS}) {
             float[] expectedSum = sum.clone();
             try (Kernels.Scope<NDArray> s = k.openScope()) {
                 NDArray xa = k.importArray(array(x, xs), xs);
