@@ -35,6 +35,7 @@ final class NetworkExplanation {
             - `gather` / `scatter`: moving samples (layer), rows (spatial) or the output between layouts; for the
               spatial paths `scatter` is the final ReLU and the copy of the channels-last accumulator back to NCHW.
             - `se`: squeeze-excitation (RegNetY).
+            - `stem`, `head`: the network's stem and classifier, the same in every mode.
 
             Layer skipping saves a whole block per closed sample and costs little beyond the masker. Channel skipping
             runs the branch with weight slices of the kept groups, per distinct group pattern of the batch (at batch
@@ -44,9 +45,10 @@ final class NetworkExplanation {
 
             **Per-phase profile method.** The profile reruns each gated network at batch 1 and the profile density
             with a `PhaseTimer` on its executor; each lap records the time since the previous one, so a phase's time is
-            the time of the engine operations issued in it (eager CPU operations complete before they return). The
-            table shows the fastest timed call (the least disturbed by other processes); the per-phase sums do not
-            include the stem, the head and the executor's glue, which `total` does.
+            the time of the engine operations issued in it (eager CPU operations complete before they return);
+            `stem` and `head` are the network's first convolution (and pooling) and its pooling and classifier. The
+            table shows the fastest timed call (the least disturbed by other processes); `total` is that call's wall
+            clock, which also holds the executor's glue between the phases.
 
             **Re-running.** Figures depend on the machine and its load: compare ratios measured in one run only, and
             re-run on a quiet machine with the command at the top (about 25 minutes for ResNet-50, batches 1 and 8,

@@ -173,7 +173,7 @@ public final class NetworkReport {
             r.profiles().forEach(p -> phases.addAll(p.phases().keySet()));
             sb.append("\n## Where the time goes (batch 1, per-phase profile)\n\n");
             sb.append("Each column is the engine's `PhaseTimer` total of one phase over every block of the fastest"
-                    + " timed call (ms); `total` is that call's wall clock, which also holds the stem and the head.\n\n");
+                    + " timed call (ms); `total` is that call's wall clock.\n\n");
             sb.append("| mode | density | total ms | ").append(String.join(" | ", phases)).append(" |\n|---|---|---|");
             sb.append("---|".repeat(phases.size())).append('\n');
             for (NetworkBenchmark.Profile p : r.profiles()) {
