@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code bench} command: benchmarks of this project ({@code bench blocks}: dense vs dynamic blocks on CPU;
+ * {@code bench network}: whole gated networks against the static one;
  * {@code bench model-memory}: memory and calibration time of one model shared by predictor threads;
  * {@code bench native-memory}: native memory and DJL resources over a long run of one predictor; {@code bench spark}:
  * images/s of the Spark transformer on local[1] and local[2] against the in-process predictor; {@code bench backends}:
@@ -20,8 +21,9 @@ import picocli.CommandLine.Option;
  * {@code bench gated-model}: the pretrained ResNet-50 with synthetic gates at a target density, for those benchmarks).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Blocks.class, ModelMemoryCommand.class, NativeMemoryCommand.class,
-            SparkBenchCommand.class, BackendsCommand.class, BenchServeCommand.class, GatedModelCommand.class})
+        subcommands = {BenchCommand.Blocks.class, NetworkCommand.class, ModelMemoryCommand.class,
+            NativeMemoryCommand.class, SparkBenchCommand.class, BackendsCommand.class, BenchServeCommand.class,
+            GatedModelCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -110,8 +110,8 @@ class CliErrorsTest {
         ExitCode usage = ExitCode.USAGE;
         ExitCode input = ExitCode.INPUT;
         for (String cmd : List.of("demo", "experiment fashion-mnist", "classify", "search", "bench blocks",
-                "bench model-memory", "bench native-memory", "bench spark", "bench backends", "calibrate",
-                "latency validate", "serve", "bench serve")) {
+                "bench network", "bench model-memory", "bench native-memory", "bench spark", "bench backends",
+                "calibrate", "latency validate", "serve", "bench serve")) {
             l.add(c(cmd, Kind.UNKNOWN_OPTION, usage, "unknown option '--frobnicate'", "--frobnicate"));
         }
         // (without its required --data, finetune names that first)
@@ -205,6 +205,16 @@ class CliErrorsTest {
         l.add(c("bench blocks", Kind.BAD_VALUE, usage, "--runs must be positive, got -1", "--runs", "-1"));
         l.add(c("bench blocks", Kind.BAD_VALUE, usage, "--stages must lie in 1..4, got 5", "--stages", "5"));
         l.add(c("bench blocks", Kind.NOT_A_NUMBER, usage, "'x'", "--densities", "x"));
+
+        String bn = "bench network";
+        l.add(c(bn, Kind.MISSING_FILE, input, "--peer-onnx $MISSING: no such file", "--peer-onnx", "$MISSING"));
+        l.add(c(bn, Kind.WRONG_TYPE, usage, "--out $DIR: is a directory, not a file", "--out", "$DIR"));
+        l.add(c(bn, Kind.UNREADABLE, usage, "--out $UNREADABLE_DIR/n.md", "--out", "$UNREADABLE_DIR/n.md"));
+        l.add(c(bn, Kind.BAD_VALUE, usage, "--runs must be positive, got -1", "--runs", "-1"));
+        l.add(c(bn, Kind.BAD_VALUE, usage, "--densities must be in (0, 1], got 2.0", "--densities", "2"));
+        l.add(c(bn, Kind.BAD_VALUE, usage, "got 'sideways'", "--modes", "sideways"));
+        l.add(c(bn, Kind.NOT_A_NUMBER, usage, "'x'", "--batches", "x"));
+        l.add(c(bn, Kind.UNKNOWN_ARCH, usage, "got 'resnet51'", "--arch", "resnet51"));
 
         String mm = "bench model-memory";
         l.add(c(mm, Kind.MISSING_FILE, input, "--model $MISSING: no such file", "--model", "$MISSING"));

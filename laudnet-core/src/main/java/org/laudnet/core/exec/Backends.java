@@ -30,7 +30,10 @@ public final class Backends {
 
     private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
     private static final AtomicBoolean LOGGED = new AtomicBoolean();
-    private static final String DJL_ID = "djl-cpu";
+    /** The id of the DJL/PyTorch CPU backend. */
+    public static final String DJL_ID = "djl-cpu";
+    /** The id of the plain-Java reference backend. */
+    public static final String REFERENCE_ID = "java";
 
     private Backends() {}
 
@@ -101,7 +104,8 @@ public final class Backends {
     }
 
     /**
-     * Creates a backend by its {@link Backend#id() identifier}: {@code "djl-cpu"} (the DJL/PyTorch CPU backend),
+     * Creates a backend by its {@link Backend#id() identifier}: {@code "djl-cpu"} (or {@code "djl"}, {@code "cpu"}: the
+     * DJL/PyTorch CPU backend),
      * {@code "java"} (the pure-Java reference), the id of a provider on the classpath ({@code "onednn"},
      * {@code "cuda"}), or {@code "auto"} ({@link DeviceKind#AUTO}).
      *
@@ -120,13 +124,15 @@ public final class Backends {
             case "auto":
                 return create(DeviceKind.AUTO, cpuParent);
             case DJL_ID:
+            case "djl":
+            case "cpu":
                 return DjlBackend.create(cpuParent);
-            case ReferenceBackend.ID:
+            case REFERENCE_ID:
                 return new ReferenceBackend();
             default:
                 break;
         }
-        List<String> known = new ArrayList<>(List.of("auto", DJL_ID, ReferenceBackend.ID));
+        List<String> known = new ArrayList<>(List.of("auto", DJL_ID, REFERENCE_ID));
         for (BackendProvider p : providers()) {
             known.add(p.id());
             if (p.id().equalsIgnoreCase(key)) {
@@ -134,7 +140,11 @@ public final class Backends {
                 if (!a.available()) {
                     throw new IllegalStateException("backend '" + p.id() + "' cannot run here: " + a.reason());
                 }
-                return p.create();
+                try {
+                    return p.create();
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("backend '" + p.id() + "' could not start: " + e.getMessage(), e);
+                }
             }
         }
         throw new IllegalArgumentException("backend must be one of " + known + ", got '" + id + "'");
@@ -171,6 +181,7 @@ public final class Backends {
                 + (gpuReason == null ? "" : "; no GPU: " + gpuReason));
         return cpu;
     }
+
 
     private static void log(String message) {
         if (LOGGED.compareAndSet(false, true)) {

@@ -9,7 +9,8 @@ package org.laudnet.core.exec;
  *   <li>{@link #SKIP}: every gate closed; the output is {@code ReLU(identity)} (the branch is not run).
  *   <li>{@link #LAYER}: the branch ran only for the samples whose layer gate is open.
  *   <li>{@link #CHANNEL}: the branch ran with weight slices of the active channel groups, per group pattern.
- *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}: conv2 and conv3 ran on the active
+ *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}, {@link #SPATIAL_ROWS}: conv2 and conv3
+ *       ran on the active
  *       patches only, conv1's windows by the {@link SpatialSchedule} of the same name (channel-sliced in BOTH mode).
  * </ul>
  */
@@ -27,11 +28,13 @@ public enum ExecutionPath {
     /** Patches, dense conv1 then window gather. */
     SPATIAL_WINDOWS,
     /** Patches, conv1 on the dilated mask's pixels then window gather. */
-    SPATIAL_M1;
+    SPATIAL_M1,
+    /** Patches, conv1 on the dilated mask's rows, conv2 as a GEMM over the im2col of the active positions. */
+    SPATIAL_ROWS;
 
     /** Returns whether this path is one of the spatial gather-conv-scatter schedules. */
     public boolean isSpatial() {
-        return this == SPATIAL_HALO || this == SPATIAL_WINDOWS || this == SPATIAL_M1;
+        return this == SPATIAL_HALO || this == SPATIAL_WINDOWS || this == SPATIAL_M1 || this == SPATIAL_ROWS;
     }
 
     /**
@@ -45,6 +48,7 @@ public enum ExecutionPath {
             case SPATIAL_HALO -> SpatialSchedule.HALO;
             case SPATIAL_WINDOWS -> SpatialSchedule.WINDOWS;
             case SPATIAL_M1 -> SpatialSchedule.M1;
+            case SPATIAL_ROWS -> SpatialSchedule.ROWS;
             default -> throw new IllegalStateException(this + " is not a spatial path");
         };
     }
@@ -60,6 +64,7 @@ public enum ExecutionPath {
             case HALO -> SPATIAL_HALO;
             case WINDOWS -> SPATIAL_WINDOWS;
             case M1 -> SPATIAL_M1;
+            case ROWS -> SPATIAL_ROWS;
         };
     }
 }

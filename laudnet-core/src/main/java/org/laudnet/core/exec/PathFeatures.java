@@ -16,7 +16,7 @@ import org.laudnet.core.plan.BlockPlan;
  *   <li>LAYER: {@code open samples x dense MACs};
  *   <li>CHANNEL: {@code sum_b convolution MACs at dc_b};
  *   <li>spatial: {@code sum_b patches_b x per-patch MACs (conv2, conv3, the window copy; conv1 per window for HALO)
- *       + squeeze-excitation}, and for M1 also {@code sum_b |M1_b| Cin w dc_b} (conv1's rows).
+ *       + squeeze-excitation}, and for M1 and ROWS also {@code sum_b |M1_b| Cin w dc_b} (conv1's rows).
  * </ul>
  */
 final class PathFeatures {
@@ -53,7 +53,7 @@ final class PathFeatures {
             default: {
                 int s = plan.granularity();
                 int k = g.conv2Stride() * (s - 1) + 3;
-                boolean m1 = p == ExecutionPath.SPATIAL_M1;
+                boolean m1 = p == ExecutionPath.SPATIAL_M1 || p == ExecutionPath.SPATIAL_ROWS;
                 List<BlockDensities> perSample = mk.sampleDensities();
                 double win = 0;
                 double c1 = 0;

@@ -10,7 +10,8 @@ package org.laudnet.core.exec;
  *   <li>{@link #DENSE}: always the (masked) dense path.
  *   <li>{@link #SPARSE}: always the sparse path of the block's mode (the spatial schedule by the cost models when
  *       calibrated for the batch size, otherwise the backend's first schedule).
- *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}: a spatial schedule, forced for SPATIAL
+ *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}, {@link #SPATIAL_ROWS}: a spatial
+ *       schedule, forced for SPATIAL
  *       and BOTH bottlenecks that can run sparse (the backend must support the schedule); other gated blocks behave as
  *       under {@link #SPARSE}.
  * </ul>
@@ -32,7 +33,9 @@ public enum PathPolicy {
     /** Force the dense-conv1 window schedule. */
     SPATIAL_WINDOWS,
     /** Force the conv1-on-M1 schedule. */
-    SPATIAL_M1;
+    SPATIAL_M1,
+    /** Force the row-GEMM schedule (conv1 on M1's rows, conv2 on the im2col of the active positions). */
+    SPATIAL_ROWS;
 
     /** Returns the forced spatial path, or null for AUTO, DENSE and SPARSE. */
     ExecutionPath forcedSpatial() {
@@ -40,6 +43,7 @@ public enum PathPolicy {
             case SPATIAL_HALO -> ExecutionPath.SPATIAL_HALO;
             case SPATIAL_WINDOWS -> ExecutionPath.SPATIAL_WINDOWS;
             case SPATIAL_M1 -> ExecutionPath.SPATIAL_M1;
+            case SPATIAL_ROWS -> ExecutionPath.SPATIAL_ROWS;
             default -> null;
         };
     }

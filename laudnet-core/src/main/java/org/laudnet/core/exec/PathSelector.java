@@ -138,7 +138,7 @@ final class PathSelector {
             case SKIP -> SkipPath.INSTANCE;
             case LAYER -> SampleGroupPath.LAYER;
             case CHANNEL -> SampleGroupPath.CHANNEL;
-            case SPATIAL_HALO, SPATIAL_WINDOWS, SPATIAL_M1 -> SpatialPath.of(path.schedule());
+            case SPATIAL_HALO, SPATIAL_WINDOWS, SPATIAL_M1, SPATIAL_ROWS -> SpatialPath.of(path.schedule());
         };
     }
 }

@@ -11,6 +11,9 @@ package org.laudnet.core.exec;
  *   <li>{@link #WINDOWS}: conv1 densely over the whole map, then the windows gathered from its output.
  *   <li>{@link #M1}: conv1 once on the pixels of the dilated mask {@code M1} (row gather, GEMM), then the windows
  *       gathered from those rows.
+ *   <li>{@link #ROWS}: conv1 once on the pixels of {@code M1} read as channels-last rows, conv2 as one matrix product
+ *       over an im2col of the active output positions only (nine rows per position, gathered with one index built
+ *       once per mask), conv3 as one matrix product over the active rows; no window tensor is materialised.
  * </ul>
  */
 public enum SpatialSchedule {
@@ -19,5 +22,7 @@ public enum SpatialSchedule {
     /** Dense conv1, then window gather. */
     WINDOWS,
     /** conv1 on the dilated mask's pixels, then window gather. */
-    M1
+    M1,
+    /** conv1 on the dilated mask's rows, conv2 as a GEMM over the im2col of the active positions. */
+    ROWS
 }

@@ -120,6 +120,7 @@ class BlockExecutorTest extends ManagedTest {
                     case HALO -> PathPolicy.SPATIAL_HALO;
                     case WINDOWS -> PathPolicy.SPATIAL_WINDOWS;
                     case M1 -> PathPolicy.SPATIAL_M1;
+                    case ROWS -> PathPolicy.SPATIAL_ROWS;
                 });
             }
         }

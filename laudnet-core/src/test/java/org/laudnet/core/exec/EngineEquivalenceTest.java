@@ -194,6 +194,7 @@ class EngineEquivalenceTest {
                     case HALO -> PathPolicy.SPATIAL_HALO;
                     case WINDOWS -> PathPolicy.SPATIAL_WINDOWS;
                     case M1 -> PathPolicy.SPATIAL_M1;
+                    case ROWS -> PathPolicy.SPATIAL_ROWS;
                 });
             }
             for (PathPolicy policy : policies) {

@@ -283,8 +283,9 @@ public final class LaudModel implements AutoCloseable {
     /**
      * As {@link #fromPyTorch(Path, Architecture, IntFunction, Options, GateSpec...)}, with the channel gates' mask
      * placement chosen: null picks it by the file ({@link TorchWeights#resolvePlacement}: the reference's
-     * {@link ChannelMaskPlacement#BEFORE_NORM} for a LAUDNet-named checkpoint with channel gates, so that it computes
-     * what the reference computes; torchvision-named files keep the specs' placements); a placement applies to every
+     * {@link ChannelMaskPlacement#BEFORE_NORM} for a LAUDNet-named ResNet checkpoint with channel gates, so that it
+     * computes what the reference computes; LAUDNet-named RegNetY checkpoints, whose reference masks after the
+     * activation, and torchvision-named files keep the specs' placements); a placement applies to every
      * channel-gated stage.
      *
      * @param file the checkpoint ({@code .pth}, {@code .pt}, {@code .pth.tar})

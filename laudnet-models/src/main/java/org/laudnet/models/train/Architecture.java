@@ -16,7 +16,6 @@ import org.laudnet.models.resnet.ResNetDepth;
 import org.laudnet.models.weights.TensorFile;
 import org.laudnet.models.weights.TorchvisionImporter;
 import org.laudnet.models.weights.WeightFileException;
-import org.laudnet.models.weights.torch.TorchCheckpointException;
 import org.laudnet.models.weights.torch.TorchWeights;
 
 /**
@@ -137,8 +136,8 @@ public enum Architecture {
 
     /**
      * Loads the state dict of a PyTorch checkpoint into an initialised network of this architecture's torchvision
-     * form: torchvision names (gates keep their fresh initialisation), or for a ResNet the LAUDNet reference's names
-     * with the gates ({@link TorchWeights#loadResNet}).
+     * form: torchvision names (gates keep their fresh initialisation), or the LAUDNet reference's names with the
+     * gates ({@link TorchWeights#loadResNet}, {@link TorchWeights#loadRegNet}).
      *
      * @param tensors the state dict ({@link TorchWeights#read})
      * @param source the checkpoint (named in errors)
@@ -149,11 +148,8 @@ public enum Architecture {
     public void loadPyTorch(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
         if (depth != null) {
             TorchWeights.loadResNet(tensors, source, net);
-        } else if (TorchWeights.gateNames(tensors) == TorchvisionImporter.GateNames.LAUDNET) {
-            throw new TorchCheckpointException(source, "the checkpoint holds LAUDNet gate tensors; gates are imported"
-                    + " by name for the ResNets only, not for " + id);
         } else {
-            TorchvisionImporter.loadRegNet(tensors, source, net);
+            TorchWeights.loadRegNet(tensors, source, net);
         }
     }
 

@@ -55,7 +55,9 @@ import org.laudnet.models.resnet.ResNetFamily;
  * {@code running_var -> runningVar}; layouts are PyTorch's (OIHW kernels, {@code [out, in]} linear weights), which are
  * also DJL's, so values are copied unchanged. Tensors named {@code *.num_batches_tracked} (a training counter) are
  * accepted and ignored. Gates are not part of torchvision files and keep their fresh (open) initialisation, unless
- * the file names them as the LAUDNet reference does ({@link GateNames#LAUDNET}, ResNets only).
+ * the file names them as the LAUDNet reference does ({@link GateNames#LAUDNET}: after {@code layer{s}.{i}.} in a
+ * ResNet, after {@code trunk_output.block{s}.block{s}-{i}.f.} in a RegNetY, as the reference's {@code laud_regnet.py}
+ * puts its maskers in the bottleneck transform {@code f}).
  *
  * <p>Every name, shape and value is checked before any parameter is written: a missing tensor, a tensor the network has
  * no place for, a shape mismatch or a NaN or infinite value raises a {@link WeightFileException} naming the file, the
@@ -130,7 +132,7 @@ public final class TorchvisionImporter {
      * How the gates of a network are named in a state dict.
      *
      * <p>{@link #LAUDNET}: as the reference implementation's gated bottleneck names them, per block
-     * {@code layer{s}.{i}.} followed by
+     * {@code layer{s}.{i}.} (ResNet) or {@code trunk_output.block{s}.block{s}-{i}.f.} (RegNetY) followed by
      *
      * <pre>
      *   masker_spatial.conv.{weight,bias}          spatial or layer gate: 1x1 conv Cin -> 2 gs (keep logits first)
@@ -173,7 +175,28 @@ public final class TorchvisionImporter {
      * @throws IllegalArgumentException if the network is not an initialised RegNetY
      */
     public static void loadRegNet(TensorFile tensors, Path source, GatedNetwork net) throws WeightFileException {
-        apply(tensors, source, regNetBindings(net));
+        apply(tensors, source, regNetBindings(net, GateNames.FRESH));
+    }
+
+    /**
+     * Loads RegNetY tensors into a network, the gates too when {@code gates} is {@link GateNames#LAUDNET} (named as
+     * the reference's {@code laud_regnet.py} names them, {@code trunk_output.block{s}.block{s}-{i}.f.masker_spatial.*}
+     * and {@code ...f.masker_channel.*}, with the layouts of {@link GateNames}).
+     *
+     * @param tensors the tensors
+     * @param source the file they came from (named in errors)
+     * @param net an initialised RegNetY
+     * @param gates whether the gates keep their fresh initialisation or are loaded by the LAUDNet reference's names
+     * @throws WeightFileException listing every missing, unexpected and mis-shaped tensor, or naming a NaN or infinite
+     *     value (nothing is written then)
+     * @throws IllegalArgumentException if the network is not an initialised RegNetY
+     */
+    public static void loadRegNet(TensorFile tensors, Path source, GatedNetwork net, GateNames gates)
+            throws WeightFileException {
+        if (gates == null) {
+            throw new IllegalArgumentException("gates must not be null");
+        }
+        apply(tensors, source, regNetBindings(net, gates));
     }
 
     /**
@@ -212,7 +235,23 @@ public final class TorchvisionImporter {
      * @throws IllegalArgumentException if the network is not an initialised RegNetY
      */
     public static TensorFile exportRegNet(GatedNetwork net) {
-        return export(regNetBindings(net));
+        return export(regNetBindings(net, GateNames.FRESH));
+    }
+
+    /**
+     * Returns a RegNetY's parameters under torchvision names, with its gates under the LAUDNet reference's names when
+     * {@code gates} is {@link GateNames#LAUDNET}.
+     *
+     * @param net an initialised RegNetY
+     * @param gates whether to include the gates
+     * @return the tensors, in module order (each block's gates after its squeeze-excitation and conv3)
+     * @throws IllegalArgumentException if the network is not an initialised RegNetY
+     */
+    public static TensorFile exportRegNet(GatedNetwork net, GateNames gates) {
+        if (gates == null) {
+            throw new IllegalArgumentException("gates must not be null");
+        }
+        return export(regNetBindings(net, gates));
     }
 
     private static TensorFile export(List<Binding> bindings) {
@@ -330,7 +369,7 @@ public final class TorchvisionImporter {
         return list;
     }
 
-    private static List<Binding> regNetBindings(GatedNetwork net) {
+    private static List<Binding> regNetBindings(GatedNetwork net, GateNames gates) {
         if (!(net.getFamily() instanceof RegNetYFamily)) {
             throw new IllegalArgumentException("net must be a RegNetY (" + RegNetYFamily.ID + "), got "
                     + describe(net.getFamily()));
@@ -356,6 +395,9 @@ public final class TorchvisionImporter {
                 convWithBias(list, p + "f.se.fc1", se.fc1());
                 convWithBias(list, p + "f.se.fc2", se.fc2());
                 convBn(list, p + "f.c.0", p + "f.c.1", block.getConv3().orElseThrow());
+                if (gates == GateNames.LAUDNET) {
+                    gateBindings(list, p + "f.", block);
+                }
             }
         }
         linear(list, "fc", net.getHead());

@@ -197,6 +197,7 @@ class NetworkExecutorEquivalenceTest extends ManagedTest {
                     case HALO -> PathPolicy.SPATIAL_HALO;
                     case WINDOWS -> PathPolicy.SPATIAL_WINDOWS;
                     case M1 -> PathPolicy.SPATIAL_M1;
+                    case ROWS -> PathPolicy.SPATIAL_ROWS;
                 });
             }
         }

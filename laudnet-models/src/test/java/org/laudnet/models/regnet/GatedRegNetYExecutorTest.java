@@ -64,7 +64,8 @@ class GatedRegNetYExecutorTest extends ManagedTest {
         REFERENCE;
 
         List<SpatialSchedule> schedules() {
-            return this == DJL ? List.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1) : List.of(SpatialSchedule.HALO);
+            return this == DJL ? List.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1, SpatialSchedule.ROWS)
+                    : List.of(SpatialSchedule.HALO);
         }
     }
 
@@ -196,6 +197,7 @@ class GatedRegNetYExecutorTest extends ManagedTest {
                     case HALO -> PathPolicy.SPATIAL_HALO;
                     case WINDOWS -> PathPolicy.SPATIAL_WINDOWS;
                     case M1 -> PathPolicy.SPATIAL_M1;
+                    case ROWS -> PathPolicy.SPATIAL_ROWS;
                 });
             }
         }

@@ -32,7 +32,7 @@ public final class DjlBackend implements Backend<NDArray> {
     static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
     private static final Set<SpatialSchedule> SCHEDULES =
-            Collections.unmodifiableSet(EnumSet.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1));
+            Collections.unmodifiableSet(EnumSet.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1, SpatialSchedule.ROWS));
 
     private final NDManager manager;
     private final UploadCache<DjlConvWeights> uploaded = new UploadCache<>();
@@ -82,7 +82,7 @@ public final class DjlBackend implements Backend<NDArray> {
         return description;
     }
 
-    /** Returns {@link SpatialSchedule#WINDOWS} and {@link SpatialSchedule#M1}. */
+    /** Returns {@link SpatialSchedule#WINDOWS}, {@link SpatialSchedule#M1} and {@link SpatialSchedule#ROWS}. */
     @Override
     public Set<SpatialSchedule> spatialSchedules() {
         return SCHEDULES;

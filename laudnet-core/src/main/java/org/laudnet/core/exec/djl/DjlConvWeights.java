@@ -13,8 +13,10 @@ import org.laudnet.core.plan.FoldedConv;
  * {@code Linear.linear} on channels-last rows {@code (N, I) -> (N, O)}.
  *
  * <p>Thread safety: immutable once created. Uploaded weights ({@link DjlBackend#upload}) are shared by every executor
- * of a model and only ever read: no primitive uses them as the first operand of an operation (DJL places a result in
- * its first operand's manager), so they never receive results. Temporary weights ({@link DjlKernels#temporary}) belong
+ * of a model and only ever read. DJL places a result in its first operand's manager; the one primitive that takes
+ * them as the first operand (the 1x1 product {@code W x X} of {@link DjlKernels#conv}) moves its result to the
+ * executor's scope at once (a DJL manager's resource map is concurrent, so executors of other threads may do the same
+ * at the same time). Temporary weights ({@link DjlKernels#temporary}) belong
  * to one executor's scope.
  */
 public final class DjlConvWeights implements ConvWeights {
@@ -24,6 +26,8 @@ public final class DjlConvWeights implements ConvWeights {
     private final NDArray weight;
     private final NDArray bias;
     private final NDArray matrix;
+    private NDArray rowMatrix;
+    private final NDArray columnBias;
 
     private DjlConvWeights(FoldedConv spec, Object owner, NDArray weight, NDArray bias, NDArray matrix) {
         this.spec = spec;
@@ -31,6 +35,7 @@ public final class DjlConvWeights implements ConvWeights {
         this.weight = weight;
         this.bias = bias;
         this.matrix = matrix;
+        this.columnBias = bias.reshape(spec.outChannels(), 1);
     }
 
     /**
@@ -76,6 +81,11 @@ public final class DjlConvWeights implements ConvWeights {
         return bias;
     }
 
+    /** Returns the bias as a column {@code (O, 1)} (a view), to add to a {@code (B, O, H W)} product. */
+    NDArray columnBias() {
+        return columnBias;
+    }
+
     /**
      * Returns the matrix {@code (O, I)} of an ungrouped 1x1 convolution.
      *
@@ -87,6 +97,29 @@ public final class DjlConvWeights implements ConvWeights {
             throw new IllegalStateException("only ungrouped 1x1 convolutions have a matrix, got " + spec);
         }
         return matrix;
+    }
+
+    /**
+     * Returns the im2col matrix {@code (O, k k I)} of an ungrouped convolution, columns in {@code (ky, kx, i)} order,
+     * for {@code Linear.linear} on im2col rows of channels-last data; built on first use (a copy in the weights'
+     * manager) and kept. Synchronized: uploaded weights are shared by the executors of a backend.
+     *
+     * @return the matrix
+     * @throws IllegalStateException for a grouped convolution
+     */
+    synchronized NDArray rowMatrix() {
+        if (spec.groups() != 1) {
+            throw new IllegalStateException("only ungrouped convolutions have an im2col matrix, got " + spec);
+        }
+        if (rowMatrix == null) {
+            int k = spec.kernel();
+            NDArray t = weight.transpose(0, 2, 3, 1);
+            rowMatrix = t.reshape(spec.outChannels(), (long) k * k * spec.inChannels());
+            if (rowMatrix != t) {
+                t.close();
+            }
+        }
+        return rowMatrix;
     }
 
     /** Returns whether the weights' arrays are still open (the backend or the scope that owns them is not closed). */

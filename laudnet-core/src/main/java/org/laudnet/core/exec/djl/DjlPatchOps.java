@@ -31,7 +31,13 @@ import org.laudnet.core.util.Checks;
  *   <li>patch outputs: {@code (P, C2, S, S)} as returned by {@code Conv2d.conv2d} on the windows viewed as
  *       {@code (P, C1, T, T)} with channels-last strides; PyTorch's CPU convolution keeps that memory format, so the
  *       rows {@code (P S S, C2)} conv3 reads are normally a view (a copy otherwise, never a different result);
- *   <li>accumulator: rows {@code (B Hout Wout, Cout)}, contiguous; row {@code (b Hout + y) Wout + x}.
+ *   <li>accumulator: rows {@code (B Hout Wout, Cout)}, contiguous; row {@code (b Hout + y) Wout + x};
+ *   <li>ROWS schedule: the "windows" are the conv1 rows of the dilated mask's pixels plus a zero row,
+ *       {@code (1, K + 1, C1)} (three dimensions mark the layout); conv2 gathers the im2col of the active output
+ *       positions from them ({@link PatchIndex#im2col}) and runs one matrix product, its output rows
+ *       {@code (P S S, C2)} viewed as the patch outputs {@code (P, C2, S, S)}; when conv1's input is the identity of
+ *       the open accumulator and nothing has been added to it yet, conv1 gathers its rows from the accumulator
+ *       (the identity's channels-last copy) instead of copying the input again.
  * </ul>
  *
  * <p>Index arrays depend on the plan only and are cached per plan content ({@link PatchIndex.Cache}); the zero rows
@@ -46,6 +52,10 @@ final class DjlPatchOps {
 
     private final DjlKernels k;
     private final Map<Integer, NDArray> zeroRows = new HashMap<>();
+    /** The identity of the latest accumulator, the accumulator, and whether no conv3 has been added to it yet. */
+    private NDArray accIdentity;
+    private NDArray acc;
+    private boolean accPristine;
 
     DjlPatchOps(DjlKernels kernels) {
         this.k = kernels;
@@ -75,11 +85,16 @@ final class DjlPatchOps {
             throw new IllegalArgumentException("x has " + xs.channels() + " channels but c1 expects "
                     + c.inChannels());
         }
-        if (schedule != SpatialSchedule.WINDOWS && schedule != SpatialSchedule.M1) {
-            throw new IllegalArgumentException("schedule must be WINDOWS or M1 on the DJL backend, got " + schedule);
+        if (schedule != SpatialSchedule.WINDOWS && schedule != SpatialSchedule.M1
+                && schedule != SpatialSchedule.ROWS) {
+            throw new IllegalArgumentException("schedule must be WINDOWS, M1 or ROWS on the DJL backend, got "
+                    + schedule);
         }
         int c1Channels = c.outChannels();
         NDManager m = k.current();
+        if (schedule == SpatialSchedule.ROWS) {
+            return rowsConv1(x, xs, plan, d);
+        }
         if (plan.patchCount() == 0) {
             return m.zeros(new Shape(0, c1Channels));
         }
@@ -113,6 +128,78 @@ final class DjlPatchOps {
     }
 
     /**
+     * conv1 of the ROWS schedule: the input as contiguous channels-last rows {@code (B H W, Cin)} (the pristine
+     * accumulator of the block when {@code x} is its identity, otherwise one transposing copy), the M1 rows gathered
+     * with one index, one {@code Linear.linear}, a zero row appended, the ReLU.
+     *
+     * @return {@code (1, K + 1, C1)}: the three dimensions tell {@link #patchConv3x3Relu} the layout
+     */
+    private NDArray rowsConv1(NDArray x, Nchw xs, PatchPlan plan, DjlConvWeights d) {
+        int c1Channels = d.spec().outChannels();
+        PatchIndex idx = k.plans().of(plan);
+        int kk = idx.m1Count();
+        NDArray source;
+        NDArray copy = null;
+        if (x == accIdentity && acc != null && !acc.isReleased() && accPristine) {
+            source = acc;
+        } else {
+            copy = channelsLastRows(x, xs);
+            source = copy;
+        }
+        NDArray selected = source.get(new NDIndex("{}", idx.m1Rows()));
+        NDArray pre = Linear.linear(selected, d.matrix(), d.bias()).head();
+        NDArray padded = NDArrays.concat(new NDList(pre, zeroRow(c1Channels)), 0);
+        NDArray act = Activation.relu(padded);
+        NDArray rows = k.local(act.reshape(1, kk + 1L, c1Channels));
+        DjlKernels.close(copy, selected, pre, padded, act);
+        return rows;
+    }
+
+    /** {@code x} as contiguous rows {@code (B H W, C)}, a copy in the current scope. */
+    private NDArray channelsLastRows(NDArray x, Nchw xs) {
+        NDArray view = k.local(x.transpose(0, 2, 3, 1));
+        NDArray flat = view.reshape(-1);
+        if (xs.height() * xs.width() == 1 || xs.channels() == 1) {
+            NDArray dup = flat.duplicate();
+            flat.close();
+            flat = dup;
+        }
+        NDArray rows = flat.reshape((long) xs.batch() * xs.height() * xs.width(), xs.channels());
+        DjlKernels.close(view, flat);
+        return rows;
+    }
+
+    /**
+     * conv2 of the ROWS schedule on M1 rows {@code (1, K + 1, C1)}: ungrouped, one row gather of the im2col of the
+     * active output positions {@code (P S S, 9 C1)} and one {@code Linear.linear} with the im2col weight matrix;
+     * grouped, the windows gathered from the M1 rows and {@code Conv2d.conv2d} as for the other schedules.
+     */
+    private NDArray rowsConv3x3Relu(NDArray m1, PatchPlan plan, DjlConvWeights d) {
+        FoldedConv c = d.spec();
+        SpatialGeometry g = plan.geometry();
+        PatchIndex idx = k.plans().of(plan);
+        int p = plan.patchCount();
+        int s = g.cellSize();
+        DjlKernels.requireShape("windows", m1, new Shape(1, idx.m1Count() + 1L, c.inChannels()));
+        NDArray rows = k.local(m1.reshape(idx.m1Count() + 1L, c.inChannels()));
+        if (c.groups() != 1) {
+            NDArray win = rows.get(new NDIndex("{}", idx.m1Windows()));
+            rows.close();
+            NDArray r = patchConv3x3Relu(k.local(win), plan, d);
+            win.close();
+            return r;
+        }
+        NDArray cols = rows.get(new NDIndex("{}", idx.im2col()));
+        NDArray mat = cols.reshape((long) p * s * s, 9L * c.inChannels());
+        NDArray z = Linear.linear(mat, d.rowMatrix(), d.bias()).head();
+        NDArray act = Activation.relu(z);
+        NDArray cube = act.reshape(p, s, s, c.outChannels());
+        NDArray out = k.local(cube.transpose(0, 3, 1, 2));
+        DjlKernels.close(rows, cols, mat, z, act, cube);
+        return out;
+    }
+
+    /**
      * conv2 on the windows: the rows viewed as {@code (P, T, T, C1)}, transposed to {@code (P, C1, T, T)} (a
      * channels-last view), {@code Conv2d.conv2d} without padding, then the ReLU.
      *
@@ -125,6 +212,9 @@ final class DjlPatchOps {
         if (c.kernel() != 3 || c.stride() != g.stride()) {
             throw new IllegalArgumentException("c2 must be a 3x3 convolution with the plan's stride " + g.stride()
                     + ", got " + c);
+        }
+        if (windows != null && !windows.isReleased() && windows.getShape().dimension() == 3) {
+            return rowsConv3x3Relu(windows, plan, d);
         }
         int p = plan.patchCount();
         int t = g.windowSize();
@@ -204,9 +294,12 @@ final class DjlPatchOps {
             flat.close();
             flat = copy;
         }
-        NDArray acc = flat.reshape((long) shape.batch() * hw, shape.channels());
+        NDArray rows = flat.reshape((long) shape.batch() * hw, shape.channels());
         DjlKernels.close(view, flat);
-        return acc;
+        accIdentity = identity;
+        acc = rows;
+        accPristine = true;
+        return rows;
     }
 
     /**
@@ -228,6 +321,9 @@ final class DjlPatchOps {
         int p = plan.patchCount();
         if (p == 0) {
             return;
+        }
+        if (accumulator == acc) {
+            accPristine = false;
         }
         PatchIndex idx = k.plans().of(plan);
         int s = g.cellSize();
@@ -256,6 +352,10 @@ final class DjlPatchOps {
         KernelArgs.notNull("shape", shape);
         DjlKernels.requireShape("accumulator", accumulator,
                 new Shape((long) shape.batch() * shape.height() * shape.width(), shape.channels()));
+        if (accumulator == acc) {
+            acc = null;
+            accIdentity = null;
+        }
         NDArray r = k.local(Activation.relu(accumulator));
         NDArray nhwc = r.reshape(shape.batch(), shape.height(), shape.width(), shape.channels());
         NDArray nchw = nhwc.transpose(0, 3, 1, 2);

@@ -20,7 +20,11 @@ import org.laudnet.core.exec.SpatialGeometry;
  *   <li>window rows {@code (P T T, C1)}, row {@code (p T + ty) T + tx} = input pixel
  *       {@code (origin(i) + ty, origin(j) + tx)} of patch {@code p = (b, i, j)};
  *   <li>patch output rows {@code (P S S, C2)}, row {@code (p S + sy) S + sx} = output pixel {@code (i S + sy, j S + sx)};
- *   <li>accumulator rows {@code (B Hout Wout, Cout)}, row {@code (b Hout + y) Wout + x}.
+ *   <li>accumulator rows {@code (B Hout Wout, Cout)}, row {@code (b Hout + y) Wout + x};
+ *   <li>M1 rows {@code (K, C1)} (ROWS schedule): the conv1 output at the {@code K} distinct input pixels the active
+ *       patches read, in raster order (sample, then pixel), plus a zero row at {@code K};
+ *   <li>im2col rows {@code (P S S 9, C1)} (ROWS schedule): row {@code ((p S + sy) S + sx) 9 + 3 dy + dx} is the M1 row
+ *       of input pixel {@code (origin(i) + s sy + dy, origin(j) + s sx + dx)}, or the zero row outside the image.
  * </ul>
  *
  * <p>Not thread-safe: owned by one {@link DjlKernels}; the arrays live in its root manager until {@link #close()}.
@@ -38,6 +42,10 @@ final class PatchIndex implements AutoCloseable {
     private NDArray m1Samples;
     private NDArray m1Pixels;
     private NDArray m1Windows;
+    private NDArray m1Rows;
+    private NDArray im2col;
+    private int[] m1RowOf;
+    private int m1Count;
     private NDArray outRows;
     private NDArray validRows;
     private NDArray samples;
@@ -117,6 +125,90 @@ final class PatchIndex implements AutoCloseable {
     NDArray m1Windows() {
         buildM1();
         return m1Windows;
+    }
+
+    /** ROWS: the channels-last input row {@code b Hin Win + y Win + x} of each M1 pixel, in raster order; int64. */
+    NDArray m1Rows() {
+        if (m1Rows == null) {
+            int[] rowOf = m1RowOf();
+            long[] r = new long[m1Count];
+            for (int i = 0; i < rowOf.length; i++) {
+                if (rowOf[i] >= 0) {
+                    r[rowOf[i]] = i;
+                }
+            }
+            m1Rows = manager.create(r);
+        }
+        return m1Rows;
+    }
+
+    /** ROWS: the number {@code K} of M1 pixels (the zero row's index). */
+    int m1Count() {
+        m1RowOf();
+        return m1Count;
+    }
+
+    /**
+     * ROWS: for each active output position and 3x3 tap, its M1 row or {@code K} (the zero row) outside the image;
+     * {@code (P S S 9)} int64, position-major then tap {@code 3 dy + dx} (conv2's stride applied).
+     */
+    NDArray im2col() {
+        if (im2col == null) {
+            int[] rowOf = m1RowOf();
+            int h = geometry.inHeight();
+            int w = geometry.inWidth();
+            int s = geometry.cellSize();
+            int st = geometry.stride();
+            long[] idx = new long[count * s * s * 9];
+            int q = 0;
+            for (int p = 0; p < count; p++) {
+                int base = patches[3 * p] * h * w;
+                int oy = geometry.windowOrigin(patches[3 * p + 1]);
+                int ox = geometry.windowOrigin(patches[3 * p + 2]);
+                for (int sy = 0; sy < s; sy++) {
+                    for (int sx = 0; sx < s; sx++) {
+                        for (int dy = 0; dy < 3; dy++) {
+                            int y = oy + st * sy + dy;
+                            for (int dx = 0; dx < 3; dx++) {
+                                int x = ox + st * sx + dx;
+                                idx[q++] = y < 0 || y >= h || x < 0 || x >= w ? m1Count : rowOf[base + y * w + x];
+                            }
+                        }
+                    }
+                }
+            }
+            im2col = manager.create(idx);
+        }
+        return im2col;
+    }
+
+    /** The M1 row of every input pixel {@code b Hin Win + y Win + x}, -1 where no window reads it; sets the count. */
+    private int[] m1RowOf() {
+        if (m1RowOf != null) {
+            return m1RowOf;
+        }
+        int h = geometry.inHeight();
+        int w = geometry.inWidth();
+        int t = geometry.windowSize();
+        int hw = h * w;
+        int[] rowOf = new int[batch * hw];
+        for (int p = 0; p < count; p++) {
+            int base = patches[3 * p] * hw;
+            int oy = geometry.windowOrigin(patches[3 * p + 1]);
+            int ox = geometry.windowOrigin(patches[3 * p + 2]);
+            for (int y = Math.max(oy, 0); y < Math.min(oy + t, h); y++) {
+                for (int x = Math.max(ox, 0); x < Math.min(ox + t, w); x++) {
+                    rowOf[base + y * w + x] = 1;
+                }
+            }
+        }
+        int n = 0;
+        for (int r = 0; r < rowOf.length; r++) {
+            rowOf[r] = rowOf[r] != 0 ? n++ : -1;
+        }
+        m1Count = n;
+        m1RowOf = rowOf;
+        return rowOf;
     }
 
     private void buildM1() {
@@ -284,8 +376,8 @@ final class PatchIndex implements AutoCloseable {
     /** Releases the uploaded arrays. */
     @Override
     public void close() {
-        for (NDArray a : new NDArray[] {windows, m1Samples, m1Pixels, m1Windows, outRows, validRows, samples,
-            meanMatrix, validity}) {
+        for (NDArray a : new NDArray[] {windows, m1Samples, m1Pixels, m1Windows, m1Rows, im2col, outRows, validRows,
+            samples, meanMatrix, validity}) {
             if (a != null) {
                 a.close();
             }
@@ -294,6 +386,8 @@ final class PatchIndex implements AutoCloseable {
         m1Samples = null;
         m1Pixels = null;
         m1Windows = null;
+        m1Rows = null;
+        im2col = null;
         outRows = null;
         validRows = null;
         samples = null;

@@ -260,6 +260,34 @@ public record BlockWork(
     }
 
     /**
+     * The row-GEMM schedule ({@link CpuTerm#SPATIAL_ROWS}) of a SPATIAL or BOTH query: the MACs of the M1 schedule;
+     * moved elements are conv1's gathered input rows and the im2col of the active output positions
+     * ({@code 9 (dc w)} values per position with an ungrouped conv2; the windows {@code T^2 (dc w)} per patch with a
+     * grouped one, which the schedule then gathers instead).
+     *
+     * @param q the query (mode SPATIAL or BOTH) of a block with sparse spatial paths
+     * @return the work
+     * @throws IllegalArgumentException as {@link #spatial}
+     */
+    public static BlockWork spatialRows(BlockLatencyQuery q) {
+        BlockWork m1 = spatial(q, true);
+        BlockGeometry g = q.geometry();
+        if (g.convGroups() != 1) {
+            return m1;
+        }
+        int s = q.spatialGranularity();
+        int k = g.conv2Stride() * (s - 1) + 3;
+        boolean both = q.mode() == GateMode.BOTH;
+        double dc = both ? activeGroups(q.channelGroups(), q.channelDensity()) / (double) q.channelGroups() : 1;
+        double n = (double) q.batchSize() * q.activePatchesPerImage();
+        double inner = dc * g.width();
+        double gathered = m1.gathered - n * k * k * inner + n * s * s * 9 * inner;
+        return new BlockWork(m1.conv1Macs, m1.conv2Macs, m1.conv3Macs, m1.downsampleMacs, m1.basic, m1.conv1Weights,
+                m1.conv2Weights, m1.conv3Weights, m1.downsampleWeights, gathered, m1.scattered, m1.mapElements,
+                m1.patches, m1.patterns);
+    }
+
+    /**
      * The branch on {@code open} of {@code B} samples with {@code dc} of the inner channels, its weights read {@code
      * copies} times.
      */

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {1, 2, 4, 7}} dividing the output and smaller than it; channel {@code G in {2, 4, 8}}; spatial-and-channel {@code
  * S = 2, G = 4}) and density in {@link #CALIBRATION_DENSITIES}, every path the executor may take (the masked dense
  * fallback as {@link CpuTerm#MASKED_DENSE}), forced through
- * {@link PathPolicy} ({@code SPARSE}, {@code SPATIAL_WINDOWS}, {@code SPATIAL_M1}, {@code DENSE}) and timed
+ * {@link PathPolicy} ({@code SPARSE}, {@code SPATIAL_WINDOWS}, {@code SPATIAL_M1}, {@code SPATIAL_ROWS},
+ * {@code DENSE}) and timed
  * interleaved. Maskers: the difference of an all-closed call with and without evaluating the gates. Densities are imposed by seeded random masks with exactly {@code round(d * units)} open units per
  * sample (per batch for the layer gate). Operators: dense DJL {@code conv2d} on the network's convolution shapes and
  * pooling. Every time is the median of at least {@code runs} timed runs (up to {@code 3 runs} for
@@ -439,6 +440,9 @@ public final class CpuCalibrator {
                     policies.add(PathPolicy.SPATIAL_M1);
                     terms.add(CpuTerm.SPATIAL_M1);
                     works.add(BlockWork.spatial(q, true));
+                    policies.add(PathPolicy.SPATIAL_ROWS);
+                    terms.add(CpuTerm.SPATIAL_ROWS);
+                    works.add(BlockWork.spatialRows(q));
                 }
             }
         }

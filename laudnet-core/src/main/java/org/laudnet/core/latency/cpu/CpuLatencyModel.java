@@ -17,7 +17,8 @@ import org.laudnet.core.util.Checks;
  * <p>Convolution: {@code t = a + b * N * macs}; pooling: {@code t = a + b * N * C Hi Wi}. A gated block: {@code t =
  * masker + min over the paths the executor may take of t_path}, mirroring the executor's own choice: the paths are
  * {@link CpuTerm#MASKED_DENSE} (always allowed, the fallback), the sparse path of the mode ({@link CpuTerm#LAYER},
- * {@link CpuTerm#CHANNEL}, {@link CpuTerm#SPATIAL_WINDOWS} and {@link CpuTerm#SPATIAL_M1}), and each
+ * {@link CpuTerm#CHANNEL}, {@link CpuTerm#SPATIAL_WINDOWS}, {@link CpuTerm#SPATIAL_M1} and
+ * {@link CpuTerm#SPATIAL_ROWS}), and each
  * {@code t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the query. Special cases follow the
  * executor: every gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as the static block); no active
  * patch runs {@link CpuTerm#SKIP}; blocks the engine cannot run sparsely (spatial gates on basic blocks or on
@@ -163,7 +164,8 @@ public final class CpuLatencyModel implements LatencyPredictor {
             return masked;
         }
         return fastest(List.of(masked, option(CpuTerm.SPATIAL_WINDOWS, BlockWork.spatial(q, false), masker),
-                option(CpuTerm.SPATIAL_M1, BlockWork.spatial(q, true), masker)));
+                option(CpuTerm.SPATIAL_M1, BlockWork.spatial(q, true), masker),
+                option(CpuTerm.SPATIAL_ROWS, BlockWork.spatialRows(q), masker)));
     }
 
     private Option layer(BlockGeometry g, int batch, double rho, double masker) {

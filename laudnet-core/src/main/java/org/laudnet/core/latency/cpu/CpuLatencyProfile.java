@@ -38,7 +38,7 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * gather-conv-scatter paths (conv2 and conv3 on the active patches only); version-1 profiles were fitted to an
      * earlier executor and must be recalibrated.
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
     /** File name of the profile in the LAUDNet home ({@link #defaultLocation()}). */
     public static final String DEFAULT_FILE_NAME = "cpu-profile.json";

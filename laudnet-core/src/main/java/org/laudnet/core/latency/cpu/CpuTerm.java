@@ -24,6 +24,8 @@ import java.util.List;
  *   <li>{@link #CHANNEL}: the branch with channel-sliced weights, once per channel pattern.
  *   <li>{@link #SPATIAL_WINDOWS}: dense conv1, gathered windows of the active patches, conv2/conv3 on them, scatter.
  *   <li>{@link #SPATIAL_M1}: conv1 on the dilated mask's pixels only, then as {@link #SPATIAL_WINDOWS}.
+ *   <li>{@link #SPATIAL_ROWS}: conv1 on the dilated mask's channels-last rows, conv2 as one matrix product over the
+ *       im2col of the active output positions, conv3 on the active rows, scatter.
  * </ul>
  */
 public enum CpuTerm {
@@ -54,6 +56,10 @@ public enum CpuTerm {
             BlockWork.PATCHES, BlockWork.PATTERNS)),
     /** conv1 on the dilated mask, windows of the active patches. */
     SPATIAL_M1(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
+            BlockWork.MAP_ELEMENTS,
+            BlockWork.PATCHES, BlockWork.PATTERNS)),
+    /** conv1 on the dilated mask's rows, conv2 on the im2col of the active positions. */
+    SPATIAL_ROWS(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
             BlockWork.MAP_ELEMENTS,
             BlockWork.PATCHES, BlockWork.PATTERNS));
 

@@ -102,7 +102,8 @@ class DjlKernelsTest {
         assertEquals("djl-cpu", backend.id());
         assertTrue(backend.description().contains("PyTorch"), backend.description());
         assertTrue(backend.description().contains("intra-op threads"), backend.description());
-        assertEquals(EnumSet.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1), backend.spatialSchedules());
+        assertEquals(EnumSet.of(SpatialSchedule.WINDOWS, SpatialSchedule.M1, SpatialSchedule.ROWS),
+                backend.spatialSchedules());
         FoldedConv c = DjlNaive.conv(new Random(1), 6, 4, 1, 1, 0, 1);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
@@ -493,9 +494,15 @@ class DjlKernelsTest {
         List<Arguments> cases = new ArrayList<>();
         int[][] geos = {{7, 1, 2, 2}, {9, 2, 2, 2}, {8, 2, 2, 3}, {7, 1, 1, 2}, {9, 1, 3, 1}};
         for (int[] g : geos) {
-            for (SpatialSchedule sched : new SpatialSchedule[] {SpatialSchedule.WINDOWS, SpatialSchedule.M1}) {
-                for (double d : new double[] {0.5, 0.0, 1.0}) {
-                    cases.add(Arguments.of(g[0], g[1], g[2], g[3], sched, d));
+            for (SpatialSchedule sched : SpatialSchedule.values()) {
+                if (sched == SpatialSchedule.HALO) {
+                    continue;
+                }
+                for (double d : new double[] {0.5, 0.0, 1.0, -1.0}) {
+                    cases.add(Arguments.of(g[0], g[1], g[2], g[3], sched, d, 2));
+                    if (sched == SpatialSchedule.ROWS) {
+                        cases.add(Arguments.of(g[0], g[1], g[2], g[3], sched, d, 1));
+                    }
                 }
             }
         }
@@ -505,12 +512,17 @@ class DjlKernelsTest {
     @ParameterizedTest
     @MethodSource("spatialCases")
     void spatialPipelineMatchesNaive(int side, int stride, int cell, int batch, SpatialSchedule schedule,
-            double density) {
+            double density, int groups) {
         Random r = new Random(side * 100 + stride * 10 + cell + batch);
         SpatialGeometry g = SpatialGeometry.of(side, side, stride, cell);
         int m = g.gridSize();
-        PatchPlan plan = PatchPlan.fromMask(mask(r, batch * m * m, density), batch, g);
-        Branch br = new Branch(r, 5, 4, 6, 7, stride);
+        int[] cells = mask(r, batch * m * m, Math.max(density, 0));
+        if (density < 0) {
+            // one active cell at the last sample's bottom-right border
+            cells[cells.length - 1] = 1;
+        }
+        PatchPlan plan = PatchPlan.fromMask(cells, batch, g);
+        Branch br = new Branch(r, 5, 4, 6, 7, stride, groups);
         Nchw xs = new Nchw(batch, 5, side, side);
         Nchw os = new Nchw(batch, 7, g.outHeight(), g.outWidth());
         float[] x = DjlNaive.random(r, xs.size());
@@ -531,6 +543,39 @@ class DjlKernelsTest {
     }
 
     @Test
+    void rowsScheduleOnTheIdentityItselfReadsItBeforeAndAfterAdditions() {
+        // x is the identity (a stride-1 block without projection): the first plan's conv1 reads the untouched
+        // accumulator, the second plan's conv1 must not see the first plan's conv3 additions
+        Random r = new Random(23);
+        int batch = 2;
+        SpatialGeometry g = SpatialGeometry.of(8, 8, 1, 2);
+        int m = g.gridSize();
+        int[] a = mask(r, batch * m * m, 0.5);
+        int[] b = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = a[i] == 0 && r.nextBoolean() ? 1 : 0;
+        }
+        a[0] = 1;
+        b[a.length - 1] = 1;
+        a[a.length - 1] = 0;
+        PatchPlan pa = PatchPlan.fromMask(a, batch, g);
+        PatchPlan pb = PatchPlan.fromMask(b, batch, g);
+        Branch first = new Branch(r, 6, 4, 4, 6, 1, 1);
+        Branch second = new Branch(r, 6, 3, 5, 6, 1, 1);
+        Nchw xs = new Nchw(batch, 6, 8, 8);
+        float[] x = DjlNaive.random(r, xs.size());
+        float[] sum = x.clone();
+        try (Kernels.Scope<NDArray> s = k.openScope()) {
+            NDArray xa = k.importArray(array(x, xs), xs);
+            NDArray acc = k.spatialBegin(xa, xs);
+            first.run(pa, x, xs, xa, SpatialSchedule.ROWS, acc, sum);
+            second.run(pb, x, xs, xa, SpatialSchedule.ROWS, acc, sum);
+            assertClose(DjlNaive.relu(sum), values(k.spatialEnd(acc, xs)), TOL, "identity as input");
+            assertArrayEquals(x, values(xa), "input unchanged");
+        }
+    }
+
+    @Test
     void bothStyleSubPlansShareOneAccumulator() {
         Random r = new Random(21);
         int batch = 3;
@@ -546,14 +591,15 @@ class DjlKernelsTest {
         b[m * m] = 1;
         PatchPlan pa = PatchPlan.fromMask(a, batch, g);
         PatchPlan pb = PatchPlan.fromMask(b, batch, g);
-        Branch wide = new Branch(r, 5, 4, 6, 7, 2);
-        Branch narrow = new Branch(r, 5, 2, 2, 7, 2);
+        Branch wide = new Branch(r, 5, 4, 6, 7, 2, 2);
+        Branch narrow = new Branch(r, 5, 2, 2, 7, 2, 1);
         Nchw xs = new Nchw(batch, 5, 9, 9);
         Nchw os = new Nchw(batch, 7, g.outHeight(), g.outWidth());
         float[] x = DjlNaive.random(r, xs.size());
         float[] id = DjlNaive.random(r, os.size());
         float[] sum = id.clone();
-        for (SpatialSchedule sched : new SpatialSchedule[] {SpatialSchedule.M1, SpatialSchedule.WINDOWS}) {
+        for (SpatialSchedule sched : new SpatialSchedule[] {SpatialSchedule.M1, SpatialSchedule.WINDOWS,
+            SpatialSchedule.ROWS}) {
             float[] expectedSum = sum.clone();
             try (Kernels.Scope<NDArray> s = k.openScope()) {
                 NDArray xa = k.importArray(array(x, xs), xs);
@@ -569,16 +615,16 @@ class DjlKernelsTest {
         }
     }
 
-    /** A bottleneck branch with squeeze-excitation; conv2 has 2 groups. */
+    /** A bottleneck branch with squeeze-excitation; conv2 has the given groups. */
     private final class Branch {
         final FoldedConv c1;
         final FoldedConv c2;
         final FoldedConv c3;
         final FoldedConv fc;
 
-        Branch(Random r, int cin, int width1, int width2, int cout, int stride) {
+        Branch(Random r, int cin, int width1, int width2, int cout, int stride, int groups) {
             c1 = DjlNaive.conv(r, width1, cin, 1, 1, 0, 1);
-            c2 = DjlNaive.conv(r, width2, width1, 3, stride, 1, 2);
+            c2 = DjlNaive.conv(r, width2, width1, 3, stride, 1, groups);
             c3 = DjlNaive.conv(r, cout, width2, 1, 1, 0, 1);
             fc = DjlNaive.conv(r, width2, width2, 1, 1, 0, 1);
         }
@@ -593,8 +639,15 @@ class DjlKernelsTest {
             int w2 = c2.outChannels();
             float[] win = DjlNaive.windows(x, xs, plan, c1);
             NDArray wa = k.windowsConv1(xa, xs, plan, backend.upload(c1), schedule);
-            assertEquals(new Shape((long) p * t * t, w1), wa.getShape());
-            assertClose(DjlNaive.windowRows(win, p, w1, t), values(wa), TOL, "windows " + schedule);
+            if (schedule == SpatialSchedule.ROWS) {
+                // conv1 rows of the dilated mask in raster order, then the zero row
+                float[] m1 = DjlNaive.m1Rows(x, xs, plan, c1);
+                assertEquals(new Shape(1, m1.length / w1, w1), wa.getShape());
+                assertClose(m1, values(wa), TOL, "M1 rows");
+            } else {
+                assertEquals(new Shape((long) p * t * t, w1), wa.getShape());
+                assertClose(DjlNaive.windowRows(win, p, w1, t), values(wa), TOL, "windows " + schedule);
+            }
             float[] pt = DjlNaive.patchConv(win, plan, c2);
             NDArray pa = k.patchConv3x3Relu(wa, plan, backend.upload(c2));
             assertEquals(new Shape(p, w2, cell, cell), pa.getShape());

@@ -220,6 +220,49 @@ final class DjlNaive {
         return y;
     }
 
+    /**
+     * {@code ReLU(conv1(x))} at every distinct input pixel inside the image that some active patch's window covers, in
+     * raster order (sample, row, column), as rows {@code (K, C1)}, followed by one zero row.
+     */
+    static float[] m1Rows(float[] x, Nchw xs, PatchPlan plan, FoldedConv c1) {
+        float[] h = conv(x, xs, c1, null, true);
+        SpatialGeometry g = plan.geometry();
+        int t = g.windowSize();
+        int hh = xs.height();
+        int ww = xs.width();
+        boolean[] covered = new boolean[xs.batch() * hh * ww];
+        int[] list = plan.patches();
+        for (int p = 0; p < plan.patchCount(); p++) {
+            int oy = g.windowOrigin(list[3 * p + 1]);
+            int ox = g.windowOrigin(list[3 * p + 2]);
+            for (int yy = oy; yy < oy + t; yy++) {
+                for (int xx = ox; xx < ox + t; xx++) {
+                    if (yy >= 0 && yy < hh && xx >= 0 && xx < ww) {
+                        covered[(list[3 * p] * hh + yy) * ww + xx] = true;
+                    }
+                }
+            }
+        }
+        int co = c1.outChannels();
+        int k = 0;
+        for (boolean c : covered) {
+            k += c ? 1 : 0;
+        }
+        float[] rows = new float[(k + 1) * co];
+        int n = 0;
+        for (int i = 0; i < covered.length; i++) {
+            if (covered[i]) {
+                int b = i / (hh * ww);
+                int pix = i % (hh * ww);
+                for (int c = 0; c < co; c++) {
+                    rows[n * co + c] = h[(b * co + c) * hh * ww + pix];
+                }
+                n++;
+            }
+        }
+        return rows;
+    }
+
     /** {@code (P, C, T, T)} to rows {@code (P T T, C)}. */
     static float[] windowRows(float[] w, int patches, int channels, int t) {
         float[] r = new float[w.length];

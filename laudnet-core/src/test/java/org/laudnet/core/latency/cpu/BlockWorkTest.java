@@ -35,6 +35,25 @@ class BlockWorkTest {
     }
 
     @Test
+    void rowScheduleHasTheM1MacsAndGathersNineRowsPerActivePosition() {
+        BlockGeometry g = BlockGeometry.bottleneck(256, 64, 56, 1);
+        BlockLatencyQuery q = new BlockLatencyQuery(g, GateMode.SPATIAL, 4, 1, 0.25, 1, 2);
+        BlockWork m1 = BlockWork.spatial(q, true);
+        BlockWork rows = BlockWork.spatialRows(q);
+        assertEquals(m1.conv1Macs(), rows.conv1Macs());
+        assertEquals(m1.conv2Macs(), rows.conv2Macs());
+        assertEquals(m1.conv3Macs(), rows.conv3Macs());
+        assertEquals(m1.scattered(), rows.scattered());
+        // the windows (98 patches x 36 pixels x 64) are replaced by the im2col (98 x 16 positions x 9 taps x 64)
+        assertEquals(m1.gathered() - 98 * 36 * 64.0 + 98 * 16 * 9 * 64.0, rows.gathered(), 1e-6);
+        // a grouped conv2 gathers windows as the M1 schedule does
+        BlockGeometry grouped = new BlockGeometry(BlockType.BOTTLENECK, 64, 64, 64, 56, 56, 1, 4,
+                StridePlacement.CONV2);
+        BlockLatencyQuery qg = new BlockLatencyQuery(grouped, GateMode.SPATIAL, 4, 1, 0.25, 1, 2);
+        assertEquals(BlockWork.spatial(qg, true), BlockWork.spatialRows(qg));
+    }
+
+    @Test
     void downsamplingBlockCountsTheStridedWindowAndTheDownsample() {
         // 256 -> 128 -> 512, 56 -> 28, stride 2 on conv2: K = 2 (S - 1) + 3
         BlockGeometry g = BlockGeometry.bottleneck(256, 128, 56, 2);

@@ -38,6 +38,8 @@ class CpuLatencyModelTest {
                 LinearTerm.of(CpuTerm.SPATIAL_WINDOWS.features(), 0.3, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
         t.put(CpuTerm.SPATIAL_M1,
                 LinearTerm.of(CpuTerm.SPATIAL_M1.features(), 1000, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
+        t.put(CpuTerm.SPATIAL_ROWS,
+                LinearTerm.of(CpuTerm.SPATIAL_ROWS.features(), 2000, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
         CpuLatencyProfile.Machine m = new CpuLatencyProfile.Machine("test cpu", 2, 2, "PASSIVE", "jvm", "0.36.0",
                 "PyTorch 2.7.1",
                 "2026-01-01T00:00:00Z", "hand");

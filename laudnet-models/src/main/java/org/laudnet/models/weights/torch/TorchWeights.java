@@ -85,10 +85,12 @@ public final class TorchWeights {
     /**
      * The stage gates an import builds for a checkpoint, with the channel mask placement resolved: an explicit
      * {@code placement} is applied to every stage (it has no effect on stages without a channel gate); without one,
-     * a LAUDNet-named checkpoint ({@link GateNames#LAUDNET}) whose gates include a channel gate gets the reference's
-     * placement {@link ChannelMaskPlacement#BEFORE_NORM} on its channel-gated stages, since the reference trained it
-     * with {@code ReLU(BN(conv x mask))} and only that placement reproduces its outputs; torchvision-named files
-     * keep the specs as given.
+     * a LAUDNet-named ResNet checkpoint ({@link GateNames#LAUDNET}) whose gates include a channel gate gets the
+     * reference's placement {@link ChannelMaskPlacement#BEFORE_NORM} on its channel-gated stages, since the
+     * reference's {@code laud_resnet.py} trained it with {@code ReLU(BN(conv x mask))} and only that placement
+     * reproduces its outputs; a LAUDNet-named RegNet checkpoint (names under {@code trunk_output.}) keeps the specs as
+     * given, since the reference's {@code laud_regnet.py} masks after the activation ({@code ReLU(BN(conv)) x mask},
+     * {@link ChannelMaskPlacement#AFTER_ACTIVATION}); torchvision-named files keep the specs as given.
      *
      * @param tensors the state dict
      * @param placement the caller's placement, or null to choose by the file's naming
@@ -100,7 +102,7 @@ public final class TorchWeights {
         ChannelMaskPlacement p = placement;
         if (p == null) {
             boolean channel = java.util.Arrays.stream(gates).anyMatch(g -> g.mode().hasChannelGate());
-            if (!channel || gateNames(tensors) != GateNames.LAUDNET) {
+            if (!channel || gateNames(tensors) != GateNames.LAUDNET || isRegNet(tensors)) {
                 return out;
             }
             p = ChannelMaskPlacement.BEFORE_NORM;
@@ -125,12 +127,40 @@ public final class TorchWeights {
     public static void loadResNet(TensorFile tensors, Path source, GatedNetwork net)
             throws org.laudnet.models.weights.WeightFileException {
         GateNames names = gateNames(tensors);
+        requireGates(tensors, source, net, names);
+        TorchvisionImporter.loadResNet(tensors, source, net, names);
+    }
+
+    /**
+     * Loads a RegNetY state dict read from a checkpoint: torchvision names (gates keep their fresh initialisation) or
+     * LAUDNet names (every gate from the file, as the reference's {@code laud_regnet.py} names them).
+     *
+     * @param tensors the state dict
+     * @param source the checkpoint (named in errors)
+     * @param net an initialised RegNetY whose gates match the file's
+     * @throws TorchCheckpointException if the file holds gate tensors and the network has no gates (give it the
+     *     checkpoint's gates)
+     * @throws org.laudnet.models.weights.WeightFileException listing missing, unexpected and mis-shaped tensors
+     */
+    public static void loadRegNet(TensorFile tensors, Path source, GatedNetwork net)
+            throws org.laudnet.models.weights.WeightFileException {
+        GateNames names = gateNames(tensors);
+        requireGates(tensors, source, net, names);
+        TorchvisionImporter.loadRegNet(tensors, source, net, names);
+    }
+
+    private static void requireGates(TensorFile tensors, Path source, GatedNetwork net, GateNames names)
+            throws TorchCheckpointException {
         if (names == GateNames.LAUDNET && !hasGates(net)) {
             throw new TorchCheckpointException(source, "the checkpoint holds LAUDNet gate tensors (e.g. "
                     + tensors.names().stream().filter(TorchWeights::isGateTensor).findFirst().orElseThrow()
                     + ") but the network has no gates: build it with the checkpoint's per-stage gates");
         }
-        TorchvisionImporter.loadResNet(tensors, source, net, names);
+    }
+
+    /** Whether a state dict names its modules as torchvision's (and the reference's) RegNet does. */
+    private static boolean isRegNet(TensorFile tensors) {
+        return tensors.names().stream().anyMatch(n -> n.startsWith("trunk_output."));
     }
 
     private static boolean isGateTensor(String name) {

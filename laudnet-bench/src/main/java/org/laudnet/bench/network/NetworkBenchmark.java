@@ -1,0 +1,279 @@
+package org.laudnet.bench.network;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.laudnet.bench.blocks.BlockBenchmark;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.exec.Backend;
+import org.laudnet.core.exec.Backends;
+import org.laudnet.core.exec.ExecutionPath;
+import org.laudnet.core.exec.GateOverride;
+import org.laudnet.core.exec.NetworkExecution;
+import org.laudnet.core.exec.NetworkExecutor;
+import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.exec.PhaseTimer;
+import org.laudnet.core.exec.PlanRuntime;
+import org.laudnet.core.latency.cpu.CpuCalibrator;
+import org.laudnet.core.net.GatedBackbone;
+import org.laudnet.core.plan.InferencePlan;
+
+/**
+ * Whole-network CPU latency of a gated network at imposed per-block densities (method section 4): for each mode, batch
+ * size and density, the gated network through the engine's executors ({@link PathPolicy#AUTO}, maskers included, their
+ * decisions replaced by {@link GateOverride#density} masks), the static network through the same executors, the plain
+ * DJL forward of the static network (its own eager DJL/PyTorch blocks, what a user would run instead) and optionally an
+ * ONNX Runtime peer run interleaved, one call each per round; the medians give the ratios. A per-phase profile (engine
+ * {@link PhaseTimer} summed over the blocks of one call, fastest of the timed calls) at one density and batch 1 shows
+ * where each mode's time goes.
+ *
+ * <p>Not thread-safe; one benchmark runs at a time.
+ */
+public final class NetworkBenchmark {
+
+    /** Input side (ImageNet). */
+    public static final int INPUT = 224;
+
+    /**
+     * Benchmark settings.
+     *
+     * @param arch the architecture
+     * @param batches batch sizes
+     * @param densities imposed densities in (0, 1]
+     * @param modes gate modes
+     * @param runs timed rounds per row (medians)
+     * @param warmup untimed rounds per row
+     * @param seed weight, input and mask seed
+     * @param backendId the engine backend ({@link Backends#create(String, NDManager)})
+     * @param peerOnnx an ONNX file of the same static network for the ONNX Runtime peer, or null
+     * @param profileDensity the density of the per-phase profile, or NaN for none
+     */
+    public record Config(NetworkArch arch, int[] batches, double[] densities, List<NetworkMode> modes, int runs,
+            int warmup, long seed, String backendId, Path peerOnnx, double profileDensity) {
+        /** Validates the settings. */
+        public Config {
+            if (arch == null || modes == null || modes.isEmpty() || backendId == null) {
+                throw new IllegalArgumentException("arch, modes and backendId must be given");
+            }
+            if (runs <= 0 || warmup < 0) {
+                throw new IllegalArgumentException("runs must be positive and warmup non-negative, got " + runs
+                        + ", " + warmup);
+            }
+            if (batches == null || batches.length == 0 || Arrays.stream(batches).anyMatch(b -> b <= 0 || b > 256)) {
+                throw new IllegalArgumentException("batches must lie in 1..256, got " + Arrays.toString(batches));
+            }
+            if (densities == null || densities.length == 0
+                    || Arrays.stream(densities).anyMatch(d -> !(d > 0 && d <= 1))) {
+                throw new IllegalArgumentException("densities must lie in (0, 1], got " + Arrays.toString(densities));
+            }
+            modes = List.copyOf(modes);
+        }
+    }
+
+    /**
+     * One measured configuration.
+     *
+     * @param arch architecture id
+     * @param mode gate mode
+     * @param batch batch size
+     * @param density imposed per-block density
+     * @param macsRatio dynamic over static MACs of the calls
+     * @param latencyMs median of the gated network through the executors
+     * @param staticMs median of the static network through the executors
+     * @param djlMs median of the static network's plain DJL forward
+     * @param peerMs median of the ONNX Runtime peer, NaN without one
+     * @param paths how many blocks took each path in the last call
+     */
+    public record Row(String arch, NetworkMode mode, int batch, double density, double macsRatio, double latencyMs,
+            double staticMs, double djlMs, double peerMs, Map<ExecutionPath, Integer> paths) {
+        /** Returns {@code latencyMs / staticMs}. */
+        public double latencyRatio() {
+            return latencyMs / staticMs;
+        }
+
+        /** Returns {@code latencyMs / djlMs}. */
+        public double ratioVsDjl() {
+            return latencyMs / djlMs;
+        }
+
+        /** Returns {@code latencyMs / peerMs} (NaN without a peer). */
+        public double ratioVsPeer() {
+            return latencyMs / peerMs;
+        }
+    }
+
+    /**
+     * The per-phase profile of one mode.
+     *
+     * @param mode the mode ({@code null}: the static network through the executors)
+     * @param batch batch size
+     * @param density imposed density
+     * @param totalMs fastest timed call
+     * @param phases engine phase to milliseconds (summed over blocks) of that call
+     */
+    public record Profile(NetworkMode mode, int batch, double density, double totalMs, Map<String, Double> phases) {}
+
+    /** Rows and profiles of one run. */
+    public record Result(List<Row> rows, List<Profile> profiles) {}
+
+    private final Config config;
+
+    /**
+     * Creates a benchmark.
+     *
+     * @param config the settings
+     */
+    public NetworkBenchmark(Config config) {
+        this.config = config;
+    }
+
+    /** Returns the settings. */
+    public Config config() {
+        return config;
+    }
+
+    /**
+     * Runs every configuration.
+     *
+     * @param progress receives one line per finished row
+     * @return the rows and profiles
+     * @throws IllegalArgumentException if the backend id is unknown
+     * @throws IllegalStateException if the backend or the peer cannot start
+     */
+    public Result run(Consumer<String> progress) {
+        List<Row> rows = new ArrayList<>();
+        List<Profile> profiles = new ArrayList<>();
+        Engine.getInstance().setRandomSeed((int) config.seed());
+        try (NDManager manager = NDManager.newBaseManager();
+                OnnxPeer peer = config.peerOnnx() == null ? null : OnnxPeer.open(config.peerOnnx(),
+                        BlockBenchmark.threads())) {
+            ParameterStore ps = new ParameterStore(manager, false);
+            GateSpec[] none = new GateSpec[NetworkMode.SPATIAL_S.length];
+            Arrays.fill(none, GateSpec.none());
+            GatedBackbone staticNet = network(manager, none);
+            try (PlanRuntime<?> staticRt = PlanRuntime.create(InferencePlan.of(staticNet),
+                    Backends.create(config.backendId(), manager));
+                    NetworkExecutor staticEx = staticRt.newExecutor()) {
+                for (NetworkMode mode : config.modes()) {
+                    GatedBackbone net = network(manager, mode.stageGates());
+                    InferencePlan plan = InferencePlan.of(net);
+                    try (PlanRuntime<?> rt = PlanRuntime.create(plan, Backends.create(config.backendId(), manager));
+                            NetworkExecutor ex = rt.newExecutor()) {
+                        for (int batch : config.batches()) {
+                            rt.calibrate(batch);
+                            try (NDManager sub = manager.newSubManager()) {
+                                NDArray x = sub.randomNormal(0, 1, new Shape(batch, 3, INPUT, INPUT), DataType.FLOAT32);
+                                float[] host = peer == null ? null : x.toFloatArray();
+                                for (double d : config.densities()) {
+                                    ex.setGateOverride(GateOverride.density(d, config.seed() * 31 + batch));
+                                    Row r = measure(mode, batch, d, x, host, ex, staticEx, staticNet, ps, peer);
+                                    rows.add(r);
+                                    progress.accept(String.format(java.util.Locale.ROOT,
+                                            "%s %s batch %d density %.2f: MACs %.3f, %.2f ms, static %.2f ms (%.3f),"
+                                                    + " djl %.2f ms (%.3f)%s", r.arch(), mode.id(), batch, d,
+                                            r.macsRatio(), r.latencyMs(), r.staticMs(), r.latencyRatio(), r.djlMs(),
+                                            r.ratioVsDjl(), peer == null ? "" : String.format(java.util.Locale.ROOT,
+                                                    ", peer %.2f ms (%.3f)", r.peerMs(), r.ratioVsPeer())));
+                                }
+                                if (batch == 1 && !Double.isNaN(config.profileDensity())) {
+                                    ex.setGateOverride(GateOverride.density(config.profileDensity(), config.seed()));
+                                    profiles.add(profile(mode, ex, x, config.profileDensity()));
+                                    if (profiles.stream().noneMatch(p -> p.mode() == null)) {
+                                        profiles.add(0, profile(null, staticEx, x, Double.NaN));
+                                    }
+                                }
+                                ex.setGateOverride(null);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new Result(rows, profiles);
+    }
+
+    private GatedBackbone network(NDManager manager, GateSpec[] stageGates) {
+        Engine.getInstance().setRandomSeed((int) config.seed());
+        GatedBackbone net = config.arch().build(stageGates);
+        net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, INPUT, INPUT));
+        return net;
+    }
+
+    private Row measure(NetworkMode mode, int batch, double density, NDArray x, float[] host, NetworkExecutor ex,
+            NetworkExecutor staticEx, GatedBackbone staticNet, ParameterStore ps, OnnxPeer peer) {
+        int n = config.runs();
+        double[] dyn = new double[n];
+        double[] st = new double[n];
+        double[] djl = new double[n];
+        double[] onnx = new double[n];
+        double macs = 0;
+        Map<ExecutionPath, Integer> paths = new EnumMap<>(ExecutionPath.class);
+        for (int i = -config.warmup(); i < n; i++) {
+            long t0 = System.nanoTime();
+            NetworkExecution r = ex.run(x, PathPolicy.AUTO);
+            long t1 = System.nanoTime();
+            NetworkExecution s = staticEx.run(x, PathPolicy.AUTO);
+            long t2 = System.nanoTime();
+            try (NDManager scratch = x.getManager().newSubManager()) {
+                // every array of the plain forward (logits and its density bookkeeping) lands in the scratch manager
+                x.tempAttach(scratch);
+                staticNet.run(ps, x, false);
+            }
+            long t3 = System.nanoTime();
+            if (peer != null) {
+                peer.run(host, batch);
+            }
+            long t4 = System.nanoTime();
+            if (i >= 0) {
+                dyn[i] = (t1 - t0) / 1e6;
+                st[i] = (t2 - t1) / 1e6;
+                djl[i] = (t3 - t2) / 1e6;
+                onnx[i] = (t4 - t3) / 1e6;
+                macs = r.report().macsRatio();
+                if (i == n - 1) {
+                    for (ExecutionPath p : r.report().paths()) {
+                        paths.merge(p, 1, Integer::sum);
+                    }
+                }
+            }
+            r.logits().close();
+            s.logits().close();
+        }
+        return new Row(config.arch().id(), mode, batch, density, macs, CpuCalibrator.median(dyn),
+                CpuCalibrator.median(st), CpuCalibrator.median(djl),
+                peer == null ? Double.NaN : CpuCalibrator.median(onnx), paths);
+    }
+
+    private Profile profile(NetworkMode mode, NetworkExecutor ex, NDArray x, double density) {
+        PhaseTimer timer = new PhaseTimer();
+        ex.setPhaseTimer(timer);
+        double best = Double.POSITIVE_INFINITY;
+        Map<String, Double> phases = new LinkedHashMap<>();
+        try {
+            for (int i = -config.warmup(); i < config.runs(); i++) {
+                timer.reset();
+                long t0 = System.nanoTime();
+                ex.run(x, PathPolicy.AUTO).logits().close();
+                double ms = (System.nanoTime() - t0) / 1e6;
+                if (i >= 0 && ms < best) {
+                    best = ms;
+                    phases = timer.millis();
+                }
+            }
+        } finally {
+            ex.setPhaseTimer(null);
+        }
+        return new Profile(mode, 1, density, best, phases);
+    }
+}
