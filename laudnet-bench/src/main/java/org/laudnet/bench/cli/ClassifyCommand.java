@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -240,21 +239,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 specs[s] = specs[s].withChannelMaskPlacement(placement);
             }
         }
-        if (weights.equals(PretrainedModels.RESNET50_IMAGENET) && !cache.hasResNet50()) {
-            throw new EnvironmentException("the ImageNet ResNet-50 is not in " + cache.resnet50Dir()
-                    + "; fetch it with 'scripts/fetch-assets weights'");
-        }
-        try {
-            return PretrainedModels.load(weights, cache, options, specs);
-        } catch (IllegalArgumentException e) {
-            String m = String.valueOf(e.getMessage());
-            for (Map.Entry<String, String> n : Map.of("name ", "--weights ", "stageGates ", "--gates ").entrySet()) {
-                if (m.startsWith(n.getKey())) {
-                    throw OptionChecks.bad(spec, n.getValue() + m.substring(n.getKey().length()));
-                }
-            }
-            throw e;
-        }
+        return ServeCommand.pretrained(spec, weights, options, specs);
     }
 
     /**

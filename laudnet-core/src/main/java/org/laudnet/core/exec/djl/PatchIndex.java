@@ -219,33 +219,14 @@ final class PatchIndex implements AutoCloseable {
         int w = geometry.inWidth();
         int t = geometry.windowSize();
         int hw = h * w;
-        int[] rowOf = new int[batch * hw];
-        for (int p = 0; p < count; p++) {
-            int base = patches[3 * p] * hw;
-            int oy = geometry.windowOrigin(patches[3 * p + 1]);
-            int ox = geometry.windowOrigin(patches[3 * p + 2]);
-            for (int y = Math.max(oy, 0); y < Math.min(oy + t, h); y++) {
-                for (int x = Math.max(ox, 0); x < Math.min(ox + t, w); x++) {
-                    rowOf[base + y * w + x] = 1;
-                }
-            }
-        }
-        int k = 0;
-        for (int r = 0; r < rowOf.length; r++) {
-            if (rowOf[r] != 0) {
-                k++;
-            }
-        }
+        int[] rowOf = m1RowOf();
+        int k = m1Count;
         long[] bs = new long[k];
         long[] px = new long[k];
-        int n = 0;
         for (int r = 0; r < rowOf.length; r++) {
-            if (rowOf[r] != 0) {
-                bs[n] = r / hw;
-                px[n] = r % hw;
-                rowOf[r] = n++;
-            } else {
-                rowOf[r] = -1;
+            if (rowOf[r] >= 0) {
+                bs[rowOf[r]] = r / hw;
+                px[rowOf[r]] = r % hw;
             }
         }
         long[] idx = new long[count * t * t];
