@@ -227,7 +227,7 @@ public record FuzzReport(List<FormatReport> formats, FuzzSettings settings, Stri
 
     /**
      * Collapses whitespace runs (messages can span lines), writes control characters and unpaired surrogates (which a
-     * mutated input can put into a message) as {@code \\uXXXX}, and abbreviates.
+     * mutated input can put into a message) as Java escapes ({@code \\u} and four hexadecimal digits), and abbreviates.
      */
     static String oneLine(String s, int max) {
         String o = s == null ? "" : s.replaceAll("\\s+", " ").trim();
