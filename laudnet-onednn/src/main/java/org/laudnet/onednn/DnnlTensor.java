@@ -19,6 +19,8 @@ public final class DnnlTensor {
     final long capacity;
     /** The scope depth that owns the tensor, or -1 once released. */
     int owner;
+    /** For a spatial accumulator between spatialBegin and spatialEnd: the block's identity; else null. */
+    DnnlTensor identity;
 
     DnnlTensor(FloatPointer data, Nchw shape, int owner) {
         this.data = data;

@@ -69,31 +69,53 @@ final class HostOps {
     }
 
     /**
-     * Adds the conv3 rows of the patches {@code y} ({@code (Pb, S, S)} rows of {@code cout}) into the accumulator at
-     * their output positions inside the image.
+     * Gathers the rows of {@code src} ({@code cout} channels) at the output positions of the patches into {@code out}:
+     * rows {@code (p, oy, ox)} of the patch layout {@code (Pb, S, S)}; rows outside the output are zeroed (the rows of
+     * the bucket's padding patches are left as they are).
      */
-    static void scatterAddPatches(DnnlTensor y, PatchPlan plan, int cout, DnnlTensor acc) {
+    static void gatherPatchRows(DnnlTensor src, PatchPlan plan, int cout, DnnlTensor out) {
         SpatialGeometry g = plan.geometry();
         int s = g.cellSize();
         int oh = g.outHeight();
         int ow = g.outWidth();
         int[] list = plan.patches();
-        float[] src = new float[s * cout];
-        float[] dst = new float[s * cout];
+        float[] zeros = new float[s * cout];
         for (int p = 0; p < plan.patchCount(); p++) {
             int b = list[3 * p];
             int py0 = list[3 * p + 1] * s;
             int px0 = list[3 * p + 2] * s;
             int cols = Math.min(s, ow - px0);
-            int n = cols * cout;
-            for (int oy = 0; oy < s && py0 + oy < oh; oy++) {
-                y.buf.get((p * s + oy) * s * cout, src, 0, n);
-                int at = ((b * oh + py0 + oy) * ow + px0) * cout;
-                acc.buf.get(at, dst, 0, n);
-                for (int i = 0; i < n; i++) {
-                    dst[i] += src[i];
+            for (int oy = 0; oy < s; oy++) {
+                int row = (p * s + oy) * s * cout;
+                if (py0 + oy >= oh) {
+                    out.buf.put(row, zeros, 0, s * cout);
+                    continue;
                 }
-                acc.buf.put(at, dst, 0, n);
+                out.buf.put(row, src.buf, ((b * oh + py0 + oy) * ow + px0) * cout, cols * cout);
+                if (cols < s) {
+                    out.buf.put(row + cols * cout, zeros, 0, (s - cols) * cout);
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies the rows of the patches {@code y} ({@code (Pb, S, S)} rows of {@code cout}) to their output positions
+     * inside the image in {@code out}, overwriting what is there.
+     */
+    static void scatterPatchRows(DnnlTensor y, PatchPlan plan, int cout, DnnlTensor out) {
+        SpatialGeometry g = plan.geometry();
+        int s = g.cellSize();
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int[] list = plan.patches();
+        for (int p = 0; p < plan.patchCount(); p++) {
+            int b = list[3 * p];
+            int py0 = list[3 * p + 1] * s;
+            int px0 = list[3 * p + 2] * s;
+            int n = Math.min(s, ow - px0) * cout;
+            for (int oy = 0; oy < s && py0 + oy < oh; oy++) {
+                out.buf.put(((b * oh + py0 + oy) * ow + px0) * cout, y.buf, (p * s + oy) * s * cout, n);
             }
         }
     }

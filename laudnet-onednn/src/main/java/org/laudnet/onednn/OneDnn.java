@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * JavaCPP cache ({@code ~/.javacpp/cache}, or the directory of the {@code org.bytedeco.javacpp.cachedir} system
  * property) on first load; later loads reuse it.
  *
- * <p>Threads: the presets build oneDNN with its OpenMP runtime and bundle their own {@code libgomp}, which reads
- * {@code OMP_NUM_THREADS} once when it loads (default: every core of the process's affinity mask). See
- * {@link #threads()}.
+ * <p>Threads: the presets build oneDNN with its OpenMP runtime and bundle their own {@code libgomp}, in which the
+ * thread count belongs to each OS thread (default: {@code OMP_NUM_THREADS}, read once when it loads, else every core of
+ * the process's affinity mask). Each {@link OneDnnBackend} sets it on the threads that run its primitives; see
+ * {@link #defaultThreads(int)} for the default of a backend.
  *
  * <p>Thread-safe.
  */
@@ -27,13 +28,19 @@ public final class OneDnn {
     /** The environment variable the bundled OpenMP runtime reads for its thread count. */
     public static final String THREADS_ENV = "OMP_NUM_THREADS";
 
+    /**
+     * The system property that sets the threads of each executor of every oneDNN backend created without an explicit
+     * count (a positive integer; it overrides {@value #THREADS_ENV}).
+     */
+    public static final String THREADS_PROPERTY = "laudnet.onednn.threads";
+
     private static final Logger LOG = LoggerFactory.getLogger(OneDnn.class);
 
     /**
      * The outcome of loading the natives.
      *
      * @param available whether oneDNN can run here
-     * @param reason the version and ISA ("oneDNN 3.11.0, ISA avx10_1_512_amx, OpenMP, 2 threads"), or why not
+     * @param reason the version and ISA ("oneDNN 3.11.0, ISA avx10_1_512_amx, OpenMP"), or why not
      */
     public record Status(boolean available, String reason) {}
 
@@ -70,8 +77,7 @@ public final class OneDnn {
             String isa = isaName();
             String runtime = v.cpu_runtime() == dnnl.DNNL_RUNTIME_OMP ? "OpenMP" : "runtime " + v.cpu_runtime();
             cpuEngine = e;
-            String reason = "oneDNN " + v.major() + "." + v.minor() + "." + v.patch() + ", ISA " + isa + ", " + runtime
-                    + ", " + threads() + " threads";
+            String reason = "oneDNN " + v.major() + "." + v.minor() + "." + v.patch() + ", ISA " + isa + ", " + runtime;
             LOG.debug("loaded {} in {} ms", reason, (System.nanoTime() - t0) / 1_000_000);
             return new Status(true, reason);
         } catch (LinkageError | RuntimeException e) {
@@ -95,12 +101,44 @@ public final class OneDnn {
     }
 
     /**
-     * Returns the threads each oneDNN primitive uses: {@value #THREADS_ENV} when it is a positive integer (the bundled
-     * OpenMP runtime reads it when it loads), else the processors available to the JVM.
+     * Returns the default threads of each executor of a backend created without an explicit count, for one worker:
+     * {@link #defaultThreads(int) defaultThreads(1)}.
      *
      * @return the thread count
+     * @throws IllegalArgumentException if {@value #THREADS_PROPERTY} is set but not a positive integer
      */
     public static int threads() {
+        return defaultThreads(1);
+    }
+
+    /**
+     * Returns the default threads of each executor when {@code workers} executors of a model run at once: the system
+     * property {@value #THREADS_PROPERTY} when set, else {@value #THREADS_ENV} when it is a positive integer (its first
+     * entry), else {@code max(1, cores / workers)}, so that {@code workers x threads <= cores}.
+     *
+     * @param workers executors running at once, at least 1
+     * @return the thread count
+     * @throws IllegalArgumentException if {@code workers < 1}, or {@value #THREADS_PROPERTY} is set but not a positive
+     *     integer
+     */
+    public static int defaultThreads(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+        }
+        String p = System.getProperty(THREADS_PROPERTY);
+        if (p != null) {
+            int n;
+            try {
+                n = Integer.parseInt(p.trim());
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (n < 1) {
+                throw new IllegalArgumentException("the system property " + THREADS_PROPERTY
+                        + " must be a positive integer, got '" + p + "'");
+            }
+            return n;
+        }
         String v = System.getenv(THREADS_ENV);
         if (v != null) {
             try {
@@ -112,7 +150,7 @@ public final class OneDnn {
                 // the runtime ignores it too
             }
         }
-        return Runtime.getRuntime().availableProcessors();
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
     }
 
     private static String isaName() {

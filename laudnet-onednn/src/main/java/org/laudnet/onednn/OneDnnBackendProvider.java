@@ -38,12 +38,16 @@ public final class OneDnnBackendProvider implements BackendProvider {
         return CPU_RANK;
     }
 
-    /** Returns the cached native probe: available with oneDNN's version, ISA and threads, or why not. */
+    /**
+     * Returns the cached native probe: available with oneDNN's version, ISA and default threads per executor
+     * ({@link OneDnn#defaultThreads(int)}), or why not.
+     */
     @Override
     public Availability availability() {
         try {
             OneDnn.Status s = OneDnn.status();
-            return new Availability(s.available(), s.reason());
+            return new Availability(s.available(), s.available()
+                    ? s.reason() + ", " + OneDnn.threads() + " threads per executor by default" : s.reason());
         } catch (LinkageError | RuntimeException e) {
             return new Availability(false, "oneDNN unusable: " + e);
         }

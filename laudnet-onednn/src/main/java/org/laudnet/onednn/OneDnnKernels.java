@@ -7,19 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.bytedeco.dnnl.convolution_forward;
-import org.bytedeco.dnnl.binary;
-import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.engine;
-import org.bytedeco.dnnl.global.dnnl;
-import org.bytedeco.dnnl.matmul;
-import org.bytedeco.dnnl.memory;
-import org.bytedeco.dnnl.pooling_forward;
-import org.bytedeco.dnnl.post_ops;
-import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.laudnet.core.exec.ConvWeights;
@@ -37,45 +26,47 @@ import org.laudnet.core.plan.FoldedConv;
  * imported input to the exported logits: no layout conversion between blocks).
  *
  * <p>On oneDNN: {@link #conv} (a convolution primitive with bias, and the residual sum and ReLU fused as post-ops: a
- * dense bottleneck is three primitives), {@link #maxPool} and {@link #avgPool} (pooling), {@link #mean} (average pooling over the whole map),
- * {@link #relu} and {@link #spatialEnd} (eltwise), {@link #scaleChannels} (binary multiply with a broadcast per-channel
- * factor), {@link #windowsConv1} (schedule HALO: rows of the patch windows gathered into one contiguous buffer, then a
- * matmul with bias and ReLU; schedule WINDOWS: conv1 as one dense fused convolution, then its window rows gathered), {@link #patchConv3x3Relu} (a valid convolution over the gathered windows, the patches as its batch,
- * with conv2's stride and groups) and {@link #patchConv1x1Add} (a matmul with bias on the patch rows). In Java on the
- * native buffers (row copies and per-row arithmetic, no engine call): the gathers and scatters of samples, rows and
- * patches ({@link #gatherSamples}, {@link #scatterSamplesResidualRelu}, {@link #fillInactiveRelu}, the window gather,
- * the scatter-add of {@link #patchConv1x1Add}), {@link #maskedMean}, {@link #patchMeans},
+ * dense bottleneck is three primitives), {@link #maxPool} and {@link #avgPool} (pooling), {@link #mean} (average
+ * pooling over the whole map), {@link #relu} and {@link #spatialBegin} (eltwise), {@link #scaleChannels} (binary
+ * multiply with a broadcast per-channel factor), {@link #windowsConv1} (schedule HALO: rows of the patch windows
+ * gathered into one contiguous buffer, then a matmul with bias and ReLU; schedule WINDOWS: conv1 as one dense fused
+ * convolution, then its window rows gathered), {@link #patchConv3x3Relu} (a valid convolution over the gathered
+ * windows, the patches as its batch, with conv2's stride and groups) and {@link #patchConv1x1Add} (a matmul on the
+ * patch rows with bias, the residual sum and the ReLU fused as post-ops). In Java on the native buffers (row copies
+ * and per-row arithmetic, no engine call): the gathers and scatters of samples, rows and patches
+ * ({@link #gatherSamples}, {@link #scatterSamplesResidualRelu}, {@link #fillInactiveRelu}, the window gather, the
+ * identity-row gather and the row scatter of {@link #patchConv1x1Add}), {@link #maskedMean}, {@link #patchMeans},
  * {@link #scalePatchesSigmoid} and the transfers.
  *
- * <p>Primitive cache: every primitive is created once per shape (convolution: its geometry, batch and input size,
- * whether residual and ReLU are fused; patch primitives: the patch count rounded up to a bucket, see
- * {@link #bucket}) and kept for the life of the kernels object, with its argument memories; a call only points the
- * memories at the tensors' buffers. Buffers come from a {@link BufferPool}.
+ * <p>Primitive cache ({@link Primitives}): every primitive is created once per shape (convolution: its geometry,
+ * batch and input size, whether residual and ReLU are fused; patch primitives: the patch count rounded up to a bucket,
+ * see {@link #bucket}) and kept with its argument memories; a call only points the memories at the tensors' buffers.
+ * Buffers come from a {@link BufferPool}.
+ *
+ * <p>Threads: every primitive first sets the backend's thread count ({@link OneDnnBackend#threads()}) on the calling
+ * thread, a no-op when that thread already has it; when the backend's count changed, the cached primitives (whose work
+ * split oneDNN fixes at creation) are created afresh.
  *
  * <p>Not thread-safe: one executor owns a kernels object. Weights are shared and read concurrently.
  */
 final class OneDnnKernels implements Kernels<DnnlTensor> {
 
-    private static final int ARG_SRC = dnnl.DNNL_ARG_SRC;
-    private static final int ARG_DST = dnnl.DNNL_ARG_DST;
-    private static final int ARG_WEIGHTS = dnnl.DNNL_ARG_WEIGHTS;
-    private static final int ARG_BIAS = dnnl.DNNL_ARG_BIAS;
-    private static final int ARG_SRC_1 = dnnl.DNNL_ARG_SRC_1;
-    /** The second input of the first (binary) post-op. */
-    private static final int ARG_POST_OP_0_SRC_1 = dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1;
-
     private final OneDnnBackend backend;
     private final engine eng;
     private final stream strm;
     private final BufferPool pool = new BufferPool();
-    private final Map<Object, Prim> cache = new HashMap<>();
+    private final Primitives prims;
     private final ArrayDeque<Frame> frames = new ArrayDeque<>();
+    /** The thread count the cached primitives were created at. */
+    private int primitiveThreads;
     private boolean closed;
 
     OneDnnKernels(OneDnnBackend backend, engine eng) {
         this.backend = backend;
         this.eng = eng;
         this.strm = new stream(eng);
+        this.prims = new Primitives(eng);
+        this.primitiveThreads = backend.threadSetting();
         frames.push(new Frame(null));
     }
 
@@ -225,16 +216,12 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     @Override
     public ConvWeights temporary(FoldedConv conv) {
         ensureOpen();
-        OneDnnWeights w = new OneDnnWeights(conv, eng);
+        OneDnnWeights w = backend.newWeights(conv);
         frames.peek().temporaries.add(w);
         return w;
     }
 
     // ------------------------------------------------------------------------------------------------ dense
-
-    /** A convolution primitive's shape. */
-    private record ConvKey(int out, int in, int kernel, int stride, int padding, int groups, int batch, int height,
-            int width, boolean residual, boolean relu) {}
 
     @Override
     public DnnlTensor conv(DnnlTensor x, Nchw xs, ConvWeights w, DnnlTensor residual, boolean relu) {
@@ -267,13 +254,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     private DnnlTensor convolve(DnnlTensor x, Nchw xs, OneDnnWeights w, int padding, DnnlTensor residual,
             boolean relu, Nchw os, long floats) {
         FoldedConv c = w.spec();
-        ConvKey key = new ConvKey(c.outChannels(), c.inChannels(), c.kernel(), c.stride(), padding, c.groups(),
-                xs.batch(), xs.height(), xs.width(), residual != null, relu);
-        Prim p = cache.get(key);
-        if (p == null) {
-            p = createConv(key, w, os);
-            cache.put(key, p);
-        }
+        Prim p = prims.conv(ConvShape.of(c, padding, xs.batch(), xs.height(), xs.width(), residual != null, relu));
         DnnlTensor y = alloc(os, floats);
         FloatPointer wp = w.in(w.plainConvDesc(), p.weightsDesc, strm);
         if (residual == null) {
@@ -284,39 +265,6 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         return y;
     }
 
-    private Prim createConv(ConvKey k, OneDnnWeights w, Nchw os) {
-        memory.desc src = nhwc(k.batch, k.in, k.height, k.width);
-        memory.desc dst = nhwc(os.batch(), os.channels(), os.height(), os.width());
-        long[] wdims = k.groups == 1 ? new long[] {k.out, k.in, k.kernel, k.kernel}
-                : new long[] {k.groups, k.out / k.groups, k.in / k.groups, k.kernel, k.kernel};
-        memory.desc wany = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
-        memory.desc bias = new memory.desc(new long[] {k.out}, memory.data_type.f32, memory.format_tag.x);
-        post_ops ops = new post_ops();
-        if (k.residual) {
-            ops.append_binary(dnnl.algorithm.binary_add, dst);
-        }
-        if (k.relu) {
-            ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
-        }
-        primitive_attr attr = new primitive_attr();
-        attr.set_post_ops(ops);
-        long[] strides = {k.stride, k.stride};
-        long[] pad = {k.padding, k.padding};
-        convolution_forward.primitive_desc pd = new convolution_forward.primitive_desc(eng,
-                dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct, src, wany, bias, dst, strides, pad,
-                pad, attr, false);
-        memory.desc wd = pd.weights_desc();
-        int[] args = k.residual ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
-                : new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST};
-        memory.desc[] descs = k.residual ? new memory.desc[] {src, wd, bias, dst, dst}
-                : new memory.desc[] {src, wd, bias, dst};
-        return new Prim(Prim.create(pd), wd, eng, args, descs);
-    }
-
-    /** A pooling primitive's shape. */
-    private record PoolKey(boolean max, int batch, int channels, int height, int width, int kernel, int stride,
-            int padding) {}
-
     @Override
     public DnnlTensor maxPool(DnnlTensor x, Nchw xs, int kernel, int stride, int padding) {
         ensureOpen();
@@ -325,7 +273,8 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
             throw new IllegalArgumentException("maxPool needs kernel > 0, stride > 0 and 0 <= padding < kernel, got "
                     + "kernel " + kernel + ", stride " + stride + ", padding " + padding);
         }
-        return pool(new PoolKey(true, xs.batch(), xs.channels(), xs.height(), xs.width(), kernel, stride, padding), x);
+        return pool(new Primitives.PoolKey(true, xs.batch(), xs.channels(), xs.height(), xs.width(), kernel, stride,
+                padding), x);
     }
 
     @Override
@@ -336,30 +285,19 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
             throw new IllegalArgumentException("avgPool's kernel must be positive and divide H x W = " + xs.height()
                     + " x " + xs.width() + ", got " + kernel);
         }
-        return pool(new PoolKey(false, xs.batch(), xs.channels(), xs.height(), xs.width(), kernel, kernel, 0), x);
+        return pool(new Primitives.PoolKey(false, xs.batch(), xs.channels(), xs.height(), xs.width(), kernel, kernel,
+                0), x);
     }
 
-    private DnnlTensor pool(PoolKey k, DnnlTensor x) {
-        int oh = (k.height + 2 * k.padding - k.kernel) / k.stride + 1;
-        int ow = (k.width + 2 * k.padding - k.kernel) / k.stride + 1;
+    private DnnlTensor pool(Primitives.PoolKey k, DnnlTensor x) {
+        int oh = k.outHeight();
+        int ow = k.outWidth();
         if (oh <= 0 || ow <= 0) {
-            throw new IllegalArgumentException("the input " + k.height + " x " + k.width + " is smaller than the "
-                    + k.kernel + " x " + k.kernel + " pooling window");
+            throw new IllegalArgumentException("the input " + k.height() + " x " + k.width() + " is smaller than the "
+                    + k.kernel() + " x " + k.kernel() + " pooling window");
         }
-        Nchw os = new Nchw(k.batch, k.channels, oh, ow);
-        Prim p = cache.get(k);
-        if (p == null) {
-            memory.desc src = nhwc(k.batch, k.channels, k.height, k.width);
-            memory.desc dst = nhwc(k.batch, k.channels, oh, ow);
-            pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(eng,
-                    dnnl.prop_kind.forward_inference,
-                    k.max ? dnnl.algorithm.pooling_max : dnnl.algorithm.pooling_avg_exclude_padding, src, dst,
-                    new long[] {k.stride, k.stride}, new long[] {k.kernel, k.kernel}, new long[] {0, 0},
-                    new long[] {k.padding, k.padding}, new long[] {k.padding, k.padding});
-            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {src, dst});
-            cache.put(k, p);
-        }
-        DnnlTensor y = alloc(os);
+        Prim p = prims.pool(k);
+        DnnlTensor y = alloc(new Nchw(k.batch(), k.channels(), oh, ow));
         p.run(strm, x.data, y.data);
         return y;
     }
@@ -372,11 +310,9 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
             // a global mean as one average pooling window needs a square map; the engine only uses square maps
             throw new IllegalArgumentException("mean needs a square map, got " + xs.height() + " x " + xs.width());
         }
-        return pool(new PoolKey(false, xs.batch(), xs.channels(), xs.height(), xs.width(), xs.height(), 1, 0), x);
+        return pool(new Primitives.PoolKey(false, xs.batch(), xs.channels(), xs.height(), xs.width(), xs.height(), 1,
+                0), x);
     }
-
-    /** An element-wise ReLU's size. */
-    private record ReluKey(long size) {}
 
     @Override
     public DnnlTensor relu(DnnlTensor x, Nchw xs) {
@@ -388,20 +324,8 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     }
 
     private void reluInto(DnnlTensor x, DnnlTensor y, long size) {
-        ReluKey k = new ReluKey(size);
-        Prim p = cache.get(k);
-        if (p == null) {
-            memory.desc d = new memory.desc(new long[] {size}, memory.data_type.f32, memory.format_tag.x);
-            eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(eng,
-                    dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_relu, d, d, 0f, 0f);
-            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {d, d});
-            cache.put(k, p);
-        }
-        p.run(strm, x.data, y.data);
+        prims.relu(size).run(strm, x.data, y.data);
     }
-
-    /** A per-channel multiply's shape. */
-    private record ScaleKey(int batch, int channels, int height, int width) {}
 
     @Override
     public DnnlTensor scaleChannels(DnnlTensor h, Nchw hs, DnnlTensor scale, boolean sigmoid) {
@@ -418,17 +342,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
             factors = alloc(ss);
             factors.buf.put(0, v, 0, v.length);
         }
-        ScaleKey k = new ScaleKey(hs.batch(), hs.channels(), hs.height(), hs.width());
-        Prim p = cache.get(k);
-        if (p == null) {
-            memory.desc src0 = nhwc(k.batch, k.channels, k.height, k.width);
-            memory.desc src1 = nhwc(k.batch, k.channels, 1, 1);
-            binary.primitive_desc pd = new binary.primitive_desc(eng, dnnl.algorithm.binary_mul, src0, src1, src0);
-            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_SRC_1, ARG_DST},
-                    new memory.desc[] {src0, src1, src0});
-            cache.put(k, p);
-        }
-        p.run(strm, h.data, factors.data, h.data);
+        prims.scale(hs.batch(), hs.channels(), hs.height(), hs.width()).run(strm, h.data, factors.data, h.data);
         if (factors != scale) {
             release(factors);
         }
@@ -508,9 +422,6 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         return (patches + 7) / 8 * 8;
     }
 
-    /** A matmul's shape: rows, inner and output widths, whether ReLU is fused. */
-    private record MatmulKey(int rows, int in, int out, boolean relu) {}
-
     @Override
     public DnnlTensor windowsConv1(DnnlTensor x, Nchw xs, PatchPlan plan, ConvWeights c1, SpatialSchedule schedule) {
         ensureOpen();
@@ -543,36 +454,27 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         int rows = pb * t * t;
         DnnlTensor gathered = alloc(new Nchw(pb, c.inChannels(), t, t));
         boolean[] outside = HostOps.gatherWindows(x, xs, plan, gathered);
-        DnnlTensor windows = matmul(gathered, rows, w, true, new Nchw(pb, c.outChannels(), t, t));
+        DnnlTensor windows = matmul(gathered, rows, w, null, true, new Nchw(pb, c.outChannels(), t, t));
         release(gathered);
         HostOps.zeroRows(windows, outside, c.outChannels());
         return windows;
     }
 
-    /** Runs {@code y = [ReLU](x W^T + b)} on {@code rows} rows of a 1x1 convolution's weights. */
-    private DnnlTensor matmul(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw outShape) {
+    /**
+     * Runs {@code y = [ReLU](x W^T + b [+ r])} on {@code rows} rows of a 1x1 convolution's weights, the residual rows
+     * {@code r} (or null) and the ReLU fused as post-ops.
+     */
+    private DnnlTensor matmul(DnnlTensor x, int rows, OneDnnWeights w, DnnlTensor residual, boolean relu,
+            Nchw outShape) {
         FoldedConv c = w.spec();
-        MatmulKey k = new MatmulKey(rows, c.inChannels(), c.outChannels(), relu);
-        Prim p = cache.get(k);
-        if (p == null) {
-            memory.desc src = new memory.desc(new long[] {rows, k.in}, memory.data_type.f32, memory.format_tag.ab);
-            memory.desc wany = new memory.desc(new long[] {k.in, k.out}, memory.data_type.f32, memory.format_tag.any);
-            memory.desc bias = new memory.desc(new long[] {1, k.out}, memory.data_type.f32, memory.format_tag.ab);
-            memory.desc dst = new memory.desc(new long[] {rows, k.out}, memory.data_type.f32, memory.format_tag.ab);
-            primitive_attr attr = new primitive_attr();
-            if (relu) {
-                post_ops ops = new post_ops();
-                ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
-                attr.set_post_ops(ops);
-            }
-            matmul.primitive_desc pd = new matmul.primitive_desc(eng, src, wany, bias, dst, attr, false);
-            memory.desc wd = pd.weights_desc();
-            p = new Prim(Prim.create(pd), wd, eng, new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST},
-                    new memory.desc[] {src, wd, bias, dst});
-            cache.put(k, p);
+        Prim p = prims.matmul(rows, c.inChannels(), c.outChannels(), residual != null, relu);
+        DnnlTensor y = alloc(outShape, (long) rows * c.outChannels());
+        FloatPointer wp = w.in(w.plainMatmulDesc(), p.weightsDesc, strm);
+        if (residual == null) {
+            p.run(strm, x.data, wp, w.bias(), y.data);
+        } else {
+            p.run(strm, x.data, wp, w.bias(), y.data, residual.data);
         }
-        DnnlTensor y = alloc(outShape, (long) rows * k.out);
-        p.run(strm, x.data, w.in(w.plainMatmulDesc(), p.weightsDesc, strm), w.bias(), y.data);
         return y;
     }
 
@@ -622,15 +524,28 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         return patches;
     }
 
+    /**
+     * Starts a spatial block output: the accumulator holds {@code ReLU(identity)} (one eltwise primitive), the output
+     * of every position no patch covers, and remembers the identity, which {@link #patchConv1x1Add} reads again at the
+     * patch positions.
+     */
     @Override
     public DnnlTensor spatialBegin(DnnlTensor identity, Nchw shape) {
         ensureOpen();
         requireTensor("identity", identity, shape);
         DnnlTensor acc = alloc(shape);
-        acc.buf.put(0, identity.buf, 0, shape.size());
+        reluInto(identity, acc, shape.size());
+        acc.identity = identity;
         return acc;
     }
 
+    /**
+     * conv3 on the patch rows with the residual and the block's ReLU fused: the identity rows at the patches' output
+     * positions are gathered into a buffer of the matmul's shape (rows outside the image zeroed, never read), one
+     * matmul computes {@code ReLU(patches W3 + b3 + identity)} with the sum and the ReLU as post-ops, and the rows
+     * inside the image are copied over the accumulator's {@code ReLU(identity)} (each position is covered at most once
+     * per block). The fused form applies to every shape: the gathered rows always match the matmul's output.
+     */
     @Override
     public void patchConv1x1Add(DnnlTensor patches, PatchPlan plan, ConvWeights c3, DnnlTensor accumulator) {
         ensureOpen();
@@ -639,19 +554,31 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         FoldedConv c = w.spec();
         requirePointwise("c3", c);
         requirePatches(patches, plan, c.inChannels());
-        requireTensor("accumulator", accumulator, plan.outputShape(c.outChannels()));
+        Nchw os = plan.outputShape(c.outChannels());
+        requireTensor("accumulator", accumulator, os);
+        DnnlTensor identity = accumulator.identity;
+        if (identity == null || identity.owner == -1) {
+            throw new IllegalArgumentException("accumulator must come from spatialBegin, and its identity must still be"
+                    + " live");
+        }
         int s = plan.geometry().cellSize();
-        int rows = patches.shape.batch() * s * s;
-        DnnlTensor y = matmul(patches, rows, w, false, new Nchw(patches.shape.batch(), c.outChannels(), s, s));
-        HostOps.scatterAddPatches(y, plan, c.outChannels(), accumulator);
+        int pb = patches.shape.batch();
+        int rows = pb * s * s;
+        Nchw rowShape = new Nchw(pb, c.outChannels(), s, s);
+        DnnlTensor residual = alloc(rowShape);
+        HostOps.gatherPatchRows(identity, plan, c.outChannels(), residual);
+        DnnlTensor y = matmul(patches, rows, w, residual, true, rowShape);
+        release(residual);
+        HostOps.scatterPatchRows(y, plan, c.outChannels(), accumulator);
         release(y);
     }
 
+    /** Finishes a spatial block output: the accumulator already holds it (the ReLU ran in the fused primitives). */
     @Override
     public DnnlTensor spatialEnd(DnnlTensor accumulator, Nchw shape) {
         ensureOpen();
         requireTensor("accumulator", accumulator, shape);
-        reluInto(accumulator, accumulator, shape.size());
+        accumulator.identity = null;
         return accumulator;
     }
 
@@ -674,17 +601,14 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
             }
         }
         frames.clear();
-        for (Prim p : cache.values()) {
-            p.close();
-        }
-        cache.clear();
+        prims.close();
         pool.close();
         strm.close();
     }
 
     /** Returns the number of cached primitives (for tests). */
     int cachedPrimitives() {
-        return cache.size();
+        return prims.size();
     }
 
     /** Returns how many buffers were allocated fresh (for tests). */
@@ -693,10 +617,6 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     }
 
     // ------------------------------------------------------------------------------------------------ checks
-
-    private static memory.desc nhwc(int b, int c, int h, int w) {
-        return new memory.desc(new long[] {b, c, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
-    }
 
     private void requirePatches(DnnlTensor patches, PatchPlan plan, int channels) {
         notNull("patches", patches);
@@ -734,10 +654,21 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
                 + (w == null ? "null" : w.getClass().getName()));
     }
 
+    /**
+     * Checks that the kernels and the backend are open, and sets the backend's thread count on the calling thread
+     * (re-creating the cached primitives when the count changed since they were created): every primitive calls it
+     * first.
+     */
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("the onednn kernels are closed");
         }
         backend.ensureOpen();
+        int n = backend.threadSetting();
+        if (n != primitiveThreads) {
+            prims.clear();
+            primitiveThreads = n;
+        }
+        OpenMpThreads.apply(n);
     }
 }

@@ -1,7 +1,9 @@
 package org.laudnet.onednn;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
@@ -13,30 +15,56 @@ import org.laudnet.core.plan.FoldedConv;
 /**
  * The oneDNN backend's form of a folded convolution: the plan's weights and bias copied once into native memory, and
  * the weights reordered into each layout a primitive asks for ({@code memory::format_tag::any}: blocked layouts such as
- * {@code OIhw16i16o}, or the packed matmul layout of a 1x1 convolution on gathered rows). A reorder happens once per
- * layout, the first time a primitive of that layout runs, and is shared by every executor: one copy per layout per
- * model, whatever the number of workers (a convolution typically needs one or two: the dense primitive's and the
- * patch primitive's).
+ * {@code OIhw16i16o}, or the packed matmul layout of a 1x1 convolution on gathered rows). Each layout is reordered once
+ * and shared by every executor of the model: one copy per layout per model, whatever the number of workers (a
+ * convolution typically needs one or two: the dense primitive's and the patch primitive's).
  *
- * <p>Thread-safe: the reordered copies are created under the weights' lock and read concurrently afterwards.
+ * <p>When: the layouts of the dense primitives are reordered when the plan is loaded ({@link #prepare}, called by
+ * {@link OneDnnBackend#prepare}), so that the first inference reorders nothing; any other layout (a sparse path's
+ * matmul, a batch size nobody prepared) is reordered the first time a primitive of that layout runs ({@link #in}).
+ * Layouts prepared for an earlier thread count that no primitive ever used are freed when the backend prepares for a
+ * new one ({@link #dropUnused}).
+ *
+ * <p>Thread-safe: the reordered copies are created under the weights' lock and read concurrently afterwards; a copy
+ * that {@link #in} has handed out is never freed before {@link #close()}.
  */
 public final class OneDnnWeights implements ConvWeights, AutoCloseable {
 
     private final FoldedConv spec;
     private final engine eng;
+    private final AtomicLong reorders;
     private final FloatPointer plainWeights;
     private final FloatPointer biasValues;
     private final List<Layout> layouts = new ArrayList<>();
     private boolean closed;
 
-    private record Layout(memory.desc desc, FloatPointer storage) {}
+    /** One layout of the weights: its storage, whether a primitive used it, the preparation that last wanted it. */
+    private static final class Layout {
+        final memory.desc desc;
+        final FloatPointer storage;
+        boolean used;
+        int generation = -1;
 
-    OneDnnWeights(FoldedConv spec, engine eng) {
+        Layout(memory.desc desc, FloatPointer storage) {
+            this.desc = desc;
+            this.storage = storage;
+        }
+    }
+
+    /**
+     * Copies a convolution into native memory.
+     *
+     * @param spec the convolution
+     * @param eng the engine
+     * @param reorders the counter of reorders of the owning backend
+     */
+    OneDnnWeights(FoldedConv spec, engine eng, AtomicLong reorders) {
         if (spec == null) {
             throw new IllegalArgumentException("conv must not be null");
         }
         this.spec = spec;
         this.eng = eng;
+        this.reorders = reorders;
         float[] w = spec.weight();
         this.plainWeights = new FloatPointer(w.length);
         plainWeights.put(w, 0, w.length);
@@ -44,7 +72,6 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
         this.biasValues = new FloatPointer(b.length);
         biasValues.put(b, 0, b.length);
     }
-
     /** Returns the convolution these weights hold. */
     @Override
     public FoldedConv spec() {
@@ -75,20 +102,62 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
     }
 
     /**
-     * Returns the weights in the layout {@code want}, reordering them from {@code plain} the first time.
+     * Returns the weights in the layout {@code want}, reordering them from {@code plain} the first time; the layout is
+     * then kept until the weights are closed.
      *
      * @param plain the descriptor of the plain weights ({@link #plainConvDesc()} or {@link #plainMatmulDesc()})
      * @param want the layout a primitive asks for
-     * @param s the caller's stream (the reorder runs and completes on it)
+     * @param s the caller's stream (a reorder runs and completes on it)
      * @return the weights' storage in that layout
      */
     synchronized FloatPointer in(memory.desc plain, memory.desc want, stream s) {
+        Layout l = layout(plain, want, s);
+        l.used = true;
+        return l.storage;
+    }
+
+    /**
+     * Creates the layout {@code want} ahead of use (a reorder unless it exists), marking it wanted by preparation
+     * {@code generation}.
+     *
+     * @param plain the descriptor of the plain weights
+     * @param want the layout a primitive will ask for
+     * @param s a stream (the reorder runs and completes on it)
+     * @param generation the backend's preparation round
+     */
+    synchronized void prepare(memory.desc plain, memory.desc want, stream s, int generation) {
+        layout(plain, want, s).generation = generation;
+    }
+
+    /**
+     * Frees the layouts that no primitive has used and that preparation {@code generation} did not ask for (those
+     * prepared for an earlier thread count).
+     *
+     * @param generation the latest preparation round
+     * @return how many layouts were freed
+     */
+    synchronized int dropUnused(int generation) {
+        int dropped = 0;
+        for (Iterator<Layout> it = layouts.iterator(); it.hasNext();) {
+            Layout l = it.next();
+            if (!l.used && l.generation != generation) {
+                if (l.storage != plainWeights) {
+                    l.storage.close();
+                }
+                it.remove();
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    private Layout layout(memory.desc plain, memory.desc want, stream s) {
         if (closed) {
             throw new IllegalStateException("the oneDNN weights of " + spec + " are closed");
         }
         for (Layout l : layouts) {
             if (l.desc.equals(want)) {
-                return l.storage;
+                return l;
             }
         }
         FloatPointer storage;
@@ -101,12 +170,14 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
                 r.execute(s, src, dst);
                 s._wait();
             }
+            reorders.incrementAndGet();
         }
-        layouts.add(new Layout(want, storage));
-        return storage;
+        Layout l = new Layout(want, storage);
+        layouts.add(l);
+        return l;
     }
 
-    /** Returns how many layouts the weights are held in besides the plain copy. */
+    /** Returns how many layouts the weights are held in (the plain copy counted when a primitive uses it as is). */
     synchronized int layoutCount() {
         return layouts.size();
     }

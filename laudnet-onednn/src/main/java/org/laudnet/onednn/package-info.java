@@ -1,6 +1,8 @@
 /**
  * The oneDNN CPU backend of the inference engine: {@link org.laudnet.onednn.OneDnnBackend} (id {@code onednn}) and
  * its kernels on oneDNN 3.x through the org.bytedeco Java presets, offered to {@code Backends} by
- * {@link org.laudnet.onednn.OneDnnBackendProvider} as the preferred CPU backend where its natives load.
+ * {@link org.laudnet.onednn.OneDnnBackendProvider} as the preferred CPU backend where its natives load. The backend
+ * owns its threads (one OpenMP team per executor thread, sized by the backend; see {@link org.laudnet.onednn.OneDnn})
+ * and reorders a plan's weights when the plan is loaded.
  */
 package org.laudnet.onednn;

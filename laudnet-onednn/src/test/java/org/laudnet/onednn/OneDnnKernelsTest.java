@@ -1,6 +1,7 @@
 package org.laudnet.onednn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +22,8 @@ import org.laudnet.core.plan.FoldedConv;
 /**
  * The oneDNN kernels against {@link ReferenceOps}: fused convolutions (strided, padded, grouped, with residual and
  * ReLU), pools and means, a whole spatial block of patch primitives; the primitive cache (a repeated call creates no
- * primitive and allocates no buffer); weights reordered once and shared by two executors; argument errors.
+ * primitive and allocates no buffer); weights uploaded and reordered once and shared by two executors; argument
+ * errors.
  */
 class OneDnnKernelsTest {
 
@@ -183,15 +185,18 @@ class OneDnnKernelsTest {
     void twoExecutorsShareOneReorderedCopyOfTheWeights() {
         FoldedConv fc = conv(64, 64, 3, 1, 1, 1, 12);
         OneDnnWeights w = (OneDnnWeights) backend.upload(fc);
+        assertSame(w, backend.upload(fc), "uploading a convolution again returns its weights");
         Nchw xs = new Nchw(1, 64, 8, 8);
         float[] x = random(xs.size(), 2);
         float[][] out = new float[2][];
+        long before = backend.reorders();
         for (int worker = 0; worker < 2; worker++) {
             try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
                 out[worker] = k.exportHost(k.conv(k.importHost(x, xs), xs, w, null, false), 64 * 64);
             }
         }
         assertEquals(1, w.layoutCount(), "one layout for both executors");
+        assertTrue(backend.reorders() - before <= 1, "at most one reorder for both executors");
         close(out[0], out[1], 0, "both executors");
     }
 

@@ -22,7 +22,8 @@ import org.laudnet.core.plan.FoldedConv;
 /**
  * oneDNN's bundled OpenMP runtime and PyTorch's (through DJL) in one process: both {@code libgomp} copies are loaded,
  * both compute correct results when their work interleaves, and each creates the thread team its setting asks for
- * ({@code OMP_NUM_THREADS} or every core for oneDNN, {@code ai.djl.pytorch.num_threads} for PyTorch): a worker thread
+ * (the backend's threads per executor for oneDNN, by default {@code OMP_NUM_THREADS} or every core, set through the
+ * binding of oneDNN's runtime; {@code ai.djl.pytorch.num_threads} for PyTorch): a worker thread
  * inherits the OS name of the thread that started its team, so the teams started from a thread with its own name are
  * counted in {@code /proc/self/task}.
  */
@@ -33,7 +34,10 @@ class OpenMpCoexistenceTest {
     @Test
     void bothOpenMpRuntimesRunInOneProcessWithTheirConfiguredThreads() throws Exception {
         assertTrue(OneDnn.status().available(), OneDnn.status().reason());
-        int dnnlThreads = OneDnn.threads();
+        int dnnlThreads;
+        try (OneDnnBackend b = OneDnnBackend.create()) {
+            dnnlThreads = b.threads();
+        }
         int torchThreads = Integer.parseInt(System.getProperty("ai.djl.pytorch.num_threads",
                 String.valueOf(Runtime.getRuntime().availableProcessors())));
         AtomicReference<int[]> counts = new AtomicReference<>();
@@ -60,11 +64,12 @@ class OpenMpCoexistenceTest {
         assertEquals(dnnlThreads - 1, c[0], "oneDNN's team adds OMP threads - 1 workers to the calling thread");
         assertEquals(torchThreads - 1, c[1] - c[3], "PyTorch's team adds num_threads - 1 workers");
         assertEquals(c[1], c[2], "interleaving creates no further threads");
+        assertEquals(dnnlThreads, c[4], "oneDNN's runtime keeps the backend's count on the probe thread");
     }
 
     /** Runs oneDNN, then PyTorch, then both alternately; returns the probe's workers after each phase. */
     private static int[] interleave() throws IOException {
-        int[] counts = new int[4];
+        int[] counts = new int[5];
         FoldedConv fc = new FoldedConv(64, 64, 3, 1, 1, 1, fill(64 * 64 * 9, 0.01f), fill(64, 0.1f));
         Nchw xs = new Nchw(1, 64, 56, 56);
         float[] x = fill(xs.size(), 0.5f);
@@ -96,6 +101,7 @@ class OpenMpCoexistenceTest {
                     torch.run();
                 }
                 counts[2] = workers();
+                counts[4] = OpenMpThreads.maxThreads(); // oneDNN's runtime, after PyTorch's ran on this thread
             }
         }
         return counts;

@@ -252,8 +252,10 @@ public final class BackendComparison {
                 + " %s, calibrated on the warm-up), medians of %d rounds after %d warm-up rounds, backends interleaved"
                 + " per round; float[] in and logits out.%n", config.size(), config.size(), config.density(),
                 config.policy(), config.runs(), config.warmup()));
-        sb.append(String.format(Locale.ROOT, "Threads: OMP_NUM_THREADS=%s (oneDNN's bundled OpenMP), "
-                + "ai.djl.pytorch.num_threads=%s; %d processors; %s %s, Java %s.%n%n",
+        sb.append(String.format(Locale.ROOT, "Threads: laudnet.onednn.threads=%s, OMP_NUM_THREADS=%s (the oneDNN"
+                + " backend's default threads per executor, in that order, else every core; its line below gives the"
+                + " count it ran with), ai.djl.pytorch.num_threads=%s; %d processors; %s %s, Java %s.%n%n",
+                System.getProperty("laudnet.onednn.threads", "unset"),
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
                 System.getProperty("ai.djl.pytorch.num_threads", "unset"), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("os.arch"), Runtime.version()));

@@ -2,6 +2,7 @@ package org.laudnet.core.exec;
 
 import java.util.Set;
 import org.laudnet.core.plan.FoldedConv;
+import org.laudnet.core.plan.InferencePlan;
 
 /**
  * A compute backend for inference plans: where tensors live and how the primitive operations of the execution paths
@@ -37,6 +38,34 @@ public interface Backend<T> extends AutoCloseable {
      * @return the backend's form of it
      */
     ConvWeights upload(FoldedConv conv);
+
+    /**
+     * Prepares what the first call of a plan at a batch size would otherwise create, after the plan's weights were
+     * uploaded: {@link PlanRuntime} calls it at batch size 1 when it is created and before calibrating a batch size.
+     * The oneDNN backend reorders the weights into the layouts its dense primitives will ask for; the default does
+     * nothing. Thread-safe.
+     *
+     * @param plan a plan whose weights this backend holds
+     * @param batchSize the batch size, at least 1
+     */
+    default void prepare(InferencePlan plan, int batchSize) {}
+
+    /**
+     * Sets the intra-op threads of each executor: every executor runs its primitives on its own pool of
+     * {@code threads} threads, so that {@code W} executors running at once use {@code W x threads} cores. A service of
+     * {@code W} workers passes {@code cores / W}. Backends whose threads are configured elsewhere (the DJL backend's by
+     * PyTorch) or that have no intra-op pool (CUDA, the reference) ignore it. Thread-safe.
+     *
+     * @param threads at least 1
+     * @return whether this backend applies the setting
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    default boolean setIntraOpThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        return false;
+    }
 
     /**
      * Creates the per-executor primitive operations (workspaces, scopes). Thread-safe.

@@ -6,7 +6,8 @@ import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.core.util.Checks;
 
 /**
- * An {@link InferencePlan} bound to a {@link Backend}: the plan's weights uploaded once, the path-cost calibrations,
+ * An {@link InferencePlan} bound to a {@link Backend}: the plan's weights uploaded once (and {@link Backend#prepare
+ * prepared} for batch size 1, e.g. reordered into oneDNN's layouts), the path-cost calibrations,
  * and a factory of executors. This is the shared, thread-safe part of a deployed model: create one per model and
  * backend, then one {@link NetworkExecutor} per thread ({@link #newExecutor()}); N executors share one copy of the
  * weights (and of every cached channel slice) and one calibration per batch size, measured with the runtime's
@@ -33,6 +34,7 @@ public final class PlanRuntime<T> implements AutoCloseable {
         this.plan = plan;
         this.backend = backend;
         this.weights = new PlanWeights(plan, backend);
+        backend.prepare(plan, 1);
         this.calibrations = new CalibrationStore(backend.id(), CalibrationStore.machineFingerprint(backend),
                 CalibrationStore.structureFingerprint(plan, backend.spatialSchedules()), plan.blocks().size(),
                 calibrationCapacity);
@@ -162,7 +164,7 @@ public final class PlanRuntime<T> implements AutoCloseable {
 
     /**
      * Measures the path costs of every gated block at the given batch sizes, unless already known, so that the first
-     * requests of those sizes do not pay for it.
+     * requests of those sizes do not pay for it; the backend first {@link Backend#prepare prepares} each size.
      *
      * @param batchSizes positive batch sizes
      * @throws IllegalArgumentException if a batch size is not positive
@@ -173,6 +175,7 @@ public final class PlanRuntime<T> implements AutoCloseable {
         }
         try (NetworkEngine<T> engine = new NetworkEngine<>(this, ExecutorOptions.defaults())) {
             for (int b : batchSizes) {
+                backend.prepare(plan, b);
                 calibrations.getOrCompute(b, () -> engine.calibrate(b));
             }
         }

@@ -290,6 +290,28 @@ class PlanRuntimeTest {
         assertEquals(2 * one[1], three[1], "an executor's first AUTO call must use the runtime's settings");
     }
 
+    @Test
+    void theBackendIsPreparedAtLoadAndBeforeEachCalibratedBatchSize() {
+        List<String> prepared = new ArrayList<>();
+        Backend<?> inner = new ReferenceBackend();
+        @SuppressWarnings("unchecked")
+        Backend<Object> recording = (Backend<Object>) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("prepare")) {
+                        prepared.add((args[0] == plan ? "plan" : "another plan") + " at " + args[1]);
+                    }
+                    return invoke(inner, method, args);
+                });
+        try (PlanRuntime<?> rt = PlanRuntime.create(plan, recording)) {
+            assertEquals(List.of("plan at 1"), prepared);
+            rt.calibrate(2, 3);
+            assertEquals(List.of("plan at 1", "plan at 2", "plan at 3"), prepared);
+        }
+        assertFalse(inner.setIntraOpThreads(2), "the reference backend has no intra-op pool");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> inner.setIntraOpThreads(0));
+        assertTrue(e.getMessage().contains("threads must be at least 1"), e.getMessage());
+    }
+
     /** The values read back while calibrating batch 2 ahead of time, and batch 3 in an executor's first AUTO call. */
     private int[] calibrationExports(int runs) {
         AtomicInteger exports = new AtomicInteger();

@@ -1,14 +1,17 @@
 package org.laudnet.models.serving;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.laudnet.core.exec.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sets the engine's intra-op threads on the calling thread. On the DJL/PyTorch CPU backend this is PyTorch's
- * {@code set_num_threads}: it sets the process-wide intra-op count and sizes the calling thread's OpenMP team, which a
- * thread otherwise takes from {@code OMP_NUM_THREADS} or the core count when it first runs an operation. Other backends
- * (CUDA) have no intra-op pool to set. Thread-safe.
+ * Sets the engine's intra-op threads of a worker. A backend that owns its threads takes the count through
+ * {@link Backend#setIntraOpThreads} (the oneDNN backend: each executor then sizes the OpenMP team of the thread that
+ * runs it). On the DJL/PyTorch CPU backend it is PyTorch's {@code set_num_threads}, called on the worker's thread: it
+ * sets the process-wide intra-op count and sizes the calling thread's OpenMP team, which a thread otherwise takes from
+ * {@code OMP_NUM_THREADS} or the core count when it first runs an operation. Other backends (CUDA) have no intra-op
+ * pool to set. Thread-safe.
  */
 final class EngineThreads {
 
@@ -18,13 +21,13 @@ final class EngineThreads {
     private EngineThreads() {}
 
     /**
-     * Sets the calling thread's intra-op threads.
+     * Sets the intra-op threads of the worker running on the calling thread.
      *
-     * @param backendId the backend's id ({@code djl-cpu} is the only one with an intra-op pool)
+     * @param backend the runtime's backend
      * @param threads the thread count
      */
-    static void pin(String backendId, int threads) {
-        if (!"djl-cpu".equals(backendId)) {
+    static void pin(Backend<?> backend, int threads) {
+        if (backend.setIntraOpThreads(threads) || !"djl-cpu".equals(backend.id())) {
             return;
         }
         try {

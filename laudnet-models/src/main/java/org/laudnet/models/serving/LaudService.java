@@ -54,9 +54,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start-up does the slow work before the first request: worker 0 measures the engine's path costs of every batch
  * size up to {@code maxBatchSize} (under the model's AUTO path policy; kept by the model's runtime), and every worker
- * runs a warm-up batch on its own thread. Threads: each worker sets the engine's intra-op threads on its own thread
- * (PyTorch's {@code set_num_threads}, which also sizes that thread's OpenMP team) to
- * {@link ServiceOptions#intraOpThreads()}, and all inference of the service runs on the workers, never on callers'
+ * runs a warm-up batch on its own thread. Threads: each worker sets the engine's intra-op threads to
+ * {@link ServiceOptions#intraOpThreads()} (on DJL/PyTorch: PyTorch's {@code set_num_threads} on its own thread, which
+ * also sizes that thread's OpenMP team; on oneDNN: {@code Backend.setIntraOpThreads}, after which each executor sizes
+ * the OpenMP team of the thread that runs it), and all inference of the service runs on the workers, never on callers'
  * threads; see {@link ServiceOptions} for choosing {@code workers x intraOpThreads}.
  *
  * <p>The service does not own the model: close the service, then the model.
@@ -192,7 +193,7 @@ public final class LaudService<I> implements AutoCloseable {
     private void work(int index, CountDownLatch ready, AtomicReference<Throwable> failure) {
         NetworkExecutor executor;
         try {
-            EngineThreads.pin(runtime.backend().id(), options.intraOpThreads());
+            EngineThreads.pin(runtime.backend(), options.intraOpThreads());
             if (index == 0 && options.calibrate() && policy == PathPolicy.AUTO) {
                 int[] sizes = new int[options.maxBatchSize()];
                 Arrays.setAll(sizes, i -> i + 1);

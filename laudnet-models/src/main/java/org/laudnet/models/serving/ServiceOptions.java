@@ -8,10 +8,11 @@ import org.laudnet.core.exec.DeviceKind;
  * oversubscribe the machine. Immutable and thread-safe.
  *
  * <p>Threads: each of the {@code workers} runs whole batches on its own thread with {@code intraOpThreads} threads of
- * the engine's intra-op pool (PyTorch/OpenMP on the CPU). {@code workers x intraOpThreads} should not exceed the cores
- * ({@link #cores()}): the defaults take {@code intraOpThreads} from {@code ai.djl.pytorch.num_threads} (else all cores)
- * and {@code workers = max(1, cores / intraOpThreads)}, DJL Serving's rule. Explicit settings beyond the cores are
- * allowed (a warning is logged), since the cores of a container may be counted differently.
+ * the engine's intra-op pool (PyTorch's or oneDNN's OpenMP team on the CPU). {@code workers x intraOpThreads} should
+ * not exceed the cores ({@link #cores()}): the defaults take {@code intraOpThreads} from
+ * {@code ai.djl.pytorch.num_threads} (else all cores) and {@code workers = max(1, cores / intraOpThreads)}, DJL
+ * Serving's rule. Explicit settings beyond the cores are allowed (a warning is logged), since the cores of a container
+ * may be counted differently.
  *
  * @param workers batch-running threads, each with its own executor over the model's shared weights, at least 1
  * @param intraOpThreads engine threads per worker, at least 1

@@ -1,0 +1,111 @@
+package org.laudnet.onednn;
+
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
+import org.laudnet.core.plan.FoldedConv;
+
+/**
+ * The shape of one convolution primitive of the oneDNN backend, and how its descriptor is made: the key of a kernels
+ * object's primitive cache, and what {@link OneDnnBackend#prepare} creates descriptors of to learn the weight layouts
+ * the dense primitives will ask for. Both go through {@link #descriptor}, so that a prepared layout is exactly the one
+ * a primitive of the same shape (created on a thread with the same OpenMP thread count) asks for.
+ *
+ * <p>The primitive: {@code nhwc} source and destination, weights in {@code format_tag::any} (oneDNN picks a blocked
+ * layout, which may depend on the batch, the spatial size and the thread count), bias, and as post-ops the residual
+ * sum (a binary add of a tensor of the destination's shape) then ReLU.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param out output channels
+ * @param in input channels
+ * @param kernel kernel side
+ * @param stride stride
+ * @param padding padding on every side
+ * @param groups groups
+ * @param batch batch
+ * @param height input height
+ * @param width input width
+ * @param residual whether a residual is added
+ * @param relu whether a ReLU follows
+ */
+record ConvShape(int out, int in, int kernel, int stride, int padding, int groups, int batch, int height, int width,
+        boolean residual, boolean relu) {
+
+    /**
+     * The shape of a convolution's primitive on an input.
+     *
+     * @param c the convolution (channels, kernel, stride, groups)
+     * @param padding the padding (the convolution's own, or 0 for windows that carry their halo)
+     * @param batch the batch
+     * @param height the input height
+     * @param width the input width
+     * @param residual whether a residual is added
+     * @param relu whether a ReLU follows
+     * @return the shape
+     */
+    static ConvShape of(FoldedConv c, int padding, int batch, int height, int width, boolean residual,
+            boolean relu) {
+        return new ConvShape(c.outChannels(), c.inChannels(), c.kernel(), c.stride(), padding, c.groups(), batch,
+                height, width, residual, relu);
+    }
+
+    /** Returns the output height. */
+    int outHeight() {
+        return (height + 2 * padding - kernel) / stride + 1;
+    }
+
+    /** Returns the output width. */
+    int outWidth() {
+        return (width + 2 * padding - kernel) / stride + 1;
+    }
+
+    /** Returns the source descriptor ({@code nhwc}). */
+    memory.desc src() {
+        return nhwc(batch, in, height, width);
+    }
+
+    /** Returns the destination descriptor ({@code nhwc}), also the residual's. */
+    memory.desc dst() {
+        return nhwc(batch, out, outHeight(), outWidth());
+    }
+
+    /** Returns the bias descriptor. */
+    memory.desc bias() {
+        return new memory.desc(new long[] {out}, memory.data_type.f32, memory.format_tag.x);
+    }
+
+    /**
+     * Creates the primitive descriptor on the calling thread (whose OpenMP thread count oneDNN may take into account).
+     *
+     * @param eng the engine
+     * @return the descriptor; its {@code weights_desc()} is the layout the primitive wants
+     */
+    convolution_forward.primitive_desc descriptor(engine eng) {
+        long[] wdims = groups == 1 ? new long[] {out, in, kernel, kernel}
+                : new long[] {groups, out / groups, in / groups, kernel, kernel};
+        memory.desc wany = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
+        memory.desc dst = dst();
+        post_ops ops = new post_ops();
+        if (residual) {
+            ops.append_binary(dnnl.algorithm.binary_add, dst);
+        }
+        if (relu) {
+            ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
+        }
+        primitive_attr attr = new primitive_attr();
+        attr.set_post_ops(ops);
+        long[] strides = {stride, stride};
+        long[] pad = {padding, padding};
+        return new convolution_forward.primitive_desc(eng, dnnl.prop_kind.forward_inference,
+                dnnl.algorithm.convolution_direct, src(), wany, bias(), dst, strides, pad, pad, attr, false);
+    }
+
+    /** Returns an {@code nhwc} fp32 descriptor. */
+    static memory.desc nhwc(int b, int c, int h, int w) {
+        return new memory.desc(new long[] {b, c, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
+    }
+}
