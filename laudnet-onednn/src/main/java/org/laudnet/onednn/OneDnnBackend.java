@@ -27,8 +27,9 @@ import org.laudnet.core.plan.FoldedConv;
  * which configures PyTorch's own OpenMP runtime. {@link #threads()} reports the value in effect.
  *
  * <p>Spatial schedules: {@link SpatialSchedule#HALO} (conv1 as a matmul on the gathered rows of every window position,
- * halos recomputed) and {@link SpatialSchedule#WINDOWS} (conv1 densely, then the windows gathered); the engine's
- * calibration picks the faster per block.
+ * halos recomputed), {@link SpatialSchedule#WINDOWS} (conv1 densely, then the windows gathered) and
+ * {@link SpatialSchedule#ROWS} (conv1 as a matmul on the rows of the dilated mask's pixels, conv2 as one matmul over the
+ * im2col of the active output positions; see {@code RowsConv}); the engine's calibration picks the fastest per block.
  *
  * <p>Thread-safe: {@link #upload} and {@link #newKernels} may be called from any thread; the weights are read
  * concurrently. Each executor owns the {@link Kernels} it creates.
@@ -38,7 +39,8 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
     /** The backend's identifier, {@code "onednn"}. */
     public static final String ID = "onednn";
 
-    private static final Set<SpatialSchedule> SCHEDULES = Set.of(SpatialSchedule.HALO, SpatialSchedule.WINDOWS);
+    private static final Set<SpatialSchedule> SCHEDULES = Set.of(SpatialSchedule.HALO, SpatialSchedule.WINDOWS,
+            SpatialSchedule.ROWS);
 
     private final engine eng;
     private final String description;
@@ -81,7 +83,7 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
         return OneDnn.threads();
     }
 
-    /** Returns {@code {HALO, WINDOWS}}. */
+    /** Returns {@code {HALO, WINDOWS, ROWS}}. */
     @Override
     public Set<SpatialSchedule> spatialSchedules() {
         return SCHEDULES;

@@ -40,8 +40,8 @@ import org.laudnet.core.plan.FoldedConv;
  * dense bottleneck is three primitives), {@link #maxPool} and {@link #avgPool} (pooling), {@link #mean} (average pooling over the whole map),
  * {@link #relu} and {@link #spatialEnd} (eltwise), {@link #scaleChannels} (binary multiply with a broadcast per-channel
  * factor), {@link #windowsConv1} (schedule HALO: rows of the patch windows gathered into one contiguous buffer, then a
- * matmul with bias and ReLU; schedule WINDOWS: conv1 as one dense fused convolution, then its window rows gathered), {@link #patchConv3x3Relu} (a valid convolution over the gathered windows, the patches as its batch,
- * with conv2's stride and groups) and {@link #patchConv1x1Add} (a matmul with bias on the patch rows). In Java on the
+ * matmul with bias and ReLU; schedule WINDOWS: conv1 as one dense fused convolution, then its window rows gathered; schedule ROWS: conv1 as a matmul on the rows of the dilated mask's pixels, see {@link RowsConv}), {@link #patchConv3x3Relu} (a valid convolution over the gathered windows, the patches as its batch,
+ * with conv2's stride and groups; on ROWS conv1 output, ungrouped: one matmul over the im2col of the active positions) and {@link #patchConv1x1Add} (a matmul with bias on the patch rows). In Java on the
  * native buffers (row copies and per-row arithmetic, no engine call): the gathers and scatters of samples, rows and
  * patches ({@link #gatherSamples}, {@link #scatterSamplesResidualRelu}, {@link #fillInactiveRelu}, the window gather,
  * the scatter-add of {@link #patchConv1x1Add}), {@link #maskedMean}, {@link #patchMeans},
@@ -64,12 +64,13 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     /** The second input of the first (binary) post-op. */
     private static final int ARG_POST_OP_0_SRC_1 = dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1;
 
-    private final OneDnnBackend backend;
+    final OneDnnBackend backend;
     private final engine eng;
     private final stream strm;
     private final BufferPool pool = new BufferPool();
     private final Map<Object, Prim> cache = new HashMap<>();
     private final ArrayDeque<Frame> frames = new ArrayDeque<>();
+    private final RowsIndex.Cache rowsIndex = new RowsIndex.Cache(8);
     private boolean closed;
 
     OneDnnKernels(OneDnnBackend backend, engine eng) {
@@ -171,7 +172,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         return alloc(shape, shape.size());
     }
 
-    private DnnlTensor alloc(Nchw shape, long floats) {
+    DnnlTensor alloc(Nchw shape, long floats) {
         Frame f = frames.peek();
         DnnlTensor t = new DnnlTensor(pool.take(floats), shape, f.depth);
         f.tensors.add(t);
@@ -264,7 +265,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     }
 
     /** Runs a convolution into a new tensor of shape {@code os} (buffer of {@code floats} values). */
-    private DnnlTensor convolve(DnnlTensor x, Nchw xs, OneDnnWeights w, int padding, DnnlTensor residual,
+    DnnlTensor convolve(DnnlTensor x, Nchw xs, OneDnnWeights w, int padding, DnnlTensor residual,
             boolean relu, Nchw os, long floats) {
         FoldedConv c = w.spec();
         ConvKey key = new ConvKey(c.outChannels(), c.inChannels(), c.kernel(), c.stride(), padding, c.groups(),
@@ -517,9 +518,9 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         notNull("plan", plan);
         OneDnnWeights w = weights("c1", c1);
         FoldedConv c = w.spec();
-        if (schedule != SpatialSchedule.HALO && schedule != SpatialSchedule.WINDOWS) {
-            throw new IllegalArgumentException("schedule must be one of the onednn backend's spatial schedules [HALO, "
-                    + "WINDOWS], got " + schedule);
+        if (!backend.spatialSchedules().contains(schedule)) {
+            throw new IllegalArgumentException("schedule must be one of the onednn backend's spatial schedules "
+                    + backend.spatialSchedules() + ", got " + schedule);
         }
         requirePointwise("c1", c);
         SpatialGeometry g = plan.geometry();
@@ -528,6 +529,9 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
                 || xs.channels() != c.inChannels()) {
             throw new IllegalArgumentException("xs must be (" + plan.batch() + ", " + c.inChannels() + ", "
                     + g.inHeight() + ", " + g.inWidth() + ") to match the plan and c1, got " + xs);
+        }
+        if (schedule == SpatialSchedule.ROWS) {
+            return RowsConv.conv1(this, x, rowsIndex.of(plan), w);
         }
         int t = g.windowSize();
         int pb = bucket(plan.patchCount());
@@ -550,7 +554,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     }
 
     /** Runs {@code y = [ReLU](x W^T + b)} on {@code rows} rows of a 1x1 convolution's weights. */
-    private DnnlTensor matmul(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw outShape) {
+    DnnlTensor matmul(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw outShape) {
         FoldedConv c = w.spec();
         MatmulKey k = new MatmulKey(rows, c.inChannels(), c.outChannels(), relu);
         Prim p = cache.get(k);
@@ -571,9 +575,19 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
                     new memory.desc[] {src, wd, bias, dst});
             cache.put(k, p);
         }
-        DnnlTensor y = alloc(outShape, (long) rows * k.out);
+        DnnlTensor y = alloc(outShape, Math.max(outShape.size(), (long) rows * k.out));
         p.run(strm, x.data, w.in(w.plainMatmulDesc(), p.weightsDesc, strm), w.bias(), y.data);
         return y;
+    }
+
+    /** Returns whether {@code w} is a temporary of an open scope (a channel slice no shared cache holds). */
+    boolean isTemporary(OneDnnWeights w) {
+        for (Frame f : frames) {
+            if (f.temporaries.contains(w)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -590,6 +604,9 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         if (c.stride() != g.stride()) {
             throw new IllegalArgumentException("c2's stride must equal the plan's stride " + g.stride() + ", got "
                     + c.stride());
+        }
+        if (windows.shape.height() == 1 && windows.shape.width() == 1) {
+            return RowsConv.conv2(this, windows, plan, rowsIndex.of(plan), w);
         }
         int t = g.windowSize();
         Nchw ws = new Nchw(bucket(plan.patchCount()), c.inChannels(), t, t);
@@ -678,6 +695,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
             p.close();
         }
         cache.clear();
+        rowsIndex.clear();
         pool.close();
         strm.close();
     }
@@ -715,7 +733,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         }
     }
 
-    private static void requireTensor(String name, DnnlTensor t, Nchw shape) {
+    static void requireTensor(String name, DnnlTensor t, Nchw shape) {
         notNull(name, t);
         notNull("shape of " + name, shape);
         if (t.owner == -1) {
