@@ -9,7 +9,7 @@ import org.laudnet.core.plan.FoldedConv;
  * positions (the {@link org.laudnet.core.exec.SpatialSchedule#ROWS ROWS} schedule): input column
  * {@code (3 dy + dx) C1 + c} holds {@code w[o, c, dy, dx]}, so that each im2col row ({@code 9} taps of {@code C1}
  * channels, tap-major) meets its weights. The matrix is a {@link FoldedConv} 1x1 convolution with {@code 9 C1} inputs
- * and conv2's bias, run by the same matmul primitive as conv1 and conv3.
+ * and conv2's bias, run by the same 1x1 convolution over rows as conv1 ({@link OneDnnKernels#convRows}).
  *
  * <p>Sharing: the matrix of a model's conv2 is built once, on first use, uploaded to the backend (freed when it
  * closes) and shared by every executor: one copy per model whatever the number of workers. The table holds its

@@ -28,7 +28,7 @@ import org.laudnet.core.plan.FoldedConv;
  *
  * <p>Spatial schedules: {@link SpatialSchedule#HALO} (conv1 as a matmul on the gathered rows of every window position,
  * halos recomputed), {@link SpatialSchedule#WINDOWS} (conv1 densely, then the windows gathered) and
- * {@link SpatialSchedule#ROWS} (conv1 as a matmul on the rows of the dilated mask's pixels, conv2 as one matmul over the
+ * {@link SpatialSchedule#ROWS} (conv1 on the gathered rows of the dilated mask's pixels, conv2 as one product over the
  * im2col of the active output positions; see {@code RowsConv}); the engine's calibration picks the fastest per block.
  *
  * <p>Thread-safe: {@link #upload} and {@link #newKernels} may be called from any thread; the weights are read

@@ -40,8 +40,8 @@ import org.laudnet.core.plan.FoldedConv;
  * dense bottleneck is three primitives), {@link #maxPool} and {@link #avgPool} (pooling), {@link #mean} (average pooling over the whole map),
  * {@link #relu} and {@link #spatialEnd} (eltwise), {@link #scaleChannels} (binary multiply with a broadcast per-channel
  * factor), {@link #windowsConv1} (schedule HALO: rows of the patch windows gathered into one contiguous buffer, then a
- * matmul with bias and ReLU; schedule WINDOWS: conv1 as one dense fused convolution, then its window rows gathered; schedule ROWS: conv1 as a matmul on the rows of the dilated mask's pixels, see {@link RowsConv}), {@link #patchConv3x3Relu} (a valid convolution over the gathered windows, the patches as its batch,
- * with conv2's stride and groups; on ROWS conv1 output, ungrouped: one matmul over the im2col of the active positions) and {@link #patchConv1x1Add} (a matmul with bias on the patch rows). In Java on the
+ * matmul with bias and ReLU; schedule WINDOWS: conv1 as one dense fused convolution, then its window rows gathered; schedule ROWS: conv1 as a 1x1 convolution over the gathered rows of the dilated mask's pixels, see {@link RowsConv}), {@link #patchConv3x3Relu} (a valid convolution over the gathered windows, the patches as its batch,
+ * with conv2's stride and groups; on ROWS conv1 output, ungrouped: one 1x1 convolution over the im2col rows of the active positions) and {@link #patchConv1x1Add} (a matmul with bias on the patch rows). In Java on the
  * native buffers (row copies and per-row arithmetic, no engine call): the gathers and scatters of samples, rows and
  * patches ({@link #gatherSamples}, {@link #scatterSamplesResidualRelu}, {@link #fillInactiveRelu}, the window gather,
  * the scatter-add of {@link #patchConv1x1Add}), {@link #maskedMean}, {@link #patchMeans},
@@ -575,8 +575,27 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
                     new memory.desc[] {src, wd, bias, dst});
             cache.put(k, p);
         }
-        DnnlTensor y = alloc(outShape, Math.max(outShape.size(), (long) rows * k.out));
+        DnnlTensor y = alloc(outShape, (long) rows * k.out);
         p.run(strm, x.data, w.in(w.plainMatmulDesc(), p.weightsDesc, strm), w.bias(), y.data);
+        return y;
+    }
+
+    /**
+     * Runs an ungrouped 1x1 convolution {@code y = [ReLU](x W^T + b)} on {@code rows} contiguous {@code nhwc} rows, as a
+     * convolution primitive over a {@code (1, I, rows, 1)} map (the dense 1x1 convolution's kernel, which measures
+     * faster than a matmul primitive on these shapes), into a new tensor of shape {@code shape} (at least
+     * {@code rows} rows: the row layout is the same).
+     */
+    DnnlTensor convRows(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw shape) {
+        FoldedConv c = w.spec();
+        ConvKey key = new ConvKey(c.outChannels(), c.inChannels(), 1, 1, 0, 1, 1, rows, 1, false, relu);
+        Prim p = cache.get(key);
+        if (p == null) {
+            p = createConv(key, w, new Nchw(1, c.outChannels(), rows, 1));
+            cache.put(key, p);
+        }
+        DnnlTensor y = alloc(shape, Math.max(shape.size(), (long) rows * c.outChannels()));
+        p.run(strm, x.data, w.in(w.plainConvDesc(), p.weightsDesc, strm), w.bias(), y.data);
         return y;
     }
 
@@ -605,7 +624,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
             throw new IllegalArgumentException("c2's stride must equal the plan's stride " + g.stride() + ", got "
                     + c.stride());
         }
-        if (windows.shape.height() == 1 && windows.shape.width() == 1) {
+        if (windows.shape.width() == 1) {
             return RowsConv.conv2(this, windows, plan, rowsIndex.of(plan), w);
         }
         int t = g.windowSize();

@@ -6,18 +6,20 @@ import org.laudnet.core.plan.FoldedConv;
 
 /**
  * conv1 and conv2 of the {@link org.laudnet.core.exec.SpatialSchedule#ROWS ROWS} schedule on the oneDNN backend, for
- * {@link OneDnnKernels#windowsConv1} and {@link OneDnnKernels#patchConv3x3Relu}:
+ * {@link OneDnnKernels#windowsConv1} and {@link OneDnnKernels#patchConv3x3Relu}. Both products run as oneDNN 1x1
+ * convolution primitives over a {@code (1, I, rows, 1)} map of contiguous rows ({@link OneDnnKernels#convRows}), with
+ * bias and ReLU fused: on these shapes that measured faster than the matmul primitive (and than a convolution with the
+ * rows as its batch).
  *
  * <ul>
  *   <li>conv1 once on the pixels of the dilated mask {@code M1}: their {@code nhwc} input rows gathered into one
- *       contiguous buffer (bulk copies of raster runs; the input itself when {@code M1} is every pixel), one matmul
- *       with bias and ReLU fused, then a zero row appended. The result, {@code (rows, C1, 1, 1)} with
- *       {@code rows = }{@link RowsIndex#m1Capacity()}, is marked as M1 rows by its {@code 1 x 1} spatial shape (a
- *       window tensor is {@code T x T}, {@code T >= 3}).
+ *       contiguous buffer (bulk copies of raster runs), one product, then a zero row appended. The result,
+ *       {@code (1, C1, rows, 1)} with {@code rows = }{@link RowsIndex#m1Capacity()}, is marked as M1 rows by its width
+ *       1 (a window tensor is {@code T x T}, {@code T >= 3}).
  *   <li>conv2, ungrouped: the im2col of the active output positions, {@code (P S S, 9 C1)} with rows
  *       {@code (p, sy, sx)} and taps {@code (dy, dx)}, built by bulk row copies from the M1 rows (the zero row outside
- *       the image, conv2's stride in the index), then one matmul with conv2's {@code (9 C1, C2)} matrix
- *       ({@link Conv2Matrices}), bias and ReLU fused. Its rows are the patch outputs {@code (Pb, C2, S, S)} that
+ *       the image, conv2's stride in the index), then one product with conv2's {@code (9 C1, C2)} matrix
+ *       ({@link Conv2Matrices}). Its rows are the patch outputs {@code (Pb, C2, S, S)} that
  *       {@link OneDnnKernels#patchMeans}, {@link OneDnnKernels#scalePatchesSigmoid} and
  *       {@link OneDnnKernels#patchConv1x1Add} read.
  *   <li>conv2, grouped (RegNetY): the {@code T x T} windows gathered from the M1 rows, then the window convolution of
@@ -39,23 +41,19 @@ final class RowsConv {
      * @param x the block input, {@code nhwc}
      * @param idx the plan's index
      * @param w conv1, an ungrouped 1x1 convolution (checked by the caller)
-     * @return the M1 rows and the zero row, {@code (m1Capacity, C1, 1, 1)}
+     * @return the M1 rows and the zero row, {@code (1, C1, m1Capacity, 1)}
      */
     static DnnlTensor conv1(OneDnnKernels k, DnnlTensor x, RowsIndex idx, OneDnnWeights w) {
         int count = idx.m1Count();
         int cap = idx.m1Capacity();
         int cin = w.spec().inChannels();
         int c1 = w.spec().outChannels();
-        Nchw ms = new Nchw(cap, c1, 1, 1);
-        DnnlTensor m1;
-        if (idx.full()) {
-            m1 = k.matmul(x, count, w, true, ms);
-        } else {
-            DnnlTensor gathered = k.alloc(new Nchw(cap, cin, 1, 1), (long) cap * cin);
-            idx.gatherM1(x.buf, gathered.buf, cin);
-            m1 = k.matmul(gathered, cap, w, true, ms);
-            k.release(gathered);
-        }
+        Nchw ms = new Nchw(1, c1, cap, 1);
+        Nchw gs = new Nchw(1, cin, cap, 1);
+        DnnlTensor gathered = k.alloc(gs, gs.size());
+        idx.gatherM1(x.buf, gathered.buf, cin);
+        DnnlTensor m1 = k.convRows(gathered, cap, w, true, ms);
+        k.release(gathered);
         m1.buf.put(count * c1, new float[c1], 0, c1);
         return m1;
     }
@@ -74,16 +72,18 @@ final class RowsConv {
     static DnnlTensor conv2(OneDnnKernels k, DnnlTensor m1, PatchPlan plan, RowsIndex idx, OneDnnWeights w) {
         FoldedConv c = w.spec();
         int c1 = c.inChannels();
-        OneDnnKernels.requireTensor("windows (M1 rows)", m1, new Nchw(idx.m1Capacity(), c1, 1, 1));
+        OneDnnKernels.requireTensor("windows (M1 rows)", m1, new Nchw(1, c1, idx.m1Capacity(), 1));
         int pb = OneDnnKernels.bucket(plan.patchCount());
         int s = plan.geometry().cellSize();
         Nchw os = new Nchw(pb, c.outChannels(), s, s);
         if (c.groups() == 1) {
-            DnnlTensor cols = k.alloc(new Nchw(pb, 9 * c1, s, s), (long) pb * s * s * 9 * c1);
+            // the product's rows: the active positions, bucketed (at most the patch bucket's positions)
+            int rows = Math.min(pb * s * s, RowsIndex.rowBucket(plan.patchCount() * s * s));
+            DnnlTensor cols = k.alloc(new Nchw(pb, 9 * c1, s, s), (long) rows * 9 * c1);
             idx.gatherIm2col(m1.buf, cols.buf, c1);
             OneDnnWeights matrix = k.isTemporary(w) ? (OneDnnWeights) k.temporary(Conv2Matrices.matrixOf(c))
                     : Conv2Matrices.shared(w, k.backend);
-            DnnlTensor y = k.matmul(cols, pb * s * s, matrix, true, os);
+            DnnlTensor y = k.convRows(cols, rows, matrix, true, os);
             k.release(cols);
             return y;
         }

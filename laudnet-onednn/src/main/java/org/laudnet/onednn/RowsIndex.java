@@ -92,16 +92,15 @@ final class RowsIndex {
         return k;
     }
 
-    /** Returns whether M1 is every input pixel of the batch (then the M1 rows are the input rows themselves). */
+    /** Returns whether M1 is every input pixel of the batch (its gather is then one bulk copy). */
     boolean full() {
         return k == rowOf.length;
     }
 
     /**
      * Returns the rows of the M1 buffer (at least {@code K + 1}: the M1 rows and the zero row): exactly {@code K + 1}
-     * when M1 is {@link #full()} (conv1 then reads the input in place, {@code K} rows), else {@code K + 1} rounded up
-     * to a {@link #rowBucket row bucket} (the rows past the zero row are computed on whatever the buffer holds and
-     * never read).
+     * when M1 is {@link #full()} (one shape per batch size), else {@code K + 1} rounded up to a {@link #rowBucket row
+     * bucket} (the rows past the zero row are computed on whatever the buffer holds and never read).
      */
     int m1Capacity() {
         return full() ? k + 1 : rowBucket(k + 1);
@@ -187,9 +186,9 @@ final class RowsIndex {
     }
 
     /**
-     * Returns the row count a rows primitive is created for: {@code n} rounded up to a multiple of 32, or above 256 to a
-     * multiple of an eighth of the largest power of two not above {@code n}, so that a kernels object creates at most
-     * eight primitives per doubling of the row count, and a bucket adds less than 12.5% rows.
+     * Returns the row count a rows primitive is created for: {@code n} rounded up to a multiple of 16, or above 256 to a
+     * multiple of a sixteenth of the largest power of two not above {@code n}, so that a kernels object creates at most
+     * sixteen primitives per doubling of the row count, and a bucket adds less than 6.25% rows (16 rows below 256).
      *
      * @param n rows, {@code >= 1}
      * @return the bucket, {@code >= n}
@@ -198,7 +197,7 @@ final class RowsIndex {
         if (n < 1) {
             throw new IllegalArgumentException("n must be positive, got " + n);
         }
-        int step = Math.max(32, Integer.highestOneBit(n) / 8);
+        int step = Math.max(16, Integer.highestOneBit(n) / 16);
         return (int) (((long) n + step - 1) / step * step);
     }
 
