@@ -13,7 +13,8 @@ import org.laudnet.core.plan.FoldedConv;
  *
  * <ul>
  *   <li>conv1 once on the pixels of the dilated mask {@code M1}: their {@code nhwc} input rows gathered into one
- *       contiguous buffer (bulk copies of raster runs), one product, then a zero row appended. The result,
+ *       contiguous buffer (bulk copies of raster runs; the input rows themselves when {@code M1} is every pixel), one
+ *       product, then a zero row appended. The result,
  *       {@code (1, C1, rows, 1)} with {@code rows = }{@link RowsIndex#m1Capacity()}, is marked as M1 rows by its width
  *       1 (a window tensor is {@code T x T}, {@code T >= 3}).
  *   <li>conv2, ungrouped: the im2col of the active output positions, {@code (P S S, 9 C1)} with rows
@@ -49,11 +50,16 @@ final class RowsConv {
         int cin = w.spec().inChannels();
         int c1 = w.spec().outChannels();
         Nchw ms = new Nchw(1, c1, cap, 1);
-        Nchw gs = new Nchw(1, cin, cap, 1);
-        DnnlTensor gathered = k.alloc(gs, gs.size());
-        idx.gatherM1(x.buf, gathered.buf, cin);
-        DnnlTensor m1 = k.convRows(gathered, cap, w, true, ms);
-        k.release(gathered);
+        DnnlTensor m1;
+        if (idx.full()) {
+            m1 = k.convRows(x, count, w, true, ms); // M1 is every pixel: the input rows in place
+        } else {
+            Nchw gs = new Nchw(1, cin, cap, 1);
+            DnnlTensor gathered = k.alloc(gs, gs.size());
+            idx.gatherM1(x.buf, gathered.buf, cin);
+            m1 = k.convRows(gathered, cap, w, true, ms);
+            k.release(gathered);
+        }
         m1.buf.put(count * c1, new float[c1], 0, c1);
         return m1;
     }
@@ -79,7 +85,8 @@ final class RowsConv {
         if (c.groups() == 1) {
             // the product's rows: the active positions, bucketed (at most the patch bucket's positions)
             int rows = Math.min(pb * s * s, RowsIndex.rowBucket(plan.patchCount() * s * s));
-            DnnlTensor cols = k.alloc(new Nchw(pb, 9 * c1, s, s), (long) rows * 9 * c1);
+            Nchw cs = new Nchw(1, 9 * c1, rows, 1);
+            DnnlTensor cols = k.alloc(cs, cs.size());
             idx.gatherIm2col(m1.buf, cols.buf, c1);
             OneDnnWeights matrix = k.isTemporary(w) ? (OneDnnWeights) k.temporary(Conv2Matrices.matrixOf(c))
                     : Conv2Matrices.shared(w, k.backend);

@@ -92,7 +92,7 @@ final class RowsIndex {
         return k;
     }
 
-    /** Returns whether M1 is every input pixel of the batch (its gather is then one bulk copy). */
+    /** Returns whether M1 is every input pixel of the batch (then the M1 rows are the input rows themselves). */
     boolean full() {
         return k == rowOf.length;
     }

@@ -324,6 +324,31 @@ class OneDnnRowsTest {
     }
 
     @Test
+    void aTemporaryConv2GivesTheSameRowsAsAnUploadedOne() {
+        SpatialGeometry g = SpatialGeometry.of(9, 9, 2, 2);
+        int[] mask = {1, 0, 1, 0, 1, 1, 0, 0, 1};
+        PatchPlan plan = PatchPlan.fromMask(mask, 1, g);
+        FoldedConv f1 = conv(16, 8, 1, 1, 0, 1, 21);
+        FoldedConv f2 = conv(24, 16, 3, 2, 1, 1, 22);
+        Nchw xs = new Nchw(1, 8, 9, 9);
+        float[] x = random(xs.size(), 23);
+        int n = OneDnnKernels.bucket(plan.patchCount()) * 4 * 24;
+        float[][] out = new float[2][];
+        try (Kernels<DnnlTensor> k = backend.newKernels()) {
+            for (int i = 0; i < 2; i++) {
+                try (Kernels.Scope<DnnlTensor> s = k.openScope()) {
+                    ConvWeights w2 = i == 0 ? backend.upload(f2) : k.temporary(f2);
+                    DnnlTensor p = k.patchConv3x3Relu(k.windowsConv1(k.importHost(x, xs), xs, plan,
+                            backend.upload(f1), SpatialSchedule.ROWS), plan, w2);
+                    out[i] = java.util.Arrays.copyOf(p.values(), plan.patchCount() * 4 * 24);
+                    assertEquals(n, p.shape.size());
+                }
+            }
+        }
+        close(out[0], out[1], 0, "temporary conv2");
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         SpatialGeometry g = SpatialGeometry.of(8, 8, 1, 2);
         int[] mask = new int[16];
