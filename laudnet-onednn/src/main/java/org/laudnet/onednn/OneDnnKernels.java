@@ -554,7 +554,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     }
 
     /** Runs {@code y = [ReLU](x W^T + b)} on {@code rows} rows of a 1x1 convolution's weights. */
-    DnnlTensor matmul(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw outShape) {
+    private DnnlTensor matmul(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw outShape) {
         FoldedConv c = w.spec();
         MatmulKey k = new MatmulKey(rows, c.inChannels(), c.outChannels(), relu);
         Prim p = cache.get(k);
@@ -582,9 +582,9 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
 
     /**
      * Runs an ungrouped 1x1 convolution {@code y = [ReLU](x W^T + b)} on {@code rows} contiguous {@code nhwc} rows, as a
-     * convolution primitive over a {@code (1, I, rows, 1)} map (the dense 1x1 convolution's kernel, which measures
-     * faster than a matmul primitive on these shapes), into a new tensor of shape {@code shape} (at least
-     * {@code rows} rows: the row layout is the same).
+     * convolution primitive over a {@code (1, I, rows, 1)} map (the dense 1x1 convolution's kernel: on one thread it
+     * measured as fast as the dense convolution per row and up to 1.5x faster than the matmul primitive for few rows or
+     * wide inputs), into a new tensor of shape {@code shape} (at least {@code rows} rows: the row layout is the same).
      */
     DnnlTensor convRows(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw shape) {
         FoldedConv c = w.spec();

@@ -8,8 +8,8 @@ import org.laudnet.core.plan.FoldedConv;
  * conv1 and conv2 of the {@link org.laudnet.core.exec.SpatialSchedule#ROWS ROWS} schedule on the oneDNN backend, for
  * {@link OneDnnKernels#windowsConv1} and {@link OneDnnKernels#patchConv3x3Relu}. Both products run as oneDNN 1x1
  * convolution primitives over a {@code (1, I, rows, 1)} map of contiguous rows ({@link OneDnnKernels#convRows}), with
- * bias and ReLU fused: on these shapes that measured faster than the matmul primitive (and than a convolution with the
- * rows as its batch).
+ * bias and ReLU fused: on these shapes that measured faster than the matmul primitive (and much faster than a
+ * convolution with the rows as its batch).
  *
  * <ul>
  *   <li>conv1 once on the pixels of the dilated mask {@code M1}: their {@code nhwc} input rows gathered into one
