@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * (oneDNN may pick another layout for another thread count) and frees the prepared layouts no primitive used.
  *
  * <p>Spatial schedules: {@link SpatialSchedule#HALO} (conv1 as a matmul on the gathered rows of every window position,
- * halos recomputed) and {@link SpatialSchedule#WINDOWS} (conv1 densely, then the windows gathered); the engine's
- * calibration picks the faster per block.
+ * halos recomputed), {@link SpatialSchedule#WINDOWS} (conv1 densely, then the windows gathered) and
+ * {@link SpatialSchedule#ROWS} (conv1 on the gathered rows of the dilated mask's pixels, conv2 as one product over the
+ * im2col of the active output positions; see {@code RowsConv}); the engine's calibration picks the fastest per block.
  *
  * <p>Thread-safe: {@link #upload}, {@link #prepare}, {@link #setIntraOpThreads} and {@link #newKernels} may be called
  * from any thread; the weights are read concurrently. Each executor owns the {@link Kernels} it creates.
@@ -55,7 +56,8 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
     public static final String ID = "onednn";
 
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnBackend.class);
-    private static final Set<SpatialSchedule> SCHEDULES = Set.of(SpatialSchedule.HALO, SpatialSchedule.WINDOWS);
+    private static final Set<SpatialSchedule> SCHEDULES = Set.of(SpatialSchedule.HALO, SpatialSchedule.WINDOWS,
+            SpatialSchedule.ROWS);
 
     /** A plan and batch size the backend was asked to prepare. */
     private record Request(InferencePlan plan, int batch) {}
@@ -189,7 +191,7 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
         return true;
     }
 
-    /** Returns {@code {HALO, WINDOWS}}. */
+    /** Returns {@code {HALO, WINDOWS, ROWS}}. */
     @Override
     public Set<SpatialSchedule> spatialSchedules() {
         return SCHEDULES;

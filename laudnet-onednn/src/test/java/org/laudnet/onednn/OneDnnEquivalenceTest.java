@@ -32,7 +32,7 @@ import org.laudnet.cuda.check.SeededPlans;
  * oneDNN backend and on the pure-Java reference (its sparse paths): logits within {@code 1e-4} (relative to the
  * largest logit) at batch 1 and 8, under the SPARSE and DENSE policies, at an imposed density of 0.5 (and at batch 1
  * also with the maskers' own decisions, when both sides decided alike), the SPARSE runs taking the same kinds of
- * paths; the spatial variants also with the WINDOWS schedule forced. The SPARSE runs of the spatial and channel variants must take
+ * paths; the spatial variants also with the WINDOWS and ROWS schedules forced. The SPARSE runs of the spatial and channel variants must take
  * sparse paths, so that the patch primitives and weight slices are exercised.
  */
 class OneDnnEquivalenceTest {
@@ -100,12 +100,17 @@ class OneDnnEquivalenceTest {
                             }
                         }
                         if (label.contains("spatial") && policy == PathPolicy.SPARSE && !Double.isNaN(d)) {
-                            HostExecution windows = run(dnn, x, batch, PathPolicy.SPATIAL_WINDOWS, d);
-                            double err = error(want.logits(), windows.logits());
-                            assertTrue(err <= 1e-4, label + ", batch " + batch + ", WINDOWS schedule: relative error "
-                                    + err);
-                            assertTrue(windows.report().paths().contains(ExecutionPath.SPATIAL_WINDOWS),
-                                    windows.report().paths().toString());
+                            for (PathPolicy forced : new PathPolicy[] {PathPolicy.SPATIAL_WINDOWS,
+                                PathPolicy.SPATIAL_ROWS}) {
+                                HostExecution scheduled = run(dnn, x, batch, forced, d);
+                                double err = error(want.logits(), scheduled.logits());
+                                assertTrue(err <= 1e-4, label + ", batch " + batch + ", " + forced
+                                        + ": relative error " + err);
+                                ExecutionPath path = forced == PathPolicy.SPATIAL_ROWS ? ExecutionPath.SPATIAL_ROWS
+                                        : ExecutionPath.SPATIAL_WINDOWS;
+                                assertTrue(scheduled.report().paths().contains(path),
+                                        forced + ": " + scheduled.report().paths());
+                            }
                         }
                         if ((label.contains("spatial") || label.contains("channel")) && policy == PathPolicy.SPARSE
                                 && !Double.isNaN(d)) {
