@@ -23,11 +23,11 @@ import org.laudnet.bench.viz.MaskGrid;
 import org.laudnet.core.block.AbstractGatedBlock;
 import org.laudnet.core.block.BlockResult;
 import org.laudnet.core.block.GateMode;
+import org.laudnet.core.exec.Backends;
 import org.laudnet.core.exec.ExecutorOptions;
 import org.laudnet.core.exec.NetworkExecutor;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.exec.PlanRuntime;
-import org.laudnet.core.exec.djl.DjlBackend;
 import org.laudnet.core.gate.GumbelTemperature;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
 import org.laudnet.core.net.GatedBackbone;
@@ -53,9 +53,10 @@ import org.slf4j.LoggerFactory;
  * {@link MeasuredBlockLatency} before their training) with knowledge distillation (teacher = the static network,
  * loss of method section 3, gate
  * schedules of {@link GateSchedules}), and measures each network: top-1 on the test images, eval MACs ratio, density
- * per stage, and eval latency through the inference engine ({@link PlanRuntime} and {@link NetworkExecutor} on the DJL
- * backend) at batch 1 and 64, interleaved with the static network in the same process (medians after warm-up). Writes {@code fashion-mnist.md}, {@code fashion-mnist-accuracy-latency.png}
- * and {@code fashion-mnist-masks.png} into the output directory.
+ * per stage, and eval latency through the inference engine ({@link PlanRuntime} and {@link NetworkExecutor} on the
+ * fastest CPU backend) at batch 1 and 64, interleaved with the static network in the same process (medians after
+ * warm-up). Writes {@code fashion-mnist.md}, {@code fashion-mnist-accuracy-latency.png} and
+ * {@code fashion-mnist-masks.png} into the output directory.
  */
 public final class FashionMnistExperiment {
 
@@ -204,7 +205,8 @@ public final class FashionMnistExperiment {
         if (maskData != null) {
             MaskGrid.write(masks, maskData, 4);
         }
-        Result result = new Result(config, staticResult, List.copyOf(dynamic), machine(), threads(), totalSeconds,
+        Result result = new Result(config, staticResult, List.copyOf(dynamic), machine() + ", engine backend "
+                + latencyBackend(), threads(), totalSeconds,
                 loadBefore,
                 config.outDir().resolve(REPORT), plot, maskData == null ? null : masks);
         Files.writeString(result.report(), ResultsReport.markdown(result));
@@ -383,8 +385,9 @@ public final class FashionMnistExperiment {
         int b64 = (int) Math.min(64, images.getShape().get(0));
         ExecutorOptions options = ExecutorOptions.defaults().withPolicy(config.policy());
         try (NDManager m = base.newSubManager();
-                PlanRuntime<?> refRuntime = PlanRuntime.create(InferencePlan.of(reference), DjlBackend.create(m));
-                PlanRuntime<?> candRuntime = PlanRuntime.create(InferencePlan.of(candidate), DjlBackend.create(m));
+                PlanRuntime<?> refRuntime = PlanRuntime.create(InferencePlan.of(reference), Backends.createFastestCpu(m));
+                PlanRuntime<?> candRuntime = PlanRuntime.create(InferencePlan.of(candidate),
+                        Backends.createFastestCpu(m));
                 NetworkExecutor ref = refRuntime.newExecutor(options);
                 NetworkExecutor cand = candRuntime.newExecutor(options)) {
             NDArray x1 = images.get("0:1");
@@ -533,6 +536,17 @@ public final class FashionMnistExperiment {
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores visible, "
                 + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java "
                 + System.getProperty("java.version");
+    }
+
+    /**
+     * Returns the id of the backend the latencies are measured on: the fastest CPU backend available here
+     * ({@link Backends#createFastestCpu}: {@code onednn} where its natives load, else {@code djl-cpu}), the one a
+     * user's {@code AUTO} executor gets.
+     */
+    static String latencyBackend() {
+        try (NDManager m = NDManager.newBaseManager(); var b = Backends.createFastestCpu(m)) {
+            return b.id();
+        }
     }
 
     /**
