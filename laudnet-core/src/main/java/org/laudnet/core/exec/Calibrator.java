@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Measures a block's paths on synthetic inputs and masks and fits their cost models ({@link BlockCalibration}): the
  * dense path is timed once (at half density: its time does not depend on the masks), every sparse path at several
  * densities (random and clustered cells; with a channel gate and a batch above 1 also with per-sample patterns, so
- * that the per-pattern cost can be fitted). A time is the fastest of {@code runs} runs after one warm-up run: the run
+ * that the per-pattern cost can be fitted; the union channel path on such decisions both as one union and split per
+ * pattern, so that its model separates the cost of a sub-batch from that of the masks). A time is the fastest of {@code runs} runs after one warm-up run: the run
  * least disturbed by other work on shared cores, for dense and sparse alike. Immutable: one calibrator may serve
  * several threads, each timing on its own kernels.
  */
@@ -55,7 +56,8 @@ final class Calibrator {
         }
         try (Kernels.Scope<T> scope = k.openScope()) {
             T x = k.importHost(data, xs);
-            double dense = time(k, w, x, xs, synthetic(plan, batch, 0.5, false, 0.5, false, r), DensePath.INSTANCE);
+            double dense = time(k, w, x, xs, synthetic(plan, batch, 0.5, false, 0.5, false, r), DensePath.INSTANCE,
+                    ChannelClusters.Costs.ONE_UNION);
             // every path is fitted on the same decisions
             List<Masks> masks = new ArrayList<>();
             for (double[] st : settings(plan.mode(), batch)) {
@@ -69,8 +71,10 @@ final class Calibrator {
                 List<double[]> features = new ArrayList<>();
                 List<Double> times = new ArrayList<>();
                 for (Masks mk : masks) {
-                    features.add(PathFeatures.of(p, mk));
-                    times.add(time(k, w, x, xs, mk, PathSelector.strategy(p)));
+                    for (ChannelClusters.Costs costs : clusterings(p, mk)) {
+                        features.add(PathFeatures.of(p, mk, costs));
+                        times.add(time(k, w, x, xs, mk, PathSelector.strategy(p), costs));
+                    }
                 }
                 if (!features.isEmpty()) {
                     models.put(p, LinearCostModel.fit(features.toArray(new double[0][]),
@@ -84,12 +88,24 @@ final class Calibrator {
         }
     }
 
-    private <T> double time(Kernels<T> k, BlockWeights w, T x, Nchw xs, Masks mk, BlockPath path) {
+    /**
+     * The clusterings a path is timed with on some decisions: {@link ExecutionPath#CHANNEL_UNION} on decisions with
+     * several channel patterns both as one union and split per pattern, so that its model separates the cost of a
+     * sub-batch from that of the masks; one run otherwise.
+     */
+    private static List<ChannelClusters.Costs> clusterings(ExecutionPath p, Masks mk) {
+        return p == ExecutionPath.CHANNEL_UNION && mk.patternGroups() > 1
+                ? List.of(ChannelClusters.Costs.ONE_UNION, ChannelClusters.Costs.PER_PATTERN)
+                : List.of(ChannelClusters.Costs.ONE_UNION);
+    }
+
+    private <T> double time(Kernels<T> k, BlockWeights w, T x, Nchw xs, Masks mk, BlockPath path,
+            ChannelClusters.Costs costs) {
         double[] t = new double[runs];
         for (int i = -1; i < runs; i++) {
             try (Kernels.Scope<T> scope = k.openScope()) {
                 long t0 = System.nanoTime();
-                T y = path.execute(new BlockCall<>(k, w, x, xs, mk, false, null));
+                T y = path.execute(new BlockCall<>(k, w, x, xs, mk, false, null, costs));
                 // reading one value waits for queued work on asynchronous backends
                 k.exportHost(y, 1);
                 long t1 = System.nanoTime();
@@ -114,8 +130,8 @@ final class Calibrator {
         if (mode == GateMode.CHANNEL) {
             return batch == 1
                     ? new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}}
-                    : new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}, {1, 0, 0.5, 1},
-                        {1, 0, 0.75, 1}};
+                    : new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}, {1, 0, 0.25, 1},
+                        {1, 0, 0.5, 1}, {1, 0, 0.75, 1}};
         }
         double dcLow = mode == GateMode.BOTH ? 0.5 : 1;
         double mixed = mode == GateMode.BOTH && batch > 1 ? 1 : 0;
