@@ -3,6 +3,7 @@ package org.laudnet.core.exec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -16,8 +17,10 @@ import org.slf4j.LoggerFactory;
  * dense path is timed once (at half density: its time does not depend on the masks), every sparse path at several
  * densities (random and clustered cells; with a channel gate and a batch above 1 also with per-sample patterns, so
  * that the per-pattern cost can be fitted; the union channel path on such decisions both as one union and split per
- * pattern, so that its model separates the cost of a sub-batch from that of the masks). A time is the fastest of {@code runs} runs after one warm-up run: the run
- * least disturbed by other work on shared cores, for dense and sparse alike. Immutable: one calibrator may serve
+ * pattern, so that its model separates the cost of a sub-batch from that of the masks; a union clustering of one
+ * sub-batch per pattern reuses the per-pattern path's time on the same decisions, which runs the same operations). A
+ * time is the fastest of {@code runs} runs after one warm-up run: the run least disturbed by other work on shared
+ * cores, for dense and sparse alike. Immutable: one calibrator may serve
  * several threads, each timing on its own kernels.
  */
 final class Calibrator {
@@ -67,13 +70,22 @@ final class Calibrator {
                 }
             }
             Map<ExecutionPath, LinearCostModel> models = new EnumMap<>(ExecutionPath.class);
+            // the per-pattern path's times, by decisions: the union path clustered per pattern runs the same operations
+            Map<Masks, Double> perPattern = new IdentityHashMap<>();
             for (ExecutionPath p : candidates) {
                 List<double[]> features = new ArrayList<>();
                 List<Double> times = new ArrayList<>();
                 for (Masks mk : masks) {
                     for (ChannelClusters.Costs costs : clusterings(p, mk)) {
                         features.add(PathFeatures.of(p, mk, costs));
-                        times.add(time(k, w, x, xs, mk, PathSelector.strategy(p), costs));
+                        Double same = p == ExecutionPath.CHANNEL_UNION
+                                && mk.clusters(costs).stream().allMatch(ChannelClusters.Cluster::uniform)
+                                ? perPattern.get(mk) : null;
+                        double t = same != null ? same : time(k, w, x, xs, mk, PathSelector.strategy(p), costs);
+                        if (p == ExecutionPath.CHANNEL) {
+                            perPattern.put(mk, t);
+                        }
+                        times.add(t);
                     }
                 }
                 if (!features.isEmpty()) {

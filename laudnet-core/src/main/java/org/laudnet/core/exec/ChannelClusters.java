@@ -20,7 +20,8 @@ import org.laudnet.core.cost.BlockGeometry;
  * when its samples' patterns differ: {@code macs(U)} is one sample's branch MACs with {@code U}'s channels,
  * {@code masked(U)} the activation elements one sample multiplies by its channel mask. An infinite sub-batch cost
  * gives one cluster, the whole batch; a zero cost keeps the per-pattern split of {@link ExecutionPath#CHANNEL}.
- * Stateless; thread-safe.
+ * Beyond {@link #MAX_MERGED_PATTERNS} distinct patterns, a positive sub-batch cost gives the whole batch as one union
+ * without a search. Stateless; thread-safe.
  */
 final class ChannelClusters {
 
@@ -78,6 +79,12 @@ final class ChannelClusters {
      */
     record Cluster(int[] samples, BitSet union, boolean uniform) {}
 
+    /**
+     * The most distinct patterns the greedy merge takes on (its work grows with their cube); beyond it a positive
+     * sub-batch cost gives the whole batch as one union.
+     */
+    static final int MAX_MERGED_PATTERNS = 64;
+
     private ChannelClusters() {}
 
     /**
@@ -100,7 +107,8 @@ final class ChannelClusters {
             uniform[i] = true;
             i++;
         }
-        if (p > 1 && Double.isInfinite(costs.subBatch())) {
+        boolean split = costs.subBatch() == 0;
+        if (p > 1 && (Double.isInfinite(costs.subBatch()) || (p > MAX_MERGED_PATTERNS && !split))) {
             BitSet all = new BitSet();
             for (BitSet u : unions) {
                 all.or(u);

@@ -102,6 +102,28 @@ class ChannelClustersTest extends ManagedTest {
     }
 
     @Test
+    void manyPatternsAreOneUnionUnlessSplitPerPattern() {
+        // 8 groups (2 channels each) and 70 samples with distinct patterns: beyond the greedy merge's bound
+        BlockGeometry g = BlockGeometry.bottleneck(32, 16, 6, 1);
+        GatedResidualBlock b = GatedResidualBlock.builder().setGeometry(g).optGateSpec(GateSpec.channel(8)).build();
+        b.initialize(m, DataType.FLOAT32, new Shape(1, 32, 6, 6));
+        BlockPlan eight = BlockPlan.of(b, 0, ps);
+        int batch = ChannelClusters.MAX_MERGED_PATTERNS + 6;
+        float[] c = new float[batch * 8];
+        for (int s = 0; s < batch; s++) {
+            for (int q = 0; q < 8; q++) {
+                c[s * 8 + q] = ((s + 1) >> q & 1) == 1 ? 1 : 0;
+            }
+        }
+        Masks mk = new Masks(eight, batch, null, c);
+        assertEquals(batch, mk.patternGroups());
+        assertEquals(batch, ChannelClusters.of(mk, ChannelClusters.Costs.PER_PATTERN).size());
+        List<ChannelClusters.Cluster> one = ChannelClusters.of(mk, new ChannelClusters.Costs(1, 0));
+        assertEquals(1, one.size());
+        assertEquals(batch, one.get(0).samples().length);
+    }
+
+    @Test
     void costsComeFromTheFittedModel() {
         assertEquals(ChannelClusters.Costs.ONE_UNION, ChannelClusters.Costs.of(null));
         ChannelClusters.Costs c = ChannelClusters.Costs.of(new LinearCostModel(new double[] {0.1, 0.5, 2e-9, 1e-9,
