@@ -2,6 +2,7 @@ package org.laudnet.core.exec;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -59,12 +60,12 @@ final class Calibrator {
         }
         try (Kernels.Scope<T> scope = k.openScope()) {
             T x = k.importHost(data, xs);
-            double dense = time(k, w, x, xs, synthetic(plan, batch, 0.5, false, 0.5, false, r), DensePath.INSTANCE,
+            double dense = time(k, w, x, xs, synthetic(plan, batch, 0.5, false, 0.5, 1, r), DensePath.INSTANCE,
                     ChannelClusters.Costs.ONE_UNION);
             // every path is fitted on the same decisions
             List<Masks> masks = new ArrayList<>();
             for (double[] st : settings(plan.mode(), batch)) {
-                Masks mk = synthetic(plan, batch, st[0], st[1] > 0, st[2], st[3] > 0, r);
+                Masks mk = synthetic(plan, batch, st[0], st[1] > 0, st[2], (int) st[3], r);
                 if (!mk.allCellsClosed()) {
                     masks.add(mk);
                 }
@@ -131,29 +132,34 @@ final class Calibrator {
     }
 
     /**
-     * Rows of {spatial density, clustered (1) or random (0), channel density, per-sample channel patterns (1) or one
-     * shared pattern (0)}.
+     * Rows of {spatial density, clustered (1) or random (0), channel density, channel patterns drawn from a pool of
+     * this many (1: one shared pattern; the batch size: every sample its own draw)}. A channel gate at a batch above 1
+     * also gets pools of 2 and 3 patterns, so that the channel paths' models see sub-batch counts between one and
+     * many.
      */
     private static double[][] settings(GateMode mode, int batch) {
         if (mode == GateMode.LAYER) {
-            return batch == 1 ? new double[][] {{1, 0, 1, 0}}
-                    : new double[][] {{0.25, 0, 1, 0}, {0.5, 0, 1, 0}, {0.75, 0, 1, 0}};
+            return batch == 1 ? new double[][] {{1, 0, 1, 1}}
+                    : new double[][] {{0.25, 0, 1, 1}, {0.5, 0, 1, 1}, {0.75, 0, 1, 1}};
         }
         if (mode == GateMode.CHANNEL) {
             return batch == 1
-                    ? new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}}
-                    : new double[][] {{1, 0, 0.25, 0}, {1, 0, 0.5, 0}, {1, 0, 0.75, 0}, {1, 0, 0.25, 1},
-                        {1, 0, 0.5, 1}, {1, 0, 0.75, 1}};
+                    ? new double[][] {{1, 0, 0.25, 1}, {1, 0, 0.5, 1}, {1, 0, 0.75, 1}}
+                    : new double[][] {{1, 0, 0.25, 1}, {1, 0, 0.5, 1}, {1, 0, 0.75, 1}, {1, 0, 0.5, 2},
+                        {1, 0, 0.75, 3}, {1, 0, 0.25, batch}, {1, 0, 0.5, batch}, {1, 0, 0.75, batch}};
         }
         double dcLow = mode == GateMode.BOTH ? 0.5 : 1;
-        double mixed = mode == GateMode.BOTH && batch > 1 ? 1 : 0;
-        return new double[][] {{0.2, 0, 1, 0}, {0.5, 0, dcLow, 0}, {0.8, 0, 1, 0}, {0.3, 1, dcLow, mixed},
-            {0.7, 1, 1, 0}};
+        double mixed = mode == GateMode.BOTH ? batch : 1;
+        return new double[][] {{0.2, 0, 1, 1}, {0.5, 0, dcLow, 1}, {0.8, 0, 1, 1}, {0.3, 1, dcLow, mixed},
+            {0.7, 1, 1, 1}};
     }
 
-    /** Synthetic decisions at given densities (every sample opens at least one cell or group). */
+    /**
+     * Synthetic decisions at given densities (every sample opens at least one cell or group); the channel patterns of
+     * the samples are drawn at random from a pool of {@code patternPool} random patterns (1: one shared pattern).
+     */
     static Masks synthetic(BlockPlan plan, int batch, double spatialDensity, boolean clustered,
-            double channelDensity, boolean perSamplePatterns, Random r) {
+            double channelDensity, int patternPool, Random r) {
         float[] cells = null;
         if (plan.mode().hasSpatialGate()) {
             int per = plan.spatialGroups() * plan.maskSize() * plan.maskSize();
@@ -180,13 +186,23 @@ final class Calibrator {
             int groups = plan.channelGroups();
             channels = new float[batch * groups];
             int open = Math.max(1, (int) Math.round(channelDensity * groups));
-            int[] order = Permutations.shuffled(groups, r);
-            for (int b = 0; b < batch; b++) {
-                if (perSamplePatterns && b > 0) {
-                    order = Permutations.shuffled(groups, r);
-                }
+            int pool = Math.max(1, Math.min(patternPool, batch));
+            List<BitSet> patterns = new ArrayList<>();
+            // distinct patterns where the groups allow (a few redraws), each used by at least one sample
+            for (int tries = 0; patterns.size() < pool && tries < 16 * pool; tries++) {
+                BitSet p = new BitSet(groups);
+                int[] order = Permutations.shuffled(groups, r);
                 for (int c = 0; c < open; c++) {
-                    channels[b * groups + order[c]] = 1;
+                    p.set(order[c]);
+                }
+                if (pool == batch || !patterns.contains(p)) {
+                    patterns.add(p);
+                }
+            }
+            for (int b = 0; b < batch; b++) {
+                BitSet p = patterns.get(b < patterns.size() ? b : r.nextInt(patterns.size()));
+                for (int q = p.nextSetBit(0); q >= 0; q = p.nextSetBit(q + 1)) {
+                    channels[b * groups + q] = 1;
                 }
             }
         }

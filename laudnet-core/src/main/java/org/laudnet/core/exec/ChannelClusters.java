@@ -55,12 +55,17 @@ final class ChannelClusters {
          *
          * @param model the model, or null (one cluster)
          * @return the costs
+         * @throws IllegalArgumentException for a model of another feature count
          */
         static Costs of(LinearCostModel model) {
             if (model == null) {
                 return ONE_UNION;
             }
             double[] c = model.coefficients();
+            if (c.length != 5) {
+                throw new IllegalArgumentException("a CHANNEL_UNION cost model has 5 coefficients (intercept,"
+                        + " sub-batches, MACs, masked and moved elements), got " + c.length);
+            }
             double sub = Math.max(0, c[1]);
             double masked = Math.max(0, c[3]);
             if (!(c[2] > 0)) {

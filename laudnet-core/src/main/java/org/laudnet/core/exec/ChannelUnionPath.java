@@ -21,7 +21,7 @@ import org.laudnet.core.block.ChannelMaskPlacement;
  *
  * A cluster whose samples all have the union as their pattern runs without the multiplication (with the pattern's
  * own slices, as {@link ExecutionPath#CHANNEL}); a cluster that covers the whole batch runs with the residual sum and
- * ReLU fused into its last convolution. Stateless.
+ * ReLU fused into its last convolution. Stateless and thread-safe (each call works on its own kernels).
  */
 final class ChannelUnionPath implements BlockPath {
 

@@ -14,7 +14,8 @@ import org.laudnet.core.plan.BlockPlan;
  *
  * <ul>
  *   <li>LAYER: {@code open samples x dense MACs};
- *   <li>CHANNEL: {@code sum_b convolution MACs at dc_b};
+ *   <li>CHANNEL: {@code sum_b convolution MACs at dc_b}, and the elements gathered and scattered between the batch and
+ *       its sub-batches (the block's input and output, 0 for one pattern);
  *   <li>CHANNEL_UNION (in place of the pattern count): the number of sub-batches ({@link ChannelClusters}), {@code
  *       sum_b convolution MACs at its cluster's union}, the activation elements multiplied by per-sample channel
  *       masks (in clusters whose samples' patterns differ), and the elements gathered and scattered between the
@@ -67,11 +68,17 @@ final class PathFeatures {
                 e += n * elements[u];
             }
         }
+        return new double[] {clusters.size(), m, e, moved(mk, clusters.size())};
+    }
+
+    /**
+     * The elements gathered and scattered between the batch and its sub-batches: the block's input and output, 0 when
+     * one sub-batch is the whole batch.
+     */
+    private static double moved(Masks mk, int subBatches) {
         BlockGeometry g = mk.plan.geometry();
-        double moved = clusters.size() == 1 ? 0
-                : mk.batch * ((double) g.inChannels() * g.inHeight() * g.inWidth() + (double) g.outChannels()
-                        * g.outPixels());
-        return new double[] {clusters.size(), m, e, moved};
+        return subBatches == 1 ? 0 : mk.batch * ((double) g.inChannels() * g.inHeight() * g.inWidth()
+                + (double) g.outChannels() * g.outPixels());
     }
 
     private static double[] work(ExecutionPath p, Masks mk) {
@@ -88,7 +95,7 @@ final class PathFeatures {
                     macs += cost.dynamicMacs(BlockDensities.channel(d.dc())) - cost.downsampleMacs()
                             - cost.maskerMacs();
                 }
-                return new double[] {macs};
+                return new double[] {macs, moved(mk, mk.patternGroups())};
             }
             default: {
                 int s = plan.granularity();

@@ -136,6 +136,9 @@ class ChannelClustersTest extends ManagedTest {
                 ChannelClusters.Costs.of(new LinearCostModel(new double[] {0.1, -0.5, 0, 0, 0})));
         assertEquals(0, ChannelClusters.Costs.of(new LinearCostModel(new double[] {0.1, -0.5, 1e-9, -1, 0}))
                 .subBatch());
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                () -> ChannelClusters.Costs.of(new LinearCostModel(new double[] {0.1, 0.5, 1e-9})));
+        assertTrue(wrong.getMessage().contains("5 coefficients"), wrong.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ChannelClusters.Costs(-1, 0));
         assertThrows(IllegalArgumentException.class, () -> new ChannelClusters.Costs(1, Double.NaN));
     }
@@ -151,16 +154,21 @@ class ChannelClustersTest extends ManagedTest {
         BlockGeometry g = plan.geometry();
         double moved = 5.0 * (32 * 36 + 64 * 36);
         assertArrayEquals(new double[] {4, 3 * macs[1] + 2 * macs[2], 0, moved}, split, 1e-6 * split[1]);
-        // the per-pattern path counts the same MACs with its pattern count first
+        // the per-pattern path counts the same MACs and moved elements with its pattern count first
         double[] channel = PathFeatures.of(ExecutionPath.CHANNEL, mk);
+        assertEquals(3, channel.length);
         assertEquals(4, channel[0]);
         assertEquals(split[1], channel[1], 1e-6 * split[1]);
+        assertEquals(moved, channel[2], 1e-6);
+        Masks shared = new Masks(plan, 2, null, new float[] {1, 1, 0, 0, 1, 1, 0, 0});
+        assertArrayEquals(new double[] {1, 2 * macs[2], 0}, PathFeatures.of(ExecutionPath.CHANNEL, shared),
+                1e-6 * macs[2]);
         assertEquals(64, g.outChannels());
     }
 
     private static BlockCalibration calibration(double dense, double channelMs, double unionMs) {
         Map<ExecutionPath, LinearCostModel> models = new EnumMap<>(ExecutionPath.class);
-        models.put(ExecutionPath.CHANNEL, new LinearCostModel(new double[] {channelMs, 0, 0}));
+        models.put(ExecutionPath.CHANNEL, new LinearCostModel(new double[] {channelMs, 0, 0, 0}));
         models.put(ExecutionPath.CHANNEL_UNION, new LinearCostModel(new double[] {unionMs, 0, 0, 0, 0}));
         return new BlockCalibration(dense, models);
     }
@@ -198,7 +206,7 @@ class ChannelClustersTest extends ManagedTest {
         // 1.5 steps per sub-batch (as above: three clusters), nothing per moved or masked element
         double perMac = 1e-9;
         Map<ExecutionPath, LinearCostModel> models = new EnumMap<>(ExecutionPath.class);
-        models.put(ExecutionPath.CHANNEL, new LinearCostModel(new double[] {100, 0, 0}));
+        models.put(ExecutionPath.CHANNEL, new LinearCostModel(new double[] {100, 0, 0, 0}));
         models.put(ExecutionPath.CHANNEL_UNION, new LinearCostModel(new double[] {0, 1.5 * step * perMac, perMac,
             0, 0}));
         PathSelector.Decision d = PathSelector.decide(mk, PathPolicy.AUTO, candidates,
