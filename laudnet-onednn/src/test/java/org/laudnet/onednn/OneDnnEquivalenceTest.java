@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.exec.ExecutionPath;
@@ -32,7 +33,9 @@ import org.laudnet.cuda.check.SeededPlans;
  * oneDNN backend and on the pure-Java reference (its sparse paths): logits within {@code 1e-4} (relative to the
  * largest logit) at batch 1 and 8, under the SPARSE and DENSE policies, at an imposed density of 0.5 (and at batch 1
  * also with the maskers' own decisions, when both sides decided alike), the SPARSE runs taking the same kinds of
- * paths; the spatial variants also with the WINDOWS and ROWS schedules forced. The SPARSE runs of the spatial and channel variants must take
+ * paths; the spatial variants also with the WINDOWS and ROWS schedules forced, the channel variants (both channel
+ * mask placements) also with each channel path forced: one sub-batch per pattern, and the union of the batch's
+ * patterns masked per sample. The SPARSE runs of the spatial and channel variants must take
  * sparse paths, so that the patch primitives and weight slices are exercised.
  */
 class OneDnnEquivalenceTest {
@@ -53,6 +56,8 @@ class OneDnnEquivalenceTest {
         a.add(Arguments.of("ResNet-50 spatial S=4-4-2-1", resnet(new GateSpec[] {GateSpec.spatial(4),
             GateSpec.spatial(4), GateSpec.spatial(2), GateSpec.spatial(1)})));
         a.add(Arguments.of("ResNet-50 channel G=4", resnet(stages(GateSpec.channel(4)))));
+        a.add(Arguments.of("ResNet-50 channel G=4 reference placement", resnet(stages(GateSpec.channel(4)
+                .withChannelMaskPlacement(ChannelMaskPlacement.BEFORE_NORM)))));
         a.add(Arguments.of("ResNet-50 both S=2-2-1-1 G=4", resnet(new GateSpec[] {GateSpec.both(2, 4),
             GateSpec.both(2, 4), GateSpec.both(1, 4), GateSpec.both(1, 4)})));
         a.add(Arguments.of("ResNet-50 layer", resnet(stages(GateSpec.layer()))));
@@ -110,6 +115,19 @@ class OneDnnEquivalenceTest {
                                         : ExecutionPath.SPATIAL_WINDOWS;
                                 assertTrue(scheduled.report().paths().contains(path),
                                         forced + ": " + scheduled.report().paths());
+                            }
+                        }
+                        if (label.contains("channel") && policy == PathPolicy.SPARSE && !Double.isNaN(d)) {
+                            // both channel paths, forced: one sub-batch per pattern, and the batch as one union
+                            // masked per sample (at batch 8 the samples' patterns differ)
+                            for (PathPolicy forced : new PathPolicy[] {PathPolicy.CHANNEL, PathPolicy.CHANNEL_UNION}) {
+                                HostExecution f = run(dnn, x, batch, forced, d);
+                                double err = error(want.logits(), f.logits());
+                                assertTrue(err <= 1e-4, label + ", batch " + batch + ", " + forced
+                                        + ": relative error " + err);
+                                ExecutionPath path = ExecutionPath.valueOf(forced.name());
+                                assertTrue(f.report().paths().contains(path), label + ", " + forced + ": "
+                                        + f.report().paths());
                             }
                         }
                         if ((label.contains("spatial") || label.contains("channel")) && policy == PathPolicy.SPARSE

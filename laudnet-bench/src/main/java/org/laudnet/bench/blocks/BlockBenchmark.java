@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.GatedResidualBlock;
@@ -69,8 +70,10 @@ public final class BlockBenchmark {
      * @param densities imposed densities in (0, 1]
      * @param stages the stage shapes
      * @param seed mask and weight seed
+     * @param modes the gate modes to run (of LAYER, SPATIAL, CHANNEL)
      */
-    public record Config(int runs, int warmup, int[] batches, double[] densities, List<StageShape> stages, long seed) {
+    public record Config(int runs, int warmup, int[] batches, double[] densities, List<StageShape> stages, long seed,
+            Set<GateMode> modes) {
         /** Validates the settings. */
         public Config {
             if (runs <= 0) {
@@ -86,8 +89,30 @@ public final class BlockBenchmark {
                     || Arrays.stream(densities).anyMatch(d -> !(d > 0 && d <= 1))) {
                 throw new IllegalArgumentException("densities must lie in (0, 1], got " + Arrays.toString(densities));
             }
+            if (modes == null || modes.isEmpty() || !BENCHED_MODES.containsAll(modes)) {
+                throw new IllegalArgumentException("modes must be a non-empty subset of " + BENCHED_MODES + ", got "
+                        + modes);
+            }
+            modes = Set.copyOf(modes);
+        }
+
+        /**
+         * Settings for every benchmarked mode (LAYER, SPATIAL, CHANNEL).
+         *
+         * @param runs timed runs per configuration (median reported)
+         * @param warmup untimed runs per configuration
+         * @param batches batch sizes
+         * @param densities imposed densities in (0, 1]
+         * @param stages the stage shapes
+         * @param seed mask and weight seed
+         */
+        public Config(int runs, int warmup, int[] batches, double[] densities, List<StageShape> stages, long seed) {
+            this(runs, warmup, batches, densities, stages, seed, BENCHED_MODES);
         }
     }
+
+    /** The gate modes the benchmark runs. */
+    public static final Set<GateMode> BENCHED_MODES = Set.of(GateMode.LAYER, GateMode.SPATIAL, GateMode.CHANNEL);
 
     /**
      * One measured configuration.
@@ -107,9 +132,14 @@ public final class BlockBenchmark {
      * @param threads intra-op threads
      * @param path the path the executor chose most often (for a mixture: in its heaviest component)
      * @param components 1, or 2 for a LAYER mixture of two open-sample counts
+     * @param perPatternMs CHANNEL at batch above 1: median time of the executor forced onto the per-pattern path
+     *     ({@link PathPolicy#CHANNEL}), interleaved with the others on the same masks; NaN otherwise
+     * @param unionMs likewise forced onto the union path ({@link PathPolicy#CHANNEL_UNION}, its clustering by the
+     *     calibrated cost model); NaN otherwise
      */
     public record Row(int stage, GateMode mode, int granularity, int batch, double density, double macsRatio,
-            double denseMs, double dynamicMs, double pairRatio, int threads, ExecutionPath path, int components) {
+            double denseMs, double dynamicMs, double pairRatio, int threads, ExecutionPath path, int components,
+            double perPatternMs, double unionMs) {
         /** Returns {@code dynamicMs / denseMs}. */
         public double latencyRatio() {
             return dynamicMs / denseMs;
@@ -141,7 +171,7 @@ public final class BlockBenchmark {
                 BlockGeometry g = BlockGeometry.bottleneck(st.inChannels(), st.width(), st.size(), 1);
                 GatedResidualBlock staticBlock = block(manager, g, GateSpec.none());
                 try (BlockExecutor dense = executor(manager, ps, staticBlock)) {
-                    for (GateSpec spec : specs(st)) {
+                    for (GateSpec spec : configuredSpecs(st)) {
                         GatedResidualBlock gated = block(manager, g, spec);
                         try (BlockExecutor dyn = executor(manager, ps, gated)) {
                             for (int batch : config.batches()) {
@@ -173,6 +203,11 @@ public final class BlockBenchmark {
         specs.add(GateSpec.channel(4));
         specs.add(GateSpec.channel(8));
         return specs;
+    }
+
+    /** The specs of {@link #specs(StageShape)} whose mode the configuration runs. */
+    private List<GateSpec> configuredSpecs(StageShape st) {
+        return specs(st).stream().filter(s -> config.modes().contains(s.mode())).toList();
     }
 
     private GatedResidualBlock block(NDManager manager, BlockGeometry g, GateSpec spec) {
@@ -225,6 +260,10 @@ public final class BlockBenchmark {
                 weights.add(1.0);
             }
             int comps = masks.size();
+            // CHANNEL at batch > 1: both channel paths forced on the same masks, interleaved with the others
+            boolean channelPaths = mode == GateMode.CHANNEL && batch > 1;
+            double[] tPattern = new double[config.runs()];
+            double[] tUnion = new double[config.runs()];
             double[] td = new double[config.runs() * comps];
             double[][] tg = new double[comps][config.runs()];
             double[][] ratio = new double[comps][config.runs()];
@@ -251,6 +290,14 @@ public final class BlockBenchmark {
                         macs[c] = b.report().macsRatio();
                     }
                 }
+                if (channelPaths) {
+                    double p = forced(dyn, x, masks.get(0)[1], PathPolicy.CHANNEL);
+                    double u = forced(dyn, x, masks.get(0)[1], PathPolicy.CHANNEL_UNION);
+                    if (i >= 0) {
+                        tPattern[i] = p;
+                        tUnion[i] = u;
+                    }
+                }
             }
             double dyMs = 0;
             double pair = 0;
@@ -273,8 +320,18 @@ public final class BlockBenchmark {
                 default -> spec.spatialGranularity();
             };
             return new Row(st.stage(), mode, gran, batch, density, macsRatio, CpuCalibrator.median(td), dyMs, pair,
-                    threads, path, comps);
+                    threads, path, comps, channelPaths ? CpuCalibrator.median(tPattern) : Double.NaN,
+                    channelPaths ? CpuCalibrator.median(tUnion) : Double.NaN);
         }
+    }
+
+    /** Times one call of the gated executor under a forced channel policy (maskers included), in milliseconds. */
+    private static double forced(BlockExecutor dyn, NDArray x, NDArray cm, PathPolicy policy) {
+        long t0 = System.nanoTime();
+        ExecutionResult r = dyn.runWithMasks(x, null, cm, policy, true);
+        long t1 = System.nanoTime();
+        r.output().close();
+        return (t1 - t0) / 1e6;
     }
 
     /** A 0/1 mask with exactly {@code round(d * units)} ones per sample (LAYER: per batch, over samples). */
@@ -342,13 +399,48 @@ public final class BlockBenchmark {
             sb.append(k == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT,
                     "    {\"stage\": %d, \"mode\": \"%s\", \"granularity\": %d, \"batch\": %d, \"density\": %.2f, "
                             + "\"macs_ratio\": %.4f, \"dense_ms\": %.4f, \"dynamic_ms\": %.4f, \"latency_ratio\": %.4f, "
-                            + "\"pair_ratio\": %.4f, \"threads\": %d, \"path\": \"%s\", \"components\": %d}",
+                            + "\"pair_ratio\": %.4f, \"threads\": %d, \"path\": \"%s\", \"components\": %d, "
+                            + "\"channel_per_pattern_ms\": %s, \"channel_union_ms\": %s}",
                     r.stage(), r.mode(), r.granularity(), r.batch(), r.density(), r.macsRatio(), r.denseMs(),
                     r.dynamicMs(), r.latencyRatio(), r.pairRatio(), r.threads(),
-                    r.path() == ExecutionPath.DENSE ? "dense" : "sparse:" + r.path(), r.components()));
+                    r.path() == ExecutionPath.DENSE ? "dense" : "sparse:" + r.path(), r.components(),
+                    jsonNumber(r.perPatternMs()), jsonNumber(r.unionMs())));
         }
         sb.append("\n  ]\n}\n");
         write(file, sb.toString());
+    }
+
+    private static String jsonNumber(double v) {
+        return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    /**
+     * The CHANNEL rows at batch above 1 as a markdown table of both channel paths forced next to the executor's
+     * choice, or an empty string without such rows.
+     *
+     * @param rows the rows
+     * @return the table with its heading
+     */
+    static String channelPathsMarkdown(List<Row> rows) {
+        List<Row> channel = rows.stream().filter(r -> !Double.isNaN(r.perPatternMs())).toList();
+        if (channel.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("\n## Channel paths at batch > 1\n\n")
+                .append("The executor's choice (AUTO) next to each channel path forced on the same masks, interleaved"
+                        + " (maskers included): per pattern = one sub-batch per distinct channel pattern with its"
+                        + " weight slices (CHANNEL); union = sub-batches with the weight slices of the union of their"
+                        + " samples' patterns, each sample masking its own closed groups (CHANNEL_UNION; clusters by"
+                        + " the calibrated cost model, one union of the whole batch without a calibration).\n\n")
+                .append("| stage | G | batch | density | dense ms | AUTO ms | AUTO path | per pattern ms | union ms |"
+                        + " per pattern ratio | union ratio |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Row r : channel) {
+            sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %.2f | %.3f | %.3f | %s | %.3f | %.3f | %.3f |"
+                    + " %.3f |%n", r.stage(), r.granularity(), r.batch(), r.density(), r.denseMs(), r.dynamicMs(),
+                    r.path(), r.perPatternMs(), r.unionMs(), r.perPatternMs() / r.denseMs(),
+                    r.unionMs() / r.denseMs()));
+        }
+        return sb.toString();
     }
 
     /**
@@ -406,6 +498,7 @@ public final class BlockBenchmark {
                     r.stage(), r.mode(), r.granularity(), r.batch(), r.density(), r.macsRatio(), r.denseMs(),
                     r.dynamicMs(), r.latencyRatio(), r.pairRatio(), r.path()));
         }
+        sb.append(channelPathsMarkdown(rows));
         if (!profile.isEmpty()) {
             sb.append('\n').append(BlockProfile.markdown(profile));
         }

@@ -2,10 +2,12 @@ package org.laudnet.bench.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.laudnet.bench.blocks.BlockBenchmark;
 import org.laudnet.bench.blocks.BlockProfile;
+import org.laudnet.core.block.GateMode;
 import picocli.CommandLine;
 import org.laudnet.core.exec.PathPolicy;
 import picocli.CommandLine.Command;
@@ -82,6 +84,10 @@ public final class BenchCommand implements Runnable {
                 defaultValue = "1,2,3,4")
         private int[] stages;
 
+        @Option(names = "--modes", split = ",", description = "Gate modes to run, of LAYER, SPATIAL and CHANNEL"
+                + " (default: ${DEFAULT-VALUE}).", defaultValue = "LAYER,SPATIAL,CHANNEL")
+        private GateMode[] modes;
+
         @Option(names = "--profile", description = "Also profile each stage per phase at --profile-density "
                 + "(static, LAYER, SPATIAL S=4/2, CHANNEL G=4) and add the table to the markdown.")
         private boolean profile;
@@ -127,9 +133,16 @@ public final class BenchCommand implements Runnable {
             if (!profileOnly) {
                 InputFiles.outputFile(spec, "--json", jsonFile);
             }
+            EnumSet<GateMode> modeSet = EnumSet.noneOf(GateMode.class);
+            for (GateMode mode : modes) {
+                if (!BlockBenchmark.BENCHED_MODES.contains(mode)) {
+                    throw OptionChecks.bad(spec, "--modes must name LAYER, SPATIAL or CHANNEL, got " + mode);
+                }
+                modeSet.add(mode);
+            }
             BlockBenchmark.Config config = quick
-                    ? new BlockBenchmark.Config(5, 2, new int[] {1}, new double[] {0.5, 1.0}, shapes, 42L)
-                    : new BlockBenchmark.Config(runs, warmup, batches, densities, shapes, 42L);
+                    ? new BlockBenchmark.Config(5, 2, new int[] {1}, new double[] {0.5, 1.0}, shapes, 42L, modeSet)
+                    : new BlockBenchmark.Config(runs, warmup, batches, densities, shapes, 42L, modeSet);
             BlockBenchmark bench = new BlockBenchmark(config);
             List<BlockBenchmark.Row> rows = profileOnly ? List.of() : bench.run();
             List<BlockProfile.Entry> prof = profile || profileOnly

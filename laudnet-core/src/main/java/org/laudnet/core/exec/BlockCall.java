@@ -20,10 +20,17 @@ final class BlockCall<T> {
     final Masks masks;
     /** Whether {@code x} is a non-negative tensor the caller hands over: the output may be {@code x} itself. */
     final boolean reuse;
+    /** How {@link ExecutionPath#CHANNEL_UNION} clusters the samples. */
+    final ChannelClusters.Costs clusterCosts;
     private final PhaseTimer timer;
     private T identity;
 
     BlockCall(Kernels<T> k, BlockWeights w, T x, Nchw xs, Masks masks, boolean reuse, PhaseTimer timer) {
+        this(k, w, x, xs, masks, reuse, timer, ChannelClusters.Costs.ONE_UNION);
+    }
+
+    BlockCall(Kernels<T> k, BlockWeights w, T x, Nchw xs, Masks masks, boolean reuse, PhaseTimer timer,
+            ChannelClusters.Costs clusterCosts) {
         this.k = k;
         this.w = w;
         this.plan = w.plan;
@@ -34,6 +41,7 @@ final class BlockCall<T> {
         this.masks = masks;
         this.reuse = reuse && plan.downsample() == null;
         this.timer = timer;
+        this.clusterCosts = clusterCosts;
     }
 
     /** Returns the identity path: {@code x}, or its 1x1 projection (computed once). */

@@ -62,7 +62,8 @@ final class BlockEngine {
         if (timer != null) {
             timer.lap("index");
         }
-        T y = PathSelector.strategy(d.path()).execute(new BlockCall<>(k, weights, x, xs, mk, reuse, timer));
+        T y = PathSelector.strategy(d.path()).execute(new BlockCall<>(k, weights, x, xs, mk, reuse, timer,
+                d.clusterCosts()));
         List<BlockDensities> sampleDensities = mk.sampleDensities();
         List<Double> sampleRatios = new ArrayList<>(sampleDensities.size());
         for (BlockDensities sd : sampleDensities) {

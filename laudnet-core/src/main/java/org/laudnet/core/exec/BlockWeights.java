@@ -3,11 +3,13 @@ package org.laudnet.core.exec;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.laudnet.core.block.ChannelMaskPlacement;
 import org.laudnet.core.plan.BlockPlan;
 
 /**
  * One block's weights on a backend, shared by every executor of a model: the full branch, the projection, the
- * maskers' engine layers, and a bounded cache of channel-pattern slices. Thread-safe: a pattern's slice is built and
+ * maskers' engine layers, and bounded caches of channel-pattern slices (and of the union branches of the reference's
+ * channel placement). Thread-safe: a pattern's slice is built and
  * uploaded once; beyond about {@link #MAX_CACHED_PATTERNS} patterns, slices are temporaries of the call that needs
  * them, so a cached slice is never released while another executor may use it (cached slices live as long as the
  * backend).
@@ -24,6 +26,7 @@ final class BlockWeights {
     final ConvWeights channelMaskerConv;
     private final Backend<?> backend;
     private final Map<BitSet, BranchWeights> slices = new ConcurrentHashMap<>();
+    private final Map<BitSet, BranchWeights> unions = new ConcurrentHashMap<>();
 
     BlockWeights(BlockPlan plan, Backend<?> backend) {
         this.plan = plan;
@@ -57,5 +60,29 @@ final class BlockWeights {
             return BranchWeights.of(plan, pattern, kernels::temporary);
         }
         return slices.computeIfAbsent((BitSet) pattern.clone(), p -> BranchWeights.of(plan, p, backend::upload));
+    }
+
+    /**
+     * Returns the branch weights that {@link ExecutionPath#CHANNEL_UNION} runs a union of patterns with, before the
+     * per-sample channel multiplication: the union's slices ({@link #branch}) under the default placement, the
+     * extended branch of {@link BranchWeights#unionBeforeNorm} under the reference's.
+     *
+     * @param union the union of the open groups of some samples, non-empty
+     * @param kernels the calling executor's kernels, for a temporary when the cache is full
+     * @return the weights
+     */
+    BranchWeights union(BitSet union, Kernels<?> kernels) {
+        if (plan.gate().channelMaskPlacement() != ChannelMaskPlacement.BEFORE_NORM) {
+            return branch(union, kernels);
+        }
+        BranchWeights cached = unions.get(union);
+        if (cached != null) {
+            return cached;
+        }
+        if (unions.size() >= MAX_CACHED_PATTERNS) {
+            return BranchWeights.unionBeforeNorm(plan, union, kernels::temporary);
+        }
+        return unions.computeIfAbsent((BitSet) union.clone(),
+                p -> BranchWeights.unionBeforeNorm(plan, p, backend::upload));
     }
 }

@@ -18,12 +18,22 @@ final class Branch {
 
     static <T> T run(BlockCall<T> c, T x, Nchw xs, BranchWeights bw, T channelMask, SpatialCells cells, T residual,
             boolean relu) {
+        return run(c, x, xs, bw, channelMask, channelMask, cells, residual, relu);
+    }
+
+    /**
+     * As {@link #run(BlockCall, Object, Nchw, BranchWeights, Object, SpatialCells, Object, boolean)} with separate
+     * factors for conv1's and conv2's activated outputs ({@code (B, inner, 1, 1)} and {@code (B, conv2 outputs, 1,
+     * 1)}, or null), for branches whose two activations differ in width ({@link BranchWeights#unionBeforeNorm}).
+     */
+    static <T> T run(BlockCall<T> c, T x, Nchw xs, BranchWeights bw, T mask1, T mask2, SpatialCells cells,
+            T residual, boolean relu) {
         Kernels<T> k = c.k;
         T h1 = k.conv(x, xs, bw.c1(), null, true);
         Nchw s1 = new Nchw(xs.batch(), bw.inner(), bw.c1().spec().outSize(xs.height()),
                 bw.c1().spec().outSize(xs.width()));
-        if (channelMask != null) {
-            h1 = k.scaleChannels(h1, s1, channelMask, false);
+        if (mask1 != null) {
+            h1 = k.scaleChannels(h1, s1, mask1, false);
         }
         c.lap("conv1");
         if (bw.c3() == null) {
@@ -34,8 +44,8 @@ final class Branch {
         T h2 = k.conv(h1, s1, bw.c2(), null, true);
         Nchw s2 = new Nchw(xs.batch(), bw.c2().spec().outChannels(), bw.c2().spec().outSize(s1.height()),
                 bw.c2().spec().outSize(s1.width()));
-        if (channelMask != null) {
-            h2 = k.scaleChannels(h2, s2, channelMask, false);
+        if (mask2 != null) {
+            h2 = k.scaleChannels(h2, s2, mask2, false);
         }
         c.lap("conv2");
         if (bw.se1() != null) {

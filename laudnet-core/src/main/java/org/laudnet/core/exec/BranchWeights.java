@@ -1,5 +1,6 @@
 package org.laudnet.core.exec;
 
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.function.Function;
 import org.laudnet.core.block.ChannelMaskPlacement;
@@ -154,6 +155,107 @@ record BranchWeights(ConvWeights c1, ConvWeights c2, ConvWeights c3, ConvWeights
         }
         return new BranchWeights(upload.apply(c1), upload.apply(c2), c3 == null ? null : upload.apply(c3), null,
                 null, n + 1);
+    }
+
+    /**
+     * The weights of {@link ExecutionPath#CHANNEL_UNION} under the reference's placement
+     * ({@link ChannelMaskPlacement#BEFORE_NORM}) for a union {@code U} of open groups, on which each sample closes
+     * the groups of {@code U} that its own pattern closes by a per-sample channel multiplication
+     * ({@link ChannelUnionPath#factors}). As in {@link #beforeNorm}, the channels outside {@code U} are constants
+     * folded into an extra constant-one channel of conv1 (read by conv2) and into conv3's bias. Each group {@code q}
+     * of {@code U} further has an indicator channel, 1 where the group is computed: conv1 gets one per group (zero
+     * weights, bias 1, so {@code ReLU} gives 1 inside the image and conv2's padding 0), which conv2 reads with
+     * {@code sum_{k in q} c1_k W2[:, k]}; a bottleneck's conv2 gets one per group too (zero weights, bias 1), which
+     * conv3 reads with {@code sum_{j in q} c2_j W3[:, j]}. A sample multiplies the channels of its open groups by 1
+     * and their indicators by 0, and those of its closed groups of {@code U} by 0 and their indicators by 1: its
+     * skipped channels then carry exactly their constants.
+     *
+     * <p>Layout: conv1's outputs are {@code U}'s channels ({@code n}), the constant channel, then {@code u} group
+     * indicators; a bottleneck's conv2 outputs {@code U}'s channels then {@code u} indicators; a basic block's conv2
+     * outputs every channel.
+     *
+     * @param plan the block (placement BEFORE_NORM: ungrouped conv2, no squeeze-excitation)
+     * @param union the union, non-empty
+     * @param upload how a folded convolution becomes weights
+     * @return the weights, {@code inner = n + 1 + u}
+     */
+    static BranchWeights unionBeforeNorm(BlockPlan plan, BitSet union, Function<FoldedConv, ConvWeights> upload) {
+        FoldedConv conv1 = plan.conv1();
+        FoldedConv conv2 = plan.conv2();
+        int w = plan.width();
+        int per = w / plan.channelGroups();
+        int[] idx = channels(union, per);
+        int[] qs = union.stream().toArray();
+        int n = idx.length;
+        int u = qs.length;
+        boolean[] inUnion = new boolean[w];
+        for (int k : idx) {
+            inUnion[k] = true;
+        }
+        int cin = conv1.inChannels();
+        int per1 = cin * conv1.kernel() * conv1.kernel();
+        int in2 = n + 1 + u;
+        float[] w1 = new float[in2 * per1];
+        float[] b1 = new float[in2];
+        for (int o = 0; o < n; o++) {
+            System.arraycopy(conv1.weight(), idx[o] * per1, w1, o * per1, per1);
+            b1[o] = conv1.bias()[idx[o]];
+        }
+        Arrays.fill(b1, n, in2, 1f);
+        FoldedConv c1 = new FoldedConv(in2, cin, conv1.kernel(), conv1.stride(), conv1.padding(), 1, w1, b1);
+        boolean bottleneck = plan.bottleneck();
+        int kk = conv2.kernel() * conv2.kernel();
+        int o2 = bottleneck ? n + u : conv2.outChannels();
+        float[] w2 = new float[o2 * in2 * kk];
+        float[] b2 = new float[o2];
+        int real2 = bottleneck ? n : o2;
+        for (int o = 0; o < real2; o++) {
+            int src = bottleneck ? idx[o] : o;
+            b2[o] = conv2.bias()[src];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(conv2.weight(), (src * w + idx[i]) * kk, w2, (o * in2 + i) * kk, kk);
+            }
+            for (int k = 0; k < w; k++) {
+                float c = Math.max(0f, conv1.bias()[k]);
+                if (c == 0f) {
+                    continue;
+                }
+                // a channel outside the union reads the constant channel, one of group q that group's indicator
+                int col = inUnion[k] ? n + 1 + Arrays.binarySearch(qs, k / per) : n;
+                for (int t = 0; t < kk; t++) {
+                    w2[(o * in2 + col) * kk + t] += c * conv2.weight()[(src * w + k) * kk + t];
+                }
+            }
+        }
+        Arrays.fill(b2, real2, o2, 1f);
+        FoldedConv c2 = new FoldedConv(o2, in2, conv2.kernel(), conv2.stride(), conv2.padding(), 1, w2, b2);
+        FoldedConv c3 = null;
+        if (bottleneck) {
+            FoldedConv conv3 = plan.conv3();
+            int cout = conv3.outChannels();
+            int in3 = n + u;
+            float[] w3 = new float[cout * in3];
+            float[] b3 = conv3.bias().clone();
+            for (int o = 0; o < cout; o++) {
+                for (int i = 0; i < n; i++) {
+                    w3[o * in3 + i] = conv3.weight()[o * w + idx[i]];
+                }
+                for (int j = 0; j < w; j++) {
+                    float c = Math.max(0f, conv2.bias()[j]);
+                    if (c == 0f) {
+                        continue;
+                    }
+                    if (inUnion[j]) {
+                        w3[o * in3 + n + Arrays.binarySearch(qs, j / per)] += c * conv3.weight()[o * w + j];
+                    } else {
+                        b3[o] += c * conv3.weight()[o * w + j];
+                    }
+                }
+            }
+            c3 = new FoldedConv(cout, in3, conv3.kernel(), conv3.stride(), conv3.padding(), 1, w3, b3);
+        }
+        return new BranchWeights(upload.apply(c1), upload.apply(c2), c3 == null ? null : upload.apply(c3), null,
+                null, in2);
     }
 
     /** The channels of the open groups, ascending: group {@code q} holds {@code [q per, (q + 1) per)}. */

@@ -48,7 +48,11 @@ public final class CalibrationStore {
     /** Default number of batch sizes kept. */
     public static final int DEFAULT_CAPACITY = 16;
 
-    private static final int FORMAT_VERSION = 1;
+    /**
+     * The file format: 2 since the channel paths' cost models changed ({@link ExecutionPath#CHANNEL_UNION} and its
+     * features); files of format 1 are refused (recalibrate).
+     */
+    static final int FORMAT_VERSION = 2;
     private static final long MAX_FILE_BYTES = 16L << 20;
 
     private final String backendId;
@@ -226,8 +230,9 @@ public final class CalibrationStore {
 
     /**
      * Returns the calibration a call under a policy uses at a batch size: under {@link PathPolicy#AUTO} the
-     * calibration, computed once ({@link #getOrCompute}) when missing; under {@link PathPolicy#SPARSE} one already
-     * known (it orders the sparse paths), else null; null under the other policies or when no block has a sparse path.
+     * calibration, computed once ({@link #getOrCompute}) when missing; under {@link PathPolicy#SPARSE} and
+     * {@link PathPolicy#CHANNEL_UNION} one already known (it orders the sparse paths, and gives the union path its
+     * clustering), else null; null under the other policies or when no block has a sparse path.
      *
      * @param batch the batch size
      * @param policy the call's policy
@@ -243,7 +248,7 @@ public final class CalibrationStore {
         if (policy == PathPolicy.AUTO) {
             return getOrCompute(batch, compute);
         }
-        return policy == PathPolicy.SPARSE ? get(batch).orElse(null) : null;
+        return policy == PathPolicy.SPARSE || policy == PathPolicy.CHANNEL_UNION ? get(batch).orElse(null) : null;
     }
 
     /** Returns the batch sizes with a finished calibration, ascending. */
@@ -331,7 +336,9 @@ public final class CalibrationStore {
                     .getAsJsonObject();
             int format = root.get("format").getAsInt();
             if (format != FORMAT_VERSION) {
-                throw new IOException(file + ": unsupported calibration format " + format);
+                throw new IOException(file + ": calibration format " + format + " is not supported (this build reads"
+                        + " format " + FORMAT_VERSION + (format < FORMAT_VERSION ? ", whose channel path cost models"
+                        + " differ" : "") + "); calibrate again to replace it");
             }
             JsonElement st = root.get("structure");
             String mismatch = !backendId.equals(root.get("backend").getAsString()) ? "backend"

@@ -14,8 +14,8 @@ import org.laudnet.core.block.ChannelMaskPlacement;
  *
  * which equals {@code ReLU(identity + branch * M3)}. The squeeze-excitation pools over the computed positions. Under
  * the reference's channel mask placement ({@link ChannelMaskPlacement#BEFORE_NORM}) a skipped channel is a constant,
- * not a product, so the branch runs per channel pattern with that pattern's weights ({@link BranchWeights}) on every
- * position instead.
+ * not a product, so the branch runs once on every position with the weights of the union of the batch's channel
+ * patterns, each sample's skipped channels carrying their constants ({@link BranchWeights#unionBeforeNorm}), instead.
  */
 final class DensePath implements BlockPath {
 
@@ -32,9 +32,10 @@ final class DensePath implements BlockPath {
     public <T> T execute(BlockCall<T> c) {
         Masks m = c.masks;
         if (!m.allChannelsOpen() && c.plan.gate().channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM) {
-            // the reference's placement is no multiplication of the activations: run each channel pattern's branch
-            // (whose skipped channels carry their constants) on all positions, then close the closed cells
-            T y = SampleGroupPath.CHANNEL.execute(c);
+            // the reference's placement is no multiplication of the activations: run the branch of the union of the
+            // batch's patterns once, each sample's skipped channels carrying their constants, on all positions, then
+            // close the closed cells
+            T y = ChannelUnionPath.execute(c, ChannelClusters.Costs.ONE_UNION);
             if (!m.allCellsOpen()) {
                 c.k.fillInactiveRelu(c.identity(), c.outShape, m.cells, y);
                 c.lap("scatter");

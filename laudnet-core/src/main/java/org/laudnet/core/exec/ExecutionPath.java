@@ -9,6 +9,8 @@ package org.laudnet.core.exec;
  *   <li>{@link #SKIP}: every gate closed; the output is {@code ReLU(identity)} (the branch is not run).
  *   <li>{@link #LAYER}: the branch ran only for the samples whose layer gate is open.
  *   <li>{@link #CHANNEL}: the branch ran with weight slices of the active channel groups, per group pattern.
+ *   <li>{@link #CHANNEL_UNION}: the branch ran on few sub-batches, each with the weight slices of the union of its
+ *       samples' active groups, every sample's closed groups then masked by a per-sample channel multiplication.
  *   <li>{@link #SPATIAL_HALO}, {@link #SPATIAL_WINDOWS}, {@link #SPATIAL_M1}, {@link #SPATIAL_ROWS}: conv2 and conv3
  *       ran on the active
  *       patches only, conv1's windows by the {@link SpatialSchedule} of the same name (channel-sliced in BOTH mode).
@@ -23,6 +25,8 @@ public enum ExecutionPath {
     LAYER,
     /** Branch with channel-group weight slices. */
     CHANNEL,
+    /** Branch with the weight slices of unions of channel patterns, masked per sample. */
+    CHANNEL_UNION,
     /** Patches, conv1 per window position (halos recomputed). */
     SPATIAL_HALO,
     /** Patches, dense conv1 then window gather. */

@@ -35,6 +35,8 @@ final class Masks {
     /** Dilated-mask pixels per sample (union over groups), null until needed or without a spatial gate. */
     private int[] m1Pixels;
     private Map<BitSet, int[]> patterns;
+    /** The union clusters by merge costs, built on first use (a call asks for two or three). */
+    private Map<ChannelClusters.Costs, List<ChannelClusters.Cluster>> clusters;
 
     Masks(BlockPlan plan, int batch, float[] cells, float[] channels) {
         this.plan = plan;
@@ -291,23 +293,43 @@ final class Masks {
             Map<BitSet, List<Integer>> byPattern = new LinkedHashMap<>();
             int g = plan.channelGroups();
             for (int b = 0; b < batch; b++) {
-                BitSet key = new BitSet(g);
-                if (channels == null) {
-                    key.set(0, g);
-                } else {
-                    for (int q = 0; q < g; q++) {
-                        if (channels[b * g + q] != 0f) {
-                            key.set(q);
-                        }
-                    }
-                }
-                byPattern.computeIfAbsent(key, kk -> new ArrayList<>()).add(b);
+                byPattern.computeIfAbsent(pattern(b), kk -> new ArrayList<>()).add(b);
             }
             Map<BitSet, int[]> r = new LinkedHashMap<>();
             byPattern.forEach((kk, v) -> r.put(kk, v.stream().mapToInt(Integer::intValue).toArray()));
             patterns = r;
         }
         return patterns;
+    }
+
+    /**
+     * Returns the union clusters of {@link ExecutionPath#CHANNEL_UNION} for some merge costs (kept, so that the
+     * path's features and its execution share one partition).
+     *
+     * @param costs the merge costs
+     * @return the clusters
+     */
+    List<ChannelClusters.Cluster> clusters(ChannelClusters.Costs costs) {
+        if (clusters == null) {
+            clusters = new LinkedHashMap<>();
+        }
+        return clusters.computeIfAbsent(costs, c -> ChannelClusters.of(this, c));
+    }
+
+    /** Returns the open channel groups of sample {@code b} (a new set; every group without a channel gate). */
+    BitSet pattern(int b) {
+        int g = plan.channelGroups();
+        BitSet key = new BitSet(g);
+        if (channels == null) {
+            key.set(0, g);
+        } else {
+            for (int q = 0; q < g; q++) {
+                if (channels[b * g + q] != 0f) {
+                    key.set(q);
+                }
+            }
+        }
+        return key;
     }
 
     /** Returns the number of distinct channel patterns (1 without a channel gate). */

@@ -14,7 +14,12 @@ import org.laudnet.core.plan.BlockPlan;
  *
  * <ul>
  *   <li>LAYER: {@code open samples x dense MACs};
- *   <li>CHANNEL: {@code sum_b convolution MACs at dc_b};
+ *   <li>CHANNEL: {@code sum_b convolution MACs at dc_b}, and the elements gathered and scattered between the batch and
+ *       its sub-batches (the block's input and output, 0 for one pattern);
+ *   <li>CHANNEL_UNION (in place of the pattern count): the number of sub-batches ({@link ChannelClusters}), {@code
+ *       sum_b convolution MACs at its cluster's union}, the activation elements multiplied by per-sample channel
+ *       masks (in clusters whose samples' patterns differ), and the elements gathered and scattered between the
+ *       batch and its sub-batches (the block's input and output, 0 when one cluster runs the whole batch);
  *   <li>spatial: {@code sum_b patches_b x per-patch MACs (conv2, conv3, the window copy; conv1 per window for HALO)
  *       + squeeze-excitation}, and for M1 and ROWS also {@code sum_b |M1_b| Cin w dc_b} (conv1's rows).
  * </ul>
@@ -24,6 +29,21 @@ final class PathFeatures {
     private PathFeatures() {}
 
     static double[] of(ExecutionPath p, Masks mk) {
+        return of(p, mk, ChannelClusters.Costs.ONE_UNION);
+    }
+
+    /**
+     * Returns a path's features.
+     *
+     * @param p the path
+     * @param mk the call's decisions
+     * @param costs how {@link ExecutionPath#CHANNEL_UNION} clusters the samples (ignored by other paths)
+     * @return the features
+     */
+    static double[] of(ExecutionPath p, Masks mk, ChannelClusters.Costs costs) {
+        if (p == ExecutionPath.CHANNEL_UNION) {
+            return union(mk, costs);
+        }
         double[] work = work(p, mk);
         if (mk.channels == null) {
             return work;
@@ -32,6 +52,33 @@ final class PathFeatures {
         f[0] = mk.patternGroups();
         System.arraycopy(work, 0, f, 1, work.length);
         return f;
+    }
+
+    private static double[] union(Masks mk, ChannelClusters.Costs costs) {
+        double[] macs = ChannelClusters.sampleMacs(mk);
+        double[] elements = ChannelClusters.maskedElements(mk);
+        List<ChannelClusters.Cluster> clusters = mk.clusters(costs);
+        double m = 0;
+        double e = 0;
+        for (ChannelClusters.Cluster c : clusters) {
+            int n = c.samples().length;
+            int u = c.union().cardinality();
+            m += n * macs[u];
+            if (!c.uniform()) {
+                e += n * elements[u];
+            }
+        }
+        return new double[] {clusters.size(), m, e, moved(mk, clusters.size())};
+    }
+
+    /**
+     * The elements gathered and scattered between the batch and its sub-batches: the block's input and output, 0 when
+     * one sub-batch is the whole batch.
+     */
+    private static double moved(Masks mk, int subBatches) {
+        BlockGeometry g = mk.plan.geometry();
+        return subBatches == 1 ? 0 : mk.batch * ((double) g.inChannels() * g.inHeight() * g.inWidth()
+                + (double) g.outChannels() * g.outPixels());
     }
 
     private static double[] work(ExecutionPath p, Masks mk) {
@@ -48,7 +95,7 @@ final class PathFeatures {
                     macs += cost.dynamicMacs(BlockDensities.channel(d.dc())) - cost.downsampleMacs()
                             - cost.maskerMacs();
                 }
-                return new double[] {macs};
+                return new double[] {macs, moved(mk, mk.patternGroups())};
             }
             default: {
                 int s = plan.granularity();

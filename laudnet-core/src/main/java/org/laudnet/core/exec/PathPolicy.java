@@ -14,6 +14,9 @@ package org.laudnet.core.exec;
  *       schedule, forced for SPATIAL
  *       and BOTH bottlenecks that can run sparse (the backend must support the schedule); other gated blocks behave as
  *       under {@link #SPARSE}.
+ *   <li>{@link #CHANNEL}, {@link #CHANNEL_UNION}: a channel path, forced for CHANNEL blocks that can run with weight
+ *       slices (one sub-batch per channel pattern; or the union clusters, by the cost models' merge rule when
+ *       calibrated, else the whole batch as one union); other gated blocks behave as under {@link #SPARSE}.
  * </ul>
  *
  * A block without gates always runs dense; a call whose gates are all closed always skips the branch, whatever the
@@ -35,11 +38,17 @@ public enum PathPolicy {
     /** Force the conv1-on-M1 schedule. */
     SPATIAL_M1,
     /** Force the row-GEMM schedule (conv1 on M1's rows, conv2 on the im2col of the active positions). */
-    SPATIAL_ROWS;
+    SPATIAL_ROWS,
+    /** Force the per-pattern channel path. */
+    CHANNEL,
+    /** Force the channel path on unions of patterns. */
+    CHANNEL_UNION;
 
-    /** Returns the forced spatial path, or null for AUTO, DENSE and SPARSE. */
-    ExecutionPath forcedSpatial() {
+    /** Returns the forced spatial or channel path, or null for AUTO, DENSE and SPARSE. */
+    ExecutionPath forced() {
         return switch (this) {
+            case CHANNEL -> ExecutionPath.CHANNEL;
+            case CHANNEL_UNION -> ExecutionPath.CHANNEL_UNION;
             case SPATIAL_HALO -> ExecutionPath.SPATIAL_HALO;
             case SPATIAL_WINDOWS -> ExecutionPath.SPATIAL_WINDOWS;
             case SPATIAL_M1 -> ExecutionPath.SPATIAL_M1;

@@ -14,7 +14,8 @@ import org.laudnet.core.plan.BlockPlan;
  *   <li>a static block, or every gate of the call open: DENSE (exactly the dense block, no mask arithmetic);
  *   <li>every spatial (or layer) cell closed: SKIP;
  *   <li>no sparse path for the block on this backend, or policy DENSE: DENSE;
- *   <li>a forced spatial schedule: that path (blocks without spatial paths behave as under SPARSE);
+ *   <li>a forced spatial schedule or channel path: that path (blocks without paths of its kind behave as under
+ *       SPARSE);
  *   <li>SPARSE: the sparse path predicted fastest (the first candidate without a calibration);
  *   <li>AUTO: the sparse path predicted fastest if it is predicted faster than the measured dense path, else DENSE.
  * </ol>
@@ -29,10 +30,16 @@ final class PathSelector {
      * @param path the path
      * @param predictedSparseMs the best sparse prediction, NaN when none was made
      * @param predictedDenseMs the measured dense time, NaN when not used
+     * @param clusterCosts how {@link ExecutionPath#CHANNEL_UNION} clusters the samples
      */
-    record Decision(ExecutionPath path, double predictedSparseMs, double predictedDenseMs) {
+    record Decision(ExecutionPath path, double predictedSparseMs, double predictedDenseMs,
+            ChannelClusters.Costs clusterCosts) {
         static Decision of(ExecutionPath path) {
-            return new Decision(path, Double.NaN, Double.NaN);
+            return of(path, ChannelClusters.Costs.ONE_UNION);
+        }
+
+        static Decision of(ExecutionPath path, ChannelClusters.Costs clusterCosts) {
+            return new Decision(path, Double.NaN, Double.NaN, clusterCosts);
         }
     }
 
@@ -63,6 +70,7 @@ final class PathSelector {
             case CHANNEL -> {
                 if (plan.channelSlicing()) {
                     r.add(ExecutionPath.CHANNEL);
+                    r.add(ExecutionPath.CHANNEL_UNION);
                 }
             }
             case NONE -> { }
@@ -82,14 +90,15 @@ final class PathSelector {
      * @throws IllegalArgumentException if the policy forces a spatial schedule the block cannot run
      */
     static Decision decide(Masks mk, PathPolicy policy, List<ExecutionPath> candidates, BlockCalibration cal) {
-        ExecutionPath forced = policy.forcedSpatial();
-        boolean spatialBlock = candidates.stream().anyMatch(ExecutionPath::isSpatial);
-        if (forced != null && spatialBlock && !candidates.contains(forced)) {
+        ExecutionPath forced = policy.forced();
+        boolean ofKind = forced != null && (forced.isSpatial() ? candidates.stream().anyMatch(ExecutionPath::isSpatial)
+                : candidates.contains(ExecutionPath.CHANNEL));
+        if (ofKind && !candidates.contains(forced)) {
             throw new IllegalArgumentException("policy " + policy + " is not available for this block on this"
                     + " backend; its sparse paths are " + candidates);
         }
-        if (forced != null && !spatialBlock) {
-            // a forced spatial schedule leaves other gated blocks on their sparse path
+        if (forced != null && !ofKind) {
+            // a forced spatial schedule (channel path) leaves other gated blocks on their sparse path
             forced = null;
             policy = PathPolicy.SPARSE;
         }
@@ -102,15 +111,29 @@ final class PathSelector {
         if (candidates.isEmpty() || policy == PathPolicy.DENSE) {
             return Decision.of(ExecutionPath.DENSE);
         }
+        ChannelClusters.Costs costs = ChannelClusters.Costs.ONE_UNION;
+        LinearCostModel union = cal == null ? null : cal.models().get(ExecutionPath.CHANNEL_UNION);
+        double unionT = Double.POSITIVE_INFINITY;
+        if (union != null && mk.channels != null) {
+            // the union path's clustering: the whole batch or the greedy merge by the model's own costs
+            for (ChannelClusters.Costs option : List.of(ChannelClusters.Costs.ONE_UNION,
+                    ChannelClusters.Costs.of(union))) {
+                double t = union.predict(PathFeatures.of(ExecutionPath.CHANNEL_UNION, mk, option));
+                if (t < unionT) {
+                    unionT = t;
+                    costs = option;
+                }
+            }
+        }
         if (forced != null) {
-            return Decision.of(forced);
+            return Decision.of(forced, costs);
         }
         ExecutionPath best = candidates.get(0);
         double bestT = Double.NaN;
         if (cal != null) {
             bestT = Double.POSITIVE_INFINITY;
             for (ExecutionPath p : candidates) {
-                double t = cal.predict(p, PathFeatures.of(p, mk));
+                double t = p == ExecutionPath.CHANNEL_UNION ? unionT : cal.predict(p, PathFeatures.of(p, mk));
                 if (t < bestT) {
                     bestT = t;
                     best = p;
@@ -118,12 +141,12 @@ final class PathSelector {
             }
         }
         if (policy == PathPolicy.SPARSE) {
-            return new Decision(best, bestT, cal == null ? Double.NaN : cal.denseMillis());
+            return new Decision(best, bestT, cal == null ? Double.NaN : cal.denseMillis(), costs);
         }
         if (cal == null) {
             throw new IllegalStateException("AUTO needs the block's calibration");
         }
-        return new Decision(bestT < cal.denseMillis() ? best : ExecutionPath.DENSE, bestT, cal.denseMillis());
+        return new Decision(bestT < cal.denseMillis() ? best : ExecutionPath.DENSE, bestT, cal.denseMillis(), costs);
     }
 
     /**
@@ -138,6 +161,7 @@ final class PathSelector {
             case SKIP -> SkipPath.INSTANCE;
             case LAYER -> SampleGroupPath.LAYER;
             case CHANNEL -> SampleGroupPath.CHANNEL;
+            case CHANNEL_UNION -> ChannelUnionPath.INSTANCE;
             case SPATIAL_HALO, SPATIAL_WINDOWS, SPATIAL_M1, SPATIAL_ROWS -> SpatialPath.of(path.schedule());
         };
     }

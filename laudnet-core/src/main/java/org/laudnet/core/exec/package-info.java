@@ -28,6 +28,9 @@
  *   <li>{@code SkipPath}: {@code y = ReLU(identity)};
  *   <li>{@code SampleGroupPath}: LAYER (the open samples) and CHANNEL (one sub-batch per distinct channel pattern, with
  *       that pattern's weight slices);
+ *   <li>{@code ChannelUnionPath}: CHANNEL_UNION (few sub-batches, {@code ChannelClusters}, each with the weight slices
+ *       of the union of its samples' patterns, every sample masking its own closed groups by a channel
+ *       multiplication; the clusters merged greedily by the calibrated costs);
  *   <li>{@code SpatialPath}: gather-conv-scatter over the active patches, conv1's windows by the schedule
  *       ({@code HALO}, {@code WINDOWS}, {@code M1}), channel-sliced in BOTH mode.
  * </ul>

@@ -114,6 +114,10 @@ class BlockExecutorTest extends ManagedTest {
 
     private static List<PathPolicy> policies(Backend<?> backend, GateSpec spec) {
         List<PathPolicy> p = new ArrayList<>(List.of(PathPolicy.DENSE, PathPolicy.SPARSE, PathPolicy.AUTO));
+        if (spec.mode() == GateMode.CHANNEL) {
+            p.add(PathPolicy.CHANNEL);
+            p.add(PathPolicy.CHANNEL_UNION);
+        }
         if (spec.mode() == GateMode.SPATIAL || spec.mode() == GateMode.BOTH) {
             for (SpatialSchedule s : backend.spatialSchedules()) {
                 p.add(switch (s) {

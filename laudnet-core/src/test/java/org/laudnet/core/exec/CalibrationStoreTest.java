@@ -1,8 +1,11 @@
 package org.laudnet.core.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,6 +30,22 @@ class CalibrationStoreTest {
         CalibrationStore same = new CalibrationStore("java", "machine", "structure A", 1, 4);
         assertEquals(2, same.load(file));
         assertEquals(List.of(2, 8), same.batchSizes());
+    }
+
+    @Test
+    void aFileOfTheFormerFormatIsRefusedWithItsVersion(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("c.json");
+        CalibrationStore store = new CalibrationStore("java", "machine", "structure", 1, 4);
+        store.put(2, ONE_BLOCK);
+        store.save(file);
+        String json = Files.readString(file);
+        assertTrue(json.contains("\"format\": " + CalibrationStore.FORMAT_VERSION), json);
+        // format 1 predates the union channel path: its channel models have other features
+        Files.writeString(file, json.replace("\"format\": " + CalibrationStore.FORMAT_VERSION, "\"format\": 1"));
+        IOException e = assertThrows(IOException.class,
+                () -> new CalibrationStore("java", "machine", "structure", 1, 4).load(file));
+        assertTrue(e.getMessage().contains("c.json") && e.getMessage().contains("calibration format 1 is not"
+                + " supported") && e.getMessage().contains("calibrate again"), e.getMessage());
     }
 
     @Test

@@ -188,7 +188,7 @@ class EngineEquivalenceTest {
         try (PlanRuntime<?> runtime = PlanRuntime.create(plan, backend(backendName));
                 NetworkExecutor ex = runtime.newExecutor()) {
             List<PathPolicy> policies = new ArrayList<>(List.of(PathPolicy.AUTO, PathPolicy.SPARSE,
-                    PathPolicy.DENSE));
+                    PathPolicy.DENSE, PathPolicy.CHANNEL, PathPolicy.CHANNEL_UNION));
             for (SpatialSchedule s : runtime.backend().spatialSchedules()) {
                 policies.add(switch (s) {
                     case HALO -> PathPolicy.SPATIAL_HALO;

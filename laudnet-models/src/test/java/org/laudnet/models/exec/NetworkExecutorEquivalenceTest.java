@@ -190,7 +190,8 @@ class NetworkExecutorEquivalenceTest extends ManagedTest {
 
     private static List<PathPolicy> policies(Set<SpatialSchedule> schedules, boolean auto) {
         // AUTO last: SPARSE then sees no calibration and takes the backend's first spatial schedule
-        List<PathPolicy> list = new ArrayList<>(List.of(PathPolicy.DENSE, PathPolicy.SPARSE));
+        List<PathPolicy> list = new ArrayList<>(List.of(PathPolicy.DENSE, PathPolicy.SPARSE, PathPolicy.CHANNEL,
+                PathPolicy.CHANNEL_UNION));
         for (SpatialSchedule s : SpatialSchedule.values()) {
             if (schedules.contains(s)) {
                 list.add(switch (s) {
@@ -318,10 +319,12 @@ class NetworkExecutorEquivalenceTest extends ManagedTest {
             assertEquals(ExecutionPath.SKIP, path, where);
         } else if (policy == PathPolicy.DENSE || !sparseCapable(bp)) {
             assertEquals(ExecutionPath.DENSE, path, where);
-        } else if (policy == PathPolicy.SPARSE || policy.name().startsWith("SPATIAL_")) {
+        } else if (policy == PathPolicy.SPARSE || policy.name().startsWith("SPATIAL_")
+                || policy.name().startsWith("CHANNEL")) {
             ExecutionPath want = switch (bp.mode()) {
                 case LAYER -> ExecutionPath.LAYER;
-                case CHANNEL -> ExecutionPath.CHANNEL;
+                case CHANNEL -> policy == PathPolicy.CHANNEL_UNION ? ExecutionPath.CHANNEL_UNION
+                        : ExecutionPath.CHANNEL;
                 default -> policy == PathPolicy.SPATIAL_HALO ? ExecutionPath.SPATIAL_HALO
                         : policy == PathPolicy.SPATIAL_WINDOWS ? ExecutionPath.SPATIAL_WINDOWS
                         : policy == PathPolicy.SPATIAL_M1 ? ExecutionPath.SPATIAL_M1 : path;

@@ -191,6 +191,10 @@ class GatedRegNetYExecutorTest extends ManagedTest {
 
     private static List<PathPolicy> policies(GateMode mode, Backend backend) {
         List<PathPolicy> p = new ArrayList<>(List.of(PathPolicy.DENSE, PathPolicy.SPARSE));
+        if (mode == GateMode.CHANNEL) {
+            p.add(PathPolicy.CHANNEL);
+            p.add(PathPolicy.CHANNEL_UNION);
+        }
         if (mode == GateMode.SPATIAL || mode == GateMode.BOTH) {
             for (SpatialSchedule schedule : backend.schedules()) {
                 p.add(switch (schedule) {
@@ -253,7 +257,8 @@ class GatedRegNetYExecutorTest extends ManagedTest {
                         } else {
                             ExecutionPath want = switch (mode) {
                                 case LAYER -> ExecutionPath.LAYER;
-                                case CHANNEL -> ExecutionPath.CHANNEL;
+                                case CHANNEL -> p == PathPolicy.CHANNEL_UNION ? ExecutionPath.CHANNEL_UNION
+                                        : ExecutionPath.CHANNEL;
                                 default -> path;
                             };
                             assertEquals(want, path, what);

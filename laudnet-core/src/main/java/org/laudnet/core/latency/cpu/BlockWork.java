@@ -208,6 +208,33 @@ public record BlockWork(
     }
 
     /**
+     * The union channel path ({@link CpuTerm#CHANNEL_UNION}) at channel density {@code dc} with {@code G} groups: the
+     * whole batch once with the union of the samples' patterns. Each sample opens {@code a = round(dc G)} groups at
+     * random, so a group is closed in all {@code B} samples with probability {@code ((G - a) / G)^B}: the union holds
+     * {@code E|U| = G (1 - ((G - a) / G)^B)} groups, and the convolutions run at {@code dc_U = E|U| / G}, their weights
+     * read once. Moved elements are those multiplied by the per-sample masks, {@code B dc_U w (H1 W1 + Ho Wo)}
+     * (bottleneck; basic {@code B dc_U w Ho Wo}), times the probability of more than one channel pattern (a batch of
+     * one pattern runs unmasked).
+     *
+     * @param g the block
+     * @param batch {@code B}
+     * @param groups {@code G}
+     * @param channelDensity {@code dc}
+     * @return the work
+     */
+    public static BlockWork channelUnion(BlockGeometry g, int batch, int groups, double channelDensity) {
+        int a = activeGroups(groups, channelDensity);
+        double union = groups * (1 - Math.pow((groups - a) / (double) groups, batch));
+        double dc = union / groups;
+        double single = singlePatternProbability(groups, channelDensity, batch);
+        double perChannel = g.type() == BlockType.BASIC ? g.outPixels() : g.conv1Pixels() + g.outPixels();
+        double masked = (1 - single) * batch * dc * g.width() * perChannel;
+        BlockWork b = branch(g, batch, batch, dc, 0, dc == 0 ? 0 : 1);
+        return new BlockWork(b.conv1Macs, b.conv2Macs, b.conv3Macs, b.downsampleMacs, b.basic, b.conv1Weights,
+                b.conv2Weights, b.conv3Weights, b.downsampleWeights, masked, 0, b.mapElements, 0, 1);
+    }
+
+    /**
      * A spatial schedule ({@link CpuTerm#SPATIAL_WINDOWS} or {@link CpuTerm#SPATIAL_M1}) of a SPATIAL or BOTH query.
      *
      * @param q the query (mode SPATIAL or BOTH) of a block with sparse spatial paths

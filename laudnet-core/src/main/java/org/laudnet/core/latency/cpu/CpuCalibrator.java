@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * {1, 2, 4, 7}} dividing the output and smaller than it; channel {@code G in {2, 4, 8}}; spatial-and-channel {@code
  * S = 2, G = 4}) and density in {@link #CALIBRATION_DENSITIES}, every path the executor may take (the masked dense
  * fallback as {@link CpuTerm#MASKED_DENSE}), forced through
- * {@link PathPolicy} ({@code SPARSE}, {@code SPATIAL_WINDOWS}, {@code SPATIAL_M1}, {@code SPATIAL_ROWS},
- * {@code DENSE}) and timed
+ * {@link PathPolicy} ({@code SPARSE}, {@code CHANNEL}, {@code CHANNEL_UNION}, {@code SPATIAL_WINDOWS},
+ * {@code SPATIAL_M1}, {@code SPATIAL_ROWS}, {@code DENSE}) and timed
  * interleaved. Maskers: the difference of an all-closed call with and without evaluating the gates. Densities are imposed by seeded random masks with exactly {@code round(d * units)} open units per
  * sample (per batch for the layer gate). Operators: dense DJL {@code conv2d} on the network's convolution shapes and
  * pooling. Every time is the median of at least {@code runs} timed runs (up to {@code 3 runs} for
@@ -422,9 +422,13 @@ public final class CpuCalibrator {
             }
             case CHANNEL -> {
                 if (BlockPlan.channelSlicing(g, spec.channelGroups())) {
-                    policies.add(PathPolicy.SPARSE);
+                    policies.add(PathPolicy.CHANNEL);
                     terms.add(CpuTerm.CHANNEL);
                     works.add(BlockWork.channel(g, batch, spec.channelGroups(), q.channelDensity()));
+                    // forced without a calibration, the union path runs the whole batch as one union
+                    policies.add(PathPolicy.CHANNEL_UNION);
+                    terms.add(CpuTerm.CHANNEL_UNION);
+                    works.add(BlockWork.channelUnion(g, batch, spec.channelGroups(), q.channelDensity()));
                 }
             }
             default -> {

@@ -17,8 +17,8 @@ import org.laudnet.core.util.Checks;
  * <p>Convolution: {@code t = a + b * N * macs}; pooling: {@code t = a + b * N * C Hi Wi}. A gated block: {@code t =
  * masker + min over the paths the executor may take of t_path}, mirroring the executor's own choice: the paths are
  * {@link CpuTerm#MASKED_DENSE} (always allowed, the fallback), the sparse path of the mode ({@link CpuTerm#LAYER},
- * {@link CpuTerm#CHANNEL}, {@link CpuTerm#SPATIAL_WINDOWS}, {@link CpuTerm#SPATIAL_M1} and
- * {@link CpuTerm#SPATIAL_ROWS}), and each
+ * {@link CpuTerm#CHANNEL}, {@link CpuTerm#CHANNEL_UNION}, {@link CpuTerm#SPATIAL_WINDOWS},
+ * {@link CpuTerm#SPATIAL_M1} and {@link CpuTerm#SPATIAL_ROWS}), and each
  * {@code t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the query. Special cases follow the
  * executor: every gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as the static block); no active
  * patch runs {@link CpuTerm#SKIP}; blocks the engine cannot run sparsely (spatial gates on basic blocks or on
@@ -135,7 +135,9 @@ public final class CpuLatencyModel implements LatencyPredictor {
                     : !BlockPlan.channelSlicing(g, q.channelGroups())
                             ? masked
                             : fastest(List.of(masked, option(CpuTerm.CHANNEL,
-                                    BlockWork.channel(g, batch, q.channelGroups(), q.channelDensity()), masker)));
+                                    BlockWork.channel(g, batch, q.channelGroups(), q.channelDensity()), masker),
+                                    option(CpuTerm.CHANNEL_UNION, BlockWork.channelUnion(g, batch,
+                                            q.channelGroups(), q.channelDensity()), masker)));
             default -> spatial(q, open, masked, masker);
         };
     }

@@ -36,9 +36,10 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
     /**
      * The format version this code reads and writes. Version 2: the spatial terms' features describe the engine's
      * gather-conv-scatter paths (conv2 and conv3 on the active patches only); version-1 profiles were fitted to an
-     * earlier executor and must be recalibrated.
+     * earlier executor and must be recalibrated. Version 3 added the SPATIAL_ROWS term, version 4 the CHANNEL_UNION
+     * term; older profiles lack a term and are refused with their version.
      */
-    public static final int FORMAT_VERSION = 3;
+    public static final int FORMAT_VERSION = 4;
 
     /** File name of the profile in the LAUDNet home ({@link #defaultLocation()}). */
     public static final String DEFAULT_FILE_NAME = "cpu-profile.json";

@@ -22,6 +22,8 @@ import java.util.List;
  *   <li>{@link #DENSE}: the folded dense block without masks (the static block; every gate open).
  *   <li>{@link #LAYER}: the branch on the open samples only.
  *   <li>{@link #CHANNEL}: the branch with channel-sliced weights, once per channel pattern.
+ *   <li>{@link #CHANNEL_UNION}: the branch once on the whole batch with the weight slices of the union of the
+ *       samples' channel patterns, each sample's closed groups masked by a per-sample channel multiplication.
  *   <li>{@link #SPATIAL_WINDOWS}: dense conv1, gathered windows of the active patches, conv2/conv3 on them, scatter.
  *   <li>{@link #SPATIAL_M1}: conv1 on the dilated mask's pixels only, then as {@link #SPATIAL_WINDOWS}.
  *   <li>{@link #SPATIAL_ROWS}: conv1 on the dilated mask's channels-last rows, conv2 as one matrix product over the
@@ -50,6 +52,9 @@ public enum CpuTerm {
     CHANNEL(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
             BlockWork.MAP_ELEMENTS,
             BlockWork.PATTERNS)),
+    /** Branch with the union's weight slices on the whole batch, masked per sample. */
+    CHANNEL_UNION(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
+            BlockWork.MAP_ELEMENTS)),
     /** Dense conv1, windows of the active patches. */
     SPATIAL_WINDOWS(List.of(BlockWork.MACS_1X1, BlockWork.MACS_3X3, BlockWork.WEIGHTS, BlockWork.MOVED,
             BlockWork.MAP_ELEMENTS,

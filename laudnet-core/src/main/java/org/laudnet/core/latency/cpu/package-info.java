@@ -6,7 +6,7 @@
  * {@code t_path = a + sum_k b_k f_k}, with the work features {@code f_k} of {@link BlockWork} (executed 1x1 and 3x3
  * MACs, weight reads, gathered and scattered elements, map elements, patches, expected channel patterns) computed
  * from the query alone. Each {@link CpuTerm} (operators, maskers, SKIP, DENSE, MASKED_DENSE, LAYER, CHANNEL,
- * SPATIAL_WINDOWS, SPATIAL_M1, SPATIAL_ROWS) is a {@link LinearTerm} fitted by {@link LeastSquares}
+ * CHANNEL_UNION, SPATIAL_WINDOWS, SPATIAL_M1, SPATIAL_ROWS) is a {@link LinearTerm} fitted by {@link LeastSquares}
  * (non-negative, relative
  * error). {@link CpuCalibrator} times a grid of ResNet-50 bottlenecks and basic blocks through
  * {@link org.laudnet.core.exec.BlockExecutor} at batch 1 and 8 under imposed masks and writes a

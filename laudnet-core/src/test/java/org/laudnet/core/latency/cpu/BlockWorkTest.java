@@ -107,6 +107,21 @@ class BlockWorkTest {
         assertEquals(0, BlockWork.skip(g, 8).value(BlockWork.WEIGHTS));
         // a downsampling basic block skipped still reads the downsample's Cin * Cout weights
         assertEquals(64 * 128.0, BlockWork.skip(BlockGeometry.basic(64, 128, 56, 2), 1).value(BlockWork.WEIGHTS));
+        // the union of 8 samples' 2-of-4 patterns: a group stays closed with probability (1/2)^8
+        BlockGeometry b = BlockGeometry.bottleneck(256, 64, 56, 1);
+        BlockWork u = BlockWork.channelUnion(b, 8, 4, 0.5);
+        double dcu = 1 - Math.pow(0.5, 8);
+        assertEquals(8 * 3136.0 * 256 * 64 * dcu, u.conv1Macs(), 1e-6 * u.conv1Macs());
+        assertEquals(8 * 3136.0 * 64 * dcu * 64 * dcu * 9, u.conv2Macs(), 1e-6 * u.conv2Macs());
+        assertEquals(256 * 64 * dcu, u.conv1Weights(), 1e-6);
+        // masked: conv1's and conv2's outputs, unless every sample has the same pattern (probability 6^-7)
+        double masked = (1 - Math.pow(6, -7)) * 8 * dcu * 64 * (3136 + 3136);
+        assertEquals(masked, u.value(BlockWork.MOVED), 1e-6 * masked);
+        // batch 1: the sample's own pattern, nothing masked (the per-pattern path's MACs)
+        BlockWork one = BlockWork.channelUnion(b, 1, 4, 0.5);
+        assertEquals(BlockWork.channel(b, 1, 4, 0.5).macs3x3(), one.macs3x3(), 1e-6);
+        assertEquals(BlockWork.channel(b, 1, 4, 0.5).macs1x1(), one.macs1x1(), 1e-6);
+        assertEquals(0, one.value(BlockWork.MOVED));
         BlockWork l = BlockWork.layer(g, 8, 3);
         assertEquals(3 * 3136.0 * 64 * 64 * 9, l.conv1Macs());
         assertEquals(3 * (64 * 3136.0 + 64 * 3136.0), l.gathered() + l.scattered());

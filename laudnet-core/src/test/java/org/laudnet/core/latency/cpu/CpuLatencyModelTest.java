@@ -34,6 +34,8 @@ class CpuLatencyModelTest {
         t.put(CpuTerm.MASKED_DENSE, LinearTerm.of(CpuTerm.MASKED_DENSE.features(), 3.0, 1e-9, 2e-9, 1e-6, 1e-8));
         t.put(CpuTerm.LAYER, LinearTerm.of(CpuTerm.LAYER.features(), 1.0, 1e-9, 2e-9, 0, 1e-8, 1e-8));
         t.put(CpuTerm.CHANNEL, LinearTerm.of(CpuTerm.CHANNEL.features(), 1.0, 1e-9, 2e-9, 0, 0, 1e-8, 0.5));
+        t.put(CpuTerm.CHANNEL_UNION, LinearTerm.of(CpuTerm.CHANNEL_UNION.features(), 500, 1e-9, 2e-9, 0, 1e-8,
+                1e-8));
         t.put(CpuTerm.SPATIAL_WINDOWS,
                 LinearTerm.of(CpuTerm.SPATIAL_WINDOWS.features(), 0.3, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
         t.put(CpuTerm.SPATIAL_M1,
@@ -137,5 +139,23 @@ class CpuLatencyModelTest {
         assertEquals("DENSE", CpuTerm.MASKED_DENSE.executionPath());
         assertEquals(model.staticLatencyMs(grouped, 1) + 1.5 + model.maskerMs(gq), model.dynamicLatencyMs(gq), EPS);
         assertThrows(IllegalStateException.class, CpuTerm.CONV::executionPath);
+    }
+
+    @Test
+    void theUnionChannelPathCompetesWithThePerPatternPath() {
+        // batch 8, G = 4, 3 groups per sample: about 4 patterns at 0.75 width, or one union of nearly every group
+        BlockLatencyQuery q = new BlockLatencyQuery(STAGE1, GateMode.CHANNEL, 1, 4, 1, 0.75, 8);
+        assertEquals(CpuTerm.CHANNEL, model.predictedPath(q), "the hand profile's union intercept is 500 ms");
+        Map<CpuTerm, LinearTerm> t = new EnumMap<>(handProfile().terms());
+        t.put(CpuTerm.CHANNEL_UNION, LinearTerm.of(CpuTerm.CHANNEL_UNION.features(), 0.5, 1e-9, 2e-9, 0, 1e-8,
+                1e-8));
+        CpuLatencyModel cheapUnion = new CpuLatencyModel(new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION,
+                handProfile().machine(), t));
+        assertEquals(CpuTerm.CHANNEL_UNION, cheapUnion.predictedPath(q));
+        BlockWork w = BlockWork.channelUnion(STAGE1, 8, 4, 0.75);
+        double want = 0.5 + 1e-9 * w.macs1x1() + 2e-9 * w.macs3x3() + 1e-8 * w.value(BlockWork.MOVED)
+                + 1e-8 * w.mapElements() + cheapUnion.maskerMs(q);
+        assertEquals(want, cheapUnion.dynamicLatencyMs(q), 1e-9 * want);
+        assertEquals("CHANNEL_UNION", CpuTerm.CHANNEL_UNION.executionPath());
     }
 }

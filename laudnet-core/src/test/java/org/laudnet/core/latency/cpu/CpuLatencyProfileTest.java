@@ -26,21 +26,21 @@ class CpuLatencyProfileTest {
             assertEquals(p.term(t), back.term(t), t.name());
         }
         assertEquals(0.5, back.term(CpuTerm.SPATIAL_WINDOWS).coefficient("patterns"), 0);
-        assertTrue(Files.readString(f).contains("\"formatVersion\": 3"));
+        assertTrue(Files.readString(f).contains("\"formatVersion\": 4"));
     }
 
     @Test
     void unknownVersionMissingFileAndBadJsonAreClearErrors(@TempDir Path dir) throws Exception {
-        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 3",
+        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 4",
                 "\"formatVersion\": 7");
         ProfileFormatException e = assertThrows(ProfileFormatException.class,
                 () -> CpuLatencyProfile.fromJson(json, "p.json"));
         assertTrue(e.getMessage().contains("p.json") && e.getMessage().contains("formatVersion 7"), e.getMessage());
-        // a profile of format 2 (before the SPATIAL_ROWS term) is refused with the version, not misread
+        // a profile of format 3 (before the CHANNEL_UNION term) is refused with the version, not misread
         ProfileFormatException old = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
-                CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 3", "\"formatVersion\": 2"),
+                CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 4", "\"formatVersion\": 3"),
                 "old.json"));
-        assertTrue(old.getMessage().contains("old.json") && old.getMessage().contains("formatVersion 2"),
+        assertTrue(old.getMessage().contains("old.json") && old.getMessage().contains("formatVersion 3"),
                 old.getMessage());
         assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson("{\"terms\": {}}", "x"));
         assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson("[1, 2", "x"));
@@ -73,7 +73,7 @@ class CpuLatencyProfileTest {
                 () -> CpuLatencyProfile.fromJson(twice, "twice.json"));
         assertTrue(d.getMessage().contains("twice.json: the name $.terms.POOL appears twice"), d.getMessage());
         ProfileFormatException v = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
-                json.replace("\"formatVersion\": 3", "\"formatVersion\": 2.5"), "v.json"));
+                json.replace("\"formatVersion\": 4", "\"formatVersion\": 2.5"), "v.json"));
         assertTrue(v.getMessage().contains("formatVersion must be an integer, got 2.5"), v.getMessage());
         ProfileFormatException c = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
                 json.replaceFirst("\"coefficients\": \\[", "\"coefficients\": [NaN, "), "nan.json"));
