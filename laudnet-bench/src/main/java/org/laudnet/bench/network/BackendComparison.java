@@ -173,6 +173,7 @@ public final class BackendComparison {
             double[] macs = new double[n];
             for (int r = 0; r < config.warmup() + config.runs(); r++) {
                 for (int i = 0; i < n; i++) {
+                    Settle.pause();
                     long t0 = System.nanoTime();
                     HostExecution result = executors.get(i).run(x, batch);
                     long t1 = System.nanoTime();
@@ -250,8 +251,8 @@ public final class BackendComparison {
         }
         sb.append(String.format(Locale.ROOT, "Input %dx%d, density %.2f for the gated variants (imposed; path policy"
                 + " %s, calibrated on the warm-up), medians of %d rounds after %d warm-up rounds, backends interleaved"
-                + " per round; float[] in and logits out.%n", config.size(), config.size(), config.density(),
-                config.policy(), config.runs(), config.warmup()));
+                + " per round, each call after a %d ms pause; float[] in and logits out.%n", config.size(),
+                config.size(), config.density(), config.policy(), config.runs(), config.warmup(), Settle.MILLIS));
         sb.append(String.format(Locale.ROOT, "Threads: laudnet.onednn.threads=%s, OMP_NUM_THREADS=%s (the oneDNN"
                 + " backend's default threads per executor, in that order, else every core; its line below gives the"
                 + " count it ran with), ai.djl.pytorch.num_threads=%s; %d processors; %s %s, Java %s.%n%n",

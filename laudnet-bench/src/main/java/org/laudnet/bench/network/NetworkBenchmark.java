@@ -34,9 +34,10 @@ import org.laudnet.core.plan.InferencePlan;
  * size and density, the gated network through the engine's executors ({@link PathPolicy#AUTO}, maskers included, their
  * decisions replaced by {@link GateOverride#density} masks), the static network through the same executors, the plain
  * DJL forward of the static network (its own eager DJL/PyTorch blocks, what a user would run instead) and optionally an
- * ONNX Runtime peer run interleaved, one call each per round; the medians give the ratios. A per-phase profile (engine
- * {@link PhaseTimer} summed over the blocks of one call, fastest of the timed calls) at one density and batch 1 shows
- * where each mode's time goes.
+ * ONNX Runtime peer run interleaved, one call each per round, each after a {@value Settle#MILLIS} ms pause (so that no
+ * engine starts while another's workers still spin, see {@link Settle}); the medians give the ratios. A per-phase
+ * profile (engine {@link PhaseTimer} summed over the blocks of one call, fastest of the timed calls) at one density and
+ * batch 1 shows where each mode's time goes.
  *
  * <p>Not thread-safe; one benchmark runs at a time.
  */
@@ -220,26 +221,37 @@ public final class NetworkBenchmark {
         double macs = 0;
         Map<ExecutionPath, Integer> paths = new EnumMap<>(ExecutionPath.class);
         for (int i = -config.warmup(); i < n; i++) {
+            Settle.pause();
             long t0 = System.nanoTime();
             NetworkExecution r = ex.run(x, PathPolicy.AUTO);
             long t1 = System.nanoTime();
-            NetworkExecution s = staticEx.run(x, PathPolicy.AUTO);
+            Settle.pause();
             long t2 = System.nanoTime();
+            NetworkExecution s = staticEx.run(x, PathPolicy.AUTO);
+            long t3 = System.nanoTime();
+            Settle.pause();
+            long t4;
+            long t5;
             try (NDManager scratch = x.getManager().newSubManager()) {
                 // every array of the plain forward (logits and its density bookkeeping) lands in the scratch manager
                 x.tempAttach(scratch);
+                t4 = System.nanoTime();
                 staticNet.run(ps, x, false);
+                t5 = System.nanoTime();
             }
-            long t3 = System.nanoTime();
+            long t6 = t5;
+            long t7 = t5;
             if (peer != null) {
+                Settle.pause();
+                t6 = System.nanoTime();
                 peer.run(host, batch);
+                t7 = System.nanoTime();
             }
-            long t4 = System.nanoTime();
             if (i >= 0) {
                 dyn[i] = (t1 - t0) / 1e6;
-                st[i] = (t2 - t1) / 1e6;
-                djl[i] = (t3 - t2) / 1e6;
-                onnx[i] = (t4 - t3) / 1e6;
+                st[i] = (t3 - t2) / 1e6;
+                djl[i] = (t5 - t4) / 1e6;
+                onnx[i] = (t7 - t6) / 1e6;
                 macs = r.report().macsRatio();
                 if (i == n - 1) {
                     for (ExecutionPath p : r.report().paths()) {

@@ -144,8 +144,8 @@ public final class NetworkReport {
         env.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
         sb.append(String.format(Locale.ROOT, "- runs: %d timed rounds (median), warm-up %d; each round runs the gated"
                 + " network, the static network through the same executors, the static network's plain DJL forward%s"
-                + " once each, in that order, in one process%n", config.runs(), config.warmup(),
-                peer ? " and the ONNX Runtime peer" : ""));
+                + " once each, in that order, in one process, each call after a %d ms pause%n", config.runs(),
+                config.warmup(), peer ? " and the ONNX Runtime peer" : "", Settle.MILLIS));
         sb.append("- input: random 3x224x224 images, seeded; random seeded weights (latency does not depend on them);"
                 + " BN folded in the executors, unfolded in the plain DJL forward\n");
         sb.append("- densities: imposed per block after the maskers ran (their cost is paid): each sample opens"
