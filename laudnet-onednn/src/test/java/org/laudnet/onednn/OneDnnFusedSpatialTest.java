@@ -1,5 +1,9 @@
 package org.laudnet.onednn;
 
+import static org.laudnet.onednn.TestTensors.assertClose;
+import static org.laudnet.onednn.TestTensors.conv;
+import static org.laudnet.onednn.TestTensors.random;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -67,7 +71,7 @@ class OneDnnFusedSpatialTest {
                     for (SpatialSchedule schedule : backend.spatialSchedules()) {
                         String what = blk.name + ", batch " + batch + ", " + active(mask) + " active cells, "
                                 + schedule;
-                        close(want, run(x, xs, c1, c2, c3, ds, g, mask, schedule), 1e-5, what);
+                        assertClose(want, run(x, xs, c1, c2, c3, ds, g, mask, schedule), 1e-5, what);
                     }
                 }
             }
@@ -107,7 +111,7 @@ class OneDnnFusedSpatialTest {
             DnnlTensor y = k.spatialEnd(acc, os);
             assertSame(acc, y, "the accumulator is the output");
             float[] out = k.exportHost(y, os.size());
-            close(before, out, 0, "the output before and after spatialEnd");
+            assertClose(before, out, 0, "the output before and after spatialEnd");
             return out;
         }
     }
@@ -171,34 +175,5 @@ class OneDnnFusedSpatialTest {
             n += v != 0 ? 1 : 0;
         }
         return n;
-    }
-
-    private static FoldedConv conv(int out, int in, int k, int stride, int pad, int groups, long seed) {
-        float[] w = random(out * in / groups * k * k, seed);
-        float scale = (float) Math.sqrt(2.0 / (in / groups * k * k));
-        for (int i = 0; i < w.length; i++) {
-            w[i] *= scale;
-        }
-        return new FoldedConv(out, in, k, stride, pad, groups, w, random(out, seed + 1));
-    }
-
-    private static float[] random(int n, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return v;
-    }
-
-    private static void close(float[] want, float[] got, double tol, String what) {
-        assertEquals(want.length, got.length, what + " length");
-        double diff = 0;
-        double scale = 1e-12;
-        for (int i = 0; i < want.length; i++) {
-            diff = Math.max(diff, Math.abs(want[i] - got[i]));
-            scale = Math.max(scale, Math.abs(want[i]));
-        }
-        assertTrue(diff / scale <= tol, what + ": relative error " + diff / scale);
     }
 }

@@ -1,5 +1,9 @@
 package org.laudnet.onednn;
 
+import static org.laudnet.onednn.TestTensors.assertClose;
+import static org.laudnet.onednn.TestTensors.conv;
+import static org.laudnet.onednn.TestTensors.random;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,35 +43,6 @@ class OneDnnKernelsTest {
         backend.close();
     }
 
-    private static float[] random(int n, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return v;
-    }
-
-    private static FoldedConv conv(int out, int in, int k, int stride, int pad, int groups, long seed) {
-        float[] w = random(out * in / groups * k * k, seed);
-        float scale = (float) Math.sqrt(2.0 / (in / groups * k * k));
-        for (int i = 0; i < w.length; i++) {
-            w[i] *= scale;
-        }
-        return new FoldedConv(out, in, k, stride, pad, groups, w, random(out, seed + 1));
-    }
-
-    private static void close(float[] want, float[] got, double tol, String what) {
-        assertEquals(want.length, got.length, what + " length");
-        double diff = 0;
-        double scale = 1e-12;
-        for (int i = 0; i < want.length; i++) {
-            diff = Math.max(diff, Math.abs(want[i] - got[i]));
-            scale = Math.max(scale, Math.abs(want[i]));
-        }
-        assertTrue(diff / scale <= tol, what + ": relative error " + diff / scale);
-    }
-
     @Test
     void convolutionsWithFusedResidualAndReluMatchTheReference() {
         int[][] cases = {
@@ -87,7 +62,7 @@ class OneDnnKernelsTest {
                         float[] want = ReferenceOps.conv2d(x, xs, fc, residual ? res : null, relu);
                         DnnlTensor y = k.conv(k.importHost(x, xs), xs, w, residual ? k.importHost(res, os) : null,
                                 relu);
-                        close(want, k.exportHost(y, os.size()), 1e-5, "conv " + fc + " relu " + relu
+                        assertClose(want, k.exportHost(y, os.size()), 1e-5, "conv " + fc + " relu " + relu
                                 + " residual " + residual);
                     }
                 }
@@ -101,14 +76,14 @@ class OneDnnKernelsTest {
         float[] x = random(xs.size(), 3);
         try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
             DnnlTensor t = k.importHost(x, xs);
-            close(ReferenceOps.maxPool2d(x, xs, 3, 2, 1), k.exportHost(k.maxPool(t, xs, 3, 2, 1), 3 * 8 * 6 * 6), 0,
+            assertClose(ReferenceOps.maxPool2d(x, xs, 3, 2, 1), k.exportHost(k.maxPool(t, xs, 3, 2, 1), 3 * 8 * 6 * 6), 0,
                     "max pool");
-            close(ReferenceOps.avgPool2d(x, xs, 4), k.exportHost(k.avgPool(t, xs, 4), 3 * 8 * 3 * 3), 1e-6,
+            assertClose(ReferenceOps.avgPool2d(x, xs, 4), k.exportHost(k.avgPool(t, xs, 4), 3 * 8 * 3 * 3), 1e-6,
                     "avg pool");
-            close(ReferenceOps.globalAvgPool(x, xs), k.exportHost(k.mean(t, xs), 3 * 8), 1e-6, "mean");
-            close(ReferenceOps.relu(x, xs), k.exportHost(k.relu(t, xs), xs.size()), 0, "relu");
+            assertClose(ReferenceOps.globalAvgPool(x, xs), k.exportHost(k.mean(t, xs), 3 * 8), 1e-6, "mean");
+            assertClose(ReferenceOps.relu(x, xs), k.exportHost(k.relu(t, xs), xs.size()), 0, "relu");
             float[] scale = random(3 * 8, 4);
-            close(ReferenceOps.scaleChannels(x, xs, scale, true),
+            assertClose(ReferenceOps.scaleChannels(x, xs, scale, true),
                     k.exportHost(k.scaleChannels(k.importHost(x, xs), xs, k.importHost(scale, new Nchw(3, 8, 1, 1)),
                             true), xs.size()), 1e-6, "scale channels");
         }
@@ -145,10 +120,10 @@ class OneDnnKernelsTest {
                     DnnlTensor a = k.spatialBegin(k.importHost(identity, os), os);
                     DnnlTensor w = k.windowsConv1(k.importHost(x, xs), xs, plan, backend.upload(f1), schedule);
                     DnnlTensor p = k.patchConv3x3Relu(w, plan, backend.upload(f2));
-                    close(ReferenceOps.patchMeans(patches, plan, c1), k.exportHost(k.patchMeans(p, plan, c1), 2 * c1),
+                    assertClose(ReferenceOps.patchMeans(patches, plan, c1), k.exportHost(k.patchMeans(p, plan, c1), 2 * c1),
                             1e-5, "patch means");
                     k.patchConv1x1Add(p, plan, backend.upload(f3), a);
-                    close(want, k.exportHost(k.spatialEnd(a, os), os.size()), 1e-5, "spatial block, stride " + stride
+                    assertClose(want, k.exportHost(k.spatialEnd(a, os), os.size()), 1e-5, "spatial block, stride " + stride
                             + ", " + schedule);
                 }
             }
@@ -197,7 +172,7 @@ class OneDnnKernelsTest {
         }
         assertEquals(1, w.layoutCount(), "one layout for both executors");
         assertTrue(backend.reorders() - before <= 1, "at most one reorder for both executors");
-        close(out[0], out[1], 0, "both executors");
+        assertClose(out[0], out[1], 0, "both executors");
     }
 
     @Test

@@ -1,5 +1,9 @@
 package org.laudnet.onednn;
 
+import static org.laudnet.onednn.TestTensors.assertClose;
+import static org.laudnet.onednn.TestTensors.conv;
+import static org.laudnet.onednn.TestTensors.random;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -41,36 +45,6 @@ class OneDnnRowsTest {
     @AfterAll
     static void close() {
         backend.close();
-    }
-
-    private static float[] random(int n, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return v;
-    }
-
-    private static FoldedConv conv(int out, int in, int k, int stride, int pad, int groups, long seed) {
-        float[] w = random(out * in / groups * k * k, seed);
-        float scale = (float) Math.sqrt(2.0 / (in / groups * k * k));
-        for (int i = 0; i < w.length; i++) {
-            w[i] *= scale;
-        }
-        return new FoldedConv(out, in, k, stride, pad, groups, w, random(out, seed + 1));
-    }
-
-    private static void close(float[] want, float[] got, double tol, String what) {
-        assertEquals(want.length, got.length, what + " length");
-        double diff = 0;
-        double scale = 1e-12;
-        for (int i = 0; i < want.length; i++) {
-            assertTrue(Float.isFinite(got[i]), what + ": non-finite value at " + i);
-            diff = Math.max(diff, Math.abs(want[i] - got[i]));
-            scale = Math.max(scale, Math.abs(want[i]));
-        }
-        assertTrue(diff / scale <= tol, what + ": relative error " + diff / scale);
     }
 
     /** One block shape: input side, stride, cell side, batch, conv2 groups. */
@@ -147,14 +121,14 @@ class OneDnnRowsTest {
                         DnnlTensor rows = k.windowsConv1(k.importHost(x, xs), xs, plan, w1, SpatialSchedule.ROWS);
                         assertEquals(1, rows.shape.width(), "M1 rows are marked by their width 1");
                         DnnlTensor p = k.patchConv3x3Relu(rows, plan, w2);
-                        close(want[1], k.exportHost(k.patchMeans(p, plan, c1), sh.batch * c1), 1e-5,
+                        assertClose(want[1], k.exportHost(k.patchMeans(p, plan, c1), sh.batch * c1), 1e-5,
                                 what + ": patch means");
                         if (se) {
                             p = k.scalePatchesSigmoid(p, plan, c1,
                                     k.importHost(seLogits, new Nchw(sh.batch, c1, 1, 1)));
                         }
                         k.patchConv1x1Add(p, plan, w3, acc);
-                        close(want[0], k.exportHost(k.spatialEnd(acc, os), os.size()), 1e-5,
+                        assertClose(want[0], k.exportHost(k.spatialEnd(acc, os), os.size()), 1e-5,
                                 what + (se ? ", squeeze-excitation" : "") + ": block output");
                     }
                 }
@@ -349,7 +323,7 @@ class OneDnnRowsTest {
                 }
             }
         }
-        close(out[0], out[1], 0, "temporary conv2");
+        assertClose(out[0], out[1], 0, "temporary conv2");
     }
 
     @Test
