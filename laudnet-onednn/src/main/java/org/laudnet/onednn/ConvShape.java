@@ -89,15 +89,7 @@ record ConvShape(int out, int in, int kernel, int stride, int padding, int group
                 : new long[] {groups, out / groups, in / groups, kernel, kernel};
         memory.desc wany = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
         memory.desc dst = dst();
-        post_ops ops = new post_ops();
-        if (residual) {
-            ops.append_binary(dnnl.algorithm.binary_add, dst);
-        }
-        if (relu) {
-            ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
-        }
-        primitive_attr attr = new primitive_attr();
-        attr.set_post_ops(ops);
+        primitive_attr attr = postOps(dst, residual, relu);
         long[] strides = {stride, stride};
         long[] pad = {padding, padding};
         return new convolution_forward.primitive_desc(eng, dnnl.prop_kind.forward_inference,
@@ -107,5 +99,27 @@ record ConvShape(int out, int in, int kernel, int stride, int padding, int group
     /** Returns an {@code nhwc} fp32 descriptor. */
     static memory.desc nhwc(int b, int c, int h, int w) {
         return new memory.desc(new long[] {b, c, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
+    }
+
+    /**
+     * Returns the attributes of a primitive whose output {@code dst} gets the residual added (a binary add post-op,
+     * its second input bound at execution) and then a ReLU, each when asked.
+     *
+     * @param dst the primitive's output descriptor (the residual has the same)
+     * @param residual whether to add a residual
+     * @param relu whether to apply a ReLU after it
+     * @return the attributes
+     */
+    static primitive_attr postOps(memory.desc dst, boolean residual, boolean relu) {
+        post_ops ops = new post_ops();
+        if (residual) {
+            ops.append_binary(dnnl.algorithm.binary_add, dst);
+        }
+        if (relu) {
+            ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
+        }
+        primitive_attr attr = new primitive_attr();
+        attr.set_post_ops(ops);
+        return attr;
     }
 }

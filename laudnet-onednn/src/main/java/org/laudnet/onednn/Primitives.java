@@ -10,7 +10,6 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_forward;
-import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
 
 /**
@@ -145,15 +144,7 @@ final class Primitives implements AutoCloseable {
             memory.desc wany = new memory.desc(new long[] {in, out}, memory.data_type.f32, memory.format_tag.any);
             memory.desc bias = new memory.desc(new long[] {1, out}, memory.data_type.f32, memory.format_tag.ab);
             memory.desc dst = new memory.desc(new long[] {rows, out}, memory.data_type.f32, memory.format_tag.ab);
-            post_ops ops = new post_ops();
-            if (residual) {
-                ops.append_binary(dnnl.algorithm.binary_add, dst);
-            }
-            if (relu) {
-                ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
-            }
-            primitive_attr attr = new primitive_attr();
-            attr.set_post_ops(ops);
+            primitive_attr attr = ConvShape.postOps(dst, residual, relu);
             matmul.primitive_desc pd = new matmul.primitive_desc(eng, src, wany, bias, dst, attr, false);
             memory.desc wd = pd.weights_desc();
             int[] args = residual ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
