@@ -43,33 +43,16 @@ final class RowsIndex {
     private int[] im2colRuns;
     private int[] windowRuns;
 
-    private RowsIndex(int batch, SpatialGeometry geometry, int[] patches) {
-        this.geometry = geometry;
-        this.patches = patches;
+    private RowsIndex(PatchPlan plan) {
+        this.geometry = plan.geometry();
+        this.patches = plan.patches();
         this.count = patches.length / 3;
-        int h = geometry.inHeight();
-        int w = geometry.inWidth();
-        int t = geometry.windowSize();
-        int hw = h * w;
-        int[] r = new int[batch * hw];
-        for (int p = 0; p < count; p++) {
-            int base = patches[3 * p] * hw;
-            int oy = geometry.windowOrigin(patches[3 * p + 1]);
-            int ox = geometry.windowOrigin(patches[3 * p + 2]);
-            int x0 = Math.max(ox, 0);
-            int x1 = Math.min(ox + t, w);
-            for (int y = Math.max(oy, 0); y < Math.min(oy + t, h); y++) {
-                Arrays.fill(r, base + y * w + x0, base + y * w + x1, 1);
-            }
-        }
+        int[] r = plan.m1RowMap();
         int n = 0;
         Runs runs = new Runs(16);
         for (int i = 0; i < r.length; i++) {
-            if (r[i] != 0) {
-                runs.add(i, n);
-                r[i] = n++;
-            } else {
-                r[i] = -1;
+            if (r[i] >= 0) {
+                runs.add(i, n++);
             }
         }
         this.rowOf = r;
@@ -84,7 +67,7 @@ final class RowsIndex {
      * @return its index
      */
     static RowsIndex of(PatchPlan plan) {
-        return new RowsIndex(plan.batch(), plan.geometry(), plan.patches());
+        return new RowsIndex(plan);
     }
 
     /** Returns {@code K}, the number of M1 pixels (the index of the zero row). */
@@ -266,7 +249,7 @@ final class RowsIndex {
             Key key = new Key(plan.batch(), plan.geometry(), plan.patches());
             RowsIndex idx = entries.get(key);
             if (idx == null) {
-                idx = new RowsIndex(key.batch, key.geometry, key.patches);
+                idx = new RowsIndex(plan);
                 entries.put(key, idx);
             }
             lastPlan = plan;

@@ -115,6 +115,37 @@ public final class PatchPlan {
         return Arrays.copyOfRange(patches, 3 * p, 3 * p + 3);
     }
 
+    /**
+     * Returns the dilated mask {@code M1} as a row map: for each input pixel {@code b Hin Win + y Win + x} (a
+     * {@code B Hin Win} array), its row among the {@code K} pixels that some active window reads, numbered in raster
+     * order (sample, then pixel), or {@code -1} where no window reads it. A new array on each call; {@code K} is the
+     * number of entries {@code >= 0}, and the last of them holds {@code K - 1}.
+     *
+     * @return the row map
+     */
+    public int[] m1RowMap() {
+        int h = geometry.inHeight();
+        int w = geometry.inWidth();
+        int t = geometry.windowSize();
+        int hw = h * w;
+        int[] rows = new int[batch * hw];
+        for (int p = 0; p < patchCount(); p++) {
+            int base = patches[3 * p] * hw;
+            int oy = geometry.windowOrigin(patches[3 * p + 1]);
+            int ox = geometry.windowOrigin(patches[3 * p + 2]);
+            int x0 = Math.max(ox, 0);
+            int x1 = Math.min(ox + t, w);
+            for (int y = Math.max(oy, 0); y < Math.min(oy + t, h); y++) {
+                Arrays.fill(rows, base + y * w + x0, base + y * w + x1, 1);
+            }
+        }
+        int n = 0;
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = rows[i] != 0 ? n++ : -1;
+        }
+        return rows;
+    }
+
     /** Returns {@code T}, the input window side. */
     public int windowSize() {
         return geometry.windowSize();

@@ -32,6 +32,7 @@ import org.laudnet.core.exec.SpatialGeometry;
 final class PatchIndex implements AutoCloseable {
 
     private final NDManager manager;
+    private final PatchPlan plan;
     private final int batch;
     private final SpatialGeometry geometry;
     private final int[] patches;
@@ -52,10 +53,11 @@ final class PatchIndex implements AutoCloseable {
     private NDArray meanMatrix;
     private NDArray validity;
 
-    private PatchIndex(NDManager manager, int batch, SpatialGeometry geometry, int[] patches) {
+    private PatchIndex(NDManager manager, PatchPlan plan, int[] patches) {
         this.manager = manager;
-        this.batch = batch;
-        this.geometry = geometry;
+        this.plan = plan;
+        this.batch = plan.batch();
+        this.geometry = plan.geometry();
         this.patches = patches;
         this.count = patches.length / 3;
         boolean outside = false;
@@ -182,33 +184,18 @@ final class PatchIndex implements AutoCloseable {
         return im2col;
     }
 
-    /** The M1 row of every input pixel {@code b Hin Win + y Win + x}, -1 where no window reads it; sets the count. */
+    /** The M1 row of every input pixel ({@link PatchPlan#m1RowMap}); sets the count. */
     private int[] m1RowOf() {
-        if (m1RowOf != null) {
-            return m1RowOf;
-        }
-        int h = geometry.inHeight();
-        int w = geometry.inWidth();
-        int t = geometry.windowSize();
-        int hw = h * w;
-        int[] rowOf = new int[batch * hw];
-        for (int p = 0; p < count; p++) {
-            int base = patches[3 * p] * hw;
-            int oy = geometry.windowOrigin(patches[3 * p + 1]);
-            int ox = geometry.windowOrigin(patches[3 * p + 2]);
-            for (int y = Math.max(oy, 0); y < Math.min(oy + t, h); y++) {
-                for (int x = Math.max(ox, 0); x < Math.min(ox + t, w); x++) {
-                    rowOf[base + y * w + x] = 1;
-                }
+        if (m1RowOf == null) {
+            int[] rowOf = plan.m1RowMap();
+            int n = 0;
+            for (int r : rowOf) {
+                n += r >= 0 ? 1 : 0;
             }
+            m1Count = n;
+            m1RowOf = rowOf;
         }
-        int n = 0;
-        for (int r = 0; r < rowOf.length; r++) {
-            rowOf[r] = rowOf[r] != 0 ? n++ : -1;
-        }
-        m1Count = n;
-        m1RowOf = rowOf;
-        return rowOf;
+        return m1RowOf;
     }
 
     private void buildM1() {
@@ -421,7 +408,7 @@ final class PatchIndex implements AutoCloseable {
             Key key = new Key(plan.batch(), plan.geometry(), plan.patches());
             PatchIndex idx = entries.get(key);
             if (idx == null) {
-                idx = new PatchIndex(manager, plan.batch(), plan.geometry(), key.patches);
+                idx = new PatchIndex(manager, plan, key.patches);
                 entries.put(key, idx);
             }
             lastPlan = plan;
