@@ -16,6 +16,7 @@ import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.PlanIndexCache;
 import org.laudnet.core.exec.SpatialCells;
 import org.laudnet.core.exec.SpatialGeometry;
 import org.laudnet.core.exec.SpatialSchedule;
@@ -61,7 +62,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     private final ArrayDeque<Frame> frames = new ArrayDeque<>();
     /** The thread count the cached primitives were created at. */
     private int primitiveThreads;
-    private final RowsIndex.Cache rowsIndex = new RowsIndex.Cache(8);
+    private final PlanIndexCache<RowsIndex> rowsIndex = new PlanIndexCache<>(8, RowsIndex::of, idx -> { });
     private boolean closed;
 
     OneDnnKernels(OneDnnBackend backend, engine eng) {

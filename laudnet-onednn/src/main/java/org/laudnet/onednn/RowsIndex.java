@@ -2,8 +2,6 @@ package org.laudnet.onednn;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.laudnet.core.exec.PatchPlan;
 import org.laudnet.core.exec.SpatialGeometry;
 
@@ -209,78 +207,6 @@ final class RowsIndex {
 
         int[] toArray() {
             return Arrays.copyOf(v, n);
-        }
-    }
-
-    /**
-     * A small least-recently-used cache of indices keyed by the plan's content (batch, geometry, patch list), so that
-     * the primitives of one block call, and repeated calls with the same mask, build each table once. Not thread-safe.
-     */
-    static final class Cache {
-
-        private final Map<Key, RowsIndex> entries;
-        private PatchPlan lastPlan;
-        private RowsIndex lastIndex;
-
-        /**
-         * Creates an empty cache.
-         *
-         * @param capacity the most plans kept
-         */
-        Cache(int capacity) {
-            this.entries = new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Key, RowsIndex> eldest) {
-                    return size() > capacity;
-                }
-            };
-        }
-
-        /**
-         * Returns the index of a plan, building it on a miss.
-         *
-         * @param plan the plan
-         * @return its index
-         */
-        RowsIndex of(PatchPlan plan) {
-            if (plan == lastPlan) {
-                return lastIndex;
-            }
-            Key key = new Key(plan.batch(), plan.geometry(), plan.patches());
-            RowsIndex idx = entries.get(key);
-            if (idx == null) {
-                idx = new RowsIndex(plan);
-                entries.put(key, idx);
-            }
-            lastPlan = plan;
-            lastIndex = idx;
-            return idx;
-        }
-
-        /** Drops every cached index. */
-        void clear() {
-            entries.clear();
-            lastPlan = null;
-            lastIndex = null;
-        }
-    }
-
-    /** The content of a plan. */
-    private record Key(int batch, SpatialGeometry geometry, int[] patches, int hash) {
-
-        Key(int batch, SpatialGeometry geometry, int[] patches) {
-            this(batch, geometry, patches, (31 * batch + geometry.hashCode()) * 31 + Arrays.hashCode(patches));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && k.batch == batch && k.geometry.equals(geometry)
-                    && Arrays.equals(k.patches, patches);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
         }
     }
 }

@@ -22,6 +22,7 @@ import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.PlanIndexCache;
 import org.laudnet.core.exec.SpatialCells;
 import org.laudnet.core.exec.SpatialSchedule;
 import org.laudnet.core.plan.FoldedConv;
@@ -60,14 +61,14 @@ public final class DjlKernels implements Kernels<NDArray> {
     private final DjlBackend backend;
     private final NDManager root;
     private final Deque<DjlScope> scopes = new ArrayDeque<>();
-    private final PatchIndex.Cache plans;
+    private final PlanIndexCache<PatchIndex> plans;
     private final DjlPatchOps patchOps;
     private boolean closed;
 
     DjlKernels(DjlBackend backend, NDManager root) {
         this.backend = backend;
         this.root = root;
-        this.plans = new PatchIndex.Cache(root, PLAN_CACHE_CAPACITY);
+        this.plans = new PlanIndexCache<>(PLAN_CACHE_CAPACITY, plan -> new PatchIndex(root, plan), PatchIndex::close);
         this.patchOps = new DjlPatchOps(this);
     }
 
@@ -218,7 +219,7 @@ public final class DjlKernels implements Kernels<NDArray> {
     }
 
     /** Returns the index cache of the plans. */
-    PatchIndex.Cache plans() {
+    PlanIndexCache<PatchIndex> plans() {
         return plans;
     }
 
@@ -623,7 +624,7 @@ public final class DjlKernels implements Kernels<NDArray> {
         if (outermost != null) {
             outermost.close();
         }
-        plans.close();
+        plans.clear();
         root.close();
     }
 

@@ -40,7 +40,7 @@ import org.laudnet.core.util.Checks;
  *       (the identity's channels-last copy) instead of copying the input again.
  * </ul>
  *
- * <p>Index arrays depend on the plan only and are cached per plan content ({@link PatchIndex.Cache}); the zero rows
+ * <p>Index arrays depend on the plan only and are cached per plan content ({@link org.laudnet.core.exec.PlanIndexCache}); the zero rows
  * appended to conv1's output are cached per channel count. Not thread-safe (one per kernels object).
  */
 final class DjlPatchOps {

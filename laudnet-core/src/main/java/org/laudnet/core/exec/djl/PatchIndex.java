@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.laudnet.core.exec.PatchPlan;
 import org.laudnet.core.exec.SpatialGeometry;
 
@@ -53,12 +51,18 @@ final class PatchIndex implements AutoCloseable {
     private NDArray meanMatrix;
     private NDArray validity;
 
-    private PatchIndex(NDManager manager, PatchPlan plan, int[] patches) {
+    /**
+     * Creates the (still empty) index of a plan; arrays are built and uploaded when first asked for.
+     *
+     * @param manager owner of the uploaded arrays
+     * @param plan the plan
+     */
+    PatchIndex(NDManager manager, PatchPlan plan) {
         this.manager = manager;
         this.plan = plan;
         this.batch = plan.batch();
         this.geometry = plan.geometry();
-        this.patches = patches;
+        this.patches = plan.patches();
         this.count = patches.length / 3;
         boolean outside = false;
         boolean cut = false;
@@ -361,96 +365,5 @@ final class PatchIndex implements AutoCloseable {
         samples = null;
         meanMatrix = null;
         validity = null;
-    }
-
-    /**
-     * A small least-recently-used cache of plan indices keyed by the plan's content (batch, geometry, patch list), so
-     * that the primitives of one block call, and repeated calls with the same mask, build and upload each index once.
-     * Evicted entries are closed. Not thread-safe.
-     */
-    static final class Cache implements AutoCloseable {
-
-        private final NDManager manager;
-        private final Map<Key, PatchIndex> entries;
-        private PatchPlan lastPlan;
-        private PatchIndex lastIndex;
-
-        /**
-         * Creates an empty cache.
-         *
-         * @param manager owner of the uploaded indices
-         * @param capacity the most plans kept
-         */
-        Cache(NDManager manager, int capacity) {
-            this.manager = manager;
-            this.entries = new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Key, PatchIndex> eldest) {
-                    if (size() > capacity) {
-                        eldest.getValue().close();
-                        return true;
-                    }
-                    return false;
-                }
-            };
-        }
-
-        /**
-         * Returns the index of a plan, building it on a miss.
-         *
-         * @param plan the plan
-         * @return its index (valid until evicted: use it within one primitive)
-         */
-        PatchIndex of(PatchPlan plan) {
-            if (plan == lastPlan && lastIndex != null) {
-                return lastIndex;
-            }
-            Key key = new Key(plan.batch(), plan.geometry(), plan.patches());
-            PatchIndex idx = entries.get(key);
-            if (idx == null) {
-                idx = new PatchIndex(manager, plan, key.patches);
-                entries.put(key, idx);
-            }
-            lastPlan = plan;
-            lastIndex = idx;
-            return idx;
-        }
-
-        /** Closes every cached index. */
-        @Override
-        public void close() {
-            for (PatchIndex idx : entries.values()) {
-                idx.close();
-            }
-            entries.clear();
-            lastPlan = null;
-            lastIndex = null;
-        }
-    }
-
-    /** The content of a plan. */
-    private static final class Key {
-        private final int batch;
-        private final SpatialGeometry geometry;
-        private final int[] patches;
-        private final int hash;
-
-        Key(int batch, SpatialGeometry geometry, int[] patches) {
-            this.batch = batch;
-            this.geometry = geometry;
-            this.patches = patches;
-            this.hash = (31 * batch + geometry.hashCode()) * 31 + Arrays.hashCode(patches);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && k.batch == batch && k.geometry.equals(geometry)
-                    && Arrays.equals(k.patches, patches);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
     }
 }
