@@ -48,10 +48,11 @@ public final class BackendsCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     private PathPolicy policy;
 
-    @Option(names = "--runs", defaultValue = "30", description = "Timed rounds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "30", description = "Timed calls per backend (default: ${DEFAULT-VALUE}).")
     private int runs;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Warm-up rounds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "2",
+            description = "Warm-up rounds, each of three calls per backend (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
     @Option(names = "--markdown", defaultValue = "docs/results/network-cpu-backends.md",

@@ -44,10 +44,12 @@ public final class NetworkCommand implements Callable<Integer> {
             description = "Gate modes (default: ${DEFAULT-VALUE}).")
     private List<String> modes;
 
-    @Option(names = "--runs", defaultValue = "10", description = "Timed rounds per row (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "10",
+            description = "Timed calls per engine and row, medians (default: ${DEFAULT-VALUE}).")
     private int runs;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Warm-up rounds per row (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1",
+            description = "Warm-up rounds per row, each of three calls per engine (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
     @Option(names = "--profile-density", defaultValue = "0.5",

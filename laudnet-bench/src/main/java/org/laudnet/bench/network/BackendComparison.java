@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * Whole-network latency of CPU backends side by side in one process: ResNet-50 (seeded weights: the time does not
  * depend on their values) static, and LAUD variants (layer, channel G=4, spatial S=4-4-2-1) at an imposed density,
  * through each backend's {@link PlanRuntime}, {@code float[]} in and logits out. For every variant and batch the
- * backends run interleaved (one call of each per round), so that they see the same machine state; the medians are
+ * backends run interleaved in rounds ({@link InterleavedRounds}: an untimed primer call, then timed calls of one
+ * backend), so that they see the same machine state and no timed call follows another backend's work; the medians are
  * compared with the first backend's static time at the same batch.
  *
  * <p>Not thread-safe: one comparison runs at a time.
@@ -169,20 +170,16 @@ public final class BackendComparison {
                 }
                 executors.add(ex);
             }
-            double[][] times = new double[n][config.runs()];
             double[] macs = new double[n];
-            for (int r = 0; r < config.warmup() + config.runs(); r++) {
-                for (int i = 0; i < n; i++) {
-                    Settle.pause();
-                    long t0 = System.nanoTime();
-                    HostExecution result = executors.get(i).run(x, batch);
-                    long t1 = System.nanoTime();
-                    if (r >= config.warmup()) {
-                        times[i][r - config.warmup()] = (t1 - t0) / 1e6;
-                    }
-                    macs[i] = result.report().macsRatio();
-                }
+            List<InterleavedRounds.Contender> contenders = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                NetworkExecutor ex = executors.get(i);
+                int slot = i;
+                HostExecution[] result = new HostExecution[1];
+                contenders.add(new InterleavedRounds.Contender(() -> { }, () -> result[0] = ex.run(x, batch),
+                        () -> macs[slot] = result[0].report().macsRatio()));
             }
+            double[][] times = InterleavedRounds.run(contenders, config.warmup(), config.runs());
             List<Row> rows = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 double median = median(times[i]);
@@ -250,9 +247,11 @@ public final class BackendComparison {
             sb.append(note).append("\n\n");
         }
         sb.append(String.format(Locale.ROOT, "Input %dx%d, density %.2f for the gated variants (imposed; path policy"
-                + " %s, calibrated on the warm-up), medians of %d rounds after %d warm-up rounds, backends interleaved"
-                + " per round, each call after a %d ms pause; float[] in and logits out.%n", config.size(),
-                config.size(), config.density(), config.policy(), config.runs(), config.warmup(), Settle.MILLIS));
+                + " %s, calibrated on the warm-up), medians of %d timed calls per backend in %d rounds after %d warm-up"
+                + " rounds, backends interleaved per round (each an untimed primer call, then %d timed calls), each"
+                + " call after a %d ms pause; float[] in and logits out.%n", config.size(), config.size(),
+                config.density(), config.policy(), config.runs(), InterleavedRounds.rounds(config.runs()),
+                config.warmup(), InterleavedRounds.TIMED_PER_ROUND, Settle.MILLIS));
         sb.append(String.format(Locale.ROOT, "Threads: laudnet.onednn.threads=%s, OMP_NUM_THREADS=%s (the oneDNN"
                 + " backend's default threads per executor, in that order, else every core; its line below gives the"
                 + " count it ran with), ai.djl.pytorch.num_threads=%s; %d processors; %s %s, Java %s.%n%n",

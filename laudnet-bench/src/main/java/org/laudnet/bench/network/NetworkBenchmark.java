@@ -20,6 +20,7 @@ import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.Backends;
 import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.GateOverride;
+import org.laudnet.core.exec.GateReport;
 import org.laudnet.core.exec.NetworkExecution;
 import org.laudnet.core.exec.NetworkExecutor;
 import org.laudnet.core.exec.PathPolicy;
@@ -34,8 +35,9 @@ import org.laudnet.core.plan.InferencePlan;
  * size and density, the gated network through the engine's executors ({@link PathPolicy#AUTO}, maskers included, their
  * decisions replaced by {@link GateOverride#density} masks), the static network through the same executors, the plain
  * DJL forward of the static network (its own eager DJL/PyTorch blocks, what a user would run instead) and optionally an
- * ONNX Runtime peer run interleaved, one call each per round, each after a {@value Settle#MILLIS} ms pause (so that no
- * engine starts while another's workers still spin, see {@link Settle}); the medians give the ratios. A per-phase
+ * ONNX Runtime peer run interleaved in rounds ({@link InterleavedRounds}: per round and engine an untimed primer call,
+ * then {@value InterleavedRounds#TIMED_PER_ROUND} timed calls, each call after a {@value Settle#MILLIS} ms pause), so
+ * that no timed call follows another engine's work; the medians give the ratios. A per-phase
  * profile (engine {@link PhaseTimer} summed over the blocks of one call, fastest of the timed calls) at one density and
  * batch 1 shows where each mode's time goes.
  *
@@ -53,7 +55,7 @@ public final class NetworkBenchmark {
      * @param batches batch sizes
      * @param densities imposed densities in (0, 1]
      * @param modes gate modes
-     * @param runs timed rounds per row (medians)
+     * @param runs timed calls per engine and row (medians)
      * @param warmup untimed rounds per row
      * @param seed weight, input and mask seed
      * @param backendId the engine backend ({@link Backends#create(String, NDManager)})
@@ -213,58 +215,32 @@ public final class NetworkBenchmark {
 
     private Row measure(NetworkMode mode, int batch, double density, NDArray x, float[] host, NetworkExecutor ex,
             NetworkExecutor staticEx, GatedBackbone staticNet, ParameterStore ps, OnnxPeer peer) {
-        int n = config.runs();
-        double[] dyn = new double[n];
-        double[] st = new double[n];
-        double[] djl = new double[n];
-        double[] onnx = new double[n];
-        double macs = 0;
-        Map<ExecutionPath, Integer> paths = new EnumMap<>(ExecutionPath.class);
-        for (int i = -config.warmup(); i < n; i++) {
-            Settle.pause();
-            long t0 = System.nanoTime();
-            NetworkExecution r = ex.run(x, PathPolicy.AUTO);
-            long t1 = System.nanoTime();
-            Settle.pause();
-            long t2 = System.nanoTime();
-            NetworkExecution s = staticEx.run(x, PathPolicy.AUTO);
-            long t3 = System.nanoTime();
-            Settle.pause();
-            long t4;
-            long t5;
-            try (NDManager scratch = x.getManager().newSubManager()) {
+        NetworkExecution[] gated = new NetworkExecution[1];
+        NetworkExecution[] plain = new NetworkExecution[1];
+        NDManager[] scratch = new NDManager[1];
+        List<InterleavedRounds.Contender> contenders = new ArrayList<>(List.of(
+                new InterleavedRounds.Contender(() -> { }, () -> gated[0] = ex.run(x, PathPolicy.AUTO),
+                        () -> gated[0].logits().close()),
+                new InterleavedRounds.Contender(() -> { }, () -> plain[0] = staticEx.run(x, PathPolicy.AUTO),
+                        () -> plain[0].logits().close()),
                 // every array of the plain forward (logits and its density bookkeeping) lands in the scratch manager
-                x.tempAttach(scratch);
-                t4 = System.nanoTime();
-                staticNet.run(ps, x, false);
-                t5 = System.nanoTime();
-            }
-            long t6 = t5;
-            long t7 = t5;
-            if (peer != null) {
-                Settle.pause();
-                t6 = System.nanoTime();
-                peer.run(host, batch);
-                t7 = System.nanoTime();
-            }
-            if (i >= 0) {
-                dyn[i] = (t1 - t0) / 1e6;
-                st[i] = (t3 - t2) / 1e6;
-                djl[i] = (t5 - t4) / 1e6;
-                onnx[i] = (t7 - t6) / 1e6;
-                macs = r.report().macsRatio();
-                if (i == n - 1) {
-                    for (ExecutionPath p : r.report().paths()) {
-                        paths.merge(p, 1, Integer::sum);
-                    }
-                }
-            }
-            r.logits().close();
-            s.logits().close();
+                new InterleavedRounds.Contender(() -> {
+                    scratch[0] = x.getManager().newSubManager();
+                    x.tempAttach(scratch[0]);
+                }, () -> staticNet.run(ps, x, false), () -> scratch[0].close())));
+        if (peer != null) {
+            contenders.add(InterleavedRounds.Contender.of(() -> peer.run(host, batch)));
         }
-        return new Row(config.arch().id(), mode, batch, density, macs, CpuCalibrator.median(dyn),
-                CpuCalibrator.median(st), CpuCalibrator.median(djl),
-                peer == null ? Double.NaN : CpuCalibrator.median(onnx), paths);
+        double[][] ms = InterleavedRounds.run(contenders, config.warmup(), config.runs());
+        // the last gated call's report (its logits are closed, its report is plain data)
+        GateReport report = gated[0].report();
+        Map<ExecutionPath, Integer> paths = new EnumMap<>(ExecutionPath.class);
+        for (ExecutionPath p : report.paths()) {
+            paths.merge(p, 1, Integer::sum);
+        }
+        return new Row(config.arch().id(), mode, batch, density, report.macsRatio(), CpuCalibrator.median(ms[0]),
+                CpuCalibrator.median(ms[1]), CpuCalibrator.median(ms[2]),
+                peer == null ? Double.NaN : CpuCalibrator.median(ms[3]), paths);
     }
 
     private Profile profile(NetworkMode mode, NetworkExecutor ex, NDArray x, double density) {

@@ -9,7 +9,9 @@ import org.laudnet.core.util.Checks;
  * Replaces the gates' decisions after the maskers ran (benchmarks and checks that measure a network at imposed
  * densities; the maskers' cost is still paid). Returning the given decisions unchanged leaves a block as its gates
  * decided. Called on the thread of the executor it is set on; an override shared by executors of several threads
- * must be thread-safe (the {@link #density} override is, though its random choices then depend on the calls' order).
+ * must be thread-safe (the {@link #density} override is, but it must not be shared by executors that run at the same
+ * time: its choices then depend on the calls' interleaving, and a layer gate's share per call is tracked by block
+ * index).
  */
 public interface GateOverride {
 
@@ -39,7 +41,13 @@ public interface GateOverride {
 
     /**
      * Imposes a density on every gated block: each sample opens {@code round(density * units)} of its units (at least
-     * one), chosen at random from a seed (for a layer gate, {@code round(density * B)} samples of the batch).
+     * one), chosen at random from a seed. A layer gate decides whole samples, so a per-block rounding would open every
+     * block at batch 1 and density 0.5; instead the open (sample, block) pairs of one network call are spread over its
+     * layer-gated blocks: the {@code k}-th such block of a call opens
+     * {@code floor(u + (k + 1) d B) - floor(u + k d B)} samples (at random), with {@code u} drawn uniformly in
+     * {@code [0, 1)} per call, so a call opens {@code d B} samples per block on average over its blocks (exactly
+     * {@code d B} in every block when that is a whole number, e.g. 4 of 8 at density 0.5) and at batch 1 density 0.5
+     * runs every other layer-gated block. A call starts when a block index is not above the previous one.
      *
      * @param density the fraction of open units, in {@code [0, 1]}
      * @param seed the seed of the random choice
@@ -49,16 +57,32 @@ public interface GateOverride {
         Checks.inRange("density", density, 0, 1);
         return new GateOverride() {
             private final Random random = new Random(seed);
+            /** The previous block index of the current call; a call starts at an index not above it. */
+            private int lastBlock = Integer.MAX_VALUE;
+            /** The layer-gated blocks of the current call so far. */
+            private int layerBlocks;
+            /** The current call's offset {@code u}. */
+            private double offset;
 
             @Override
-            public float[] spatial(int block, BlockPlan plan, int batch, float[] cells) {
+            public synchronized float[] spatial(int block, BlockPlan plan, int batch, float[] cells) {
+                track(block);
                 int per = cells.length / batch;
                 return plan.maskSize() == 1 ? openSamples(batch, per) : openUnits(batch, per);
             }
 
             @Override
-            public float[] channel(int block, BlockPlan plan, int batch, float[] groups) {
+            public synchronized float[] channel(int block, BlockPlan plan, int batch, float[] groups) {
+                track(block);
                 return openUnits(batch, groups.length / batch);
+            }
+
+            private void track(int block) {
+                if (block <= lastBlock) {
+                    layerBlocks = 0;
+                    offset = random.nextDouble();
+                }
+                lastBlock = block;
             }
 
             /** Each sample opens max(1, round(density * per)) of its units. */
@@ -74,11 +98,14 @@ public interface GateOverride {
                 return r;
             }
 
-            /** round(density * batch) samples open every unit (a layer gate), the others none. */
+            /** The call's next share of open samples (a layer gate) open every unit, the others none. */
             private float[] openSamples(int batch, int per) {
                 float[] r = new float[batch * per];
                 int[] order = shuffled(batch);
-                int n = (int) Math.round(density * batch);
+                double perBlock = density * batch;
+                int k = layerBlocks++;
+                int n = (int) (Math.floor(offset + (k + 1) * perBlock + 1e-9) - Math.floor(offset + k * perBlock
+                        + 1e-9));
                 for (int i = 0; i < n; i++) {
                     Arrays.fill(r, order[i] * per, (order[i] + 1) * per, 1f);
                 }

@@ -226,6 +226,42 @@ class PlanRuntimeTest {
     }
 
     @Test
+    void theDensityOverrideSpreadsLayerGatesOverTheBlocksOfACall() {
+        InferencePlan layered = InferencePlan.of(network(GateSpec.layer(), 3));
+        try (PlanRuntime<?> rt = PlanRuntime.create(layered, new ReferenceBackend());
+                NetworkExecutor ex = rt.newExecutor()) {
+            ex.setGateOverride(GateOverride.density(0.5, 5));
+            for (int call = 0; call < 3; call++) {
+                GateReport r = ex.run(images(1, call), 1, PathPolicy.SPARSE).report();
+                int gated = 0;
+                int open = 0;
+                double previous = Double.NaN;
+                for (int i = 0; i < layered.blocks().size(); i++) {
+                    if (layered.blocks().get(i).maskSize() != 1) {
+                        continue;
+                    }
+                    double d = r.blocks().get(i).densities().d3();
+                    assertTrue(d == 0 || d == 1, "block " + i + " at batch 1 is open or closed, got " + d);
+                    assertNotEquals(previous, d, "call " + call + ": layer-gated blocks alternate at density 0.5");
+                    previous = d;
+                    gated++;
+                    open += (int) d;
+                }
+                assertTrue(gated >= 3, "the test network has layer-gated blocks: " + gated);
+                assertTrue(open == gated / 2 || open == (gated + 1) / 2, "call " + call + ": " + open + " of "
+                        + gated + " blocks open");
+            }
+            ex.setGateOverride(GateOverride.density(0.5, 5));
+            GateReport b4 = ex.run(images(4, 9), 4, PathPolicy.SPARSE).report();
+            for (int i = 0; i < layered.blocks().size(); i++) {
+                if (layered.blocks().get(i).maskSize() == 1) {
+                    assertEquals(0.5, b4.blocks().get(i).densities().d3(), 1e-9, "block " + i + ": 2 of 4 samples");
+                }
+            }
+        }
+    }
+
+    @Test
     void theDensityOverrideImposesDensitiesAndKeepsEquivalence() {
         try (PlanRuntime<?> rt = PlanRuntime.create(plan, new ReferenceBackend());
                 NetworkExecutor ex = rt.newExecutor()) {
