@@ -11,8 +11,9 @@ import org.laudnet.core.plan.FoldedConv;
  * channels, tap-major) meets its weights. The matrix is a {@link FoldedConv} 1x1 convolution with {@code 9 C1} inputs
  * and conv2's bias, run by the same 1x1 convolution over rows as conv1 ({@link OneDnnKernels#convRows}).
  *
- * <p>Sharing: the matrix of a model's conv2 is built once, on first use, uploaded to the backend (freed when it
- * closes) and shared by every executor: one copy per model whatever the number of workers. The table holds its
+ * <p>Sharing: the matrix of a model's conv2 is built once, when {@link OneDnnBackend#prepare} prepares the ROWS
+ * schedule's layouts (on first use for a channel pattern's slice), uploaded to the backend (freed when it closes) and
+ * shared by every executor: one copy per model whatever the number of workers. The table holds its
  * sources weakly, so the entries of a dropped model go with it.
  *
  * <p>Thread-safe: {@link #shared} synchronizes on the table; the weights it returns are thread-safe.

@@ -11,8 +11,9 @@ import org.laudnet.core.plan.FoldedConv;
 /**
  * The shape of one convolution primitive of the oneDNN backend, and how its descriptor is made: the key of a kernels
  * object's primitive cache, and what {@link OneDnnBackend#prepare} creates descriptors of to learn the weight layouts
- * the dense primitives will ask for. Both go through {@link #descriptor}, so that a prepared layout is exactly the one
- * a primitive of the same shape (created on a thread with the same OpenMP thread count) asks for.
+ * the convolution primitives will ask for (dense, over gathered windows, or over a column of gathered rows). Both go
+ * through {@link #descriptor}, so that a prepared layout is exactly the one a primitive of the same shape (created on a
+ * thread with the same OpenMP thread count) asks for.
  *
  * <p>The primitive: {@code nhwc} source and destination, weights in {@code format_tag::any} (oneDNN picks a blocked
  * layout, which may depend on the batch, the spatial size and the thread count), bias, and as post-ops the residual
@@ -33,7 +34,7 @@ import org.laudnet.core.plan.FoldedConv;
  * @param relu whether a ReLU follows
  */
 record ConvShape(int out, int in, int kernel, int stride, int padding, int groups, int batch, int height, int width,
-        boolean residual, boolean relu) {
+        boolean residual, boolean relu) implements WeightShape {
 
     /**
      * The shape of a convolution's primitive on an input.
@@ -94,6 +95,18 @@ record ConvShape(int out, int in, int kernel, int stride, int padding, int group
         long[] pad = {padding, padding};
         return new convolution_forward.primitive_desc(eng, dnnl.prop_kind.forward_inference,
                 dnnl.algorithm.convolution_direct, src(), wany, bias(), dst, strides, pad, pad, attr, false);
+    }
+
+    @Override
+    public memory.desc weightsLayout(engine eng) {
+        try (convolution_forward.primitive_desc pd = descriptor(eng)) {
+            return pd.weights_desc();
+        }
+    }
+
+    @Override
+    public memory.desc plainWeights(OneDnnWeights w) {
+        return w.plainConvDesc();
     }
 
     /** Returns an {@code nhwc} fp32 descriptor. */

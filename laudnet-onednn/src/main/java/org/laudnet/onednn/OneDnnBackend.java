@@ -1,11 +1,13 @@
 package org.laudnet.onednn;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.stream;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.ConvWeights;
@@ -22,13 +24,16 @@ import org.slf4j.LoggerFactory;
  * activations in {@code nhwc} native memory from the imported input to the exported output (see
  * {@link OneDnnKernels} for which primitives run as oneDNN primitives and which as row copies in Java).
  *
- * <p>Weights: {@link #upload} copies a folded convolution once into native memory (uploading the same
+ * <p>Weights: {@link #upload} makes a folded convolution the backend's {@link OneDnnWeights} once (uploading the same
  * {@link FoldedConv} object again returns the same weights). {@link #prepare} (called by
  * {@link org.laudnet.core.exec.PlanRuntime} when the plan is loaded, at batch size 1, and before it calibrates a batch
- * size) reorders them into the layouts the dense convolution primitives of that batch size will ask for (oneDNN's
- * blocked weight formats), so that the first inference reorders nothing; other layouts (the sparse paths' matmuls)
- * are reordered on first use. Every layout exists once per model, shared by all its executors, whatever the number of
- * workers. Channel slices are uploaded once per gate pattern by the engine's weight cache, like any convolution.
+ * size) reorders them into the layouts the primitives of that batch size will ask for (oneDNN's blocked and packed
+ * weight formats): the dense convolutions ({@link PlanLayouts}) and the sparse paths each block may take
+ * ({@link SparseLayouts}: every patch and row bucket of the spatial schedules, the conv2 matrices of ROWS, the
+ * sub-batches of the LAYER and channel paths), so that the first inference, on any path, reorders none of the model's
+ * weights. oneDNN is asked once per primitive shape and thread count. Every layout exists once per model, shared by all
+ * its executors, whatever the number of workers, and is freed when the backend closes. Channel slices are uploaded
+ * once per gate pattern by the engine's weight cache, like any convolution, and reordered when the pattern first runs.
  *
  * <p>Threads: the backend owns them. oneDNN runs each primitive on the OpenMP team of the calling thread, and in its
  * bundled OpenMP runtime the team size is a setting of each OS thread; every executor's kernels set it to
@@ -73,6 +78,11 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
     private final List<Integer> preparedAt = new ArrayList<>();
     /** The preparation round (incremented when the thread count changes). Guarded by prepareLock. */
     private int generation;
+    /**
+     * The weight layout oneDNN picks for each primitive shape at the current thread count, for the shapes prepared so
+     * far (plans and batch sizes often share shapes). Guarded by prepareLock; cleared when the thread count changes.
+     */
+    private final Map<WeightShape, memory.desc> layoutOf = new HashMap<>();
     private volatile int threads;
     private volatile boolean closed;
 
@@ -178,11 +188,12 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
             }
             threads = n;
             generation++;
+            layoutOf.clear();
             for (int i = 0; i < requests.size(); i++) {
                 prepare(i);
             }
             int dropped = 0;
-            for (OneDnnWeights w : weights()) {
+            for (OneDnnWeights w : uploadedWeights()) {
                 dropped += w.dropUnused(generation);
             }
             LOG.debug("onednn threads per executor set to {}; {} unused layouts of the previous count freed", n,
@@ -198,7 +209,8 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
     }
 
     /**
-     * Copies a folded convolution into native memory once; the weights stay until the backend is closed. Thread-safe.
+     * Makes a folded convolution the backend's weights once (its bias in native memory, its weights reordered into
+     * native layouts as primitives ask for them); the weights stay until the backend is closed. Thread-safe.
      *
      * @param conv the convolution
      * @return its {@link OneDnnWeights} (the same object for the same {@code conv})
@@ -222,8 +234,10 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
     }
 
     /**
-     * Reorders the weights of a plan's dense convolutions into the layouts their primitives will ask for at this batch
-     * size and the current thread count ({@link PlanLayouts}), uploading any convolution not uploaded yet. Runs on the
+     * Reorders the weights of a plan into the layouts its primitives will ask for at this batch size and the current
+     * thread count: the dense convolutions ({@link PlanLayouts}) and the sparse paths its blocks may take
+     * ({@link SparseLayouts}), uploading any convolution (and ROWS conv2 matrix, {@link Conv2Matrices}) not uploaded
+     * yet. Runs on the
      * calling thread, whose OpenMP thread count becomes {@link #threads()}. A plan and batch size already prepared at
      * this thread count are skipped. Thread-safe.
      *
@@ -263,19 +277,31 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
         long t0 = System.nanoTime();
         long before = reorders.get();
         applyThreads();
-        List<PlanLayouts.Use> uses = PlanLayouts.of(r.plan(), r.batch());
+        List<PlanLayouts.Use> dense = PlanLayouts.of(r.plan(), r.batch());
+        List<SparseLayouts.Use> sparse = SparseLayouts.of(r.plan(), r.batch(), SCHEDULES);
         try (stream s = new stream(eng)) {
-            for (PlanLayouts.Use u : uses) {
+            for (PlanLayouts.Use u : dense) {
+                prepare(weights(u.conv()), u.shape(), s);
+            }
+            for (SparseLayouts.Use u : sparse) {
                 OneDnnWeights w = weights(u.conv());
-                try (convolution_forward.primitive_desc pd = u.shape().descriptor(eng)) {
-                    w.prepare(w.plainConvDesc(), pd.weights_desc(), s, generation);
-                }
+                prepare(u.conv2Matrix() ? Conv2Matrices.shared(w, this) : w, u.shape(), s);
             }
         }
         preparedAt.set(i, n);
-        LOG.debug("prepared {} convolutions of a {} plan at batch size {}, {} threads: {} reorders in {} ms",
-                uses.size(), r.plan().architecture(), r.batch(), n, reorders.get() - before,
-                (System.nanoTime() - t0) / 1_000_000);
+        LOG.debug("prepared {} dense and {} sparse-path primitives of a {} plan at batch size {}, {} threads: {}"
+                + " reorders in {} ms", dense.size(), sparse.size(), r.plan().architecture(), r.batch(), n,
+                reorders.get() - before, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Reorders {@code w} into the layout of a primitive shape (asked of oneDNN once per shape). Holds prepareLock. */
+    private void prepare(OneDnnWeights w, WeightShape shape, stream s) {
+        memory.desc want = layoutOf.get(shape);
+        if (want == null) {
+            want = shape.weightsLayout(eng);
+            layoutOf.put(shape, want);
+        }
+        w.prepare(shape.plainWeights(w), want, s, generation);
     }
 
     /**
@@ -301,6 +327,9 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
             }
             uploaded.clear();
         }
+        synchronized (prepareLock) {
+            layoutOf.clear();
+        }
     }
 
     /** Creates weights (an upload, or a kernels object's temporary) counted in this backend's reorders. */
@@ -323,7 +352,8 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
         return reorders.get();
     }
 
-    private List<OneDnnWeights> weights() {
+    /** Returns every weight uploaded so far (the plan's, channel slices, conv2 matrices), for tests. */
+    List<OneDnnWeights> uploadedWeights() {
         synchronized (uploaded) {
             return List.copyOf(uploaded);
         }

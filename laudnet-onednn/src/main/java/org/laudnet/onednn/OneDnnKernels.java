@@ -242,7 +242,8 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         if (residual != null) {
             requireTensor("residual", residual, os);
         }
-        return convolve(x, xs, ow, c.padding(), residual, relu, os, os.size());
+        ConvShape shape = ConvShape.of(c, c.padding(), xs.batch(), xs.height(), xs.width(), residual != null, relu);
+        return convolve(x, ow, shape, residual, os, os.size());
     }
 
     private static int outSize(int in, FoldedConv c, int padding) {
@@ -254,11 +255,12 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         return o;
     }
 
-    /** Runs a convolution into a new tensor of shape {@code os} (buffer of {@code floats} values). */
-    DnnlTensor convolve(DnnlTensor x, Nchw xs, OneDnnWeights w, int padding, DnnlTensor residual,
-            boolean relu, Nchw os, long floats) {
-        FoldedConv c = w.spec();
-        Prim p = prims.conv(ConvShape.of(c, padding, xs.batch(), xs.height(), xs.width(), residual != null, relu));
+    /**
+     * Runs a convolution of primitive shape {@code shape} (with a residual when the shape adds one) into a new tensor
+     * of shape {@code os} (buffer of {@code floats} values).
+     */
+    DnnlTensor convolve(DnnlTensor x, OneDnnWeights w, ConvShape shape, DnnlTensor residual, Nchw os, long floats) {
+        Prim p = prims.conv(shape);
         DnnlTensor y = alloc(os, floats);
         FloatPointer wp = w.in(w.plainConvDesc(), p.weightsDesc, strm);
         if (residual == null) {
@@ -452,30 +454,30 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         if (schedule == SpatialSchedule.WINDOWS) {
             // conv1 densely over the map (one fused primitive), then the windows gathered from its output
             Nchw hs = xs.withChannels(c.outChannels());
-            DnnlTensor h1 = convolve(x, xs, w, 0, null, true, hs, hs.size());
+            DnnlTensor h1 = convolve(x, w, SparseLayouts.windowsConv1(c, xs.batch(), xs.height(), xs.width()), null, hs,
+                    hs.size());
             DnnlTensor windows = alloc(new Nchw(pb, c.outChannels(), t, t));
             HostOps.gatherWindows(h1, hs, plan, windows);
             release(h1);
             return windows;
         }
-        int rows = pb * t * t;
         DnnlTensor gathered = alloc(new Nchw(pb, c.inChannels(), t, t));
         boolean[] outside = HostOps.gatherWindows(x, xs, plan, gathered);
-        DnnlTensor windows = matmul(gathered, rows, w, null, true, new Nchw(pb, c.outChannels(), t, t));
+        DnnlTensor windows = matmul(gathered, SparseLayouts.haloConv1(c, pb, t), w, null,
+                new Nchw(pb, c.outChannels(), t, t));
         release(gathered);
         HostOps.zeroRows(windows, outside, c.outChannels());
         return windows;
     }
 
     /**
-     * Runs {@code y = [ReLU](x W^T + b [+ r])} on {@code rows} rows of a 1x1 convolution's weights, the residual rows
-     * {@code r} (or null) and the ReLU fused as post-ops.
+     * Runs {@code y = [ReLU](x W^T + b [+ r])} on the rows of a matmul shape with a 1x1 convolution's weights, the
+     * residual rows {@code r} (null unless the shape adds them) and the ReLU fused as post-ops.
      */
-    private DnnlTensor matmul(DnnlTensor x, int rows, OneDnnWeights w, DnnlTensor residual, boolean relu,
+    private DnnlTensor matmul(DnnlTensor x, MatmulShape shape, OneDnnWeights w, DnnlTensor residual,
             Nchw outShape) {
-        FoldedConv c = w.spec();
-        Prim p = prims.matmul(rows, c.inChannels(), c.outChannels(), residual != null, relu);
-        DnnlTensor y = alloc(outShape, (long) rows * c.outChannels());
+        Prim p = prims.matmul(shape);
+        DnnlTensor y = alloc(outShape, (long) shape.rows() * shape.out());
         FloatPointer wp = w.in(w.plainMatmulDesc(), p.weightsDesc, strm);
         if (residual == null) {
             p.run(strm, x.data, wp, w.bias(), y.data);
@@ -493,7 +495,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
      */
     DnnlTensor convRows(DnnlTensor x, int rows, OneDnnWeights w, boolean relu, Nchw shape) {
         FoldedConv c = w.spec();
-        Prim p = prims.conv(new ConvShape(c.outChannels(), c.inChannels(), 1, 1, 0, 1, 1, rows, 1, false, relu));
+        Prim p = prims.conv(SparseLayouts.rows(c.inChannels(), c.outChannels(), rows, relu));
         DnnlTensor y = alloc(shape, Math.max(shape.size(), (long) rows * c.outChannels()));
         p.run(strm, x.data, w.in(w.plainConvDesc(), p.weightsDesc, strm), w.bias(), y.data);
         return y;
@@ -535,7 +537,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         }
         int s = g.cellSize();
         Nchw os = new Nchw(ws.batch(), c.outChannels(), s, s);
-        return convolve(windows, ws, w, 0, null, true, os, os.size());
+        return convolve(windows, w, SparseLayouts.windowsConv2(c, ws.batch(), t), null, os, os.size());
     }
 
     @Override
@@ -597,11 +599,10 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         }
         int s = plan.geometry().cellSize();
         int pb = patches.shape.batch();
-        int rows = pb * s * s;
         Nchw rowShape = new Nchw(pb, c.outChannels(), s, s);
         DnnlTensor residual = alloc(rowShape);
         HostOps.gatherPatchRows(identity, plan, c.outChannels(), residual);
-        DnnlTensor y = matmul(patches, rows, w, residual, true, rowShape);
+        DnnlTensor y = matmul(patches, SparseLayouts.conv3Rows(c, pb, s), w, residual, rowShape);
         release(residual);
         HostOps.scatterPatchRows(y, plan, c.outChannels(), accumulator);
         release(y);

@@ -13,17 +13,22 @@ import org.laudnet.core.exec.ConvWeights;
 import org.laudnet.core.plan.FoldedConv;
 
 /**
- * The oneDNN backend's form of a folded convolution: the plan's weights and bias copied once into native memory, and
- * the weights reordered into each layout a primitive asks for ({@code memory::format_tag::any}: blocked layouts such as
- * {@code OIhw16i16o}, or the packed matmul layout of a 1x1 convolution on gathered rows). Each layout is reordered once
- * and shared by every executor of the model: one copy per layout per model, whatever the number of workers (a
- * convolution typically needs one or two: the dense primitive's and the patch primitive's).
+ * The oneDNN backend's form of a folded convolution: its bias copied once into native memory, and its weights
+ * reordered into each layout a primitive asks for ({@code memory::format_tag::any}: blocked layouts such as
+ * {@code OIhw16i16o}, the packed matmul layout of a 1x1 convolution on gathered rows, the blocked layout of a 1x1
+ * convolution over a column of rows). Each layout is reordered once and shared by every executor of the model: one copy
+ * per layout per model, whatever the number of workers. The plain weights stay in the {@link FoldedConv} (Java heap);
+ * they are copied into native memory only for the duration of a reorder, or kept there as a layout when a primitive
+ * reads them as they are.
  *
- * <p>When: the layouts of the dense primitives are reordered when the plan is loaded ({@link #prepare}, called by
- * {@link OneDnnBackend#prepare}), so that the first inference reorders nothing; any other layout (a sparse path's
- * matmul, a batch size nobody prepared) is reordered the first time a primitive of that layout runs ({@link #in}).
- * Layouts prepared for an earlier thread count that no primitive ever used are freed when the backend prepares for a
- * new one ({@link #dropUnused}).
+ * <p>When: {@link OneDnnBackend#prepare} (called when the plan is loaded, and for each batch size a runtime
+ * calibrates) reorders the weights ({@link #prepare}) into the layouts of the dense primitives ({@link PlanLayouts})
+ * and of the sparse paths the plan's blocks may take ({@link SparseLayouts}: every patch and row bucket of the HALO,
+ * WINDOWS and ROWS schedules, the LAYER and channel paths' sub-batches), so that the first inference, dense or sparse,
+ * reorders nothing. Any other layout (a channel pattern's slices, which are weights of their own, or a batch size
+ * nobody prepared) is reordered the first time a primitive of that layout runs ({@link #in}). Layouts prepared for an
+ * earlier thread count that no primitive ever used are freed when the backend prepares for a new one
+ * ({@link #dropUnused}); all are freed when the backend closes.
  *
  * <p>Thread-safe: the reordered copies are created under the weights' lock and read concurrently afterwards; a copy
  * that {@link #in} has handed out is never freed before {@link #close()}.
@@ -33,7 +38,6 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
     private final FoldedConv spec;
     private final engine eng;
     private final AtomicLong reorders;
-    private final FloatPointer plainWeights;
     private final FloatPointer biasValues;
     private final List<Layout> layouts = new ArrayList<>();
     private boolean closed;
@@ -52,7 +56,7 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
     }
 
     /**
-     * Copies a convolution into native memory.
+     * Copies a convolution's bias into native memory (its weights are copied into each layout a primitive asks for).
      *
      * @param spec the convolution
      * @param eng the engine
@@ -65,9 +69,6 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
         this.spec = spec;
         this.eng = eng;
         this.reorders = reorders;
-        float[] w = spec.weight();
-        this.plainWeights = new FloatPointer(w.length);
-        plainWeights.put(w, 0, w.length);
         float[] b = spec.bias();
         this.biasValues = new FloatPointer(b.length);
         biasValues.put(b, 0, b.length);
@@ -141,9 +142,7 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
         for (Iterator<Layout> it = layouts.iterator(); it.hasNext();) {
             Layout l = it.next();
             if (!l.used && l.generation != generation) {
-                if (l.storage != plainWeights) {
-                    l.storage.close();
-                }
+                l.storage.close();
                 it.remove();
                 dropped++;
             }
@@ -160,15 +159,21 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
                 return l;
             }
         }
+        float[] w = spec.weight();
         FloatPointer storage;
         if (want.equals(plain)) {
-            storage = plainWeights;
+            storage = new FloatPointer(w.length);
+            storage.put(w, 0, w.length);
         } else {
+            // the plain weights in native memory only for the reorder: the folded convolution keeps them
             storage = new FloatPointer((want.get_size() + 3) / 4);
-            try (memory src = new memory(plain, eng, plainWeights); memory dst = new memory(want, eng, storage);
-                    reorder r = new reorder(src, dst)) {
-                r.execute(s, src, dst);
-                s._wait();
+            try (FloatPointer values = new FloatPointer(w.length)) {
+                values.put(w, 0, w.length);
+                try (memory src = new memory(plain, eng, values); memory dst = new memory(want, eng, storage);
+                        reorder r = new reorder(src, dst)) {
+                    r.execute(s, src, dst);
+                    s._wait();
+                }
             }
             reorders.incrementAndGet();
         }
@@ -177,7 +182,7 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
         return l;
     }
 
-    /** Returns how many layouts the weights are held in (the plain copy counted when a primitive uses it as is). */
+    /** Returns how many layouts the weights are held in (the plain one counted when a primitive reads it as is). */
     synchronized int layoutCount() {
         return layouts.size();
     }
@@ -190,13 +195,10 @@ public final class OneDnnWeights implements ConvWeights, AutoCloseable {
         }
         closed = true;
         for (Layout l : layouts) {
-            if (l.storage != plainWeights) {
-                l.storage.close();
-            }
+            l.storage.close();
         }
         layouts.clear();
         biasValues.close();
-        plainWeights.close();
     }
 
     @Override

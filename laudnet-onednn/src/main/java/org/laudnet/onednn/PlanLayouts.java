@@ -15,8 +15,9 @@ import org.laudnet.core.plan.SqueezeExcitationPlan;
  * block) with the residual sum and ReLU, the squeeze-excitation's two layers; the classifier. {@link OneDnnBackend}
  * reorders the weights into the layouts these primitives ask for when the plan is loaded.
  *
- * <p>Sparse paths create other primitives (matmuls on gathered rows, convolutions over gathered windows, a channel
- * pattern's slices): their layouts are made on first use. Stateless and thread-safe.
+ * <p>The sparse paths' primitives (matmuls on gathered rows, convolutions over gathered windows or over a column of
+ * rows, the dense branch on sub-batches) are listed by {@link SparseLayouts}; a channel pattern's slices are weights
+ * of their own, reordered on first use. Stateless and thread-safe.
  */
 final class PlanLayouts {
 

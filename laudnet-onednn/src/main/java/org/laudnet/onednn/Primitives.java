@@ -10,7 +10,6 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_forward;
-import org.bytedeco.dnnl.primitive_attr;
 
 /**
  * The primitive cache of one {@link OneDnnKernels}: every oneDNN primitive it runs, created once per shape with its
@@ -49,9 +48,6 @@ final class Primitives implements AutoCloseable {
 
     /** A per-channel multiply's shape. */
     private record ScaleKey(int batch, int channels, int height, int width) {}
-
-    /** A matmul's shape: rows, inner and output widths, whether a residual sum and a ReLU are fused. */
-    private record MatmulKey(int rows, int in, int out, boolean residual, boolean relu) {}
 
     private final engine eng;
     private final Map<Object, Prim> cache = new HashMap<>();
@@ -132,24 +128,22 @@ final class Primitives implements AutoCloseable {
     }
 
     /**
-     * {@code y = [ReLU](x W + b [+ r])} on {@code rows} rows: a 1x1 convolution's weights as the {@code (in, out)}
-     * operand, in the layout oneDNN picks. Arguments: source {@code (rows, in)}, weights (in {@link Prim#weightsDesc}),
-     * bias, destination {@code (rows, out)}[, residual rows {@code (rows, out)}].
+     * {@code y = [ReLU](x W + b [+ r])} on {@code rows} rows ({@link MatmulShape#descriptor}): a 1x1 convolution's
+     * weights as the {@code (in, out)} operand, in the layout oneDNN picks. Arguments: source {@code (rows, in)},
+     * weights (in {@link Prim#weightsDesc}), bias, destination {@code (rows, out)}[, residual rows
+     * {@code (rows, out)}].
      */
-    Prim matmul(int rows, int in, int out, boolean residual, boolean relu) {
-        MatmulKey k = new MatmulKey(rows, in, out, residual, relu);
+    Prim matmul(MatmulShape k) {
         Prim p = cache.get(k);
         if (p == null) {
-            memory.desc src = new memory.desc(new long[] {rows, in}, memory.data_type.f32, memory.format_tag.ab);
-            memory.desc wany = new memory.desc(new long[] {in, out}, memory.data_type.f32, memory.format_tag.any);
-            memory.desc bias = new memory.desc(new long[] {1, out}, memory.data_type.f32, memory.format_tag.ab);
-            memory.desc dst = new memory.desc(new long[] {rows, out}, memory.data_type.f32, memory.format_tag.ab);
-            primitive_attr attr = ConvShape.postOps(dst, residual, relu);
-            matmul.primitive_desc pd = new matmul.primitive_desc(eng, src, wany, bias, dst, attr, false);
+            matmul.primitive_desc pd = k.descriptor(eng);
             memory.desc wd = pd.weights_desc();
-            int[] args = residual ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
+            memory.desc src = k.src();
+            memory.desc bias = k.bias();
+            memory.desc dst = k.dst();
+            int[] args = k.residual() ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
                     : new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST};
-            memory.desc[] descs = residual ? new memory.desc[] {src, wd, bias, dst, dst}
+            memory.desc[] descs = k.residual() ? new memory.desc[] {src, wd, bias, dst, dst}
                     : new memory.desc[] {src, wd, bias, dst};
             p = new Prim(Prim.create(pd), wd, eng, args, descs);
             cache.put(k, p);
@@ -160,11 +154,6 @@ final class Primitives implements AutoCloseable {
     /** Returns the number of cached primitives. */
     int size() {
         return cache.size();
-    }
-
-    /** Returns whether a matmul of this shape is cached (for tests). */
-    boolean hasMatmul(int rows, int in, int out, boolean residual, boolean relu) {
-        return cache.containsKey(new MatmulKey(rows, in, out, residual, relu));
     }
 
     /** Frees every cached primitive; later requests create them afresh. */

@@ -50,18 +50,45 @@ final class RowsConv {
         int cin = w.spec().inChannels();
         int c1 = w.spec().outChannels();
         Nchw ms = new Nchw(1, c1, cap, 1);
+        int rows = conv1Rows(count, idx.pixels());
         DnnlTensor m1;
         if (idx.full()) {
-            m1 = k.convRows(x, count, w, true, ms); // M1 is every pixel: the input rows in place
+            m1 = k.convRows(x, rows, w, true, ms); // M1 is every pixel: the input rows in place
         } else {
             Nchw gs = new Nchw(1, cin, cap, 1);
             DnnlTensor gathered = k.alloc(gs, gs.size());
             idx.gatherM1(x.buf, gathered.buf, cin);
-            m1 = k.convRows(gathered, cap, w, true, ms);
+            m1 = k.convRows(gathered, rows, w, true, ms);
             k.release(gathered);
         }
         m1.buf.put(count * c1, new float[c1], 0, c1);
         return m1;
+    }
+
+    /**
+     * Returns the rows conv1's product runs on for {@code m1Count} M1 pixels out of {@code pixels} input pixels: the
+     * pixels themselves when M1 is every pixel, else the M1 rows and the zero row rounded up to a
+     * {@link RowsIndex#rowBucket row bucket} ({@link RowsIndex#m1Capacity()}).
+     *
+     * @param m1Count {@code K}, at least 1
+     * @param pixels the input pixels of the batch
+     * @return the row count
+     */
+    static int conv1Rows(int m1Count, int pixels) {
+        return m1Count == pixels ? pixels : RowsIndex.rowBucket(m1Count + 1);
+    }
+
+    /**
+     * Returns the rows conv2's product (an ungrouped conv2) runs on for {@code patches} active patches of
+     * {@code s x s} positions: the positions rounded up to a {@link RowsIndex#rowBucket row bucket}, at most those of
+     * the {@link OneDnnKernels#bucket patch bucket} (the output's rows).
+     *
+     * @param patches {@code P}, at least 1
+     * @param s the patch side {@code S}
+     * @return the row count
+     */
+    static int conv2Rows(int patches, int s) {
+        return Math.min(OneDnnKernels.bucket(patches) * s * s, RowsIndex.rowBucket(patches * s * s));
     }
 
     /**
@@ -84,7 +111,7 @@ final class RowsConv {
         Nchw os = new Nchw(pb, c.outChannels(), s, s);
         if (c.groups() == 1) {
             // the product's rows: the active positions, bucketed (at most the patch bucket's positions)
-            int rows = Math.min(pb * s * s, RowsIndex.rowBucket(plan.patchCount() * s * s));
+            int rows = conv2Rows(plan.patchCount(), s);
             Nchw cs = new Nchw(1, 9 * c1, rows, 1);
             DnnlTensor cols = k.alloc(cs, cs.size());
             idx.gatherIm2col(m1.buf, cols.buf, c1);
@@ -98,7 +125,7 @@ final class RowsConv {
         Nchw ws = new Nchw(pb, c1, t, t);
         DnnlTensor windows = k.alloc(ws, ws.size());
         idx.gatherWindows(m1.buf, windows.buf, c1);
-        DnnlTensor y = k.convolve(windows, ws, w, 0, null, true, os, os.size());
+        DnnlTensor y = k.convolve(windows, w, SparseLayouts.windowsConv2(c, pb, t), null, os, os.size());
         k.release(windows);
         return y;
     }

@@ -73,6 +73,11 @@ final class RowsIndex {
         return k;
     }
 
+    /** Returns the input pixels of the batch, {@code B Hin Win}. */
+    int pixels() {
+        return rowOf.length;
+    }
+
     /** Returns whether M1 is every input pixel of the batch (then the M1 rows are the input rows themselves). */
     boolean full() {
         return k == rowOf.length;

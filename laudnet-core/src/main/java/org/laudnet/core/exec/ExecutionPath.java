@@ -1,5 +1,9 @@
 package org.laudnet.core.exec;
 
+import java.util.List;
+import java.util.Set;
+import org.laudnet.core.plan.BlockPlan;
+
 /**
  * How an executor computed one block for one call (method section 4).
  *
@@ -55,6 +59,24 @@ public enum ExecutionPath {
             case SPATIAL_ROWS -> SpatialSchedule.ROWS;
             default -> throw new IllegalStateException(this + " is not a spatial path");
         };
+    }
+
+    /**
+     * Returns the sparse paths a block may take on a backend, in preference order: the engine's rule (a SPATIAL or
+     * BOTH block with gather-conv-scatter paths: the backend's spatial schedules; a LAYER block with one mask group:
+     * {@link #LAYER}; a CHANNEL block whose patterns run with weight slices: {@link #CHANNEL} and
+     * {@link #CHANNEL_UNION}). A block may further run {@link #DENSE} or {@link #SKIP} on any call. For backends that
+     * prepare a plan's weights ahead of use.
+     *
+     * @param plan the block
+     * @param schedules the backend's spatial schedules
+     * @return the block's sparse paths (empty: the block always runs dense)
+     */
+    public static List<ExecutionPath> candidates(BlockPlan plan, Set<SpatialSchedule> schedules) {
+        if (plan == null || schedules == null) {
+            throw new IllegalArgumentException("plan and schedules must not be null");
+        }
+        return List.copyOf(PathSelector.candidates(plan, schedules));
     }
 
     /**

@@ -178,6 +178,7 @@ class ChannelClustersTest extends ManagedTest {
         Masks mk = fivePatterns();
         List<ExecutionPath> candidates = PathSelector.candidates(plan, java.util.Set.of());
         assertEquals(List.of(ExecutionPath.CHANNEL, ExecutionPath.CHANNEL_UNION), candidates);
+        assertEquals(candidates, ExecutionPath.candidates(plan, java.util.Set.of()), "the public form of the rule");
         assertEquals(ExecutionPath.CHANNEL_UNION,
                 PathSelector.decide(mk, PathPolicy.AUTO, candidates, calibration(5, 4, 3)).path());
         assertEquals(ExecutionPath.CHANNEL,

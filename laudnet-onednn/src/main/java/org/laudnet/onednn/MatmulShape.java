@@ -1,0 +1,66 @@
+package org.laudnet.onednn;
+
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.matmul;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive_attr;
+
+/**
+ * The shape of one matmul primitive of the oneDNN backend, {@code y = [ReLU](x W + b [+ r])} on {@code rows}
+ * contiguous rows with a 1x1 convolution's weights as the {@code (in, out)} operand: the key of a kernels object's
+ * primitive cache, and what {@link OneDnnBackend#prepare} creates descriptors of to learn the weight layouts of the
+ * sparse paths' matmuls (conv1 on the gathered window rows, conv3 on the patch rows).
+ *
+ * <p>The primitive: {@code ab} source, destination and residual, weights in {@code format_tag::any} (oneDNN picks a
+ * packed layout), bias {@code (1, out)}, and as post-ops the residual sum then ReLU ({@link ConvShape#postOps}).
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param rows rows of the source and destination
+ * @param in input width (the convolution's input channels)
+ * @param out output width (its output channels)
+ * @param residual whether residual rows are added
+ * @param relu whether a ReLU follows
+ */
+record MatmulShape(int rows, int in, int out, boolean residual, boolean relu) implements WeightShape {
+
+    /** Returns the source descriptor {@code (rows, in)}. */
+    memory.desc src() {
+        return new memory.desc(new long[] {rows, in}, memory.data_type.f32, memory.format_tag.ab);
+    }
+
+    /** Returns the destination descriptor {@code (rows, out)}, also the residual's. */
+    memory.desc dst() {
+        return new memory.desc(new long[] {rows, out}, memory.data_type.f32, memory.format_tag.ab);
+    }
+
+    /** Returns the bias descriptor {@code (1, out)}. */
+    memory.desc bias() {
+        return new memory.desc(new long[] {1, out}, memory.data_type.f32, memory.format_tag.ab);
+    }
+
+    /**
+     * Creates the primitive descriptor on the calling thread.
+     *
+     * @param eng the engine
+     * @return the descriptor; its {@code weights_desc()} is the layout the primitive wants
+     */
+    matmul.primitive_desc descriptor(engine eng) {
+        memory.desc wany = new memory.desc(new long[] {in, out}, memory.data_type.f32, memory.format_tag.any);
+        memory.desc dst = dst();
+        primitive_attr attr = ConvShape.postOps(dst, residual, relu);
+        return new matmul.primitive_desc(eng, src(), wany, bias(), dst, attr, false);
+    }
+
+    @Override
+    public memory.desc weightsLayout(engine eng) {
+        try (matmul.primitive_desc pd = descriptor(eng)) {
+            return pd.weights_desc();
+        }
+    }
+
+    @Override
+    public memory.desc plainWeights(OneDnnWeights w) {
+        return w.plainMatmulDesc();
+    }
+}

@@ -1,0 +1,33 @@
+package org.laudnet.onednn;
+
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+
+/**
+ * The shape of a oneDNN primitive that reads a convolution's weights in a layout of oneDNN's choosing
+ * ({@code format_tag::any}): a convolution ({@link ConvShape}) or a matmul on rows ({@link MatmulShape}). The kernels'
+ * primitive cache ({@link Primitives}) and {@link OneDnnBackend#prepare} both make the primitive descriptor of a shape
+ * through it, so that a layout prepared when the plan is loaded is exactly the one a primitive of the same shape,
+ * created on a thread with the same OpenMP thread count, asks for.
+ *
+ * <p>Implementations are immutable value records, thread-safe.
+ */
+sealed interface WeightShape permits ConvShape, MatmulShape {
+
+    /**
+     * Returns the weights layout the primitive of this shape asks for, its descriptor created on the calling thread
+     * (whose OpenMP thread count oneDNN may take into account) and freed.
+     *
+     * @param eng the engine
+     * @return the layout
+     */
+    memory.desc weightsLayout(engine eng);
+
+    /**
+     * Returns the descriptor of the plain weights that this primitive's layout is reordered from.
+     *
+     * @param w the weights
+     * @return {@link OneDnnWeights#plainConvDesc()} or {@link OneDnnWeights#plainMatmulDesc()}
+     */
+    memory.desc plainWeights(OneDnnWeights w);
+}
