@@ -160,7 +160,8 @@ final class BlockTimings {
     /**
      * Times the maskers through the executor's public API: the same call with an all-closed mask (the branch is
      * skipped, so the call is cheap) with and without evaluating the gates, as two alternatives of one measurement;
-     * the masker time is the difference of the medians (0 if negative: the fit is on absolute error).
+     * the masker time is the median of the differences of the two calls of each round (adjacent in time, so they
+     * share the machine's state), 0 if negative (the fit is on absolute error).
      */
     private void maskers(NDManager sub, NDArray x, BlockExecutor ex, GateSpec spec, double in) {
         BlockGeometry g = ex.getGeometry();
@@ -183,8 +184,13 @@ final class BlockTimings {
         List<TimingProtocol.Result> res = protocol.measure(List.of(
                 () -> run(ex, x, smf, cmf, PathPolicy.DENSE, true),
                 () -> run(ex, x, smf, cmf, PathPolicy.DENSE, false)));
-        double diff = res.get(0).medianMs() - res.get(1).medianMs();
-        out.add(CalibrationSample.of(term, new double[] {in}, Math.max(0, diff)));
+        double[] with = res.get(0).timesMs();
+        double[] without = res.get(1).timesMs();
+        double[] diff = new double[with.length];
+        for (int i = 0; i < diff.length; i++) {
+            diff[i] = with[i] - without[i];
+        }
+        out.add(CalibrationSample.of(term, new double[] {in}, Math.max(0, TimingProtocol.median(diff))));
     }
 
     private void paths(NDManager sub, NDArray x, BlockGeometry g, GateSpec spec, BlockExecutor ex,

@@ -279,15 +279,19 @@ public final class CpuCalibrator {
         long t0 = System.nanoTime();
         samples.clear();
         BlockTimings timings = new BlockTimings(protocol(), settings.seed(), samples);
-        Backend<?> first;
+        String id;
         String description;
+        int threads;
+        Set<SpatialSchedule> schedules;
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(manager, false);
             Random r = new Random(settings.seed());
             try (Backend<?> b = backends.apply(manager)) {
-                first = b;
+                id = b.id();
                 description = b.description();
-                progress.accept("backend " + b.id() + ": " + description);
+                threads = b.intraOpThreads();
+                schedules = Set.copyOf(b.spatialSchedules());
+                progress.accept("backend " + id + ": " + description);
                 timings.operators(b, operatorShapes(), CALIBRATION_BATCHES, r);
             }
             progress.accept("operators done: " + count(CpuTerm.CONV) + " convolutions, " + count(CpuTerm.POOL)
@@ -295,9 +299,9 @@ public final class CpuCalibrator {
             List<BlockGeometry> gs = geometries();
             for (int i = 0; i < gs.size(); i++) {
                 try (NDManager sub = manager.newSubManager(); Backend<?> b = backends.apply(sub)) {
-                    if (!b.id().equals(first.id())) {
+                    if (!b.id().equals(id)) {
                         throw new IllegalStateException("the backend factory must create one kind of backend, got "
-                                + first.id() + " and " + b.id());
+                                + id + " and " + b.id());
                     }
                     timings.block(sub, ps, b, gs.get(i), specs(gs.get(i)), CALIBRATION_BATCHES,
                             CALIBRATION_DENSITIES, r);
@@ -305,14 +309,13 @@ public final class CpuCalibrator {
                 progress.accept(String.format(Locale.ROOT, "block %d/%d %s done (%.0f s)", i + 1, gs.size(),
                         describe(gs.get(i)), (System.nanoTime() - t0) / 1e9));
             }
-            Map<CpuTerm, LinearTerm> terms = fit(samples, first.spatialSchedules());
-            for (Map.Entry<CpuTerm, LinearTerm> e : terms.entrySet()) {
-                progress.accept(String.format(Locale.ROOT, "fitted %s: %s", e.getKey(), e.getValue()));
-            }
-            return new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION,
-                    machine(settings.quick() ? "quick" : "full", first.id(), description, first.intraOpThreads()),
-                    terms);
         }
+        Map<CpuTerm, LinearTerm> terms = fit(samples, schedules);
+        for (Map.Entry<CpuTerm, LinearTerm> e : terms.entrySet()) {
+            progress.accept(String.format(Locale.ROOT, "fitted %s: %s", e.getKey(), e.getValue()));
+        }
+        return new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION,
+                machine(settings.quick() ? "quick" : "full", id, description, threads), terms);
     }
 
     private long count(CpuTerm t) {
