@@ -134,6 +134,12 @@ public final class OneDnnBackend implements Backend<DnnlTensor> {
                 + (ownsThreads() ? "" : " (" + OneDnn.THREADS_ENV + " or the cores: the thread count cannot be set)");
     }
 
+    /** Returns {@link #threads()}. */
+    @Override
+    public int intraOpThreads() {
+        return threads();
+    }
+
     /**
      * Returns the OpenMP threads each executor's primitives run on: the backend's setting, or where it cannot be
      * applied ({@link #ownsThreads()} false) {@code OMP_NUM_THREADS} or the core count.

@@ -49,10 +49,12 @@ class OneDnnThreadsTest {
         try (OneDnnBackend b = OneDnnBackend.create(3); Kernels<DnnlTensor> k = b.newKernels()) {
             assertTrue(b.ownsThreads());
             assertEquals(3, b.threads());
+            assertEquals(3, b.intraOpThreads(), "what CPU latency profiles record");
             assertTrue(b.description().contains("3 threads per executor"), b.description());
             assertEquals(3, thread.submit(() -> convolve(b, k)).get(), "omp_get_max_threads after a primitive");
             assertTrue(b.setIntraOpThreads(1));
             assertEquals(1, b.threads());
+            assertEquals(1, b.intraOpThreads());
             assertEquals(1, thread.submit(() -> convolve(b, k)).get(), "after setIntraOpThreads(1)");
         } finally {
             thread.shutdown();

@@ -20,17 +20,19 @@ import org.laudnet.core.latency.cpu.LinearTerm;
 import org.laudnet.core.latency.cpu.ProfileFormatException;
 
 /**
- * Fuzzes CPU latency profiles through {@link CpuLatencyProfile#read}: the seed is a profile with seeded coefficients
- * for every {@link CpuTerm}. Being JSON, its structure is edited rather than its bytes' fields: versions are rewritten
- * ({@code formatVersion} 1, 3, negative, fractional, a string, huge), header edits apply {@link JsonMutator}, tensor
- * edits drop, duplicate or rename terms and change a term's coefficient count or feature names, and non-finite cases
+ * Fuzzes CPU latency profiles through {@link CpuLatencyProfile#read}: the seed is a profile of the DJL backend with
+ * seeded coefficients for every {@link CpuTerm} but the spatial schedule of the other backends (HALO). Being JSON, its
+ * structure is edited rather than its bytes' fields: versions are rewritten ({@code formatVersion} 1, 3, 4, negative,
+ * fractional, a string, huge), header edits apply {@link JsonMutator}, tensor edits drop a required term, duplicate or
+ * rename terms and change a term's coefficient count or feature names, and non-finite cases
  * write {@code NaN}, {@code Infinity} or an overflowing literal into a coefficient (which must be refused). Used by one
  * thread at a time.
  */
 public final class ProfileFuzzTarget extends AbstractFuzzTarget {
 
     private static final String FILE = "cpu-profile.json";
-    private static final String[] VERSIONS = {"1", "3", "-2", "2.5", "\"2\"", "1e10", "null", "2147483648", "[2]"};
+    private static final String[] VERSIONS = {"1", "3", "4", "-2", "2.5", "\"2\"", "1e10", "null", "2147483648",
+        "[2]"};
     private static final String[] NON_FINITE = {"NaN", "Infinity", "-Infinity", "1e999", "-1e400"};
 
     private final Seed seed;
@@ -41,6 +43,9 @@ public final class ProfileFuzzTarget extends AbstractFuzzTarget {
         SplittableRandom r = new SplittableRandom(41);
         Map<CpuTerm, LinearTerm> terms = new EnumMap<>(CpuTerm.class);
         for (CpuTerm t : CpuTerm.values()) {
+            if (t == CpuTerm.SPATIAL_HALO) {
+                continue;
+            }
             double[] c = new double[t.features().size() + 1];
             for (int i = 0; i < c.length; i++) {
                 c[i] = i == 0 ? 0.01 + r.nextDouble() * 0.05 : r.nextDouble() * 1e-6;
@@ -48,7 +53,8 @@ public final class ProfileFuzzTarget extends AbstractFuzzTarget {
             terms.put(t, new LinearTerm(t.features(), c, 12, 0.05));
         }
         CpuLatencyProfile p = new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, new CpuLatencyProfile.Machine(
-                "fuzz CPU", 2, 2, "unset", "OpenJDK 17", "0.36.0", "PyTorch 2.7.1", "2026-01-01T00:00:00Z", "quick"),
+                "fuzz CPU", 2, 2, "unset", "OpenJDK 17", "0.36.0", "PyTorch 2.7.1", "djl-cpu", "DJL PyTorch 2.7.1",
+                "2026-01-01T00:00:00Z", "quick"),
                 terms);
         String json = p.toJson();
         profile = JsonParser.parseString(json).getAsJsonObject();
@@ -105,6 +111,10 @@ public final class ProfileFuzzTarget extends AbstractFuzzTarget {
                 JsonObject t = terms.getAsJsonObject(name);
                 switch (random.nextInt(5)) {
                     case 0 -> {
+                        // a spatial schedule term is optional (a backend without that schedule): drop a required one
+                        List<String> required = names.stream()
+                                .filter(n -> !CpuTerm.valueOf(n).isSpatialSchedule()).toList();
+                        name = required.get(random.nextInt(required.size()));
                         terms.remove(name);
                         what = "term " + name + " missing";
                     }
@@ -160,16 +170,20 @@ public final class ProfileFuzzTarget extends AbstractFuzzTarget {
     @Override
     public LoadResult load(Path entry) throws Exception {
         CpuLatencyProfile p = CpuLatencyProfile.read(entry);
-        String summary = "profile of '" + p.machine().cpu() + "', " + p.terms().size() + " terms";
-        for (CpuTerm t : CpuTerm.values()) {
-            double[] c = p.term(t).coefficients();
-            for (double x : c) {
+        String summary = "profile of '" + p.machine().cpu() + "', backend " + p.machine().backend() + ", "
+                + p.terms().size() + " terms";
+        for (Map.Entry<CpuTerm, LinearTerm> e : p.terms().entrySet()) {
+            for (double x : e.getValue().coefficients()) {
                 if (!Double.isFinite(x)) {
-                    return LoadResult.defective(summary, "term " + t + " has the coefficient " + x);
+                    return LoadResult.defective(summary, "term " + e.getKey() + " has the coefficient " + x);
                 }
             }
         }
-        return p.terms().size() == CpuTerm.values().length ? LoadResult.valid(summary)
-                : LoadResult.defective(summary, p.terms().size() + " terms");
+        for (CpuTerm t : CpuTerm.values()) {
+            if (!t.isSpatialSchedule() && !p.has(t)) {
+                return LoadResult.defective(summary, "the required term " + t + " is missing");
+            }
+        }
+        return LoadResult.valid(summary);
     }
 }

@@ -97,7 +97,7 @@ class CliErrorsTest {
             // bench backends writes only (its networks are generated from a seed)
             "bench backends", EnumSet.of(Kind.MISSING_FILE),
             // calibrate writes only and has no numeric option
-            "calibrate", EnumSet.of(Kind.MISSING_FILE, Kind.BAD_VALUE, Kind.NOT_A_NUMBER, Kind.UNKNOWN_ARCH),
+            "calibrate", EnumSet.of(Kind.MISSING_FILE, Kind.NOT_A_NUMBER, Kind.UNKNOWN_ARCH),
             // latency validate times a fixed set of blocks
             "latency validate", EnumSet.of(Kind.UNKNOWN_ARCH),
             // fuzz generates its own inputs and writes only its report
@@ -224,6 +224,8 @@ class CliErrorsTest {
         l.add(c(mm, Kind.NOT_A_NUMBER, usage, "'x'", "--calls", "x"));
 
         l.add(c("calibrate", Kind.WRONG_TYPE, usage, "--out $DIR: is a directory, not a file", "--out", "$DIR"));
+        l.add(c("calibrate", Kind.BAD_VALUE, usage, "--backend: backend must be one of [fastest, djl-cpu, java",
+                "--backend", "abacus", "--out", "$OUT/p.json"));
         l.add(c("calibrate", Kind.UNREADABLE, usage, "--out $UNREADABLE_DIR/p.json", "--out",
                 "$UNREADABLE_DIR/p.json"));
 
@@ -336,6 +338,7 @@ class CliErrorsTest {
         l.add(c(lv, Kind.WRONG_TYPE, input, "--profile $DIR: is a directory, not a file", "--profile", "$DIR"));
         l.add(c(lv, Kind.UNREADABLE, input, "--profile $UNREADABLE: is not readable", "--profile", "$UNREADABLE"));
         l.add(c(lv, Kind.BAD_VALUE, usage, "--runs must be positive, got 0", "--runs", "0"));
+        l.add(c(lv, Kind.BAD_VALUE, usage, "--backend: backend must be a CPU backend", "--backend", "cuda"));
         l.add(c(lv, Kind.NOT_A_NUMBER, usage, "'x'", "--warmup", "x"));
         l.add(c(lv, Kind.BAD_DATA, input, "$GARBAGE", "--profile", "$GARBAGE"));
         return l.stream();

@@ -27,11 +27,25 @@ class LatencyValidationTest {
     }
 
     @Test
-    void mapeIsTheMeanAbsoluteRelativeError() {
+    void mapeIsTheMeanAbsoluteRelativeErrorAndBiasItsSignedMean() {
         List<LatencyValidation.Row> rows = List.of(
-                new LatencyValidation.Row("b", GateMode.SPATIAL, 8, 1, 1, 0.3, 1, 1.1, 1.0, "DENSE", "DENSE"),
-                new LatencyValidation.Row("b", GateMode.SPATIAL, 8, 1, 1, 0.5, 1, 1.5, 2.0, "DENSE", "DENSE"));
+                new LatencyValidation.Row("b", GateMode.SPATIAL, 8, 1, 1, 0.3, 1, 1.1, 1.0, "DENSE", "DENSE", 1.1),
+                new LatencyValidation.Row("b", GateMode.SPATIAL, 8, 1, 1, 0.5, 1, 1.5, 2.0, "SPATIAL_ROWS",
+                        "DENSE", 1.8));
         assertEquals((0.1 + 0.25) / 2, LatencyValidation.mape(rows), 1e-12);
+        assertEquals((0.1 - 0.25) / 2, LatencyValidation.bias(rows), 1e-12);
+        assertTrue(rows.get(0).pathAgrees());
+        assertFalse(rows.get(1).pathAgrees());
+        assertEquals(0.1, rows.get(1).takenPathAbsoluteRelativeError(), 1e-12);
+    }
+
+    @Test
+    void theQuickSetIsASmallSubsetOfTheFullSet() {
+        List<LatencyValidation.Point> quick = LatencyValidation.points(true);
+        List<LatencyValidation.Point> full = LatencyValidation.points(false);
+        assertTrue(quick.size() >= 8 && quick.size() < full.size() / 4, quick.size() + " of " + full.size());
+        assertTrue(full.containsAll(quick));
+        assertTrue(quick.stream().allMatch(p -> p.density() == 0.5));
     }
 
     @Test

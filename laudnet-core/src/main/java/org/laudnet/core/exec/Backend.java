@@ -68,6 +68,17 @@ public interface Backend<T> extends AutoCloseable {
     }
 
     /**
+     * Returns the intra-op threads each executor's primitives run on, where the backend knows them (for reports and
+     * latency profiles, which hold only for the thread count they were measured with).
+     *
+     * @return the thread count, or 0 when the backend does not know it (no intra-op pool, or one configured elsewhere
+     *     and not readable)
+     */
+    default int intraOpThreads() {
+        return 0;
+    }
+
+    /**
      * Creates the per-executor primitive operations (workspaces, scopes). Thread-safe.
      *
      * @return new kernels; the caller closes them

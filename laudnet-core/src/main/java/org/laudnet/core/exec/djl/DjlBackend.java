@@ -82,6 +82,25 @@ public final class DjlBackend implements Backend<NDArray> {
         return description;
     }
 
+    /**
+     * Returns PyTorch's intra-op threads as this process configures them: the system property
+     * {@value #THREADS_PROPERTY}, else the available processors (PyTorch's default).
+     *
+     * @return the thread count
+     */
+    @Override
+    public int intraOpThreads() {
+        String threads = System.getProperty(THREADS_PROPERTY);
+        if (threads != null && !threads.isBlank()) {
+            try {
+                return Math.max(0, Integer.parseInt(threads.trim()));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
     /** Returns {@link SpatialSchedule#WINDOWS}, {@link SpatialSchedule#M1} and {@link SpatialSchedule#ROWS}. */
     @Override
     public Set<SpatialSchedule> spatialSchedules() {

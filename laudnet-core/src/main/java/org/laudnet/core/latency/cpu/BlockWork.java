@@ -24,7 +24,8 @@ import org.laudnet.core.plan.BlockPlan;
  *       samples over {@code B}. Channel: {@code w} replaced by {@code w'}. Spatial (bottlenecks only, see
  *       {@link #spatial}): conv2 {@code n S^2 w'^2 9 / g} on the gathered windows, conv3 {@code n S^2 w' Cout} on the
  *       active output pixels, conv1 {@code B H1 W1 Cin w'} on the whole batch (windows schedule) or
- *       {@code B E[|M1|] Cin w'} on the expected dilated-mask pixels (M1 schedule).
+ *       {@code B E[|M1|] Cin w'} on the expected dilated-mask pixels (M1 and ROWS schedules) or {@code n K^2 Cin w'}
+ *       on every window position (HALO schedule, see {@link #spatialHalo}).
  *   <li>{@code moved}: elements gathered and scattered: spatial windows {@code n K^2 w'} gathered (the M1 schedule
  *       adds the gathered input rows {@code B E[|M1|] Cin}) and outputs {@code n S^2 Cout} scattered; the open
  *       samples' input and output {@code k (Cin Hin Win + Cout Ho Wo)} (layer, {@code k} open samples); the whole
@@ -284,6 +285,49 @@ public record BlockWork(
         return new BlockWork(conv1, conv2, conv3, downsample(g, batch), false, wt[0], wt[1], wt[2],
                 downsampleWeights(g), gathered, scattered,
                 map(g, batch), n, patterns);
+    }
+
+    /**
+     * The halo schedule ({@link CpuTerm#SPATIAL_HALO}) of a SPATIAL or BOTH query: conv1 runs on the gathered input
+     * rows of every window position, {@code n K^2 Cin (dc w)} MACs (halo pixels recomputed by neighbouring patches),
+     * and those rows, {@code n K^2 Cin} elements, are gathered instead of conv1's output windows; conv2, conv3 and the
+     * scatter are those of the windows schedule.
+     *
+     * @param q the query (mode SPATIAL or BOTH) of a block with sparse spatial paths
+     * @return the work
+     * @throws IllegalArgumentException as {@link #spatial}
+     */
+    public static BlockWork spatialHalo(BlockLatencyQuery q) {
+        BlockWork windows = spatial(q, false);
+        BlockGeometry g = q.geometry();
+        int s = q.spatialGranularity();
+        int k = g.conv2Stride() * (s - 1) + 3;
+        boolean both = q.mode() == GateMode.BOTH;
+        double dc = both ? activeGroups(q.channelGroups(), q.channelDensity()) / (double) q.channelGroups() : 1;
+        double n = (double) q.batchSize() * q.activePatchesPerImage();
+        double rows = n * k * k * g.inChannels();
+        return new BlockWork(rows * dc * g.width(), windows.conv2Macs, windows.conv3Macs, windows.downsampleMacs,
+                false, windows.conv1Weights, windows.conv2Weights, windows.conv3Weights, windows.downsampleWeights,
+                rows, windows.scattered, windows.mapElements, windows.patches, windows.patterns);
+    }
+
+    /**
+     * Returns the work of a spatial schedule term.
+     *
+     * @param term {@link CpuTerm#SPATIAL_HALO}, {@link CpuTerm#SPATIAL_WINDOWS}, {@link CpuTerm#SPATIAL_M1} or
+     *     {@link CpuTerm#SPATIAL_ROWS}
+     * @param q the query (mode SPATIAL or BOTH) of a block with sparse spatial paths
+     * @return the work
+     * @throws IllegalArgumentException for another term, or as {@link #spatial}
+     */
+    public static BlockWork spatialSchedule(CpuTerm term, BlockLatencyQuery q) {
+        return switch (term) {
+            case SPATIAL_HALO -> spatialHalo(q);
+            case SPATIAL_WINDOWS -> spatial(q, false);
+            case SPATIAL_M1 -> spatial(q, true);
+            case SPATIAL_ROWS -> spatialRows(q);
+            default -> throw new IllegalArgumentException("term must be a spatial schedule term, got " + term);
+        };
     }
 
     /**

@@ -1,12 +1,7 @@
 package org.laudnet.core.latency.cpu;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,17 +18,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.laudnet.core.block.BlockType;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
-import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.cost.BlockGeometry;
-import org.laudnet.core.exec.BlockExecutor;
-import org.laudnet.core.exec.ExecutionPath;
-import org.laudnet.core.exec.ExecutionResult;
+import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.PathPolicy;
-import org.laudnet.core.plan.BlockPlan;
+import org.laudnet.core.exec.SpatialSchedule;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.ConvShape;
 import org.laudnet.core.util.Checks;
@@ -41,21 +33,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Measures the CPU inference engine on this machine and fits a {@link CpuLatencyProfile}.
+ * Measures the CPU inference engine on this machine, on one engine backend, and fits a {@link CpuLatencyProfile} for
+ * that backend.
+ *
+ * <p>Backend: created per block by the calibrator's factory (by default {@link CpuBackends#FASTEST}, the backend an
+ * AUTO executor runs on the CPU: oneDNN where its natives load, else DJL/PyTorch); its id and description are recorded
+ * in the profile, and only its spatial schedules are timed (DJL: WINDOWS, M1, ROWS; oneDNN: HALO, WINDOWS, ROWS).
  *
  * <p>Grid: ResNet-50 bottlenecks of every stage (identity blocks and the first, downsampling block of each stage),
  * two extra resolutions, and basic blocks; batch 1 and 8. Per block: the static block ({@link CpuTerm#DENSE} at
  * density 1), the all-closed layer gate ({@link CpuTerm#SKIP}), and for each gate spec (layer; spatial {@code S in
  * {1, 2, 4, 7}} dividing the output and smaller than it; channel {@code G in {2, 4, 8}}; spatial-and-channel {@code
- * S = 2, G = 4}) and density in {@link #CALIBRATION_DENSITIES}, every path the executor may take (the masked dense
- * fallback as {@link CpuTerm#MASKED_DENSE}), forced through
- * {@link PathPolicy} ({@code SPARSE}, {@code CHANNEL}, {@code CHANNEL_UNION}, {@code SPATIAL_WINDOWS},
- * {@code SPATIAL_M1}, {@code SPATIAL_ROWS}, {@code DENSE}) and timed
- * interleaved. Maskers: the difference of an all-closed call with and without evaluating the gates. Densities are imposed by seeded random masks with exactly {@code round(d * units)} open units per
- * sample (per batch for the layer gate). Operators: dense DJL {@code conv2d} on the network's convolution shapes and
- * pooling. Every time is the median of at least {@code runs} timed runs (up to {@code 3 runs} for
- * operations faster than {@code TIMED_BUDGET_MS / runs}) after {@code warmup} untimed runs, including the read-back of
- * the output to the host (as a caller needs it). Each term is fitted by {@link LeastSquares}.
+ * S = 2, G = 4}) and density in {@link #CALIBRATION_DENSITIES}, every path the executor may take on the backend (the
+ * masked dense fallback as {@link CpuTerm#MASKED_DENSE}; the union channel path at batch sizes above 1), forced
+ * through {@link PathPolicy} and timed as alternatives of one measurement, each with the block's gates evaluated as an
+ * inference call evaluates them. Maskers: the difference of an all-closed call with and without evaluating the gates.
+ * Densities are imposed by seeded random masks with exactly {@code round(d * units)} open units per sample (per batch
+ * for the layer gate). Operators: the backend's convolution and pooling primitives on the network's stem, stage and
+ * head shapes. Every time follows the {@link TimingProtocol} ({@code runs} timed runs, each right after an untimed call
+ * of the same alternative, median), including the read-back of the output to the host.
+ *
+ * <p>Fit: the masker terms by non-negative least squares on absolute error ({@link LeastSquares#fitAbsolute}: their
+ * times are small differences); then every block term by {@link LeastSquares#fit} on relative error, each path timing
+ * less the masker terms' prediction for the maskers evaluated within it, so that masker plus path reproduces the
+ * measured inference call.
+ *
+ * <p>Not thread-safe; {@link #calibrate} runs on the calling thread.
  */
 public final class CpuCalibrator {
 
@@ -71,6 +74,12 @@ public final class CpuCalibrator {
     /** Target total of the timed runs of one measurement, in ms (fast operations get more runs). */
     public static final double TIMED_BUDGET_MS = 100;
 
+    /**
+     * The least share of a path timing that the path's own term is fitted to when the masker terms' prediction is
+     * subtracted (guards the fit against a masker prediction above a cheap path's time).
+     */
+    static final double MIN_PATH_SHARE = 0.1;
+
     private static final Logger LOG = LoggerFactory.getLogger(CpuCalibrator.class);
 
     /**
@@ -78,8 +87,8 @@ public final class CpuCalibrator {
      *
      * @param quick a reduced grid (one identity bottleneck per stage and one basic block, fewer specs) for
      *     development
-     * @param runs timed runs per measurement (median)
-     * @param warmup untimed runs per measurement
+     * @param runs timed runs per measurement (median), each after an untimed primer call ({@link TimingProtocol})
+     * @param warmup untimed warm-up rounds per measurement
      * @param seed seed of weights, inputs and masks
      */
     public record Settings(boolean quick, int runs, int warmup, long seed) {
@@ -93,7 +102,7 @@ public final class CpuCalibrator {
          * The default settings.
          *
          * @param quick whether to use the reduced grid
-         * @return 7 runs and 2 warm-up runs (quick: 3 and 1), seed 42
+         * @return 7 runs and 2 warm-up rounds (quick: 3 and 1), seed 42
          */
         public static Settings defaults(boolean quick) {
             return quick ? new Settings(true, 3, 1, 42L) : new Settings(false, 7, 2, 42L);
@@ -111,26 +120,40 @@ public final class CpuCalibrator {
     public record GridPoint(BlockGeometry geometry, GateSpec spec, int batch, double density) {}
 
     private final Settings settings;
+    private final Function<NDManager, Backend<?>> backends;
     private final Consumer<String> progress;
-    private final Map<CpuTerm, List<double[]>> features = new EnumMap<>(CpuTerm.class);
-    private final Map<CpuTerm, List<Double>> times = new EnumMap<>(CpuTerm.class);
+    private final List<CalibrationSample> samples = new ArrayList<>();
 
     /**
-     * Creates a calibrator.
+     * Creates a calibrator of the fastest available CPU backend ({@link CpuBackends#FASTEST}).
      *
      * @param settings grid and timing settings
      * @param progress receives one line per measured block (may be a no-op)
      */
     public CpuCalibrator(Settings settings, Consumer<String> progress) {
-        if (settings == null || progress == null) {
-            throw new IllegalArgumentException("settings and progress must not be null");
+        this(settings, m -> CpuBackends.create(CpuBackends.FASTEST, m), progress);
+    }
+
+    /**
+     * Creates a calibrator.
+     *
+     * @param settings grid and timing settings
+     * @param backends creates the backend to measure under a manager (called once per block and once for the
+     *     operators; every backend it creates must have the same id); the calibrator closes each
+     * @param progress receives one line per measured block (may be a no-op)
+     */
+    public CpuCalibrator(Settings settings, Function<NDManager, Backend<?>> backends, Consumer<String> progress) {
+        if (settings == null || backends == null || progress == null) {
+            throw new IllegalArgumentException("settings, backends and progress must not be null");
         }
         this.settings = settings;
+        this.backends = backends;
         this.progress = progress;
-        for (CpuTerm t : CpuTerm.values()) {
-            features.put(t, new ArrayList<>());
-            times.put(t, new ArrayList<>());
-        }
+    }
+
+    /** Returns the timing protocol of the settings. */
+    public TimingProtocol protocol() {
+        return new TimingProtocol(settings.runs(), settings.warmup(), TIMED_BUDGET_MS);
     }
 
     /** Returns the block geometries of the grid. */
@@ -250,38 +273,105 @@ public final class CpuCalibrator {
      * Runs the whole calibration and fits the profile.
      *
      * @return the profile
+     * @throws IllegalStateException if the factory's backends differ in id, or a term got no timing
      */
     public CpuLatencyProfile calibrate() {
         long t0 = System.nanoTime();
+        samples.clear();
+        BlockTimings timings = new BlockTimings(protocol(), settings.seed(), samples);
+        String id;
+        String description;
+        int threads;
+        Set<SpatialSchedule> schedules;
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(manager, false);
             Random r = new Random(settings.seed());
-            measureOperators(manager, r);
+            try (Backend<?> b = backends.apply(manager)) {
+                id = b.id();
+                description = b.description();
+                threads = b.intraOpThreads();
+                schedules = Set.copyOf(b.spatialSchedules());
+                progress.accept("backend " + id + ": " + description);
+                timings.operators(b, operatorShapes(), CALIBRATION_BATCHES, r);
+            }
+            progress.accept("operators done: " + count(CpuTerm.CONV) + " convolutions, " + count(CpuTerm.POOL)
+                    + " poolings");
             List<BlockGeometry> gs = geometries();
             for (int i = 0; i < gs.size(); i++) {
-                measureBlock(manager, ps, gs.get(i), r);
+                try (NDManager sub = manager.newSubManager(); Backend<?> b = backends.apply(sub)) {
+                    if (!b.id().equals(id)) {
+                        throw new IllegalStateException("the backend factory must create one kind of backend, got "
+                                + id + " and " + b.id());
+                    }
+                    timings.block(sub, ps, b, gs.get(i), specs(gs.get(i)), CALIBRATION_BATCHES,
+                            CALIBRATION_DENSITIES, r);
+                }
                 progress.accept(String.format(Locale.ROOT, "block %d/%d %s done (%.0f s)", i + 1, gs.size(),
                         describe(gs.get(i)), (System.nanoTime() - t0) / 1e9));
             }
         }
-        Map<CpuTerm, LinearTerm> terms = new EnumMap<>(CpuTerm.class);
-        for (CpuTerm t : CpuTerm.values()) {
-            double[][] f = features.get(t).toArray(new double[0][]);
-            double[] y = times.get(t).stream().mapToDouble(Double::doubleValue).toArray();
-            if (y.length == 0) {
-                throw new IllegalStateException("no timing was collected for term " + t);
-            }
-            LinearTerm lt = LeastSquares.fit(t.features(), f, y);
-            terms.put(t, lt);
-            progress.accept(String.format(Locale.ROOT, "fitted %s: %s", t, lt));
+        Map<CpuTerm, LinearTerm> terms = fit(samples, schedules);
+        for (Map.Entry<CpuTerm, LinearTerm> e : terms.entrySet()) {
+            progress.accept(String.format(Locale.ROOT, "fitted %s: %s", e.getKey(), e.getValue()));
         }
         return new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION,
-                machine(settings.quick() ? "quick" : "full"), terms);
+                machine(settings.quick() ? "quick" : "full", id, description, threads), terms);
     }
 
-    // ------------------------------------------------------------------------------------------------ operators
+    private long count(CpuTerm t) {
+        return samples.stream().filter(s -> s.term() == t).count();
+    }
 
-    private void measureOperators(NDManager manager, Random r) {
+    /**
+     * Fits the profile's terms to timings: the masker terms on absolute error, then every other term on relative error
+     * with the masker terms' prediction subtracted from each timing that evaluated maskers (at least
+     * {@value #MIN_PATH_SHARE} of the timing is left to the path).
+     *
+     * @param timings the samples
+     * @param schedules the backend's spatial schedules (their terms are fitted; others are left out)
+     * @return the terms
+     * @throws IllegalStateException if a required term, or a term of the backend's schedules, got no timing
+     */
+    static Map<CpuTerm, LinearTerm> fit(List<CalibrationSample> timings, Set<SpatialSchedule> schedules) {
+        Map<CpuTerm, LinearTerm> terms = new EnumMap<>(CpuTerm.class);
+        for (CpuTerm t : List.of(CpuTerm.SPATIAL_MASKER, CpuTerm.CHANNEL_MASKER)) {
+            List<CalibrationSample> s = of(timings, t);
+            terms.put(t, LeastSquares.fitAbsolute(t.features(), features(s),
+                    s.stream().mapToDouble(CalibrationSample::millis).toArray()));
+        }
+        for (CpuTerm t : CpuTerm.values()) {
+            if (terms.containsKey(t) || t.isSpatialSchedule() && !schedules.contains(t.schedule())) {
+                continue;
+            }
+            List<CalibrationSample> s = of(timings, t);
+            double[] y = new double[s.size()];
+            for (int i = 0; i < y.length; i++) {
+                CalibrationSample c = s.get(i);
+                double masker = (c.spatialMaskerInput() > 0
+                        ? terms.get(CpuTerm.SPATIAL_MASKER).predict(c.spatialMaskerInput()) : 0)
+                        + (c.channelMaskerInput() > 0
+                        ? terms.get(CpuTerm.CHANNEL_MASKER).predict(c.channelMaskerInput()) : 0);
+                y[i] = Math.max(MIN_PATH_SHARE * c.millis(), c.millis() - masker);
+            }
+            terms.put(t, LeastSquares.fit(t.features(), features(s), y));
+        }
+        return terms;
+    }
+
+    private static List<CalibrationSample> of(List<CalibrationSample> timings, CpuTerm t) {
+        List<CalibrationSample> s = timings.stream().filter(c -> c.term() == t).toList();
+        if (s.isEmpty()) {
+            throw new IllegalStateException("no timing was collected for term " + t);
+        }
+        return s;
+    }
+
+    private static double[][] features(List<CalibrationSample> s) {
+        return s.stream().map(CalibrationSample::features).toArray(double[][]::new);
+    }
+
+    /** The operator shapes: the stem, one convolution of each kind per stage, a stride-2 3x3, the head. */
+    private List<ConvShape> operatorShapes() {
         List<ConvShape> convs = List.of(
                 new ConvShape(3, 64, 224, 224, 7, 2, 1, 3),
                 ConvShape.of(256, 64, 56, 1, 1),
@@ -295,297 +385,31 @@ public final class CpuCalibrator {
                 ConvShape.of(512, 2048, 7, 1, 1),
                 ConvShape.of(64, 64, 56, 3, 2),
                 ConvShape.linear(2048, 1000));
-        for (int batch : CALIBRATION_BATCHES) {
-            for (ConvShape c : settings.quick() ? convs.subList(0, 6) : convs) {
-                try (NDManager sub = manager.newSubManager()) {
-                    NDArray x = sub.randomNormal(new Shape(batch, c.inChannels(), c.inHeight(), c.inWidth()));
-                    NDArray w = sub.randomNormal(0, 0.05f,
-                            new Shape(c.outChannels(), c.inChannels() / c.groups(), c.kernel(), c.kernel()),
-                            DataType.FLOAT32);
-                    NDArray b = sub.zeros(new Shape(c.outChannels()));
-                    Shape st = new Shape(c.stride(), c.stride());
-                    Shape pad = new Shape(c.padding(), c.padding());
-                    double t = time(() -> Conv2d.conv2d(x, w, b, st, pad, new Shape(1, 1), c.groups()).head());
-                    add(CpuTerm.CONV, new double[] {(double) batch * c.macs()}, t);
-                }
-            }
-            int[][] pools = {{64, 112, 3}, {256, 56, 0}, {512, 7, 0}, {2048, 7, 0}};
-            for (int[] p : pools) {
-                try (NDManager sub = manager.newSubManager()) {
-                    NDArray x = sub.randomNormal(new Shape(batch, p[0], p[1], p[1]));
-                    double t = p[2] == 3
-                            ? time(() -> Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false))
-                            : time(() -> Pool.globalAvgPool2d(x));
-                    add(CpuTerm.POOL, new double[] {(double) batch * p[0] * p[1] * p[1]}, t);
-                }
-            }
-        }
-        progress.accept("operators done: " + times.get(CpuTerm.CONV).size() + " convolutions, "
-                + times.get(CpuTerm.POOL).size() + " poolings");
-    }
-
-    // ------------------------------------------------------------------------------------------------ blocks
-
-    private void measureBlock(NDManager manager, ParameterStore ps, BlockGeometry g, Random r) {
-        for (int batch : CALIBRATION_BATCHES) {
-            try (NDManager sub = manager.newSubManager()) {
-                NDArray x = sub.randomNormal(new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()));
-                double in = (double) batch * g.inChannels() * g.inHeight() * g.inWidth();
-                GatedResidualBlock staticBlock = block(manager, g, GateSpec.none());
-                try (BlockExecutor ex = executor(manager, ps, staticBlock)) {
-                    double t = time(() -> ex.runWithMasks(x, null, null, PathPolicy.DENSE).output());
-                    add(CpuTerm.DENSE, BlockWork.dense(g, batch).vector(CpuTerm.DENSE), t);
-                }
-                for (GateSpec spec : specs(g)) {
-                    GatedResidualBlock gated = block(manager, g, spec);
-                    try (BlockExecutor ex = executor(manager, ps, gated)) {
-                        if (spec.mode() == GateMode.LAYER) {
-                            NDArray closed = sub.zeros(new Shape(batch, 1, 1, 1));
-                            double t = time(() -> ex.runWithMasks(x, closed, null, PathPolicy.AUTO).output());
-                            add(CpuTerm.SKIP, BlockWork.skip(g, batch).vector(CpuTerm.SKIP), t);
-                        }
-                        measureMaskers(sub, x, ex, spec, in);
-                        for (double d : CALIBRATION_DENSITIES) {
-                            if (spec.mode() == GateMode.LAYER && batch == 1) {
-                                continue;
-                            }
-                            measurePaths(sub, x, g, spec, ex, batch, d, r);
-                        }
-                    }
-                }
-            }
-        }
+        return settings.quick() ? convs.subList(0, 6) : convs;
     }
 
     /**
-     * Times the maskers through the executor's public API: the same call with an all-closed mask (the branch is
-     * skipped, so the call is cheap) with and without evaluating the gates, interleaved; the masker time is the
-     * difference of the medians (at least 1 microsecond).
-     */
-    private void measureMaskers(NDManager sub, NDArray x, BlockExecutor ex, GateSpec spec, double in) {
-        BlockGeometry g = ex.getGeometry();
-        int batch = (int) x.getShape().get(0);
-        CpuTerm term;
-        NDArray sm = null;
-        NDArray cm = null;
-        if (spec.mode() == GateMode.SPATIAL || spec.mode() == GateMode.LAYER) {
-            int m = spec.maskSize(g.outHeight());
-            sm = sub.zeros(new Shape(batch, 1, m, m));
-            term = CpuTerm.SPATIAL_MASKER;
-        } else if (spec.mode() == GateMode.CHANNEL) {
-            cm = sub.zeros(new Shape(batch, spec.channelGroups()));
-            term = CpuTerm.CHANNEL_MASKER;
-        } else {
-            return;
-        }
-        final NDArray smf = sm;
-        final NDArray cmf = cm;
-        double[] with = new double[settings.runs() * 2];
-        double[] without = new double[with.length];
-        for (int rep = -settings.warmup(); rep < with.length; rep++) {
-            double a = timeOnce(() -> ex.runWithMasks(x, smf, cmf, PathPolicy.SPARSE, true).output());
-            double b = timeOnce(() -> ex.runWithMasks(x, smf, cmf, PathPolicy.SPARSE, false).output());
-            if (rep >= 0) {
-                with[rep] = a;
-                without[rep] = b;
-            }
-        }
-        add(term, new double[] {in}, Math.max(1e-3, median(with) - median(without)));
-    }
-
-    private void measurePaths(NDManager sub, NDArray x, BlockGeometry g, GateSpec spec, BlockExecutor ex, int batch,
-            double d, Random r) {
-        GateMode mode = spec.mode();
-        BlockLatencyQuery q = query(g, spec, batch, d);
-        NDArray sm = null;
-        NDArray cm = null;
-        if (mode.hasSpatialGate()) {
-            int m = spec.maskSize(g.outHeight());
-            sm = sub.create(exactMask(batch, m * m, d, mode == GateMode.LAYER, r), new Shape(batch, 1, m, m));
-        }
-        if (mode.hasChannelGate()) {
-            cm = sub.create(exactMask(batch, spec.channelGroups(), d, false, r),
-                    new Shape(batch, spec.channelGroups()));
-        }
-        List<PathPolicy> policies = new ArrayList<>();
-        List<CpuTerm> terms = new ArrayList<>();
-        List<BlockWork> works = new ArrayList<>();
-        switch (mode) {
-            case LAYER -> {
-                int open = (int) Math.round(q.density() * batch);
-                if (open == 0 || open == batch) {
-                    return;
-                }
-                policies.add(PathPolicy.SPARSE);
-                terms.add(CpuTerm.LAYER);
-                works.add(BlockWork.layer(g, batch, open));
-            }
-            case CHANNEL -> {
-                if (BlockPlan.channelSlicing(g, spec.channelGroups())) {
-                    policies.add(PathPolicy.CHANNEL);
-                    terms.add(CpuTerm.CHANNEL);
-                    works.add(BlockWork.channel(g, batch, spec.channelGroups(), q.channelDensity()));
-                    // forced without a calibration, the union path runs the whole batch as one union
-                    policies.add(PathPolicy.CHANNEL_UNION);
-                    terms.add(CpuTerm.CHANNEL_UNION);
-                    works.add(BlockWork.channelUnion(g, batch, spec.channelGroups(), q.channelDensity()));
-                }
-            }
-            default -> {
-                if (q.activePatchesPerImage() == 0) {
-                    return;
-                }
-                // the engine runs spatial gates sparsely only where BlockPlan.spatialPathsExist allows; other blocks
-                // are timed on the masked dense path alone
-                if (BlockPlan.spatialPathsExist(g, mode, spec.spatialGroups(), spec.channelGroups())) {
-                    policies.add(PathPolicy.SPATIAL_WINDOWS);
-                    terms.add(CpuTerm.SPATIAL_WINDOWS);
-                    works.add(BlockWork.spatial(q, false));
-                    policies.add(PathPolicy.SPATIAL_M1);
-                    terms.add(CpuTerm.SPATIAL_M1);
-                    works.add(BlockWork.spatial(q, true));
-                    policies.add(PathPolicy.SPATIAL_ROWS);
-                    terms.add(CpuTerm.SPATIAL_ROWS);
-                    works.add(BlockWork.spatialRows(q));
-                }
-            }
-        }
-        policies.add(PathPolicy.DENSE);
-        terms.add(CpuTerm.MASKED_DENSE);
-        works.add(BlockWork.dense(g, batch));
-        final NDArray smf = sm;
-        final NDArray cmf = cm;
-        double[] t = timeInterleaved(policies.size(), i -> {
-            ExecutionResult res = ex.runWithMasks(x, smf, cmf, policies.get(i));
-            return new Timed(res.output(), res.report().path());
-        }, terms);
-        for (int i = 0; i < t.length; i++) {
-            if (!Double.isNaN(t[i])) {
-                add(terms.get(i), works.get(i).vector(terms.get(i)), t[i]);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------ timing
-
-    /** An output to read back and the path that produced it. */
-    private record Timed(NDArray output, ExecutionPath path) {}
-
-    /** Runs {@code n} alternatives round-robin; NaN for an alternative whose path differs from its term. */
-    private double[] timeInterleaved(int n, java.util.function.IntFunction<Timed> run, List<CpuTerm> expected) {
-        boolean[] mismatch = new boolean[n];
-        double slowest = 0;
-        int warm = Math.max(1, settings.warmup());
-        for (int rep = 0; rep < warm; rep++) {
-            for (int i = 0; i < n; i++) {
-                double ms = runOnce(run, i, expected, mismatch);
-                if (rep == warm - 1) {
-                    slowest = Math.max(slowest, ms);
-                }
-            }
-        }
-        int runs = timedRuns(slowest);
-        double[][] t = new double[n][runs];
-        for (int rep = 0; rep < runs; rep++) {
-            for (int i = 0; i < n; i++) {
-                t[i][rep] = runOnce(run, i, expected, mismatch);
-            }
-        }
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) {
-            if (mismatch[i]) {
-                LOG.debug("forced path {} was not taken; timing dropped", expected.get(i));
-            }
-            out[i] = mismatch[i] ? Double.NaN : median(t[i]);
-        }
-        return out;
-    }
-
-    private static double runOnce(java.util.function.IntFunction<Timed> run, int i, List<CpuTerm> expected,
-            boolean[] mismatch) {
-        long a = System.nanoTime();
-        Timed res = run.apply(i);
-        res.output().toFloatArray();
-        long b = System.nanoTime();
-        res.output().close();
-        if (!res.path().name().equals(expected.get(i).executionPath())) {
-            mismatch[i] = true;
-        }
-        return (b - a) / 1e6;
-    }
-
-    /**
-     * Returns the number of timed runs: {@code runs}, raised for fast operations so that the timed runs take about
-     * {@link #TIMED_BUDGET_MS} (at most {@code 3 * runs}); cheap configurations get steadier medians.
-     */
-    private int timedRuns(double warmupMs) {
-        int runs = settings.runs();
-        if (warmupMs <= 0) {
-            return runs;
-        }
-        return (int) Math.max(runs, Math.min(3L * runs, Math.round(TIMED_BUDGET_MS / warmupMs)));
-    }
-
-    private double time(Supplier<NDArray> op) {
-        double last = 0;
-        for (int rep = 0; rep < settings.warmup(); rep++) {
-            last = timeOnce(op);
-        }
-        double[] t = new double[timedRuns(last)];
-        for (int rep = 0; rep < t.length; rep++) {
-            t[rep] = timeOnce(op);
-        }
-        return median(t);
-    }
-
-    private static double timeOnce(Supplier<NDArray> op) {
-        long a = System.nanoTime();
-        NDArray y = op.get();
-        y.toFloatArray();
-        long b = System.nanoTime();
-        y.close();
-        return (b - a) / 1e6;
-    }
-
-    private void add(CpuTerm term, double[] f, double millis) {
-        features.get(term).add(f);
-        times.get(term).add(millis);
-    }
-
-    /**
-     * Writes the collected timings as CSV ({@code term, ms, feature values...}), for inspecting the fit.
+     * Writes the timings of the last {@link #calibrate} as CSV ({@code term, ms, spatial masker input, channel masker
+     * input, feature values...}), for inspecting the fit.
      *
      * @param file the target
      * @throws IOException if writing fails
      */
     public void writeSamples(Path file) throws IOException {
-        StringBuilder sb = new StringBuilder("term,ms,features\n");
-        for (CpuTerm t : CpuTerm.values()) {
-            List<double[]> f = features.get(t);
-            for (int i = 0; i < f.size(); i++) {
-                sb.append(t).append(',').append(times.get(t).get(i));
-                for (double v : f.get(i)) {
-                    sb.append(',').append(v);
-                }
-                sb.append('\n');
+        StringBuilder sb = new StringBuilder("term,ms,spatialMaskerInput,channelMaskerInput,features\n");
+        for (CalibrationSample c : samples) {
+            sb.append(c.term()).append(',').append(c.millis()).append(',').append(c.spatialMaskerInput()).append(',')
+                    .append(c.channelMaskerInput());
+            for (double v : c.features()) {
+                sb.append(',').append(v);
             }
+            sb.append('\n');
         }
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         Files.writeString(file, sb.toString());
-    }
-
-    private GatedResidualBlock block(NDManager manager, BlockGeometry g, GateSpec spec) {
-        GatedResidualBlock b = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec)
-                .optSeed(settings.seed()).build();
-        b.initialize(manager, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
-        return b;
-    }
-
-    private static BlockExecutor executor(NDManager manager, ParameterStore ps, GatedResidualBlock b) {
-        return BlockExecutor.builder().setBlock(b).setManager(manager).optParameterStore(ps).build();
     }
 
     private static String describe(BlockGeometry g) {
@@ -639,39 +463,51 @@ public final class CpuCalibrator {
     }
 
     /**
-     * Returns the median (mean of the middle two for an even count).
+     * Returns the median (mean of the middle two for an even count): {@link TimingProtocol#median}.
      *
      * @param v the values, non-empty
      * @return the median
      */
     public static double median(double[] v) {
-        if (v == null || v.length == 0) {
-            throw new IllegalArgumentException("v must not be empty");
-        }
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return TimingProtocol.median(v);
     }
 
     /**
      * Describes this machine and engine for a profile or a report.
      *
      * @param mode the calibration grid label
+     * @param backend the id of the backend measured
+     * @param backendDescription the backend's description
+     * @param backendThreads the backend's intra-op threads ({@code Backend.intraOpThreads()}), or 0 when it does not
+     *     know them: then PyTorch's setting ({@code ai.djl.pytorch.num_threads}, else the available processors)
      * @return the machine record
      */
-    public static CpuLatencyProfile.Machine machine(String mode) {
-        String t = System.getProperty("ai.djl.pytorch.num_threads");
-        int threads = t == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(t.trim());
+    public static CpuLatencyProfile.Machine machine(String mode, String backend, String backendDescription,
+            int backendThreads) {
+        int threads = backendThreads > 0 ? backendThreads : pytorchThreads();
         String omp = System.getenv("OMP_WAIT_POLICY");
         return new CpuLatencyProfile.Machine(cpuModel(), Runtime.getRuntime().availableProcessors(), threads,
                 omp == null || omp.isBlank() ? "unset" : omp,
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), Engine.getDjlVersion(),
-                Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion(),
-                ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), mode);
+                Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion(), backend,
+                backendDescription, ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), mode);
     }
 
-    private static String cpuModel() {
+    private static int pytorchThreads() {
+        String t = System.getProperty("ai.djl.pytorch.num_threads");
+        try {
+            return t == null || t.isBlank() ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(t.trim());
+        } catch (NumberFormatException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /**
+     * Returns this machine's CPU model name ({@code /proc/cpuinfo}, else the architecture).
+     *
+     * @return the name
+     */
+    public static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {

@@ -1,5 +1,6 @@
 package org.laudnet.core.latency.cpu;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.cost.BlockGeometry;
@@ -12,22 +13,26 @@ import org.laudnet.core.plan.BlockPlan;
 import org.laudnet.core.util.Checks;
 
 /**
- * Latency predictor of the inference engine on the CPU (DJL backend), from a measured {@link CpuLatencyProfile}.
+ * Latency predictor of the inference engine on one CPU backend (the one the {@link CpuLatencyProfile} was measured on,
+ * {@link CpuLatencyProfile.Machine#backend()}), from that profile.
  *
  * <p>Convolution: {@code t = a + b * N * macs}; pooling: {@code t = a + b * N * C Hi Wi}. A gated block: {@code t =
- * masker + min over the paths the executor may take of t_path}, mirroring the executor's own choice: the paths are
- * {@link CpuTerm#MASKED_DENSE} (always allowed, the fallback), the sparse path of the mode ({@link CpuTerm#LAYER},
- * {@link CpuTerm#CHANNEL}, {@link CpuTerm#CHANNEL_UNION}, {@link CpuTerm#SPATIAL_WINDOWS},
- * {@link CpuTerm#SPATIAL_M1} and {@link CpuTerm#SPATIAL_ROWS}), and each
- * {@code t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the query. Special cases follow the
- * executor: every gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as the static block); no active
- * patch runs {@link CpuTerm#SKIP}; blocks the engine cannot run sparsely (spatial gates on basic blocks or on
- * bottlenecks striding their 1x1, channel groups that split a convolution group: {@link BlockPlan#spatialPathsExist}
- * and {@link BlockPlan#channelSlicing}) run the masked dense block. A {@link BlockLatencyQuery} has no spatial mask
- * groups, so the model applies these rules with one spatial group ({@code gs = 1}, the paper's configuration); a block
- * with more groups runs masked dense in the engine but is predicted as if it had one. For a layer gate,
- * {@code rho B} open samples are interpolated linearly between {@code floor} and {@code ceil} (at batch 1, {@code rho}
- * of the dense time plus {@code 1 - rho} of the skip time: the expectation over calls).
+ * masker + min over the paths the executor may take of t_path}, mirroring the executor's own choice
+ * ({@code PathSelector}): the paths are {@link CpuTerm#MASKED_DENSE} (always allowed, the fallback), the sparse paths
+ * of the mode on the profile's backend ({@link CpuTerm#LAYER}; {@link CpuTerm#CHANNEL} and, at batch sizes above 1,
+ * {@link CpuTerm#CHANNEL_UNION}, which at batch 1 runs the very same operations as the per-pattern path and is
+ * therefore not a separate choice; the spatial schedule terms the profile holds, i.e. the backend's schedules:
+ * {@link CpuTerm#SPATIAL_HALO}, {@link CpuTerm#SPATIAL_WINDOWS}, {@link CpuTerm#SPATIAL_M1},
+ * {@link CpuTerm#SPATIAL_ROWS}), and each {@code t_path = a + sum_k b_k f_k} on the {@link BlockWork} features of the
+ * query. Special cases follow the executor: every gate open runs the unmasked dense block ({@link CpuTerm#DENSE}, as
+ * the static block); no active patch runs {@link CpuTerm#SKIP}; blocks the engine cannot run sparsely (spatial gates on
+ * basic blocks or on bottlenecks striding their 1x1, channel groups that split a convolution group:
+ * {@link BlockPlan#spatialPathsExist} and {@link BlockPlan#channelSlicing}) run the masked dense block. A
+ * {@link BlockLatencyQuery} has no spatial mask groups, so the model applies these rules with one spatial group
+ * ({@code gs = 1}, the paper's configuration); a block with more groups runs masked dense in the engine but is
+ * predicted as if it had one. For a layer gate, {@code rho B} open samples are interpolated linearly between
+ * {@code floor} and {@code ceil} (at batch 1, {@code rho} of the dense time plus {@code 1 - rho} of the skip time: the
+ * expectation over calls).
  *
  * <p>The breakdown splits the chosen path's linear prediction by feature: each convolution gets the path's MAC
  * coefficient (1x1 or 3x3) times its own executed MACs plus the weight coefficient times its own weight reads
@@ -36,6 +41,8 @@ import org.laudnet.core.util.Checks;
  * scattered share of the moved elements, the whole-map element term (layout changes, identity, residual add, ReLU)
  * and the path's fixed cost (intercept); {@code maskerMs} holds the spatial and channel masker terms. For layer
  * interpolation each part is interpolated.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class CpuLatencyModel implements LatencyPredictor {
 
@@ -62,7 +69,7 @@ public final class CpuLatencyModel implements LatencyPredictor {
     @Override
     public String name() {
         CpuLatencyProfile.Machine m = profile.machine();
-        return "CPU profile (" + m.cpu() + ", " + m.threads() + " threads, " + m.date() + ")";
+        return "CPU profile (" + m.backend() + " on " + m.cpu() + ", " + m.threads() + " threads, " + m.date() + ")";
     }
 
     /** Predicts {@code a + b * N * macs} with the {@link CpuTerm#CONV} term. */
@@ -132,14 +139,22 @@ public final class CpuLatencyModel implements LatencyPredictor {
             case LAYER -> layer(g, batch, q.density(), masker);
             case CHANNEL -> q.channelDensity() >= 1
                     ? open
-                    : !BlockPlan.channelSlicing(g, q.channelGroups())
-                            ? masked
-                            : fastest(List.of(masked, option(CpuTerm.CHANNEL,
-                                    BlockWork.channel(g, batch, q.channelGroups(), q.channelDensity()), masker),
-                                    option(CpuTerm.CHANNEL_UNION, BlockWork.channelUnion(g, batch,
-                                            q.channelGroups(), q.channelDensity()), masker)));
+                    : !BlockPlan.channelSlicing(g, q.channelGroups()) ? masked : channel(q, masked, masker);
             default -> spatial(q, open, masked, masker);
         };
+    }
+
+    private Option channel(BlockLatencyQuery q, Option masked, double masker) {
+        BlockGeometry g = q.geometry();
+        int batch = q.batchSize();
+        List<Option> options = new ArrayList<>(List.of(masked,
+                option(CpuTerm.CHANNEL, BlockWork.channel(g, batch, q.channelGroups(), q.channelDensity()), masker)));
+        if (batch > 1) {
+            // at batch 1 the union of one pattern is that pattern: the same operations as the per-pattern path
+            options.add(option(CpuTerm.CHANNEL_UNION,
+                    BlockWork.channelUnion(g, batch, q.channelGroups(), q.channelDensity()), masker));
+        }
+        return fastest(options);
     }
 
     private Option option(CpuTerm path, BlockWork w, double masker) {
@@ -154,6 +169,16 @@ public final class CpuLatencyModel implements LatencyPredictor {
         return spatialOpen && channelOpen;
     }
 
+    /** Whether every gate of a query is open (the executor then runs the unmasked dense block). */
+    private static boolean everyGateOpen(BlockLatencyQuery q) {
+        return switch (q.mode()) {
+            case NONE -> true;
+            case LAYER -> q.density() >= 1;
+            case CHANNEL -> BlockWork.activeGroups(q.channelGroups(), q.channelDensity()) == q.channelGroups();
+            default -> allOpen(q);
+        };
+    }
+
     private Option spatial(BlockLatencyQuery q, Option open, Option masked, double masker) {
         BlockGeometry g = q.geometry();
         if (q.activePatchesPerImage() == 0) {
@@ -165,9 +190,11 @@ public final class CpuLatencyModel implements LatencyPredictor {
         if (!BlockPlan.spatialPathsExist(g, q.mode(), 1, q.channelGroups())) {
             return masked;
         }
-        return fastest(List.of(masked, option(CpuTerm.SPATIAL_WINDOWS, BlockWork.spatial(q, false), masker),
-                option(CpuTerm.SPATIAL_M1, BlockWork.spatial(q, true), masker),
-                option(CpuTerm.SPATIAL_ROWS, BlockWork.spatialRows(q), masker)));
+        List<Option> options = new ArrayList<>(List.of(masked));
+        for (CpuTerm t : profile.spatialSchedules()) {
+            options.add(option(t, BlockWork.spatialSchedule(t, q), masker));
+        }
+        return fastest(options);
     }
 
     private Option layer(BlockGeometry g, int batch, double rho, double masker) {
@@ -260,6 +287,83 @@ public final class CpuLatencyModel implements LatencyPredictor {
                 + coef(t, BlockWork.PATTERNS) * w.patterns();
         double scatter = t.intercept() + cm * w.scattered() + coef(t, BlockWork.MAP_ELEMENTS) * w.mapElements();
         return LatencyBreakdown.of(maskerMs, gather, conv1, conv2, conv3, scatter, down);
+    }
+
+    /**
+     * Predicts the masker plus one given path on a query, whether or not it is the fastest: for comparing a
+     * measurement with the prediction of the path an executor actually took. A layer query runs {@code round(rho B)}
+     * samples.
+     *
+     * @param path a block path term the profile holds
+     * @param q the query
+     * @return ms
+     * @throws IllegalArgumentException if the path is not a block path, the profile lacks it, or it cannot run the
+     *     query's mode (a spatial schedule for a non-spatial query or a block without sparse spatial paths)
+     */
+    public double pathLatencyMs(CpuTerm path, BlockLatencyQuery q) {
+        if (path == null || !path.isBlockPath() || q == null) {
+            throw new IllegalArgumentException("path must be a block path term and q non-null, got " + path);
+        }
+        profile.term(path);
+        BlockGeometry g = q.geometry();
+        int batch = q.batchSize();
+        BlockWork w = switch (path) {
+            case SKIP -> BlockWork.skip(g, batch);
+            case DENSE, MASKED_DENSE -> BlockWork.dense(g, batch);
+            case LAYER -> BlockWork.layer(g, batch, (int) Math.round(q.density() * batch));
+            case CHANNEL -> BlockWork.channel(g, batch, q.channelGroups(), q.channelDensity());
+            case CHANNEL_UNION -> BlockWork.channelUnion(g, batch, q.channelGroups(), q.channelDensity());
+            default -> BlockWork.spatialSchedule(path, q);
+        };
+        double masker = q.mode() == GateMode.NONE ? 0 : maskerMs(q);
+        return pathBreakdown(path, w, masker).totalMs();
+    }
+
+    /**
+     * Returns the term that times an executor's path on a query: {@link CpuTerm#DENSE} for the dense path when every
+     * gate is open (or the block is static), {@link CpuTerm#MASKED_DENSE} when it ran with partly open masks, the
+     * term of the same name otherwise.
+     *
+     * @param executionPath the name of an {@code ExecutionPath}
+     * @param q the query the path ran
+     * @return the term
+     * @throws IllegalArgumentException for an unknown path name
+     */
+    public static CpuTerm termOf(String executionPath, BlockLatencyQuery q) {
+        if (executionPath == null || q == null) {
+            throw new IllegalArgumentException("executionPath and q must not be null");
+        }
+        if (executionPath.equals(CpuTerm.DENSE.name())) {
+            return everyGateOpen(q) ? CpuTerm.DENSE : CpuTerm.MASKED_DENSE;
+        }
+        CpuTerm t;
+        try {
+            t = CpuTerm.valueOf(executionPath);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("executionPath must name an execution path, got " + executionPath, e);
+        }
+        if (!t.isBlockPath() || t == CpuTerm.MASKED_DENSE) {
+            throw new IllegalArgumentException("executionPath must name an execution path, got " + executionPath);
+        }
+        return t;
+    }
+
+    /**
+     * Returns the paths this model may predict for a query's mode on the profile's backend, in {@link CpuTerm} order:
+     * for reports that compare a prediction with the path an executor took.
+     *
+     * @param mode a gate mode
+     * @return the block path terms (the dense and skip terms included)
+     */
+    public List<CpuTerm> paths(GateMode mode) {
+        List<CpuTerm> out = new ArrayList<>(List.of(CpuTerm.SKIP, CpuTerm.MASKED_DENSE, CpuTerm.DENSE));
+        switch (mode) {
+            case LAYER -> out.add(CpuTerm.LAYER);
+            case CHANNEL -> out.addAll(List.of(CpuTerm.CHANNEL, CpuTerm.CHANNEL_UNION));
+            case SPATIAL, BOTH -> out.addAll(profile.spatialSchedules());
+            default -> { }
+        }
+        return out;
     }
 
     private static double coef(LinearTerm t, String feature) {

@@ -19,17 +19,23 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.laudnet.core.util.LaudnetHome;
 
 /**
- * A calibrated CPU latency profile: the machine it was measured on and one fitted {@link LinearTerm} per {@link
- * CpuTerm}. Stored as versioned JSON; {@link #read(Path)} rejects other format versions.
+ * A calibrated CPU latency profile: the machine and the engine backend it was measured on, and one fitted
+ * {@link LinearTerm} per {@link CpuTerm} that the backend can take. Every term is required except the spatial schedule
+ * terms ({@link CpuTerm#isSpatialSchedule()}), of which a profile holds exactly those of its backend's schedules (the
+ * model considers no other). Stored as versioned JSON; {@link #read(Path)} rejects other format versions, and
+ * {@link #requireBackend} a profile of another backend than the one a caller runs.
+ *
+ * <p>Immutable and thread-safe.
  *
  * @param formatVersion the file format version, {@link #FORMAT_VERSION}
  * @param machine where and with what the timings were taken
- * @param terms one term per {@link CpuTerm}, each with that term's features
+ * @param terms the fitted terms, each with that term's features
  */
 public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm, LinearTerm> terms) {
 
@@ -37,9 +43,12 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * The format version this code reads and writes. Version 2: the spatial terms' features describe the engine's
      * gather-conv-scatter paths (conv2 and conv3 on the active patches only); version-1 profiles were fitted to an
      * earlier executor and must be recalibrated. Version 3 added the SPATIAL_ROWS term, version 4 the CHANNEL_UNION
-     * term; older profiles lack a term and are refused with their version.
+     * term; older profiles lack a term and are refused with their version. Version 5: the profile names the backend
+     * it was measured on ({@link Machine#backend()}) and holds the spatial schedule terms of that backend only (the
+     * SPATIAL_HALO term added); the path terms include the maskers' evaluation as an inference call does, the
+     * masker terms' prediction subtracted; timings follow {@link TimingProtocol}.
      */
-    public static final int FORMAT_VERSION = 4;
+    public static final int FORMAT_VERSION = 5;
 
     /** File name of the profile in the LAUDNet home ({@link #defaultLocation()}). */
     public static final String DEFAULT_FILE_NAME = "cpu-profile.json";
@@ -61,6 +70,9 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * @param jvm JVM name and version
      * @param djl DJL version
      * @param engine engine name and version (PyTorch)
+     * @param backend the id of the engine backend the blocks and operators were timed on ({@code djl-cpu},
+     *     {@code onednn}, ...; {@link org.laudnet.core.exec.Backend#id()}): the profile predicts that backend only
+     * @param backendDescription the backend's own description (its runtime and threads)
      * @param date ISO-8601 time of the calibration
      * @param mode calibration grid ({@code full} or {@code quick})
      */
@@ -72,10 +84,23 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
             String jvm,
             String djl,
             String engine,
+            String backend,
+            String backendDescription,
             String date,
-            String mode) {}
+            String mode) {
+        /** Validates that the backend is named. */
+        public Machine {
+            if (backend == null || backend.isBlank()) {
+                throw new IllegalArgumentException("machine.backend must name the backend the profile was measured on,"
+                        + " got " + (backend == null ? "none" : "'" + backend + "'"));
+            }
+        }
+    }
 
-    /** Validates the version and that every term is present with its term's feature names; copies the map. */
+    /**
+     * Validates the version and that every required term is present, each term with its feature names; copies the
+     * map.
+     */
     public CpuLatencyProfile {
         if (formatVersion != FORMAT_VERSION) {
             throw new IllegalArgumentException(
@@ -90,6 +115,9 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
         EnumMap<CpuTerm, LinearTerm> copy = new EnumMap<>(CpuTerm.class);
         for (CpuTerm t : CpuTerm.values()) {
             LinearTerm lt = terms.get(t);
+            if (lt == null && t.isSpatialSchedule()) {
+                continue;
+            }
             if (lt == null) {
                 throw new IllegalArgumentException("terms must hold " + t + ", missing");
             }
@@ -107,9 +135,51 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      *
      * @param t the term
      * @return its fitted costs
+     * @throws IllegalArgumentException for a spatial schedule term the profile's backend does not have
      */
     public LinearTerm term(CpuTerm t) {
-        return terms.get(t);
+        LinearTerm lt = terms.get(t);
+        if (lt == null) {
+            throw new IllegalArgumentException("the profile of backend '" + machine.backend() + "' has no term " + t
+                    + "; its spatial schedules are " + spatialSchedules());
+        }
+        return lt;
+    }
+
+    /**
+     * Returns whether the profile holds a term (every term but the spatial schedules of other backends).
+     *
+     * @param t the term
+     * @return whether {@link #term} answers it
+     */
+    public boolean has(CpuTerm t) {
+        return terms.containsKey(t);
+    }
+
+    /**
+     * Returns the spatial schedule terms the profile holds: those of its backend, in {@link CpuTerm} order.
+     *
+     * @return the terms (empty: spatial gates run masked dense on that backend)
+     */
+    public List<CpuTerm> spatialSchedules() {
+        return terms.keySet().stream().filter(CpuTerm::isSpatialSchedule).toList();
+    }
+
+    /**
+     * Refuses a profile measured on another backend than the one a caller runs or measures: its terms describe that
+     * backend's primitives and paths only.
+     *
+     * @param backendId the id of the backend the caller uses ({@link org.laudnet.core.exec.Backend#id()})
+     * @param source the profile's file, for the message
+     * @throws ProfileBackendMismatchException naming both backends when they differ
+     */
+    public void requireBackend(String backendId, String source) throws ProfileBackendMismatchException {
+        if (backendId == null) {
+            throw new IllegalArgumentException("backendId must not be null");
+        }
+        if (!machine.backend().equalsIgnoreCase(backendId)) {
+            throw new ProfileBackendMismatchException(source, machine.backend(), backendId);
+        }
     }
 
     /** Returns the profile as pretty-printed JSON. */
@@ -157,6 +227,16 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
         if (version != FORMAT_VERSION) {
             throw new ProfileFormatException(source, "formatVersion " + version + " is not supported (this build"
                     + " reads version " + FORMAT_VERSION + "); recalibrate with 'laudnet calibrate'");
+        }
+        JsonElement terms = root.get("terms");
+        if (terms != null && terms.isJsonObject()) {
+            // a term of an unknown name would be dropped silently (the spatial schedule terms are optional)
+            for (String name : terms.getAsJsonObject().keySet()) {
+                if (java.util.Arrays.stream(CpuTerm.values()).noneMatch(t -> t.name().equals(name))) {
+                    throw new ProfileFormatException(source, "unknown term " + name + " in terms (known: "
+                            + java.util.Arrays.toString(CpuTerm.values()) + ")");
+                }
+            }
         }
         try {
             CpuLatencyProfile p = GSON.fromJson(root, CpuLatencyProfile.class);

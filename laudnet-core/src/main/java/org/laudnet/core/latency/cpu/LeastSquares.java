@@ -12,6 +12,11 @@ import java.util.List;
  * squares with the others fixed at 0, and the feasible solution with the smallest residual wins ({@code K <= 10}).
  * Columns are scaled to unit maximum before solving, and a relative ridge of {@code 1e-10} keeps collinear features
  * solvable.
+ *
+ * <p>{@link #fitAbsolute} minimises the plain squared error instead, for small differences of timings (the maskers'
+ * cost, measured as the difference of two calls) that may be 0 and whose relative error means nothing.
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class LeastSquares {
 
@@ -31,6 +36,25 @@ public final class LeastSquares {
      *     MAX_FEATURES}
      */
     public static LinearTerm fit(List<String> names, double[][] features, double[] millis) {
+        return fit(names, features, millis, true);
+    }
+
+    /**
+     * Fits a term by non-negative least squares on the absolute error {@code sum_i (a + sum_k b_k f_ik - t_i)^2}.
+     *
+     * @param names the feature names
+     * @param features {@code n} rows of {@code K} non-negative features
+     * @param millis {@code n} non-negative timings
+     * @return the fitted term with its sample count; its {@code rmsRelativeError} is the RMS error over the mean
+     *     timing (0 when every timing is 0)
+     * @throws IllegalArgumentException for empty, ragged or mismatched input, negative timings, or {@code K >
+     *     MAX_FEATURES}
+     */
+    public static LinearTerm fitAbsolute(List<String> names, double[][] features, double[] millis) {
+        return fit(names, features, millis, false);
+    }
+
+    private static LinearTerm fit(List<String> names, double[][] features, double[] millis, boolean relative) {
         if (names == null || features == null || millis == null || features.length == 0
                 || features.length != millis.length) {
             throw new IllegalArgumentException("features and millis must be non-empty and of equal length, got "
@@ -47,8 +71,9 @@ public final class LeastSquares {
             if (features[i] == null || features[i].length != k) {
                 throw new IllegalArgumentException("features[" + i + "] must hold " + k + " values");
             }
-            if (!(millis[i] > 0) || !Double.isFinite(millis[i])) {
-                throw new IllegalArgumentException("millis[" + i + "] must be positive and finite, got " + millis[i]);
+            if (!(relative ? millis[i] > 0 : millis[i] >= 0) || !Double.isFinite(millis[i])) {
+                throw new IllegalArgumentException("millis[" + i + "] must be " + (relative ? "positive" : "non-negative")
+                        + " and finite, got " + millis[i]);
             }
             for (int j = 0; j < k; j++) {
                 if (!(features[i][j] >= 0) || !Double.isFinite(features[i][j])) {
@@ -63,24 +88,29 @@ public final class LeastSquares {
                 scale[j] = 1;
             }
         }
-        // weighted design: row i is x_i / t_i, target 1
+        // relative: weighted design, row i is x_i / t_i with target 1; absolute: row x_i, target t_i
         double[][] x = new double[n][k + 1];
+        double[] target = new double[n];
+        double mean = 0;
         for (int i = 0; i < n; i++) {
-            x[i][0] = 1 / millis[i];
+            double wgt = relative ? 1 / millis[i] : 1;
+            target[i] = relative ? 1 : millis[i];
+            mean += millis[i] / n;
+            x[i][0] = wgt;
             for (int j = 0; j < k; j++) {
-                x[i][j + 1] = features[i][j] / scale[j + 1] / millis[i];
+                x[i][j + 1] = features[i][j] / scale[j + 1] * wgt;
             }
         }
         double[] best = new double[k + 1];
         double bestRss = Double.POSITIVE_INFINITY;
         for (int subset = 1; subset < (1 << (k + 1)); subset++) {
-            double[] c = solveSubset(x, subset, k + 1);
+            double[] c = solveSubset(x, target, subset, k + 1);
             if (c == null) {
                 continue;
             }
             double rss = 0;
             for (int i = 0; i < n; i++) {
-                double r = -1;
+                double r = -target[i];
                 for (int j = 0; j <= k; j++) {
                     r += x[i][j] * c[j];
                 }
@@ -95,11 +125,12 @@ public final class LeastSquares {
         for (int j = 0; j <= k; j++) {
             coef[j] = best[j] / scale[j];
         }
-        return new LinearTerm(names, coef, n, Math.sqrt(bestRss / n));
+        double rms = Math.sqrt(bestRss / n);
+        return new LinearTerm(names, coef, n, relative ? rms : mean > 0 ? rms / mean : 0);
     }
 
     /** Weighted least squares on the columns in {@code subset}; null if any coefficient comes out negative. */
-    private static double[] solveSubset(double[][] x, int subset, int cols) {
+    private static double[] solveSubset(double[][] x, double[] target, int subset, int cols) {
         int[] idx = new int[Integer.bitCount(subset)];
         int m = 0;
         for (int j = 0; j < cols; j++) {
@@ -108,13 +139,14 @@ public final class LeastSquares {
             }
         }
         double[][] a = new double[m][m + 1];
-        for (double[] row : x) {
+        for (int i = 0; i < x.length; i++) {
+            double[] row = x[i];
             for (int p = 0; p < m; p++) {
                 double v = row[idx[p]];
                 for (int q = 0; q < m; q++) {
                     a[p][q] += v * row[idx[q]];
                 }
-                a[p][m] += v;
+                a[p][m] += v * target[i];
             }
         }
         for (int p = 0; p < m; p++) {

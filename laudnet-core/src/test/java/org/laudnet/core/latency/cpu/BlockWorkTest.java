@@ -54,6 +54,37 @@ class BlockWorkTest {
     }
 
     @Test
+    void haloScheduleRunsConv1OnEveryWindowPositionAndGathersInputRows() {
+        BlockGeometry g = BlockGeometry.bottleneck(256, 64, 56, 1);
+        BlockLatencyQuery q = new BlockLatencyQuery(g, GateMode.SPATIAL, 4, 1, 0.25, 1, 2);
+        BlockWork windows = BlockWork.spatial(q, false);
+        BlockWork halo = BlockWork.spatialHalo(q);
+        // 98 patches x 6 x 6 window positions x Cin 256 input rows, conv1 on each to 64 channels
+        assertEquals(98 * 36 * 256.0 * 64, halo.conv1Macs());
+        assertEquals(98 * 36 * 256.0, halo.gathered());
+        assertEquals(windows.conv2Macs(), halo.conv2Macs());
+        assertEquals(windows.conv3Macs(), halo.conv3Macs());
+        assertEquals(windows.scattered(), halo.scattered());
+        assertEquals(windows.value(BlockWork.WEIGHTS), halo.value(BlockWork.WEIGHTS));
+        assertEquals(98, halo.patches());
+        // BOTH at dc = 0.5: conv1 to half the inner channels, the same input rows
+        BlockLatencyQuery both = new BlockLatencyQuery(g, GateMode.BOTH, 4, 4, 0.25, 0.5, 2);
+        assertEquals(98 * 36 * 256.0 * 32, BlockWork.spatialHalo(both).conv1Macs());
+        assertEquals(98 * 36 * 256.0, BlockWork.spatialHalo(both).gathered());
+        // the dispatch by term
+        assertEquals(halo, BlockWork.spatialSchedule(CpuTerm.SPATIAL_HALO, q));
+        assertEquals(windows, BlockWork.spatialSchedule(CpuTerm.SPATIAL_WINDOWS, q));
+        assertEquals(BlockWork.spatial(q, true), BlockWork.spatialSchedule(CpuTerm.SPATIAL_M1, q));
+        assertEquals(BlockWork.spatialRows(q), BlockWork.spatialSchedule(CpuTerm.SPATIAL_ROWS, q));
+        assertThrows(IllegalArgumentException.class, () -> BlockWork.spatialSchedule(CpuTerm.CHANNEL, q));
+        assertThrows(IllegalArgumentException.class, () -> BlockWork.spatialHalo(
+                new BlockLatencyQuery(g, GateMode.CHANNEL, 1, 4, 1, 0.5, 2)));
+        assertEquals(CpuTerm.SPATIAL_HALO, CpuTerm.spatial(CpuTerm.SPATIAL_HALO.schedule()));
+        assertTrue(CpuTerm.SPATIAL_HALO.isSpatialSchedule() && !CpuTerm.CHANNEL_UNION.isSpatialSchedule());
+        assertThrows(IllegalStateException.class, CpuTerm.LAYER::schedule);
+    }
+
+    @Test
     void downsamplingBlockCountsTheStridedWindowAndTheDownsample() {
         // 256 -> 128 -> 512, 56 -> 28, stride 2 on conv2: K = 2 (S - 1) + 3
         BlockGeometry g = BlockGeometry.bottleneck(256, 128, 56, 2);

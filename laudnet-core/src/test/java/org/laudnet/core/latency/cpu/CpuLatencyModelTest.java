@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.block.BlockType;
@@ -42,10 +43,25 @@ class CpuLatencyModelTest {
                 LinearTerm.of(CpuTerm.SPATIAL_M1.features(), 1000, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
         t.put(CpuTerm.SPATIAL_ROWS,
                 LinearTerm.of(CpuTerm.SPATIAL_ROWS.features(), 2000, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
-        CpuLatencyProfile.Machine m = new CpuLatencyProfile.Machine("test cpu", 2, 2, "PASSIVE", "jvm", "0.36.0",
-                "PyTorch 2.7.1",
-                "2026-01-01T00:00:00Z", "hand");
-        return new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, m, t);
+        return new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, machine("djl-cpu"), t);
+    }
+
+    /** A machine record of a backend. */
+    static CpuLatencyProfile.Machine machine(String backend) {
+        return new CpuLatencyProfile.Machine("test cpu", 2, 2, "PASSIVE", "jvm", "0.36.0", "PyTorch 2.7.1", backend,
+                backend + " test backend", "2026-01-01T00:00:00Z", "hand");
+    }
+
+    /**
+     * The hand profile as a oneDNN-like backend's: the HALO, WINDOWS and ROWS schedules, no M1, HALO given the
+     * cheapest intercept.
+     */
+    static CpuLatencyProfile haloProfile() {
+        Map<CpuTerm, LinearTerm> t = new EnumMap<>(handProfile().terms());
+        t.remove(CpuTerm.SPATIAL_M1);
+        t.put(CpuTerm.SPATIAL_HALO,
+                LinearTerm.of(CpuTerm.SPATIAL_HALO.features(), 0.1, 1e-9, 2e-9, 0, 1e-8, 1e-8, 0.001, 0.5));
+        return new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, machine("onednn"), t);
     }
 
     private final CpuLatencyModel model = new CpuLatencyModel(handProfile());
@@ -139,6 +155,65 @@ class CpuLatencyModelTest {
         assertEquals("DENSE", CpuTerm.MASKED_DENSE.executionPath());
         assertEquals(model.staticLatencyMs(grouped, 1) + 1.5 + model.maskerMs(gq), model.dynamicLatencyMs(gq), EPS);
         assertThrows(IllegalStateException.class, CpuTerm.CONV::executionPath);
+    }
+
+    @Test
+    void spatialCandidatesAreTheSchedulesOfTheProfilesBackend() {
+        BlockLatencyQuery q = new BlockLatencyQuery(STAGE1, GateMode.SPATIAL, 4, 1, 0.25, 1, 2);
+        CpuLatencyModel halo = new CpuLatencyModel(haloProfile());
+        assertEquals(CpuTerm.SPATIAL_HALO, halo.predictedPath(q));
+        BlockWork w = BlockWork.spatialHalo(q);
+        double want = 0.1 + 1e-9 * w.macs1x1() + 2e-9 * w.macs3x3() + 1e-8 * w.value(BlockWork.MOVED)
+                + 1e-8 * w.mapElements() + 0.001 * w.patches() + 0.5 * w.patterns() + halo.maskerMs(q);
+        assertEquals(want, halo.dynamicLatencyMs(q), 1e-9 * want);
+        assertEquals(List.of(CpuTerm.SKIP, CpuTerm.MASKED_DENSE, CpuTerm.DENSE, CpuTerm.SPATIAL_HALO,
+                CpuTerm.SPATIAL_WINDOWS, CpuTerm.SPATIAL_ROWS), halo.paths(GateMode.SPATIAL));
+        // the DJL profile has no HALO term: its fastest schedule is WINDOWS, and HALO cannot be asked for
+        assertEquals(List.of(CpuTerm.SPATIAL_WINDOWS, CpuTerm.SPATIAL_M1, CpuTerm.SPATIAL_ROWS),
+                model.getProfile().spatialSchedules());
+        assertEquals(CpuTerm.SPATIAL_WINDOWS, model.predictedPath(q));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.pathLatencyMs(CpuTerm.SPATIAL_HALO, q));
+        assertTrue(e.getMessage().contains("backend 'djl-cpu' has no term SPATIAL_HALO"), e.getMessage());
+        // a backend without spatial schedules runs spatial gates on the masked dense fallback
+        Map<CpuTerm, LinearTerm> t = new EnumMap<>(handProfile().terms());
+        t.keySet().removeIf(CpuTerm::isSpatialSchedule);
+        CpuLatencyModel none = new CpuLatencyModel(new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION,
+                machine("java"), t));
+        assertEquals(CpuTerm.MASKED_DENSE, none.predictedPath(q));
+        assertTrue(none.name().contains("java"), none.name());
+    }
+
+    @Test
+    void pathLatencyPredictsTheTakenPathAndTermOfMapsExecutorPaths() {
+        BlockLatencyQuery q = new BlockLatencyQuery(STAGE1, GateMode.SPATIAL, 4, 1, 0.25, 1, 2);
+        assertEquals(model.dynamicLatencyMs(q), model.pathLatencyMs(CpuTerm.SPATIAL_WINDOWS, q), EPS);
+        assertTrue(model.pathLatencyMs(CpuTerm.SPATIAL_M1, q) > model.dynamicLatencyMs(q));
+        assertEquals(3.0 + 1e-9 * (51_380_224.0 * 2) * 2 + 2e-9 * 115_605_504.0 * 2 + 1e-6 * 69_632
+                + 1e-8 * 2 * 1_605_632 + model.maskerMs(q), model.pathLatencyMs(CpuTerm.MASKED_DENSE, q), 1e-9);
+        assertEquals(CpuTerm.MASKED_DENSE, CpuLatencyModel.termOf("DENSE", q));
+        BlockLatencyQuery open = new BlockLatencyQuery(STAGE1, GateMode.SPATIAL, 4, 1, 1, 1, 2);
+        assertEquals(CpuTerm.DENSE, CpuLatencyModel.termOf("DENSE", open));
+        BlockLatencyQuery channel = new BlockLatencyQuery(STAGE1, GateMode.CHANNEL, 1, 4, 1, 0.5, 2);
+        assertEquals(CpuTerm.MASKED_DENSE, CpuLatencyModel.termOf("DENSE", channel));
+        assertEquals(CpuTerm.CHANNEL_UNION, CpuLatencyModel.termOf("CHANNEL_UNION", channel));
+        assertEquals(CpuTerm.SPATIAL_ROWS, CpuLatencyModel.termOf("SPATIAL_ROWS", q));
+        assertThrows(IllegalArgumentException.class, () -> CpuLatencyModel.termOf("CONV", q));
+        assertThrows(IllegalArgumentException.class, () -> CpuLatencyModel.termOf("MASKED_DENSE", q));
+        assertThrows(IllegalArgumentException.class, () -> CpuLatencyModel.termOf("SIDEWAYS", q));
+    }
+
+    @Test
+    void atBatch1TheChannelPathIsThePerPatternPathWhateverTheUnionTermSays() {
+        Map<CpuTerm, LinearTerm> t = new EnumMap<>(handProfile().terms());
+        t.put(CpuTerm.CHANNEL_UNION, LinearTerm.of(CpuTerm.CHANNEL_UNION.features(), 0, 0, 0, 0, 0, 0));
+        CpuLatencyModel freeUnion = new CpuLatencyModel(new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION,
+                machine("djl-cpu"), t));
+        BlockLatencyQuery q1 = new BlockLatencyQuery(STAGE1, GateMode.CHANNEL, 1, 4, 1, 0.5, 1);
+        assertEquals(CpuTerm.CHANNEL, freeUnion.predictedPath(q1), "one pattern: the union runs the same operations");
+        assertEquals(freeUnion.pathLatencyMs(CpuTerm.CHANNEL, q1), freeUnion.dynamicLatencyMs(q1), EPS);
+        BlockLatencyQuery q8 = new BlockLatencyQuery(STAGE1, GateMode.CHANNEL, 1, 4, 1, 0.5, 8);
+        assertEquals(CpuTerm.CHANNEL_UNION, freeUnion.predictedPath(q8));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.laudnet.core.latency.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,23 +23,73 @@ class CpuLatencyProfileTest {
         p.write(f);
         CpuLatencyProfile back = CpuLatencyProfile.read(f);
         assertEquals(p.machine(), back.machine());
-        for (CpuTerm t : CpuTerm.values()) {
+        assertEquals(p.terms().keySet(), back.terms().keySet());
+        for (CpuTerm t : p.terms().keySet()) {
             assertEquals(p.term(t), back.term(t), t.name());
         }
         assertEquals(0.5, back.term(CpuTerm.SPATIAL_WINDOWS).coefficient("patterns"), 0);
-        assertTrue(Files.readString(f).contains("\"formatVersion\": 4"));
+        assertTrue(Files.readString(f).contains("\"formatVersion\": 5"));
+        assertEquals("djl-cpu", back.machine().backend());
+        assertEquals("djl-cpu test backend", back.machine().backendDescription());
+        assertEquals(p.spatialSchedules(), back.spatialSchedules());
+        assertFalse(back.has(CpuTerm.SPATIAL_HALO));
+        // a oneDNN-like profile keeps exactly its schedules through the file
+        CpuLatencyProfile halo = CpuLatencyModelTest.haloProfile();
+        Path g = dir.resolve("halo.json");
+        halo.write(g);
+        CpuLatencyProfile haloBack = CpuLatencyProfile.read(g);
+        assertEquals(List.of(CpuTerm.SPATIAL_HALO, CpuTerm.SPATIAL_WINDOWS, CpuTerm.SPATIAL_ROWS),
+                haloBack.spatialSchedules());
+        assertEquals(halo.term(CpuTerm.SPATIAL_HALO), haloBack.term(CpuTerm.SPATIAL_HALO));
+        assertEquals("onednn", haloBack.machine().backend());
+    }
+
+    @Test
+    void aProfileOfAnotherBackendIsRefusedNamingBoth() throws Exception {
+        CpuLatencyProfile p = CpuLatencyModelTest.handProfile();
+        p.requireBackend("djl-cpu", "p.json");
+        p.requireBackend("DJL-CPU", "p.json");
+        ProfileBackendMismatchException e = assertThrows(ProfileBackendMismatchException.class,
+                () -> p.requireBackend("onednn", "p.json"));
+        assertEquals("p.json: the profile was measured on backend 'djl-cpu', but this run uses backend 'onednn';"
+                + " calibrate that backend ('scripts/laudnet calibrate --backend onednn') or run on the profile's"
+                + " ('--backend djl-cpu')", e.getMessage());
+        assertEquals("djl-cpu", e.profileBackend());
+        assertEquals("onednn", e.runBackend());
+        assertTrue(e instanceof org.laudnet.core.io.LaudInputException);
+    }
+
+    @Test
+    void olderFormatsAndProfilesWithoutABackendAreRefused() {
+        String json = CpuLatencyModelTest.handProfile().toJson();
+        // format 4: no backend, the spatial terms of the DJL backend only; refused with its version
+        ProfileFormatException v4 = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
+                json.replace("\"formatVersion\": 5", "\"formatVersion\": 4"), "v4.json"));
+        assertTrue(v4.getMessage().startsWith("v4.json: formatVersion 4 is not supported (this build reads version 5)"),
+                v4.getMessage());
+        assertTrue(v4.getMessage().contains("recalibrate"), v4.getMessage());
+        String noBackend = json.replaceFirst("\"backend\": \"djl-cpu\",", "");
+        assertTrue(noBackend.length() < json.length());
+        ProfileFormatException b = assertThrows(ProfileFormatException.class,
+                () -> CpuLatencyProfile.fromJson(noBackend, "nb.json"));
+        assertTrue(b.getMessage().contains("nb.json: invalid profile: machine.backend must name the backend"),
+                b.getMessage());
+        // an unknown term is refused, not dropped (the spatial schedule terms being optional)
+        ProfileFormatException u = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
+                json.replace("\"SPATIAL_M1\"", "\"SPATIAL_M2\""), "u.json"));
+        assertTrue(u.getMessage().startsWith("u.json: unknown term SPATIAL_M2 in terms"), u.getMessage());
     }
 
     @Test
     void unknownVersionMissingFileAndBadJsonAreClearErrors(@TempDir Path dir) throws Exception {
-        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 4",
+        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 5",
                 "\"formatVersion\": 7");
         ProfileFormatException e = assertThrows(ProfileFormatException.class,
                 () -> CpuLatencyProfile.fromJson(json, "p.json"));
         assertTrue(e.getMessage().contains("p.json") && e.getMessage().contains("formatVersion 7"), e.getMessage());
         // a profile of format 3 (before the CHANNEL_UNION term) is refused with the version, not misread
         ProfileFormatException old = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
-                CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 4", "\"formatVersion\": 3"),
+                CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 5", "\"formatVersion\": 3"),
                 "old.json"));
         assertTrue(old.getMessage().contains("old.json") && old.getMessage().contains("formatVersion 3"),
                 old.getMessage());
@@ -55,6 +106,11 @@ class CpuLatencyProfileTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, p.machine(), terms));
         assertTrue(e.getMessage().contains("SKIP"), e.getMessage());
+        // a spatial schedule term is optional (the backend's schedules), every other term required
+        Map<CpuTerm, LinearTerm> fewer = new EnumMap<>(p.terms());
+        fewer.remove(CpuTerm.SPATIAL_ROWS);
+        assertEquals(List.of(CpuTerm.SPATIAL_WINDOWS, CpuTerm.SPATIAL_M1),
+                new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, p.machine(), fewer).spatialSchedules());
         terms.put(CpuTerm.SKIP, LinearTerm.of(List.of("macs"), 1, 1));
         assertThrows(IllegalArgumentException.class,
                 () -> new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, p.machine(), terms));
@@ -73,7 +129,7 @@ class CpuLatencyProfileTest {
                 () -> CpuLatencyProfile.fromJson(twice, "twice.json"));
         assertTrue(d.getMessage().contains("twice.json: the name $.terms.POOL appears twice"), d.getMessage());
         ProfileFormatException v = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
-                json.replace("\"formatVersion\": 4", "\"formatVersion\": 2.5"), "v.json"));
+                json.replace("\"formatVersion\": 5", "\"formatVersion\": 2.5"), "v.json"));
         assertTrue(v.getMessage().contains("formatVersion must be an integer, got 2.5"), v.getMessage());
         ProfileFormatException c = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
                 json.replaceFirst("\"coefficients\": \\[", "\"coefficients\": [NaN, "), "nan.json"));

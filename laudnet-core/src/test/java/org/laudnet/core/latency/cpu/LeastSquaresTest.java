@@ -51,4 +51,29 @@ class LeastSquaresTest {
         assertThrows(IllegalArgumentException.class,
                 () -> LeastSquares.fit(List.of("a"), new double[][] {{1, 2}}, new double[] {1}));
     }
+
+    @Test
+    void theAbsoluteFitAcceptsZeroTimingsAndRecoversSmallDifferences() {
+        int n = 30;
+        double[][] f = new double[n][];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            double e = 1e5 * (i + 1);
+            f[i] = new double[] {e};
+            y[i] = 0.01 + 3e-8 * e;
+        }
+        LinearTerm t = LeastSquares.fitAbsolute(List.of("inputElements"), f, y);
+        assertEquals(0.01, t.intercept(), 1e-9);
+        assertEquals(3e-8, t.coefficient("inputElements"), 1e-15);
+        assertEquals(0, t.rmsRelativeError(), 1e-9);
+        // zero differences (a masker lost in noise) are data, not errors; all zero fits zero
+        LinearTerm zero = LeastSquares.fitAbsolute(List.of("e"), new double[][] {{1}, {2}}, new double[] {0, 0});
+        assertEquals(0, zero.intercept(), 0);
+        assertEquals(0, zero.coefficient("e"), 0);
+        assertThrows(IllegalArgumentException.class,
+                () -> LeastSquares.fitAbsolute(List.of("e"), new double[][] {{1}}, new double[] {-0.1}));
+        // the relative fit refuses the zero the absolute fit takes
+        assertThrows(IllegalArgumentException.class,
+                () -> LeastSquares.fit(List.of("e"), new double[][] {{1}}, new double[] {0}));
+    }
 }
