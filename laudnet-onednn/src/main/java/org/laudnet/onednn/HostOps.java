@@ -215,34 +215,70 @@ final class HostOps {
         }
     }
 
-    /** {@code out = ReLU(identity)} at every element whose cell is closed. */
+    /**
+     * {@code out = ReLU(identity)} at every element whose cell is closed: with one mask group, one bulk read, ReLU and
+     * bulk write per run of closed cells of a row (a contiguous span of the {@code nhwc} buffer); with several, the
+     * rows that hold a closed cell are read, patched per group and written back whole.
+     */
     static void fillInactiveRelu(DnnlTensor identity, Nchw shape, SpatialCells cells, DnnlTensor out) {
         int c = shape.channels();
-        int groupWidth = c / cells.groups();
-        float[] in = new float[c];
-        float[] o = new float[c];
+        int h = shape.height();
+        int w = shape.width();
+        int groups = cells.groups();
+        int groupWidth = c / groups;
+        float[] in = new float[w * c];
+        float[] o = groups == 1 ? null : new float[w * c];
         for (int b = 0; b < shape.batch(); b++) {
-            for (int y = 0; y < shape.height(); y++) {
-                for (int x = 0; x < shape.width(); x++) {
-                    int at = ((b * shape.height() + y) * shape.width() + x) * c;
-                    boolean any = false;
-                    for (int q = 0; q < cells.groups() && !any; q++) {
+            for (int y = 0; y < h; y++) {
+                int row = (b * h + y) * w * c;
+                if (groups == 1) {
+                    // each run of closed cells of the row is one contiguous span of the nhwc buffer
+                    int s = cells.cellSize();
+                    int m = cells.maskSize();
+                    int base = (b * m + y / s) * m;
+                    int j = 0;
+                    while (j < m && j * s < w) {
+                        if (cells.cells()[base + j] != 0f) {
+                            j++;
+                            continue;
+                        }
+                        int end = j + 1;
+                        while (end < m && end * s < w && cells.cells()[base + end] == 0f) {
+                            end++;
+                        }
+                        int from = j * s * c;
+                        int n = (Math.min(end * s, w) - j * s) * c;
+                        identity.buf.get(row + from, in, 0, n);
+                        for (int k = 0; k < n; k++) {
+                            in[k] = Math.max(in[k], 0f);
+                        }
+                        out.buf.put(row + from, in, 0, n);
+                        j = end;
+                    }
+                    continue;
+                }
+                boolean any = false;
+                for (int x = 0; x < w && !any; x++) {
+                    for (int q = 0; q < groups && !any; q++) {
                         any = !cells.kept(b, q * groupWidth, c, y, x);
                     }
-                    if (!any) {
-                        continue;
-                    }
-                    identity.buf.get(at, in, 0, c);
-                    out.buf.get(at, o, 0, c);
-                    for (int q = 0; q < cells.groups(); q++) {
+                }
+                if (!any) {
+                    continue;
+                }
+                identity.buf.get(row, in, 0, w * c);
+                out.buf.get(row, o, 0, w * c);
+                for (int x = 0; x < w; x++) {
+                    for (int q = 0; q < groups; q++) {
                         if (!cells.kept(b, q * groupWidth, c, y, x)) {
-                            for (int k = q * groupWidth; k < (q + 1) * groupWidth; k++) {
+                            int from = x * c + q * groupWidth;
+                            for (int k = from; k < from + groupWidth; k++) {
                                 o[k] = Math.max(in[k], 0f);
                             }
                         }
                     }
-                    out.buf.put(at, o, 0, c);
                 }
+                out.buf.put(row, o, 0, w * c);
             }
         }
     }

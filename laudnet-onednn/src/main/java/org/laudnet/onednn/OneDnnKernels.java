@@ -12,6 +12,7 @@ import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.HostPooling;
 import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
@@ -39,7 +40,7 @@ import org.laudnet.core.plan.FoldedConv;
  * and per-row arithmetic, no engine call): the gathers and scatters of samples, rows and patches
  * ({@link #gatherSamples}, {@link #scatterSamplesResidualRelu}, {@link #fillInactiveRelu}, the window gather, the
  * identity-row gather and the row scatter of {@link #patchConv1x1Add}), {@link #maskedMean}, {@link #patchMeans},
- * {@link #scalePatchesSigmoid} and the transfers.
+ * {@link #scalePatchesSigmoid}, the gates' pooling of small inputs ({@link #poolToHost}) and the transfers.
  *
  * <p>Primitive cache ({@link Primitives}): every primitive is created once per shape (convolution: its geometry,
  * batch and input size, whether residual and ReLU are fused; patch primitives: the patch count rounded up to a bucket,
@@ -215,6 +216,27 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         }
         float[] all = t.toNchw();
         return count == all.length ? all : java.util.Arrays.copyOf(all, count);
+    }
+
+    /**
+     * Returns {@link HostPooling#CPU_LIMIT}: a small input's gates read its {@code nhwc} buffer once and pool it in
+     * Java ({@link #poolToHost}), cheaper than the masker's two primitives (each an OpenMP fork and join) and their
+     * read-back.
+     */
+    @Override
+    public int hostPoolLimit() {
+        return HostPooling.CPU_LIMIT;
+    }
+
+    /** Adaptive average pooling read straight from the {@code nhwc} buffer, row by row, summed in Java. */
+    @Override
+    public float[] poolToHost(DnnlTensor x, Nchw xs, int m) {
+        ensureOpen();
+        requireTensor("x", x, xs);
+        KernelArgs.requirePoolCells(xs, m);
+        int span = xs.width() * xs.channels();
+        return HostPooling.adaptiveChannelsLast((row, dst) -> x.buf.get(row * span, dst, 0, span), xs.batch(),
+                xs.channels(), xs.height(), xs.width(), m);
     }
 
     @Override

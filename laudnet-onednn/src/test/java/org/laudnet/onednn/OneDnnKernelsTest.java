@@ -14,9 +14,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.HostPooling;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PatchPlan;
+import org.laudnet.core.exec.SpatialCells;
 import org.laudnet.core.exec.SpatialGeometry;
 import org.laudnet.core.exec.SpatialSchedule;
 import org.laudnet.core.exec.reference.ReferenceOps;
@@ -25,9 +27,9 @@ import org.laudnet.core.plan.FoldedConv;
 
 /**
  * The oneDNN kernels against {@link ReferenceOps}: fused convolutions (strided, padded, grouped, with residual and
- * ReLU), pools and means, a whole spatial block of patch primitives; the primitive cache (a repeated call creates no
- * primitive and allocates no buffer); weights uploaded and reordered once and shared by two executors; argument
- * errors.
+ * ReLU), pools and means, the gates' pooling on the host, the fill of closed cells, a whole spatial block of patch
+ * primitives; the primitive cache (a repeated call creates no primitive and allocates no buffer); weights uploaded and
+ * reordered once and shared by two executors; argument errors.
  */
 class OneDnnKernelsTest {
 
@@ -180,6 +182,68 @@ class OneDnnKernelsTest {
         int[][] want = {{1, 1}, {2, 2}, {3, 4}, {5, 8}, {8, 8}, {9, 16}, {17, 24}, {196, 200}};
         for (int[] w : want) {
             assertEquals(w[1], OneDnnKernels.bucket(w[0]), "bucket of " + w[0]);
+        }
+    }
+
+    @Test
+    void hostPoolingReadsTheChannelsLastBufferAsTheBackendPools() {
+        try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+            assertEquals(HostPooling.CPU_LIMIT, k.hostPoolLimit());
+            int[][] cases = {
+                // B, C, H, W, m
+                {1, 16, 28, 28, 7}, {3, 5, 12, 12, 4}, {3, 8, 9, 9, 1}, {3, 4, 30, 30, 7}, {2, 3, 10, 6, 4},
+                {3, 24, 7, 7, 7}};
+            for (int[] c : cases) {
+                Nchw xs = new Nchw(c[0], c[1], c[2], c[3]);
+                int m = c[4];
+                float[] x = random(xs.size(), 17L * c[2] + m);
+                DnnlTensor t = k.importHost(x, xs);
+                float[] got = k.poolToHost(t, xs, m);
+                String what = "pool " + xs + " to " + m + " x " + m;
+                // the default form (NCHW read back, pooled on the host) for every case
+                assertClose(HostPooling.adaptive(x, c[0] * c[1], c[2], c[3], m), got, 1e-6, what);
+                if (m == 1 && c[2] == c[3]) {
+                    assertClose(ReferenceOps.globalAvgPool(x, xs), got, 1e-6, what + " (mean)");
+                } else if (c[2] == c[3] && c[2] % m == 0) {
+                    assertClose(ReferenceOps.avgPool2d(x, xs, c[2] / m), got, 1e-6, what + " (even bins)");
+                }
+            }
+            Nchw xs = new Nchw(1, 4, 6, 6);
+            DnnlTensor t = k.importHost(random(xs.size(), 3), xs);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> k.poolToHost(t, xs, 7));
+            assertTrue(e.getMessage().contains("m must be in [1, min(H, W)]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void closedCellsOutputTheReluOfTheIdentity() {
+        // B, C, H, gs, m, S: even cells, a per-pixel grid, cells that reach past the map, two mask groups
+        int[][] cases = {{3, 16, 28, 1, 7, 4}, {2, 8, 15, 1, 15, 1}, {3, 6, 10, 1, 3, 4}, {3, 8, 12, 2, 6, 2}};
+        try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+            for (int[] c : cases) {
+                Nchw shape = new Nchw(c[0], c[1], c[2], c[2]);
+                int cellCount = c[0] * c[3] * c[4] * c[4];
+                Random r = new Random(c[2]);
+                for (String pattern : new String[] {"random", "all closed", "all open"}) {
+                    float[] cells = new float[cellCount];
+                    for (int i = 0; i < cellCount; i++) {
+                        cells[i] = switch (pattern) {
+                            case "random" -> r.nextBoolean() ? 1f : 0f;
+                            case "all closed" -> 0f;
+                            default -> 1f;
+                        };
+                    }
+                    SpatialCells sc = new SpatialCells(cells, c[0], c[3], c[4], c[5]);
+                    float[] identity = random(shape.size(), 5);
+                    float[] out = random(shape.size(), 6);
+                    float[] want = out.clone();
+                    ReferenceOps.fillInactiveRelu(identity, shape, sc, want);
+                    DnnlTensor o = k.importHost(out, shape);
+                    k.fillInactiveRelu(k.importHost(identity, shape), shape, sc, o);
+                    assertClose(want, k.exportHost(o, shape.size()), 0, "fill " + shape + " gs " + c[3] + " m "
+                            + c[4] + " S " + c[5] + ", " + pattern);
+                }
+            }
         }
     }
 

@@ -52,6 +52,21 @@ public final class KernelArgs {
     }
 
     /**
+     * Requires a cell count per side that adaptive pooling of a tensor can produce: {@code 1 <= m <= min(H, W)}.
+     *
+     * @param shape the tensor's shape
+     * @param m cells per side
+     * @throws IllegalArgumentException naming {@code m} and the map
+     */
+    public static void requirePoolCells(Nchw shape, int m) {
+        notNull("shape", shape);
+        if (m < 1 || m > Math.min(shape.height(), shape.width())) {
+            throw new IllegalArgumentException("m must be in [1, min(H, W)] for a " + shape.height() + " x "
+                    + shape.width() + " map, got " + m);
+        }
+    }
+
+    /**
      * Requires a non-empty list of distinct sample indices in {@code [0, batch)}.
      *
      * @param samples the list

@@ -112,6 +112,38 @@ public interface Kernels<T> extends AutoCloseable {
     float[] exportHost(T t, int count);
 
     /**
+     * Returns the largest input ({@code B C H W} values) whose gate pooling the engine does on the host through
+     * {@link #poolToHost}: the maskers of such an input cost no primitive launch, only a read of the input and a few
+     * operations per value in Java, and then run their small layers on the pooled cells on the host. Above it (and
+     * always with the default 0) the maskers run as primitives of this backend and only their few outputs are read
+     * back. A backend whose launches cost more than reading a small input to the host (the CPU backends) returns its
+     * measured break-even.
+     *
+     * @return the limit in values, 0 for never
+     */
+    default int hostPoolLimit() {
+        return 0;
+    }
+
+    /**
+     * Adaptive average pooling of every channel to {@code m x m} cells, read to the host: cell {@code (i, j)} is the
+     * mean over rows {@code [floor(i H / m), ceil((i + 1) H / m))} and the columns likewise ({@code m} need not divide
+     * the map; {@code m = 1} is the global mean). The default reads the whole tensor ({@link #exportHost}) and pools
+     * on the host; a backend may read its own layout directly.
+     *
+     * @param x input NCHW
+     * @param xs its shape
+     * @param m cells per side, at most {@code min(H, W)}
+     * @return the means {@code (B, C, m, m)}, row-major, a new array
+     * @throws IllegalArgumentException if {@code m} is not in {@code [1, min(H, W)]}
+     */
+    default float[] poolToHost(T x, Nchw xs, int m) {
+        KernelArgs.requirePoolCells(xs, m);
+        return HostPooling.adaptive(exportHost(x, xs.size()), xs.batch() * xs.channels(), xs.height(), xs.width(),
+                m);
+    }
+
+    /**
      * Uploads a convolution for the current scope only (a channel slice that no shared cache holds).
      *
      * @param conv the convolution

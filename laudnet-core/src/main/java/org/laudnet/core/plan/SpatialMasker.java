@@ -1,5 +1,6 @@
 package org.laudnet.core.plan;
 
+import java.util.Arrays;
 import org.laudnet.core.util.Checks;
 
 /**
@@ -62,17 +63,66 @@ public record SpatialMasker(FoldedConv conv, int maskSize, int groups) {
     }
 
     /**
-     * The layer gate's decisions from the pooled block input ({@code m = 1}): logits on the host, then the keep rule.
+     * The decisions from the pooled block input, on the host: the 1x1 convolution on the {@code m x m} cell means,
+     * then the keep rule. Equals {@link #keep} of {@code avgPool_k(conv1x1(x))}: the convolution commutes with the
+     * average pool, its bias included.
      *
-     * @param pooled the global mean of the block input {@code (B, Cin)}
+     * @param pooled the block input pooled to {@code m x m} cells {@code (B, Cin, m, m)} row-major (for a layer gate,
+     *     {@code m = 1}, the global mean {@code (B, Cin)})
      * @param batch {@code B}
-     * @return the 0/1 cells {@code (B, gs)}
-     * @throws IllegalStateException if {@code m != 1}
+     * @return the 0/1 cells {@code (B, gs, m, m)}
+     * @throws IllegalArgumentException if {@code pooled} has the wrong length
      */
     public float[] keepFromPooled(float[] pooled, int batch) {
-        if (maskSize != 1) {
-            throw new IllegalStateException("pooled decisions need a 1x1 mask, m = " + maskSize);
+        return keep(logitsFromPooled(pooled, batch), batch);
+    }
+
+    /**
+     * The logits {@code conv1x1(pooled) + bias} of the pooled block input, on the host: {@code logits[b, o, c] =
+     * bias[o] + sum_i w[o, i] pooled[b, i, c]}, summed in {@code float} over ascending {@code i} (for {@code m = 1}
+     * exactly {@link FoldedConv#applyToRows}).
+     *
+     * @param pooled {@code (B, Cin, m, m)} row-major
+     * @param batch {@code B}
+     * @return {@code (B, 2 gs, m, m)} row-major
+     * @throws IllegalArgumentException if {@code pooled} has the wrong length
+     */
+    public float[] logitsFromPooled(float[] pooled, int batch) {
+        Checks.positive("batch", batch);
+        int cells = maskSize * maskSize;
+        int in = conv.inChannels();
+        int outs = 2 * groups;
+        if (pooled == null || pooled.length != (long) batch * in * cells) {
+            throw new IllegalArgumentException("pooled must hold B x Cin x m x m = " + (long) batch * in * cells
+                    + " values, got " + (pooled == null ? "null" : pooled.length));
         }
-        return keep(conv.applyToRows(pooled, batch, false), batch);
+        if (maskSize == 1) {
+            return conv.applyToRows(pooled, batch, false);
+        }
+        float[] w = conv.weight();
+        float[] bias = conv.bias();
+        float[] logits = new float[batch * outs * cells];
+        // each input plane (copied to index 0, where the JIT vectorises the loops) added to every output's cells
+        float[][] acc = new float[outs][cells];
+        float[] plane = new float[cells];
+        for (int b = 0; b < batch; b++) {
+            for (int o = 0; o < outs; o++) {
+                Arrays.fill(acc[o], bias[o]);
+            }
+            for (int i = 0; i < in; i++) {
+                System.arraycopy(pooled, (b * in + i) * cells, plane, 0, cells);
+                for (int o = 0; o < outs; o++) {
+                    float wi = w[o * in + i];
+                    float[] a = acc[o];
+                    for (int c = 0; c < cells; c++) {
+                        a[c] += wi * plane[c];
+                    }
+                }
+            }
+            for (int o = 0; o < outs; o++) {
+                System.arraycopy(acc[o], 0, logits, (b * outs + o) * cells, cells);
+            }
+        }
+        return logits;
     }
 }

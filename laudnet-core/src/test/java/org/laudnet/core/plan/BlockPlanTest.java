@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.laudnet.core.block.BlockType;
@@ -92,6 +93,44 @@ class BlockPlanTest {
         // m = 2, gs = 1: four cells per sample
         SpatialMasker sm = new SpatialMasker(conv(2, 1, 1, 1, 0, 1), 2, 1);
         assertArrayEquals(new float[] {1, 0, 1, 0}, sm.keep(new float[] {1, 0, 3, -1, 0, 1, 3, 0}, 1));
+    }
+
+    @Test
+    void spatialMaskerOnPooledCellsIsItsLayerPerCell() {
+        // B = 3, Cin = 5, m = 3, gs = 2: the logits of every cell are the 1x1 layer on that cell's channel vector
+        Random r = new Random(4);
+        float[] w = new float[4 * 5];
+        float[] bias = new float[4];
+        float[] pooled = new float[3 * 5 * 9];
+        for (float[] a : new float[][] {w, bias, pooled}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) r.nextGaussian();
+            }
+        }
+        FoldedConv layer = FoldedConv.linear(4, 5, w, bias);
+        SpatialMasker sm = new SpatialMasker(layer, 3, 2);
+        float[] rows = new float[3 * 9 * 5];
+        for (int b = 0; b < 3; b++) {
+            for (int c = 0; c < 5; c++) {
+                for (int cell = 0; cell < 9; cell++) {
+                    rows[(b * 9 + cell) * 5 + c] = pooled[(b * 5 + c) * 9 + cell];
+                }
+            }
+        }
+        float[] perCell = layer.applyToRows(rows, 27, false);
+        float[] want = new float[3 * 4 * 9];
+        for (int b = 0; b < 3; b++) {
+            for (int o = 0; o < 4; o++) {
+                for (int cell = 0; cell < 9; cell++) {
+                    want[(b * 4 + o) * 9 + cell] = perCell[(b * 9 + cell) * 4 + o];
+                }
+            }
+        }
+        float[] logits = sm.logitsFromPooled(pooled, 3);
+        assertArrayEquals(want, logits, "the same float operations in the same order");
+        assertArrayEquals(sm.keep(logits, 3), sm.keepFromPooled(pooled, 3));
+        rejects(() -> sm.logitsFromPooled(new float[44], 3), "pooled must hold B x Cin x m x m = 135 values",
+                "got 44");
     }
 
     @Test

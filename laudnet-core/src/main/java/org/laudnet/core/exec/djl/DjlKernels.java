@@ -18,6 +18,7 @@ import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.Set;
 import org.laudnet.core.exec.ConvWeights;
+import org.laudnet.core.exec.HostPooling;
 import org.laudnet.core.exec.KernelArgs;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
@@ -312,6 +313,15 @@ public final class DjlKernels implements Kernels<NDArray> {
         }
         t.attach(target);
         return t;
+    }
+
+    /**
+     * Returns {@link HostPooling#CPU_LIMIT}: a small input's gates read it once ({@link #exportHost}) and pool it on
+     * the host, cheaper than the masker's eager operations (each a PyTorch dispatch of tens of microseconds).
+     */
+    @Override
+    public int hostPoolLimit() {
+        return HostPooling.CPU_LIMIT;
     }
 
     /**
