@@ -65,17 +65,20 @@ record ConvShape(int out, int in, int kernel, int stride, int padding, int group
     }
 
     /** Returns the source descriptor ({@code nhwc}). */
-    memory.desc src() {
+    @Override
+    public memory.desc src() {
         return nhwc(batch, in, height, width);
     }
 
     /** Returns the destination descriptor ({@code nhwc}), also the residual's. */
-    memory.desc dst() {
+    @Override
+    public memory.desc dst() {
         return nhwc(batch, out, outHeight(), outWidth());
     }
 
     /** Returns the bias descriptor. */
-    memory.desc bias() {
+    @Override
+    public memory.desc bias() {
         return new memory.desc(new long[] {out}, memory.data_type.f32, memory.format_tag.x);
     }
 
@@ -85,7 +88,8 @@ record ConvShape(int out, int in, int kernel, int stride, int padding, int group
      * @param eng the engine
      * @return the descriptor; its {@code weights_desc()} is the layout the primitive wants
      */
-    convolution_forward.primitive_desc descriptor(engine eng) {
+    @Override
+    public convolution_forward.primitive_desc descriptor(engine eng) {
         long[] wdims = groups == 1 ? new long[] {out, in, kernel, kernel}
                 : new long[] {groups, out / groups, in / groups, kernel, kernel};
         memory.desc wany = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
@@ -95,13 +99,6 @@ record ConvShape(int out, int in, int kernel, int stride, int padding, int group
         long[] pad = {padding, padding};
         return new convolution_forward.primitive_desc(eng, dnnl.prop_kind.forward_inference,
                 dnnl.algorithm.convolution_direct, src(), wany, bias(), dst, strides, pad, pad, attr, false);
-    }
-
-    @Override
-    public memory.desc weightsLayout(engine eng) {
-        try (convolution_forward.primitive_desc pd = descriptor(eng)) {
-            return pd.weights_desc();
-        }
     }
 
     @Override

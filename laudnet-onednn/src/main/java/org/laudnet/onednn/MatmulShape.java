@@ -25,17 +25,20 @@ import org.bytedeco.dnnl.primitive_attr;
 record MatmulShape(int rows, int in, int out, boolean residual, boolean relu) implements WeightShape {
 
     /** Returns the source descriptor {@code (rows, in)}. */
-    memory.desc src() {
+    @Override
+    public memory.desc src() {
         return new memory.desc(new long[] {rows, in}, memory.data_type.f32, memory.format_tag.ab);
     }
 
     /** Returns the destination descriptor {@code (rows, out)}, also the residual's. */
-    memory.desc dst() {
+    @Override
+    public memory.desc dst() {
         return new memory.desc(new long[] {rows, out}, memory.data_type.f32, memory.format_tag.ab);
     }
 
     /** Returns the bias descriptor {@code (1, out)}. */
-    memory.desc bias() {
+    @Override
+    public memory.desc bias() {
         return new memory.desc(new long[] {1, out}, memory.data_type.f32, memory.format_tag.ab);
     }
 
@@ -45,18 +48,12 @@ record MatmulShape(int rows, int in, int out, boolean residual, boolean relu) im
      * @param eng the engine
      * @return the descriptor; its {@code weights_desc()} is the layout the primitive wants
      */
-    matmul.primitive_desc descriptor(engine eng) {
+    @Override
+    public matmul.primitive_desc descriptor(engine eng) {
         memory.desc wany = new memory.desc(new long[] {in, out}, memory.data_type.f32, memory.format_tag.any);
         memory.desc dst = dst();
         primitive_attr attr = ConvShape.postOps(dst, residual, relu);
         return new matmul.primitive_desc(eng, src(), wany, bias(), dst, attr, false);
-    }
-
-    @Override
-    public memory.desc weightsLayout(engine eng) {
-        try (matmul.primitive_desc pd = descriptor(eng)) {
-            return pd.weights_desc();
-        }
     }
 
     @Override

@@ -3,13 +3,12 @@ package org.laudnet.onednn;
 import java.util.HashMap;
 import java.util.Map;
 import org.bytedeco.dnnl.binary;
-import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl;
-import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_forward;
+import org.bytedeco.dnnl.primitive_desc;
 
 /**
  * The primitive cache of one {@link OneDnnKernels}: every oneDNN primitive it runs, created once per shape with its
@@ -61,21 +60,7 @@ final class Primitives implements AutoCloseable {
      * weights (in {@link Prim#weightsDesc}), bias, destination[, residual].
      */
     Prim conv(ConvShape k) {
-        Prim p = cache.get(k);
-        if (p == null) {
-            convolution_forward.primitive_desc pd = k.descriptor(eng);
-            memory.desc wd = pd.weights_desc();
-            memory.desc src = k.src();
-            memory.desc dst = k.dst();
-            memory.desc bias = k.bias();
-            int[] args = k.residual() ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
-                    : new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST};
-            memory.desc[] descs = k.residual() ? new memory.desc[] {src, wd, bias, dst, dst}
-                    : new memory.desc[] {src, wd, bias, dst};
-            p = new Prim(Prim.create(pd), wd, eng, args, descs);
-            cache.put(k, p);
-        }
-        return p;
+        return withWeights(k);
     }
 
     /** A max or average (padding excluded) pooling on {@code nhwc}. Arguments: source, destination. */
@@ -134,13 +119,18 @@ final class Primitives implements AutoCloseable {
      * {@code (rows, out)}].
      */
     Prim matmul(MatmulShape k) {
+        return withWeights(k);
+    }
+
+    /** The cached primitive of a shape with weights: arguments source, weights, bias, destination[, residual]. */
+    private Prim withWeights(WeightShape k) {
         Prim p = cache.get(k);
         if (p == null) {
-            matmul.primitive_desc pd = k.descriptor(eng);
+            primitive_desc pd = k.descriptor(eng);
             memory.desc wd = pd.weights_desc();
             memory.desc src = k.src();
-            memory.desc bias = k.bias();
             memory.desc dst = k.dst();
+            memory.desc bias = k.bias();
             int[] args = k.residual() ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
                     : new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST};
             memory.desc[] descs = k.residual() ? new memory.desc[] {src, wd, bias, dst, dst}

@@ -2,6 +2,7 @@ package org.laudnet.onednn;
 
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive_desc;
 
 /**
  * The shape of a oneDNN primitive that reads a convolution's weights in a layout of oneDNN's choosing
@@ -21,7 +22,32 @@ sealed interface WeightShape permits ConvShape, MatmulShape {
      * @param eng the engine
      * @return the layout
      */
-    memory.desc weightsLayout(engine eng);
+    default memory.desc weightsLayout(engine eng) {
+        try (primitive_desc pd = descriptor(eng)) {
+            return pd.weights_desc();
+        }
+    }
+
+    /**
+     * Creates the primitive descriptor on the calling thread (whose OpenMP thread count oneDNN may take into account),
+     * weights in {@code format_tag::any}; the caller closes it.
+     *
+     * @param eng the engine
+     * @return the descriptor; its {@code weights_desc()} is the layout the primitive wants
+     */
+    primitive_desc descriptor(engine eng);
+
+    /** Returns the source descriptor. */
+    memory.desc src();
+
+    /** Returns the destination descriptor, also the residual's. */
+    memory.desc dst();
+
+    /** Returns the bias descriptor. */
+    memory.desc bias();
+
+    /** Returns whether the primitive adds a residual (a binary add post-op on the destination's descriptor). */
+    boolean residual();
 
     /**
      * Returns the descriptor of the plain weights that this primitive's layout is reordered from.

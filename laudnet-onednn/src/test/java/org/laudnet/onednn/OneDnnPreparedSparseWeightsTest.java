@@ -80,7 +80,7 @@ class OneDnnPreparedSparseWeightsTest {
                 }
                 long prepared = backend.reorders();
                 assertTrue(prepared > 0, label + ": preparing reorders the weights");
-                float[] x = images(batch, size, 11 + batch);
+                float[] x = TestTensors.images(batch, size, 11 + batch);
                 int call = 0;
                 for (PathPolicy policy : SPATIAL) {
                     ExecutionPath path = ExecutionPath.valueOf(policy.name());
@@ -112,7 +112,7 @@ class OneDnnPreparedSparseWeightsTest {
         try (PlanRuntime<?> rt = PlanRuntime.create(plan, backend)) {
             backend.prepare(plan, 3);
             long prepared = backend.reorders();
-            float[] x = images(3, 32, 7);
+            float[] x = TestTensors.images(3, 32, 7);
             for (double density : new double[] {0.34, 0.67}) { // one, then two of the three samples
                 HostExecution r = run(rt, x, 3, PathPolicy.SPARSE, GateOverride.density(density, 3));
                 assertTrue(r.report().paths().contains(ExecutionPath.LAYER), "paths " + r.report().paths());
@@ -130,7 +130,7 @@ class OneDnnPreparedSparseWeightsTest {
             backend.prepare(plan, 3);
             for (PathPolicy policy : new PathPolicy[] {PathPolicy.CHANNEL, PathPolicy.CHANNEL_UNION}) {
                 ExecutionPath path = ExecutionPath.valueOf(policy.name());
-                float[] x = images(3, 32, 9);
+                float[] x = TestTensors.images(3, 32, 9);
                 // sample 0 opens every group (the full weights on a sub-batch), the others random halves
                 GateOverride first = new ChannelPatterns(policy.ordinal());
                 Map<OneDnnWeights, Integer> before = layoutCounts(backend);
@@ -210,15 +210,6 @@ class OneDnnPreparedSparseWeightsTest {
             ex.setGateOverride(o);
             return ex.run(x, batch);
         }
-    }
-
-    private static float[] images(int batch, int size, long seed) {
-        Random r = new Random(seed);
-        float[] x = new float[batch * 3 * size * size];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextGaussian();
-        }
-        return x;
     }
 
     /** Random spatial cells at a density (at least one per sample, not all); every channel group open. */

@@ -68,7 +68,7 @@ class OneDnnRowsNetworkTest {
         try (PlanRuntime<?> ref = PlanRuntime.create(plan, new ReferenceBackend());
                 PlanRuntime<?> dnn = PlanRuntime.create(plan, OneDnnBackend.create())) {
             for (int batch : new int[] {1, 3}) {
-                float[] x = images(batch, size, 17 + batch);
+                float[] x = TestTensors.images(batch, size, 17 + batch);
                 for (Pattern pattern : Pattern.values()) {
                     if (pattern == Pattern.SAMPLE_WITHOUT_CELLS && batch == 1) {
                         continue;
@@ -86,15 +86,6 @@ class OneDnnRowsNetworkTest {
                 }
             }
         }
-    }
-
-    private static float[] images(int batch, int size, long seed) {
-        Random r = new Random(seed);
-        float[] x = new float[batch * 3 * size * size];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextGaussian();
-        }
-        return x;
     }
 
     private static HostExecution run(PlanRuntime<?> rt, float[] x, int batch, PathPolicy policy, Pattern pattern) {

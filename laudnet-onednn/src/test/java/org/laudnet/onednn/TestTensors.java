@@ -21,6 +21,11 @@ final class TestTensors {
         return v;
     }
 
+    /** Returns a batch of {@code (batch, 3, size, size)} standard Gaussian images from {@code seed}, row-major. */
+    static float[] images(int batch, int size, long seed) {
+        return random(batch * 3 * size * size, seed);
+    }
+
     /** Returns a folded convolution with He-scaled Gaussian weights and a Gaussian bias from {@code seed}. */
     static FoldedConv conv(int out, int in, int k, int stride, int pad, int groups, long seed) {
         float[] w = random(out * in / groups * k * k, seed);

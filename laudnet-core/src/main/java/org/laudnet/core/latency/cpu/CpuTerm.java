@@ -1,6 +1,7 @@
 package org.laudnet.core.latency.cpu;
 
 import java.util.List;
+import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.SpatialSchedule;
 
 /**
@@ -98,7 +99,7 @@ public enum CpuTerm {
      * @return whether this is a spatial schedule term
      */
     public boolean isSpatialSchedule() {
-        return this == SPATIAL_HALO || this == SPATIAL_WINDOWS || this == SPATIAL_M1 || this == SPATIAL_ROWS;
+        return isBlockPath() && ExecutionPath.valueOf(executionPath()).isSpatial();
     }
 
     /**
@@ -108,13 +109,10 @@ public enum CpuTerm {
      * @throws IllegalStateException for a term that is not a spatial schedule
      */
     public SpatialSchedule schedule() {
-        return switch (this) {
-            case SPATIAL_HALO -> SpatialSchedule.HALO;
-            case SPATIAL_WINDOWS -> SpatialSchedule.WINDOWS;
-            case SPATIAL_M1 -> SpatialSchedule.M1;
-            case SPATIAL_ROWS -> SpatialSchedule.ROWS;
-            default -> throw new IllegalStateException(this + " is not a spatial schedule term");
-        };
+        if (!isSpatialSchedule()) {
+            throw new IllegalStateException(this + " is not a spatial schedule term");
+        }
+        return ExecutionPath.valueOf(executionPath()).schedule();
     }
 
     /**
