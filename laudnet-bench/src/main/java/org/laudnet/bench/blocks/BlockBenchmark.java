@@ -14,28 +14,33 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.DoubleConsumer;
+import java.util.function.Function;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
-import org.laudnet.core.latency.cpu.CpuCalibrator;
+import org.laudnet.core.latency.cpu.TimingProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Times dense against dynamic ResNet-50 bottlenecks on this CPU (method section 4): for each stage's stride-1
  * identity block at 224x224 input, each batch size, gate mode and density, the static folded block and the gated
- * executor ({@link PathPolicy#AUTO}, maskers included) run interleaved; the medians give the latency ratio.
+ * executor ({@link PathPolicy#AUTO}, maskers included) run on one engine backend (the caller's choice, e.g. the fastest
+ * CPU backend) in rounds of the {@link TimingProtocol}; the medians give the latency ratio.
+ *
+ * <p>Not thread-safe: {@link #run} runs on the calling thread.
  *
  * <p>Densities are imposed with masks holding exactly {@code round(d * units)} active cells per sample (spatial),
  * samples (layer) or groups per sample (channel), placed by a seeded random permutation.
@@ -127,13 +132,13 @@ public final class BlockBenchmark {
      * @param denseMs median time of the static block
      * @param dynamicMs median time of the gated executor (for a mixture: the weighted sum of the components'
      *     medians)
-     * @param pairRatio the median over runs of {@code dynamic / dense} of each interleaved pair (weighted like
+     * @param pairRatio the median over runs of {@code dynamic / dense} of each round (weighted like
      *     {@code dynamicMs} for mixtures): less sensitive to slow phases of a shared machine than the ratio of medians
-     * @param threads intra-op threads
+     * @param threads the backend's intra-op threads ({@link Backend#intraOpThreads()}; 0 where it does not know them)
      * @param path the path the executor chose most often (for a mixture: in its heaviest component)
      * @param components 1, or 2 for a LAYER mixture of two open-sample counts
      * @param perPatternMs CHANNEL at batch above 1: median time of the executor forced onto the per-pattern path
-     *     ({@link PathPolicy#CHANNEL}), interleaved with the others on the same masks; NaN otherwise
+     *     ({@link PathPolicy#CHANNEL}), in the same rounds as the others on the same masks; NaN otherwise
      * @param unionMs likewise forced onto the union path ({@link PathPolicy#CHANNEL_UNION}, its clustering by the
      *     calibrated cost model); NaN otherwise
      */
@@ -147,33 +152,45 @@ public final class BlockBenchmark {
     }
 
     private final Config config;
+    private final Function<NDManager, Backend<?>> backends;
+    private String backendDescription = "(not run)";
 
     /**
      * Creates a benchmark.
      *
      * @param config the settings
+     * @param backends creates the engine backend both the static and the gated blocks run on (once per {@link #run});
+     *     the benchmark closes it
      */
-    public BlockBenchmark(Config config) {
+    public BlockBenchmark(Config config, Function<NDManager, Backend<?>> backends) {
+        if (config == null || backends == null) {
+            throw new IllegalArgumentException("config and backends must not be null");
+        }
         this.config = config;
+        this.backends = backends;
     }
 
     /**
-     * Runs every configuration.
+     * Runs every configuration. For each, the static block, the gated executor ({@link PathPolicy#AUTO}, maskers
+     * evaluated) and at CHANNEL batch above 1 the two forced channel paths are the alternatives of one {@link
+     * TimingProtocol} measurement: warm-up rounds, then rounds in which each alternative runs once untimed and once
+     * timed, so that no timed call follows another executor's work.
      *
      * @return the rows, in stage, batch, mode, density order
      */
     public List<Row> run() {
         List<Row> rows = new ArrayList<>();
-        int threads = threads();
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(); Backend<?> backend = backends.apply(manager)) {
+            backendDescription = describe(backend);
+            int threads = backend.intraOpThreads();
             ParameterStore ps = new ParameterStore(manager, false);
             for (StageShape st : config.stages()) {
                 BlockGeometry g = BlockGeometry.bottleneck(st.inChannels(), st.width(), st.size(), 1);
                 GatedResidualBlock staticBlock = block(manager, g, GateSpec.none());
-                try (BlockExecutor dense = executor(manager, ps, staticBlock)) {
+                try (BlockExecutor dense = executor(manager, ps, backend, staticBlock)) {
                     for (GateSpec spec : configuredSpecs(st)) {
                         GatedResidualBlock gated = block(manager, g, spec);
-                        try (BlockExecutor dyn = executor(manager, ps, gated)) {
+                        try (BlockExecutor dyn = executor(manager, ps, backend, gated)) {
                             for (int batch : config.batches()) {
                                 dyn.calibrate(batch);
                                 for (double d : config.densities()) {
@@ -190,6 +207,16 @@ public final class BlockBenchmark {
             }
         }
         return rows;
+    }
+
+    /**
+     * Describes a backend for a report: its id, description and intra-op threads.
+     *
+     * @param backend the backend
+     * @return e.g. {@code onednn (CPU, oneDNN 3.11.0, ...), 2 intra-op threads}
+     */
+    static String describe(Backend<?> backend) {
+        return backend.id() + " (" + backend.description() + "), " + backend.intraOpThreads() + " intra-op threads";
     }
 
     static List<GateSpec> specs(StageShape st) {
@@ -217,8 +244,9 @@ public final class BlockBenchmark {
         return b;
     }
 
-    private static BlockExecutor executor(NDManager manager, ParameterStore ps, GatedResidualBlock b) {
-        return BlockExecutor.builder().setBlock(b).setManager(manager).optParameterStore(ps).build();
+    static BlockExecutor executor(NDManager manager, ParameterStore ps, Backend<?> backend, GatedResidualBlock b) {
+        return BlockExecutor.builder().setBlock(b).setManager(manager).optParameterStore(ps).optBackend(backend)
+                .build();
     }
 
     private Row measure(NDManager manager, StageShape st, BlockGeometry g, GateSpec spec, BlockExecutor dense,
@@ -260,78 +288,70 @@ public final class BlockBenchmark {
                 weights.add(1.0);
             }
             int comps = masks.size();
-            // CHANNEL at batch > 1: both channel paths forced on the same masks, interleaved with the others
-            boolean channelPaths = mode == GateMode.CHANNEL && batch > 1;
-            double[] tPattern = new double[config.runs()];
-            double[] tUnion = new double[config.runs()];
-            double[] td = new double[config.runs() * comps];
-            double[][] tg = new double[comps][config.runs()];
-            double[][] ratio = new double[comps][config.runs()];
+            // the alternatives of one measurement: the static block, each mask component through AUTO, and at
+            // CHANNEL batch > 1 both channel paths forced on the same masks
             double[] macs = new double[comps];
-            List<Map<ExecutionPath, Integer>> paths = new ArrayList<>();
+            List<TimingProtocol.Call> calls = new ArrayList<>();
+            calls.add(() -> call(dense, x, null, null, PathPolicy.AUTO, false, null));
             for (int c = 0; c < comps; c++) {
-                paths.add(new EnumMap<>(ExecutionPath.class));
+                NDArray[] mc = masks.get(c);
+                int comp = c;
+                calls.add(() -> call(dyn, x, mc[0], mc[1], PathPolicy.AUTO, true, ratio -> macs[comp] = ratio));
             }
-            for (int i = -config.warmup(); i < config.runs(); i++) {
-                for (int c = 0; c < comps; c++) {
-                    // eager CPU operations have completed when a call returns: no read-back inside the timing
-                    long t0 = System.nanoTime();
-                    ExecutionResult a = dense.run(x);
-                    long t1 = System.nanoTime();
-                    ExecutionResult b = dyn.runWithMasks(x, masks.get(c)[0], masks.get(c)[1], PathPolicy.AUTO, true);
-                    long t2 = System.nanoTime();
-                    a.output().close();
-                    b.output().close();
-                    if (i >= 0) {
-                        td[i * comps + c] = (t1 - t0) / 1e6;
-                        tg[c][i] = (t2 - t1) / 1e6;
-                        ratio[c][i] = (double) (t2 - t1) / (t1 - t0);
-                        paths.get(c).merge(b.report().path(), 1, Integer::sum);
-                        macs[c] = b.report().macsRatio();
-                    }
-                }
-                if (channelPaths) {
-                    double p = forced(dyn, x, masks.get(0)[1], PathPolicy.CHANNEL);
-                    double u = forced(dyn, x, masks.get(0)[1], PathPolicy.CHANNEL_UNION);
-                    if (i >= 0) {
-                        tPattern[i] = p;
-                        tUnion[i] = u;
-                    }
-                }
+            boolean channelPaths = mode == GateMode.CHANNEL && batch > 1;
+            if (channelPaths) {
+                NDArray cm = masks.get(0)[1];
+                calls.add(() -> call(dyn, x, null, cm, PathPolicy.CHANNEL, true, null));
+                calls.add(() -> call(dyn, x, null, cm, PathPolicy.CHANNEL_UNION, true, null));
             }
+            List<TimingProtocol.Result> res = new TimingProtocol(config.runs(), config.warmup(), 0).measure(calls);
+            double[] td = res.get(0).timesMs();
             double dyMs = 0;
             double pair = 0;
             double macsRatio = 0;
             int major = 0;
             for (int c = 0; c < comps; c++) {
                 double wc = weights.get(c);
-                dyMs += wc * CpuCalibrator.median(tg[c]);
-                pair += wc * CpuCalibrator.median(ratio[c]);
+                double[] tg = res.get(1 + c).timesMs();
+                double[] ratio = new double[tg.length];
+                for (int i = 0; i < tg.length; i++) {
+                    ratio[i] = tg[i] / td[i];
+                }
+                dyMs += wc * res.get(1 + c).medianMs();
+                pair += wc * TimingProtocol.median(ratio);
                 macsRatio += wc * macs[c];
                 if (wc >= weights.get(major)) {
                     major = c;
                 }
             }
-            ExecutionPath path = paths.get(major).entrySet().stream().max(Map.Entry.comparingByValue())
-                    .orElseThrow().getKey();
+            ExecutionPath path = ExecutionPath.valueOf(res.get(1 + major).mostFrequentLabel());
             int gran = switch (mode) {
                 case LAYER -> g.outHeight();
                 case CHANNEL, BOTH -> spec.channelGroups();
                 default -> spec.spatialGranularity();
             };
-            return new Row(st.stage(), mode, gran, batch, density, macsRatio, CpuCalibrator.median(td), dyMs, pair,
-                    threads, path, comps, channelPaths ? CpuCalibrator.median(tPattern) : Double.NaN,
-                    channelPaths ? CpuCalibrator.median(tUnion) : Double.NaN);
+            return new Row(st.stage(), mode, gran, batch, density, macsRatio, res.get(0).medianMs(), dyMs, pair,
+                    threads, path, comps, channelPaths ? res.get(1 + comps).medianMs() : Double.NaN,
+                    channelPaths ? res.get(2 + comps).medianMs() : Double.NaN);
         }
     }
 
-    /** Times one call of the gated executor under a forced channel policy (maskers included), in milliseconds. */
-    private static double forced(BlockExecutor dyn, NDArray x, NDArray cm, PathPolicy policy) {
-        long t0 = System.nanoTime();
-        ExecutionResult r = dyn.runWithMasks(x, null, cm, policy, true);
-        long t1 = System.nanoTime();
-        r.output().close();
-        return (t1 - t0) / 1e6;
+    /**
+     * One executor call: the output is host-backed when the call returns (every backend's primitives have completed),
+     * so it is not read back inside the timing; returns the path taken.
+     */
+    private static String call(BlockExecutor ex, NDArray x, NDArray sm, NDArray cm, PathPolicy policy,
+            boolean gates, DoubleConsumer macsRatio) {
+        ExecutionResult res = sm == null && cm == null && !gates
+                ? ex.run(x, policy)
+                : ex.runWithMasks(x, sm, cm, policy, gates);
+        if (macsRatio != null) {
+            macsRatio.accept(res.report().macsRatio());
+        }
+        if (res.output() != x) {
+            res.output().close();
+        }
+        return res.report().path().name();
     }
 
     /** A 0/1 mask with exactly {@code round(d * units)} ones per sample (LAYER: per batch, over samples). */
@@ -387,6 +407,7 @@ public final class BlockBenchmark {
     public void writeJson(List<Row> rows, Path file) throws IOException {
         StringBuilder sb = new StringBuilder("{\n  \"environment\": {");
         Map<String, String> env = environment();
+        env.put("backend", backendDescription);
         int i = 0;
         for (Map.Entry<String, String> e : env.entrySet()) {
             sb.append(i++ == 0 ? "\n" : ",\n").append("    \"").append(e.getKey()).append("\": \"")
@@ -427,7 +448,7 @@ public final class BlockBenchmark {
             return "";
         }
         StringBuilder sb = new StringBuilder("\n## Channel paths at batch > 1\n\n")
-                .append("The executor's choice (AUTO) next to each channel path forced on the same masks, interleaved"
+                .append("The executor's choice (AUTO) next to each channel path forced on the same masks, in the same rounds"
                         + " (maskers included): per pattern = one sub-batch per distinct channel pattern with its"
                         + " weight slices (CHANNEL); union = sub-batches with the weight slices of the union of their"
                         + " samples' patterns, each sample masking its own closed groups (CHANNEL_UNION; clusters by"
@@ -470,24 +491,28 @@ public final class BlockBenchmark {
         if (note != null && !note.isBlank()) {
             sb.append(note.strip()).append("\n\n");
         }
-        for (Map.Entry<String, String> e : environment().entrySet()) {
+        Map<String, String> env = environment();
+        env.put("backend", backendDescription);
+        for (Map.Entry<String, String> e : env.entrySet()) {
             sb.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
         sb.append("- runs: ").append(config.runs()).append(" timed (median), warm-up ").append(config.warmup())
-                .append(", dense and dynamic interleaved in one process; batches ")
+                .append(" rounds; in every round the static block, the gated executor and (CHANNEL, batch > 1) the "
+                        + "forced channel paths each run once untimed and then once timed, so that no timed call "
+                        + "follows another executor's work (TimingProtocol); batches ")
                 .append(Arrays.toString(config.batches())).append(", densities ")
                 .append(Arrays.toString(config.densities())).append('\n')
-                .append("- timing: wall clock of one call; PyTorch CPU operations complete before they return, so "
-                        + "the output is not read back inside the timing\n")
+                .append("- timing: wall clock of one call on the backend above; its primitives complete before the "
+                        + "call returns a host-backed output, which is not read back inside the timing\n")
                 .append("- blocks: stride-1 identity bottlenecks at 224x224 input, random weights, BN folded; "
                         + "densities imposed by exact-fraction seeded masks; the dynamic time includes the gates "
                         + "(maskers) and the executor's per-call path choice (cost model calibrated before timing)\n")
                 .append("- LAYER: when the expected number of open samples d * B is fractional (batch 1 at "
                         + "d = 0.5), the row is the exact expectation over the two neighbouring counts, e.g. "
-                        + "0.5 t(open) + 0.5 t(closed), each the median of its interleaved runs (components = 2); "
+                        + "0.5 t(open) + 0.5 t(closed), each the median of its own timed runs (components = 2); "
                         + "the path shown is that of the heavier component (the open one on ties)\n")
                 .append("- latency ratio = dynamic ms / dense ms (ratio of medians); pair ratio = median over the "
-                        + "interleaved pairs of their ratio (more robust to load from other processes)\n")
+                        + "rounds of dynamic / dense of the same round (more robust to load from other processes)\n")
                 .append("- granularity: spatial S (output pixels per cell side), map size for LAYER, groups G for "
                         + "CHANNEL; path: what the executor chose (DENSE = fallback or all gates open)\n\n")
                 .append("| stage | mode | gran | batch | density | MACs ratio | dense ms | dynamic ms | latency ratio |"

@@ -13,10 +13,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.block.GateSpec;
 import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.cost.BlockGeometry;
+import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionPath;
 import org.laudnet.core.exec.ExecutionResult;
@@ -71,11 +73,12 @@ public final class BlockProfile {
      * @param seed weight and mask seed
      * @param policy path policy of the gated blocks: AUTO profiles what the executor chooses, SPARSE the sparse
      *     path even where the executor would fall back to dense
+     * @param backends creates the engine backend the blocks run on (once; closed before returning)
      * @return the entries, in stage, mode, batch order
      * @throws IllegalArgumentException for a density outside (0, 1] or non-positive runs
      */
     public static List<Entry> run(List<BlockBenchmark.StageShape> stages, int[] batches, double density, int runs,
-            int warmup, long seed, PathPolicy policy) {
+            int warmup, long seed, PathPolicy policy, Function<NDManager, Backend<?>> backends) {
         if (!(density > 0 && density <= 1)) {
             throw new IllegalArgumentException("density must lie in (0, 1], got " + density);
         }
@@ -83,7 +86,10 @@ public final class BlockProfile {
             throw new IllegalArgumentException("runs must be positive, got " + runs);
         }
         List<Entry> out = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager()) {
+        if (backends == null) {
+            throw new IllegalArgumentException("backends must not be null");
+        }
+        try (NDManager manager = NDManager.newBaseManager(); Backend<?> backend = backends.apply(manager)) {
             ParameterStore ps = new ParameterStore(manager, false);
             for (BlockBenchmark.StageShape st : stages) {
                 BlockGeometry g = BlockGeometry.bottleneck(st.inChannels(), st.width(), st.size(), 1);
@@ -100,8 +106,7 @@ public final class BlockProfile {
                     GatedResidualBlock b = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec)
                             .optSeed(seed).build();
                     b.initialize(manager, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
-                    try (BlockExecutor ex = BlockExecutor.builder().setBlock(b).setManager(manager)
-                            .optParameterStore(ps).build()) {
+                    try (BlockExecutor ex = BlockBenchmark.executor(manager, ps, backend, b)) {
                         for (int batch : batches) {
                             ex.calibrate(batch);
                             Entry e = profile(manager, st, g, spec, ex, batch, density, runs, warmup, seed, policy);

@@ -1,15 +1,19 @@
 package org.laudnet.bench.cli;
 
+import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.laudnet.bench.blocks.BlockBenchmark;
 import org.laudnet.bench.blocks.BlockProfile;
 import org.laudnet.core.block.GateMode;
-import picocli.CommandLine;
+import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.PathPolicy;
+import org.laudnet.core.latency.cpu.CpuBackends;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,7 +52,8 @@ public final class BenchCommand implements Runnable {
 
     /** {@code bench blocks}: times ResNet-50 bottlenecks, dense against gated, and writes JSON and markdown. */
     @Command(name = "blocks", mixinStandardHelpOptions = true,
-            description = "Dense vs dynamic ResNet-50 bottlenecks (all four stages) on this CPU.")
+            description = "Dense vs dynamic ResNet-50 bottlenecks (all four stages) on this CPU, through one engine"
+                    + " backend (--backend).")
     public static final class Blocks implements Callable<Integer> {
 
         @CommandLine.Spec
@@ -61,12 +66,12 @@ public final class BenchCommand implements Runnable {
                 defaultValue = "docs/results/blocks-cpu.md")
         private Path markdown;
 
-        @Option(names = "--runs", description = "Timed runs per configuration (default: ${DEFAULT-VALUE}).",
-                defaultValue = "20")
+        @Option(names = "--runs", description = "Timed runs per configuration, each after an untimed primer call of"
+                + " the same executor (default: ${DEFAULT-VALUE}).", defaultValue = "12")
         private int runs;
 
-        @Option(names = "--warmup", description = "Warm-up runs per configuration (default: ${DEFAULT-VALUE}).",
-                defaultValue = "5")
+        @Option(names = "--warmup", description = "Untimed warm-up rounds per configuration (default:"
+                + " ${DEFAULT-VALUE}).", defaultValue = "2")
         private int warmup;
 
         @Option(names = "--batches", split = ",", description = "Batch sizes (default: ${DEFAULT-VALUE}).",
@@ -108,6 +113,11 @@ public final class BenchCommand implements Runnable {
                 defaultValue = "")
         private String note;
 
+        @Option(names = "--backend", defaultValue = CpuBackends.FASTEST,
+                description = "CPU backend the static and gated blocks run on: fastest (what an AUTO executor runs on"
+                        + " the CPU), djl-cpu, onednn, java (default: ${DEFAULT-VALUE}).")
+        private String backend;
+
         /** Runs the benchmark and writes the reports. */
         @Override
         public Integer call() throws Exception {
@@ -120,6 +130,9 @@ public final class BenchCommand implements Runnable {
                 OptionChecks.fraction(spec, "--densities", d);
             }
             OptionChecks.fraction(spec, "--profile-density", profileDensity);
+            LatencyCommand.checkBackendOption(spec, backend);
+            String name = backend;
+            Function<NDManager, Backend<?>> backends = m -> CpuBackends.create(name, m);
             List<BlockBenchmark.StageShape> shapes = new ArrayList<>();
             for (int st : stages) {
                 if (st < 1 || st > BlockBenchmark.RESNET50_STAGES.size()) {
@@ -140,14 +153,19 @@ public final class BenchCommand implements Runnable {
                 }
                 modeSet.add(mode);
             }
+            // refuse a backend that cannot run here before any timing
+            try (NDManager manager = NDManager.newBaseManager();
+                    Backend<?> b = LatencyCommand.backendOption(spec, backend, manager)) {
+                System.out.println("backend " + b.id() + ": " + b.description());
+            }
             BlockBenchmark.Config config = quick
                     ? new BlockBenchmark.Config(5, 2, new int[] {1}, new double[] {0.5, 1.0}, shapes, 42L, modeSet)
                     : new BlockBenchmark.Config(runs, warmup, batches, densities, shapes, 42L, modeSet);
-            BlockBenchmark bench = new BlockBenchmark(config);
+            BlockBenchmark bench = new BlockBenchmark(config, backends);
             List<BlockBenchmark.Row> rows = profileOnly ? List.of() : bench.run();
             List<BlockProfile.Entry> prof = profile || profileOnly
                     ? BlockProfile.run(shapes, config.batches(), profileDensity, config.runs(), config.warmup(), 42L,
-                            profilePolicy)
+                            profilePolicy, backends)
                     : List.of();
             bench.writeMarkdown(rows, prof, note, markdown);
             if (!profileOnly) {

@@ -205,6 +205,8 @@ class CliErrorsTest {
         l.add(c("bench blocks", Kind.BAD_VALUE, usage, "--runs must be positive, got -1", "--runs", "-1"));
         l.add(c("bench blocks", Kind.BAD_VALUE, usage, "--stages must lie in 1..4, got 5", "--stages", "5"));
         l.add(c("bench blocks", Kind.NOT_A_NUMBER, usage, "'x'", "--densities", "x"));
+        l.add(c("bench blocks", Kind.BAD_VALUE, usage, "--backend: backend must be one of [fastest, djl-cpu, java",
+                "--backend", "abacus"));
 
         String bn = "bench network";
         l.add(c(bn, Kind.MISSING_FILE, input, "--peer-onnx $MISSING: no such file", "--peer-onnx", "$MISSING"));
