@@ -21,7 +21,7 @@ import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ExecutionPath;
-import org.laudnet.core.exec.ExecutionResult;
+import org.laudnet.core.exec.ExecutionReport;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.exec.PhaseTimer;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * Where the time of one block call goes: runs the static block and the gated executors of each stage (LAYER,
  * SPATIAL S = 4 and 2, CHANNEL G = 4) at one density with a {@link PhaseTimer} attached, and reports the median
  * milliseconds of each phase (fastest run; gate, index, identity, conv1, gather, conv2, conv3, scatter) and of the whole call.
+ *
+ * <p>Each executor runs on an input imported once into its backend ({@link BlockExecutor#importInput}), as a block
+ * runs inside a network: no layout conversion is timed.
  *
  * <p>Masks are exact-fraction seeded masks as in {@link BlockBenchmark}; a LAYER call at batch 1 is profiled with
  * its sample open ({@code round(d * B)} open samples).
@@ -145,20 +148,20 @@ public final class BlockProfile {
             double[] total = new double[runs];
             Map<ExecutionPath, Integer> paths = new EnumMap<>(ExecutionPath.class);
             ex.setPhaseTimer(timer);
-            try {
+            // the input imported once: a call does what the block does inside a network (no layout conversion)
+            try (BlockExecutor.ResidentInput in = ex.importInput(x)) {
                 for (int i = -warmup; i < runs; i++) {
                     timer.reset();
                     long t0 = System.nanoTime();
-                    ExecutionResult res = mode == GateMode.NONE
-                            ? ex.run(x)
-                            : ex.runWithMasks(x, sm, cm, policy, true);
+                    ExecutionReport rep = mode == GateMode.NONE
+                            ? ex.run(in, PathPolicy.AUTO)
+                            : ex.runWithMasks(in, sm, cm, policy, true);
                     long t1 = System.nanoTime();
-                    res.output().close();
                     if (i < 0) {
                         continue;
                     }
                     total[i] = (t1 - t0) / 1e6;
-                    paths.merge(res.report().path(), 1, Integer::sum);
+                    paths.merge(rep.path(), 1, Integer::sum);
                     for (Map.Entry<String, Double> e : timer.millis().entrySet()) {
                         phases.computeIfAbsent(e.getKey(), k -> new double[runs])[i] = e.getValue();
                     }

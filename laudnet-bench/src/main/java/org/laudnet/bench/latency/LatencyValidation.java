@@ -21,7 +21,6 @@ import org.laudnet.core.block.GatedResidualBlock;
 import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.BlockExecutor;
-import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.PathPolicy;
 import org.laudnet.core.latency.BlockLatencyQuery;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
@@ -36,7 +35,8 @@ import org.laudnet.core.latency.cpu.TimingProtocol;
  *
  * <p>Measured: on the backend the profile was measured on (the caller checks that), an executor per block, gate spec
  * and batch size with {@link PathPolicy#AUTO} (its own path calibration done before timing), maskers evaluated as in
- * an inference call, densities imposed by exact seeded masks; the configurations of one executor are the alternatives
+ * an inference call, densities imposed by exact seeded masks, on an input imported once into the backend ({@link
+ * BlockExecutor#importInput}: no layout conversion is timed, as inside a network); the configurations of one executor are the alternatives
  * of one {@link TimingProtocol} measurement, the protocol of the calibration: each timed call right after an untimed
  * call of the same configuration, rounds over the configurations, the median. Predicted: {@link
  * CpuLatencyModel#dynamicLatencyMs} of the realised query, and for diagnosis {@link CpuLatencyModel#pathLatencyMs} of
@@ -243,12 +243,16 @@ public final class LatencyValidation {
                             .optParameterStore(ps).optBackend(backend).build()) {
                         ex.calibrate(batch);
                         NDArray x = sub.randomNormal(new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()));
-                        List<TimingProtocol.Call> calls = new ArrayList<>();
-                        for (Point p : group) {
-                            NDArray[] m = masks(sub, p, r);
-                            calls.add(() -> runOnce(ex, x, m));
+                        List<TimingProtocol.Result> res;
+                        try (BlockExecutor.ResidentInput in = ex.importInput(x)) {
+                            List<TimingProtocol.Call> calls = new ArrayList<>();
+                            for (Point p : group) {
+                                NDArray[] m = masks(sub, p, r);
+                                calls.add(() -> ex.runWithMasks(in, m[0], m[1], PathPolicy.AUTO, true).path()
+                                        .name());
+                            }
+                            res = protocol.measure(calls);
                         }
-                        List<TimingProtocol.Result> res = protocol.measure(calls);
                         for (int i = 0; i < group.size(); i++) {
                             rows.add(row(model, g, group.get(i).query(), res.get(i)));
                         }
@@ -273,19 +277,6 @@ public final class LatencyValidation {
         return new Row(label(g), q.mode(), q.mode() == GateMode.LAYER ? g.outHeight() : q.spatialGranularity(),
                 q.channelGroups(), q.batchSize(), q.mode() == GateMode.CHANNEL ? 1 : q.density(), q.channelDensity(),
                 model.dynamicLatencyMs(q), res.medianMs(), model.predictedPath(q).executionPath(), taken, takenMs);
-    }
-
-    /** One AUTO call with the gates evaluated, its output read back; returns the path taken. */
-    private static String runOnce(BlockExecutor ex, NDArray x, NDArray[] masks) {
-        ExecutionResult res = ex.runWithMasks(x, masks[0], masks[1], PathPolicy.AUTO, true);
-        try {
-            res.output().toFloatArray();
-            return res.report().path().name();
-        } finally {
-            if (res.output() != x) {
-                res.output().close();
-            }
-        }
     }
 
     private static NDArray[] masks(NDManager sub, Point p, Random r) {

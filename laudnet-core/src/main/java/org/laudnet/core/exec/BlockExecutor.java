@@ -27,6 +27,12 @@ import org.laudnet.core.util.Checks;
  * <p>Inputs are checked for shape (an empty batch is refused) but their values are not scanned: the executor times
  * blocks for calibration and benchmarks, where a scan per call would bias the measurement. Untrusted inputs enter
  * through {@link NetworkExecutor#run(NDArray)}, which refuses NaN and infinite values once per call.
+ *
+ * <p>A call on an {@link NDArray} converts the input into the backend's layout and the output back (for the oneDNN
+ * backend: NCHW arrays to {@code nhwc} native buffers and back), work that a block inside a network never does: there
+ * the previous block's output already is in the backend's layout. To time a block as it runs inside a network,
+ * {@link #importInput import} the input once and run on the {@link ResidentInput}: such a call converts nothing and
+ * returns only the report (its output stays in the backend and is released before the call returns).
  */
 public final class BlockExecutor implements AutoCloseable {
 
@@ -183,6 +189,102 @@ public final class BlockExecutor implements AutoCloseable {
         return impl.run(x, xs, masks, reusableReluInput, callPolicy, evaluateGates);
     }
 
+    /**
+     * Imports an input into this executor's backend once, for calls that time the block as it runs inside a network
+     * ({@link #run(ResidentInput, PathPolicy)}, {@link #runWithMasks(ResidentInput, NDArray, NDArray, PathPolicy,
+     * boolean)}). At most one input is resident per executor at a time; close it before importing the next (closing
+     * the executor closes it too). Calls never modify it.
+     *
+     * @param x block input {@code (B, Cin, Hin, Win)}
+     * @return the resident input
+     * @throws IllegalArgumentException if {@code x} does not match the geometry
+     * @throws IllegalStateException if another input is resident
+     */
+    public ResidentInput importInput(NDArray x) {
+        Nchw xs = checkInput(x, policy);
+        impl.importResident(x, xs);
+        return new ResidentInput(this, xs);
+    }
+
+    /**
+     * Runs the block on a resident input: gates by the eval rule, then the path the call's policy allows; nothing is
+     * converted, and the output is released before the call returns (its computation has completed).
+     *
+     * @param x an input resident in this executor
+     * @param callPolicy the path policy of this call
+     * @return the report
+     * @throws IllegalArgumentException if {@code x} is closed or belongs to another executor
+     */
+    public ExecutionReport run(ResidentInput x, PathPolicy callPolicy) {
+        Nchw xs = checkResident(x, callPolicy);
+        return impl.runResident(xs, null, callPolicy, false);
+    }
+
+    /**
+     * As {@link #runWithMasks(NDArray, NDArray, NDArray, PathPolicy, boolean)} on a resident input: nothing is
+     * converted, and the output is released before the call returns (its computation has completed).
+     *
+     * @param x an input resident in this executor
+     * @param spatialMask 0/1 spatial (or layer) mask {@code (B, gs, m, m)}, or null without a spatial gate
+     * @param channelMask 0/1 channel mask {@code (B, G)}, or null without a channel gate
+     * @param callPolicy the path policy of this call
+     * @param evaluateGates whether to run the maskers as {@link #run(NDArray)} does
+     * @return the report
+     * @throws IllegalArgumentException if {@code x} is closed or belongs to another executor, or for a missing,
+     *     superfluous or mis-shaped mask
+     */
+    public ExecutionReport runWithMasks(ResidentInput x, NDArray spatialMask, NDArray channelMask,
+            PathPolicy callPolicy, boolean evaluateGates) {
+        Nchw xs = checkResident(x, callPolicy);
+        int batch = xs.batch();
+        float[] cells = mask("spatialMask", spatialMask, spatialMaskShape(batch));
+        float[] channels = mask("channelMask", channelMask, channelMaskShape(batch));
+        return impl.runResident(xs, new Masks(plan, batch, cells, channels), callPolicy, evaluateGates);
+    }
+
+    private Nchw checkResident(ResidentInput x, PathPolicy callPolicy) {
+        checkOpen();
+        if (callPolicy == null) {
+            throw new IllegalArgumentException("policy must not be null");
+        }
+        if (x == null || x.owner != this) {
+            throw new IllegalArgumentException("x must be an input imported by this executor");
+        }
+        if (x.closed) {
+            throw new IllegalArgumentException("x is closed");
+        }
+        return x.shape;
+    }
+
+    /**
+     * A block input held in the executor's backend, in the layout its primitives read ({@link #importInput}). Not
+     * thread-safe: it belongs to its executor's thread.
+     */
+    public static final class ResidentInput implements AutoCloseable {
+        private final BlockExecutor owner;
+        private final Nchw shape;
+        private boolean closed;
+
+        private ResidentInput(BlockExecutor owner, Nchw shape) {
+            this.owner = owner;
+            this.shape = shape;
+        }
+
+        /** Returns the input's shape {@code (B, Cin, Hin, Win)}. */
+        public Shape getShape() {
+            return new Shape(shape.batch(), shape.channels(), shape.height(), shape.width());
+        }
+
+        /** Releases the input's backend memory; the executor may then import another. Idempotent. */
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                owner.impl.releaseResident();
+            }
+        }
+    }
+
     private static float[] mask(String name, NDArray mask, Optional<Shape> want) {
         if (want.isEmpty()) {
             if (mask != null) {
@@ -249,6 +351,8 @@ public final class BlockExecutor implements AutoCloseable {
         private final CalibrationStore calibrations;
         private final Calibrator calibrator;
         private PhaseTimer timer;
+        private Kernels.Scope<T> residentScope;
+        private T resident;
 
         Impl(Backend<T> backend, boolean ownsBackend, BlockPlan plan, int runs, long seed) {
             this.backend = backend;
@@ -291,7 +395,50 @@ public final class BlockExecutor implements AutoCloseable {
             }
         }
 
+        void importResident(NDArray x, Nchw xs) {
+            if (residentScope != null) {
+                throw new IllegalStateException("another input is resident in this executor; close it first");
+            }
+            Kernels.Scope<T> scope = k.openScope();
+            try {
+                resident = k.importArray(x, xs);
+            } catch (RuntimeException | Error e) {
+                scope.close();
+                throw e;
+            }
+            residentScope = scope;
+        }
+
+        void releaseResident() {
+            if (residentScope != null) {
+                Kernels.Scope<T> scope = residentScope;
+                residentScope = null;
+                resident = null;
+                scope.close();
+            }
+        }
+
+        ExecutionReport runResident(Nchw xs, Masks imposed, PathPolicy policy, boolean evaluateGates) {
+            List<BlockCalibration> cals = calibrations.forCall(xs.batch(), policy, !engine.candidates.isEmpty(),
+                    () -> measure(xs.batch()));
+            BlockCalibration cal = cals == null ? null : cals.get(0);
+            if (timer != null) {
+                timer.start();
+            }
+            try (Kernels.Scope<T> scope = k.openScope()) {
+                if (imposed != null && evaluateGates) {
+                    GateEvaluator.evaluate(k, engine.weights, resident, xs);
+                }
+                // never reused: a resident input serves many calls
+                BlockEngine.Outcome<T> o = engine.run(k, resident, xs, imposed, false, policy, cal, timer, null, 0);
+                // one value read back: the call has completed also on a backend that queues its work
+                k.exportHost(o.output(), 1);
+                return o.report();
+            }
+        }
+
         void close() {
+            releaseResident();
             k.close();
             if (ownsBackend) {
                 backend.close();

@@ -17,7 +17,6 @@ import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.exec.Backend;
 import org.laudnet.core.exec.BlockExecutor;
 import org.laudnet.core.exec.ConvWeights;
-import org.laudnet.core.exec.ExecutionResult;
 import org.laudnet.core.exec.Kernels;
 import org.laudnet.core.exec.Nchw;
 import org.laudnet.core.exec.PathPolicy;
@@ -32,7 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The measurements of a {@link CpuCalibrator} on one backend, every one by the {@link TimingProtocol}: operators
  * through the backend's {@link Kernels} (as the network engine runs the stem, pooling and head), and blocks through a
- * {@link BlockExecutor} on the backend, forced onto each path it may take. Path timings evaluate the block's gates
+ * {@link BlockExecutor} on the backend, forced onto each path it may take, on an input imported once into the
+ * backend ({@link BlockExecutor#importInput}): a timed call does what the block does inside a network, without the
+ * layout conversion of a call on an array. Path timings evaluate the block's gates
  * (discarding their decisions for the imposed masks), as an inference call does; each sample records which maskers ran
  * within its time. Not thread-safe; runs on the calling thread.
  */
@@ -131,25 +132,27 @@ final class BlockTimings {
             try (NDManager sub = manager.newSubManager()) {
                 NDArray x = sub.randomNormal(new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()));
                 double in = (double) batch * g.inChannels() * g.inHeight() * g.inWidth();
-                try (BlockExecutor ex = executor(manager, ps, backend, g, GateSpec.none())) {
-                    double t = time(() -> run(ex, x, null, null, PathPolicy.DENSE, false));
+                try (BlockExecutor ex = executor(manager, ps, backend, g, GateSpec.none());
+                        BlockExecutor.ResidentInput xr = ex.importInput(x)) {
+                    double t = time(() -> ex.run(xr, PathPolicy.DENSE).path().name());
                     out.add(CalibrationSample.of(CpuTerm.DENSE, BlockWork.dense(g, batch).vector(CpuTerm.DENSE), t));
                 }
                 for (GateSpec spec : specs) {
-                    try (BlockExecutor ex = executor(manager, ps, backend, g, spec)) {
+                    try (BlockExecutor ex = executor(manager, ps, backend, g, spec);
+                            BlockExecutor.ResidentInput xr = ex.importInput(x)) {
                         if (spec.mode() == GateMode.LAYER) {
                             NDArray closed = sub.zeros(new Shape(batch, 1, 1, 1));
                             // all gates closed: the branch is skipped under every policy
-                            double t = time(() -> run(ex, x, closed, null, PathPolicy.DENSE, true));
+                            double t = time(() -> run(ex, xr, closed, null, PathPolicy.DENSE, true));
                             out.add(new CalibrationSample(CpuTerm.SKIP, BlockWork.skip(g, batch).vector(CpuTerm.SKIP),
                                     t, in, 0));
                         }
-                        maskers(sub, x, ex, spec, in);
+                        maskers(sub, xr, ex, spec, in);
                         for (double d : densities) {
                             if (spec.mode() == GateMode.LAYER && batch == 1) {
                                 continue;
                             }
-                            paths(sub, x, g, spec, ex, backend.spatialSchedules(), batch, d, in, r);
+                            paths(sub, xr, g, spec, ex, backend.spatialSchedules(), batch, d, in, r);
                         }
                     }
                 }
@@ -163,7 +166,7 @@ final class BlockTimings {
      * the masker time is the median of the differences of the two calls of each round (adjacent in time, so they
      * share the machine's state), 0 if negative (the fit is on absolute error).
      */
-    private void maskers(NDManager sub, NDArray x, BlockExecutor ex, GateSpec spec, double in) {
+    private void maskers(NDManager sub, BlockExecutor.ResidentInput x, BlockExecutor ex, GateSpec spec, double in) {
         BlockGeometry g = ex.getGeometry();
         int batch = (int) x.getShape().get(0);
         CpuTerm term;
@@ -193,7 +196,7 @@ final class BlockTimings {
         out.add(CalibrationSample.of(term, new double[] {in}, Math.max(0, TimingProtocol.median(diff))));
     }
 
-    private void paths(NDManager sub, NDArray x, BlockGeometry g, GateSpec spec, BlockExecutor ex,
+    private void paths(NDManager sub, BlockExecutor.ResidentInput x, BlockGeometry g, GateSpec spec, BlockExecutor ex,
             Set<SpatialSchedule> schedules, int batch, double d, double in, Random r) {
         GateMode mode = spec.mode();
         BlockLatencyQuery q = CpuCalibrator.query(g, spec, batch, d);
@@ -286,17 +289,10 @@ final class BlockTimings {
         };
     }
 
-    /** One call through the executor, its output read back to the host; returns the path taken. */
-    static String run(BlockExecutor ex, NDArray x, NDArray sm, NDArray cm, PathPolicy policy, boolean gates) {
-        ExecutionResult res = ex.runWithMasks(x, sm, cm, policy, gates);
-        try {
-            res.output().toFloatArray();
-            return res.report().path().name();
-        } finally {
-            if (res.output() != x) {
-                res.output().close();
-            }
-        }
+    /** One call through the executor on a resident input (completed when it returns); returns the path taken. */
+    static String run(BlockExecutor ex, BlockExecutor.ResidentInput x, NDArray sm, NDArray cm, PathPolicy policy,
+            boolean gates) {
+        return ex.runWithMasks(x, sm, cm, policy, gates).path().name();
     }
 
     private double time(TimingProtocol.Call call) {

@@ -46,9 +46,12 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * term; older profiles lack a term and are refused with their version. Version 5: the profile names the backend
      * it was measured on ({@link Machine#backend()}) and holds the spatial schedule terms of that backend only (the
      * SPATIAL_HALO term added); the path terms include the maskers' evaluation as an inference call does, the
-     * masker terms' prediction subtracted; timings follow {@link TimingProtocol}.
+     * masker terms' prediction subtracted; timings follow {@link TimingProtocol}. Version 6: the block terms are
+     * timed on an input already in the backend's layout, as a block runs inside a network; version-5 terms also
+     * held the conversion of the input and output between DJL arrays and the backend's layout (for the oneDNN
+     * backend most of a small block's time) and are refused.
      */
-    public static final int FORMAT_VERSION = 5;
+    public static final int FORMAT_VERSION = 6;
 
     /** File name of the profile in the LAUDNet home ({@link #defaultLocation()}). */
     public static final String DEFAULT_FILE_NAME = "cpu-profile.json";

@@ -28,7 +28,7 @@ class CpuLatencyProfileTest {
             assertEquals(p.term(t), back.term(t), t.name());
         }
         assertEquals(0.5, back.term(CpuTerm.SPATIAL_WINDOWS).coefficient("patterns"), 0);
-        assertTrue(Files.readString(f).contains("\"formatVersion\": 5"));
+        assertTrue(Files.readString(f).contains("\"formatVersion\": 6"));
         assertEquals("djl-cpu", back.machine().backend());
         assertEquals("djl-cpu test backend", back.machine().backendDescription());
         assertEquals(p.spatialSchedules(), back.spatialSchedules());
@@ -64,10 +64,15 @@ class CpuLatencyProfileTest {
         String json = CpuLatencyModelTest.handProfile().toJson();
         // format 4: no backend, the spatial terms of the DJL backend only; refused with its version
         ProfileFormatException v4 = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
-                json.replace("\"formatVersion\": 5", "\"formatVersion\": 4"), "v4.json"));
-        assertTrue(v4.getMessage().startsWith("v4.json: formatVersion 4 is not supported (this build reads version 5)"),
+                json.replace("\"formatVersion\": 6", "\"formatVersion\": 4"), "v4.json"));
+        assertTrue(v4.getMessage().startsWith("v4.json: formatVersion 4 is not supported (this build reads version 6)"),
                 v4.getMessage());
         assertTrue(v4.getMessage().contains("recalibrate"), v4.getMessage());
+        // format 5: the same terms, but timed with the conversion of arrays into the backend's layout
+        ProfileFormatException v5 = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
+                json.replace("\"formatVersion\": 6", "\"formatVersion\": 5"), "v5.json"));
+        assertTrue(v5.getMessage().startsWith("v5.json: formatVersion 5 is not supported (this build reads version 6)"),
+                v5.getMessage());
         String noBackend = json.replaceFirst("\"backend\": \"djl-cpu\",", "");
         assertTrue(noBackend.length() < json.length());
         ProfileFormatException b = assertThrows(ProfileFormatException.class,
@@ -82,14 +87,14 @@ class CpuLatencyProfileTest {
 
     @Test
     void unknownVersionMissingFileAndBadJsonAreClearErrors(@TempDir Path dir) throws Exception {
-        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 5",
+        String json = CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 6",
                 "\"formatVersion\": 7");
         ProfileFormatException e = assertThrows(ProfileFormatException.class,
                 () -> CpuLatencyProfile.fromJson(json, "p.json"));
         assertTrue(e.getMessage().contains("p.json") && e.getMessage().contains("formatVersion 7"), e.getMessage());
         // a profile of format 3 (before the CHANNEL_UNION term) is refused with the version, not misread
         ProfileFormatException old = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
-                CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 5", "\"formatVersion\": 3"),
+                CpuLatencyModelTest.handProfile().toJson().replace("\"formatVersion\": 6", "\"formatVersion\": 3"),
                 "old.json"));
         assertTrue(old.getMessage().contains("old.json") && old.getMessage().contains("formatVersion 3"),
                 old.getMessage());
@@ -129,7 +134,7 @@ class CpuLatencyProfileTest {
                 () -> CpuLatencyProfile.fromJson(twice, "twice.json"));
         assertTrue(d.getMessage().contains("twice.json: the name $.terms.POOL appears twice"), d.getMessage());
         ProfileFormatException v = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
-                json.replace("\"formatVersion\": 5", "\"formatVersion\": 2.5"), "v.json"));
+                json.replace("\"formatVersion\": 6", "\"formatVersion\": 2.5"), "v.json"));
         assertTrue(v.getMessage().contains("formatVersion must be an integer, got 2.5"), v.getMessage());
         ProfileFormatException c = assertThrows(ProfileFormatException.class, () -> CpuLatencyProfile.fromJson(
                 json.replaceFirst("\"coefficients\": \\[", "\"coefficients\": [NaN, "), "nan.json"));
