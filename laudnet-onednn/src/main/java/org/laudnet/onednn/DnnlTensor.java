@@ -80,6 +80,29 @@ public final class DnnlTensor {
         return out;
     }
 
+    /**
+     * Returns the first {@code count} values in NCHW order, reading only those from the {@code nhwc} buffer (a
+     * read-back that only confirms a result exists costs nothing beyond it).
+     *
+     * @param count how many values, in {@code [0, shape.size()]}
+     * @return the values
+     */
+    float[] toNchw(int count) {
+        if (count == shape.size()) {
+            return toNchw();
+        }
+        int c = shape.channels();
+        int hw = shape.height() * shape.width();
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            int b = i / (c * hw);
+            int ch = i / hw % c;
+            int p = i % hw;
+            out[i] = buf.get(b * c * hw + p * c + ch);
+        }
+        return out;
+    }
+
     /** Returns the nhwc values (the first {@code shape.size()}). */
     float[] values() {
         float[] v = new float[shape.size()];

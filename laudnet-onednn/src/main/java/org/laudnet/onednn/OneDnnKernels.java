@@ -214,8 +214,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
             throw new IllegalArgumentException("count must be in [0, " + t.shape.size() + "] (the tensor's size), got "
                     + count);
         }
-        float[] all = t.toNchw();
-        return count == all.length ? all : java.util.Arrays.copyOf(all, count);
+        return t.toNchw(count);
     }
 
     /**
@@ -595,6 +594,15 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         reluInto(identity, acc, shape.size());
         acc.identity = identity;
         return acc;
+    }
+
+    /** The identity itself as the accumulator: it is non-negative, so it already holds {@code ReLU(identity)}. */
+    @Override
+    public DnnlTensor spatialBeginInPlace(DnnlTensor identity, Nchw shape) {
+        ensureOpen();
+        requireTensor("identity", identity, shape);
+        identity.identity = identity;
+        return identity;
     }
 
     /**

@@ -46,6 +46,20 @@ class OneDnnKernelsTest {
     }
 
     @Test
+    void aPartialReadBackIsThePrefixOfTheNchwValues() {
+        Nchw xs = new Nchw(2, 5, 3, 4);
+        float[] x = random(xs.size(), 11);
+        try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+            DnnlTensor t = k.importHost(x, xs);
+            assertClose(x, k.exportHost(t, xs.size()), 0, "whole tensor");
+            for (int count : new int[] {0, 1, 7, 12, 13, 60, xs.size() - 1}) {
+                assertClose(java.util.Arrays.copyOf(x, count), k.exportHost(t, count), 0, "first " + count);
+            }
+            assertThrows(IllegalArgumentException.class, () -> k.exportHost(t, xs.size() + 1));
+        }
+    }
+
+    @Test
     void convolutionsWithFusedResidualAndReluMatchTheReference() {
         int[][] cases = {
             // out, in, k, stride, pad, groups, H

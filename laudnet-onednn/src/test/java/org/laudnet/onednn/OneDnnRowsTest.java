@@ -114,10 +114,16 @@ class OneDnnRowsTest {
                 int[] mask = (int[]) mk[1];
                 String what = sh + ", " + mk[0];
                 PatchPlan plan = PatchPlan.fromMask(mask, sh.batch, g);
-                for (boolean se : new boolean[] {false, true}) {
-                    float[][] want = maskedDense(x, xs, f1, f2, f3, identity, mask, g, se ? seLogits : null);
+                for (int variant = 0; variant < 3; variant++) {
+                    boolean se = variant == 1;
+                    // variant 2: a non-negative identity handed over, accumulated in place
+                    boolean inPlace = variant == 2;
+                    float[] id = inPlace ? abs(identity) : identity;
+                    float[][] want = maskedDense(x, xs, f1, f2, f3, id, mask, g, se ? seLogits : null);
                     try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
-                        DnnlTensor acc = k.spatialBegin(k.importHost(identity, os), os);
+                        DnnlTensor idt = k.importHost(id, os);
+                        DnnlTensor acc = inPlace ? k.spatialBeginInPlace(idt, os) : k.spatialBegin(idt, os);
+                        assertEquals(inPlace, acc == idt, what + ": in place");
                         DnnlTensor rows = k.windowsConv1(k.importHost(x, xs), xs, plan, w1, SpatialSchedule.ROWS);
                         assertEquals(1, rows.shape.width(), "M1 rows are marked by their width 1");
                         DnnlTensor p = k.patchConv3x3Relu(rows, plan, w2);
@@ -129,11 +135,20 @@ class OneDnnRowsTest {
                         }
                         k.patchConv1x1Add(p, plan, w3, acc);
                         assertClose(want[0], k.exportHost(k.spatialEnd(acc, os), os.size()), 1e-5,
-                                what + (se ? ", squeeze-excitation" : "") + ": block output");
+                                what + (se ? ", squeeze-excitation" : "") + (inPlace ? ", in place" : "")
+                                        + ": block output");
                     }
                 }
             }
         }
+    }
+
+    private static float[] abs(float[] v) {
+        float[] a = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            a[i] = Math.abs(v[i]);
+        }
+        return a;
     }
 
     /**

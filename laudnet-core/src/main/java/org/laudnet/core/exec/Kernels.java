@@ -319,6 +319,20 @@ public interface Kernels<T> extends AutoCloseable {
     T spatialBegin(T identity, Nchw shape);
 
     /**
+     * Starts a spatial block output over a non-negative identity that the caller hands over (an identity block's
+     * input that no later primitive reads: the network engine's input reuse): the accumulator may be {@code identity}
+     * itself, which then holds {@code ReLU(identity) = identity} already and receives the active positions' results in
+     * place. The default copies, as {@link #spatialBegin} does.
+     *
+     * @param identity NCHW, non-negative; may be overwritten (and is, by a backend that accumulates in place)
+     * @param shape its shape {@code (B, Cout, Hout, Wout)}
+     * @return the accumulator (opaque; possibly {@code identity} itself)
+     */
+    default T spatialBeginInPlace(T identity, Nchw shape) {
+        return spatialBegin(identity, shape);
+    }
+
+    /**
      * Adds {@code conv3(patch) + b3} to the accumulator at every output position of every listed patch. Between
      * {@link #spatialBegin} and {@link #spatialEnd} each position receives at most one addition.
      *

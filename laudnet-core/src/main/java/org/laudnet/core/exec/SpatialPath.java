@@ -45,7 +45,9 @@ final class SpatialPath implements BlockPath {
         Kernels<T> k = c.k;
         BlockGeometry g = c.plan.geometry();
         SpatialGeometry geometry = SpatialGeometry.of(g.inHeight(), g.inWidth(), g.conv2Stride(), c.plan.granularity());
-        T acc = k.spatialBegin(c.identity(), c.outShape);
+        // a handed-over non-negative input of an identity block is its own ReLU: accumulate into it, no copy; every
+        // read of x (conv1 of each pattern's samples) precedes the writes into those samples' positions
+        T acc = c.reuse ? k.spatialBeginInPlace(c.x, c.outShape) : k.spatialBegin(c.identity(), c.outShape);
         Map<BitSet, int[]> patterns = c.masks.patterns();
         for (Map.Entry<BitSet, int[]> e : patterns.entrySet()) {
             int[] samples = patterns.size() == 1 ? null : e.getValue();
