@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * SPATIAL S = 4 and 2, CHANNEL G = 4) at one density with a {@link PhaseTimer} attached, and reports the median
  * milliseconds of each phase (fastest run; gate, index, identity, conv1, gather, conv2, conv3, scatter) and of the whole call.
  *
- * <p>Each executor runs on an input imported once into its backend ({@link BlockExecutor#importInput}), as a block
- * runs inside a network: no layout conversion is timed.
+ * <p>Each executor runs on a non-negative input imported once into its backend and handed over to every call
+ * ({@link BlockExecutor#handOverInput}), restored between calls outside the timing, as a block runs inside a network:
+ * no layout conversion is timed.
  *
  * <p>Masks are exact-fraction seeded masks as in {@link BlockBenchmark}; a LAYER call at batch 1 is profiled with
  * its sample open ({@code round(d * B)} open samples).
@@ -130,7 +131,7 @@ public final class BlockProfile {
         GateMode mode = spec.mode();
         try (NDManager sub = manager.newSubManager()) {
             NDArray x = sub.randomNormal(0, 1, new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()),
-                    DataType.FLOAT32);
+                    DataType.FLOAT32).maximum(0f);
             NDArray sm = null;
             NDArray cm = null;
             if (mode.hasSpatialGate()) {
@@ -148,9 +149,10 @@ public final class BlockProfile {
             double[] total = new double[runs];
             Map<ExecutionPath, Integer> paths = new EnumMap<>(ExecutionPath.class);
             ex.setPhaseTimer(timer);
-            // the input imported once: a call does what the block does inside a network (no layout conversion)
-            try (BlockExecutor.ResidentInput in = ex.importInput(x)) {
+            // the input imported once and handed over: a call does what the block does inside a network
+            try (BlockExecutor.ResidentInput in = ex.handOverInput(x)) {
                 for (int i = -warmup; i < runs; i++) {
+                    in.refresh();
                     timer.reset();
                     long t0 = System.nanoTime();
                     ExecutionReport rep = mode == GateMode.NONE

@@ -35,8 +35,9 @@ import org.laudnet.core.latency.cpu.TimingProtocol;
  *
  * <p>Measured: on the backend the profile was measured on (the caller checks that), an executor per block, gate spec
  * and batch size with {@link PathPolicy#AUTO} (its own path calibration done before timing), maskers evaluated as in
- * an inference call, densities imposed by exact seeded masks, on an input imported once into the backend ({@link
- * BlockExecutor#importInput}: no layout conversion is timed, as inside a network); the configurations of one executor are the alternatives
+ * an inference call, densities imposed by exact seeded masks, on a non-negative input imported once into the backend
+ * and handed over to every call ({@link BlockExecutor#handOverInput}: no layout conversion or copy of the input is
+ * timed, as inside a network); the configurations of one executor are the alternatives
  * of one {@link TimingProtocol} measurement, the protocol of the calibration: each timed call right after an untimed
  * call of the same configuration, rounds over the configurations, the median. Predicted: {@link
  * CpuLatencyModel#dynamicLatencyMs} of the realised query, and for diagnosis {@link CpuLatencyModel#pathLatencyMs} of
@@ -242,14 +243,15 @@ public final class LatencyValidation {
                     try (BlockExecutor ex = BlockExecutor.builder().setBlock(block).setManager(sub)
                             .optParameterStore(ps).optBackend(backend).build()) {
                         ex.calibrate(batch);
-                        NDArray x = sub.randomNormal(new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()));
+                        NDArray x = sub.randomNormal(new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()))
+                                .maximum(0f);
                         List<TimingProtocol.Result> res;
-                        try (BlockExecutor.ResidentInput in = ex.importInput(x)) {
+                        try (BlockExecutor.ResidentInput in = ex.handOverInput(x)) {
                             List<TimingProtocol.Call> calls = new ArrayList<>();
                             for (Point p : group) {
                                 NDArray[] m = masks(sub, p, r);
-                                calls.add(() -> ex.runWithMasks(in, m[0], m[1], PathPolicy.AUTO, true).path()
-                                        .name());
+                                calls.add(TimingProtocol.Call.of(in::refresh,
+                                        () -> ex.runWithMasks(in, m[0], m[1], PathPolicy.AUTO, true).path().name()));
                             }
                             res = protocol.measure(calls);
                         }

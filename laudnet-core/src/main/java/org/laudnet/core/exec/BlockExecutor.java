@@ -32,7 +32,10 @@ import org.laudnet.core.util.Checks;
  * backend: NCHW arrays to {@code nhwc} native buffers and back), work that a block inside a network never does: there
  * the previous block's output already is in the backend's layout. To time a block as it runs inside a network,
  * {@link #importInput import} the input once and run on the {@link ResidentInput}: such a call converts nothing and
- * returns only the report (its output stays in the backend and is released before the call returns).
+ * returns only the report (its output stays in the backend and is released before the call returns). Inside a
+ * network the engine also hands a block its input to overwrite (the previous block's ReLU output, which no later
+ * operation reads): {@link #handOverInput} models that, with {@link ResidentInput#refresh} restoring the input
+ * between calls.
  */
 public final class BlockExecutor implements AutoCloseable {
 
@@ -202,8 +205,34 @@ public final class BlockExecutor implements AutoCloseable {
      */
     public ResidentInput importInput(NDArray x) {
         Nchw xs = checkInput(x, policy);
-        impl.importResident(x, xs);
-        return new ResidentInput(this, xs);
+        impl.importResident(x, xs, null);
+        return new ResidentInput(this, xs, false);
+    }
+
+    /**
+     * Imports a non-negative input that each call may overwrite, as a block's input inside a network (the previous
+     * block's ReLU output, handed over because no later operation reads it): an identity block then accumulates its
+     * output into the input instead of copying it first. After each call the input is consumed; {@link
+     * ResidentInput#refresh} restores it from a host copy taken here (outside any timing), and a call on a consumed
+     * input is refused. At most one input is resident per executor at a time.
+     *
+     * @param x block input {@code (B, Cin, Hin, Win)}, every value non-negative
+     * @return the resident input
+     * @throws IllegalArgumentException if {@code x} does not match the geometry or holds a negative or NaN value
+     *     (named with its index)
+     * @throws IllegalStateException if another input is resident
+     */
+    public ResidentInput handOverInput(NDArray x) {
+        Nchw xs = checkInput(x, policy);
+        float[] values = x.toType(DataType.FLOAT32, false).toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            if (!(values[i] >= 0)) {
+                throw new IllegalArgumentException("a handed-over input must be non-negative (a ReLU output), got "
+                        + values[i] + " at index " + i);
+            }
+        }
+        impl.importResident(x, xs, values);
+        return new ResidentInput(this, xs, true);
     }
 
     /**
@@ -214,10 +243,12 @@ public final class BlockExecutor implements AutoCloseable {
      * @param callPolicy the path policy of this call
      * @return the report
      * @throws IllegalArgumentException if {@code x} is closed or belongs to another executor
+     * @throws IllegalStateException if {@code x} is a handed-over input that a call consumed and that was not
+     *     {@link ResidentInput#refresh refreshed} since
      */
     public ExecutionReport run(ResidentInput x, PathPolicy callPolicy) {
         Nchw xs = checkResident(x, callPolicy);
-        return impl.runResident(xs, null, callPolicy, false);
+        return impl.runResident(xs, null, callPolicy, false, x.handedOver);
     }
 
     /**
@@ -232,6 +263,8 @@ public final class BlockExecutor implements AutoCloseable {
      * @return the report
      * @throws IllegalArgumentException if {@code x} is closed or belongs to another executor, or for a missing,
      *     superfluous or mis-shaped mask
+     * @throws IllegalStateException if {@code x} is a handed-over input that a call consumed and that was not
+     *     {@link ResidentInput#refresh refreshed} since
      */
     public ExecutionReport runWithMasks(ResidentInput x, NDArray spatialMask, NDArray channelMask,
             PathPolicy callPolicy, boolean evaluateGates) {
@@ -239,7 +272,8 @@ public final class BlockExecutor implements AutoCloseable {
         int batch = xs.batch();
         float[] cells = mask("spatialMask", spatialMask, spatialMaskShape(batch));
         float[] channels = mask("channelMask", channelMask, channelMaskShape(batch));
-        return impl.runResident(xs, new Masks(plan, batch, cells, channels), callPolicy, evaluateGates);
+        return impl.runResident(xs, new Masks(plan, batch, cells, channels), callPolicy, evaluateGates,
+                x.handedOver);
     }
 
     private Nchw checkResident(ResidentInput x, PathPolicy callPolicy) {
@@ -257,17 +291,40 @@ public final class BlockExecutor implements AutoCloseable {
     }
 
     /**
-     * A block input held in the executor's backend, in the layout its primitives read ({@link #importInput}). Not
-     * thread-safe: it belongs to its executor's thread.
+     * A block input held in the executor's backend, in the layout its primitives read ({@link #importInput}, or
+     * {@link #handOverInput} for one that calls may overwrite). Not thread-safe: it belongs to its executor's thread.
      */
     public static final class ResidentInput implements AutoCloseable {
         private final BlockExecutor owner;
         private final Nchw shape;
+        private final boolean handedOver;
         private boolean closed;
 
-        private ResidentInput(BlockExecutor owner, Nchw shape) {
+        private ResidentInput(BlockExecutor owner, Nchw shape, boolean handedOver) {
             this.owner = owner;
             this.shape = shape;
+            this.handedOver = handedOver;
+        }
+
+        /** Returns whether calls may overwrite this input ({@link BlockExecutor#handOverInput}). */
+        public boolean isHandedOver() {
+            return handedOver;
+        }
+
+        /**
+         * Restores a handed-over input from its host copy, so that the next call sees the values it was imported
+         * with; nothing to do for an input that calls never overwrite.
+         *
+         * @throws IllegalStateException if the input or its executor is closed
+         */
+        public void refresh() {
+            if (closed) {
+                throw new IllegalStateException("the resident input is closed");
+            }
+            owner.checkOpen();
+            if (handedOver) {
+                owner.impl.refreshResident(shape);
+            }
         }
 
         /** Returns the input's shape {@code (B, Cin, Hin, Win)}. */
@@ -353,6 +410,9 @@ public final class BlockExecutor implements AutoCloseable {
         private PhaseTimer timer;
         private Kernels.Scope<T> residentScope;
         private T resident;
+        /** The host copy of a handed-over input (null for an input calls never overwrite). */
+        private float[] residentValues;
+        private boolean residentConsumed;
 
         Impl(Backend<T> backend, boolean ownsBackend, BlockPlan plan, int runs, long seed) {
             this.backend = backend;
@@ -395,18 +455,30 @@ public final class BlockExecutor implements AutoCloseable {
             }
         }
 
-        void importResident(NDArray x, Nchw xs) {
+        void importResident(NDArray x, Nchw xs, float[] handedOverValues) {
             if (residentScope != null) {
                 throw new IllegalStateException("another input is resident in this executor; close it first");
             }
             Kernels.Scope<T> scope = k.openScope();
             try {
-                resident = k.importArray(x, xs);
+                resident = handedOverValues == null ? k.importArray(x, xs) : k.importHost(handedOverValues, xs);
             } catch (RuntimeException | Error e) {
                 scope.close();
                 throw e;
             }
             residentScope = scope;
+            residentValues = handedOverValues;
+            residentConsumed = false;
+        }
+
+        void refreshResident(Nchw xs) {
+            if (!residentConsumed) {
+                return;
+            }
+            // a call may have overwritten the tensor: a fresh one from the host copy, in a fresh outer scope
+            float[] values = residentValues;
+            releaseResident();
+            importResident(null, xs, values);
         }
 
         void releaseResident() {
@@ -414,11 +486,17 @@ public final class BlockExecutor implements AutoCloseable {
                 Kernels.Scope<T> scope = residentScope;
                 residentScope = null;
                 resident = null;
+                residentValues = null;
                 scope.close();
             }
         }
 
-        ExecutionReport runResident(Nchw xs, Masks imposed, PathPolicy policy, boolean evaluateGates) {
+        ExecutionReport runResident(Nchw xs, Masks imposed, PathPolicy policy, boolean evaluateGates,
+                boolean handedOver) {
+            if (handedOver && residentConsumed) {
+                throw new IllegalStateException("the handed-over input was consumed by the previous call; refresh it"
+                        + " first");
+            }
             List<BlockCalibration> cals = calibrations.forCall(xs.batch(), policy, !engine.candidates.isEmpty(),
                     () -> measure(xs.batch()));
             BlockCalibration cal = cals == null ? null : cals.get(0);
@@ -429,8 +507,10 @@ public final class BlockExecutor implements AutoCloseable {
                 if (imposed != null && evaluateGates) {
                     GateEvaluator.evaluate(k, engine.weights, resident, xs);
                 }
-                // never reused: a resident input serves many calls
-                BlockEngine.Outcome<T> o = engine.run(k, resident, xs, imposed, false, policy, cal, timer, null, 0);
+                // a preserved input serves many calls; a handed-over one is the network engine's case
+                residentConsumed = handedOver;
+                BlockEngine.Outcome<T> o = engine.run(k, resident, xs, imposed, handedOver, policy, cal, timer,
+                        null, 0);
                 // one value read back: the call has completed also on a backend that queues its work
                 k.exportHost(o.output(), 1);
                 return o.report();

@@ -1,6 +1,7 @@
 package org.laudnet.core.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,8 +19,10 @@ import org.laudnet.core.testing.ManagedTest;
 import org.laudnet.core.testing.TestArrays;
 
 /**
- * {@link BlockExecutor#importInput}: a call on a resident input takes the path and does the work of the same call on
- * the array (same report), leaves the input as it was, and the resident input's lifetime is checked.
+ * {@link BlockExecutor#importInput} and {@link BlockExecutor#handOverInput}: a call on a resident input takes the path
+ * and does the work of the same call on the array (same report); a preserved input serves any number of calls, a
+ * handed-over one a call per {@link BlockExecutor.ResidentInput#refresh}; the array it came from is untouched; the
+ * resident input's lifetime and arguments are checked.
  */
 class BlockExecutorResidentInputTest extends ManagedTest {
 
@@ -67,6 +70,64 @@ class BlockExecutorResidentInputTest extends ManagedTest {
                 } finally {
                     backend.close();
                 }
+            }
+        }
+    }
+
+    @Test
+    void aHandedOverInputIsConsumedByEachCallAndRestoredByRefresh() {
+        int batch = 2;
+        NDArray x = TestArrays.randn(m, 6, new Shape(batch, G.inChannels(), G.inHeight(), G.inWidth())).abs();
+        for (GateSpec spec : List.of(GateSpec.spatial(2), GateSpec.layer(), GateSpec.none())) {
+            GatedResidualBlock b = block(spec);
+            for (Backend<?> backend : List.of(DjlBackend.create(m), new ReferenceBackend())) {
+                try (BlockExecutor ex = BlockExecutor.builder().setBlock(b).setManager(m).optBackend(backend).build()) {
+                    NDArray before = ex.run(x).output();
+                    NDArray sm = ex.spatialMaskShape(batch).map(s -> TestArrays.randomMask(m, 9, s, 0.5)).orElse(null);
+                    try (BlockExecutor.ResidentInput in = ex.handOverInput(x)) {
+                        assertTrue(in.isHandedOver());
+                        in.refresh();
+                        for (PathPolicy p : List.of(PathPolicy.DENSE, PathPolicy.SPARSE, PathPolicy.AUTO)) {
+                            String what = spec.mode() + " " + backend.id() + " " + p;
+                            ExecutionReport onArray = ex.runWithMasks(x, sm, null, p, true).report();
+                            for (int call = 0; call < 2; call++) {
+                                ExecutionReport handed = ex.runWithMasks(in, sm, null, p, true);
+                                assertEquals(onArray.path(), handed.path(), what);
+                                assertEquals(onArray.macsRatio(), handed.macsRatio(), 1e-12, what);
+                                IllegalStateException consumed = assertThrows(IllegalStateException.class,
+                                        () -> ex.runWithMasks(in, sm, null, p, true));
+                                assertTrue(consumed.getMessage().contains("refresh it first"), consumed.getMessage());
+                                in.refresh();
+                            }
+                        }
+                    }
+                    // the array the input was taken from is untouched
+                    TestArrays.assertClose(before, ex.run(x).output(), 0, spec + " " + backend.id());
+                } finally {
+                    backend.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlyNonNegativeInputsAreHandedOver() {
+        NDArray x = TestArrays.randn(m, 7, new Shape(1, G.inChannels(), G.inHeight(), G.inWidth())).abs();
+        float[] v = x.toFloatArray();
+        v[37] = -0.5f;
+        NDArray negative = m.create(v, x.getShape());
+        try (BlockExecutor ex = BlockExecutor.builder().setBlock(block(GateSpec.spatial(2))).setManager(m).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ex.handOverInput(negative));
+            assertTrue(e.getMessage().contains("-0.5 at index 37"), e.getMessage());
+            // refused before anything was imported: another input may be imported now
+            try (BlockExecutor.ResidentInput in = ex.importInput(negative)) {
+                assertFalse(in.isHandedOver());
+                in.refresh();
+                ex.run(in, PathPolicy.AUTO);
+                ex.run(in, PathPolicy.AUTO);
+                in.close();
+                assertThrows(IllegalStateException.class, in::refresh);
             }
         }
     }

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * The measurements of a {@link CpuCalibrator} on one backend, every one by the {@link TimingProtocol}: operators
  * through the backend's {@link Kernels} (as the network engine runs the stem, pooling and head), and blocks through a
  * {@link BlockExecutor} on the backend, forced onto each path it may take, on an input imported once into the
- * backend ({@link BlockExecutor#importInput}): a timed call does what the block does inside a network, without the
- * layout conversion of a call on an array. Path timings evaluate the block's gates
+ * backend and handed over to every call ({@link BlockExecutor#handOverInput}, a non-negative input restored between
+ * calls outside the timing): a timed call does what the block does inside a network, without the layout conversion of
+ * a call on an array or a copy of the input. Path timings evaluate the block's gates
  * (discarding their decisions for the imposed masks), as an inference call does; each sample records which maskers ran
  * within its time. Not thread-safe; runs on the calling thread.
  */
@@ -130,20 +131,22 @@ final class BlockTimings {
             int[] batches, double[] densities, Random r) {
         for (int batch : batches) {
             try (NDManager sub = manager.newSubManager()) {
-                NDArray x = sub.randomNormal(new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()));
+                // a block's input inside a network is the previous block's ReLU output
+                NDArray x = sub.randomNormal(new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth())).maximum(0f);
                 double in = (double) batch * g.inChannels() * g.inHeight() * g.inWidth();
                 try (BlockExecutor ex = executor(manager, ps, backend, g, GateSpec.none());
-                        BlockExecutor.ResidentInput xr = ex.importInput(x)) {
-                    double t = time(() -> ex.run(xr, PathPolicy.DENSE).path().name());
+                        BlockExecutor.ResidentInput xr = ex.handOverInput(x)) {
+                    double t = time(TimingProtocol.Call.of(xr::refresh, () -> ex.run(xr, PathPolicy.DENSE).path()
+                            .name()));
                     out.add(CalibrationSample.of(CpuTerm.DENSE, BlockWork.dense(g, batch).vector(CpuTerm.DENSE), t));
                 }
                 for (GateSpec spec : specs) {
                     try (BlockExecutor ex = executor(manager, ps, backend, g, spec);
-                            BlockExecutor.ResidentInput xr = ex.importInput(x)) {
+                            BlockExecutor.ResidentInput xr = ex.handOverInput(x)) {
                         if (spec.mode() == GateMode.LAYER) {
                             NDArray closed = sub.zeros(new Shape(batch, 1, 1, 1));
                             // all gates closed: the branch is skipped under every policy
-                            double t = time(() -> run(ex, xr, closed, null, PathPolicy.DENSE, true));
+                            double t = time(call(ex, xr, closed, null, PathPolicy.DENSE, true));
                             out.add(new CalibrationSample(CpuTerm.SKIP, BlockWork.skip(g, batch).vector(CpuTerm.SKIP),
                                     t, in, 0));
                         }
@@ -185,8 +188,8 @@ final class BlockTimings {
         NDArray smf = sm;
         NDArray cmf = cm;
         List<TimingProtocol.Result> res = protocol.measure(List.of(
-                () -> run(ex, x, smf, cmf, PathPolicy.DENSE, true),
-                () -> run(ex, x, smf, cmf, PathPolicy.DENSE, false)));
+                call(ex, x, smf, cmf, PathPolicy.DENSE, true),
+                call(ex, x, smf, cmf, PathPolicy.DENSE, false)));
         double[] with = res.get(0).timesMs();
         double[] without = res.get(1).timesMs();
         double[] diff = new double[with.length];
@@ -263,7 +266,7 @@ final class BlockTimings {
         NDArray cmf = cm;
         List<TimingProtocol.Call> calls = new ArrayList<>();
         for (PathPolicy p : policies) {
-            calls.add(() -> run(ex, x, smf, cmf, p, true));
+            calls.add(call(ex, x, smf, cmf, p, true));
         }
         List<TimingProtocol.Result> res = protocol.measure(calls);
         double spatialIn = mode.hasSpatialGate() ? in : 0;
@@ -289,10 +292,13 @@ final class BlockTimings {
         };
     }
 
-    /** One call through the executor on a resident input (completed when it returns); returns the path taken. */
-    static String run(BlockExecutor ex, BlockExecutor.ResidentInput x, NDArray sm, NDArray cm, PathPolicy policy,
-            boolean gates) {
-        return ex.runWithMasks(x, sm, cm, policy, gates).path().name();
+    /**
+     * One call through the executor on a resident input (completed when it returns; the path taken is its label),
+     * the input restored before it, outside the timing.
+     */
+    static TimingProtocol.Call call(BlockExecutor ex, BlockExecutor.ResidentInput x, NDArray sm, NDArray cm,
+            PathPolicy policy, boolean gates) {
+        return TimingProtocol.Call.of(x::refresh, () -> ex.runWithMasks(x, sm, cm, policy, gates).path().name());
     }
 
     private double time(TimingProtocol.Call call) {

@@ -47,9 +47,9 @@ public record CpuLatencyProfile(int formatVersion, Machine machine, Map<CpuTerm,
      * it was measured on ({@link Machine#backend()}) and holds the spatial schedule terms of that backend only (the
      * SPATIAL_HALO term added); the path terms include the maskers' evaluation as an inference call does, the
      * masker terms' prediction subtracted; timings follow {@link TimingProtocol}. Version 6: the block terms are
-     * timed on an input already in the backend's layout, as a block runs inside a network; version-5 terms also
-     * held the conversion of the input and output between DJL arrays and the backend's layout (for the oneDNN
-     * backend most of a small block's time) and are refused.
+     * timed as a block runs inside a network, on a non-negative input already in the backend's layout and handed over
+     * to the call; version-5 terms also held the conversion of the input and output between DJL arrays and the
+     * backend's layout (for the oneDNN backend most of a small block's time) and are refused.
      */
     public static final int FORMAT_VERSION = 6;
 

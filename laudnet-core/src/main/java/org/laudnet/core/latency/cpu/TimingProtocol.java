@@ -32,6 +32,8 @@ import org.laudnet.core.util.Checks;
  *   <li>the median of each alternative's timed runs.
  * </ol>
  *
+ * <p>Each run of an alternative, timed or not, follows its untimed {@link Call#prepare}.
+ *
  * <p>Immutable; {@link #measure} runs the calls on the calling thread. Thread-safe.
  *
  * @param runs timed runs per alternative (at least), positive
@@ -64,6 +66,36 @@ public record TimingProtocol(int runs, int warmupRounds, double budgetMs) {
          * @return a label of what ran (the execution path an executor took), or null
          */
         String run();
+
+        /**
+         * Untimed work before each run of the alternative (restoring an input the previous run overwrote); nothing by
+         * default.
+         */
+        default void prepare() {}
+
+        /**
+         * Returns an alternative with untimed preparation before each run.
+         *
+         * @param prepare run, untimed, before each run
+         * @param run the timed run
+         * @return the alternative
+         */
+        static Call of(Runnable prepare, Call run) {
+            if (prepare == null || run == null) {
+                throw new IllegalArgumentException("prepare and run must not be null");
+            }
+            return new Call() {
+                @Override
+                public String run() {
+                    return run.run();
+                }
+
+                @Override
+                public void prepare() {
+                    prepare.run();
+                }
+            };
+        }
     }
 
     /**
@@ -129,6 +161,7 @@ public record TimingProtocol(int runs, int warmupRounds, double budgetMs) {
         double slowest = 0;
         for (int round = 0; round < Math.max(1, warmupRounds); round++) {
             for (Call c : calls) {
+                c.prepare();
                 long a = clock.getAsLong();
                 c.run();
                 double ms = (clock.getAsLong() - a) / 1e6;
@@ -146,7 +179,9 @@ public record TimingProtocol(int runs, int warmupRounds, double budgetMs) {
         for (int rep = 0; rep < count; rep++) {
             for (int i = 0; i < n; i++) {
                 Call c = calls.get(i);
+                c.prepare();
                 c.run();
+                c.prepare();
                 long a = clock.getAsLong();
                 String label = c.run();
                 t[i][rep] = (clock.getAsLong() - a) / 1e6;

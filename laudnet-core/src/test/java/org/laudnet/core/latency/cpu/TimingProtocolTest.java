@@ -47,6 +47,23 @@ class TimingProtocolTest {
     }
 
     @Test
+    void everyRunFollowsItsUntimedPreparation() {
+        FakeClock clock = new FakeClock();
+        List<String> log = new ArrayList<>();
+        Alt a = new Alt("a", 2_000_000, log, clock, null);
+        // the preparation costs 7 ms on the same clock, and never shows in the timings
+        TimingProtocol.Call prepared = TimingProtocol.Call.of(() -> {
+            log.add("prep");
+            clock.now += 7_000_000;
+        }, a);
+        List<TimingProtocol.Result> r = new TimingProtocol(2, 1, 0).measure(List.of(prepared), () -> clock.now);
+        assertEquals(List.of("prep", "a", "prep", "a", "prep", "a", "prep", "a", "prep", "a"), log);
+        assertArrayEquals(new double[] {2, 2}, r.get(0).timesMs(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> TimingProtocol.Call.of(null, a));
+        assertThrows(IllegalArgumentException.class, () -> TimingProtocol.Call.of(() -> { }, null));
+    }
+
+    @Test
     void fastAlternativesGetMoreRunsUpToThreeTimes() {
         TimingProtocol p = new TimingProtocol(5, 1, 100);
         assertEquals(5, p.timedRuns(50));
