@@ -442,11 +442,11 @@ public final class BlockBenchmark {
             return "";
         }
         StringBuilder sb = new StringBuilder("\n## Channel paths at batch > 1\n\n")
-                .append("The executor's choice (AUTO) next to each channel path forced on the same masks, in the same rounds"
-                        + " (maskers included): per pattern = one sub-batch per distinct channel pattern with its"
-                        + " weight slices (CHANNEL); union = sub-batches with the weight slices of the union of their"
-                        + " samples' patterns, each sample masking its own closed groups (CHANNEL_UNION; clusters by"
-                        + " the calibrated cost model, one union of the whole batch without a calibration).\n\n")
+                .append("The executor's choice (AUTO) next to each channel path forced on the same masks, in the same"
+                        + " rounds (maskers included): per pattern = one sub-batch per distinct channel pattern with"
+                        + " its weight slices (CHANNEL); union = sub-batches with the weight slices of the union of"
+                        + " their samples' patterns, each sample masking its own closed groups (CHANNEL_UNION; clusters"
+                        + " by the calibrated cost model, one union of the whole batch without a calibration).\n\n")
                 .append("| stage | G | batch | density | dense ms | AUTO ms | AUTO path | per pattern ms | union ms |"
                         + " per pattern ratio | union ratio |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : channel) {
@@ -499,8 +499,8 @@ public final class BlockBenchmark {
                 .append("- timing: wall clock of one call on the backend above, as a block runs inside a network: "
                         + "on a non-negative input (a ReLU output) already in the backend's layout and handed over to "
                         + "the call (BlockExecutor.handOverInput: an identity block may accumulate into it), restored "
-                        + "from a host copy between calls outside the timing; no layout conversion is timed; the call "
-                        + "has completed when it returns\n")
+                        + "from an untouched copy between calls outside the timing; no layout conversion is timed; the "
+                        + "call has completed when it returns\n")
                 .append("- blocks: stride-1 identity bottlenecks at 224x224 input, random weights, BN folded; "
                         + "densities imposed by exact-fraction seeded masks; the dynamic time includes the gates "
                         + "(maskers) and the executor's per-call path choice (cost model calibrated before timing)\n")

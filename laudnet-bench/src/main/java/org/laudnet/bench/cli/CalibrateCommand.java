@@ -16,10 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code laudnet calibrate}: times the CPU inference engine's operators and paths on this machine, on one engine backend
- * ({@code --backend}; by default the fastest CPU backend, the one an AUTO executor runs on), and writes the CPU latency
- * profile used by {@code laudnet search --hardware cpu} and {@code laudnet latency validate}. The profile names its
- * backend; the validation refuses a profile of another backend.
+ * {@code laudnet calibrate}: times the CPU inference engine's operators and paths on this machine, on one engine
+ * backend ({@code --backend}; by default the fastest CPU backend, the one an AUTO executor runs on), and writes the CPU
+ * latency profile used by {@code laudnet search --hardware cpu} and {@code laudnet latency validate}. The profile names
+ * its backend; the validation refuses a profile of another backend.
  */
 @Command(
         name = "calibrate",

@@ -213,8 +213,8 @@ public final class BlockExecutor implements AutoCloseable {
      * Imports a non-negative input that each call may overwrite, as a block's input inside a network (the previous
      * block's ReLU output, handed over because no later operation reads it): an identity block then accumulates its
      * output into the input instead of copying it first. After each call the input is consumed; {@link
-     * ResidentInput#refresh} restores it from a host copy taken here (outside any timing), and a call on a consumed
-     * input is refused. At most one input is resident per executor at a time.
+     * ResidentInput#refresh} restores it from an untouched copy kept in the backend (outside any timing), and a call
+     * on a consumed input is refused. At most one input is resident per executor at a time.
      *
      * @param x block input {@code (B, Cin, Hin, Win)}, every value non-negative
      * @return the resident input
@@ -224,7 +224,7 @@ public final class BlockExecutor implements AutoCloseable {
      */
     public ResidentInput handOverInput(NDArray x) {
         Nchw xs = checkInput(x, policy);
-        float[] values = x.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] values = hostValues(x);
         for (int i = 0; i < values.length; i++) {
             if (!(values[i] >= 0)) {
                 throw new IllegalArgumentException("a handed-over input must be non-negative (a ReLU output), got "
@@ -248,7 +248,7 @@ public final class BlockExecutor implements AutoCloseable {
      */
     public ExecutionReport run(ResidentInput x, PathPolicy callPolicy) {
         Nchw xs = checkResident(x, callPolicy);
-        return impl.runResident(xs, null, callPolicy, false, x.handedOver);
+        return impl.runResident(xs, null, callPolicy, false);
     }
 
     /**
@@ -272,8 +272,7 @@ public final class BlockExecutor implements AutoCloseable {
         int batch = xs.batch();
         float[] cells = mask("spatialMask", spatialMask, spatialMaskShape(batch));
         float[] channels = mask("channelMask", channelMask, channelMaskShape(batch));
-        return impl.runResident(xs, new Masks(plan, batch, cells, channels), callPolicy, evaluateGates,
-                x.handedOver);
+        return impl.runResident(xs, new Masks(plan, batch, cells, channels), callPolicy, evaluateGates);
     }
 
     private Nchw checkResident(ResidentInput x, PathPolicy callPolicy) {
@@ -312,8 +311,9 @@ public final class BlockExecutor implements AutoCloseable {
         }
 
         /**
-         * Restores a handed-over input from its host copy, so that the next call sees the values it was imported
-         * with; nothing to do for an input that calls never overwrite.
+         * Restores a handed-over input that a call consumed from its untouched copy in the backend, so that the next
+         * call sees the values it was imported with; nothing to do otherwise (an input that calls never overwrite, or
+         * one not used since).
          *
          * @throws IllegalStateException if the input or its executor is closed
          */
@@ -322,9 +322,7 @@ public final class BlockExecutor implements AutoCloseable {
                 throw new IllegalStateException("the resident input is closed");
             }
             owner.checkOpen();
-            if (handedOver) {
-                owner.impl.refreshResident(shape);
-            }
+            owner.impl.refreshResident(shape);
         }
 
         /** Returns the input's shape {@code (B, Cin, Hin, Win)}. */
@@ -342,6 +340,18 @@ public final class BlockExecutor implements AutoCloseable {
         }
     }
 
+    /** The values of an array as float32 on the host (a converted copy closed again). */
+    private static float[] hostValues(NDArray a) {
+        NDArray f = a.toType(DataType.FLOAT32, false);
+        try {
+            return f.toFloatArray();
+        } finally {
+            if (f != a) {
+                f.close();
+            }
+        }
+    }
+
     private static float[] mask(String name, NDArray mask, Optional<Shape> want) {
         if (want.isEmpty()) {
             if (mask != null) {
@@ -353,16 +363,7 @@ public final class BlockExecutor implements AutoCloseable {
             throw new IllegalArgumentException(name + " must have shape " + want.get() + ", got "
                     + (mask == null ? "null" : mask.getShape()));
         }
-        NDArray f = mask.toType(DataType.FLOAT32, false);
-        float[] v;
-        try {
-            v = f.toFloatArray();
-        } finally {
-            if (f != mask) {
-                f.close();
-            }
-        }
-        return BlockEngine.requireBinary(name, v);
+        return BlockEngine.requireBinary(name, hostValues(mask));
     }
 
     private Nchw checkInput(NDArray x, PathPolicy callPolicy) {
@@ -409,9 +410,10 @@ public final class BlockExecutor implements AutoCloseable {
         private final Calibrator calibrator;
         private PhaseTimer timer;
         private Kernels.Scope<T> residentScope;
+        /** The tensor calls read (and, handed over, overwrite). */
         private T resident;
-        /** The host copy of a handed-over input (null for an input calls never overwrite). */
-        private float[] residentValues;
+        /** The untouched copy a handed-over input is restored from; null for an input calls never overwrite. */
+        private T residentSource;
         private boolean residentConsumed;
 
         Impl(Backend<T> backend, boolean ownsBackend, BlockPlan plan, int runs, long seed) {
@@ -435,24 +437,35 @@ public final class BlockExecutor implements AutoCloseable {
 
         ExecutionResult run(NDArray x, Nchw xs, Masks imposed, boolean reuse, PathPolicy policy,
                 boolean evaluateGates) {
-            List<BlockCalibration> cals = calibrations.forCall(xs.batch(), policy, !engine.candidates.isEmpty(),
-                    () -> measure(xs.batch()));
-            BlockCalibration cal = cals == null ? null : cals.get(0);
+            BlockCalibration cal = callCalibration(xs.batch(), policy);
             NDManager owner = x.getManager();
             if (timer != null) {
                 timer.start();
             }
             try (Kernels.Scope<T> scope = k.openScope()) {
                 T in = reuse ? k.adoptArray(x, xs) : k.importArray(x, xs);
-                if (imposed != null && evaluateGates) {
-                    GateEvaluator.evaluate(k, engine.weights, in, xs);
-                }
-                BlockEngine.Outcome<T> o = engine.run(k, in, xs, imposed, reuse, policy, cal, timer, null, 0);
+                BlockEngine.Outcome<T> o = execute(in, xs, imposed, reuse, policy, evaluateGates, cal);
                 BlockGeometry g = engine.weights.plan.geometry();
                 Nchw os = new Nchw(xs.batch(), g.outChannels(), g.outHeight(), g.outWidth());
                 NDArray y = o.output() == in && in == (Object) x ? x : k.exportArray(o.output(), os, owner);
                 return new ExecutionResult(y, o.report());
             }
+        }
+
+        /** The calibration a call of this policy needs, measured on first need; null when it needs none. */
+        private BlockCalibration callCalibration(int batch, PathPolicy policy) {
+            List<BlockCalibration> cals = calibrations.forCall(batch, policy, !engine.candidates.isEmpty(),
+                    () -> measure(batch));
+            return cals == null ? null : cals.get(0);
+        }
+
+        /** The gates (evaluated and discarded when masks are imposed, if asked) and the block on a backend input. */
+        private BlockEngine.Outcome<T> execute(T in, Nchw xs, Masks imposed, boolean reuse, PathPolicy policy,
+                boolean evaluateGates, BlockCalibration cal) {
+            if (imposed != null && evaluateGates) {
+                GateEvaluator.evaluate(k, engine.weights, in, xs);
+            }
+            return engine.run(k, in, xs, imposed, reuse, policy, cal, timer, null, 0);
         }
 
         void importResident(NDArray x, Nchw xs, float[] handedOverValues) {
@@ -461,13 +474,20 @@ public final class BlockExecutor implements AutoCloseable {
             }
             Kernels.Scope<T> scope = k.openScope();
             try {
-                resident = handedOverValues == null ? k.importArray(x, xs) : k.importHost(handedOverValues, xs);
+                if (handedOverValues == null) {
+                    resident = k.importArray(x, xs);
+                } else {
+                    // calls overwrite the working copy; the source stays as imported (ReLU copies a non-negative input)
+                    residentSource = k.importHost(handedOverValues, xs);
+                    resident = k.relu(residentSource, xs);
+                }
             } catch (RuntimeException | Error e) {
+                resident = null;
+                residentSource = null;
                 scope.close();
                 throw e;
             }
             residentScope = scope;
-            residentValues = handedOverValues;
             residentConsumed = false;
         }
 
@@ -475,10 +495,10 @@ public final class BlockExecutor implements AutoCloseable {
             if (!residentConsumed) {
                 return;
             }
-            // a call may have overwritten the tensor: a fresh one from the host copy, in a fresh outer scope
-            float[] values = residentValues;
-            releaseResident();
-            importResident(null, xs, values);
+            // between calls no inner scope is open: the fresh copy belongs to the resident input's scope
+            k.release(resident);
+            resident = k.relu(residentSource, xs);
+            residentConsumed = false;
         }
 
         void releaseResident() {
@@ -486,31 +506,25 @@ public final class BlockExecutor implements AutoCloseable {
                 Kernels.Scope<T> scope = residentScope;
                 residentScope = null;
                 resident = null;
-                residentValues = null;
+                residentSource = null;
                 scope.close();
             }
         }
 
-        ExecutionReport runResident(Nchw xs, Masks imposed, PathPolicy policy, boolean evaluateGates,
-                boolean handedOver) {
+        ExecutionReport runResident(Nchw xs, Masks imposed, PathPolicy policy, boolean evaluateGates) {
+            boolean handedOver = residentSource != null;
             if (handedOver && residentConsumed) {
                 throw new IllegalStateException("the handed-over input was consumed by the previous call; refresh it"
                         + " first");
             }
-            List<BlockCalibration> cals = calibrations.forCall(xs.batch(), policy, !engine.candidates.isEmpty(),
-                    () -> measure(xs.batch()));
-            BlockCalibration cal = cals == null ? null : cals.get(0);
+            BlockCalibration cal = callCalibration(xs.batch(), policy);
             if (timer != null) {
                 timer.start();
             }
             try (Kernels.Scope<T> scope = k.openScope()) {
-                if (imposed != null && evaluateGates) {
-                    GateEvaluator.evaluate(k, engine.weights, resident, xs);
-                }
                 // a preserved input serves many calls; a handed-over one is the network engine's case
                 residentConsumed = handedOver;
-                BlockEngine.Outcome<T> o = engine.run(k, resident, xs, imposed, handedOver, policy, cal, timer,
-                        null, 0);
+                BlockEngine.Outcome<T> o = execute(resident, xs, imposed, handedOver, policy, evaluateGates, cal);
                 // one value read back: the call has completed also on a backend that queues its work
                 k.exportHost(o.output(), 1);
                 return o.report();

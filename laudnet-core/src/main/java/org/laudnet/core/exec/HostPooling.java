@@ -16,9 +16,9 @@ public final class HostPooling {
      * The {@link Kernels#hostPoolLimit()} of the CPU backends, {@code 2^15} values. Measured at batch 1 (minima of
      * repeated calls, 2 cores): on oneDNN the host form of a spatial masker (read, pool, its layer on the cells) cost
      * less than its two primitives and their read-back from {@code 6 10^3} to {@code 5 10^4} values, about the same
-     * at {@code 3 10^3} (a 7 x 7 map, no pooling) and more at {@code 10^5}; the host global mean less than the pooling primitive up to {@code 1.3 10^4} but not at
-     * {@code 5 10^4}; on DJL, whose eager operations cost tens of microseconds each, both host forms cost less up to
-     * {@code 3.3 10^4} values and more at {@code 5 10^4}.
+     * at {@code 3 10^3} (a 7 x 7 map, no pooling) and more at {@code 10^5}; the host global mean less than the
+     * pooling primitive up to {@code 1.3 10^4} but not at {@code 5 10^4}; on DJL, whose eager operations cost tens of
+     * microseconds each, both host forms cost less up to {@code 3.3 10^4} values and more at {@code 5 10^4}.
      */
     public static final int CPU_LIMIT = 1 << 15;
 

@@ -17,12 +17,12 @@
  *
  * <h2>Execution</h2>
  *
- * Per block and call, {@code GateEvaluator} runs the maskers (on the host from the input pooled there by
- * {@link Kernels#poolToHost} when the input holds at most {@link Kernels#hostPoolLimit()} values, else on the backend)
- * and decides on the host ({@code keep >= skip}); {@code PathSelector} picks an {@link ExecutionPath} under the {@link PathPolicy} (static
- * block or all gates open: dense; every cell closed: skip; {@code AUTO}: the sparse path predicted fastest if it beats
- * the measured dense time); the path's strategy runs it. Every path computes the masked-dense block up to float
- * rounding:
+ * Per block and call, {@code GateEvaluator} runs the maskers (on the host from the input pooled there by {@link
+ * Kernels#poolToHost} when the input holds at most {@link Kernels#hostPoolLimit()} values, else on the backend) and
+ * decides on the host ({@code keep >= skip}); {@code PathSelector} picks an {@link ExecutionPath} under the {@link
+ * PathPolicy} (static block or all gates open: dense; every cell closed: skip; {@code AUTO}: the sparse path predicted
+ * fastest if it beats the measured dense time); the path's strategy runs it. Every path computes the masked-dense block
+ * up to float rounding:
  *
  * <ul>
  *   <li>{@code DensePath}: the whole branch, masks applied by multiplication, {@code y = ReLU(identity + branch * M3)};

@@ -155,7 +155,8 @@ class BlockExecutorResidentInputTest extends ManagedTest {
             IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
                     () -> other.run(in, PathPolicy.AUTO));
             assertTrue(foreign.getMessage().contains("imported by this executor"), foreign.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> ex.run((BlockExecutor.ResidentInput) null, PathPolicy.AUTO));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ex.run((BlockExecutor.ResidentInput) null, PathPolicy.AUTO));
             assertThrows(IllegalArgumentException.class, () -> ex.run(in, null));
             IllegalArgumentException badMask = assertThrows(IllegalArgumentException.class,
                     () -> ex.runWithMasks(in, null, null, PathPolicy.AUTO, true));

@@ -36,8 +36,8 @@ import org.laudnet.core.exec.SpatialSchedule;
  *       im2col of the active output positions, conv3 on the active rows, scatter.
  * </ul>
  *
- * <p>The four spatial terms are the backend's spatial schedules ({@link #isSpatialSchedule()}); a profile holds those of
- * the backend it was measured on (DJL: WINDOWS, M1, ROWS; oneDNN: HALO, WINDOWS, ROWS) and every other term.
+ * <p>The four spatial terms are the backend's spatial schedules ({@link #isSpatialSchedule()}); a profile holds those
+ * of the backend it was measured on (DJL: WINDOWS, M1, ROWS; oneDNN: HALO, WINDOWS, ROWS) and every other term.
  */
 public enum CpuTerm {
     /** Dense convolution. */

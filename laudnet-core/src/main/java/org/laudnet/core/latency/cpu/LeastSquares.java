@@ -72,8 +72,8 @@ public final class LeastSquares {
                 throw new IllegalArgumentException("features[" + i + "] must hold " + k + " values");
             }
             if (!(relative ? millis[i] > 0 : millis[i] >= 0) || !Double.isFinite(millis[i])) {
-                throw new IllegalArgumentException("millis[" + i + "] must be " + (relative ? "positive" : "non-negative")
-                        + " and finite, got " + millis[i]);
+                throw new IllegalArgumentException("millis[" + i + "] must be "
+                        + (relative ? "positive" : "non-negative") + " and finite, got " + millis[i]);
             }
             for (int j = 0; j < k; j++) {
                 if (!(features[i][j] >= 0) || !Double.isFinite(features[i][j])) {
