@@ -11,6 +11,7 @@ import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -407,11 +408,14 @@ public final class FashionMnistExperiment {
                 maxDiff = sparse.sub(dense).abs().max().getFloat();
             }
             int runs = config.latencyRuns();
+            Duration warmup = latencyWarmup(runs);
             LatencyMeter.Pair p1 = LatencyMeter.interleaved(() -> once(ref, x1, m), () -> once(cand, x1, m),
-                    Math.max(2, runs / 5), runs);
+                    Math.max(2, runs / 5), runs, warmup);
             int runs64 = Math.max(3, runs / 3);
             LatencyMeter.Pair p64 = LatencyMeter.interleaved(() -> once(ref, x64, m), () -> once(cand, x64, m),
-                    2, runs64);
+                    2, runs64, warmup);
+            LOG.debug("latency warm-up: {} rounds at batch 1, {} at batch {} ({} s each at least)", p1.warmupRounds(),
+                    p64.warmupRounds(), b64, warmup.toMillis() / 1e3);
             String paths;
             try (NDManager sub = m.newSubManager()) {
                 NDArray x = x64.duplicate();
@@ -421,6 +425,18 @@ public final class FashionMnistExperiment {
             return new Latency(p1.medianB(), p1.ratio(), p64.medianB(), p64.ratio(), maxDiff, p1.medianA(),
                     p64.medianA(), paths);
         }
+    }
+
+    /**
+     * The least warm-up time of each latency measurement: {@code latencyRuns x 100 ms}, within 0.3-5 s (the demo: 3 s).
+     * A network of this size runs in about a millisecond at batch 1; in its first seconds the JVM still compiles the
+     * engine's host code, which on a 2-core machine slows the calls several-fold (see {@link LatencyMeter}).
+     *
+     * @param latencyRuns the configured timed rounds at batch 1
+     * @return the warm-up time
+     */
+    static Duration latencyWarmup(int latencyRuns) {
+        return Duration.ofMillis(Math.max(300, Math.min(5000, 100L * latencyRuns)));
     }
 
     private static void once(NetworkExecutor net, NDArray x, NDManager parent) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.block.GateMode;
@@ -25,6 +26,17 @@ class ExperimentConfigTest {
         assertEquals("layer t=0.50 (latency cost)", v.get(9).name());
         assertEquals("spatial t=0.25", v.get(0).name());
         assertTrue(ExperimentConfig.demo(DIR, OUT).latencyModes().isEmpty(), "the demo trains MACs variants only");
+    }
+
+    @Test
+    void latencyMeasurementsWarmUpForAtLeastATimeThatGrowsWithTheirRuns() {
+        assertEquals(Duration.ofSeconds(3), FashionMnistExperiment.latencyWarmup(
+                ExperimentConfig.demo(DIR, OUT).latencyRuns()));
+        assertEquals(Duration.ofSeconds(5), FashionMnistExperiment.latencyWarmup(
+                ExperimentConfig.full(DIR, OUT, 7, 10).latencyRuns()), "capped at 5 s");
+        assertEquals(Duration.ofMillis(600), FashionMnistExperiment.latencyWarmup(
+                ExperimentConfig.quick(DIR, OUT).latencyRuns()));
+        assertEquals(Duration.ofMillis(300), FashionMnistExperiment.latencyWarmup(1), "at least 0.3 s");
     }
 
     @Test

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * pattern, so that its model separates the cost of a sub-batch from that of the masks; a union clustering of one
  * sub-batch per pattern reuses the per-pattern path's time on the same decisions, which runs the same operations). A
  * time is the fastest of {@code runs} runs after one warm-up run: the run least disturbed by other work on shared
- * cores, for dense and sparse alike. Immutable: one calibrator may serve
+ * cores, for dense and sparse alike; a block without a projection is handed a fresh copy of its input before each run,
+ * as a network hands it over. Immutable: one calibrator may serve
  * several threads, each timing on its own kernels.
  */
 final class Calibrator {
@@ -112,13 +113,26 @@ final class Calibrator {
                 : List.of(ChannelClusters.Costs.ONE_UNION);
     }
 
+    /**
+     * The fastest of {@code runs} timed runs after one untimed run. A block without a projection is timed as a network
+     * runs it ({@link NetworkEngine}): handed its input, a ReLU output it may overwrite ({@link BlockCall#reuse}; the
+     * spatial paths then accumulate into it instead of copying it first), so every run gets a fresh {@code ReLU(x)},
+     * made and finished before the clock starts.
+     */
     private <T> double time(Kernels<T> k, BlockWeights w, T x, Nchw xs, Masks mk, BlockPath path,
             ChannelClusters.Costs costs) {
+        boolean handOver = w.plan.downsample() == null;
         double[] t = new double[runs];
         for (int i = -1; i < runs; i++) {
             try (Kernels.Scope<T> scope = k.openScope()) {
+                T in = x;
+                if (handOver) {
+                    in = k.relu(x, xs);
+                    // reading one value waits for the copy on asynchronous backends
+                    k.exportHost(in, 1);
+                }
                 long t0 = System.nanoTime();
-                T y = path.execute(new BlockCall<>(k, w, x, xs, mk, false, null, costs));
+                T y = path.execute(new BlockCall<>(k, w, in, xs, mk, handOver, null, costs));
                 // reading one value waits for queued work on asynchronous backends
                 k.exportHost(y, 1);
                 long t1 = System.nanoTime();

@@ -385,6 +385,45 @@ class PlanRuntimeTest {
                 });
     }
 
+    @Test
+    void calibrationTimesABlockWithoutProjectionOnAFreshCopyOfItsInputHandedOver() {
+        // stage 1: a block with a projection (16 -> 32 channels), then one without; stage 2: one with
+        assertEquals(List.of(true, false, true),
+                plan.blocks().stream().map(b -> b.downsample() != null).toList());
+        List<String> starts = new ArrayList<>();
+        Object[] lastCopy = new Object[1];
+        Backend<?> inner = new ReferenceBackend();
+        @SuppressWarnings("unchecked")
+        Backend<Object> recording = (Backend<Object>) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+                    Object r = invoke(inner, method, args);
+                    if (!method.getName().equals("newKernels")) {
+                        return r;
+                    }
+                    return Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
+                            (kp, km, ka) -> {
+                                Object out = invoke(r, km, ka);
+                                switch (km.getName()) {
+                                    case "relu" -> lastCopy[0] = out;
+                                    case "spatialBeginInPlace" -> starts.add(ka[0] == lastCopy[0]
+                                            ? "in place, on a fresh ReLU copy" : "in place, on another tensor");
+                                    case "spatialBegin" -> starts.add("copied");
+                                    default -> { }
+                                }
+                                return out;
+                            });
+                });
+        try (PlanRuntime<?> rt = PlanRuntime.create(plan, recording, new CalibrationSettings(2, 7L))) {
+            rt.calibrate(1);
+        }
+        assertTrue(starts.contains("in place, on a fresh ReLU copy"), "the block without projection: " + starts);
+        assertTrue(starts.contains("copied"), "the blocks with a projection: " + starts);
+        assertFalse(starts.contains("in place, on another tensor"), starts.toString());
+        // every timed or warm-up run of the block without projection started on its own copy
+        long inPlace = starts.stream().filter(s -> s.startsWith("in place")).count();
+        assertTrue(inPlace >= 3, "runs in place: " + inPlace);
+    }
+
     private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
         try {
             return method.invoke(target, args);
