@@ -8,6 +8,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.laudnet.core.block.GateMode;
 import org.laudnet.core.plan.BlockPlan;
 import org.slf4j.Logger;
@@ -22,12 +24,35 @@ import org.slf4j.LoggerFactory;
  * sub-batch per pattern reuses the per-pattern path's time on the same decisions, which runs the same operations). A
  * time is the fastest of {@code runs} runs after one warm-up run: the run least disturbed by other work on shared
  * cores, for dense and sparse alike; a block without a projection is handed a fresh copy of its input before each run,
- * as a network hands it over. Immutable: one calibrator may serve
- * several threads, each timing on its own kernels.
+ * as a network hands it over.
+ *
+ * <p>Warm-up: the first calibration of a kernels implementation and set of paths in a JVM first runs the same
+ * calibration untimed ({@code runs = 1}) for at least 2 s ({@link #warmUp}; the system property
+ * {@value #WARMUP_PROPERTY} sets another time in milliseconds, 0 none). In a fresh JVM the
+ * engine's host code (index tables, gathers, mask bookkeeping) is still interpreted or being compiled, and on a machine
+ * with few cores the compiler threads take cores from the backend's own; a cold calibration of a ResNet-50 measured its
+ * first block's dense path at about four times the time a warm one did, which biases every later path choice of that
+ * block towards its sparse paths. Later calibrations of the same kernels and paths, of any block and batch size, skip
+ * the warm-up.
+ *
+ * <p>Thread-safe: one calibrator may serve several threads, each timing on its own kernels (the record of warmed-up
+ * kernels and paths is a concurrent set).
  */
 final class Calibrator {
 
     private static final Logger LOG = LoggerFactory.getLogger(Calibrator.class);
+
+    /**
+     * System property with the least time, in milliseconds, of the untimed warm-up before the first calibration of
+     * some kernels and paths in a JVM (default {@value #DEFAULT_WARMUP_MILLIS}; 0 turns the warm-up off).
+     */
+    static final String WARMUP_PROPERTY = "laudnet.calibration.warmupMillis";
+
+    /** The default least warm-up time, in milliseconds. */
+    static final long DEFAULT_WARMUP_MILLIS = 2000;
+
+    /** The kernels classes and candidate paths already warmed up in this JVM. */
+    private static final Set<String> WARMED = ConcurrentHashMap.newKeySet();
 
     private final int runs;
     private final long seed;
@@ -48,10 +73,71 @@ final class Calibrator {
      * @return the calibration ({@link BlockCalibration#none()} without sparse paths)
      */
     <T> BlockCalibration calibrate(Kernels<T> k, BlockWeights w, List<ExecutionPath> candidates, int batch) {
-        BlockPlan plan = w.plan;
         if (candidates.isEmpty()) {
             return BlockCalibration.none();
         }
+        warmUp(k, w, candidates, batch);
+        BlockCalibration cal = measure(k, w, candidates, batch, runs);
+        LOG.debug("calibrated block {} {} at batch {}: dense {} ms, models {}", w.plan.geometry().type(),
+                w.plan.mode(), batch, cal.denseMillis(), cal.models());
+        return cal;
+    }
+
+    /**
+     * Runs this block's calibration untimed ({@code runs = 1}, results discarded) for at least {@link #warmupMillis},
+     * unless that is 0 or the kernels' class and these paths were warmed up before in this JVM.
+     *
+     * @return whether it warmed up
+     */
+    <T> boolean warmUp(Kernels<T> k, BlockWeights w, List<ExecutionPath> candidates, int batch) {
+        long least = warmupMillis() * 1_000_000L;
+        String key = k.getClass().getName() + " " + candidates;
+        if (least == 0 || WARMED.contains(key)) {
+            return false;
+        }
+        long t0 = System.nanoTime();
+        int passes = 0;
+        do {
+            measure(k, w, candidates, batch, 1);
+            passes++;
+        } while (System.nanoTime() - t0 < least);
+        WARMED.add(key);
+        LOG.debug("warmed up the calibration of paths {} on {} with {} untimed passes in {} s", candidates,
+                k.getClass().getSimpleName(), passes, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+        return true;
+    }
+
+    /**
+     * Returns the least warm-up time: the system property {@value #WARMUP_PROPERTY} (milliseconds, not negative), else
+     * {@value #DEFAULT_WARMUP_MILLIS}.
+     *
+     * @throws IllegalArgumentException naming the property and its value if that is not a non-negative integer
+     */
+    static long warmupMillis() {
+        String v = System.getProperty(WARMUP_PROPERTY);
+        if (v == null) {
+            return DEFAULT_WARMUP_MILLIS;
+        }
+        try {
+            long ms = Long.parseLong(v.trim());
+            if (ms >= 0) {
+                return ms;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(WARMUP_PROPERTY + " must be a non-negative number of milliseconds, got '"
+                + v + "'");
+    }
+
+    /** Forgets which kernels and paths were warmed up (for tests). */
+    static void forgetWarmUps() {
+        WARMED.clear();
+    }
+
+    private <T> BlockCalibration measure(Kernels<T> k, BlockWeights w, List<ExecutionPath> candidates, int batch,
+            int timedRuns) {
+        BlockPlan plan = w.plan;
         Random r = new Random(seed + batch);
         Nchw xs = new Nchw(batch, plan.geometry().inChannels(), plan.geometry().inHeight(),
                 plan.geometry().inWidth());
@@ -62,7 +148,7 @@ final class Calibrator {
         try (Kernels.Scope<T> scope = k.openScope()) {
             T x = k.importHost(data, xs);
             double dense = time(k, w, x, xs, synthetic(plan, batch, 0.5, false, 0.5, 1, r), DensePath.INSTANCE,
-                    ChannelClusters.Costs.ONE_UNION);
+                    ChannelClusters.Costs.ONE_UNION, timedRuns);
             // every path is fitted on the same decisions
             List<Masks> masks = new ArrayList<>();
             for (double[] st : settings(plan.mode(), batch)) {
@@ -83,7 +169,8 @@ final class Calibrator {
                         Double same = p == ExecutionPath.CHANNEL_UNION
                                 && mk.clusters(costs).stream().allMatch(ChannelClusters.Cluster::uniform)
                                 ? perPattern.get(mk) : null;
-                        double t = same != null ? same : time(k, w, x, xs, mk, PathSelector.strategy(p), costs);
+                        double t = same != null ? same
+                                : time(k, w, x, xs, mk, PathSelector.strategy(p), costs, timedRuns);
                         if (p == ExecutionPath.CHANNEL) {
                             perPattern.put(mk, t);
                         }
@@ -95,10 +182,7 @@ final class Calibrator {
                             times.stream().mapToDouble(Double::doubleValue).toArray()));
                 }
             }
-            BlockCalibration cal = new BlockCalibration(dense, models);
-            LOG.debug("calibrated block {} {} at batch {}: dense {} ms, models {}", plan.geometry().type(),
-                    plan.mode(), batch, dense, models);
-            return cal;
+            return new BlockCalibration(dense, models);
         }
     }
 
@@ -114,16 +198,16 @@ final class Calibrator {
     }
 
     /**
-     * The fastest of {@code runs} timed runs after one untimed run. A block without a projection is timed as a network
+     * The fastest of {@code timedRuns} timed runs after one untimed run. A block without a projection is timed as a network
      * runs it ({@link NetworkEngine}): handed its input, a ReLU output it may overwrite ({@link BlockCall#reuse}; the
      * spatial paths then accumulate into it instead of copying it first), so every run gets a fresh {@code ReLU(x)},
      * made and finished before the clock starts.
      */
     private <T> double time(Kernels<T> k, BlockWeights w, T x, Nchw xs, Masks mk, BlockPath path,
-            ChannelClusters.Costs costs) {
+            ChannelClusters.Costs costs, int timedRuns) {
         boolean handOver = w.plan.downsample() == null;
-        double[] t = new double[runs];
-        for (int i = -1; i < runs; i++) {
+        double[] t = new double[timedRuns];
+        for (int i = -1; i < timedRuns; i++) {
             try (Kernels.Scope<T> scope = k.openScope()) {
                 T in = x;
                 if (handOver) {

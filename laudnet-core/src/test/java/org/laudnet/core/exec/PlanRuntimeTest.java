@@ -424,6 +424,79 @@ class PlanRuntimeTest {
         assertTrue(inPlace >= 3, "runs in place: " + inPlace);
     }
 
+    @Test
+    void theFirstCalibrationOfAKernelsClassAndItsPathsInAJvmRunsUntimedPassesFirst() {
+        AtomicInteger convs = new AtomicInteger();
+        int[] counts = new int[3];
+        Calibrator.forgetWarmUps();
+        // the build turns the warm-up off for the tests; this one checks it, at a shorter time
+        withWarmUpSetting("300", () -> {
+            for (int i = 0; i < counts.length; i++) {
+                try (PlanRuntime<?> rt = PlanRuntime.create(plan, countingConvolutions(convs),
+                        new CalibrationSettings(1, 7L))) {
+                    rt.calibrate(1);
+                }
+                counts[i] = convs.getAndSet(0);
+            }
+        });
+        assertTrue(counts[1] > 0, "a calibration runs convolutions");
+        assertEquals(counts[1], counts[2], "once warm, every calibration runs the same work");
+        // the cold one also ran untimed passes of the same calibration: at least one more of a block's convolutions
+        assertTrue(counts[0] > counts[1], "cold " + counts[0] + " vs warm " + counts[1]);
+    }
+
+    @Test
+    void theCalibrationWarmUpTimeIsASettingWithANamedError() {
+        withWarmUpSetting(null, () -> assertEquals(2000, Calibrator.warmupMillis()));
+        withWarmUpSetting(" 0 ", () -> assertEquals(0, Calibrator.warmupMillis()));
+        for (String bad : new String[] {"-1", "2s"}) {
+            withWarmUpSetting(bad, () -> {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Calibrator::warmupMillis);
+                assertTrue(e.getMessage().contains("laudnet.calibration.warmupMillis") && e.getMessage().contains(bad),
+                        e.getMessage());
+            });
+        }
+    }
+
+    /** Runs {@code body} with the calibration warm-up property set to {@code value} (null: unset), then restores it. */
+    private static void withWarmUpSetting(String value, Runnable body) {
+        String before = System.getProperty(Calibrator.WARMUP_PROPERTY);
+        try {
+            if (value == null) {
+                System.clearProperty(Calibrator.WARMUP_PROPERTY);
+            } else {
+                System.setProperty(Calibrator.WARMUP_PROPERTY, value);
+            }
+            body.run();
+        } finally {
+            if (before == null) {
+                System.clearProperty(Calibrator.WARMUP_PROPERTY);
+            } else {
+                System.setProperty(Calibrator.WARMUP_PROPERTY, before);
+            }
+        }
+    }
+
+    /** A fresh reference backend whose kernels count their {@code conv} calls. */
+    @SuppressWarnings("unchecked")
+    private static Backend<Object> countingConvolutions(AtomicInteger convs) {
+        Backend<?> inner = new ReferenceBackend();
+        return (Backend<Object>) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    Object r = invoke(inner, method, args);
+                    if (!method.getName().equals("newKernels")) {
+                        return r;
+                    }
+                    return Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
+                            (kp, km, ka) -> {
+                                if (km.getName().equals("conv")) {
+                                    convs.incrementAndGet();
+                                }
+                                return invoke(r, km, ka);
+                            });
+                });
+    }
+
     private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
         try {
             return method.invoke(target, args);
