@@ -107,8 +107,8 @@ public final class ResultsReport {
         sb.append(String.format(Locale.ROOT, "- Latency: eval mode through the network executor (stem and blocks"
                 + " with BatchNorm folded, sparse path chosen per block by the engine's measured cost models; the"
                 + " static network runs the same executors densely), interleaved with the static network in the same process, medians of %d"
-                + " runs at batch 1 and %d at batch 64 after a warm-up of at least %.1f s each (the JVM compiles the engine's"
-                + " host code in the first seconds)%n", c.latencyRuns(), Math.max(3, c.latencyRuns() / 3),
+                + " runs at batch 1 and %d at batch 64 after a warm-up of at least %.1f s each (the JVM compiles the"
+                + " engine's host code in the first seconds)%n", c.latencyRuns(), Math.max(3, c.latencyRuns() / 3),
                 FashionMnistExperiment.latencyWarmup(c.latencyRuns()).toMillis() / 1e3));
         sb.append(String.format(Locale.ROOT, "- Wall time of the whole run: %.0f s%n%n", r.totalSeconds()));
         sb.append("## Results\n\n");

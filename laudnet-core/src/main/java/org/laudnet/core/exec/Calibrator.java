@@ -198,10 +198,10 @@ final class Calibrator {
     }
 
     /**
-     * The fastest of {@code timedRuns} timed runs after one untimed run. A block without a projection is timed as a network
-     * runs it ({@link NetworkEngine}): handed its input, a ReLU output it may overwrite ({@link BlockCall#reuse}; the
-     * spatial paths then accumulate into it instead of copying it first), so every run gets a fresh {@code ReLU(x)},
-     * made and finished before the clock starts.
+     * The fastest of {@code timedRuns} timed runs after one untimed run. A block without a projection is timed as a
+     * network runs it ({@link NetworkEngine}): handed its input, a ReLU output it may overwrite
+     * ({@link BlockCall#reuse}; the spatial paths then accumulate into it instead of copying it first), so every run
+     * gets a fresh {@code ReLU(x)}, made and finished before the clock starts.
      */
     private <T> double time(Kernels<T> k, BlockWeights w, T x, Nchw xs, Masks mk, BlockPath path,
             ChannelClusters.Costs costs, int timedRuns) {
