@@ -24,8 +24,9 @@ final class NetworkExplanation {
 
             - `gate`: the maskers and the read-back of their decisions. A spatial masker is an average pool of
               the input to its cells and a 1x1 product to `2 gs` logits on them (an uneven grid: the product
-              first, pooled on the host); layer and channel maskers pool the input globally first. This is the whole extra cost of a gated network when every gate is open
-              (density 1.0: every block then runs the plain dense path).
+              first, pooled on the host); layer and channel maskers pool the input globally first. This is the
+              whole extra cost of a gated network when every gate is open (density 1.0: every block then runs the
+              plain dense path).
             - `index`: the path choice (the cost model's features from the masks) and, for spatial paths, the
               host-side index tables (built once per call and mask, cached by content) and the channels-last copy of
               the identity that the output is accumulated in.
