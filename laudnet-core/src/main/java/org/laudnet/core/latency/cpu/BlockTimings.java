@@ -138,7 +138,8 @@ final class BlockTimings {
                         BlockExecutor.ResidentInput xr = ex.handOverInput(x)) {
                     double t = time(TimingProtocol.Call.of(xr::refresh, () -> ex.run(xr, PathPolicy.DENSE).path()
                             .name()));
-                    out.add(CalibrationSample.of(CpuTerm.DENSE, BlockWork.dense(g, batch).vector(CpuTerm.DENSE), t));
+                    out.add(new CalibrationSample(CpuTerm.DENSE, BlockWork.dense(g, batch).vector(CpuTerm.DENSE), t,
+                            0, 0, BlockLatencyQuery.staticBlock(g, batch)));
                 }
                 for (GateSpec spec : specs) {
                     try (BlockExecutor ex = executor(manager, ps, backend, g, spec);
@@ -148,7 +149,7 @@ final class BlockTimings {
                             // all gates closed: the branch is skipped under every policy
                             double t = time(call(ex, xr, closed, null, PathPolicy.DENSE, true));
                             out.add(new CalibrationSample(CpuTerm.SKIP, BlockWork.skip(g, batch).vector(CpuTerm.SKIP),
-                                    t, in, 0));
+                                    t, in, 0, CpuCalibrator.query(g, spec, batch, 0)));
                         }
                         maskers(sub, xr, ex, spec, in);
                         for (double d : densities) {
@@ -196,7 +197,8 @@ final class BlockTimings {
         for (int i = 0; i < diff.length; i++) {
             diff[i] = with[i] - without[i];
         }
-        out.add(CalibrationSample.of(term, new double[] {in}, Math.max(0, TimingProtocol.median(diff))));
+        out.add(new CalibrationSample(term, new double[] {in}, Math.max(0, TimingProtocol.median(diff)), 0, 0,
+                CpuCalibrator.query(g, spec, batch, 0)));
     }
 
     private void paths(NDManager sub, BlockExecutor.ResidentInput x, BlockGeometry g, GateSpec spec, BlockExecutor ex,
@@ -279,7 +281,7 @@ final class BlockTimings {
                 continue;
             }
             out.add(new CalibrationSample(terms.get(i), works.get(i).vector(terms.get(i)), res.get(i).medianMs(),
-                    spatialIn, channelIn));
+                    spatialIn, channelIn, q));
         }
     }
 

@@ -389,17 +389,20 @@ public final class CpuCalibrator {
     }
 
     /**
-     * Writes the timings of the last {@link #calibrate} as CSV ({@code term, ms, spatial masker input, channel masker
-     * input, feature values...}), for inspecting the fit.
+     * Writes the timings of the last {@link #calibrate} as CSV ({@code term, configuration, ms, spatial masker input,
+     * channel masker input, feature values...}), for inspecting the fit. The configuration names the block timed, its
+     * gate mode, granularities, batch and realised densities in one field without commas ({@code bottleneck cin=256
+     * w=64 cout=256 h=56 stride=1 groups=1 mode=SPATIAL S=4 G=1 B=1 rho=0.2500 dc=1.0000}); it is empty for the
+     * operator timings.
      *
      * @param file the target
      * @throws IOException if writing fails
      */
     public void writeSamples(Path file) throws IOException {
-        StringBuilder sb = new StringBuilder("term,ms,spatialMaskerInput,channelMaskerInput,features\n");
+        StringBuilder sb = new StringBuilder("term,configuration,ms,spatialMaskerInput,channelMaskerInput,features\n");
         for (CalibrationSample c : samples) {
-            sb.append(c.term()).append(',').append(c.millis()).append(',').append(c.spatialMaskerInput()).append(',')
-                    .append(c.channelMaskerInput());
+            sb.append(c.term()).append(',').append(c.configuration()).append(',').append(c.millis()).append(',')
+                    .append(c.spatialMaskerInput()).append(',').append(c.channelMaskerInput());
             for (double v : c.features()) {
                 sb.append(',').append(v);
             }
