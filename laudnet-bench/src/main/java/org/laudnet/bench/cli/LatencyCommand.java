@@ -115,6 +115,11 @@ public final class LatencyCommand implements Runnable {
         @Option(names = "--runs", defaultValue = "9", description = "Timed runs (default: ${DEFAULT-VALUE}).")
         private int runs;
 
+        @Option(names = "--passes", defaultValue = "2",
+                description = "Passes over all configurations, each with fresh executors; the report gives the mean of"
+                        + " the passes' medians and how far they differ (default: ${DEFAULT-VALUE}).")
+        private int passes;
+
         @Option(names = "--warmup", defaultValue = "3",
                 description = "Warm-up rounds per executor (default: ${DEFAULT-VALUE}).")
         private int warmup;
@@ -134,6 +139,7 @@ public final class LatencyCommand implements Runnable {
         public Integer call() throws Exception {
             PrintStream con = System.out;
             OptionChecks.positive(spec, "--runs", runs);
+            OptionChecks.positive(spec, "--passes", passes);
             OptionChecks.nonNegative(spec, "--warmup", warmup);
             if (profile != null) {
                 InputFiles.file("--profile", profile);
@@ -152,8 +158,8 @@ public final class LatencyCommand implements Runnable {
             }
             CpuLatencyModel model = new CpuLatencyModel(p);
             List<LatencyValidation.Point> points = LatencyValidation.points(quick);
-            con.printf("validating %s on %d configurations%s%n", model.name(), points.size(),
-                    quick ? " (quick set)" : "");
+            con.printf("validating %s on %d configurations%s, %d pass%s%n", model.name(), points.size(),
+                    quick ? " (quick set)" : "", passes, passes == 1 ? "" : "es");
             Map<String, String> env = new LinkedHashMap<>();
             env.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
             env.put("cpu", m.cpu() + ", " + m.cores() + " cores");
@@ -170,13 +176,14 @@ public final class LatencyCommand implements Runnable {
                         con.println(line);
                         con.flush();
                     });
-            List<LatencyValidation.Row> rows = v.run(model, points);
+            List<LatencyValidation.Row> rows = v.run(model, points, passes);
             env.put("load average at end", loadAverage());
             ValidationReport report = new ValidationReport(rows, p, profileFile, env, v.protocol());
             report.writeMarkdown(markdown);
             report.writeJson(jsonFile);
-            con.printf(Locale.ROOT, "%d configurations: MAPE %.1f%%, Spearman %.3f; wrote %s and %s%n", rows.size(),
-                    100 * LatencyValidation.mape(rows), LatencyValidation.spearman(rows), markdown, jsonFile);
+            con.printf(Locale.ROOT, "%d configurations: MAPE %.1f%%, Spearman %.3f, passes differ by %.1f%%; wrote %s"
+                    + " and %s%n", rows.size(), 100 * LatencyValidation.mape(rows), LatencyValidation.spearman(rows),
+                    100 * LatencyValidation.meanPassSpread(rows), markdown, jsonFile);
             return 0;
         }
     }

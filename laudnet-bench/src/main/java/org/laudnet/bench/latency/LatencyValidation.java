@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.laudnet.core.block.BlockType;
@@ -86,14 +87,39 @@ public final class LatencyValidation {
      * @param density realised spatial or layer density (1 for CHANNEL)
      * @param channelDensity realised channel density (1 without a channel gate)
      * @param predictedMs the model's prediction (masker + fastest path)
-     * @param measuredMs the median measured latency
+     * @param measuredMs the measured latency: the mean of the passes' medians
      * @param predictedPath the path the model predicts
-     * @param measuredPath the path the executor took most often
+     * @param measuredPath the path the executor took most often, over all passes
      * @param takenPathPredictedMs the model's prediction of the path the executor took (masker included)
+     * @param passMs the median of each pass, in order (one value for a single pass)
      */
     public record Row(String block, GateMode mode, int granularity, int groups, int batch, double density,
             double channelDensity, double predictedMs, double measuredMs, String predictedPath, String measuredPath,
-            double takenPathPredictedMs) {
+            double takenPathPredictedMs, List<Double> passMs) {
+
+        /** Copies the pass medians (a null list is the measured value alone). */
+        public Row {
+            passMs = passMs == null ? List.of(measuredMs) : List.copyOf(passMs);
+        }
+
+        /** A row of one pass. */
+        public Row(String block, GateMode mode, int granularity, int groups, int batch, double density,
+                double channelDensity, double predictedMs, double measuredMs, String predictedPath,
+                String measuredPath, double takenPathPredictedMs) {
+            this(block, mode, granularity, groups, batch, density, channelDensity, predictedMs, measuredMs,
+                    predictedPath, measuredPath, takenPathPredictedMs, List.of(measuredMs));
+        }
+
+        /**
+         * Returns the spread of the passes' medians relative to their mean, {@code (max - min) / mean} (for two passes
+         * {@code |m1 - m2| / mean}); 0 for one pass.
+         */
+        public double passSpread() {
+            double max = passMs.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            double min = passMs.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+            double mean = passMs.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+            return mean > 0 ? (max - min) / mean : 0;
+        }
         /** Returns {@code |predicted - measured| / measured}. */
         public double absoluteRelativeError() {
             return Math.abs(predictedMs - measuredMs) / measuredMs;
@@ -216,22 +242,59 @@ public final class LatencyValidation {
     }
 
     /**
-     * Measures every point and predicts it.
+     * Measures every point once and predicts it.
      *
      * @param model the model under test (of the profile of the backend measured)
      * @param points the configurations
      * @return one row per point
      */
     public List<Row> run(CpuLatencyModel model, List<Point> points) {
-        Map<String, List<Point>> groups = new LinkedHashMap<>();
-        for (Point p : points) {
-            groups.computeIfAbsent(p.geometry() + "|" + p.spec() + "|" + p.batch(), k -> new ArrayList<>()).add(p);
+        return run(model, points, 1);
+    }
+
+    /**
+     * Measures every point in {@code passes} passes over all points (each pass with fresh executors, their own path
+     * calibration and the same seeded masks, so that the passes lie minutes apart) and predicts it: the row's measured
+     * latency is the mean of the passes' medians, and their spread ({@link Row#passSpread}) shows how far two
+     * measurements of one configuration on this machine differ.
+     *
+     * @param model the model under test (of the profile of the backend measured)
+     * @param points the configurations
+     * @param passes passes over all points, at least 1
+     * @return one row per point
+     */
+    public List<Row> run(CpuLatencyModel model, List<Point> points, int passes) {
+        if (passes < 1) {
+            throw new IllegalArgumentException("passes must be at least 1, got " + passes);
+        }
+        List<List<TimingProtocol.Result>> results = new ArrayList<>();
+        for (int pass = 1; pass <= passes; pass++) {
+            results.add(measure(points, pass, passes));
         }
         List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < points.size(); i++) {
+            List<TimingProtocol.Result> ofPoint = new ArrayList<>();
+            for (List<TimingProtocol.Result> pass : results) {
+                ofPoint.add(pass.get(i));
+            }
+            rows.add(row(model, points.get(i).geometry(), points.get(i).query(), ofPoint));
+        }
+        return rows;
+    }
+
+    /** One pass: the results of every point, in the order of {@code points}. */
+    private List<TimingProtocol.Result> measure(List<Point> points, int pass, int passes) {
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < points.size(); i++) {
+            Point p = points.get(i);
+            groups.computeIfAbsent(p.geometry() + "|" + p.spec() + "|" + p.batch(), k -> new ArrayList<>()).add(i);
+        }
+        TimingProtocol.Result[] out = new TimingProtocol.Result[points.size()];
         Random r = new Random(seed);
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(manager, false);
-            for (List<Point> group : groups.values()) {
+            for (List<Integer> indices : groups.values()) {
+                List<Point> group = indices.stream().map(points::get).toList();
                 Point first = group.get(0);
                 BlockGeometry g = first.geometry();
                 int batch = first.batch();
@@ -256,19 +319,27 @@ public final class LatencyValidation {
                             res = protocol.measure(calls);
                         }
                         for (int i = 0; i < group.size(); i++) {
-                            rows.add(row(model, g, group.get(i).query(), res.get(i)));
+                            out[indices.get(i)] = res.get(i);
                         }
                     }
                 }
-                progress.accept(String.format(Locale.ROOT, "%s %s batch %d: %d configurations", label(g),
-                        first.spec().mode(), batch, group.size()));
+                progress.accept(String.format(Locale.ROOT, "%s%s %s batch %d: %d configurations",
+                        passes > 1 ? "pass " + pass + "/" + passes + ": " : "", label(g), first.spec().mode(), batch,
+                        group.size()));
             }
         }
-        return rows;
+        return List.of(out);
     }
 
-    private static Row row(CpuLatencyModel model, BlockGeometry g, BlockLatencyQuery q, TimingProtocol.Result res) {
-        String taken = res.mostFrequentLabel();
+    private static Row row(CpuLatencyModel model, BlockGeometry g, BlockLatencyQuery q,
+            List<TimingProtocol.Result> passes) {
+        Map<String, Integer> labels = new TreeMap<>();
+        List<Double> medians = new ArrayList<>();
+        for (TimingProtocol.Result res : passes) {
+            res.labels().forEach((k, v) -> labels.merge(k, v, Integer::sum));
+            medians.add(res.medianMs());
+        }
+        String taken = labels.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
         double takenMs;
         try {
             takenMs = model.pathLatencyMs(CpuLatencyModel.termOf(taken, q), q);
@@ -278,7 +349,8 @@ public final class LatencyValidation {
         }
         return new Row(label(g), q.mode(), q.mode() == GateMode.LAYER ? g.outHeight() : q.spatialGranularity(),
                 q.channelGroups(), q.batchSize(), q.mode() == GateMode.CHANNEL ? 1 : q.density(), q.channelDensity(),
-                model.dynamicLatencyMs(q), res.medianMs(), model.predictedPath(q).executionPath(), taken, takenMs);
+                model.dynamicLatencyMs(q), medians.stream().mapToDouble(Double::doubleValue).average().orElseThrow(),
+                model.predictedPath(q).executionPath(), taken, takenMs, medians);
     }
 
     private static NDArray[] masks(NDManager sub, Point p, Random r) {
@@ -303,6 +375,21 @@ public final class LatencyValidation {
     static String label(BlockGeometry g) {
         return String.format(Locale.ROOT, "%s %d-%d-%d @%d", g.type() == BlockType.BASIC ? "basic" : "bottleneck",
                 g.inChannels(), g.width(), g.outChannels(), g.inHeight());
+    }
+
+    /**
+     * Returns the mean over rows of {@link Row#passSpread}: how far the passes' medians of one configuration differ,
+     * relative to their mean (0 for single-pass rows).
+     *
+     * @param rows the rows
+     * @return the mean spread
+     * @throws IllegalArgumentException for no rows
+     */
+    public static double meanPassSpread(List<Row> rows) {
+        if (rows == null || rows.isEmpty()) {
+            throw new IllegalArgumentException("rows must not be empty");
+        }
+        return rows.stream().mapToDouble(Row::passSpread).average().orElseThrow();
     }
 
     /**

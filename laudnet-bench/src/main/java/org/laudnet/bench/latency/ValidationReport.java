@@ -138,6 +138,14 @@ public record ValidationReport(List<LatencyValidation.Row> rows, CpuLatencyProfi
                 + " configuration; median of at least %d timed runs (up to %dx for configurations faster than"
                 + " %.0f ms / runs)%n", Math.max(1, protocol.warmupRounds()), protocol.runs(),
                 TimingProtocol.MAX_RUN_FACTOR, protocol.budgetMs()));
+        int passes = rows.stream().mapToInt(r -> r.passMs().size()).max().orElse(1);
+        if (passes > 1) {
+            double spread = LatencyValidation.meanPassSpread(rows);
+            sb.append(String.format(Locale.ROOT, "- passes: %d over all configurations, minutes apart, each with fresh"
+                    + " executors; measured ms is the mean of the passes' medians. The passes' medians of one"
+                    + " configuration differ by %.1f%% of their mean on average (max - min): the run-to-run noise of"
+                    + " this machine, a floor under any model's MAPE against a single pass%n", passes, 100 * spread));
+        }
         sb.append("- predicted: CpuLatencyModel.dynamicLatencyMs of the realised densities (masker + fastest path)\n");
         sb.append("- granularity: S (spatial), map side (layer), 1 (channel); G: channel groups\n\n");
         sb.append("Timing conditions: the load averages above include other processes sharing the cores; a profile"
@@ -185,15 +193,20 @@ public record ValidationReport(List<LatencyValidation.Row> rows, CpuLatencyProfi
                 + " timing.\n");
         sb.append("\n## Configurations\n\n");
         sb.append("| block | mode | S | G | batch | density | dc | predicted ms | measured ms | error |"
-                + " predicted path | executor path | taken-path ms | taken-path error |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + " predicted path | executor path | taken-path ms | taken-path error | passes ms |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (LatencyValidation.Row r : rows) {
+            StringBuilder ps = new StringBuilder();
+            for (double v : r.passMs()) {
+                ps.append(ps.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.3f", v));
+            }
             sb.append(String.format(Locale.ROOT,
-                    "| %s | %s | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %+.1f%% | %s | %s | %.3f | %+.1f%% |%n",
+                    "| %s | %s | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %+.1f%% | %s | %s | %.3f | %+.1f%%"
+                            + " | %s |%n",
                     r.block(), r.mode(), r.granularity(), r.groups(), r.batch(), r.density(), r.channelDensity(),
                     r.predictedMs(), r.measuredMs(), 100 * r.signedRelativeError(), r.predictedPath(),
                     r.measuredPath(), r.takenPathPredictedMs(),
-                    100 * (r.takenPathPredictedMs() - r.measuredMs()) / r.measuredMs()));
+                    100 * (r.takenPathPredictedMs() - r.measuredMs()) / r.measuredMs(), ps));
         }
         write(file, sb.toString());
     }

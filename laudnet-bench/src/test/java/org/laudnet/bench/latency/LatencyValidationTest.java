@@ -61,4 +61,20 @@ class LatencyValidationTest {
         assertEquals(Set.of(GateMode.SPATIAL, GateMode.LAYER, GateMode.CHANNEL, GateMode.BOTH), modes);
         assertTrue(points.stream().anyMatch(p -> p.batch() == 1) && points.stream().anyMatch(p -> p.batch() == 8));
     }
+
+    @Test
+    void passSpreadIsTheRangeOfThePassMediansOverTheirMean() {
+        LatencyValidation.Row two = new LatencyValidation.Row("b", GateMode.LAYER, 14, 1, 8, 0.5, 1, 10, 11, "LAYER",
+                "LAYER", 10, List.of(10.0, 12.0));
+        assertEquals(2.0 / 11, two.passSpread(), 1e-12);
+        LatencyValidation.Row three = new LatencyValidation.Row("b", GateMode.LAYER, 14, 1, 8, 0.5, 1, 10, 4, "LAYER",
+                "LAYER", 10, List.of(3.0, 5.0, 4.0));
+        assertEquals(0.5, three.passSpread(), 1e-12);
+        LatencyValidation.Row one = new LatencyValidation.Row("b", GateMode.LAYER, 14, 1, 8, 0.5, 1, 10, 4, "LAYER",
+                "LAYER", 10);
+        assertEquals(List.of(4.0), one.passMs());
+        assertEquals(0, one.passSpread(), 0);
+        assertEquals((2.0 / 11 + 0.5 + 0) / 3, LatencyValidation.meanPassSpread(List.of(two, three, one)), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> LatencyValidation.meanPassSpread(List.of()));
+    }
 }
