@@ -80,7 +80,9 @@ public record ValidationReport(List<LatencyValidation.Row> rows, CpuLatencyProfi
             the profile's backend* (the dense fallback always among them; the spatial schedules are those of the
             backend: DJL WINDOWS, M1, ROWS; oneDNN HALO, WINDOWS, ROWS; the union channel path at batch sizes above
             1), each path a linear cost `t = a + sum_k b_k f_k` fitted by non-negative least squares on relative
-            error to forced-path timings (`scripts/laudnet calibrate`). The paths were timed with the block's maskers
+            error to forced-path timings (`scripts/laudnet calibrate`), then rescaled so that the geometric mean of
+            timing over prediction is 1 (the relative squared error alone predicts noisy timings too low by about
+            twice their squared relative spread). The paths were timed with the block's maskers
             evaluated, as an inference call runs them, and fitted to that time less the masker terms' prediction, so
             that masker plus path reproduces the call. The features are computed from the query alone (block shape,
             mode, S, G, densities, batch), assuming uniformly random masks with exactly the query's densities:

@@ -76,4 +76,31 @@ class LeastSquaresTest {
         assertThrows(IllegalArgumentException.class,
                 () -> LeastSquares.fit(List.of("e"), new double[][] {{1}}, new double[] {0}));
     }
+
+    @Test
+    void theRelativeFitIsRescaledToBeUnbiasedOnTheLogScale() {
+        // t = 0.2 + 1e-3 f, times (1 + e) with e = +0.3 and -0.3 alternating at every f: the relative squared error
+        // alone would fit about 0.83 of the truth; the rescaled fit has a geometric mean of t / p of exactly 1
+        int n = 40;
+        double[][] f = new double[n][];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            double x = 100 * (i / 2 + 1);
+            f[i] = new double[] {x};
+            y[i] = (0.2 + 1e-3 * x) * (i % 2 == 0 ? 1.3 : 0.7);
+        }
+        LinearTerm t = LeastSquares.fit(List.of("x"), f, y);
+        double logSum = 0;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            double p = t.predict(f[i]);
+            logSum += Math.log(y[i] / p);
+            sq += Math.pow((p - y[i]) / y[i], 2);
+        }
+        assertEquals(0, logSum / n, 1e-9);
+        // the truth times sqrt(1.3 * 0.7) = 0.954, the geometric mean of the noise
+        assertEquals(1e-3 * Math.sqrt(1.3 * 0.7), t.coefficient("x"), 1e-6);
+        assertEquals(0.2 * Math.sqrt(1.3 * 0.7), t.intercept(), 1e-4);
+        assertEquals(Math.sqrt(sq / n), t.rmsRelativeError(), 1e-12);
+    }
 }
