@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.laudnet.core.latency.cpu.CpuLatencyProfile;
-import org.laudnet.core.latency.cpu.CpuTerm;
-import org.laudnet.core.latency.cpu.LinearTerm;
+import org.laudnet.bench.latency.ValidationReportTest;
 
 /**
  * {@code latency validate} and {@code calibrate} measure one CPU backend: a profile of another backend and a GPU
@@ -24,21 +20,10 @@ class LatencyCommandTest {
     @TempDir
     Path dir;
 
-    /** A valid profile of the DJL backend (round coefficients; never used to predict here). */
+    /** A valid profile of the DJL backend (round coefficients; never used to predict here), written to a file. */
     private Path djlProfile() throws Exception {
-        Map<CpuTerm, LinearTerm> terms = new EnumMap<>(CpuTerm.class);
-        for (CpuTerm t : CpuTerm.values()) {
-            if (t != CpuTerm.SPATIAL_HALO) {
-                double[] c = new double[t.features().size() + 1];
-                c[0] = 0.1;
-                terms.put(t, new LinearTerm(t.features(), c, 1, 0));
-            }
-        }
-        CpuLatencyProfile p = new CpuLatencyProfile(CpuLatencyProfile.FORMAT_VERSION, new CpuLatencyProfile.Machine(
-                "test cpu", 2, 2, "unset", "jvm", "0.36.0", "PyTorch 2.7.1", "djl-cpu", "DJL test", "2026-01-01", "hand"),
-                terms);
         Path f = dir.resolve("djl-profile.json");
-        p.write(f);
+        ValidationReportTest.djlProfile().write(f);
         return f;
     }
 

@@ -17,12 +17,18 @@ import org.laudnet.core.latency.cpu.LinearTerm;
 import org.laudnet.core.latency.cpu.TimingProtocol;
 
 /** The validation report states the passes and how far they differ. */
-class ValidationReportTest {
+public class ValidationReportTest {
 
     @TempDir
     Path dir;
 
-    private static CpuLatencyProfile profile() {
+    /**
+     * A valid profile of the DJL backend: every term but SPATIAL_HALO with a 0.1 ms intercept and no slopes (for
+     * reports and option checks; not for predictions that mean anything).
+     *
+     * @return the profile
+     */
+    public static CpuLatencyProfile djlProfile() {
         Map<CpuTerm, LinearTerm> terms = new EnumMap<>(CpuTerm.class);
         for (CpuTerm t : CpuTerm.values()) {
             if (t != CpuTerm.SPATIAL_HALO) {
@@ -37,7 +43,7 @@ class ValidationReportTest {
 
     private String report(List<LatencyValidation.Row> rows) throws Exception {
         Path md = dir.resolve("v" + rows.get(0).passMs().size() + ".md");
-        new ValidationReport(rows, profile(), Path.of("profile.json"), Map.of("cpu", "test"),
+        new ValidationReport(rows, djlProfile(), Path.of("profile.json"), Map.of("cpu", "test"),
                 new TimingProtocol(9, 3, 150)).writeMarkdown(md);
         return Files.readString(md);
     }
