@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.laudnet.core.block.GateMode;
+import org.laudnet.core.block.GateSpec;
+import org.laudnet.core.cost.BlockGeometry;
 import org.laudnet.core.latency.BlockLatencyQuery;
+import org.laudnet.core.latency.cpu.CpuBackends;
 import org.laudnet.core.latency.cpu.CpuCalibrator;
+import org.laudnet.core.latency.cpu.CpuLatencyModel;
 
 class LatencyValidationTest {
 
@@ -76,5 +81,37 @@ class LatencyValidationTest {
         assertEquals(0, one.passSpread(), 0);
         assertEquals((2.0 / 11 + 0.5 + 0) / 3, LatencyValidation.meanPassSpread(List.of(two, three, one)), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> LatencyValidation.meanPassSpread(List.of()));
+    }
+
+    @Test
+    void twoPassesMeasureEveryPointTwiceAndReportTheMeanOfTheirMedians() {
+        BlockGeometry g = BlockGeometry.bottleneck(64, 16, 14, 1);
+        List<LatencyValidation.Point> points = List.of(
+                new LatencyValidation.Point(g, GateSpec.spatial(2), 1, 0.5),
+                new LatencyValidation.Point(g, GateSpec.spatial(2), 1, 0.25),
+                new LatencyValidation.Point(g, GateSpec.channel(4), 2, 0.5));
+        List<String> progress = new ArrayList<>();
+        LatencyValidation v = new LatencyValidation(2, 0, 7L, m -> CpuBackends.create("djl-cpu", m), progress::add);
+        CpuLatencyModel model = new CpuLatencyModel(ValidationReportTest.djlProfile());
+        List<LatencyValidation.Row> rows = v.run(model, points, 2);
+        assertEquals(3, rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            LatencyValidation.Row r = rows.get(i);
+            assertEquals("bottleneck 64-16-64 @14", r.block());
+            assertEquals(points.get(i).spec().mode(), r.mode());
+            assertEquals(2, r.passMs().size(), r.toString());
+            assertTrue(r.passMs().stream().allMatch(ms -> ms > 0), r.toString());
+            assertEquals((r.passMs().get(0) + r.passMs().get(1)) / 2, r.measuredMs(), 1e-12);
+            // the path taken is one the model can name for this query
+            CpuLatencyModel.termOf(r.measuredPath(), points.get(i).query());
+        }
+        // the realised density: round(0.25 * 49) = 12 of the 7 x 7 cells
+        assertEquals(12.0 / 49, rows.get(1).density(), 1e-12);
+        // one line per executor and pass: two executors (spatial batch 1, channel batch 2) in each of two passes
+        assertEquals(List.of("pass 1/2: bottleneck 64-16-64 @14 SPATIAL batch 1: 2 configurations",
+                "pass 1/2: bottleneck 64-16-64 @14 CHANNEL batch 2: 1 configurations",
+                "pass 2/2: bottleneck 64-16-64 @14 SPATIAL batch 1: 2 configurations",
+                "pass 2/2: bottleneck 64-16-64 @14 CHANNEL batch 2: 1 configurations"), progress);
+        assertThrows(IllegalArgumentException.class, () -> v.run(model, points, 0));
     }
 }
