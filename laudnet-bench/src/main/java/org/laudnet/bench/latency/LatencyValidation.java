@@ -242,17 +242,6 @@ public final class LatencyValidation {
     }
 
     /**
-     * Measures every point once and predicts it.
-     *
-     * @param model the model under test (of the profile of the backend measured)
-     * @param points the configurations
-     * @return one row per point
-     */
-    public List<Row> run(CpuLatencyModel model, List<Point> points) {
-        return run(model, points, 1);
-    }
-
-    /**
      * Measures every point in {@code passes} passes over all points (each pass with fresh executors, their own path
      * calibration and the same seeded masks, so that the passes lie minutes apart) and predicts it: the row's measured
      * latency is the mean of the passes' medians, and their spread ({@link Row#passSpread}) shows how far two

@@ -136,14 +136,12 @@ public final class LeastSquares {
             double rms = Math.sqrt(bestRss / n);
             return new LinearTerm(names, coef, n, mean > 0 ? rms / mean : 0);
         }
+        LinearTerm unscaled = new LinearTerm(names, coef, n, 0);
         double[] predicted = new double[n];
         double logSum = 0;
         int positive = 0;
         for (int i = 0; i < n; i++) {
-            predicted[i] = coef[0];
-            for (int j = 0; j < k; j++) {
-                predicted[i] += coef[j + 1] * features[i][j];
-            }
+            predicted[i] = unscaled.predict(features[i]);
             if (predicted[i] > 0) {
                 logSum += Math.log(millis[i] / predicted[i]);
                 positive++;
@@ -151,12 +149,12 @@ public final class LeastSquares {
         }
         double g = positive > 0 ? Math.exp(logSum / positive) : 1;
         double sq = 0;
-        for (int j = 0; j <= k; j++) {
-            coef[j] *= g;
-        }
         for (int i = 0; i < n; i++) {
             double r = (g * predicted[i] - millis[i]) / millis[i];
             sq += r * r;
+        }
+        for (int j = 0; j <= k; j++) {
+            coef[j] *= g;
         }
         return new LinearTerm(names, coef, n, Math.sqrt(sq / n));
     }
