@@ -200,21 +200,6 @@ final class HostOps {
         y.buf.put(0, out, 0, out.length);
     }
 
-    /** {@code out[samples[i]] = ReLU(identity[samples[i]] + branch[i])}. */
-    static void scatterSamplesResidualRelu(DnnlTensor branch, int[] samples, DnnlTensor identity, DnnlTensor out) {
-        int per = branch.shape.perSample();
-        float[] a = new float[per];
-        float[] b = new float[per];
-        for (int i = 0; i < samples.length; i++) {
-            branch.buf.get(i * per, a, 0, per);
-            identity.buf.get(samples[i] * per, b, 0, per);
-            for (int k = 0; k < per; k++) {
-                a[k] = Math.max(a[k] + b[k], 0f);
-            }
-            out.buf.put(samples[i] * per, a, 0, per);
-        }
-    }
-
     /**
      * {@code out = ReLU(identity)} at every element whose cell is closed: with one mask group, one bulk read, ReLU and
      * bulk write per run of closed cells of a row (a contiguous span of the {@code nhwc} buffer); with several, the

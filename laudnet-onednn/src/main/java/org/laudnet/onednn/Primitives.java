@@ -8,7 +8,10 @@ import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_forward;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.primitive_desc;
+import org.bytedeco.dnnl.reorder;
 
 /**
  * The primitive cache of one {@link OneDnnKernels}: every oneDNN primitive it runs, created once per shape with its
@@ -47,6 +50,9 @@ final class Primitives implements AutoCloseable {
 
     /** A per-channel multiply's shape. */
     private record ScaleKey(int batch, int channels, int height, int width) {}
+
+    /** The size of one sample's copy or residual sum with ReLU. */
+    private record SampleKey(boolean sum, long size) {}
 
     private final engine eng;
     private final Map<Object, Prim> cache = new HashMap<>();
@@ -89,6 +95,46 @@ final class Primitives implements AutoCloseable {
             eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(eng,
                     dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_relu, d, d, 0f, 0f);
             p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {d, d});
+            cache.put(k, p);
+        }
+        return p;
+    }
+
+    /**
+     * One sample's residual sum and ReLU over {@code size} contiguous values, {@code dst = ReLU(src0 + src1)}: the
+     * write-back of a sub-batch's branch output to its samples, split over the backend's threads. Arguments: src0 (the
+     * identity), src1 (the branch), destination (may be src0: oneDNN computes a binary operation in place on its first
+     * source).
+     */
+    Prim sampleResidualRelu(long size) {
+        SampleKey k = new SampleKey(true, size);
+        Prim p = cache.get(k);
+        if (p == null) {
+            memory.desc d = new memory.desc(new long[] {size}, memory.data_type.f32, memory.format_tag.x);
+            post_ops ops = new post_ops();
+            ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
+            primitive_attr attr = new primitive_attr();
+            attr.set_post_ops(ops);
+            binary.primitive_desc pd = new binary.primitive_desc(eng, dnnl.algorithm.binary_add, d, d, d, attr,
+                    false);
+            p = new Prim(Prim.create(pd), null, eng, new int[] {dnnl.DNNL_ARG_SRC_0, ARG_SRC_1, ARG_DST},
+                    new memory.desc[] {d, d, d});
+            cache.put(k, p);
+        }
+        return p;
+    }
+
+    /**
+     * A copy of {@code size} contiguous values (a reorder between equal layouts, split over the backend's threads):
+     * one sample of a sub-batch gathered. Arguments: source, destination.
+     */
+    Prim sampleCopy(long size) {
+        SampleKey k = new SampleKey(false, size);
+        Prim p = cache.get(k);
+        if (p == null) {
+            memory.desc d = new memory.desc(new long[] {size}, memory.data_type.f32, memory.format_tag.x);
+            reorder.primitive_desc pd = new reorder.primitive_desc(eng, d, eng, d);
+            p = new Prim(new reorder(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {d, d});
             cache.put(k, p);
         }
         return p;

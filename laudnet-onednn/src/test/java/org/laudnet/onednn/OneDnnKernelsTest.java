@@ -106,6 +106,34 @@ class OneDnnKernelsTest {
     }
 
     @Test
+    void sampleGathersAndResidualScattersMatchTheReference() {
+        // an odd per-sample size (5 x 3 x 7 = 105 values) and samples out of order
+        Nchw xs = new Nchw(6, 5, 3, 7);
+        int[] samples = {4, 0, 5};
+        float[] x = random(xs.size(), 21);
+        float[] branch = random(samples.length * xs.perSample(), 22);
+        float[] out = random(xs.size(), 23);
+        try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+            DnnlTensor t = k.importHost(x, xs);
+            assertClose(ReferenceOps.gatherSamples(x, xs, samples),
+                    k.exportHost(k.gatherSamples(t, xs, samples), samples.length * xs.perSample()), 0, "gather");
+            Nchw bs = xs.withBatch(samples.length);
+            float[] want = out.clone();
+            ReferenceOps.scatterSamplesResidualRelu(branch, bs, samples, x, want);
+            DnnlTensor o = k.importHost(out, xs);
+            k.scatterSamplesResidualRelu(k.importHost(branch, bs), bs, samples, t, o);
+            assertClose(want, k.exportHost(o, xs.size()), 1e-6, "scatter into a separate output");
+            assertClose(x, k.exportHost(t, xs.size()), 0, "identity left as it was");
+            // in place: the output is the identity (a handed-over block input)
+            float[] aliased = x.clone();
+            ReferenceOps.scatterSamplesResidualRelu(branch, bs, samples, aliased, aliased);
+            DnnlTensor io = k.importHost(x, xs);
+            k.scatterSamplesResidualRelu(k.importHost(branch, bs), bs, samples, io, io);
+            assertClose(aliased, k.exportHost(io, xs.size()), 1e-6, "scatter in place");
+        }
+    }
+
+    @Test
     void aSpatialBlockOfPatchPrimitivesMatchesTheReference() {
         int cin = 32;
         int c1 = 16;
