@@ -2,6 +2,7 @@ package org.laudnet.onednn;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.bytedeco.dnnl.binary;
 import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.engine;
@@ -71,8 +72,7 @@ final class Primitives implements AutoCloseable {
 
     /** A max or average (padding excluded) pooling on {@code nhwc}. Arguments: source, destination. */
     Prim pool(PoolKey k) {
-        Prim p = cache.get(k);
-        if (p == null) {
+        return cached(k, () -> {
             memory.desc src = ConvShape.nhwc(k.batch, k.channels, k.height, k.width);
             memory.desc dst = ConvShape.nhwc(k.batch, k.channels, k.outHeight(), k.outWidth());
             pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(eng,
@@ -80,24 +80,19 @@ final class Primitives implements AutoCloseable {
                     k.max ? dnnl.algorithm.pooling_max : dnnl.algorithm.pooling_avg_exclude_padding, src, dst,
                     new long[] {k.stride, k.stride}, new long[] {k.kernel, k.kernel}, new long[] {0, 0},
                     new long[] {k.padding, k.padding}, new long[] {k.padding, k.padding});
-            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {src, dst});
-            cache.put(k, p);
-        }
-        return p;
+            return new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {src, dst});
+        });
     }
 
     /** A ReLU on {@code size} contiguous values. Arguments: source, destination (may be the source). */
     Prim relu(long size) {
         ReluKey k = new ReluKey(size);
-        Prim p = cache.get(k);
-        if (p == null) {
+        return cached(k, () -> {
             memory.desc d = new memory.desc(new long[] {size}, memory.data_type.f32, memory.format_tag.x);
             eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(eng,
                     dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_relu, d, d, 0f, 0f);
-            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {d, d});
-            cache.put(k, p);
-        }
-        return p;
+            return new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {d, d});
+        });
     }
 
     /**
@@ -108,8 +103,7 @@ final class Primitives implements AutoCloseable {
      */
     Prim sampleResidualRelu(long size) {
         SampleKey k = new SampleKey(true, size);
-        Prim p = cache.get(k);
-        if (p == null) {
+        return cached(k, () -> {
             memory.desc d = new memory.desc(new long[] {size}, memory.data_type.f32, memory.format_tag.x);
             post_ops ops = new post_ops();
             ops.append_eltwise(dnnl.algorithm.eltwise_relu, 0f, 0f);
@@ -117,11 +111,9 @@ final class Primitives implements AutoCloseable {
             attr.set_post_ops(ops);
             binary.primitive_desc pd = new binary.primitive_desc(eng, dnnl.algorithm.binary_add, d, d, d, attr,
                     false);
-            p = new Prim(Prim.create(pd), null, eng, new int[] {dnnl.DNNL_ARG_SRC_0, ARG_SRC_1, ARG_DST},
+            return new Prim(Prim.create(pd), null, eng, new int[] {dnnl.DNNL_ARG_SRC_0, ARG_SRC_1, ARG_DST},
                     new memory.desc[] {d, d, d});
-            cache.put(k, p);
-        }
-        return p;
+        });
     }
 
     /**
@@ -130,14 +122,11 @@ final class Primitives implements AutoCloseable {
      */
     Prim sampleCopy(long size) {
         SampleKey k = new SampleKey(false, size);
-        Prim p = cache.get(k);
-        if (p == null) {
+        return cached(k, () -> {
             memory.desc d = new memory.desc(new long[] {size}, memory.data_type.f32, memory.format_tag.x);
             reorder.primitive_desc pd = new reorder.primitive_desc(eng, d, eng, d);
-            p = new Prim(new reorder(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {d, d});
-            cache.put(k, p);
-        }
-        return p;
+            return new Prim(new reorder(pd), null, eng, new int[] {ARG_SRC, ARG_DST}, new memory.desc[] {d, d});
+        });
     }
 
     /**
@@ -146,16 +135,13 @@ final class Primitives implements AutoCloseable {
      */
     Prim scale(int batch, int channels, int height, int width) {
         ScaleKey k = new ScaleKey(batch, channels, height, width);
-        Prim p = cache.get(k);
-        if (p == null) {
+        return cached(k, () -> {
             memory.desc src0 = ConvShape.nhwc(batch, channels, height, width);
             memory.desc src1 = ConvShape.nhwc(batch, channels, 1, 1);
             binary.primitive_desc pd = new binary.primitive_desc(eng, dnnl.algorithm.binary_mul, src0, src1, src0);
-            p = new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_SRC_1, ARG_DST},
+            return new Prim(Prim.create(pd), null, eng, new int[] {ARG_SRC, ARG_SRC_1, ARG_DST},
                     new memory.desc[] {src0, src1, src0});
-            cache.put(k, p);
-        }
-        return p;
+        });
     }
 
     /**
@@ -170,8 +156,7 @@ final class Primitives implements AutoCloseable {
 
     /** The cached primitive of a shape with weights: arguments source, weights, bias, destination[, residual]. */
     private Prim withWeights(WeightShape k) {
-        Prim p = cache.get(k);
-        if (p == null) {
+        return cached(k, () -> {
             primitive_desc pd = k.descriptor(eng);
             memory.desc wd = pd.weights_desc();
             memory.desc src = k.src();
@@ -181,8 +166,16 @@ final class Primitives implements AutoCloseable {
                     : new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST};
             memory.desc[] descs = k.residual() ? new memory.desc[] {src, wd, bias, dst, dst}
                     : new memory.desc[] {src, wd, bias, dst};
-            p = new Prim(Prim.create(pd), wd, eng, args, descs);
-            cache.put(k, p);
+            return new Prim(Prim.create(pd), wd, eng, args, descs);
+        });
+    }
+
+    /** Returns the cached primitive of a key, creating it on the first request. */
+    private Prim cached(Object key, Supplier<Prim> create) {
+        Prim p = cache.get(key);
+        if (p == null) {
+            p = create.get();
+            cache.put(key, p);
         }
         return p;
     }
