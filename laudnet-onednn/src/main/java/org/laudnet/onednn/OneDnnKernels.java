@@ -730,11 +730,6 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     }
 
     /**
-     * Checks that the kernels and the backend are open, and sets the backend's thread count on the calling thread
-     * (re-creating the cached primitives when the count changed since they were created): every primitive calls it
-     * first.
-     */
-    /**
      * The address of element {@code offset} of a tensor's buffer, for a primitive that runs on one sample of it (a
      * plain pointer, whose position counts bytes; it keeps the tensor's memory referenced).
      */
@@ -742,6 +737,11 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         return new Pointer(t.data).position(Float.BYTES * offset);
     }
 
+    /**
+     * Checks that the kernels and the backend are open, and sets the backend's thread count on the calling thread
+     * (re-creating the cached primitives when the count changed since they were created): every primitive calls it
+     * first.
+     */
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("the onednn kernels are closed");
