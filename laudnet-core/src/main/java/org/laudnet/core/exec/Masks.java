@@ -54,13 +54,12 @@ final class Masks {
         }
         this.activeCells = a;
         BlockDensities[] perSample = new BlockDensities[batch];
-        int[] stamps = m1Pixels == null ? null : new int[conv1Height() * conv1Width()];
         double d1 = 0;
         double d2 = 0;
         double d3 = 0;
         double dc = 0;
         for (int b = 0; b < batch; b++) {
-            BlockDensities d = sampleDensities(b, stamps);
+            BlockDensities d = sampleDensities(b);
             perSample[b] = d;
             d1 += d.d1();
             d2 += d.d2();
@@ -112,11 +111,9 @@ final class Masks {
     }
 
     /**
-     * Computes one sample's densities; for a spatial gate also its {@link #m1Pixels(int)} count.
-     *
-     * @param stamps scratch of {@code h1 w1} ints for the dilated counts (null in LAYER mode)
+     * Computes one sample's densities; for a spatial gate (not LAYER) also its {@link #m1Pixels(int)} count.
      */
-    private BlockDensities sampleDensities(int b, int[] stamps) {
+    private BlockDensities sampleDensities(int b) {
         double dc = 1;
         if (channels != null) {
             int g = plan.channelGroups();
@@ -149,7 +146,7 @@ final class Masks {
         if (plan.mode() == GateMode.LAYER) {
             return new BlockDensities(d2, d2, d3, dc);
         }
-        int n = dilatedUnionCount(b, stamps);
+        int n = dilatedUnionCount(b);
         m1Pixels[b] = n;
         return new BlockDensities(clamp(n / (double) conv1Pixels()), d2, d3, dc);
     }
@@ -171,43 +168,57 @@ final class Masks {
 
     /**
      * Counts the positions of conv1's output that conv2 reads for one sample: the union over mask groups of the cells,
-     * placed on the stride-{@code s} grid and dilated by the 3x3 window ({@code M1}).
-     *
-     * @param stamps scratch of {@code h1 w1} ints: a position is marked when it holds this call's stamp, so the
-     *     scratch needs no clearing between calls
+     * placed on the stride-{@code s} grid and dilated by the 3x3 window ({@code M1}). Each open cell {@code (i, j)}
+     * covers the rows {@code [i t - 1, i t - 1 + k)} and the columns {@code [j t - 1, j t - 1 + k)} of conv1's output
+     * (clipped to it), with {@code t} the pixel step between cells and {@code k} a cell's side plus its halo. Counted
+     * row by row: a row's covered columns are the union of the column spans of the open cells in the cell rows that
+     * cover it, swept in column order; consecutive rows covered by the same cell rows share that count. About
+     * {@code h1 m} steps instead of {@code (open cells) k^2} marks.
      */
-    private int dilatedUnionCount(int b, int[] stamps) {
+    private int dilatedUnionCount(int b) {
         BlockGeometry g = plan.geometry();
         int m = cells.maskSize();
         int s = cells.cellSize();
         int s2 = plan.bottleneck() ? g.conv2Stride() : 1;
         int h1 = conv1Height();
         int w1 = conv1Width();
+        int t = s2 * s;
         int k = s2 * (s - 1) + 3;
-        int stamp = b + 1;
+        int[] u = union();
+        int base = b * m * m;
         int count = 0;
-        for (int q = 0; q < cells.groups(); q++) {
-            int base = (b * cells.groups() + q) * m * m;
-            for (int c = 0; c < m * m; c++) {
-                if (cells.cells()[base + c] == 0f) {
-                    continue;
-                }
-                int r0 = s2 * (c / m) * s - 1;
-                int c0 = s2 * (c % m) * s - 1;
-                for (int a = 0; a < k; a++) {
-                    int rr = r0 + a;
-                    if (rr < 0 || rr >= h1) {
+        int lastLo = -1;
+        int lastHi = -1;
+        int lastCovered = 0;
+        for (int r = 0; r < h1; r++) {
+            // the cell rows i with i t - 1 <= r < i t - 1 + k
+            int lo = Math.max(0, -Math.floorDiv(k - r - 2, t));
+            int hi = Math.min(m - 1, Math.floorDiv(r + 1, t));
+            if (lo > hi) {
+                continue;
+            }
+            if (lo != lastLo || hi != lastHi) {
+                lastLo = lo;
+                lastHi = hi;
+                lastCovered = 0;
+                int end = 0;
+                for (int j = 0; j < m; j++) {
+                    boolean open = false;
+                    for (int i = lo; i <= hi && !open; i++) {
+                        open = u[base + i * m + j] != 0;
+                    }
+                    if (!open) {
                         continue;
                     }
-                    for (int bb = 0; bb < k; bb++) {
-                        int cc = c0 + bb;
-                        if (cc >= 0 && cc < w1 && stamps[rr * w1 + cc] != stamp) {
-                            stamps[rr * w1 + cc] = stamp;
-                            count++;
-                        }
+                    int from = Math.max(Math.max(j * t - 1, 0), end);
+                    int to = Math.min(j * t - 1 + k, w1);
+                    if (to > from) {
+                        lastCovered += to - from;
+                        end = to;
                     }
                 }
             }
+            count += lastCovered;
         }
         return count;
     }
@@ -254,9 +265,8 @@ final class Masks {
         if (m1Pixels == null) {
             // LAYER mode: the densities did not need the dilated counts
             int[] counts = new int[batch];
-            int[] stamps = new int[conv1Height() * conv1Width()];
             for (int s = 0; s < batch; s++) {
-                counts[s] = dilatedUnionCount(s, stamps);
+                counts[s] = dilatedUnionCount(s);
             }
             m1Pixels = counts;
         }

@@ -2,6 +2,7 @@ package org.laudnet.core.exec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import ai.djl.ndarray.types.DataType;
@@ -137,11 +138,50 @@ class MasksTest extends ManagedTest {
         return plan.bottleneck() ? g.conv1Pixels() : g.outPixels();
     }
 
+    static Stream<Arguments> unevenCases() {
+        return Stream.of(
+                Arguments.of(BlockGeometry.bottleneck(64, 16, 14, 1), GateSpec.spatial(4)),
+                Arguments.of(BlockGeometry.bottleneck(32, 16, 13, 2), GateSpec.spatial(3)),
+                Arguments.of(BlockGeometry.basic(16, 16, 7, 1), GateSpec.spatial(2)),
+                Arguments.of(BlockGeometry.basic(16, 16, 10, 1), GateSpec.spatial(3).withSpatialGroups(2)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("unevenCases")
+    void unevenCellsCountTheDilatedPixelsOfTheirPerPixelGrid(BlockGeometry g, GateSpec spec) {
+        GatedResidualBlock block = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec).build();
+        block.initialize(m, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
+        BlockPlan plan = BlockPlan.of(block, 0, new ParameterStore(m, false));
+        assertFalse(plan.evenCells(), "the case needs uneven cells");
+        Random r = new Random(spec.hashCode() + 7);
+        int batch = 4;
+        int gs = plan.spatialGroups();
+        for (double density : new double[] {0, 0.15, 0.5, 0.85, 1}) {
+            float[] cells = random(r, batch * gs * plan.maskSize() * plan.maskSize(), density);
+            Masks mk = new Masks(plan, batch, cells, null);
+            SpatialCells grid = mk.cells;
+            assertEquals(1, grid.cellSize(), "the per-pixel grid");
+            int h = grid.maskSize();
+            int[] union = grid.union();
+            float[] unionCells = new float[union.length];
+            for (int i = 0; i < union.length; i++) {
+                unionCells[i] = union[i];
+            }
+            for (int b = 0; b < batch; b++) {
+                assertEquals(dilated(plan, unionCells, h, 1, 1, b, 0), mk.m1Pixels(b),
+                        "density " + density + ", M1 pixels of sample " + b);
+            }
+        }
+    }
+
     /** conv1 outputs conv2 reads for one sample and group of {@code groups}, marked pixel by pixel. */
     private static int dilated(BlockPlan plan, float[] cells, int groups, int b, int q) {
+        return dilated(plan, cells, plan.maskSize(), plan.granularity(), groups, b, q);
+    }
+
+    /** As above on a grid of {@code m x m} cells of side {@code s}. */
+    private static int dilated(BlockPlan plan, float[] cells, int m, int s, int groups, int b, int q) {
         BlockGeometry g = plan.geometry();
-        int m = plan.maskSize();
-        int s = plan.granularity();
         int s2 = plan.bottleneck() ? g.conv2Stride() : 1;
         int h1 = plan.bottleneck() ? g.conv1OutHeight() : g.outHeight();
         int w1 = plan.bottleneck() ? g.conv1OutWidth() : g.outWidth();
