@@ -43,9 +43,7 @@ class MasksTest extends ManagedTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void tablesEqualADirectRecomputation(BlockGeometry g, GateSpec spec) {
-        GatedResidualBlock block = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec).build();
-        block.initialize(m, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
-        BlockPlan plan = BlockPlan.of(block, 0, new ParameterStore(m, false));
+        BlockPlan plan = plan(g, spec);
         Random r = new Random(spec.hashCode());
         int batch = 5;
         for (double density : new double[] {0, 0.2, 0.6, 1}) {
@@ -149,9 +147,7 @@ class MasksTest extends ManagedTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("unevenCases")
     void unevenCellsCountTheDilatedPixelsOfTheirPerPixelGrid(BlockGeometry g, GateSpec spec) {
-        GatedResidualBlock block = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec).build();
-        block.initialize(m, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
-        BlockPlan plan = BlockPlan.of(block, 0, new ParameterStore(m, false));
+        BlockPlan plan = plan(g, spec);
         assertFalse(plan.evenCells(), "the case needs uneven cells");
         Random r = new Random(spec.hashCode() + 7);
         int batch = 4;
@@ -172,6 +168,13 @@ class MasksTest extends ManagedTest {
                         "density " + density + ", M1 pixels of sample " + b);
             }
         }
+    }
+
+    /** The plan of a freshly initialised block (fresh gates, whose decisions the tests impose). */
+    private BlockPlan plan(BlockGeometry g, GateSpec spec) {
+        GatedResidualBlock block = GatedResidualBlock.builder().setGeometry(g).optGateSpec(spec).build();
+        block.initialize(m, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
+        return BlockPlan.of(block, 0, new ParameterStore(m, false));
     }
 
     /** conv1 outputs conv2 reads for one sample and group of {@code groups}, marked pixel by pixel. */
