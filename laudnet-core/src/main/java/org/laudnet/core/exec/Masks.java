@@ -132,17 +132,8 @@ final class Masks {
             open += cells.cells()[b * per + c] != 0f ? 1 : 0;
         }
         double d3 = open / (double) per;
-        int mm = cells.maskSize() * cells.maskSize();
-        int unionOpen = 0;
-        for (int c = 0; c < mm; c++) {
-            boolean any = false;
-            for (int q = 0; q < cells.groups() && !any; q++) {
-                any = cells.cells()[b * per + q * mm + c] != 0f;
-            }
-            unionOpen += any ? 1 : 0;
-        }
         // conv1 and conv2 compute every position that some mask group keeps (the union); conv3 per group
-        double d2 = unionOpen / (double) mm;
+        double d2 = openCells(b) / (double) (cells.maskSize() * cells.maskSize());
         if (plan.mode() == GateMode.LAYER) {
             return new BlockDensities(d2, d2, d3, dc);
         }
