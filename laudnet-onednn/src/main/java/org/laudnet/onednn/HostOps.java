@@ -201,6 +201,51 @@ final class HostOps {
     }
 
     /**
+     * {@code out = identity} at every element whose cell is closed, for a non-negative identity (where that equals
+     * {@code ReLU(identity)}): one buffer-to-buffer copy per run of closed cells of a row with one mask group (a
+     * contiguous span of the {@code nhwc} buffer), per run of positions whose group is closed with several.
+     */
+    static void copyInactive(DnnlTensor identity, Nchw shape, SpatialCells cells, DnnlTensor out) {
+        int c = shape.channels();
+        int h = shape.height();
+        int w = shape.width();
+        int groups = cells.groups();
+        int groupWidth = c / groups;
+        int s = cells.cellSize();
+        int m = cells.maskSize();
+        float[] v = cells.cells();
+        for (int b = 0; b < shape.batch(); b++) {
+            for (int y = 0; y < h; y++) {
+                int row = (b * h + y) * w * c;
+                for (int q = 0; q < groups; q++) {
+                    int base = ((b * groups + q) * m + y / s) * m;
+                    int j = 0;
+                    while (j < m && j * s < w) {
+                        if (v[base + j] != 0f) {
+                            j++;
+                            continue;
+                        }
+                        int end = j + 1;
+                        while (end < m && end * s < w && v[base + end] == 0f) {
+                            end++;
+                        }
+                        int last = Math.min(end * s, w);
+                        if (groups == 1) {
+                            out.buf.put(row + j * s * c, identity.buf, row + j * s * c, (last - j * s) * c);
+                        } else {
+                            for (int x = j * s; x < last; x++) {
+                                int at = row + x * c + q * groupWidth;
+                                out.buf.put(at, identity.buf, at, groupWidth);
+                            }
+                        }
+                        j = end;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * {@code out = ReLU(identity)} at every element whose cell is closed: with one mask group, one bulk read, ReLU and
      * bulk write per run of closed cells of a row (a contiguous span of the {@code nhwc} buffer); with several, the
      * rows that hold a closed cell are read, patched per group and written back whole.

@@ -11,15 +11,16 @@ import org.bytedeco.dnnl.primitive_attr;
  * primitive cache, and what {@link OneDnnBackend#prepare} creates descriptors of to learn the weight layouts of the
  * sparse paths' matmuls (conv1 on the gathered window rows, conv3 on the patch rows).
  *
- * <p>The primitive: {@code ab} source, destination and residual, weights in {@code format_tag::any} (oneDNN picks a
- * packed layout), bias {@code (1, out)}, and as post-ops the residual sum then ReLU ({@link ConvShape#postOps}).
+ * <p>The primitive: {@code ab} source and destination, weights in {@code format_tag::any} (oneDNN picks a packed
+ * layout), bias {@code (1, out)}, and as post-ops the residual sum then ReLU ({@link ConvShape#postOps}). The residual
+ * rows are the destination itself: a sum post-op adds the product to what the destination holds, in place.
  *
  * <p>Immutable and thread-safe.
  *
  * @param rows rows of the source and destination
  * @param in input width (the convolution's input channels)
  * @param out output width (its output channels)
- * @param residual whether residual rows are added
+ * @param residual whether residual rows are added (those the destination holds)
  * @param relu whether a ReLU follows
  */
 record MatmulShape(int rows, int in, int out, boolean residual, boolean relu) implements WeightShape {
@@ -52,8 +53,14 @@ record MatmulShape(int rows, int in, int out, boolean residual, boolean relu) im
     public matmul.primitive_desc descriptor(engine eng) {
         memory.desc wany = new memory.desc(new long[] {in, out}, memory.data_type.f32, memory.format_tag.any);
         memory.desc dst = dst();
-        primitive_attr attr = ConvShape.postOps(dst, residual, relu);
+        primitive_attr attr = ConvShape.postOps(dst, residual, relu, true);
         return new matmul.primitive_desc(eng, src(), wany, bias(), dst, attr, false);
+    }
+
+    /** The residual, when added, is the destination itself: no separate tensor is bound. */
+    @Override
+    public boolean residualTensor() {
+        return false;
     }
 
     @Override

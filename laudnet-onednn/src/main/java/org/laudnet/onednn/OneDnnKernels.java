@@ -271,6 +271,31 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         return convolve(x, ow, shape, residual, os, os.size());
     }
 
+    /**
+     * The convolution with the residual summed into the accumulator in place (a sum post-op, then the ReLU): no new
+     * tensor, and on AVX-512 measurably faster than reading the residual from a separate tensor.
+     */
+    @Override
+    public DnnlTensor convAccumulate(DnnlTensor x, Nchw xs, ConvWeights w, DnnlTensor accumulator, boolean relu) {
+        ensureOpen();
+        OneDnnWeights ow = weights("w", w);
+        FoldedConv c = ow.spec();
+        requireTensor("x", x, xs);
+        if (xs.channels() != c.inChannels()) {
+            throw new IllegalArgumentException("xs.channels must equal the convolution's input channels "
+                    + c.inChannels() + ", got " + xs.channels());
+        }
+        Nchw os = new Nchw(xs.batch(), c.outChannels(), outSize(xs.height(), c, c.padding()),
+                outSize(xs.width(), c, c.padding()));
+        requireTensor("accumulator", accumulator, os);
+        if (accumulator == x) {
+            throw new IllegalArgumentException("accumulator must not be the convolution's input x");
+        }
+        Prim p = prims.conv(ConvShape.accumulating(c, xs.batch(), xs.height(), xs.width(), relu));
+        p.run(strm, x.data, ow.in(ow.plainConvDesc(), p.weightsDesc, strm), ow.bias(), accumulator.data);
+        return accumulator;
+    }
+
     private static int outSize(int in, FoldedConv c, int padding) {
         int o = (in + 2 * padding - c.kernel()) / c.stride() + 1;
         if (o <= 0) {
@@ -438,6 +463,16 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         HostOps.fillInactiveRelu(identity, shape, cells, out);
     }
 
+    /** Copies the closed cells' elements of the non-negative identity, buffer to buffer, without a ReLU pass. */
+    @Override
+    public void fillInactiveNonNegative(DnnlTensor identity, Nchw shape, SpatialCells cells, DnnlTensor out) {
+        ensureOpen();
+        requireTensor("identity", identity, shape);
+        requireTensor("out", out, shape);
+        KernelArgs.requireCells(cells, shape, true);
+        HostOps.copyInactive(identity, shape, cells, out);
+    }
+
     // ------------------------------------------------------------------------------------------------ patches
 
     /**
@@ -501,19 +536,16 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     }
 
     /**
-     * Runs {@code y = [ReLU](x W^T + b [+ r])} on the rows of a matmul shape with a 1x1 convolution's weights, the
-     * residual rows {@code r} (null unless the shape adds them) and the ReLU fused as post-ops.
+     * Runs {@code y = [ReLU](x W^T + b [+ r])} on the rows of a matmul shape with a 1x1 convolution's weights and the
+     * ReLU fused as post-ops; with residual rows {@code r} (null unless the shape adds them) the product is summed into
+     * {@code r} in place and {@code r} is returned (its shape must be {@code outShape}).
      */
     private DnnlTensor matmul(DnnlTensor x, MatmulShape shape, OneDnnWeights w, DnnlTensor residual,
             Nchw outShape) {
         Prim p = prims.matmul(shape);
-        DnnlTensor y = alloc(outShape, (long) shape.rows() * shape.out());
+        DnnlTensor y = residual != null ? residual : alloc(outShape, (long) shape.rows() * shape.out());
         FloatPointer wp = w.in(w.plainMatmulDesc(), p.weightsDesc, strm);
-        if (residual == null) {
-            p.run(strm, x.data, wp, w.bias(), y.data);
-        } else {
-            p.run(strm, x.data, wp, w.bias(), y.data, residual.data);
-        }
+        p.run(strm, x.data, wp, w.bias(), y.data);
         return y;
     }
 
@@ -617,9 +649,10 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
     /**
      * conv3 on the patch rows with the residual and the block's ReLU fused: the identity rows at the patches' output
      * positions are gathered into a buffer of the matmul's shape (rows outside the image zeroed, never read), one
-     * matmul computes {@code ReLU(patches W3 + b3 + identity)} with the sum and the ReLU as post-ops, and the rows
-     * inside the image are copied over the accumulator's {@code ReLU(identity)} (each position is covered at most once
-     * per block). The fused form applies to every shape: the gathered rows always match the matmul's output.
+     * matmul computes {@code ReLU(patches W3 + b3 + identity)} into those rows in place (a sum post-op, then the ReLU),
+     * and the rows inside the image are copied over the accumulator's {@code ReLU(identity)} (each position is covered
+     * at most once per block). The fused form applies to every shape: the gathered rows always match the matmul's
+     * output.
      */
     @Override
     public void patchConv1x1Add(DnnlTensor patches, PatchPlan plan, ConvWeights c3, DnnlTensor accumulator) {
@@ -641,8 +674,8 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         Nchw rowShape = new Nchw(pb, c.outChannels(), s, s);
         DnnlTensor residual = alloc(rowShape);
         HostOps.gatherPatchRows(identity, plan, c.outChannels(), residual);
+        // the product is summed into the gathered identity rows in place
         DnnlTensor y = matmul(patches, SparseLayouts.conv3Rows(c, pb, s), w, residual, rowShape);
-        release(residual);
         HostOps.scatterPatchRows(y, plan, c.outChannels(), accumulator);
         release(y);
     }

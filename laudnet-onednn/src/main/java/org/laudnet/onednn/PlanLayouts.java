@@ -12,7 +12,8 @@ import org.laudnet.core.plan.SqueezeExcitationPlan;
  * The dense convolution primitives an inference of a plan creates at one batch size, as the engine calls
  * {@code Kernels.conv}: the stem (ReLU); per block the maskers' convolutions (the spatial masker's logits, the channel
  * masker's hidden layer with ReLU), the projection of the identity, conv1 and conv2 with ReLU, conv3 (conv2 in a basic
- * block) with the residual sum and ReLU, the squeeze-excitation's two layers; the classifier. {@link OneDnnBackend}
+ * block) with the residual sum and ReLU (both as a binary add of the identity and as a sum into the identity in place,
+ * {@link ConvShape#accumulating}), the squeeze-excitation's two layers; the classifier. {@link OneDnnBackend}
  * reorders the weights into the layouts these primitives ask for when the plan is loaded.
  *
  * <p>The sparse paths' primitives (matmuls on gathered rows, convolutions over gathered windows or over a column of
@@ -60,6 +61,7 @@ final class PlanLayouts {
             FoldedConv c2 = b.conv2();
             if (b.conv3() == null) {
                 add(uses, c2, batch, h1, w1, true, true);
+                uses.add(new Use(c2, ConvShape.accumulating(c2, batch, h1, w1, true)));
                 continue;
             }
             add(uses, c2, batch, h1, w1, false, true);
@@ -69,6 +71,7 @@ final class PlanLayouts {
                 add(uses, se.fc2(), batch, 1, 1, false, false);
             }
             add(uses, b.conv3(), batch, c2.outSize(h1), c2.outSize(w1), true, true);
+            uses.add(new Use(b.conv3(), ConvShape.accumulating(b.conv3(), batch, c2.outSize(h1), c2.outSize(w1), true)));
         }
         add(uses, plan.head(), batch, 1, 1, false, false);
         return uses;

@@ -162,9 +162,10 @@ final class Primitives implements AutoCloseable {
             memory.desc src = k.src();
             memory.desc dst = k.dst();
             memory.desc bias = k.bias();
-            int[] args = k.residual() ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
+            int[] args = k.residualTensor()
+                    ? new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST, ARG_POST_OP_0_SRC_1}
                     : new int[] {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST};
-            memory.desc[] descs = k.residual() ? new memory.desc[] {src, wd, bias, dst, dst}
+            memory.desc[] descs = k.residualTensor() ? new memory.desc[] {src, wd, bias, dst, dst}
                     : new memory.desc[] {src, wd, bias, dst};
             return new Prim(Prim.create(pd), wd, eng, args, descs);
         });

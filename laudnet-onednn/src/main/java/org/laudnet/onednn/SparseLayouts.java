@@ -112,7 +112,7 @@ final class SparseLayouts {
      * ({@link OneDnnKernels#convRows}).
      */
     static ConvShape rows(int in, int out, int rows, boolean relu) {
-        return new ConvShape(out, in, 1, 1, 0, 1, 1, rows, 1, false, relu);
+        return new ConvShape(out, in, 1, 1, 0, 1, 1, rows, 1, false, relu, false);
     }
 
     // ------------------------------------------------------------------------------------------------ paths

@@ -50,6 +50,14 @@ sealed interface WeightShape permits ConvShape, MatmulShape {
     boolean residual();
 
     /**
+     * Returns whether the residual is a separate tensor bound at execution (the binary add post-op's second input);
+     * false without a residual or when the destination itself is the residual.
+     */
+    default boolean residualTensor() {
+        return residual();
+    }
+
+    /**
      * Returns the descriptor of the plain weights that this primitive's layout is reordered from.
      *
      * @param w the weights

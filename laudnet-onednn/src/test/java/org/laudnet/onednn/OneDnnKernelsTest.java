@@ -87,6 +87,42 @@ class OneDnnKernelsTest {
     }
 
     @Test
+    void convolutionsAccumulatingIntoTheResidualMatchTheReference() {
+        int[][] cases = {
+            // out, in, k, stride, pad, groups, H, batch: conv3 shapes (odd sizes), a basic block's conv2, a 7x7 map
+            {32, 16, 1, 1, 0, 1, 9, 2}, {24, 40, 1, 1, 0, 1, 13, 3}, {16, 16, 3, 1, 1, 1, 11, 2},
+            {64, 32, 1, 1, 0, 1, 7, 1}, {12, 12, 3, 1, 1, 3, 5, 1}};
+        try (Kernels<DnnlTensor> k = backend.newKernels(); Kernels.Scope<DnnlTensor> s = k.openScope()) {
+            for (int[] c : cases) {
+                FoldedConv fc = conv(c[0], c[1], c[2], c[3], c[4], c[5], c[0] * 17L + c[1]);
+                Nchw xs = new Nchw(c[7], c[1], c[6], c[6]);
+                float[] x = random(xs.size(), 3);
+                Nchw os = ReferenceOps.convOutputShape(xs, fc);
+                float[] res = random(os.size(), 4);
+                ConvWeights w = backend.upload(fc);
+                for (boolean relu : new boolean[] {false, true}) {
+                    float[] want = ReferenceOps.conv2d(x, xs, fc, res, relu);
+                    DnnlTensor acc = k.importHost(res, os);
+                    DnnlTensor y = k.convAccumulate(k.importHost(x, xs), xs, w, acc, relu);
+                    assertSame(acc, y, "the result is the accumulator");
+                    assertClose(want, k.exportHost(y, os.size()), 1e-5, "accumulate " + fc + " relu " + relu);
+                    // the same again on the separate-residual primitive: both forms agree
+                    DnnlTensor z = k.conv(k.importHost(x, xs), xs, w, k.importHost(res, os), relu);
+                    assertClose(want, k.exportHost(z, os.size()), 1e-5, "binary add " + fc + " relu " + relu);
+                }
+            }
+            FoldedConv fc = conv(8, 4, 1, 1, 0, 1, 5);
+            Nchw xs = new Nchw(1, 4, 6, 6);
+            ConvWeights w = backend.upload(fc);
+            DnnlTensor x = k.importHost(random(xs.size(), 1), xs);
+            DnnlTensor wrong = k.importHost(random(8 * 5 * 5, 2), new Nchw(1, 8, 5, 5));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> k.convAccumulate(x, xs, w, wrong, true));
+            assertTrue(e.getMessage().contains("accumulator must have shape") && e.getMessage().contains("height=6"), e.getMessage());
+        }
+    }
+
+    @Test
     void poolsAndMeansMatchTheReference() {
         Nchw xs = new Nchw(3, 8, 12, 12);
         float[] x = random(xs.size(), 3);
@@ -283,6 +319,17 @@ class OneDnnKernelsTest {
                     DnnlTensor o = k.importHost(out, shape);
                     k.fillInactiveRelu(k.importHost(identity, shape), shape, sc, o);
                     assertClose(want, k.exportHost(o, shape.size()), 0, "fill " + shape + " gs " + c[3] + " m "
+                            + c[4] + " S " + c[5] + ", " + pattern);
+                    // a non-negative identity: the copy without the ReLU pass gives the same elements
+                    float[] nonNegative = identity.clone();
+                    for (int i = 0; i < nonNegative.length; i++) {
+                        nonNegative[i] = Math.abs(nonNegative[i]);
+                    }
+                    float[] wantCopy = out.clone();
+                    ReferenceOps.fillInactiveRelu(nonNegative, shape, sc, wantCopy);
+                    DnnlTensor oc = k.importHost(out, shape);
+                    k.fillInactiveNonNegative(k.importHost(nonNegative, shape), shape, sc, oc);
+                    assertClose(wantCopy, k.exportHost(oc, shape.size()), 0, "copy " + shape + " gs " + c[3] + " m "
                             + c[4] + " S " + c[5] + ", " + pattern);
                 }
             }

@@ -53,6 +53,14 @@ final class BlockCall<T> {
         return identity;
     }
 
+    /**
+     * Returns whether the identity's tensor may be overwritten: the projection this call computes, or an input the
+     * caller handed over.
+     */
+    boolean identityWritable() {
+        return reuse || w.downsample != null;
+    }
+
     /** Returns {@code ReLU(identity)}: {@code x} itself when the caller hands a non-negative input over. */
     T reluIdentity() {
         return reuse ? x : k.relu(identity(), outShape);

@@ -18,7 +18,22 @@ final class Branch {
 
     static <T> T run(BlockCall<T> c, T x, Nchw xs, BranchWeights bw, T channelMask, SpatialCells cells, T residual,
             boolean relu) {
-        return run(c, x, xs, bw, channelMask, channelMask, cells, residual, relu);
+        return run(c, x, xs, bw, channelMask, channelMask, cells, residual, relu, false);
+    }
+
+    /**
+     * As {@link #run(BlockCall, Object, Nchw, BranchWeights, Object, SpatialCells, Object, boolean)}; with
+     * {@code accumulate} the residual is no longer needed after the call, and the last convolution may add into it in
+     * place ({@link Kernels#convAccumulate}), so that the result may be the residual's tensor.
+     */
+    static <T> T run(BlockCall<T> c, T x, Nchw xs, BranchWeights bw, T channelMask, SpatialCells cells, T residual,
+            boolean relu, boolean accumulate) {
+        return run(c, x, xs, bw, channelMask, channelMask, cells, residual, relu, accumulate);
+    }
+
+    static <T> T run(BlockCall<T> c, T x, Nchw xs, BranchWeights bw, T mask1, T mask2, SpatialCells cells,
+            T residual, boolean relu) {
+        return run(c, x, xs, bw, mask1, mask2, cells, residual, relu, false);
     }
 
     /**
@@ -27,7 +42,7 @@ final class Branch {
      * 1)}, or null), for branches whose two activations differ in width ({@link BranchWeights#unionBeforeNorm}).
      */
     static <T> T run(BlockCall<T> c, T x, Nchw xs, BranchWeights bw, T mask1, T mask2, SpatialCells cells,
-            T residual, boolean relu) {
+            T residual, boolean relu, boolean accumulate) {
         Kernels<T> k = c.k;
         T h1 = k.conv(x, xs, bw.c1(), null, true);
         Nchw s1 = new Nchw(xs.batch(), bw.inner(), bw.c1().spec().outSize(xs.height()),
@@ -37,7 +52,7 @@ final class Branch {
         }
         c.lap("conv1");
         if (bw.c3() == null) {
-            T y = k.conv(h1, s1, bw.c2(), residual, relu);
+            T y = last(k, h1, s1, bw.c2(), residual, relu, accumulate);
             c.lap("conv2");
             return y;
         }
@@ -53,9 +68,16 @@ final class Branch {
             h2 = k.scaleChannels(h2, s2, excitation(k, pooled, s2.batch(), bw), true);
             c.lap("se");
         }
-        T y = k.conv(h2, s2, bw.c3(), residual, relu);
+        T y = last(k, h2, s2, bw.c3(), residual, relu, accumulate);
         c.lap("conv3");
         return y;
+    }
+
+    /** The branch's last convolution, with the residual added into it in place where the caller allows. */
+    private static <T> T last(Kernels<T> k, T h, Nchw hs, ConvWeights w, T residual, boolean relu,
+            boolean accumulate) {
+        return accumulate && residual != null ? k.convAccumulate(h, hs, w, residual, relu)
+                : k.conv(h, hs, w, residual, relu);
     }
 
     /** The squeeze-excitation's logits {@code se2(ReLU(se1(pooled)))}: {@code (B, w, 1, 1)}. */

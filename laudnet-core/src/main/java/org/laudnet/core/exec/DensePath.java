@@ -57,9 +57,16 @@ final class DensePath implements BlockPath {
         }
         boolean spatial = !m.allCellsOpen();
         T identity = c.identity();
-        T y = Branch.run(c, c.x, c.xs, c.w.full, cm, spatial ? m.cells : null, identity, true);
+        // with every cell open the identity is not read again: conv3 may add into it where the call owns it
+        T y = Branch.run(c, c.x, c.xs, c.w.full, cm, spatial ? m.cells : null, identity, true,
+                !spatial && c.identityWritable());
         if (spatial) {
-            c.k.fillInactiveRelu(identity, c.outShape, m.cells, y);
+            if (c.reuse) {
+                // the handed-over input is the identity and a ReLU output: its closed cells are copied as they are
+                c.k.fillInactiveNonNegative(identity, c.outShape, m.cells, y);
+            } else {
+                c.k.fillInactiveRelu(identity, c.outShape, m.cells, y);
+            }
             c.lap("scatter");
         }
         return y;

@@ -167,6 +167,22 @@ public interface Kernels<T> extends AutoCloseable {
     T conv(T x, Nchw xs, ConvWeights w, T residual, boolean relu);
 
     /**
+     * {@link #conv} with a residual the caller no longer needs: {@code y = [ReLU](conv(x) + b + accumulator)}, which a
+     * backend may compute into {@code accumulator} in place and return it (a block's projected identity, or an input
+     * handed over to the block). The default returns a new tensor, as {@link #conv} does.
+     *
+     * @param x input NCHW
+     * @param xs its shape {@code (B, I, H, W)}
+     * @param w the weights ({@code O, I})
+     * @param accumulator the residual, of the output's shape; may be overwritten
+     * @param relu whether to apply a ReLU
+     * @return the output {@code (B, O, H', W')}: possibly {@code accumulator} itself
+     */
+    default T convAccumulate(T x, Nchw xs, ConvWeights w, T accumulator, boolean relu) {
+        return conv(x, xs, w, accumulator, relu);
+    }
+
+    /**
      * Max pooling with {@code -inf} padding.
      *
      * @param x input NCHW
@@ -259,6 +275,20 @@ public interface Kernels<T> extends AutoCloseable {
      * @param out written in place at closed elements
      */
     void fillInactiveRelu(T identity, Nchw shape, SpatialCells cells, T out);
+
+    /**
+     * {@link #fillInactiveRelu} for an identity the caller knows to be non-negative (a ReLU output handed over by the
+     * network): {@code ReLU(identity) = identity}, so a backend may copy the closed cells' elements instead of applying
+     * the ReLU to them. The result is the same; the default delegates to {@link #fillInactiveRelu}.
+     *
+     * @param identity NCHW, every element {@code >= 0}
+     * @param shape the shape of {@code identity} and {@code out}
+     * @param cells the decisions ({@code m S = H})
+     * @param out written in place at closed elements
+     */
+    default void fillInactiveNonNegative(T identity, Nchw shape, SpatialCells cells, T out) {
+        fillInactiveRelu(identity, shape, cells, out);
+    }
 
     // ------------------------------------------------------------------------------------------------ patches
 

@@ -49,7 +49,8 @@ final class SampleGroupPath implements BlockPath {
         }
         int batch = c.xs.batch();
         if (groups.size() == 1 && groups.get(0).samples().length == batch) {
-            return Branch.run(c, c.x, c.xs, groups.get(0).weights(), null, null, c.identity(), true);
+            return Branch.run(c, c.x, c.xs, groups.get(0).weights(), null, null, c.identity(), true,
+                    c.identityWritable());
         }
         T identity = c.identity();
         T y = c.reluIdentity();
