@@ -87,7 +87,8 @@ public final class DemoCommand implements Callable<Integer> {
                 c.fineTuneEpochs(), c.testImages());
         FashionMnistExperiment.Result r = new FashionMnistExperiment(c, o::println).run();
         o.println();
-        o.println("Summary (eval mode; latency = median through the inference engine, ratio vs static):");
+        o.println("Summary (eval mode; latency = median through the inference engine, ratio vs the static network"
+                + " measured interleaved with it, whose median follows \"of\"):");
         o.print(ResultsReport.table(r));
         o.println();
         for (ModelResult d : r.dynamic()) {

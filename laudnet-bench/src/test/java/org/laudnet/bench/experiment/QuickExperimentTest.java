@@ -75,5 +75,13 @@ class QuickExperimentTest {
         assertTrue(md.contains("measured latency"), md);
         String table = ResultsReport.table(r);
         assertEquals(6, table.strip().split("\n").length, table);
+        // each gated row names the static median its ratio was measured against; the static row does not
+        for (ModelResult m : r.dynamic()) {
+            String cell = String.format(java.util.Locale.ROOT, "%.2f ms (%.2fx of %.2f)", m.msBatch1(),
+                    m.latencyRatio1(), m.staticMsBatch1());
+            assertTrue(table.lines().anyMatch(l -> l.startsWith(m.name()) && l.contains(cell)), cell + "\n" + table);
+        }
+        assertTrue(table.lines().filter(l -> l.startsWith(r.staticModel().name())).noneMatch(l -> l.contains(" of ")),
+                table);
     }
 }
