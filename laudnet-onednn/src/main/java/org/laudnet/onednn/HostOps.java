@@ -211,37 +211,53 @@ final class HostOps {
         int w = shape.width();
         int groups = cells.groups();
         int groupWidth = c / groups;
-        int s = cells.cellSize();
-        int m = cells.maskSize();
-        float[] v = cells.cells();
         for (int b = 0; b < shape.batch(); b++) {
             for (int y = 0; y < h; y++) {
                 int row = (b * h + y) * w * c;
                 for (int q = 0; q < groups; q++) {
-                    int base = ((b * groups + q) * m + y / s) * m;
-                    int j = 0;
-                    while (j < m && j * s < w) {
-                        if (v[base + j] != 0f) {
-                            j++;
-                            continue;
-                        }
-                        int end = j + 1;
-                        while (end < m && end * s < w && v[base + end] == 0f) {
-                            end++;
-                        }
-                        int last = Math.min(end * s, w);
+                    int offset = q * groupWidth;
+                    closedRuns(cells, b, q, y, w, (from, to) -> {
                         if (groups == 1) {
-                            out.buf.put(row + j * s * c, identity.buf, row + j * s * c, (last - j * s) * c);
+                            out.buf.put(row + from * c, identity.buf, row + from * c, (to - from) * c);
                         } else {
-                            for (int x = j * s; x < last; x++) {
-                                int at = row + x * c + q * groupWidth;
+                            for (int x = from; x < to; x++) {
+                                int at = row + x * c + offset;
                                 out.buf.put(at, identity.buf, at, groupWidth);
                             }
                         }
-                        j = end;
-                    }
+                    });
                 }
             }
+        }
+    }
+
+    /** Receives a run of output columns {@code [from, to)} of one row. */
+    @FunctionalInterface
+    interface ColumnRun {
+        void accept(int from, int to);
+    }
+
+    /**
+     * Reports each maximal run of closed cells of mask group {@code q} along output row {@code y} of sample {@code b},
+     * as the output columns it covers (clipped to the width {@code w}).
+     */
+    static void closedRuns(SpatialCells cells, int b, int q, int y, int w, ColumnRun run) {
+        int s = cells.cellSize();
+        int m = cells.maskSize();
+        float[] v = cells.cells();
+        int base = ((b * cells.groups() + q) * m + y / s) * m;
+        int j = 0;
+        while (j < m && j * s < w) {
+            if (v[base + j] != 0f) {
+                j++;
+                continue;
+            }
+            int end = j + 1;
+            while (end < m && end * s < w && v[base + end] == 0f) {
+                end++;
+            }
+            run.accept(j * s, Math.min(end * s, w));
+            j = end;
         }
     }
 
@@ -263,28 +279,14 @@ final class HostOps {
                 int row = (b * h + y) * w * c;
                 if (groups == 1) {
                     // each run of closed cells of the row is one contiguous span of the nhwc buffer
-                    int s = cells.cellSize();
-                    int m = cells.maskSize();
-                    int base = (b * m + y / s) * m;
-                    int j = 0;
-                    while (j < m && j * s < w) {
-                        if (cells.cells()[base + j] != 0f) {
-                            j++;
-                            continue;
-                        }
-                        int end = j + 1;
-                        while (end < m && end * s < w && cells.cells()[base + end] == 0f) {
-                            end++;
-                        }
-                        int from = j * s * c;
-                        int n = (Math.min(end * s, w) - j * s) * c;
-                        identity.buf.get(row + from, in, 0, n);
+                    closedRuns(cells, b, 0, y, w, (from, to) -> {
+                        int n = (to - from) * c;
+                        identity.buf.get(row + from * c, in, 0, n);
                         for (int k = 0; k < n; k++) {
                             in[k] = Math.max(in[k], 0f);
                         }
-                        out.buf.put(row + from, in, 0, n);
-                        j = end;
-                    }
+                        out.buf.put(row + from * c, in, 0, n);
+                    });
                     continue;
                 }
                 boolean any = false;

@@ -257,13 +257,7 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         ensureOpen();
         OneDnnWeights ow = weights("w", w);
         FoldedConv c = ow.spec();
-        requireTensor("x", x, xs);
-        if (xs.channels() != c.inChannels()) {
-            throw new IllegalArgumentException("xs.channels must equal the convolution's input channels "
-                    + c.inChannels() + ", got " + xs.channels());
-        }
-        Nchw os = new Nchw(xs.batch(), c.outChannels(), outSize(xs.height(), c, c.padding()),
-                outSize(xs.width(), c, c.padding()));
+        Nchw os = convOutput(x, xs, c);
         if (residual != null) {
             requireTensor("residual", residual, os);
         }
@@ -280,20 +274,24 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         ensureOpen();
         OneDnnWeights ow = weights("w", w);
         FoldedConv c = ow.spec();
-        requireTensor("x", x, xs);
-        if (xs.channels() != c.inChannels()) {
-            throw new IllegalArgumentException("xs.channels must equal the convolution's input channels "
-                    + c.inChannels() + ", got " + xs.channels());
-        }
-        Nchw os = new Nchw(xs.batch(), c.outChannels(), outSize(xs.height(), c, c.padding()),
-                outSize(xs.width(), c, c.padding()));
-        requireTensor("accumulator", accumulator, os);
+        requireTensor("accumulator", accumulator, convOutput(x, xs, c));
         if (accumulator == x) {
             throw new IllegalArgumentException("accumulator must not be the convolution's input x");
         }
         Prim p = prims.conv(ConvShape.accumulating(c, xs.batch(), xs.height(), xs.width(), relu));
         p.run(strm, x.data, ow.in(ow.plainConvDesc(), p.weightsDesc, strm), ow.bias(), accumulator.data);
         return accumulator;
+    }
+
+    /** Checks a convolution's input against its shape and the weights; returns the output shape. */
+    private static Nchw convOutput(DnnlTensor x, Nchw xs, FoldedConv c) {
+        requireTensor("x", x, xs);
+        if (xs.channels() != c.inChannels()) {
+            throw new IllegalArgumentException("xs.channels must equal the convolution's input channels "
+                    + c.inChannels() + ", got " + xs.channels());
+        }
+        return new Nchw(xs.batch(), c.outChannels(), outSize(xs.height(), c, c.padding()),
+                outSize(xs.width(), c, c.padding()));
     }
 
     private static int outSize(int in, FoldedConv c, int padding) {
@@ -456,21 +454,23 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
 
     @Override
     public void fillInactiveRelu(DnnlTensor identity, Nchw shape, SpatialCells cells, DnnlTensor out) {
-        ensureOpen();
-        requireTensor("identity", identity, shape);
-        requireTensor("out", out, shape);
-        KernelArgs.requireCells(cells, shape, true);
+        requireFill(identity, shape, cells, out);
         HostOps.fillInactiveRelu(identity, shape, cells, out);
     }
 
     /** Copies the closed cells' elements of the non-negative identity, buffer to buffer, without a ReLU pass. */
     @Override
     public void fillInactiveNonNegative(DnnlTensor identity, Nchw shape, SpatialCells cells, DnnlTensor out) {
+        requireFill(identity, shape, cells, out);
+        HostOps.copyInactive(identity, shape, cells, out);
+    }
+
+    /** Checks the arguments of the closed-cell fills. */
+    private void requireFill(DnnlTensor identity, Nchw shape, SpatialCells cells, DnnlTensor out) {
         ensureOpen();
         requireTensor("identity", identity, shape);
         requireTensor("out", out, shape);
         KernelArgs.requireCells(cells, shape, true);
-        HostOps.copyInactive(identity, shape, cells, out);
     }
 
     // ------------------------------------------------------------------------------------------------ patches
