@@ -37,8 +37,7 @@ final class DensePath implements BlockPath {
             // close the closed cells
             T y = ChannelUnionPath.execute(c, ChannelClusters.Costs.ONE_UNION);
             if (!m.allCellsOpen()) {
-                c.k.fillInactiveRelu(c.identity(), c.outShape, m.cells, y);
-                c.lap("scatter");
+                fillClosedCells(c, c.identity(), y);
             }
             return y;
         }
@@ -61,14 +60,19 @@ final class DensePath implements BlockPath {
         T y = Branch.run(c, c.x, c.xs, c.w.full, cm, spatial ? m.cells : null, identity, true,
                 !spatial && c.identityWritable());
         if (spatial) {
-            if (c.reuse) {
-                // the handed-over input is the identity and a ReLU output: its closed cells are copied as they are
-                c.k.fillInactiveNonNegative(identity, c.outShape, m.cells, y);
-            } else {
-                c.k.fillInactiveRelu(identity, c.outShape, m.cells, y);
-            }
-            c.lap("scatter");
+            fillClosedCells(c, identity, y);
         }
         return y;
+    }
+
+    /** Writes {@code ReLU(identity)} into the closed cells of {@code y}. */
+    private static <T> void fillClosedCells(BlockCall<T> c, T identity, T y) {
+        if (c.reuse) {
+            // the handed-over input is the identity and a ReLU output: its closed cells are copied as they are
+            c.k.fillInactiveNonNegative(identity, c.outShape, c.masks.cells, y);
+        } else {
+            c.k.fillInactiveRelu(identity, c.outShape, c.masks.cells, y);
+        }
+        c.lap("scatter");
     }
 }
