@@ -144,19 +144,6 @@ record ConvShape(int out, int in, int kernel, int stride, int padding, int group
     }
 
     /**
-     * Returns the attributes of a primitive whose output {@code dst} gets the residual added (a binary add post-op,
-     * its second input bound at execution) and then a ReLU, each when asked.
-     *
-     * @param dst the primitive's output descriptor (the residual has the same)
-     * @param residual whether to add a residual
-     * @param relu whether to apply a ReLU after it
-     * @return the attributes
-     */
-    static primitive_attr postOps(memory.desc dst, boolean residual, boolean relu) {
-        return postOps(dst, residual, relu, false);
-    }
-
-    /**
      * Returns the attributes of a primitive whose output gets the residual added and then a ReLU, each when asked; the
      * residual is a binary add of a separate tensor, or with {@code inPlace} a sum post-op that adds what the
      * destination already holds.

@@ -211,41 +211,43 @@ final class HostOps {
         int w = shape.width();
         int groups = cells.groups();
         int groupWidth = c / groups;
+        int[] runs = new int[2 * cells.maskSize()];
         for (int b = 0; b < shape.batch(); b++) {
             for (int y = 0; y < h; y++) {
                 int row = (b * h + y) * w * c;
                 for (int q = 0; q < groups; q++) {
-                    int offset = q * groupWidth;
-                    closedRuns(cells, b, q, y, w, (from, to) -> {
+                    int n = closedRuns(cells, b, q, y, w, runs);
+                    for (int r = 0; r < n; r++) {
+                        int from = runs[2 * r];
+                        int to = runs[2 * r + 1];
                         if (groups == 1) {
                             out.buf.put(row + from * c, identity.buf, row + from * c, (to - from) * c);
-                        } else {
-                            for (int x = from; x < to; x++) {
-                                int at = row + x * c + offset;
-                                out.buf.put(at, identity.buf, at, groupWidth);
-                            }
+                            continue;
                         }
-                    });
+                        for (int x = from; x < to; x++) {
+                            int at = row + x * c + q * groupWidth;
+                            out.buf.put(at, identity.buf, at, groupWidth);
+                        }
+                    }
                 }
             }
         }
     }
 
-    /** Receives a run of output columns {@code [from, to)} of one row. */
-    @FunctionalInterface
-    interface ColumnRun {
-        void accept(int from, int to);
-    }
-
     /**
-     * Reports each maximal run of closed cells of mask group {@code q} along output row {@code y} of sample {@code b},
-     * as the output columns it covers (clipped to the width {@code w}).
+     * Finds each maximal run of closed cells of mask group {@code q} along output row {@code y} of sample {@code b}:
+     * writes the output columns it covers, {@code [from, to)} clipped to the width {@code w}, as {@code runs[2 r]} and
+     * {@code runs[2 r + 1]}.
+     *
+     * @param runs at least {@code 2 m} ints
+     * @return the number of runs
      */
-    static void closedRuns(SpatialCells cells, int b, int q, int y, int w, ColumnRun run) {
+    static int closedRuns(SpatialCells cells, int b, int q, int y, int w, int[] runs) {
         int s = cells.cellSize();
         int m = cells.maskSize();
         float[] v = cells.cells();
         int base = ((b * cells.groups() + q) * m + y / s) * m;
+        int n = 0;
         int j = 0;
         while (j < m && j * s < w) {
             if (v[base + j] != 0f) {
@@ -256,9 +258,12 @@ final class HostOps {
             while (end < m && end * s < w && v[base + end] == 0f) {
                 end++;
             }
-            run.accept(j * s, Math.min(end * s, w));
+            runs[2 * n] = j * s;
+            runs[2 * n + 1] = Math.min(end * s, w);
+            n++;
             j = end;
         }
+        return n;
     }
 
     /**
@@ -274,19 +279,22 @@ final class HostOps {
         int groupWidth = c / groups;
         float[] in = new float[w * c];
         float[] o = groups == 1 ? null : new float[w * c];
+        int[] runs = new int[2 * cells.maskSize()];
         for (int b = 0; b < shape.batch(); b++) {
             for (int y = 0; y < h; y++) {
                 int row = (b * h + y) * w * c;
                 if (groups == 1) {
                     // each run of closed cells of the row is one contiguous span of the nhwc buffer
-                    closedRuns(cells, b, 0, y, w, (from, to) -> {
-                        int n = (to - from) * c;
-                        identity.buf.get(row + from * c, in, 0, n);
+                    int count = closedRuns(cells, b, 0, y, w, runs);
+                    for (int r = 0; r < count; r++) {
+                        int from = runs[2 * r] * c;
+                        int n = runs[2 * r + 1] * c - from;
+                        identity.buf.get(row + from, in, 0, n);
                         for (int k = 0; k < n; k++) {
                             in[k] = Math.max(in[k], 0f);
                         }
-                        out.buf.put(row + from * c, in, 0, n);
-                    });
+                        out.buf.put(row + from, in, 0, n);
+                    }
                     continue;
                 }
                 boolean any = false;

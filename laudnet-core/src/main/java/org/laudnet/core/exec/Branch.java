@@ -31,15 +31,11 @@ final class Branch {
         return run(c, x, xs, bw, channelMask, channelMask, cells, residual, relu, accumulate);
     }
 
-    static <T> T run(BlockCall<T> c, T x, Nchw xs, BranchWeights bw, T mask1, T mask2, SpatialCells cells,
-            T residual, boolean relu) {
-        return run(c, x, xs, bw, mask1, mask2, cells, residual, relu, false);
-    }
-
     /**
      * As {@link #run(BlockCall, Object, Nchw, BranchWeights, Object, SpatialCells, Object, boolean)} with separate
      * factors for conv1's and conv2's activated outputs ({@code (B, inner, 1, 1)} and {@code (B, conv2 outputs, 1,
-     * 1)}, or null), for branches whose two activations differ in width ({@link BranchWeights#unionBeforeNorm}).
+     * 1)}, or null), for branches whose two activations differ in width ({@link BranchWeights#unionBeforeNorm});
+     * {@code accumulate} as in the overload with one channel mask.
      */
     static <T> T run(BlockCall<T> c, T x, Nchw xs, BranchWeights bw, T mask1, T mask2, SpatialCells cells,
             T residual, boolean relu, boolean accumulate) {

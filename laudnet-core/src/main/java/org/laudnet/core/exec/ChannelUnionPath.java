@@ -81,11 +81,11 @@ final class ChannelUnionPath implements BlockPath {
             T m2 = bw.c3() == null ? null
                     : k.importHost(factors(c.masks, cl, false, inner2), new Nchw(n, inner2, 1, 1));
             c.lap("index");
-            return Branch.run(c, x, xs, bw, m1, m2, null, residual, relu);
+            return Branch.run(c, x, xs, bw, m1, m2, null, residual, relu, false);
         }
         T m = k.importHost(factors(c.masks, cl, false, bw.inner()), new Nchw(n, bw.inner(), 1, 1));
         c.lap("index");
-        return Branch.run(c, x, xs, bw, m, m, null, residual, relu);
+        return Branch.run(c, x, xs, bw, m, null, residual, relu);
     }
 
     /**
