@@ -714,8 +714,9 @@ final class OneDnnKernels implements Kernels<DnnlTensor> {
         strm.close();
     }
 
-    /** Returns the number of cached primitives (for tests). */
-    int cachedPrimitives() {
+    /** Returns the number of cached primitives: each distinct shape of each operation creates one on first use. */
+    @Override
+    public long primitivesCreated() {
         return prims.size();
     }
 

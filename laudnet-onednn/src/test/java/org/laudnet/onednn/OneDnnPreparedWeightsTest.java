@@ -73,6 +73,33 @@ class OneDnnPreparedWeightsTest {
     }
 
     @Test
+    void preparedChannelPatternsLeaveCallsNothingToReorderAndPrimitivesSettle() {
+        InferencePlan plan = resnet(GateSpec.channel(4));
+        OneDnnBackend backend = OneDnnBackend.create(2);
+        try (PlanRuntime<?> rt = PlanRuntime.create(plan, backend);
+                NetworkExecutor ex = rt.newExecutor(ExecutorOptions.defaults().withPolicy(PathPolicy.SPARSE))) {
+            long loaded = backend.reorders();
+            assertTrue(rt.prepareChannelPatterns() > 0, "no slice was uploaded");
+            long prepared = backend.reorders();
+            assertTrue(prepared > loaded, "preparing the patterns reordered no slice");
+            // the preparation ran the patterns on another kernels object
+            assertEquals(0, rt.prepareChannelPatterns());
+            assertEquals(0, ex.primitivesCreated(), "a fresh executor holds no primitive");
+            // every call opens 2 of the 4 groups of each block at random: new patterns, the same slice shapes
+            ex.setGateOverride(GateOverride.density(0.5, 11));
+            float[] x = OneDnnEquivalenceTest.images(1, 5);
+            ex.run(x, 1);
+            long primitives = ex.primitivesCreated();
+            assertTrue(primitives > 0, "the first call created no primitive");
+            for (int i = 0; i < 6; i++) {
+                ex.run(x, 1);
+            }
+            assertEquals(primitives, ex.primitivesCreated(), "later calls created primitives");
+            assertEquals(prepared, backend.reorders(), "a call reordered a slice after the preparation");
+        }
+    }
+
+    @Test
     void executorsOfOneModelShareTheReorderedWeights() throws Exception {
         InferencePlan plan = resnet(GateSpec.none());
         OneDnnBackend backend = OneDnnBackend.create(1);

@@ -190,6 +190,7 @@ public final class BlockBenchmark {
                     for (GateSpec spec : configuredSpecs(st)) {
                         GatedResidualBlock gated = block(manager, g, spec);
                         try (BlockExecutor dyn = executor(manager, ps, backend, gated)) {
+                            dyn.prepareChannelPatterns();
                             for (int batch : config.batches()) {
                                 dyn.calibrate(batch);
                                 for (double d : config.densities()) {

@@ -111,6 +111,7 @@ public final class BlockProfile {
                             .optSeed(seed).build();
                     b.initialize(manager, DataType.FLOAT32, new Shape(1, g.inChannels(), g.inHeight(), g.inWidth()));
                     try (BlockExecutor ex = BlockBenchmark.executor(manager, ps, backend, b)) {
+                        ex.prepareChannelPatterns();
                         for (int batch : batches) {
                             ex.calibrate(batch);
                             Entry e = profile(manager, st, g, spec, ex, batch, density, runs, warmup, seed, policy);

@@ -295,6 +295,7 @@ public final class LatencyValidation {
                     try (BlockExecutor ex = BlockExecutor.builder().setBlock(block).setManager(sub)
                             .optParameterStore(ps).optBackend(backend).build()) {
                         ex.calibrate(batch);
+                        ex.prepareChannelPatterns();
                         NDArray x = sub.randomNormal(new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()))
                                 .maximum(0f);
                         List<TimingProtocol.Result> res;

@@ -143,10 +143,12 @@ public final class NetworkReport {
         sb.append("Command: `").append(command).append("`\n\n");
         env.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
         sb.append(String.format(Locale.ROOT, "- runs: %d timed calls per engine (median) in %d rounds after %d warm-up"
-                + " rounds; each round runs the gated network, the static network through the same executors, the"
+                + " rounds, and before them untimed calls of each network through the executors until %d in a row"
+                + " create no backend primitive (at most %d); each round runs the gated network, the static network through the same executors, the"
                 + " static network's plain DJL forward%s in that order, in one process, each as one untimed primer"
                 + " call and then %d timed calls, every call after a %d ms pause (no timed call follows another"
                 + " engine's work)%n", config.runs(), InterleavedRounds.rounds(config.runs()), config.warmup(),
+                InterleavedRounds.STEADY_CALLS, InterleavedRounds.MAX_SETTLING_CALLS,
                 peer ? " and the ONNX Runtime peer" : "", InterleavedRounds.TIMED_PER_ROUND, Settle.MILLIS));
         sb.append("- input: random 3x224x224 images, seeded; random seeded weights (latency does not depend on them);"
                 + " BN folded in the executors, unfolded in the plain DJL forward\n");
@@ -154,7 +156,9 @@ public final class NetworkReport {
                 + " round(d * units) of its cells or groups at random; layer gates open d * B samples per block on"
                 + " average over the blocks of a call (spread evenly from a random offset, so at batch 1 and d = 0.5"
                 + " every other layer-gated block runs)\n");
-        sb.append("- modes: layer; channel G=4; spatial S=4-4-2-1 per stage; both (spatial and channel G=4)\n");
+        sb.append("- modes: layer; channel G=4; spatial S=4-4-2-1 per stage; both (spatial and channel G=4); the weight"
+                + " slices of every channel pattern are uploaded when the gated network is loaded"
+                + " (`PlanRuntime.prepareChannelPatterns`), so no timed call pays for a pattern's first use\n");
         sb.append("- latency ratio = gated / static through the executors; ratio vs djl = gated / plain DJL forward"
                 + (peer ? "; ratio vs peer = gated / ONNX Runtime" : "") + "\n\n");
         sb.append("| arch | mode | batch | density | MACs ratio | latency ms | static ms | latency ratio | djl ms |"

@@ -44,6 +44,27 @@ class InterleavedRoundsTest {
     }
 
     @Test
+    void aContenderThatCountsItsPrimitivesSettlesUntilEightCallsCreateNone() {
+        int[] calls = new int[3];
+        // a: creates a primitive in each of its first 5 calls; b: in every call; c: cannot tell
+        InterleavedRounds.Contender a = new InterleavedRounds.Contender(() -> { }, () -> calls[0]++, () -> { },
+                () -> Math.min(calls[0], 5));
+        InterleavedRounds.Contender b = new InterleavedRounds.Contender(() -> { }, () -> calls[1]++, () -> { },
+                () -> calls[1]);
+        InterleavedRounds.Contender c = InterleavedRounds.Contender.of(() -> calls[2]++);
+        assertEquals(5 + InterleavedRounds.STEADY_CALLS, a.settle());
+        assertEquals(InterleavedRounds.MAX_SETTLING_CALLS, b.settle());
+        assertEquals(0, c.settle());
+        assertEquals(0, calls[2]);
+        int[] before = calls.clone();
+        InterleavedRounds.run(List.of(a, b, c), 0, 2);
+        // settling (a: already steady, 8 calls; b: 64), then one round: primer and 2 timed calls each
+        assertEquals(InterleavedRounds.STEADY_CALLS + 3, calls[0] - before[0]);
+        assertEquals(InterleavedRounds.MAX_SETTLING_CALLS + 3, calls[1] - before[1]);
+        assertEquals(3, calls[2] - before[2]);
+    }
+
+    @Test
     void roundsAndBadCountsAreChecked() {
         assertEquals(5, InterleavedRounds.rounds(10));
         assertEquals(6, InterleavedRounds.rounds(11));

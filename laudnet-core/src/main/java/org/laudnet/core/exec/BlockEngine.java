@@ -1,6 +1,7 @@
 package org.laudnet.core.exec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.laudnet.core.cost.BlockDensities;
 import org.laudnet.core.plan.BlockPlan;
@@ -78,6 +79,51 @@ final class BlockEngine {
                     report.densities(), d.predictedSparseMs(), d.predictedDenseMs());
         }
         return new Outcome<>(y, report);
+    }
+
+    /**
+     * Runs each channel pattern of the block once through each of its sparse paths that read channel slices, at
+     * batch 1 on a zero input with every spatial cell open, so that the backend makes on this call what a pattern
+     * otherwise makes on its first use (the slices' weight layouts, primitives). The patterns are those
+     * {@link BlockWeights#preparePatterns} caches; a block without channel patterns is left alone.
+     *
+     * @param k the kernels to run on
+     * @param <T> the tensor type
+     */
+    <T> void rehearsePatterns(Kernels<T> k) {
+        BlockPlan plan = weights.plan;
+        int g = plan.channelGroups();
+        if (g < 2 || g > BlockWeights.MAX_PREPARED_GROUPS) {
+            return;
+        }
+        List<BlockPath> paths = new ArrayList<>();
+        for (ExecutionPath p : candidates) {
+            if (p != ExecutionPath.DENSE && p != ExecutionPath.SKIP && p != ExecutionPath.LAYER) {
+                paths.add(PathSelector.strategy(p));
+            }
+        }
+        Nchw xs = new Nchw(1, plan.geometry().inChannels(), plan.geometry().inHeight(), plan.geometry().inWidth());
+        float[] open = null;
+        if (plan.spatialMasker() != null) {
+            open = new float[plan.spatialGroups() * plan.maskSize() * plan.maskSize()];
+            Arrays.fill(open, 1f);
+        }
+        try (Kernels.Scope<T> scope = k.openScope()) {
+            T x = k.importHost(new float[xs.size()], xs);
+            for (long bits = 1; bits < (1L << g) - 1; bits++) {
+                float[] channels = new float[g];
+                for (int i = 0; i < g; i++) {
+                    channels[i] = (bits >>> i & 1) == 1 ? 1f : 0f;
+                }
+                Masks mk = new Masks(plan, 1, open == null ? null : open.clone(), channels);
+                for (BlockPath path : paths) {
+                    try (Kernels.Scope<T> call = k.openScope()) {
+                        k.exportHost(path.execute(new BlockCall<>(k, weights, x, xs, mk, false, null,
+                                ChannelClusters.Costs.ONE_UNION)), 1);
+                    }
+                }
+            }
+        }
     }
 
     private Masks overridden(Masks mk, GateOverride override, int index) {

@@ -131,6 +131,23 @@ public final class BlockExecutor implements AutoCloseable {
     }
 
     /**
+     * Uploads the weight slices of every channel pattern of the block (at most 6 groups) and runs each pattern once
+     * through the block's sparse paths, so that no call pays for a pattern's first use; see
+     * {@link PlanRuntime#prepareChannelPatterns()}. Idempotent.
+     *
+     * @return the floats of the weights uploaded by this call (0 without a channel gate or when already prepared)
+     * @throws IllegalStateException if the executor is closed
+     */
+    public long prepareChannelPatterns() {
+        checkOpen();
+        long floats = impl.engine.weights.preparePatterns();
+        if (floats > 0) {
+            impl.engine.rehearsePatterns(impl.k);
+        }
+        return floats;
+    }
+
+    /**
      * Runs the block: gates by the eval rule, then the path the executor's policy allows.
      *
      * @param x block input {@code (B, Cin, Hin, Win)}

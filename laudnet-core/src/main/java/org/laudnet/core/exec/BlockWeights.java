@@ -63,6 +63,47 @@ final class BlockWeights {
     }
 
     /**
+     * The most channel groups whose patterns {@link #preparePatterns} uploads: all {@code 2^G - 2} partial patterns of
+     * at most this many groups fit the cache.
+     */
+    static final int MAX_PREPARED_GROUPS = 6;
+
+    /**
+     * Uploads the slices of every partial channel pattern (each non-empty proper subset of the {@code G} groups) that
+     * is not cached yet, and under {@link ChannelMaskPlacement#BEFORE_NORM} every union branch too, so that no call
+     * pays for a pattern's first use. Does nothing for a block without a channel gate or with more than
+     * {@link #MAX_PREPARED_GROUPS} groups.
+     *
+     * @return the floats of the weights uploaded by this call (0 when every pattern was already cached)
+     */
+    long preparePatterns() {
+        int g = plan.channelGroups();
+        if (g < 2 || g > MAX_PREPARED_GROUPS) {
+            return 0;
+        }
+        boolean unionsToo = plan.gate().channelMaskPlacement() == ChannelMaskPlacement.BEFORE_NORM;
+        long[] floats = new long[1];
+        for (long bits = 1; bits < (1L << g) - 1; bits++) {
+            BitSet p = BitSet.valueOf(new long[] {bits});
+            slices.computeIfAbsent(p, q -> counted(BranchWeights.of(plan, q, backend::upload), floats));
+            if (unionsToo) {
+                unions.computeIfAbsent(p, q -> counted(BranchWeights.unionBeforeNorm(plan, q, backend::upload),
+                        floats));
+            }
+        }
+        return floats[0];
+    }
+
+    private static BranchWeights counted(BranchWeights b, long[] floats) {
+        for (ConvWeights c : new ConvWeights[] {b.c1(), b.c2(), b.c3(), b.se1(), b.se2()}) {
+            if (c != null) {
+                floats[0] += c.spec().weight().length + c.spec().bias().length;
+            }
+        }
+        return b;
+    }
+
+    /**
      * Returns the branch weights that {@link ExecutionPath#CHANNEL_UNION} runs a union of patterns with, before the
      * per-sample channel multiplication: the union's slices ({@link #branch}) under the default placement, the
      * extended branch of {@link BranchWeights#unionBeforeNorm} under the reference's.

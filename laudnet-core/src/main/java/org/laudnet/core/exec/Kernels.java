@@ -112,6 +112,18 @@ public interface Kernels<T> extends AutoCloseable {
     float[] exportHost(T t, int count);
 
     /**
+     * Returns how many backend primitives (compiled kernels, their argument bindings) this object has created on first
+     * use and keeps. The count grows while calls meet shapes they have not met before (a new batch size, a new row
+     * bucket of a sparse path) and settles once they stop doing so: a caller that wants steady-state timings, such as a
+     * benchmark's warm-up, runs calls until it stops growing.
+     *
+     * @return the number, 0 for a backend that keeps none
+     */
+    default long primitivesCreated() {
+        return 0;
+    }
+
+    /**
      * Returns the largest input ({@code B C H W} values) whose gate pooling the engine does on the host through
      * {@link #poolToHost}: the maskers of such an input cost no primitive launch, only a read of the input and a few
      * operations per value in Java, and then run their small layers on the pooled cells on the host. Above it (and

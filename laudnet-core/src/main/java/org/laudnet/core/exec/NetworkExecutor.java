@@ -48,6 +48,18 @@ public final class NetworkExecutor implements AutoCloseable {
     }
 
     /**
+     * Returns how many backend primitives this executor has created on first use and keeps
+     * ({@link Kernels#primitivesCreated()}): the count settles once calls stop meeting new shapes, so a caller that
+     * wants steady-state latency (a service's warm-up, a benchmark) can run calls until it stops growing. 0 on a
+     * backend that keeps none.
+     *
+     * @return the number
+     */
+    public long primitivesCreated() {
+        return engine.k.primitivesCreated();
+    }
+
+    /**
      * Sets (or, with null, removes) an override of the gates' decisions for later calls: benchmarks and checks measure
      * a network at imposed densities with it. The maskers still run.
      *

@@ -37,6 +37,7 @@ import org.laudnet.core.exec.djl.DjlBackend;
 import org.laudnet.core.exec.reference.ReferenceBackend;
 import org.laudnet.core.net.GatedBackbone;
 import org.laudnet.core.plan.BlockPlan;
+import org.laudnet.core.plan.FoldedConv;
 import org.laudnet.core.plan.InferencePlan;
 import org.laudnet.core.plan.PlanFile;
 import org.laudnet.core.testing.TestArrays;
@@ -177,6 +178,56 @@ class PlanRuntimeTest {
             }
             assertTrue(rt.weights().stem == stem, "the shared weights were replaced");
             assertTrue(stem.spec() == plan.stem(), "the uploaded stem is not the plan's folded convolution");
+        }
+    }
+
+    @Test
+    void channelPatternsArePreparedOnceAndNoCallUploadsAfterwards() {
+        // stage 1: two bottlenecks with 4 channel groups (14 partial patterns each); stage 2 layer-gated
+        InferencePlan channels = InferencePlan.of(network(GateSpec.channel(4), 5));
+        assertEquals(List.of(4, 4, 1), channels.blocks().stream().map(BlockPlan::channelGroups).toList());
+        AtomicInteger uploads = new AtomicInteger();
+        long[] uploadedFloats = new long[1];
+        Backend<?> inner = new ReferenceBackend();
+        @SuppressWarnings("unchecked")
+        Backend<Object> counting = (Backend<Object>) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("upload")) {
+                        uploads.incrementAndGet();
+                        FoldedConv c = (FoldedConv) args[0];
+                        uploadedFloats[0] += c.weight().length + c.bias().length;
+                    }
+                    return invoke(inner, method, args);
+                });
+        try (PlanRuntime<?> rt = PlanRuntime.create(channels, counting, new CalibrationSettings(1, 7L));
+                PlanRuntime<?> lazy = PlanRuntime.create(channels, new ReferenceBackend(),
+                        new CalibrationSettings(1, 7L));
+                NetworkExecutor ex = rt.newExecutor();
+                NetworkExecutor lazyEx = lazy.newExecutor()) {
+            uploads.set(0);
+            uploadedFloats[0] = 0;
+            long floats = rt.prepareChannelPatterns();
+            // conv1, conv2 and conv3 of each pattern of each channel-gated block
+            assertEquals(2 * 14 * 3, uploads.get());
+            assertEquals(uploadedFloats[0], floats);
+            assertEquals(0, rt.prepareChannelPatterns(), "a second preparation uploaded again");
+            assertEquals(2 * 14 * 3, uploads.get());
+            ex.setGateOverride(GateOverride.density(0.5, 9));
+            lazyEx.setGateOverride(GateOverride.density(0.5, 9));
+            for (int call = 0; call < 6; call++) {
+                int batch = 1 + call % 3;
+                float[] x = images(batch, 20 + call);
+                assertArrayEquals(lazyEx.run(x, batch).logits(), ex.run(x, batch).logits(), 1e-5f,
+                        "call " + call);
+            }
+            assertEquals(2 * 14 * 3, uploads.get(), "a call uploaded a slice after the preparation");
+        }
+        try (PlanRuntime<?> rt = PlanRuntime.create(InferencePlan.of(network(GateSpec.spatial(2), 5)),
+                new ReferenceBackend())) {
+            assertEquals(0, rt.prepareChannelPatterns(), "a network without channel gates has no patterns");
+            rt.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class, rt::prepareChannelPatterns);
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
         }
     }
 

@@ -245,6 +245,7 @@ public final class MeasuredBlockLatency {
         GateMode mode = ex.getGateSpec().mode();
         NDArray x = uniform(m, random, new Shape(batch, g.inChannels(), g.inHeight(), g.inWidth()));
         ex.calibrate(batch);
+        ex.prepareChannelPatterns();
         Shape spatial = ex.spatialMaskShape(batch).orElse(null);
         Shape channel = ex.channelMaskShape(batch).orElse(null);
         int rows = spatial != null ? intervals + 1 : 1;
