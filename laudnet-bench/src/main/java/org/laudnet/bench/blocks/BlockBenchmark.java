@@ -542,7 +542,9 @@ public final class BlockBenchmark {
         env.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         env.put("cpu", cpuModel());
         env.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", heap "
+                + (java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit() >> 20)
+                + " MiB initial, " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max");
         env.put("djl", Engine.getDjlVersion());
         env.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         env.put("ai.djl.pytorch.num_threads", String.valueOf(System.getProperty("ai.djl.pytorch.num_threads")));

@@ -131,7 +131,7 @@ public final class BlockExecutor implements AutoCloseable {
     }
 
     /**
-     * Uploads the weight slices of every channel pattern of the block (at most 6 groups) and runs each pattern once
+     * Uploads the weight slices of every channel pattern of the block (at most 4 groups) and runs each pattern once
      * through the block's sparse paths, so that no call pays for a pattern's first use; see
      * {@link PlanRuntime#prepareChannelPatterns()}. Idempotent.
      *

@@ -188,13 +188,15 @@ public final class PlanRuntime<T> implements AutoCloseable {
 
     /**
      * Uploads, ahead of the first calls, the weight slices of every channel pattern of every channel-gated block with
-     * at most 6 groups (all {@code 2^G - 2} partial patterns; method section 4, "Channel": the branch runs on the
+     * at most 4 groups (all {@code 2^G - 2} partial patterns; method section 4, "Channel": the branch runs on the
      * slices of the open groups), and runs each pattern once through each of the block's sparse paths at batch 1 on a
      * zero input, so that the backend also makes what the pattern needs there (oneDNN: the slices in the layouts its
      * primitives read); no call then pays for a pattern's first use. Without it a pattern's slices are cut, uploaded
      * and reordered by the first call that opens it, and a channel-gated network's calls run slower by that time until
      * its patterns have been seen. The cost is memory: with {@code G = 4} a bottleneck holds about 5.4 times its
-     * branch weights in slices (what it holds anyway once every pattern has occurred). Thread-safe and idempotent: the
+     * branch weights in slices, on the heap and again in the backend's layouts (what it holds anyway once every pattern
+     * has occurred); blocks of more groups, whose patterns would take 11.6 times (5 groups) or more, are left to cut
+     * their patterns on first use. Thread-safe and idempotent: the
      * executors share the slices, and a pattern already cached is not uploaded again.
      *
      * @return the floats of the slices' weights cut by this call (0 when there was nothing to prepare)

@@ -64,6 +64,26 @@ class PlanRuntimeTest {
         return n;
     }
 
+    /** A reference backend that counts its uploads and their floats. */
+    @SuppressWarnings("unchecked")
+    private static Backend<Object> countingUploads(AtomicInteger uploads, long[] floats) {
+        Backend<?> inner = new ReferenceBackend();
+        return (Backend<Object>) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("upload")) {
+                        uploads.incrementAndGet();
+                        FoldedConv c = (FoldedConv) args[0];
+                        floats[0] += c.weight().length + c.bias().length;
+                    }
+                    return invoke(inner, method, args);
+                });
+    }
+
+    private GatedBackbone withSeed(GatedBackbone n, long seed) {
+        TestNets.initialise(n, manager, seed);
+        return n;
+    }
+
     @AfterEach
     void close() {
         manager.close();
@@ -188,18 +208,8 @@ class PlanRuntimeTest {
         assertEquals(List.of(4, 4, 1), channels.blocks().stream().map(BlockPlan::channelGroups).toList());
         AtomicInteger uploads = new AtomicInteger();
         long[] uploadedFloats = new long[1];
-        Backend<?> inner = new ReferenceBackend();
-        @SuppressWarnings("unchecked")
-        Backend<Object> counting = (Backend<Object>) Proxy.newProxyInstance(Backend.class.getClassLoader(),
-                new Class<?>[] {Backend.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("upload")) {
-                        uploads.incrementAndGet();
-                        FoldedConv c = (FoldedConv) args[0];
-                        uploadedFloats[0] += c.weight().length + c.bias().length;
-                    }
-                    return invoke(inner, method, args);
-                });
-        try (PlanRuntime<?> rt = PlanRuntime.create(channels, counting, new CalibrationSettings(1, 7L));
+        try (PlanRuntime<?> rt = PlanRuntime.create(channels, countingUploads(uploads, uploadedFloats),
+                new CalibrationSettings(1, 7L));
                 PlanRuntime<?> lazy = PlanRuntime.create(channels, new ReferenceBackend(),
                         new CalibrationSettings(1, 7L));
                 NetworkExecutor ex = rt.newExecutor();
@@ -222,9 +232,38 @@ class PlanRuntimeTest {
             }
             assertEquals(2 * 14 * 3, uploads.get(), "a call uploaded a slice after the preparation");
         }
+        // squeeze-excitation blocks with grouped conv2 (RegNetY's), and spatial with channel gates
+        InferencePlan squeeze = InferencePlan.of(withSeed(TestNets.network(new TestNets.SqueezeFamily(4), 3, 8,
+                TestNets.squeezeStages(GateSpec.channel(4), GateSpec.none())), 5));
+        InferencePlan both = InferencePlan.of(network(GateSpec.both(2, 4), 5));
+        for (InferencePlan other : List.of(squeeze, both)) {
+            uploads.set(0);
+            try (PlanRuntime<?> rt = PlanRuntime.create(other, countingUploads(uploads, uploadedFloats),
+                    new CalibrationSettings(1, 7L));
+                    PlanRuntime<?> lazy = PlanRuntime.create(other, new ReferenceBackend(),
+                            new CalibrationSettings(1, 7L));
+                    NetworkExecutor ex = rt.newExecutor();
+                    NetworkExecutor lazyEx = lazy.newExecutor()) {
+                assertTrue(rt.prepareChannelPatterns() > 0, other.architecture() + ": nothing prepared");
+                int prepared = uploads.get();
+                ex.setGateOverride(GateOverride.density(0.5, 9));
+                lazyEx.setGateOverride(GateOverride.density(0.5, 9));
+                for (int call = 0; call < 4; call++) {
+                    int batch = 1 + call % 2;
+                    float[] x = images(batch, 40 + call);
+                    assertArrayEquals(lazyEx.run(x, batch).logits(), ex.run(x, batch).logits(), 1e-5f,
+                            other.architecture() + ", call " + call);
+                }
+                assertEquals(prepared, uploads.get(), other.architecture() + ": a call uploaded a slice");
+            }
+        }
         try (PlanRuntime<?> rt = PlanRuntime.create(InferencePlan.of(network(GateSpec.spatial(2), 5)),
                 new ReferenceBackend())) {
             assertEquals(0, rt.prepareChannelPatterns(), "a network without channel gates has no patterns");
+            try (PlanRuntime<?> eight = PlanRuntime.create(InferencePlan.of(network(GateSpec.channel(8), 5)),
+                    new ReferenceBackend())) {
+                assertEquals(0, eight.prepareChannelPatterns(), "254 patterns of 8 groups are left to first use");
+            }
             rt.close();
             IllegalStateException e = assertThrows(IllegalStateException.class, rt::prepareChannelPatterns);
             assertTrue(e.getMessage().contains("closed"), e.getMessage());

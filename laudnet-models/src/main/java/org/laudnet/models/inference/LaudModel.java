@@ -483,7 +483,7 @@ public final class LaudModel implements AutoCloseable {
 
     /**
      * Uploads the weight slices of every channel pattern of the default runtime ahead of time, so that no request pays
-     * for a pattern's first use (channel-gated models with at most 6 groups per block; see
+     * for a pattern's first use (channel-gated models with at most 4 groups per block; see
      * {@link PlanRuntime#prepareChannelPatterns()} for the memory this takes).
      *
      * @return the floats of the weights uploaded by this call (0 when there was nothing to prepare)
