@@ -64,6 +64,28 @@ class PlanRuntimeTest {
         return n;
     }
 
+    /**
+     * Runs calls at imposed random patterns (density 0.5, batch 1 to 3) on a runtime whose patterns are prepared and on
+     * a runtime of the same plan without preparation: the same logits, and no upload on the prepared one.
+     */
+    private void assertCallsMatchTheLazyRuntime(PlanRuntime<?> prepared, InferencePlan p, AtomicInteger uploads,
+            int calls) {
+        int before = uploads.get();
+        try (PlanRuntime<?> lazy = PlanRuntime.create(p, new ReferenceBackend(), new CalibrationSettings(1, 7L));
+                NetworkExecutor ex = prepared.newExecutor();
+                NetworkExecutor lazyEx = lazy.newExecutor()) {
+            ex.setGateOverride(GateOverride.density(0.5, 9));
+            lazyEx.setGateOverride(GateOverride.density(0.5, 9));
+            for (int call = 0; call < calls; call++) {
+                int batch = 1 + call % 3;
+                float[] x = images(batch, 20 + call);
+                assertArrayEquals(lazyEx.run(x, batch).logits(), ex.run(x, batch).logits(), 1e-5f,
+                        p.architecture() + ", call " + call);
+            }
+        }
+        assertEquals(before, uploads.get(), p.architecture() + ": a call uploaded a slice after the preparation");
+    }
+
     /** A reference backend that counts its uploads and their floats. */
     @SuppressWarnings("unchecked")
     private static Backend<Object> countingUploads(AtomicInteger uploads, long[] floats) {
@@ -209,11 +231,7 @@ class PlanRuntimeTest {
         AtomicInteger uploads = new AtomicInteger();
         long[] uploadedFloats = new long[1];
         try (PlanRuntime<?> rt = PlanRuntime.create(channels, countingUploads(uploads, uploadedFloats),
-                new CalibrationSettings(1, 7L));
-                PlanRuntime<?> lazy = PlanRuntime.create(channels, new ReferenceBackend(),
-                        new CalibrationSettings(1, 7L));
-                NetworkExecutor ex = rt.newExecutor();
-                NetworkExecutor lazyEx = lazy.newExecutor()) {
+                new CalibrationSettings(1, 7L))) {
             uploads.set(0);
             uploadedFloats[0] = 0;
             long floats = rt.prepareChannelPatterns();
@@ -222,15 +240,7 @@ class PlanRuntimeTest {
             assertEquals(uploadedFloats[0], floats);
             assertEquals(0, rt.prepareChannelPatterns(), "a second preparation uploaded again");
             assertEquals(2 * 14 * 3, uploads.get());
-            ex.setGateOverride(GateOverride.density(0.5, 9));
-            lazyEx.setGateOverride(GateOverride.density(0.5, 9));
-            for (int call = 0; call < 6; call++) {
-                int batch = 1 + call % 3;
-                float[] x = images(batch, 20 + call);
-                assertArrayEquals(lazyEx.run(x, batch).logits(), ex.run(x, batch).logits(), 1e-5f,
-                        "call " + call);
-            }
-            assertEquals(2 * 14 * 3, uploads.get(), "a call uploaded a slice after the preparation");
+            assertCallsMatchTheLazyRuntime(rt, channels, uploads, 6);
         }
         // squeeze-excitation blocks with grouped conv2 (RegNetY's), and spatial with channel gates
         InferencePlan squeeze = InferencePlan.of(withSeed(TestNets.network(new TestNets.SqueezeFamily(4), 3, 8,
@@ -239,22 +249,9 @@ class PlanRuntimeTest {
         for (InferencePlan other : List.of(squeeze, both)) {
             uploads.set(0);
             try (PlanRuntime<?> rt = PlanRuntime.create(other, countingUploads(uploads, uploadedFloats),
-                    new CalibrationSettings(1, 7L));
-                    PlanRuntime<?> lazy = PlanRuntime.create(other, new ReferenceBackend(),
-                            new CalibrationSettings(1, 7L));
-                    NetworkExecutor ex = rt.newExecutor();
-                    NetworkExecutor lazyEx = lazy.newExecutor()) {
+                    new CalibrationSettings(1, 7L))) {
                 assertTrue(rt.prepareChannelPatterns() > 0, other.architecture() + ": nothing prepared");
-                int prepared = uploads.get();
-                ex.setGateOverride(GateOverride.density(0.5, 9));
-                lazyEx.setGateOverride(GateOverride.density(0.5, 9));
-                for (int call = 0; call < 4; call++) {
-                    int batch = 1 + call % 2;
-                    float[] x = images(batch, 40 + call);
-                    assertArrayEquals(lazyEx.run(x, batch).logits(), ex.run(x, batch).logits(), 1e-5f,
-                            other.architecture() + ", call " + call);
-                }
-                assertEquals(prepared, uploads.get(), other.architecture() + ": a call uploaded a slice");
+                assertCallsMatchTheLazyRuntime(rt, other, uploads, 4);
             }
         }
         try (PlanRuntime<?> rt = PlanRuntime.create(InferencePlan.of(network(GateSpec.spatial(2), 5)),
