@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -382,6 +383,16 @@ public final class BlockBenchmark {
         return Arrays.copyOf(p, take);
     }
 
+    /**
+     * Returns the JVM for a report's environment: its name and version, and the heap it started with and may grow to
+     * (a heap that grows during a benchmark adds garbage-collection work to the timed calls).
+     */
+    public static String jvm() {
+        return System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", heap "
+                + (ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit() >> 20) + " MiB initial, "
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max";
+    }
+
     /** Returns the intra-op thread count of the engine (the system property, else the core count). */
     public static int threads() {
         String t = System.getProperty("ai.djl.pytorch.num_threads");
@@ -542,9 +553,7 @@ public final class BlockBenchmark {
         env.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         env.put("cpu", cpuModel());
         env.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", heap "
-                + (java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit() >> 20)
-                + " MiB initial, " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max");
+        env.put("jvm", jvm());
         env.put("djl", Engine.getDjlVersion());
         env.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         env.put("ai.djl.pytorch.num_threads", String.valueOf(System.getProperty("ai.djl.pytorch.num_threads")));

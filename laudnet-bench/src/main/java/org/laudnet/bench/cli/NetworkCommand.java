@@ -128,9 +128,7 @@ public final class NetworkCommand implements Callable<Integer> {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("machine", NativeMemoryCommand.machine());
         env.put("threads", Integer.toString(BlockBenchmark.threads()));
-        env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", heap "
-                + (java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit() >> 20)
-                + " MiB initial, " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB max");
+        env.put("jvm", BlockBenchmark.jvm());
         env.put("djl", "0.36.0, PyTorch 2.7.1");
         env.put("backend", backend);
         env.put("date", java.time.Instant.now().toString());

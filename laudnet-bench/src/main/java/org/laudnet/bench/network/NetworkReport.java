@@ -144,9 +144,9 @@ public final class NetworkReport {
         env.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
         sb.append(String.format(Locale.ROOT, "- runs: %d timed calls per engine (median) in %d rounds after %d warm-up"
                 + " rounds, and before them untimed calls of each network through the executors until %d in a row"
-                + " create no backend primitive (at most %d); each round runs the gated network, the static network through the same executors, the"
-                + " static network's plain DJL forward%s in that order, in one process, each as one untimed primer"
-                + " call and then %d timed calls, every call after a %d ms pause (no timed call follows another"
+                + " create no backend primitive (at most %d); each round runs the gated network, the static network"
+                + " through the same executors, the static network's plain DJL forward%s in that order, in one"
+                + " process, each as one untimed primer call and then %d timed calls, every call after a %d ms pause (no timed call follows another"
                 + " engine's work)%n", config.runs(), InterleavedRounds.rounds(config.runs()), config.warmup(),
                 InterleavedRounds.STEADY_CALLS, InterleavedRounds.MAX_SETTLING_CALLS,
                 peer ? " and the ONNX Runtime peer" : "", InterleavedRounds.TIMED_PER_ROUND, Settle.MILLIS));

@@ -82,20 +82,25 @@ final class BlockEngine {
     }
 
     /**
-     * Runs each channel pattern of the block once through each of its sparse paths that read channel slices, at
-     * batch 1 on a zero input with every spatial cell open, so that the backend makes on this call what a pattern
-     * otherwise makes on its first use (the slices' weight layouts, primitives). The patterns are those
-     * {@link BlockWeights#preparePatterns} caches; a block without channel patterns is left alone.
+     * Prepares the block's channel patterns ({@link BlockWeights#preparePatterns}) and, when that cut any, runs each
+     * pattern once through each of the block's sparse paths that read channel slices, at batch 1 on a zero input with
+     * every spatial cell open, so that the backend makes now what a pattern otherwise makes on its first use (the
+     * slices' weight layouts, primitives).
      *
      * @param k the kernels to run on
      * @param <T> the tensor type
+     * @return the floats of the slices' weights cut by this call
      */
-    <T> void rehearsePatterns(Kernels<T> k) {
-        BlockPlan plan = weights.plan;
-        int g = plan.channelGroups();
-        if (g < 2 || g > BlockWeights.MAX_PREPARED_GROUPS) {
-            return;
+    <T> long preparePatterns(Kernels<T> k) {
+        long floats = weights.preparePatterns();
+        if (floats > 0) {
+            rehearsePatterns(k, weights.plan.channelGroups());
         }
+        return floats;
+    }
+
+    private <T> void rehearsePatterns(Kernels<T> k, int g) {
+        BlockPlan plan = weights.plan;
         List<BlockPath> paths = new ArrayList<>();
         for (ExecutionPath p : candidates) {
             if (p != ExecutionPath.DENSE && p != ExecutionPath.SKIP && p != ExecutionPath.LAYER) {

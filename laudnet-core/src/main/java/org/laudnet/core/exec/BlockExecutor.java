@@ -135,16 +135,12 @@ public final class BlockExecutor implements AutoCloseable {
      * through the block's sparse paths, so that no call pays for a pattern's first use; see
      * {@link PlanRuntime#prepareChannelPatterns()}. Idempotent.
      *
-     * @return the floats of the weights uploaded by this call (0 without a channel gate or when already prepared)
+     * @return the floats of the slices' weights cut by this call (0 without a channel gate or when already prepared)
      * @throws IllegalStateException if the executor is closed
      */
     public long prepareChannelPatterns() {
         checkOpen();
-        long floats = impl.engine.weights.preparePatterns();
-        if (floats > 0) {
-            impl.engine.rehearsePatterns(impl.k);
-        }
-        return floats;
+        return impl.engine.preparePatterns(impl.k);
     }
 
     /**

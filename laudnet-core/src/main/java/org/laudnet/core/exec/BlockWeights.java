@@ -74,7 +74,7 @@ final class BlockWeights {
      * pays for a pattern's first use. Does nothing for a block without a channel gate or with more than
      * {@link #MAX_PREPARED_GROUPS} groups.
      *
-     * @return the floats of the weights uploaded by this call (0 when every pattern was already cached)
+     * @return the floats of the slices' weights cut by this call (0 when every pattern was already cached)
      */
     long preparePatterns() {
         int g = plan.channelGroups();

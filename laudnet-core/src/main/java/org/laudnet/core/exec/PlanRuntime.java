@@ -196,8 +196,8 @@ public final class PlanRuntime<T> implements AutoCloseable {
      * its patterns have been seen. The cost is memory: with {@code G = 4} a bottleneck holds about 5.4 times its
      * branch weights in slices, on the heap and again in the backend's layouts (what it holds anyway once every pattern
      * has occurred); blocks of more groups, whose patterns would take 11.6 times (5 groups) or more, are left to cut
-     * their patterns on first use. Thread-safe and idempotent: the
-     * executors share the slices, and a pattern already cached is not uploaded again.
+     * their patterns on first use. Thread-safe and idempotent: the executors share the slices, and a pattern already
+     * cached is not uploaded again.
      *
      * @return the floats of the slices' weights cut by this call (0 when there was nothing to prepare)
      * @throws IllegalStateException if the runtime is closed
@@ -211,12 +211,9 @@ public final class PlanRuntime<T> implements AutoCloseable {
         int blocks = 0;
         try (NetworkEngine<T> engine = new NetworkEngine<>(this, ExecutorOptions.defaults())) {
             for (BlockEngine b : engine.blocks) {
-                long f = b.weights.preparePatterns();
-                if (f > 0) {
-                    b.rehearsePatterns(engine.k);
-                    floats += f;
-                    blocks++;
-                }
+                long f = b.preparePatterns(engine.k);
+                floats += f;
+                blocks += f > 0 ? 1 : 0;
             }
         }
         if (floats > 0) {

@@ -486,7 +486,7 @@ public final class LaudModel implements AutoCloseable {
      * for a pattern's first use (channel-gated models with at most 4 groups per block; see
      * {@link PlanRuntime#prepareChannelPatterns()} for the memory this takes).
      *
-     * @return the floats of the weights uploaded by this call (0 when there was nothing to prepare)
+     * @return the floats of the slices' weights cut by this call (0 when there was nothing to prepare)
      */
     public long prepareChannelPatterns() {
         return runtime().prepareChannelPatterns();
